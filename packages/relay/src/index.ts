@@ -1,0 +1,1 @@
+export type { RoomStore } from './store.js';
