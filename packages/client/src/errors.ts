@@ -1,0 +1,37 @@
+/**
+ * Stable error codes. Every rejection from the public API is a {@link SealroomClientError}
+ * whose `code` callers branch on; messages are for humans and may change.
+ */
+export type ClientErrorCode =
+  | 'NO_IDENTITY'
+  | 'IDENTITY_EXISTS'
+  | 'LOCKED'
+  | 'WRONG_PASSWORD'
+  | 'BAD_BACKUP'
+  | 'BAD_INVITE'
+  | 'ADMISSION_DENIED'
+  | 'NOT_MEMBER'
+  | 'NOT_CREATOR'
+  | 'UNKNOWN_MEMBER'
+  | 'UNKNOWN_ROOM'
+  | 'UNKNOWN_FILE'
+  | 'ROOM_INACTIVE'
+  | 'MESSAGE_TOO_LARGE'
+  | 'HASH_MISMATCH'
+  | 'TRANSFER_FAILED'
+  | 'STORAGE_CORRUPT'
+  | 'CLOSED';
+
+export class SealroomClientError extends Error {
+  override readonly name = 'SealroomClientError';
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string = code,
+  ) {
+    super(message);
+  }
+}
+
+export function isClientError(value: unknown, code?: ClientErrorCode): value is SealroomClientError {
+  return value instanceof SealroomClientError && (code === undefined || value.code === code);
+}
