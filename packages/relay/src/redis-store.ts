@@ -1,0 +1,544 @@
+/**
+ * `RoomStore` over Redis, for several relay processes sharing rooms (issue 7).
+ *
+ * - Retention: one Redis Stream per room; cursors are stream ids packed into integers
+ *   (redis/cursor.ts), assigned atomically by a Lua script that also trims and publishes
+ *   (redis/scripts.ts).
+ * - Fan-out: sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`, Redis ≥ 7.0), one channel per
+ *   room, subscribed only while this process has members in the room. Each message
+ *   carries the publishing process's random origin id so a process skips its own.
+ * - Admission keys: `SET NX`, so the first registration wins across processes.
+ * - Resilience: two connections. Commands fail fast while Redis is unreachable (no
+ *   offline queue, no blind resend of a script whose outcome is unknown), so an append
+ *   is either acknowledged after Redis accepted it or refused with
+ *   `BACKEND_UNAVAILABLE`. The subscriber reconnects with backoff; ioredis's
+ *   `autoResubscribe` restores its channels, and this store then replays from the
+ *   stream whatever was published while it was away, so local members miss nothing.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  CURSOR_SEQ_PER_MS,
+  MAX_CURSOR_MS,
+  cursorToStreamId,
+  formatStreamId,
+  parseStreamId,
+  streamIdToCursor,
+} from './redis/cursor.js';
+import { APPEND_SCRIPT, READ_SCRIPT, SET_MAX_AGE_SCRIPT, SWEEP_SCRIPT } from './redis/scripts.js';
+import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
+
+/** Stable code of every error this store throws; the relay maps it to a wire refusal. */
+export const BACKEND_UNAVAILABLE = 'BACKEND_UNAVAILABLE';
+
+export class StoreUnavailableError extends Error {
+  readonly code = BACKEND_UNAVAILABLE;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Bytes of the random id that marks which process published a fan-out message. */
+export const ORIGIN_ID_BYTES = 16;
+/** Separates the stream id from the envelope in a fan-out message (ids never contain it). */
+const FANOUT_SEPARATOR = 0x0a;
+/** Default key prefix; every key is `<prefix>:{<room>}:<part>`. */
+export const DEFAULT_KEY_PREFIX = 'sealroom';
+/** Default TTL of a room's admission key and metadata after its last use: 30 days. */
+export const DEFAULT_IDLE_ROOM_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** How long `createRedisStore` waits for the first connection before giving up. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Reconnect backoff: first delay, doubling per attempt up to the cap, plus jitter. */
+const RECONNECT_BASE_MS = 50;
+const RECONNECT_CAP_MS = 2_000;
+const RECONNECT_JITTER_MS = 100;
+/** Stream entries fetched per XRANGE page when replaying after a subscriber outage. */
+const REPLAY_PAGE_ENTRIES = 500;
+/**
+ * Live messages held per room while a replay runs; past it the oldest are dropped,
+ * which is safe because the replay reads them from the stream anyway.
+ */
+const REPLAY_BUFFER_MAX = 10_000;
+/** Cursors of own appends remembered per room to skip them in a replay. */
+const OWN_CURSORS_MAX = 10_000;
+/** Rooms this process touched but has no members in are forgotten after this long. */
+const KNOWN_ROOM_IDLE_MS = 10 * 60 * 1000;
+
+export interface RedisRetention {
+  /** Envelopes kept per room. */
+  readonly maxEnvelopes: number;
+  /** Sum of envelope lengths kept per room, in bytes. */
+  readonly maxBytes: number;
+  /** Age after which an envelope is dropped, in ms. */
+  readonly maxAgeMs: number;
+}
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  readonly url: string;
+  readonly retention: RedisRetention;
+  /** TTL of a room's admission key and metadata after its last use (≥ maxAgeMs). */
+  readonly idleRoomTtlMs?: number;
+  readonly keyPrefix?: string;
+  readonly connectTimeoutMs?: number;
+  /** Told when the backend goes down or comes back; never given room ids or bytes. */
+  readonly onBackendChange?: (up: boolean, detail: string) => void;
+  /** Extra ioredis options (tests shorten timeouts here). */
+  readonly redisOptions?: Partial<RedisOptions>;
+}
+
+interface Subscription {
+  refs: number;
+  /** Highest cursor seen on the channel or replayed; a replay starts after it. */
+  lastSeen: number;
+  /** Cursors this process appended that have not echoed back yet. */
+  readonly own: Set<number>;
+  /** Appends in flight, awaited before a replay so their cursors are known as own. */
+  readonly inflight: Set<Promise<unknown>>;
+  /**
+   * Live messages held from a subscriber outage until a replay succeeds, then
+   * delivered after the replayed ones, so a room's envelopes stay in cursor order.
+   */
+  buffer: { cursor: number; envelope: Uint8Array; own: boolean }[] | undefined;
+  needsReplay: boolean;
+  replaying: boolean;
+}
+
+type ScriptArgs = (string | number | Buffer)[];
+interface ScriptCommands {
+  sealroomAppend(...args: ScriptArgs): Promise<string>;
+  sealroomReadBuffer(...args: ScriptArgs): Promise<[Buffer, Buffer, [Buffer, Buffer[]][]]>;
+  sealroomSetMaxAge(...args: ScriptArgs): Promise<number>;
+  sealroomSweep(...args: ScriptArgs): Promise<[number, number]>;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative safe integer`);
+  return value;
+}
+
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  // Errors from Redis itself (ReplyError: OOM, NOSCRIPT, WRONGTYPE…) are not outages.
+  return error.name !== 'ReplyError';
+}
+
+export class RedisRoomStore implements RoomStore {
+  readonly #commands: Redis & ScriptCommands;
+  readonly #subscriber: Redis;
+  readonly #origin = randomBytes(ORIGIN_ID_BYTES);
+  readonly #prefix: string;
+  readonly #retention: RedisRetention;
+  readonly #idleTtlMs: number;
+  readonly #subscriptions = new Map<RoomKey, Subscription>();
+  /** Rooms this process used recently (for sweep and stats), with last use time. */
+  readonly #known = new Map<RoomKey, number>();
+  readonly #sampled = new Map<RoomKey, { envelopes: number; bytes: number }>();
+  readonly #onBackendChange: ((up: boolean, detail: string) => void) | undefined;
+  #listener: RemoteEnvelopeListener | undefined;
+  #wasUp = true;
+  #closed = false;
+
+  private constructor(options: RedisStoreOptions) {
+    this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.#retention = {
+      maxEnvelopes: positiveInteger(options.retention.maxEnvelopes, 'maxEnvelopes'),
+      maxBytes: positiveInteger(options.retention.maxBytes, 'maxBytes'),
+      maxAgeMs: positiveInteger(options.retention.maxAgeMs, 'maxAgeMs'),
+    };
+    this.#idleTtlMs = Math.max(options.idleRoomTtlMs ?? DEFAULT_IDLE_ROOM_TTL_MS, this.#retention.maxAgeMs, 1);
+    this.#onBackendChange = options.onBackendChange;
+    const retryStrategy = (attempt: number): number =>
+      Math.min(RECONNECT_BASE_MS * 2 ** Math.min(attempt - 1, 16), RECONNECT_CAP_MS) + randomInt(RECONNECT_JITTER_MS);
+    const common: RedisOptions = {
+      lazyConnect: true,
+      retryStrategy,
+      connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      ...options.redisOptions,
+    };
+    this.#commands = new Redis(options.url, {
+      ...common,
+      connectionName: 'sealroom-relay',
+      // Fail fast while Redis is away: the relay refuses the publish with a code
+      // instead of holding it, and never re-sends a script whose effect is unknown
+      // (it may have run; a blind resend would store the envelope twice).
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
+    }) as Redis & ScriptCommands;
+    this.#subscriber = new Redis(options.url, {
+      ...common,
+      connectionName: 'sealroom-relay-sub',
+      // Restores every SSUBSCRIBE after a reconnect (node-redis does the same only
+      // with its own API; this is the behaviour the restart test checks).
+      autoResubscribe: true,
+    });
+    this.#commands.defineCommand('sealroomAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    this.#commands.defineCommand('sealroomRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+    this.#commands.defineCommand('sealroomSetMaxAge', { numberOfKeys: 2, lua: SET_MAX_AGE_SCRIPT });
+    this.#commands.defineCommand('sealroomSweep', { numberOfKeys: 2, lua: SWEEP_SCRIPT });
+
+    for (const connection of [this.#commands, this.#subscriber]) {
+      // Without an 'error' listener ioredis would crash the process on an outage.
+      connection.on('error', () => this.#noteBackend());
+      connection.on('close', () => this.#noteBackend());
+      connection.on('ready', () => this.#noteBackend());
+    }
+    this.#subscriber.on('close', () => {
+      for (const subscription of this.#subscriptions.values()) {
+        subscription.needsReplay = true;
+        subscription.buffer ??= [];
+      }
+    });
+    // Replays start once both connections are back: the subscriber to hear what comes
+    // next, the command connection to read what was missed.
+    this.#subscriber.on('ready', () => void this.#replayAll());
+    this.#commands.on('ready', () => void this.#replayAll());
+    this.#subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.#onMessage(channel, message));
+  }
+
+  static async create(options: RedisStoreOptions): Promise<RedisRoomStore> {
+    const store = new RedisRoomStore(options);
+    try {
+      await Promise.all([store.#commands.connect(), store.#subscriber.connect()]);
+    } catch (error) {
+      await store.close();
+      throw new StoreUnavailableError(`cannot connect to Redis: ${(error as Error).message}`, { cause: error });
+    }
+    store.#wasUp = true;
+    return store;
+  }
+
+  // ---- keys -------------------------------------------------------------------------
+
+  #key(room: RoomKey, part: 'log' | 'meta' | 'key' | 'fanout'): string {
+    // The hash tag keeps one room's keys (and its channel) in one cluster slot, which
+    // the scripts need and which spreads rooms across shards.
+    return `${this.#prefix}:{${room}}:${part}`;
+  }
+
+  #roomOfChannel(channel: string): RoomKey | undefined {
+    const head = `${this.#prefix}:{`;
+    const tail = '}:fanout';
+    if (!channel.startsWith(head) || !channel.endsWith(tail)) return undefined;
+    return channel.slice(head.length, channel.length - tail.length);
+  }
+
+  #commonArgs(nowMs: number): (string | number)[] {
+    const now = Math.floor(nowMs);
+    if (!Number.isSafeInteger(now) || now < 0 || now > MAX_CURSOR_MS) throw new RangeError('nowMs out of range');
+    return [now, this.#retention.maxEnvelopes, this.#retention.maxBytes, this.#retention.maxAgeMs, this.#idleTtlMs];
+  }
+
+  // ---- backend health ---------------------------------------------------------------
+
+  #isUp(): boolean {
+    return this.#commands.status === 'ready' && this.#subscriber.status === 'ready';
+  }
+
+  #noteBackend(): void {
+    if (this.#closed) return;
+    const up = this.#isUp();
+    if (up === this.#wasUp) return;
+    this.#wasUp = up;
+    this.#onBackendChange?.(up, `commands ${this.#commands.status}, subscriber ${this.#subscriber.status}`);
+  }
+
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError('store closed');
+    try {
+      return await operation();
+    } catch (error) {
+      if (isConnectionError(error)) {
+        throw new StoreUnavailableError(`Redis unavailable: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  // ---- RoomStore --------------------------------------------------------------------
+
+  async admissionKey(room: RoomKey): Promise<Uint8Array | undefined> {
+    // GETEX refreshes the TTL: a room people keep joining stays registered.
+    const key = await this.#run(() => this.#commands.getexBuffer(this.#key(room, 'key'), 'PX', this.#idleTtlMs));
+    return key === null ? undefined : new Uint8Array(key);
+  }
+
+  async claimAdmissionKey(room: RoomKey, key: Uint8Array): Promise<Uint8Array> {
+    const previous = await this.#run(() =>
+      this.#commands.setBuffer(this.#key(room, 'key'), toBuffer(key), 'PX', this.#idleTtlMs, 'NX', 'GET'),
+    );
+    return previous === null ? new Uint8Array(key) : new Uint8Array(previous);
+  }
+
+  async append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
+    this.#known.set(room, nowMs);
+    const subscription = this.#subscriptions.get(room);
+    const pending = this.#run(() =>
+      this.#commands.sealroomAppend(
+        this.#key(room, 'log'),
+        this.#key(room, 'meta'),
+        this.#key(room, 'key'),
+        ...this.#commonArgs(nowMs),
+        toBuffer(envelope),
+        this.#origin,
+        this.#key(room, 'fanout'),
+        CURSOR_SEQ_PER_MS,
+      ),
+    );
+    subscription?.inflight.add(pending);
+    try {
+      const id = parseStreamId(await pending);
+      if (!id) throw new Error('append script returned a malformed id');
+      const cursor = streamIdToCursor(id);
+      if (subscription && subscription.own.size < OWN_CURSORS_MAX && cursor > subscription.lastSeen) {
+        subscription.own.add(cursor);
+      }
+      return cursor;
+    } finally {
+      subscription?.inflight.delete(pending);
+    }
+  }
+
+  async readAfter(room: RoomKey, after: number, limit: number, nowMs: number): Promise<HistoryPage> {
+    this.#known.set(room, nowMs);
+    const count = Math.max(0, Math.floor(limit));
+    const start = after <= 0 ? '-' : `(${formatStreamId(cursorToStreamId(after))}`;
+    // One extra entry tells whether more follow.
+    const [head, trimmed, raw] = await this.#run(() =>
+      this.#commands.sealroomReadBuffer(
+        this.#key(room, 'log'),
+        this.#key(room, 'meta'),
+        ...this.#commonArgs(nowMs),
+        start,
+        count + 1,
+      ),
+    );
+    const entries: RetainedEnvelope[] = [];
+    for (const [id, fields] of raw.slice(0, count)) {
+      const parsed = parseStreamId(id.toString('latin1'));
+      const envelope = fields[1];
+      if (!parsed || !envelope) continue;
+      entries.push({ cursor: streamIdToCursor(parsed), envelope: new Uint8Array(envelope) });
+    }
+    return {
+      entries,
+      trimmedUpTo: this.#cursorOf(trimmed),
+      head: this.#cursorOf(head),
+      more: raw.length > count,
+    };
+  }
+
+  #cursorOf(id: Buffer): number {
+    const parsed = parseStreamId(id.toString('latin1'));
+    return parsed ? streamIdToCursor(parsed) : 0;
+  }
+
+  async setMaxAge(room: RoomKey, maxAgeMs: number): Promise<void> {
+    const requested = positiveInteger(Math.floor(maxAgeMs), 'maxAgeMs');
+    await this.#run(() =>
+      this.#commands.sealroomSetMaxAge(
+        this.#key(room, 'log'),
+        this.#key(room, 'meta'),
+        ...this.#commonArgs(Date.now()),
+        requested,
+      ),
+    );
+  }
+
+  async subscribe(room: RoomKey): Promise<void> {
+    const existing = this.#subscriptions.get(room);
+    if (existing) {
+      existing.refs += 1;
+      return;
+    }
+    if (this.#subscriber.status !== 'ready') throw new StoreUnavailableError('Redis subscriber unavailable');
+    const subscription: Subscription = {
+      refs: 1,
+      lastSeen: 0,
+      own: new Set(),
+      inflight: new Set(),
+      buffer: undefined,
+      needsReplay: false,
+      replaying: false,
+    };
+    this.#subscriptions.set(room, subscription);
+    try {
+      await this.#run(() => this.#subscriber.ssubscribe(this.#key(room, 'fanout')));
+      // The reference point for a replay after an outage: everything up to the head
+      // read now is either older than this subscription (the relay's catch-up covers
+      // it) or arrives live, which raises lastSeen itself.
+      const head = await this.#run(() => this.#commands.hget(this.#key(room, 'meta'), 'head'));
+      const parsed = head === null ? undefined : parseStreamId(head);
+      if (parsed) subscription.lastSeen = Math.max(subscription.lastSeen, streamIdToCursor(parsed));
+    } catch (error) {
+      if (this.#subscriptions.get(room) === subscription) {
+        subscription.refs -= 1;
+        if (subscription.refs <= 0) {
+          this.#subscriptions.delete(room);
+          this.#subscriber.sunsubscribe(this.#key(room, 'fanout')).catch(() => undefined);
+        }
+      }
+      throw error;
+    }
+  }
+
+  async unsubscribe(room: RoomKey): Promise<void> {
+    const subscription = this.#subscriptions.get(room);
+    if (!subscription) return;
+    subscription.refs -= 1;
+    if (subscription.refs > 0) return;
+    this.#subscriptions.delete(room);
+    this.#known.set(room, Date.now());
+    // While Redis is away the channel stays in ioredis's set and may be restored on
+    // reconnect; messages for a room without a subscription are ignored.
+    if (this.#subscriber.status === 'ready') {
+      await this.#subscriber.sunsubscribe(this.#key(room, 'fanout')).catch(() => undefined);
+    }
+  }
+
+  onRemoteEnvelope(listener: RemoteEnvelopeListener): void {
+    this.#listener = listener;
+  }
+
+  async sweep(nowMs: number): Promise<void> {
+    if (!this.#isUp()) return;
+    try {
+      await this.#sweepKnown(nowMs);
+    } catch (error) {
+      // An outage during a sweep is reported through stats().backendUp, not thrown.
+      if (!(error instanceof StoreUnavailableError)) throw error;
+    }
+  }
+
+  async #sweepKnown(nowMs: number): Promise<void> {
+    for (const [room, lastUse] of this.#known) {
+      if (!this.#subscriptions.has(room) && nowMs - lastUse > KNOWN_ROOM_IDLE_MS) {
+        this.#known.delete(room);
+        this.#sampled.delete(room);
+      }
+    }
+    for (const room of this.#subscriptions.keys()) this.#known.set(room, nowMs);
+    const rooms = [...this.#known.keys()];
+    for (const room of rooms) {
+      const [envelopes, bytes] = await this.#run(() =>
+        this.#commands.sealroomSweep(this.#key(room, 'log'), this.#key(room, 'meta'), ...this.#commonArgs(nowMs)),
+      );
+      this.#sampled.set(room, { envelopes: Number(envelopes), bytes: Number(bytes) });
+    }
+    // A replay that failed because the command connection was still down is retried.
+    await this.#replayAll();
+  }
+
+  stats(): StoreStats {
+    let retainedEnvelopes = 0;
+    let retainedBytes = 0;
+    for (const sample of this.#sampled.values()) {
+      retainedEnvelopes += sample.envelopes;
+      retainedBytes += sample.bytes;
+    }
+    const rooms = new Set([...this.#known.keys(), ...this.#subscriptions.keys()]).size;
+    return { rooms, retainedEnvelopes, retainedBytes, backendUp: this.#isUp() };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#subscriptions.clear();
+    await Promise.all(
+      [this.#commands, this.#subscriber].map(async (connection) => {
+        if (connection.status === 'ready') {
+          await connection.quit().catch(() => connection.disconnect());
+        } else {
+          connection.disconnect();
+        }
+      }),
+    );
+  }
+
+  // ---- fan-out ----------------------------------------------------------------------
+
+  #onMessage(channel: Buffer, message: Buffer): void {
+    const room = this.#roomOfChannel(channel.toString('latin1'));
+    if (room === undefined) return;
+    const subscription = this.#subscriptions.get(room);
+    if (!subscription) return;
+    const separator = message.indexOf(FANOUT_SEPARATOR, ORIGIN_ID_BYTES);
+    if (separator < 0) return;
+    const id = parseStreamId(message.subarray(ORIGIN_ID_BYTES, separator).toString('latin1'));
+    if (!id) return;
+    const cursor = streamIdToCursor(id);
+    const own = message.subarray(0, ORIGIN_ID_BYTES).equals(this.#origin);
+    // Copy: the message buffer may be pooled by the parser.
+    const envelope = new Uint8Array(message.subarray(separator + 1));
+    if (subscription.buffer) {
+      if (subscription.buffer.length >= REPLAY_BUFFER_MAX) subscription.buffer.shift();
+      subscription.buffer.push({ cursor, envelope, own });
+      return;
+    }
+    this.#deliver(room, subscription, cursor, envelope, own);
+  }
+
+  #deliver(room: RoomKey, subscription: Subscription, cursor: number, envelope: Uint8Array, own: boolean): void {
+    if (cursor > subscription.lastSeen) subscription.lastSeen = cursor;
+    if (own || subscription.own.has(cursor)) {
+      subscription.own.delete(cursor);
+      return;
+    }
+    this.#listener?.(room, cursor, envelope);
+  }
+
+  async #replayAll(): Promise<void> {
+    if (!this.#isUp() || this.#closed) return;
+    const rooms = [...this.#subscriptions].filter(([, subscription]) => subscription.needsReplay && !subscription.replaying);
+    if (rooms.length === 0) return;
+    // ioredis wrote the SSUBSCRIBEs before emitting 'ready'; a PING answered after them
+    // proves the channels are live again, so nothing published from now on is missed.
+    try {
+      await this.#subscriber.ping();
+    } catch {
+      return;
+    }
+    await Promise.all(rooms.map(([room, subscription]) => this.#replay(room, subscription)));
+  }
+
+  async #replay(room: RoomKey, subscription: Subscription): Promise<void> {
+    subscription.needsReplay = false;
+    subscription.replaying = true;
+    subscription.buffer ??= [];
+    try {
+      await Promise.allSettled([...subscription.inflight]);
+      for (;;) {
+        const page = await this.readAfter(room, subscription.lastSeen, REPLAY_PAGE_ENTRIES, Date.now());
+        if (this.#subscriptions.get(room) !== subscription) return;
+        for (const entry of page.entries) this.#deliver(room, subscription, entry.cursor, entry.envelope, false);
+        // Nothing retained past a trimmed range can be replayed; clients learn about
+        // that gap through their own catch-up.
+        if (page.entries.length === 0 && page.head > subscription.lastSeen) subscription.lastSeen = page.head;
+        if (!page.more) break;
+      }
+      const held = subscription.buffer;
+      subscription.buffer = undefined;
+      for (const message of held) {
+        if (message.cursor > subscription.lastSeen) {
+          this.#deliver(room, subscription, message.cursor, message.envelope, message.own);
+        }
+      }
+      for (const cursor of subscription.own) if (cursor <= subscription.lastSeen) subscription.own.delete(cursor);
+    } catch {
+      // Keep holding live messages; the next 'ready' or sweep tries again from lastSeen.
+      subscription.needsReplay = true;
+    } finally {
+      subscription.replaying = false;
+    }
+  }
+}
+
+export function createRedisStore(options: RedisStoreOptions): Promise<RedisRoomStore> {
+  return RedisRoomStore.create(options);
+}
