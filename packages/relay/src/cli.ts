@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { RelayStartError } from './errors.js';
+import { isLogLevel } from './log.js';
+import {
+  DEFAULT_HOST,
+  DEFAULT_LIMITS,
+  DEFAULT_PORT,
+  DEFAULT_RETENTION,
+  type RelayLimits,
+  type RelayOptions,
+  type RetentionLimits,
+} from './options.js';
+import { startRelay } from './relay.js';
+
+const MAX_PORT = 65_535;
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+/** Conventional exit status for a command-line usage error. */
+const EXIT_USAGE = 2;
+
+type ValueKind = 'string' | 'list' | 'port' | 'count' | 'bytes' | 'duration' | 'level';
+
+interface Flag {
+  readonly name: string;
+  readonly env: string;
+  readonly kind: ValueKind;
+  readonly help: string;
+  readonly fallback?: string;
+  readonly apply: (options: RelayOptions, value: never) => void;
+}
+
+const limit =
+  <K extends keyof RelayLimits>(key: K) =>
+  (options: RelayOptions, value: number): void => {
+    options.limits = { ...options.limits, [key]: value };
+  };
+const retain =
+  <K extends keyof RetentionLimits>(key: K) =>
+  (options: RelayOptions, value: number): void => {
+    options.retention = { ...options.retention, [key]: value };
+  };
+
+const bytes = (n: number): string => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)}MiB` : n % 1024 === 0 ? `${n / 1024}KiB` : `${n}`);
+const duration = (ms: number): string =>
+  ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+
+/** Every flag and its environment twin. `--help` prints this table. */
+const FLAGS: readonly Flag[] = [
+  { name: 'host', env: 'SEALROOM_HOST', kind: 'string', fallback: DEFAULT_HOST, help: 'Interface to listen on. Loopback only by default; use 0.0.0.0 to expose the relay (put TLS in front or use --tls-cert/--tls-key).', apply: (o, v: string) => (o.host = v) },
+  { name: 'port', env: 'SEALROOM_PORT', kind: 'port', fallback: String(DEFAULT_PORT), help: 'Port to listen on (0 picks a free one).', apply: (o, v: number) => (o.port = v) },
+  { name: 'tls-cert', env: 'SEALROOM_TLS_CERT', kind: 'string', help: 'PEM certificate chain file: serve https:// and wss:// (needs --tls-key).', apply: () => undefined },
+  { name: 'tls-key', env: 'SEALROOM_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert.', apply: () => undefined },
+  { name: 'allowed-origin', env: 'SEALROOM_ALLOWED_ORIGINS', kind: 'list', fallback: 'own origin + localhost', help: 'Origin allowed to open a WebSocket, besides the relay\'s own (repeat, or comma-separated in the variable; * allows any).', apply: (o, v: string[]) => (o.allowedOrigins = v) },
+  { name: 'connect-src', env: 'SEALROOM_CONNECT_SRC', kind: 'list', help: 'Extra relay the served app may connect to, added to the CSP connect-src (repeat, or comma-separated).', apply: (o, v: string[]) => (o.connectSrc = v) },
+  { name: 'web-root', env: 'SEALROOM_WEB_ROOT', kind: 'string', fallback: 'the bundled app', help: 'Directory of the built web app to serve.', apply: (o, v: string) => (o.webRoot = v) },
+  { name: 'redis', env: 'SEALROOM_REDIS_URL', kind: 'string', help: 'Redis URL (redis://host:port) to share rooms between several relay processes.', apply: (o, v: string) => (o.redis = v) },
+  { name: 'log-level', env: 'SEALROOM_LOG_LEVEL', kind: 'level', fallback: 'info', help: 'debug, info, warn, error or silent. JSON lines on stderr.', apply: (o, v: RelayOptions['logLevel']) => (o.logLevel = v) },
+  { name: 'max-frame-bytes', env: 'SEALROOM_MAX_FRAME_BYTES', kind: 'bytes', fallback: bytes(DEFAULT_LIMITS.maxFrameBytes), help: 'Largest WebSocket message accepted (close 1009 above).', apply: limit('maxFrameBytes') },
+  { name: 'max-rooms-per-connection', env: 'SEALROOM_MAX_ROOMS_PER_CONNECTION', kind: 'count', fallback: String(DEFAULT_LIMITS.maxRoomsPerConnection), help: 'Rooms one connection may join (ROOM_LIMIT above).', apply: limit('maxRoomsPerConnection') },
+  { name: 'max-connections-per-address', env: 'SEALROOM_MAX_CONNECTIONS_PER_ADDRESS', kind: 'count', fallback: String(DEFAULT_LIMITS.maxConnectionsPerAddress), help: 'Open connections from one remote address (HTTP 429 above).', apply: limit('maxConnectionsPerAddress') },
+  { name: 'rate-messages', env: 'SEALROOM_RATE_MESSAGES', kind: 'count', fallback: String(DEFAULT_LIMITS.messagesPerSecond), help: 'Messages per second per connection, sustained (RATE_LIMITED above).', apply: limit('messagesPerSecond') },
+  { name: 'burst-messages', env: 'SEALROOM_BURST_MESSAGES', kind: 'count', fallback: String(DEFAULT_LIMITS.messageBurst), help: 'Messages per connection in a burst.', apply: limit('messageBurst') },
+  { name: 'rate-bytes', env: 'SEALROOM_RATE_BYTES', kind: 'bytes', fallback: bytes(DEFAULT_LIMITS.bytesPerSecond), help: 'Bytes per second per connection, sustained.', apply: limit('bytesPerSecond') },
+  { name: 'burst-bytes', env: 'SEALROOM_BURST_BYTES', kind: 'bytes', fallback: bytes(DEFAULT_LIMITS.byteBurst), help: 'Bytes per connection in a burst.', apply: limit('byteBurst') },
+  { name: 'max-buffered-bytes', env: 'SEALROOM_MAX_BUFFERED_BYTES', kind: 'bytes', fallback: bytes(DEFAULT_LIMITS.maxBufferedBytes), help: 'Unsent bytes queued for one client before it is cut off as a slow consumer.', apply: limit('maxBufferedBytes') },
+  { name: 'heartbeat', env: 'SEALROOM_HEARTBEAT', kind: 'duration', fallback: duration(DEFAULT_LIMITS.heartbeatIntervalMs), help: 'Ping interval; a peer silent for one interval is dropped.', apply: limit('heartbeatIntervalMs') },
+  { name: 'handshake-timeout', env: 'SEALROOM_HANDSHAKE_TIMEOUT', kind: 'duration', fallback: duration(DEFAULT_LIMITS.handshakeTimeoutMs), help: 'Time a new connection has to join a room (close 4001 after).', apply: limit('handshakeTimeoutMs') },
+  { name: 'max-header-count', env: 'SEALROOM_MAX_HEADER_COUNT', kind: 'count', fallback: String(DEFAULT_LIMITS.maxHeaderCount), help: 'HTTP headers per request (HTTP 431 above).', apply: limit('maxHeaderCount') },
+  { name: 'max-header-bytes', env: 'SEALROOM_MAX_HEADER_BYTES', kind: 'bytes', fallback: bytes(DEFAULT_LIMITS.maxHeaderBytes), help: 'HTTP header bytes per request (HTTP 431 above).', apply: limit('maxHeaderBytes') },
+  { name: 'retention-count', env: 'SEALROOM_RETENTION_COUNT', kind: 'count', fallback: String(DEFAULT_RETENTION.maxEnvelopesPerRoom), help: 'Envelopes kept per room.', apply: retain('maxEnvelopesPerRoom') },
+  { name: 'retention-bytes', env: 'SEALROOM_RETENTION_BYTES', kind: 'bytes', fallback: bytes(DEFAULT_RETENTION.maxBytesPerRoom), help: 'Envelope bytes kept per room.', apply: retain('maxBytesPerRoom') },
+  { name: 'retention-age', env: 'SEALROOM_RETENTION_AGE', kind: 'duration', fallback: duration(DEFAULT_RETENTION.maxAgeMs), help: 'Oldest envelope kept (rooms may ask for less).', apply: retain('maxAgeMs') },
+  { name: 'retention-total-bytes', env: 'SEALROOM_RETENTION_TOTAL_BYTES', kind: 'bytes', fallback: bytes(DEFAULT_RETENTION.maxTotalBytes), help: 'Envelope bytes kept over all rooms; oldest dropped first.', apply: retain('maxTotalBytes') },
+  { name: 'idle-room', env: 'SEALROOM_IDLE_ROOM', kind: 'duration', fallback: duration(DEFAULT_RETENTION.idleRoomMs), help: 'A room nobody is in and nobody wrote to for this long is forgotten.', apply: retain('idleRoomMs') },
+];
+
+const UNITS_BYTES: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const UNITS_MS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export type ParsedRelayArgs =
+  | { readonly kind: 'run'; readonly options: RelayOptions; readonly tlsCertFile?: string; readonly tlsKeyFile?: string }
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'error'; readonly message: string };
+
+function parseValue(flag: Flag, raw: string | string[]): { ok: true; value: unknown } | { ok: false; message: string } {
+  const bad = (what: string) => ({ ok: false as const, message: `--${flag.name} (${flag.env}): ${what}, got ${JSON.stringify(raw)}` });
+  if (flag.kind === 'list') {
+    const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((item) => item.split(',')).map((s) => s.trim()).filter(Boolean);
+    return { ok: true, value: parts };
+  }
+  const text = (Array.isArray(raw) ? raw[raw.length - 1]! : raw).trim();
+  switch (flag.kind) {
+    case 'string':
+      return text === '' ? bad('expected a value') : { ok: true, value: text };
+    case 'level':
+      return isLogLevel(text) ? { ok: true, value: text } : bad('expected debug, info, warn, error or silent');
+    case 'port': {
+      const n = /^\d+$/.test(text) ? Number(text) : NaN;
+      return Number.isInteger(n) && n <= MAX_PORT ? { ok: true, value: n } : bad(`expected a port 0..${MAX_PORT}`);
+    }
+    case 'count': {
+      const n = /^\d+$/.test(text) ? Number(text) : NaN;
+      return Number.isSafeInteger(n) && n > 0 ? { ok: true, value: n } : bad('expected a positive integer');
+    }
+    case 'bytes':
+    case 'duration': {
+      const units = flag.kind === 'bytes' ? UNITS_BYTES : UNITS_MS;
+      const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
+      const unit = match?.[2]?.toLowerCase() ?? '';
+      const scale = units[unit];
+      const n = match && scale !== undefined ? Math.round(Number(match[1]) * scale) : NaN;
+      const example = flag.kind === 'bytes' ? 'like 1048576, 512KiB or 1MiB' : 'like 30000, 30s, 15m, 24h or 7d';
+      return Number.isSafeInteger(n) && n > 0 ? { ok: true, value: n } : bad(`expected a positive amount ${example}`);
+    }
+  }
+  return bad('unreadable');
+}
+
+export function helpText(): string {
+  const lines = [
+    'Usage: sealroom-relay [options]',
+    '',
+    'The Sealroom relay: forwards end-to-end encrypted envelopes it cannot read, and serves the',
+    'web app. Every option can also be set with the environment variable shown; a flag wins.',
+    `By default it listens on ${DEFAULT_HOST}:${DEFAULT_PORT} (this machine only). To expose it, run`,
+    '--host 0.0.0.0 behind a TLS-terminating proxy, or give --tls-cert and --tls-key.',
+    'Sizes take KiB/MiB/GiB suffixes; durations take ms/s/m/h/d.',
+    '',
+  ];
+  for (const flag of FLAGS) {
+    const arg = flag.kind === 'list' ? ' <value>' : ' <value>';
+    lines.push(`  --${flag.name}${arg}`.padEnd(38) + `${flag.env}`);
+    lines.push(`      ${flag.help}${flag.fallback !== undefined ? ` Default: ${flag.fallback}.` : ''}`);
+  }
+  lines.push('  --help, -h'.padEnd(38) + 'Show this help.');
+  lines.push('  --version'.padEnd(38) + 'Print the version.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Reads flags and their environment twins (a flag wins over its variable). */
+export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): ParsedRelayArgs {
+  const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+  };
+  for (const flag of FLAGS) spec[flag.name] = { type: 'string', ...(flag.kind === 'list' ? { multiple: true } : {}) };
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: spec, strict: true, allowPositionals: false }));
+  } catch (err) {
+    return { kind: 'error', message: `${err instanceof Error ? err.message : String(err)}\nRun with --help to see every option.` };
+  }
+  if (values.help === true) return { kind: 'help', text: helpText() };
+  if (values.version === true) return { kind: 'version' };
+  const options: RelayOptions = {};
+  const raw = new Map<string, string | string[]>();
+  for (const flag of FLAGS) {
+    const fromFlag = values[flag.name] as string | string[] | undefined;
+    const fromEnv = env[flag.env];
+    const value = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
+    if (value === undefined) continue;
+    const parsed = parseValue(flag, value);
+    if (!parsed.ok) return { kind: 'error', message: parsed.message };
+    raw.set(flag.name, value);
+    (flag.apply as (o: RelayOptions, v: unknown) => void)(options, parsed.value);
+  }
+  const tlsCertFile = raw.get('tls-cert') as string | undefined;
+  const tlsKeyFile = raw.get('tls-key') as string | undefined;
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    return { kind: 'error', message: '--tls-cert and --tls-key go together (SEALROOM_TLS_CERT / SEALROOM_TLS_KEY).' };
+  }
+  return { kind: 'run', options, ...(tlsCertFile !== undefined ? { tlsCertFile: tlsCertFile.trim(), tlsKeyFile: tlsKeyFile!.trim() } : {}) };
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * The `sealroom-relay` command. Prints one "listening" line to stdout; logs go to
+ * stderr. SIGTERM/SIGINT close every client with 1001 and exit 0.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  const parsed = parseRelayArgs(argv);
+  if (parsed.kind === 'help') {
+    process.stdout.write(parsed.text);
+    return;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`sealroom-relay: ${parsed.message}\n`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  const options: RelayOptions = { ...parsed.options };
+  if (parsed.tlsCertFile !== undefined && parsed.tlsKeyFile !== undefined) {
+    try {
+      options.tls = { cert: readFileSync(parsed.tlsCertFile, 'utf8'), key: readFileSync(parsed.tlsKeyFile, 'utf8') };
+    } catch (err) {
+      process.stderr.write(`sealroom-relay: cannot read the TLS certificate or key: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+  }
+  let relay;
+  try {
+    relay = await startRelay(options);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`sealroom-relay: ${message}\n`);
+    process.exitCode = err instanceof RelayStartError && err.code === 'REDIS_UNAVAILABLE' ? EXIT_USAGE : EXIT_FAILURE;
+    return;
+  }
+  process.stdout.write(`Sealroom relay listening on ${relay.url} (WebSocket ${relay.wsUrl})\n`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', event: 'shutdown', signal })}\n`);
+    relay.close().then(
+      () => process.exit(EXIT_OK),
+      () => process.exit(EXIT_FAILURE),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,90 @@
+/**
+ * Stable refusal codes of the relay (docs/PROTOCOL.md A.7 and A.9). A client branches on
+ * the code; the message text is for people and may change.
+ */
+export const ErrorCode = {
+  /** A text frame that is not a JSON object. Connection stays open. */
+  BAD_JSON: 'BAD_JSON',
+  /** A JSON message with missing or wrongly typed fields. Connection stays open. */
+  BAD_MESSAGE: 'BAD_MESSAGE',
+  /** `v` in JSON or the first byte of a binary frame is not a version the relay speaks. */
+  UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
+  /** A JSON message whose `t` the relay does not know. */
+  UNKNOWN_TYPE: 'UNKNOWN_TYPE',
+  /** A binary frame that is too short, empty, or of a kind a client may not send. */
+  BAD_FRAME: 'BAD_FRAME',
+  /** A room id that is not exactly 32 bytes (43 base64url characters in JSON). */
+  BAD_ROOM: 'BAD_ROOM',
+  /** Publish, history, retention or leave for a room this connection is not admitted to. */
+  NOT_JOINED: 'NOT_JOINED',
+  /** A `prove` without a pending challenge for that room (never asked, or already used). */
+  NO_CHALLENGE: 'NO_CHALLENGE',
+  /** The admission proof did not verify. Only that room is refused. */
+  ADMISSION_DENIED: 'ADMISSION_DENIED',
+  /** Joining one more room would pass `maxRoomsPerConnection`. */
+  ROOM_LIMIT: 'ROOM_LIMIT',
+  /** The connection's message or byte token bucket is empty; the message was dropped. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A text frame larger than a control message may be (binary frames: close 1009). */
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  /** The room store (for example Redis) failed; nothing was stored or delivered. */
+  UNAVAILABLE: 'UNAVAILABLE',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Reasons the relay refuses or cuts a connection without an error message (the HTTP
+ * upgrade is answered with a status, or the socket is closed). Counted in
+ * `sealroom_refusals_total{reason}` together with the error codes above.
+ */
+export const RefusalReason = {
+  /** Upgrade from an Origin not on the allow-list: HTTP 403. */
+  ORIGIN_FORBIDDEN: 'ORIGIN_FORBIDDEN',
+  /** More than `maxConnectionsPerAddress` open connections from one address: HTTP 429. */
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
+  /** Upgrade request with more than `maxHeaderCount` headers: HTTP 431. */
+  TOO_MANY_HEADERS: 'TOO_MANY_HEADERS',
+  /** Request headers larger than `maxHeaderBytes` in total: HTTP 431. */
+  HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
+  /** Upgrade on a path other than `/ws`, or not a valid WebSocket upgrade: HTTP 400/404. */
+  BAD_UPGRADE: 'BAD_UPGRADE',
+  /** A binary frame over `maxFrameBytes`: close 1009. */
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  /** Invalid WebSocket framing or UTF-8 (detected by `ws`): close 1002 / 1007. */
+  PROTOCOL_ERROR: 'PROTOCOL_ERROR',
+  /** No room admitted within `handshakeTimeoutMs` of connecting: close 4001. */
+  HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
+  /** No pong within one heartbeat interval: the socket is terminated. */
+  HEARTBEAT_TIMEOUT: 'HEARTBEAT_TIMEOUT',
+  /** `bufferedAmount` passed `maxBufferedBytes`: the socket is terminated. */
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
+} as const;
+export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
+
+/** WebSocket close codes the relay sends (RFC 6455 §7.4 and the private 4000–4999 range). */
+export const CloseCode = {
+  /** The server is shutting down (SIGTERM/SIGINT): reconnect, possibly elsewhere. */
+  GOING_AWAY: 1001,
+  /** Invalid WebSocket framing (sent by `ws`). */
+  PROTOCOL_ERROR: 1002,
+  /** A text frame that is not valid UTF-8 (sent by `ws`). */
+  INVALID_PAYLOAD: 1007,
+  /** A frame larger than `maxFrameBytes` (sent by `ws`). */
+  MESSAGE_TOO_BIG: 1009,
+  /** An unexpected failure inside the relay. */
+  INTERNAL_ERROR: 1011,
+  /** The client connected but was admitted to no room within `handshakeTimeoutMs`. */
+  HANDSHAKE_TIMEOUT: 4001,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Why `startRelay` failed, as a value with a stable code. */
+export class RelayStartError extends Error {
+  constructor(
+    readonly code: 'REDIS_UNAVAILABLE' | 'LISTEN_FAILED' | 'BAD_OPTIONS',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RelayStartError';
+  }
+}

@@ -1,0 +1,151 @@
+import type { RoomStore } from './store.js';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Per-connection and per-address limits. Every refusal has a code (errors.ts). */
+export interface RelayLimits {
+  /** Largest WebSocket message the relay accepts, in bytes (`ws` maxPayload). */
+  maxFrameBytes: number;
+  /** Largest text (JSON control) message, in bytes. Control messages are tiny. */
+  maxControlBytes: number;
+  /** Rooms one connection may be admitted to (or have a pending challenge for). */
+  maxRoomsPerConnection: number;
+  /** Open WebSocket connections from one remote address. */
+  maxConnectionsPerAddress: number;
+  /** Token bucket: sustained messages per second per connection. */
+  messagesPerSecond: number;
+  /** Token bucket: burst of messages per connection. */
+  messageBurst: number;
+  /** Token bucket: sustained bytes per second per connection. */
+  bytesPerSecond: number;
+  /** Token bucket: burst of bytes per connection (at least `maxFrameBytes`). */
+  byteBurst: number;
+  /** A connection whose unsent output passes this many bytes is cut off. */
+  maxBufferedBytes: number;
+  /** Interval between pings; a peer that has not answered the previous one is dropped. */
+  heartbeatIntervalMs: number;
+  /** A connection admitted to no room this long after connecting is closed (4001). */
+  handshakeTimeoutMs: number;
+  /** Most HTTP headers in a request (the CVE-2024-37890 class of attack). */
+  maxHeaderCount: number;
+  /** Most bytes of HTTP headers in a request (Node's `maxHeaderSize`). */
+  maxHeaderBytes: number;
+  /** Most bytes one history answer sends before saying `more: true`. */
+  maxHistoryPageBytes: number;
+}
+
+/** Bounds of the retention log. */
+export interface RetentionLimits {
+  /** Envelopes kept per room. */
+  maxEnvelopesPerRoom: number;
+  /** Envelope bytes kept per room. */
+  maxBytesPerRoom: number;
+  /** Oldest envelope kept, in milliseconds. Rooms may only tighten it. */
+  maxAgeMs: number;
+  /** Envelope bytes kept over all rooms; the oldest envelopes go first. */
+  maxTotalBytes: number;
+  /** A room with no connection and no new envelope for this long is forgotten. */
+  idleRoomMs: number;
+  /** How often expired envelopes and idle rooms are swept. */
+  sweepIntervalMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
+  // 1 MiB: large enough for 256 KiB file chunks with room to spare, small enough
+  // that one message cannot hog memory.
+  maxFrameBytes: 1 * MIB,
+  maxControlBytes: 4 * KIB,
+  maxRoomsPerConnection: 64,
+  // A household or an office behind one NAT, with a few tabs each.
+  maxConnectionsPerAddress: 64,
+  messagesPerSecond: 200,
+  messageBurst: 400,
+  // 16 MiB/s sustained lets a 100 MB file through in seconds; bursts of 32 MiB.
+  bytesPerSecond: 16 * MIB,
+  byteBurst: 32 * MIB,
+  maxBufferedBytes: 16 * MIB,
+  heartbeatIntervalMs: 30 * SECOND_MS,
+  handshakeTimeoutMs: 15 * SECOND_MS,
+  maxHeaderCount: 100,
+  maxHeaderBytes: 16 * KIB,
+  maxHistoryPageBytes: 8 * MIB,
+});
+
+export const DEFAULT_RETENTION: Readonly<RetentionLimits> = Object.freeze({
+  maxEnvelopesPerRoom: 10_000,
+  maxBytesPerRoom: 64 * MIB,
+  maxAgeMs: 7 * DAY_MS,
+  maxTotalBytes: 256 * MIB,
+  idleRoomMs: 7 * DAY_MS,
+  sweepIntervalMs: 1 * MINUTE_MS,
+});
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface RelayOptions {
+  /** Interface to listen on. Default 127.0.0.1; use 0.0.0.0 to expose (behind TLS). */
+  host?: string;
+  /** Port; 0 picks a free one. Default 8787. */
+  port?: number;
+  /** Where rooms live. Default: a fresh in-memory store, closed with the relay. A store
+   * passed in is not closed by the relay. */
+  store?: RoomStore;
+  /** Redis URL for scale-out (when no `store` is given). */
+  redis?: string;
+  /** Directory of the built web app. Default: dist/web in the package, else the
+   * workspace's apps/web/dist, else a built-in page saying the app is not built. */
+  webRoot?: string;
+  /** PEM certificate chain and private key (contents, not paths): serve https/wss. */
+  tls?: { cert: string; key: string };
+  /** Origins allowed to open a WebSocket besides the relay's own. Default: localhost
+   * origins on any port. `*` allows any origin. */
+  allowedOrigins?: string[];
+  /** Extra `connect-src` sources in the Content-Security-Policy of served pages. */
+  connectSrc?: string[];
+  limits?: Partial<RelayLimits>;
+  retention?: Partial<RetentionLimits>;
+  /** Default 'info'. Logs go to stderr as JSON lines. */
+  logLevel?: LogLevel;
+  /** Where log lines go (default: process.stderr). */
+  logSink?: (line: string) => void;
+}
+
+export interface RunningRelay {
+  /** http(s)://host:port */
+  readonly url: string;
+  /** ws(s)://host:port/ws */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Current counts (what /healthz reports). */
+  health(): RelayHealth;
+  /** Stops accepting, closes every WebSocket with 1001, stops timers. */
+  close(): Promise<void>;
+}
+
+export interface RelayHealth {
+  readonly status: 'ok' | 'degraded';
+  readonly connections: number;
+  readonly rooms: number;
+  readonly retainedEnvelopes: number;
+  readonly retainedBytes: number;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8787;
+
+export function resolveLimits(partial: Partial<RelayLimits> | undefined): RelayLimits {
+  const limits = { ...DEFAULT_LIMITS, ...partial };
+  // A burst smaller than one frame would refuse every maximum-size frame forever.
+  limits.byteBurst = Math.max(limits.byteBurst, limits.maxFrameBytes);
+  limits.messageBurst = Math.max(limits.messageBurst, 1);
+  return limits;
+}
+
+export function resolveRetention(partial: Partial<RetentionLimits> | undefined): RetentionLimits {
+  return { ...DEFAULT_RETENTION, ...partial };
+}

@@ -1,0 +1,864 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { freshNonce, verifyAdmission } from './admission.js';
+import { CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { MemoryRoomStore } from './memory-store.js';
+import { createMetrics, RelayCounters } from './metrics.js';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  resolveLimits,
+  resolveRetention,
+  type RelayHealth,
+  type RelayLimits,
+  type RelayOptions,
+  type RetentionLimits,
+  type RunningRelay,
+} from './options.js';
+import { TokenBuckets } from './rate-limit.js';
+import { resolveWebRoot, securityHeaders, serveStatic } from './static-files.js';
+import type { RoomKey, RoomStore } from './store.js';
+import {
+  ADMISSION_KEY_BYTES,
+  DELIVER_CURSOR_OFFSET,
+  DELIVER_HEADER_BYTES,
+  DELIVER_ROOM_OFFSET,
+  FrameKind,
+  MAC_BYTES,
+  MAX_CURSOR,
+  MAX_HISTORY_PAGE_ENTRIES,
+  PROTOCOL_VERSION,
+  PUBLISH_HEADER_BYTES,
+  PUBLISH_ID_OFFSET,
+  PUBLISH_ROOM_OFFSET,
+  ROOM_ID_BASE64URL_CHARS,
+  ROOM_ID_BYTES,
+} from './wire.js';
+
+const WS_PATH = '/ws';
+/** How long shutdown waits for clients to answer the 1001 close before cutting them. */
+const SHUTDOWN_GRACE_MS = 2000;
+/** Longest `id` string a ping may carry (it is echoed back). */
+const MAX_PING_ID_CHARS = 64;
+/** The handshake check runs this many times per timeout, so a timeout fires within 1.5×. */
+const HANDSHAKE_CHECKS_PER_TIMEOUT = 2;
+const MIN_TIMER_MS = 5;
+const BASE64URL_PATTERN = /^[A-Za-z0-9_-]+$/;
+const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** Per-connection state, kept small: maps are allocated on first use. */
+class Connection {
+  /** Rooms this connection is admitted to. */
+  rooms: Set<RoomKey> | undefined = undefined;
+  /** Pending challenge nonce per room; each is used at most once. */
+  challenges: Map<RoomKey, Buffer> | undefined = undefined;
+  /** Answered the last heartbeat ping. */
+  alive = true;
+  admittedOnce = false;
+  readonly buckets: TokenBuckets;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly address: string,
+    readonly connectedAtMs: number,
+    limits: RelayLimits,
+  ) {
+    this.buckets = new TokenBuckets(limits, connectedAtMs);
+  }
+
+  roomCount(): number {
+    return (this.rooms?.size ?? 0) + (this.challenges?.size ?? 0);
+  }
+}
+
+/** A room with at least one connection on this process. */
+interface LocalRoom {
+  readonly key: RoomKey;
+  readonly id: Buffer;
+  readonly members: Set<Connection>;
+}
+
+type Json = Record<string, unknown>;
+
+class Relay {
+  readonly limits: RelayLimits;
+  readonly retention: RetentionLimits;
+  readonly counters = new RelayCounters();
+  readonly localRooms = new Map<RoomKey, LocalRoom>();
+  readonly connections = new Set<Connection>();
+  /** Connections not yet admitted to any room (handshake timeout applies). */
+  readonly pending = new Set<Connection>();
+  readonly perAddress = new Map<string, number>();
+  readonly wss: WebSocketServer;
+  readonly server: Server;
+  readonly metrics;
+  readonly headers: Record<string, string>;
+  readonly webRoot: string | undefined;
+  readonly helloText: string;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closing: Promise<void> | undefined;
+  private readonly allowAnyOrigin: boolean;
+  private readonly allowedOrigins: Set<string>;
+  private readonly explicitOrigins: boolean;
+
+  constructor(
+    readonly options: RelayOptions,
+    readonly store: RoomStore,
+    private readonly ownsStore: boolean,
+    readonly log: Logger,
+  ) {
+    this.limits = resolveLimits(options.limits);
+    this.retention = resolveRetention(options.retention);
+    this.headers = securityHeaders(options.connectSrc ?? []);
+    this.webRoot = resolveWebRoot(options.webRoot);
+    this.explicitOrigins = options.allowedOrigins !== undefined && options.allowedOrigins.length > 0;
+    this.allowAnyOrigin = options.allowedOrigins?.includes('*') ?? false;
+    this.allowedOrigins = new Set(options.allowedOrigins ?? []);
+    this.metrics = createMetrics({
+      counters: this.counters,
+      localRooms: () => this.localRooms.size,
+      storeStats: () => this.store.stats(),
+    });
+    this.helloText = JSON.stringify({
+      v: PROTOCOL_VERSION,
+      t: 'hello',
+      limits: {
+        maxFrameBytes: this.limits.maxFrameBytes,
+        maxEnvelopeBytes: this.limits.maxFrameBytes - PUBLISH_HEADER_BYTES,
+        maxControlBytes: this.limits.maxControlBytes,
+        maxRoomsPerConnection: this.limits.maxRoomsPerConnection,
+        messagesPerSecond: this.limits.messagesPerSecond,
+        messageBurst: this.limits.messageBurst,
+        bytesPerSecond: this.limits.bytesPerSecond,
+        byteBurst: this.limits.byteBurst,
+        maxHistoryPage: MAX_HISTORY_PAGE_ENTRIES,
+        heartbeatIntervalMs: this.limits.heartbeatIntervalMs,
+        maxRetentionAgeMs: this.retention.maxAgeMs,
+      },
+    });
+
+    const serverOptions = { maxHeaderSize: this.limits.maxHeaderBytes };
+    this.server = options.tls
+      ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
+      : createHttpServer(serverOptions);
+    // One more than allowed, so a request over the limit is seen (and refused) rather
+    // than silently truncated.
+    this.server.maxHeadersCount = this.limits.maxHeaderCount + 1;
+    this.server.on('request', (req, res) => this.onRequest(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.limits.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.wss.on('wsClientError', (_err: Error, socket: Duplex) => {
+      this.counters.refuse(RefusalReason.BAD_UPGRADE);
+      rejectUpgrade(socket, 400, 'Bad Request');
+    });
+    store.onRemoteEnvelope((room, cursor, envelope) => this.onRemoteEnvelope(room, cursor, envelope));
+  }
+
+  async listen(): Promise<RunningRelay> {
+    const host = this.options.host ?? DEFAULT_HOST;
+    const port = this.options.port ?? DEFAULT_PORT;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new RelayStartError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.server.on('error', (err) => this.log.error('server_error', { message: err.message }));
+    this.startTimers();
+    const actualPort = (this.server.address() as AddressInfo).port;
+    const urlHost = displayHost(host);
+    const secure = this.options.tls !== undefined;
+    const url = `${secure ? 'https' : 'http'}://${urlHost}:${actualPort}`;
+    const wsUrl = `${secure ? 'wss' : 'ws'}://${urlHost}:${actualPort}${WS_PATH}`;
+    return {
+      url,
+      wsUrl,
+      port: actualPort,
+      health: () => this.health(),
+      close: () => this.close(),
+    };
+  }
+
+  private startTimers(): void {
+    const every = (ms: number, fn: () => void): void => {
+      const timer = setInterval(fn, Math.max(MIN_TIMER_MS, ms));
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.limits.heartbeatIntervalMs, () => this.heartbeat());
+    every(this.limits.handshakeTimeoutMs / HANDSHAKE_CHECKS_PER_TIMEOUT, () => this.checkHandshakes());
+    every(this.retention.sweepIntervalMs, () => {
+      this.store.sweep(Date.now()).catch((err: unknown) => this.log.warn('sweep_failed', { message: errorMessage(err) }));
+    });
+  }
+
+  health(): RelayHealth {
+    const stats = this.store.stats();
+    return {
+      status: stats.backendUp ? 'ok' : 'degraded',
+      connections: this.counters.connections,
+      rooms: this.localRooms.size,
+      retainedEnvelopes: stats.retainedEnvelopes,
+      retainedBytes: stats.retainedBytes,
+    };
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    for (const [name, value] of Object.entries(this.headers)) res.setHeader(name, value);
+    if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
+      this.counters.refuse(RefusalReason.TOO_MANY_HEADERS);
+      plain(res, 431, 'Request Header Fields Too Large\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      plain(res, 405, 'Method Not Allowed\n');
+      return;
+    }
+    const pathname = pathOf(req.url);
+    if (pathname === '/healthz') {
+      const health = this.health();
+      const body = JSON.stringify(health);
+      res.writeHead(health.status === 'ok' ? 200 : 503, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (pathname === '/metrics') {
+      this.metrics.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': this.metrics.contentType, 'Cache-Control': 'no-store' });
+          res.end(req.method === 'HEAD' ? undefined : text);
+        },
+        (err: unknown) => {
+          this.log.error('metrics_failed', { message: errorMessage(err) });
+          plain(res, 500, 'Internal Server Error\n');
+        },
+      );
+      return;
+    }
+    if (pathname === WS_PATH) {
+      plain(res, 426, 'Upgrade Required\n');
+      return;
+    }
+    serveStatic(this.webRoot, req, res, pathname);
+  }
+
+  private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    // Node's own answer for oversized headers is 431; keep it, and count it.
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      this.counters.refuse(RefusalReason.HEADERS_TOO_LARGE);
+      rejectUpgrade(socket, 431, 'Request Header Fields Too Large');
+      return;
+    }
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    rejectUpgrade(socket, 400, 'Bad Request');
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (this.closing) {
+      rejectUpgrade(socket, 503, 'Service Unavailable');
+      return;
+    }
+    if (pathOf(req.url) !== WS_PATH) {
+      this.counters.refuse(RefusalReason.BAD_UPGRADE);
+      rejectUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
+      this.counters.refuse(RefusalReason.TOO_MANY_HEADERS);
+      rejectUpgrade(socket, 431, 'Request Header Fields Too Large');
+      return;
+    }
+    if (!this.originAllowed(req)) {
+      this.counters.refuse(RefusalReason.ORIGIN_FORBIDDEN);
+      rejectUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    const address = req.socket.remoteAddress ?? 'unknown';
+    if ((this.perAddress.get(address) ?? 0) >= this.limits.maxConnectionsPerAddress) {
+      this.counters.refuse(RefusalReason.TOO_MANY_CONNECTIONS);
+      rejectUpgrade(socket, 429, 'Too Many Requests');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address));
+  }
+
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    // Browsers always send Origin on WebSocket upgrades; other clients can set any
+    // Origin they like, so its absence proves nothing and is allowed.
+    if (origin === undefined) return true;
+    if (this.allowAnyOrigin || this.allowedOrigins.has(origin)) return true;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      return false;
+    }
+    if (parsed.host === req.headers.host) return true;
+    return !this.explicitOrigins && LOCAL_HOSTNAMES.has(parsed.hostname);
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private onConnection(ws: WebSocket, address: string): void {
+    const conn = new Connection(ws, address, Date.now(), this.limits);
+    this.connections.add(conn);
+    this.pending.add(conn);
+    this.counters.connections += 1;
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(conn, data, isBinary));
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      this.counters.refuse(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? RefusalReason.FRAME_TOO_LARGE : RefusalReason.PROTOCOL_ERROR);
+      this.log.debug('ws_error', { code: err.code ?? 'unknown' });
+    });
+    ws.on('close', () => this.onClose(conn));
+    ws.send(this.helloText);
+    if (this.log.enabled('debug')) this.log.debug('connection_open', { address, connections: this.counters.connections });
+  }
+
+  private onClose(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    this.pending.delete(conn);
+    this.counters.connections -= 1;
+    const left = (this.perAddress.get(conn.address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(conn.address, left);
+    else this.perAddress.delete(conn.address);
+    if (conn.rooms) for (const room of conn.rooms) this.removeMember(conn, room);
+    conn.rooms = undefined;
+    conn.challenges = undefined;
+    if (this.log.enabled('debug')) this.log.debug('connection_closed', { address: conn.address, connections: this.counters.connections });
+  }
+
+  private heartbeat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        this.counters.refuse(RefusalReason.HEARTBEAT_TIMEOUT);
+        this.log.debug('heartbeat_timeout', { address: conn.address });
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      try {
+        conn.ws.ping();
+      } catch {
+        conn.ws.terminate();
+      }
+    }
+  }
+
+  private checkHandshakes(): void {
+    const deadline = Date.now() - this.limits.handshakeTimeoutMs;
+    for (const conn of this.pending) {
+      if (conn.connectedAtMs > deadline) continue;
+      this.pending.delete(conn);
+      this.counters.refuse(RefusalReason.HANDSHAKE_TIMEOUT);
+      conn.ws.close(CloseCode.HANDSHAKE_TIMEOUT, 'handshake timeout');
+    }
+  }
+
+  private cut(conn: Connection, reason: RefusalReason): void {
+    this.counters.refuse(reason);
+    this.log.debug('connection_cut', { address: conn.address, reason });
+    // A consumer this far behind cannot take a close frame either: drop the socket.
+    conn.ws.terminate();
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
+    if (this.closing) return;
+    if (!conn.buckets.take(this.limits, data.length, Date.now())) {
+      const id = isBinary && data.length >= PUBLISH_HEADER_BYTES ? data.readUInt32BE(PUBLISH_ID_OFFSET) : undefined;
+      this.sendError(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped', undefined, id);
+      return;
+    }
+    if (isBinary) this.onBinary(conn, data);
+    else this.onText(conn, data);
+  }
+
+  private onBinary(conn: Connection, data: Buffer): void {
+    if (data.length < 2) {
+      this.sendError(conn, ErrorCode.BAD_FRAME, 'binary frame shorter than its header');
+      return;
+    }
+    if (data[0] !== PROTOCOL_VERSION) {
+      this.sendError(conn, ErrorCode.UNSUPPORTED_VERSION, `binary frame version ${data[0]} is not ${PROTOCOL_VERSION}`);
+      return;
+    }
+    if (data[1] !== FrameKind.PUBLISH) {
+      this.sendError(conn, ErrorCode.BAD_FRAME, `a client may only send PUBLISH frames, not kind ${data[1]}`);
+      return;
+    }
+    if (data.length <= PUBLISH_HEADER_BYTES) {
+      this.sendError(conn, ErrorCode.BAD_FRAME, 'PUBLISH frame without an envelope');
+      return;
+    }
+    const id = data.readUInt32BE(PUBLISH_ID_OFFSET);
+    const roomKey = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
+    const room = conn.rooms?.has(roomKey) ? this.localRooms.get(roomKey) : undefined;
+    if (!room) {
+      this.sendError(conn, ErrorCode.NOT_JOINED, 'publish to a room this connection has not joined', roomKey, id);
+      return;
+    }
+    const envelopeBytes = data.length - PUBLISH_HEADER_BYTES;
+    // The DELIVER frame is built once and the very same buffer goes to every
+    // recipient. Its envelope part is what the store retains: an unpooled buffer of
+    // exactly this envelope, so retention never pins a larger socket chunk.
+    const frame = Buffer.allocUnsafeSlow(DELIVER_HEADER_BYTES + envelopeBytes);
+    frame[0] = PROTOCOL_VERSION;
+    frame[1] = FrameKind.DELIVER;
+    room.id.copy(frame, DELIVER_ROOM_OFFSET);
+    data.copy(frame, DELIVER_HEADER_BYTES, PUBLISH_HEADER_BYTES);
+    this.counters.envelopesIn += 1;
+    this.counters.bytesIn += envelopeBytes;
+    this.store.append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now()).then(
+      (cursor) => {
+        frame.writeBigUInt64BE(BigInt(cursor), DELIVER_CURSOR_OFFSET);
+        if (conn.ws.readyState === WebSocket.OPEN) {
+          conn.ws.send(`{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
+        }
+        const target = this.localRooms.get(roomKey);
+        if (target) this.fanOut(target, frame, conn);
+      },
+      (err: unknown) => {
+        this.log.warn('append_failed', { message: errorMessage(err) });
+        this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
+      },
+    );
+  }
+
+  private fanOut(room: LocalRoom, frame: Buffer, except: Connection | undefined): void {
+    for (const member of room.members) {
+      if (member !== except) this.sendEnvelope(member, frame);
+    }
+  }
+
+  /** Sends a DELIVER/HISTORY frame unless the peer is too far behind (then cuts it). */
+  private sendEnvelope(conn: Connection, frame: Buffer): boolean {
+    const { ws } = conn;
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.cut(conn, RefusalReason.SLOW_CONSUMER);
+      return false;
+    }
+    ws.send(frame);
+    this.counters.envelopesOut += 1;
+    this.counters.bytesOut += frame.length - DELIVER_HEADER_BYTES;
+    return true;
+  }
+
+  private onRemoteEnvelope(roomKey: RoomKey, cursor: number, envelope: Uint8Array): void {
+    const room = this.localRooms.get(roomKey);
+    if (!room) return;
+    this.fanOut(room, envelopeFrame(FrameKind.DELIVER, cursor, room.id, envelope), undefined);
+  }
+
+  private onText(conn: Connection, data: Buffer): void {
+    if (data.length > this.limits.maxControlBytes) {
+      this.sendError(conn, ErrorCode.MESSAGE_TOO_LARGE, `control messages are at most ${this.limits.maxControlBytes} bytes`);
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString('utf8'));
+    } catch {
+      this.sendError(conn, ErrorCode.BAD_JSON, 'text frame is not JSON');
+      return;
+    }
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+      this.sendError(conn, ErrorCode.BAD_JSON, 'text frame is not a JSON object');
+      return;
+    }
+    const msg = message as Json;
+    if (typeof msg.v !== 'number') {
+      this.sendError(conn, ErrorCode.BAD_MESSAGE, 'missing protocol version "v"');
+      return;
+    }
+    if (msg.v !== PROTOCOL_VERSION) {
+      this.sendError(conn, ErrorCode.UNSUPPORTED_VERSION, `protocol version ${msg.v} is not supported; this relay speaks ${PROTOCOL_VERSION}`);
+      return;
+    }
+    let work: Promise<void> | undefined;
+    switch (msg.t) {
+      case 'join':
+        work = this.onJoin(conn, msg);
+        break;
+      case 'prove':
+        work = this.onProve(conn, msg);
+        break;
+      case 'leave':
+        this.onLeave(conn, msg);
+        break;
+      case 'history':
+        work = this.onHistory(conn, msg);
+        break;
+      case 'retention':
+        work = this.onRetention(conn, msg);
+        break;
+      case 'ping':
+        this.onPing(conn, msg);
+        break;
+      default:
+        if (typeof msg.t === 'string') this.sendError(conn, ErrorCode.UNKNOWN_TYPE, 'unknown message type');
+        else this.sendError(conn, ErrorCode.BAD_MESSAGE, 'missing message type "t"');
+    }
+    work?.catch((err: unknown) => {
+      this.log.warn('store_failed', { message: errorMessage(err) });
+      this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable', roomField(msg));
+    });
+  }
+
+  /** The room of a message, or undefined after answering BAD_ROOM. */
+  private roomOf(conn: Connection, msg: Json): RoomKey | undefined {
+    const room = msg.room;
+    if (!isRoomKey(room)) {
+      this.sendError(conn, ErrorCode.BAD_ROOM, `"room" must be ${ROOM_ID_BYTES} bytes in base64url (${ROOM_ID_BASE64URL_CHARS} characters)`);
+      return undefined;
+    }
+    return room;
+  }
+
+  private async onJoin(conn: Connection, msg: Json): Promise<void> {
+    const room = this.roomOf(conn, msg);
+    if (room === undefined) return;
+    if (conn.rooms?.has(room)) {
+      // Already admitted: answer as a fresh admission would, without a new proof.
+      const { head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now());
+      this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
+      return;
+    }
+    if (!conn.challenges?.has(room) && conn.roomCount() >= this.limits.maxRoomsPerConnection) {
+      this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
+      return;
+    }
+    const nonce = freshNonce();
+    (conn.challenges ??= new Map()).set(room, nonce);
+    const registered = (await this.store.admissionKey(room)) !== undefined;
+    // Answer only if this is still the challenge outstanding (a second join replaces it).
+    if (conn.challenges?.get(room) !== nonce) return;
+    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'challenge', room, nonce: nonce.toString('base64url'), registered });
+  }
+
+  private async onProve(conn: Connection, msg: Json): Promise<void> {
+    const room = this.roomOf(conn, msg);
+    if (room === undefined) return;
+    const nonce = conn.challenges?.get(room);
+    if (nonce === undefined) {
+      this.sendError(conn, ErrorCode.NO_CHALLENGE, 'no pending challenge for this room; send join first', room);
+      return;
+    }
+    // The nonce is spent whatever happens next: an answer is never accepted twice.
+    conn.challenges!.delete(room);
+    if (conn.challenges!.size === 0) conn.challenges = undefined;
+    const mac = decodeFixed(msg.mac, MAC_BYTES);
+    const offeredKey = msg.key === undefined ? undefined : decodeFixed(msg.key, ADMISSION_KEY_BYTES);
+    if (mac === undefined || mac === null || offeredKey === null) {
+      this.sendError(conn, ErrorCode.BAD_MESSAGE, `"mac" and "key" must be ${MAC_BYTES} bytes in base64url`, room);
+      return;
+    }
+    const roomId = Buffer.from(room, 'base64url');
+    let key = await this.store.admissionKey(room);
+    if (key === undefined) {
+      // Registration on first use: the proof must verify under the offered key before
+      // the key is stored, and again under whatever key won a concurrent claim.
+      if (offeredKey === undefined || !verifyAdmission(offeredKey, roomId, nonce, mac)) {
+        this.refuseAdmission(conn, room);
+        return;
+      }
+      key = await this.store.claimAdmissionKey(room, offeredKey);
+    }
+    if (!verifyAdmission(key, roomId, nonce, mac)) {
+      this.refuseAdmission(conn, room);
+      return;
+    }
+    if (conn.ws.readyState !== WebSocket.OPEN || !this.connections.has(conn)) return;
+    if ((conn.rooms?.size ?? 0) >= this.limits.maxRoomsPerConnection && !conn.rooms?.has(room)) {
+      this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
+      return;
+    }
+    // Read the head before admitting, so nothing arrives live before `joined`;
+    // envelopes accepted in between are after `head` and reach the client by history.
+    const { head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now());
+    if (conn.ws.readyState !== WebSocket.OPEN || !this.connections.has(conn)) return;
+    this.addMember(conn, room, roomId);
+    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
+  }
+
+  private refuseAdmission(conn: Connection, room: RoomKey): void {
+    this.log.debug('admission_denied', { address: conn.address });
+    this.sendError(conn, ErrorCode.ADMISSION_DENIED, 'admission proof did not verify', room);
+  }
+
+  private addMember(conn: Connection, room: RoomKey, roomId: Buffer): void {
+    (conn.rooms ??= new Set()).add(room);
+    let local = this.localRooms.get(room);
+    if (!local) {
+      local = { key: room, id: roomId, members: new Set() };
+      this.localRooms.set(room, local);
+      this.store.subscribe(room).catch((err: unknown) => this.log.warn('subscribe_failed', { message: errorMessage(err) }));
+    }
+    local.members.add(conn);
+    if (!conn.admittedOnce) {
+      conn.admittedOnce = true;
+      this.pending.delete(conn);
+    }
+  }
+
+  private removeMember(conn: Connection, room: RoomKey): void {
+    conn.rooms?.delete(room);
+    const local = this.localRooms.get(room);
+    if (!local) return;
+    local.members.delete(conn);
+    if (local.members.size === 0) {
+      this.localRooms.delete(room);
+      this.store.unsubscribe(room).catch((err: unknown) => this.log.warn('unsubscribe_failed', { message: errorMessage(err) }));
+    }
+  }
+
+  private onLeave(conn: Connection, msg: Json): void {
+    const room = this.roomOf(conn, msg);
+    if (room === undefined) return;
+    const hadChallenge = conn.challenges?.delete(room) ?? false;
+    if (conn.challenges?.size === 0) conn.challenges = undefined;
+    if (!conn.rooms?.has(room)) {
+      if (hadChallenge) this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
+      else this.sendError(conn, ErrorCode.NOT_JOINED, 'not in this room', room);
+      return;
+    }
+    this.removeMember(conn, room);
+    if (conn.rooms.size === 0) conn.rooms = undefined;
+    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
+  }
+
+  private async onHistory(conn: Connection, msg: Json): Promise<void> {
+    const room = this.roomOf(conn, msg);
+    if (room === undefined) return;
+    const after = msg.after;
+    const limit = msg.limit ?? MAX_HISTORY_PAGE_ENTRIES;
+    if (!isCursor(after) || !Number.isSafeInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_HISTORY_PAGE_ENTRIES) {
+      this.sendError(conn, ErrorCode.BAD_MESSAGE, `"after" must be a cursor and "limit" 1..${MAX_HISTORY_PAGE_ENTRIES}`, room);
+      return;
+    }
+    const local = conn.rooms?.has(room) ? this.localRooms.get(room) : undefined;
+    if (!local) {
+      this.sendError(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
+      return;
+    }
+    const page = await this.store.readAfter(room, after, limit as number, Date.now());
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    if (page.trimmedUpTo > after) {
+      this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
+    }
+    let bytes = 0;
+    let cutShort = false;
+    for (const entry of page.entries) {
+      if (bytes > 0 && bytes + entry.envelope.byteLength > this.limits.maxHistoryPageBytes) {
+        cutShort = true;
+        break;
+      }
+      if (!this.sendEnvelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
+      bytes += entry.envelope.byteLength;
+    }
+    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'history-end', room, head: page.head, more: page.more || cutShort });
+  }
+
+  private async onRetention(conn: Connection, msg: Json): Promise<void> {
+    const room = this.roomOf(conn, msg);
+    if (room === undefined) return;
+    const requested = msg.maxAgeMs;
+    if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
+      this.sendError(conn, ErrorCode.BAD_MESSAGE, '"maxAgeMs" must be a positive integer', room);
+      return;
+    }
+    if (!conn.rooms?.has(room)) {
+      this.sendError(conn, ErrorCode.NOT_JOINED, 'retention of a room this connection has not joined', room);
+      return;
+    }
+    const applied = Math.min(requested, this.retention.maxAgeMs);
+    await this.store.setMaxAge(room, applied);
+    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'retention-set', room, maxAgeMs: applied });
+  }
+
+  private onPing(conn: Connection, msg: Json): void {
+    const id = msg.id;
+    const valid =
+      id === undefined ||
+      (typeof id === 'number' && Number.isFinite(id)) ||
+      (typeof id === 'string' && id.length <= MAX_PING_ID_CHARS);
+    if (!valid) {
+      this.sendError(conn, ErrorCode.BAD_MESSAGE, `ping "id" must be a number or a string of at most ${MAX_PING_ID_CHARS} characters`);
+      return;
+    }
+    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'pong', id });
+  }
+
+  private sendJson(conn: Connection, message: Json): void {
+    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify(message));
+  }
+
+  private sendError(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number): void {
+    this.counters.refuse(code);
+    if (this.log.enabled('debug')) this.log.debug('refused', { code, address: conn.address });
+    const error: Json = { v: PROTOCOL_VERSION, t: 'error', code, message };
+    if (room !== undefined) error.room = room;
+    if (id !== undefined) error.id = id;
+    this.sendJson(conn, error);
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const open = [...this.connections];
+    const allClosed = Promise.all(
+      open.map(
+        (conn) =>
+          new Promise<void>((resolve) => {
+            if (conn.ws.readyState === WebSocket.CLOSED) resolve();
+            else conn.ws.once('close', () => resolve());
+          }),
+      ),
+    );
+    for (const conn of open) conn.ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([allClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(grace);
+    for (const conn of this.connections) conn.ws.terminate();
+    this.server.closeAllConnections();
+    await serverClosed;
+    this.wss.close();
+    if (this.ownsStore) await this.store.close();
+    this.log.info('stopped');
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function envelopeFrame(kind: number, cursor: number, roomId: Buffer, envelope: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(DELIVER_HEADER_BYTES + envelope.byteLength);
+  frame[0] = PROTOCOL_VERSION;
+  frame[1] = kind;
+  frame.writeBigUInt64BE(BigInt(cursor), DELIVER_CURSOR_OFFSET);
+  roomId.copy(frame, DELIVER_ROOM_OFFSET);
+  frame.set(envelope, DELIVER_HEADER_BYTES);
+  return frame;
+}
+
+/** A canonical base64url room id of exactly 32 bytes (one string per room). */
+function isRoomKey(value: unknown): value is RoomKey {
+  return (
+    typeof value === 'string' &&
+    value.length === ROOM_ID_BASE64URL_CHARS &&
+    BASE64URL_PATTERN.test(value) &&
+    Buffer.from(value, 'base64url').toString('base64url') === value
+  );
+}
+
+/** Decodes canonical base64url of exactly `length` bytes; undefined if absent, null if bad. */
+function decodeFixed(value: unknown, length: number): Buffer | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !BASE64URL_PATTERN.test(value)) return null;
+  const bytes = Buffer.from(value, 'base64url');
+  if (bytes.length !== length || bytes.toString('base64url') !== value) return null;
+  return bytes;
+}
+
+function isCursor(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_CURSOR;
+}
+
+function roomField(msg: Json): RoomKey | undefined {
+  return isRoomKey(msg.room) ? msg.room : undefined;
+}
+
+/** The path of a request target, without query or fragment (never logged). */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function plain(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  if (socket.writable) {
+    const body = `${status} ${text}\n`;
+    // Destroy once flushed: a peer that never closes its side must not hold the socket.
+    socket.once('finish', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  } else {
+    socket.destroy();
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function createStore(options: RelayOptions): Promise<{ store: RoomStore; owned: boolean }> {
+  if (options.store) return { store: options.store, owned: false };
+  if (options.redis !== undefined) {
+    throw new RelayStartError(
+      'REDIS_UNAVAILABLE',
+      'Redis mode (--redis / SEALROOM_REDIS_URL) is not available in this build; run without it for a single in-memory relay.',
+    );
+  }
+  return { store: new MemoryRoomStore(options.retention), owned: true };
+}
+
+/** Starts a relay; resolves once it listens. */
+export async function startRelay(options: RelayOptions = {}): Promise<RunningRelay> {
+  const log = createLogger(options.logLevel ?? 'info', options.logSink ?? ((line) => process.stderr.write(line)));
+  const { store, owned } = await createStore(options);
+  const relay = new Relay(options, store, owned, log);
+  try {
+    return await relay.listen();
+  } catch (err) {
+    if (owned) await store.close();
+    throw err;
+  }
+}
