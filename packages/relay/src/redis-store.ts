@@ -64,6 +64,8 @@ const REPLAY_BUFFER_MAX = 10_000;
 const OWN_CURSORS_MAX = 10_000;
 /** Rooms this process touched but has no members in are forgotten after this long. */
 const KNOWN_ROOM_IDLE_MS = 10 * 60 * 1000;
+/** `lastSeen` of a subscription made while Redis was away: the replay starts at the head. */
+const UNKNOWN_LAST_SEEN = -1;
 
 export interface RedisRetention {
   /** Envelopes kept per room. */
@@ -357,7 +359,6 @@ export class RedisRoomStore implements RoomStore {
       existing.refs += 1;
       return;
     }
-    if (this.#subscriber.status !== 'ready') throw new StoreUnavailableError('Redis subscriber unavailable');
     const subscription: Subscription = {
       refs: 1,
       lastSeen: 0,
@@ -368,6 +369,17 @@ export class RedisRoomStore implements RoomStore {
       replaying: false,
     };
     this.#subscriptions.set(room, subscription);
+    if (this.#subscriber.status !== 'ready') {
+      // Redis is away (the relay admitted someone just before it went): queue the
+      // SSUBSCRIBE for the reconnect and hold live messages until then. With no known
+      // reference point the replay only records the head; the members' own catch-up
+      // covers that window.
+      subscription.lastSeen = UNKNOWN_LAST_SEEN;
+      subscription.needsReplay = true;
+      subscription.buffer = [];
+      this.#subscriber.ssubscribe(this.#key(room, 'fanout')).catch(() => undefined);
+      return;
+    }
     try {
       await this.#run(() => this.#subscriber.ssubscribe(this.#key(room, 'fanout')));
       // The reference point for a replay after an outage: everything up to the head
@@ -377,12 +389,11 @@ export class RedisRoomStore implements RoomStore {
       const parsed = head === null ? undefined : parseStreamId(head);
       if (parsed) subscription.lastSeen = Math.max(subscription.lastSeen, streamIdToCursor(parsed));
     } catch (error) {
-      if (this.#subscriptions.get(room) === subscription) {
-        subscription.refs -= 1;
-        if (subscription.refs <= 0) {
-          this.#subscriptions.delete(room);
-          this.#subscriber.sunsubscribe(this.#key(room, 'fanout')).catch(() => undefined);
-        }
+      if (this.#subscriptions.get(room) === subscription && subscription.lastSeen === 0) {
+        // Keep the subscription (the relay has members here) and settle it on reconnect.
+        subscription.lastSeen = UNKNOWN_LAST_SEEN;
+        subscription.needsReplay = true;
+        subscription.buffer ??= [];
       }
       throw error;
     }
@@ -497,13 +508,6 @@ export class RedisRoomStore implements RoomStore {
     if (!this.#isUp() || this.#closed) return;
     const rooms = [...this.#subscriptions].filter(([, subscription]) => subscription.needsReplay && !subscription.replaying);
     if (rooms.length === 0) return;
-    // ioredis wrote the SSUBSCRIBEs before emitting 'ready'; a PING answered after them
-    // proves the channels are live again, so nothing published from now on is missed.
-    try {
-      await this.#subscriber.ping();
-    } catch {
-      return;
-    }
     await Promise.all(rooms.map(([room, subscription]) => this.#replay(room, subscription)));
   }
 
@@ -512,7 +516,15 @@ export class RedisRoomStore implements RoomStore {
     subscription.replaying = true;
     subscription.buffer ??= [];
     try {
+      // ioredis's autoResubscribe has already re-sent this SSUBSCRIBE; sending it again
+      // is harmless and its answer proves the channel is live before the stream is
+      // read, so nothing published from here on can fall between the two.
+      await this.#subscriber.ssubscribe(this.#key(room, 'fanout'));
       await Promise.allSettled([...subscription.inflight]);
+      if (subscription.lastSeen === UNKNOWN_LAST_SEEN) {
+        const { head } = await this.readAfter(room, Number.MAX_SAFE_INTEGER, 0, Date.now());
+        subscription.lastSeen = Math.max(subscription.lastSeen, head);
+      }
       for (;;) {
         const page = await this.readAfter(room, subscription.lastSeen, REPLAY_PAGE_ENTRIES, Date.now());
         if (this.#subscriptions.get(room) !== subscription) return;

@@ -158,6 +158,28 @@ describe.skipIf(!available)('RedisRoomStore across a Redis restart', () => {
     await Promise.all(opened.splice(0).map((opened) => opened.close()));
   });
 
+  it('relies on ioredis autoResubscribe to restore SSUBSCRIBE after Redis restarts', async () => {
+    const subscriber = new Redis(durable!.url, { retryStrategy: () => 50 });
+    const publisher = new Redis(durable!.url, { retryStrategy: () => 50 });
+    try {
+      const heard: string[] = [];
+      subscriber.on('smessage', (_channel: string, message: string) => heard.push(message));
+      await subscriber.ssubscribe('probe:{x}:fanout');
+      await publisher.spublish('probe:{x}:fanout', 'one');
+      await eventually(() => heard.length === 1, 'first message');
+      await durable!.restart();
+      // No SSUBSCRIBE from us after the restart: only the library can have restored it.
+      await eventually(async () => {
+        if (publisher.status !== 'ready') return false;
+        return (await publisher.spublish('probe:{x}:fanout', 'two')) === 1;
+      }, 'the subscription to come back');
+      await eventually(() => heard.includes('two'), 'message after restart');
+    } finally {
+      subscriber.disconnect();
+      publisher.disconnect();
+    }
+  });
+
   it('reports the outage, refuses appends with a code, then resubscribes and replays what it missed', async () => {
     const changes: boolean[] = [];
     const options = { url: durable!.url, retention: RETENTION };
