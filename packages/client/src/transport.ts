@@ -1,0 +1,431 @@
+/**
+ * One WebSocket per relay, carrying all of that relay's rooms (PROTOCOL Part A).
+ *
+ * The connection reconnects with exponential backoff, full jitter and a cap; after each
+ * (re)connect it re-admits every bound room and catches up from that room's last
+ * processed cursor before handing the room back to its session for sending. Envelopes
+ * reach a room's handler strictly in cursor order, one at a time, each exactly once per
+ * connection lifetime (the session de-duplicates by message id across lifetimes).
+ */
+import type { Clock, ConnectionState, WebSocketConstructor, WebSocketLike } from './index.js';
+import { fromBase64Url, toBase64Url } from './encoding.js';
+import {
+  decodeDeliver,
+  encodeJson,
+  encodePublish,
+  HISTORY_PAGE_LIMIT,
+  MAX_REQUEST_ID,
+  parseServerMessage,
+  PUBLISH_HEADER_BYTES,
+  type ServerMessage,
+} from './wire.js';
+
+/** WebSocket readyState OPEN (WHATWG). */
+const WS_OPEN = 1;
+/** Close code for a client-initiated close (RFC 6455 normal closure). */
+const WS_CLOSE_NORMAL = 1000;
+/** First reconnect delay before jitter, ms. */
+export const DEFAULT_BACKOFF_BASE_MS = 500;
+/** Cap on a reconnect delay, ms: long enough not to hammer a relay that is down. */
+export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/** Application-level keepalive: browsers cannot send WebSocket pings, so we send JSON pings, ms. */
+const KEEPALIVE_INTERVAL_MS = 20_000;
+/** A connection with no pong this long after a ping is treated as dead (half-open TCP), ms. */
+const KEEPALIVE_TIMEOUT_MS = 10_000;
+/** Envelope limit assumed until the relay's hello says otherwise: 1 MiB frame − header. */
+const FALLBACK_MAX_ENVELOPE_BYTES = 1024 * 1024 - PUBLISH_HEADER_BYTES;
+
+export interface RoomBinding {
+  /** Base64url room id. */
+  readonly roomId: string;
+  /** Answers an admission challenge: HMAC over the nonce; the admission key when the room is unregistered. */
+  prove(nonce: Uint8Array, registered: boolean): Promise<{ mac: Uint8Array; key?: Uint8Array }>;
+  /** Last cursor fully processed (0 = none); catch-up asks for everything after it. */
+  cursor(): number;
+  /** One envelope, in cursor order; awaited before the next is handed over. */
+  onEnvelope(cursor: number, envelope: Uint8Array): Promise<void>;
+  /** The relay dropped (after, upTo] before we could fetch it. */
+  onGap(after: number, upTo: number): void;
+  /** Admission and catch-up finished on this connection: sending may start. */
+  onReady(): void;
+  /** Admission refused or a room-scoped error. */
+  onError(code: string, message: string): void;
+  /**
+   * The relay no longer knows this room's past (an in-memory relay restarted: the room is
+   * unregistered again, or its head is behind our cursor). The binding must restart its
+   * cursor at 0; message-id de-duplication absorbs anything seen twice.
+   */
+  onRelayReset(): void;
+}
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(readonly code: string, message: string = code) {
+    super(message);
+  }
+}
+
+interface RoomState {
+  binding: RoomBinding;
+  /** Part A room id bytes. */
+  roomBytes: Uint8Array;
+  phase: 'idle' | 'joining' | 'catching-up' | 'ready';
+  /** Highest cursor handed to the queue on this connection. */
+  queuedUpTo: number;
+  /** Live DELIVER frames held back while history is still arriving. */
+  heldLive: { cursor: number; envelope: Uint8Array }[];
+  /** Serialises envelope processing. */
+  chain: Promise<void>;
+}
+
+interface PendingPublish {
+  room: string;
+  resolve: (cursor: number) => void;
+  reject: (error: TransportError) => void;
+}
+
+export interface RelayConnectionOptions {
+  url: string;
+  WebSocket: WebSocketConstructor;
+  clock: Clock;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  onState(state: ConnectionState, retryInMs: number | null): void;
+  /** Connection-level relay error (not tied to a room). */
+  onRelayError(code: string, message: string): void;
+}
+
+/** Uniform random integer in [0, bound) from crypto.getRandomValues (never Math.random). */
+function randomBelow(bound: number): number {
+  if (bound <= 1) return 0;
+  const word = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(word);
+  return Math.floor((word[0]! / 2 ** 32) * bound);
+}
+
+export class RelayConnection {
+  private socket: WebSocketLike | undefined;
+  private readonly rooms = new Map<string, RoomState>();
+  private readonly pending = new Map<number, PendingPublish>();
+  private nextRequestId = 1;
+  private attempt = 0;
+  private retryTimer: unknown;
+  private keepaliveTimer: unknown;
+  private keepaliveDeadline: unknown;
+  private closed = false;
+  private helloSeen = false;
+  private stateValue: ConnectionState = 'offline';
+  /** Largest envelope the relay accepts (its hello's `maxEnvelopeBytes`). */
+  maxEnvelopeBytes = FALLBACK_MAX_ENVELOPE_BYTES;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly options: RelayConnectionOptions) {}
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** Bytes queued in the socket and not yet handed to the network. */
+  get bufferedAmount(): number {
+    return this.socket?.bufferedAmount ?? 0;
+  }
+
+  start(): void {
+    if (this.socket === undefined && this.retryTimer === undefined && !this.closed) this.connect();
+  }
+
+  addRoom(binding: RoomBinding): void {
+    const existing = this.rooms.get(binding.roomId);
+    if (existing !== undefined) return;
+    const roomBytes = fromBase64Url(binding.roomId);
+    if (roomBytes === undefined) throw new TransportError('BAD_ROOM_ID');
+    const state: RoomState = { binding, roomBytes, phase: 'idle', queuedUpTo: 0, heldLive: [], chain: Promise.resolve() };
+    this.rooms.set(binding.roomId, state);
+    if (this.helloSeen) this.join(state);
+    this.start();
+  }
+
+  /** Tells the relay we leave the room and stops delivering its envelopes. */
+  removeRoom(roomId: string): void {
+    const state = this.rooms.get(roomId);
+    if (state === undefined) return;
+    this.rooms.delete(roomId);
+    if (this.helloSeen && state.phase !== 'idle') this.sendJson({ t: 'leave', room: roomId });
+  }
+
+  hasRooms(): boolean {
+    return this.rooms.size > 0;
+  }
+
+  isReady(roomId: string): boolean {
+    return this.rooms.get(roomId)?.phase === 'ready';
+  }
+
+  /** Publishes an envelope; resolves with its cursor when the relay acknowledges it. */
+  publish(roomId: string, envelope: Uint8Array): Promise<number> {
+    const state = this.rooms.get(roomId);
+    if (state === undefined || state.phase !== 'ready' || this.socket === undefined) {
+      return Promise.reject(new TransportError('NOT_CONNECTED'));
+    }
+    if (envelope.length > this.maxEnvelopeBytes) return Promise.reject(new TransportError('ENVELOPE_TOO_LARGE'));
+    const id = this.nextRequestId;
+    this.nextRequestId = id >= MAX_REQUEST_ID ? 1 : id + 1;
+    return new Promise<number>((resolve, reject) => {
+      this.pending.set(id, { room: roomId, resolve, reject });
+      this.socket!.send(encodePublish(id, state.roomBytes, envelope));
+    });
+  }
+
+  /** Asks the relay to keep this room's envelopes at most `maxAgeMs` (Part A.6). */
+  requestRetention(roomId: string, maxAgeMs: number): void {
+    if (this.rooms.get(roomId)?.phase === 'ready') this.sendJson({ t: 'retention', room: roomId, maxAgeMs });
+  }
+
+  /** Resolves when the socket's send buffer has drained below `bytes` (or the connection changed). */
+  async waitForBufferBelow(bytes: number): Promise<void> {
+    while (this.socket !== undefined && this.socket.bufferedAmount > bytes) {
+      await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, 5));
+    }
+  }
+
+  /** Resolves on the next state change (used by senders waiting for a reconnect). */
+  nextChange(): Promise<void> {
+    return new Promise((resolve) => this.waiters.add(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clearTimers();
+    if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const socket = this.socket;
+    this.dropSocket();
+    socket?.close(WS_CLOSE_NORMAL, 'client closed');
+    this.setState('offline', null);
+  }
+
+  // ------------------------------------------------------------------------------
+
+  private setState(state: ConnectionState, retryInMs: number | null): void {
+    this.stateValue = state;
+    this.options.onState(state, retryInMs);
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  private connect(): void {
+    this.retryTimer = undefined;
+    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting', null);
+    let socket: WebSocketLike;
+    try {
+      socket = new this.options.WebSocket(this.options.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
+      this.onFrame(event.data);
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.dropSocket();
+      this.scheduleReconnect();
+    };
+    socket.onerror = () => {
+      // `close` follows every `error` in both browsers and ws; reconnect happens there.
+    };
+  }
+
+  private dropSocket(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    this.helloSeen = false;
+    this.clearTimers();
+    if (socket !== undefined) {
+      socket.onmessage = null;
+      socket.onclose = null;
+      socket.onopen = null;
+    }
+    for (const state of this.rooms.values()) {
+      state.phase = 'idle';
+      state.heldLive = [];
+    }
+    const failed = [...this.pending.values()];
+    this.pending.clear();
+    for (const entry of failed) entry.reject(new TransportError('DISCONNECTED'));
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(this.attempt, 30));
+    // Full jitter (AWS architecture blog): spreads a crowd of clients reconnecting
+    // after a relay restart across the whole window instead of synchronised waves.
+    const delay = Math.max(this.options.baseDelayMs / 2, randomBelow(ceiling));
+    this.attempt += 1;
+    this.setState('reconnecting', delay);
+    this.retryTimer = this.options.clock.setTimeout(() => this.connect(), delay);
+  }
+
+  private clearTimers(): void {
+    if (this.keepaliveTimer !== undefined) this.options.clock.clearTimeout(this.keepaliveTimer);
+    if (this.keepaliveDeadline !== undefined) this.options.clock.clearTimeout(this.keepaliveDeadline);
+    this.keepaliveTimer = undefined;
+    this.keepaliveDeadline = undefined;
+  }
+
+  private armKeepalive(): void {
+    this.clearTimers();
+    this.keepaliveTimer = this.options.clock.setTimeout(() => {
+      this.keepaliveTimer = undefined;
+      this.sendJson({ t: 'ping', id: this.options.clock.now() });
+      this.keepaliveDeadline = this.options.clock.setTimeout(() => {
+        // No pong: the path is dead even though no close arrived. Start over.
+        const socket = this.socket;
+        this.dropSocket();
+        socket?.close(WS_CLOSE_NORMAL, 'keepalive timeout');
+        this.scheduleReconnect();
+      }, KEEPALIVE_TIMEOUT_MS);
+    }, KEEPALIVE_INTERVAL_MS);
+  }
+
+  private sendJson(message: Record<string, unknown>): void {
+    if (this.socket !== undefined && this.socket.readyState === WS_OPEN) this.socket.send(encodeJson(message));
+  }
+
+  private onFrame(data: unknown): void {
+    if (typeof data === 'string') {
+      const message = parseServerMessage(data);
+      if (message !== undefined) this.onControl(message);
+      return;
+    }
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
+    if (bytes === undefined) return;
+    const frame = decodeDeliver(bytes);
+    if (frame === undefined) return;
+    const state = this.rooms.get(frame.room);
+    if (state === undefined) return;
+    if (frame.kind === 'deliver' && state.phase !== 'ready') {
+      state.heldLive.push({ cursor: frame.cursor, envelope: frame.envelope });
+      return;
+    }
+    this.enqueue(state, frame.cursor, frame.envelope);
+  }
+
+  private enqueue(state: RoomState, cursor: number, envelope: Uint8Array): void {
+    if (cursor <= state.queuedUpTo || cursor <= state.binding.cursor()) return;
+    state.queuedUpTo = cursor;
+    state.chain = state.chain.then(() => state.binding.onEnvelope(cursor, envelope)).catch(() => undefined);
+  }
+
+  private join(state: RoomState): void {
+    state.phase = 'joining';
+    state.queuedUpTo = 0;
+    this.sendJson({ t: 'join', room: state.binding.roomId });
+  }
+
+  private onControl(message: ServerMessage): void {
+    switch (message.t) {
+      case 'hello': {
+        this.helloSeen = true;
+        this.attempt = 0;
+        if (message.limits.maxEnvelopeBytes !== undefined) this.maxEnvelopeBytes = message.limits.maxEnvelopeBytes;
+        else if (message.limits.maxFrameBytes !== undefined) this.maxEnvelopeBytes = message.limits.maxFrameBytes - PUBLISH_HEADER_BYTES;
+        this.setState('open', null);
+        this.armKeepalive();
+        for (const state of this.rooms.values()) this.join(state);
+        return;
+      }
+      case 'challenge': {
+        const state = this.rooms.get(message.room);
+        if (state === undefined) return;
+        if (!message.registered && state.binding.cursor() > 0) state.binding.onRelayReset();
+        const socket = this.socket;
+        state.binding
+          .prove(message.nonce, message.registered)
+          .then(({ mac, key }) => {
+            if (this.socket !== socket) return;
+            this.sendJson({ t: 'prove', room: message.room, mac: toBase64Url(mac), ...(key !== undefined && !message.registered ? { key: toBase64Url(key) } : {}) });
+          })
+          .catch(() => state.binding.onError('PROOF_FAILED', 'could not compute the admission proof'));
+        return;
+      }
+      case 'joined': {
+        const state = this.rooms.get(message.room);
+        if (state === undefined) return;
+        if (message.head < state.binding.cursor()) state.binding.onRelayReset();
+        state.phase = 'catching-up';
+        this.requestHistory(state, state.binding.cursor());
+        return;
+      }
+      case 'gap': {
+        this.rooms.get(message.room)?.binding.onGap(message.after, message.upTo);
+        return;
+      }
+      case 'history-end': {
+        const state = this.rooms.get(message.room);
+        if (state === undefined || state.phase !== 'catching-up') return;
+        if (message.more) {
+          this.requestHistory(state, Math.max(state.queuedUpTo, state.binding.cursor()));
+          return;
+        }
+        state.phase = 'ready';
+        const held = state.heldLive;
+        state.heldLive = [];
+        for (const frame of held) this.enqueue(state, frame.cursor, frame.envelope);
+        // Ready only once everything fetched so far is processed, so a session learns
+        // of removals and rotations before its outbox goes out.
+        const socket = this.socket;
+        state.chain = state.chain.then(() => {
+          if (this.socket === socket && state.phase === 'ready') state.binding.onReady();
+        });
+        return;
+      }
+      case 'ack': {
+        const entry = this.pending.get(message.id);
+        if (entry === undefined) return;
+        this.pending.delete(message.id);
+        entry.resolve(message.cursor);
+        return;
+      }
+      case 'pong': {
+        this.armKeepalive();
+        return;
+      }
+      case 'error': {
+        if (message.id !== undefined && this.pending.has(message.id)) {
+          const entry = this.pending.get(message.id)!;
+          this.pending.delete(message.id);
+          entry.reject(new TransportError(message.code, message.message));
+        }
+        if (message.room !== undefined) {
+          const state = this.rooms.get(message.room);
+          if (state !== undefined && (state.phase === 'joining' || message.code === 'ADMISSION_DENIED')) state.phase = 'idle';
+          state?.binding.onError(message.code, message.message);
+        } else if (message.id === undefined) {
+          this.options.onRelayError(message.code, message.message);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private requestHistory(state: RoomState, after: number): void {
+    this.sendJson({ t: 'history', room: state.binding.roomId, after, limit: HISTORY_PAGE_LIMIT });
+  }
+}
+
+/** Normalises a relay address to its WebSocket endpoint (`…/ws`). */
+export function toWebSocketUrl(relayUrl: string): string {
+  const url = new URL(relayUrl);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (!url.pathname.endsWith('/ws')) url.pathname = url.pathname.replace(/\/?$/, '/ws');
+  url.hash = '';
+  return url.toString();
+}

@@ -1,0 +1,123 @@
+/**
+ * Relay wire format (docs/PROTOCOL.md Part A): JSON control messages in text frames,
+ * envelopes in binary frames. Parsing is defensive: the relay is not trusted for
+ * anything but delivery, so a malformed frame is a value, never an exception.
+ */
+import { fromBase64Url, toBase64Url } from './encoding.js';
+
+/** Part A protocol version, in every JSON message (`v`) and binary frame (first byte). */
+export const WIRE_VERSION = 1;
+/** Room ids are 32 raw bytes (43 base64url characters in JSON). */
+export const ROOM_ID_BYTES = 32;
+/** Binary frame kinds (byte 1). */
+export const FRAME_PUBLISH = 0x01;
+export const FRAME_DELIVER = 0x02;
+export const FRAME_HISTORY = 0x03;
+/** PUBLISH header: version (1) + kind (1) + request id u32 (4) + room id (32). */
+export const PUBLISH_HEADER_BYTES = 1 + 1 + 4 + ROOM_ID_BYTES;
+/** DELIVER/HISTORY header: version (1) + kind (1) + cursor u64 (8) + room id (32). */
+export const DELIVER_HEADER_BYTES = 1 + 1 + 8 + ROOM_ID_BYTES;
+/** Request ids are u32 on the wire; wrap before 2^32. */
+export const MAX_REQUEST_ID = 0xffff_ffff;
+/** Largest page a history request may ask for (Part A.5). */
+export const HISTORY_PAGE_LIMIT = 1000;
+
+export function encodePublish(requestId: number, roomId: Uint8Array, envelope: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(PUBLISH_HEADER_BYTES + envelope.length);
+  const view = new DataView(frame.buffer);
+  frame[0] = WIRE_VERSION;
+  frame[1] = FRAME_PUBLISH;
+  view.setUint32(2, requestId);
+  frame.set(roomId, 6);
+  frame.set(envelope, PUBLISH_HEADER_BYTES);
+  return frame;
+}
+
+export interface DeliverFrame {
+  kind: 'deliver' | 'history';
+  cursor: number;
+  room: string;
+  envelope: Uint8Array;
+}
+
+export function decodeDeliver(frame: Uint8Array): DeliverFrame | undefined {
+  if (frame.length <= DELIVER_HEADER_BYTES || frame[0] !== WIRE_VERSION) return undefined;
+  const kind = frame[1] === FRAME_DELIVER ? 'deliver' : frame[1] === FRAME_HISTORY ? 'history' : undefined;
+  if (kind === undefined) return undefined;
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const cursor = view.getBigUint64(2);
+  if (cursor > BigInt(Number.MAX_SAFE_INTEGER) || cursor === 0n) return undefined;
+  return {
+    kind,
+    cursor: Number(cursor),
+    room: toBase64Url(frame.subarray(10, 10 + ROOM_ID_BYTES)),
+    envelope: frame.slice(DELIVER_HEADER_BYTES),
+  };
+}
+
+/** Relay → client JSON messages the client understands. */
+export type ServerMessage =
+  | { t: 'hello'; limits: { maxFrameBytes?: number; maxEnvelopeBytes?: number; maxRoomsPerConnection?: number } }
+  | { t: 'challenge'; room: string; nonce: Uint8Array; registered: boolean }
+  | { t: 'joined'; room: string; head: number }
+  | { t: 'ack'; room: string; id: number; cursor: number }
+  | { t: 'gap'; room: string; after: number; upTo: number }
+  | { t: 'history-end'; room: string; head: number; more: boolean }
+  | { t: 'left'; room: string }
+  | { t: 'retention-set'; room: string }
+  | { t: 'pong'; id: unknown }
+  | { t: 'error'; code: string; message: string; room?: string; id?: number };
+
+const isCursor = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isRoom = (value: unknown): value is string => typeof value === 'string' && fromBase64Url(value)?.length === ROOM_ID_BYTES;
+
+export function parseServerMessage(text: string): ServerMessage | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  if (m.v !== WIRE_VERSION) return undefined;
+  switch (m.t) {
+    case 'hello': {
+      const limits = typeof m.limits === 'object' && m.limits !== null ? (m.limits as Record<string, unknown>) : {};
+      const num = (value: unknown) => (Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : undefined);
+      return { t: 'hello', limits: { maxFrameBytes: num(limits.maxFrameBytes), maxEnvelopeBytes: num(limits.maxEnvelopeBytes), maxRoomsPerConnection: num(limits.maxRoomsPerConnection) } };
+    }
+    case 'challenge': {
+      const nonce = typeof m.nonce === 'string' ? fromBase64Url(m.nonce) : undefined;
+      if (!isRoom(m.room) || nonce === undefined) return undefined;
+      return { t: 'challenge', room: m.room, nonce, registered: m.registered === true };
+    }
+    case 'joined':
+      return isRoom(m.room) && isCursor(m.head) ? { t: 'joined', room: m.room, head: m.head } : undefined;
+    case 'ack':
+      return isRoom(m.room) && isCursor(m.cursor) && Number.isSafeInteger(m.id) ? { t: 'ack', room: m.room, id: m.id as number, cursor: m.cursor } : undefined;
+    case 'gap':
+      return isRoom(m.room) && isCursor(m.after) && isCursor(m.upTo) ? { t: 'gap', room: m.room, after: m.after, upTo: m.upTo } : undefined;
+    case 'history-end':
+      return isRoom(m.room) && isCursor(m.head) ? { t: 'history-end', room: m.room, head: m.head, more: m.more === true } : undefined;
+    case 'left':
+    case 'retention-set':
+      return isRoom(m.room) ? { t: m.t, room: m.room } : undefined;
+    case 'pong':
+      return { t: 'pong', id: m.id };
+    case 'error':
+      return {
+        t: 'error',
+        code: typeof m.code === 'string' ? m.code : 'UNKNOWN',
+        message: typeof m.message === 'string' ? m.message : '',
+        ...(isRoom(m.room) ? { room: m.room } : {}),
+        ...(Number.isSafeInteger(m.id) ? { id: m.id as number } : {}),
+      };
+    default:
+      return undefined;
+  }
+}
+
+export function encodeJson(message: Record<string, unknown>): string {
+  return JSON.stringify({ v: WIRE_VERSION, ...message });
+}
