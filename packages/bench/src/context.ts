@@ -1,0 +1,19 @@
+// What every section receives from the harness.
+import type { Profile } from './profile.js';
+
+export interface RelayAvailability {
+  available: boolean;
+  /** Why the relay cannot be measured, when it cannot. */
+  reason?: string;
+  /** CLI flags that lift the relay's abuse limits for a load test on loopback. */
+  benchArgs: string[];
+  /** Flags the relay does not offer yet that the benchmark wanted, for the report. */
+  missingFlags: string[];
+}
+
+export interface BenchContext {
+  profile: Profile;
+  relay: RelayAvailability;
+  /** Progress lines, to stderr, so stdout stays the Markdown report. */
+  log(line: string): void;
+}

@@ -1,0 +1,257 @@
+// The harness side of the load generator: spreads whole rooms over worker threads, starts
+// every worker's schedule at the same instant and merges what they measured.
+import { Worker } from 'node:worker_threads';
+import { cpuBetween, sampleProcess, type ProcessSample } from '../proc-stats.js';
+import { quantileOfSorted } from '../stats.js';
+import { ADMISSION_KEY_BYTES, ROOM_ID_BYTES } from '../wire/relay-frames.js';
+import type { RoomSpec, ServerKind } from './connections.js';
+import type { ConnectionPlan, OpenedReply, RunReply, WorkerReply, WorkerRequest } from './messages.js';
+
+const BOOT_URL = new URL('./boot-worker.mjs', import.meta.url);
+const WORKER_ENTRY = new URL('./worker.ts', import.meta.url).href;
+/** Lead time before a run starts, so every worker has received its instruction, ms. */
+const START_LEAD_MS = 200;
+/** How long opening all connections may take before giving up, ms. */
+const OPEN_ALL_TIMEOUT_MS = 180_000;
+const MS_PER_S = 1_000;
+
+/**
+ * Loopback source addresses for client connections. All of 127.0.0.0/8 is local on Linux;
+ * spreading connections over several addresses keeps each address's ephemeral ports
+ * (net.ipv4.ip_local_port_range, about 28,000) and the relay's per-address limit in reach.
+ */
+export const LOOPBACK_SOURCE_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
+
+export interface LoadPlan {
+  kind: ServerKind;
+  /** One or more ws:// URLs; connections are spread over them round-robin. */
+  urls: string[];
+  connections: number;
+  roomSize: number;
+  envelopeBytes: number;
+  workers: number;
+  openConcurrency?: number;
+}
+
+export interface RunParams {
+  ratePerConnection: number;
+  warmupMs: number;
+  measureMs: number;
+  drainQuietMs: number;
+  drainMaxMs: number;
+  /** Server processes whose CPU seconds inside the window are reported. */
+  serverPids: number[];
+}
+
+export interface RunResult {
+  /** Deliveries per second the schedule asked for: sends × (room size − 1). */
+  offeredPerSec: number;
+  deliveredPerSec: number;
+  /** delivered / offered inside the window. */
+  deliveredRatio: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Share of scheduled sends skipped because a socket's buffer was full. */
+  skippedRatio: number;
+  /** Lowest share of its schedule any worker managed to issue: below ~0.98 the generator lagged. */
+  scheduleKeptRatio: number;
+  drained: boolean;
+  errors: Record<string, number>;
+  /** CPU seconds of the server processes inside the window, summed. */
+  serverCpuSeconds: number;
+  /** CPU seconds of the generator (this process, all threads) inside the window. */
+  generatorCpuSeconds: number;
+  windowSeconds: number;
+}
+
+class WorkerHandle {
+  private readonly worker: Worker;
+  private waiting: ((reply: WorkerReply) => void) | undefined;
+  private failure: Error | undefined;
+
+  constructor() {
+    this.worker = new Worker(BOOT_URL, { workerData: { entry: WORKER_ENTRY } });
+    this.worker.on('message', (reply: WorkerReply) => {
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.(reply);
+    });
+    this.worker.on('error', (error) => {
+      this.failure = error;
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.({ type: 'failed', message: error.stack ?? error.message });
+    });
+  }
+
+  request<T extends WorkerReply>(message: WorkerRequest, expected: T['type']): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting = (reply) => {
+        if (reply.type === expected) resolve(reply as T);
+        else reject(new Error(reply.type === 'failed' ? reply.message : `worker answered ${reply.type}, expected ${expected}`));
+      };
+      this.worker.postMessage(message);
+    });
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+export function randomRoom(): RoomSpec {
+  return {
+    id: crypto.getRandomValues(new Uint8Array(ROOM_ID_BYTES)),
+    admissionKey: crypto.getRandomValues(new Uint8Array(ADMISSION_KEY_BYTES)),
+  };
+}
+
+export class LoadGenerator {
+  private constructor(
+    private readonly plan: LoadPlan,
+    private readonly workers: WorkerHandle[],
+    readonly opened: number,
+  ) {}
+
+  /** Opens every connection (admitted and joined) or throws with the first failure. */
+  static async open(plan: LoadPlan): Promise<LoadGenerator> {
+    if (plan.connections % plan.roomSize !== 0) throw new RangeError('connections must be a whole number of rooms');
+    const roomCount = plan.connections / plan.roomSize;
+    const rooms = Array.from({ length: roomCount }, randomRoom);
+    const workerCount = Math.max(1, Math.min(plan.workers, roomCount));
+    const plans: ConnectionPlan[][] = Array.from({ length: workerCount }, () => []);
+    for (let connection = 0; connection < plan.connections; connection += 1) {
+      const room = Math.floor(connection / plan.roomSize);
+      plans[room % workerCount]!.push({ room, localAddress: LOOPBACK_SOURCE_ADDRESSES[connection % LOOPBACK_SOURCE_ADDRESSES.length]! });
+    }
+    const workers = plans.map(() => new WorkerHandle());
+    let replies: OpenedReply[];
+    try {
+      const opening = Promise.all(
+        workers.map((worker, index) =>
+          worker.request<OpenedReply>(
+            {
+              type: 'open',
+              kind: plan.kind,
+              url: plan.urls[0]!,
+              urls: plan.urls,
+              rooms,
+              connections: plans[index]!,
+              envelopeBytes: plan.envelopeBytes,
+              openConcurrency: plan.openConcurrency ?? DEFAULT_OPEN_CONCURRENCY,
+            },
+            'opened',
+          ),
+        ),
+      );
+      replies = await withDeadline(opening, OPEN_ALL_TIMEOUT_MS, 'opening connections');
+    } catch (error) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw error;
+    }
+    const failed = replies.reduce((sum, reply) => sum + reply.failed, 0);
+    const opened = replies.reduce((sum, reply) => sum + reply.opened, 0);
+    const generator = new LoadGenerator(plan, workers, opened);
+    if (failed > 0) {
+      await generator.close();
+      const first = replies.find((reply) => reply.firstFailure)?.firstFailure;
+      throw new Error(`${failed} of ${plan.connections} ${plan.kind} connections failed to open: ${first}`);
+    }
+    return generator;
+  }
+
+  async run(params: RunParams): Promise<RunResult> {
+    const startNs = process.hrtime.bigint() + BigInt(START_LEAD_MS) * 1_000_000n;
+    const windowStartMs = START_LEAD_MS + params.warmupMs;
+    let serverBefore: (ProcessSample | undefined)[] = [];
+    let serverAfter: (ProcessSample | undefined)[] = [];
+    let selfBefore: ProcessSample | undefined;
+    let selfAfter: ProcessSample | undefined;
+    const sampleStart = setTimeout(() => {
+      serverBefore = params.serverPids.map((pid) => sampleProcess(pid));
+      selfBefore = sampleProcess('self');
+    }, windowStartMs);
+    const sampleEnd = setTimeout(() => {
+      serverAfter = params.serverPids.map((pid) => sampleProcess(pid));
+      selfAfter = sampleProcess('self');
+    }, windowStartMs + params.measureMs);
+    const replies = await Promise.all(
+      this.workers.map((worker) =>
+        worker.request<RunReply>(
+          {
+            type: 'run',
+            startNs: startNs.toString(),
+            ratePerConnection: params.ratePerConnection,
+            warmupMs: params.warmupMs,
+            measureMs: params.measureMs,
+            drainQuietMs: params.drainQuietMs,
+            drainMaxMs: params.drainMaxMs,
+          },
+          'ran',
+        ),
+      ),
+    );
+    clearTimeout(sampleStart);
+    clearTimeout(sampleEnd);
+    const windowSeconds = params.measureMs / MS_PER_S;
+    const fanOut = this.plan.roomSize - 1;
+    const scheduled = replies.reduce((sum, reply) => sum + reply.scheduledInWindow, 0);
+    const skipped = replies.reduce((sum, reply) => sum + reply.skippedInWindow, 0);
+    const delivered = replies.reduce((sum, reply) => sum + reply.deliveredInWindow, 0);
+    const latencies = concatSorted(replies.map((reply) => reply.latenciesMs));
+    const errors: Record<string, number> = {};
+    for (const reply of replies) for (const [code, count] of Object.entries(reply.errors)) errors[code] = (errors[code] ?? 0) + count;
+    const offeredPerSec = (params.ratePerConnection * this.opened * fanOut);
+    const deliveredPerSec = delivered / windowSeconds;
+    return {
+      offeredPerSec,
+      deliveredPerSec,
+      deliveredRatio: offeredPerSec === 0 ? 0 : deliveredPerSec / offeredPerSec,
+      p50Ms: quantileOfSorted(latencies, 0.5),
+      p99Ms: quantileOfSorted(latencies, 0.99),
+      skippedRatio: scheduled === 0 ? 0 : skipped / scheduled,
+      scheduleKeptRatio: Math.min(...replies.map((reply) => reply.scheduleKeptRatio)),
+      drained: replies.every((reply) => reply.drained),
+      errors,
+      serverCpuSeconds: params.serverPids.reduce((sum, _pid, index) => sum + cpuBetween(serverBefore[index], serverAfter[index]), 0),
+      generatorCpuSeconds: cpuBetween(selfBefore, selfAfter),
+      windowSeconds,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.map((worker) => worker.request({ type: 'close' }, 'closed')));
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/** Handshakes in flight at once per worker while opening connections. */
+const DEFAULT_OPEN_CONCURRENCY = 64;
+
+function concatSorted(parts: Float64Array[]): Float64Array {
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const all = new Float64Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all.sort();
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,76 @@
+// Messages between the harness and its load-generator worker threads.
+import type { RoomSpec, ServerKind } from './connections.js';
+
+export interface ConnectionPlan {
+  /** Index into `OpenRequest.rooms`. */
+  room: number;
+  localAddress: string;
+}
+
+export interface OpenRequest {
+  type: 'open';
+  kind: ServerKind;
+  url: string;
+  /** Several URLs spread connections over several processes (scale-out); empty = `url` only. */
+  urls: string[];
+  rooms: RoomSpec[];
+  connections: ConnectionPlan[];
+  envelopeBytes: number;
+  /** Handshakes in flight at once per worker. */
+  openConcurrency: number;
+}
+
+export interface RunRequest {
+  type: 'run';
+  /** process.hrtime.bigint() of the common start, as a decimal string (bigint does not clone into JSON-like messages everywhere). */
+  startNs: string;
+  /** Envelopes per second per connection. */
+  ratePerConnection: number;
+  warmupMs: number;
+  measureMs: number;
+  /** Stop waiting for stragglers after this long without a delivery, ms. */
+  drainQuietMs: number;
+  drainMaxMs: number;
+}
+
+export interface CloseRequest {
+  type: 'close';
+}
+
+export type WorkerRequest = OpenRequest | RunRequest | CloseRequest;
+
+export interface OpenedReply {
+  type: 'opened';
+  opened: number;
+  failed: number;
+  firstFailure?: string;
+  errors: Record<string, number>;
+}
+
+export interface RunReply {
+  type: 'ran';
+  /** Sends the schedule asked for inside the window (including skipped ones). */
+  scheduledInWindow: number;
+  /** Sends skipped inside the window because the socket's buffer was full. */
+  skippedInWindow: number;
+  /** Deliveries received inside the window. */
+  deliveredInWindow: number;
+  /** Delivery latencies of the window's deliveries, ms. */
+  latenciesMs: Float64Array;
+  /** Sends the schedule asked for over the whole run vs those the worker managed to issue: below 1 means the generator lagged. */
+  scheduleKeptRatio: number;
+  /** Whether every delivery arrived before the drain gave up. */
+  drained: boolean;
+  errors: Record<string, number>;
+}
+
+export interface ClosedReply {
+  type: 'closed';
+}
+
+export interface FailedReply {
+  type: 'failed';
+  message: string;
+}
+
+export type WorkerReply = OpenedReply | RunReply | ClosedReply | FailedReply;

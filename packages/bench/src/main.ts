@@ -1,0 +1,126 @@
+// `pnpm bench [--quick] [--out PATH] [--only a,b] [--workers N] [--no-build]`
+// Runs the suite on loopback, prints a Markdown report on stdout and writes a JSON report
+// to the path printed at the end. Progress goes to stderr.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { prepareRelay } from './relay-build.js';
+import type { BenchContext } from './context.js';
+import { machineInfo } from './machine.js';
+import { FULL, QUICK, type Profile } from './profile.js';
+import { jsonReport, markdownTable, summaryTable, failed, type SectionResult } from './report.js';
+import { REPO_ROOT } from './servers.js';
+import { SECTIONS } from './sections/index.js';
+
+interface CliOptions {
+  quick: boolean;
+  out?: string;
+  only?: string[];
+  workers?: number;
+  build: boolean;
+}
+
+const USAGE = `usage: pnpm bench [--quick] [--out PATH] [--only ${SECTIONS.map((section) => section.name).join(',')}] [--workers N] [--no-build]`;
+
+function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = { quick: false, build: true };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    switch (arg) {
+      case '--':
+        break;
+      case '--quick':
+        options.quick = true;
+        break;
+      case '--out':
+        options.out = argv[++i];
+        break;
+      case '--only':
+        options.only = (argv[++i] ?? '').split(',').filter(Boolean);
+        break;
+      case '--workers':
+        options.workers = Number(argv[++i]);
+        break;
+      case '--no-build':
+        options.build = false;
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        process.stderr.write(`unknown argument ${arg}\n${USAGE}\n`);
+        process.exit(2);
+    }
+  }
+  return options;
+}
+
+function timestamp(date: Date): string {
+  return date.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const base = options.quick ? QUICK : FULL;
+  const profile: Profile = { ...base, workers: options.workers && options.workers > 0 ? options.workers : base.workers };
+  const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+  const started = performance.now();
+  const startedAt = new Date();
+  const machineBefore = machineInfo();
+
+  log(`${profile.name} run; preparing the relay`);
+  const relay = await prepareRelay({ build: options.build, log });
+  const context: BenchContext = { profile, relay, log };
+
+  const results: SectionResult[] = [];
+  for (const section of SECTIONS) {
+    if (options.only && !options.only.includes(section.name)) continue;
+    log(`section ${section.name}`);
+    try {
+      results.push(await section.run(context));
+    } catch (error) {
+      log(`section ${section.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      results.push(failed(section.name, section.title, error));
+    }
+  }
+
+  const durationSeconds = (performance.now() - started) / 1000;
+  const meta = {
+    startedAt: startedAt.toISOString(),
+    mode: profile.name,
+    durationSeconds,
+    machine: machineBefore,
+    loadAverageAtEnd: machineInfo().loadAverage,
+    relayBenchArgs: relay.benchArgs,
+  };
+  const lines = [
+    `# Sealroom benchmarks (${profile.name} run, ${startedAt.toISOString()})`,
+    '',
+    `Machine: ${machineBefore.cpuModel}, ${machineBefore.cpus} cores, ${(machineBefore.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machineBefore.node}, ${machineBefore.os}; load average at start ${machineBefore.loadAverage.map((value) => value.toFixed(2)).join(' ')}. Commit ${machineBefore.commit}. Took ${durationSeconds.toFixed(0)} s.`,
+    '',
+    markdownTable(summaryTable(results)),
+  ];
+  for (const result of results) {
+    lines.push('', `## ${result.title}`);
+    if (result.status !== 'ok') {
+      lines.push('', result.status === 'unavailable' ? `Not available yet: ${result.reason}` : `Failed: ${result.reason}`);
+      continue;
+    }
+    for (const table of result.tables) lines.push('', markdownTable(table));
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const outPath = path.resolve(options.out ?? path.join(REPO_ROOT, 'bench-results', `${timestamp(startedAt)}.json`));
+  mkdirSync(path.dirname(outPath), { recursive: true });
+  writeFileSync(outPath, `${JSON.stringify(jsonReport(meta, results), null, 2)}\n`);
+  process.stdout.write(`\nJSON report: ${outPath}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

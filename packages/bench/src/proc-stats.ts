@@ -1,0 +1,56 @@
+// CPU time and memory of a process, read from Linux's /proc so that servers are measured
+// apart from the load generator (proc(5): /proc/<pid>/stat fields 14–15, /proc/<pid>/status).
+import { readFileSync } from 'node:fs';
+
+/** utime and stime are counted in clock ticks; Linux has used 100 per second on every mainstream architecture (sysconf(_SC_CLK_TCK)). */
+const CLOCK_TICKS_PER_SECOND = 100;
+/** Positions of utime and stime among the fields after the `(comm)` field, which can contain spaces. */
+const UTIME_INDEX_AFTER_COMM = 11;
+const STIME_INDEX_AFTER_COMM = 12;
+const BYTES_PER_KB = 1024;
+
+export interface ProcessSample {
+  /** User + system CPU seconds since the process started. */
+  cpuSeconds: number;
+  /** Resident set size now, bytes. */
+  rssBytes: number;
+  /** Peak resident set size since start (VmHWM), bytes. */
+  peakRssBytes: number;
+}
+
+export function processAvailable(): boolean {
+  try {
+    readFileSync('/proc/self/stat', 'utf8');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Returns undefined once the process has exited. */
+export function sampleProcess(pid: number | 'self'): ProcessSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(afterComm[UTIME_INDEX_AFTER_COMM]) + Number(afterComm[STIME_INDEX_AFTER_COMM]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return {
+      cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND,
+      rssBytes: statusKb(status, 'VmRSS') * BYTES_PER_KB,
+      peakRssBytes: statusKb(status, 'VmHWM') * BYTES_PER_KB,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function statusKb(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) : 0;
+}
+
+/** CPU seconds a process spent between two samples. */
+export function cpuBetween(before: ProcessSample | undefined, after: ProcessSample | undefined): number {
+  if (!before || !after) return Number.NaN;
+  return after.cpuSeconds - before.cpuSeconds;
+}

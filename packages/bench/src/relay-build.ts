@@ -1,0 +1,27 @@
+// Makes sure the relay CLI is built (the benchmark runs the real CLI from dist/), and
+// works out which flags lift its limits for a loopback load test.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RelayAvailability } from './context.js';
+import { REPO_ROOT, RELAY_CLI, relayBuilt } from './servers.js';
+
+const RELAY_SOURCE_CLI = fileURLToPath(new URL('../../relay/src/cli.ts', import.meta.url));
+/** Building the relay with tsc takes seconds; anything past this is stuck, ms. */
+const BUILD_TIMEOUT_MS = 180_000;
+
+export async function prepareRelay(options: { build: boolean; log(line: string): void }): Promise<RelayAvailability> {
+  const missingFlags: string[] = [];
+  if (!existsSync(RELAY_SOURCE_CLI)) {
+    return { available: false, reason: 'packages/relay has no CLI yet (src/cli.ts)', benchArgs: [], missingFlags };
+  }
+  if (options.build) {
+    options.log('building @sealroom/relay');
+    const build = spawnSync('pnpm', ['--filter', '@sealroom/relay', 'run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+    if (build.status !== 0) {
+      return { available: false, reason: `relay build failed: ${(build.stderr || build.stdout || String(build.error)).trim().slice(-400)}`, benchArgs: [], missingFlags };
+    }
+  }
+  if (!relayBuilt()) return { available: false, reason: `relay CLI not built (${RELAY_CLI})`, benchArgs: [], missingFlags };
+  return { available: true, benchArgs: [], missingFlags };
+}

@@ -1,0 +1,303 @@
+// Section 1: relay fan-out against a bare `ws` broadcast server and a Socket.IO server
+// with rooms, same rooms, envelope size and rates for all three.
+import type { BenchContext } from '../context.js';
+import type { ServerKind } from '../load/connections.js';
+import { LoadGenerator, type RunResult } from '../load/generator.js';
+import { sampleProcess } from '../proc-stats.js';
+import { fmtFixed, fmtInt, fmtMiB, fmtRatio, finiteOrUndefined, type SectionResult, type Table, type Verdict } from '../report.js';
+import { startServer, type RunningServer } from '../servers.js';
+import { median, ratio } from '../stats.js';
+
+/** A step is past saturation when less than this share of offered deliveries arrive in the window. */
+const SATURATED_DELIVERED_RATIO = 0.95;
+/** …or more than this share of sends found the socket's buffer full… */
+const SATURATED_SKIPPED_RATIO = 0.01;
+/** …or the median delivery waits this long: queues are growing, not the load being carried, ms. */
+const SATURATED_P50_MS = 50;
+/** Targets from DESIGN.md §5. */
+const TARGET_THROUGHPUT_VS_BARE = 0.8;
+const TARGET_THROUGHPUT_VS_SOCKET_IO = 1.0;
+/** "p99 close to bare": read as within 1.5× at half load. */
+const TARGET_P99_VS_BARE = 1.5;
+/** A generator with twice the workers delivering more than this factor over the bare saturation means the generator, not the server, was the limit. */
+const GENERATOR_DOUBLING_TOLERANCE = 1.1;
+/** A generator that issued less than this share of its schedule lagged. */
+const SCHEDULE_KEPT_MIN = 0.98;
+
+const LABELS: Record<ServerKind, string> = { relay: 'Sealroom relay', 'bare-ws': 'bare ws broadcast', 'socket.io': 'Socket.IO rooms' };
+
+interface ServerUnderTest {
+  kind: ServerKind;
+  server: RunningServer;
+  generator: LoadGenerator;
+  sweep: (RunResult & { ratePerConnection: number; saturated: boolean })[];
+  saturationRate: number;
+  saturationSamples: number[];
+  reachedSaturation: boolean;
+  half: RunResult[];
+  peakRssBytes: number;
+}
+
+function isSaturated(result: RunResult): boolean {
+  return (
+    result.deliveredRatio < SATURATED_DELIVERED_RATIO ||
+    result.skippedRatio > SATURATED_SKIPPED_RATIO ||
+    !(result.p50Ms <= SATURATED_P50_MS)
+  );
+}
+
+export async function runFanout(context: BenchContext): Promise<SectionResult> {
+  const profile = context.profile.fanout;
+  const kinds: ServerKind[] = ['bare-ws', 'socket.io'];
+  if (context.relay.available) kinds.push('relay');
+  const fanOut = profile.roomSize - 1;
+  const runParams = (ratePerConnection: number, serverPids: number[]) => ({
+    ratePerConnection,
+    warmupMs: profile.warmupMs,
+    measureMs: profile.measureMs,
+    drainQuietMs: profile.drainQuietMs,
+    drainMaxMs: profile.drainMaxMs,
+    serverPids,
+  });
+
+  const subjects: ServerUnderTest[] = [];
+  try {
+    for (const kind of kinds) {
+      const server = await startServer(kind, { relayArgs: context.relay.benchArgs });
+      const subject: ServerUnderTest = {
+        kind,
+        server,
+        generator: undefined as unknown as LoadGenerator,
+        sweep: [],
+        saturationRate: Number.NaN,
+        saturationSamples: [],
+        reachedSaturation: false,
+        half: [],
+        peakRssBytes: Number.NaN,
+      };
+      subjects.push(subject);
+      subject.generator = await LoadGenerator.open({
+        kind,
+        urls: [server.wsUrl],
+        connections: profile.connections,
+        roomSize: profile.roomSize,
+        envelopeBytes: profile.envelopeBytes,
+        workers: context.profile.workers,
+      });
+    }
+
+    // Sweep: raise the offered rate step by step until the server stops keeping up.
+    for (const subject of subjects) {
+      let rate = profile.startRate;
+      for (let step = 0; step < profile.maxSteps; step += 1) {
+        const result = await subject.generator.run(runParams(rate, [subject.server.pid]));
+        const saturated = isSaturated(result);
+        subject.sweep.push({ ...result, ratePerConnection: rate, saturated });
+        context.log(
+          `fan-out ${subject.kind}: ${fmtInt(result.offeredPerSec)} offered → ${fmtInt(result.deliveredPerSec)} delivered/s, p50 ${fmtFixed(result.p50Ms)} ms${saturated ? ' (saturated)' : ''}`,
+        );
+        if (saturated) {
+          subject.reachedSaturation = true;
+          subject.saturationRate = rate;
+          break;
+        }
+        subject.saturationRate = rate;
+        rate *= profile.stepFactor;
+      }
+      subject.saturationSamples.push(Math.max(...subject.sweep.map((step) => step.deliveredPerSec)));
+    }
+
+    // Repeats at each server's saturation rate, interleaved so drift in the machine's
+    // load hits all three alike; the median is the figure.
+    for (let trial = 1; trial < profile.trials; trial += 1) {
+      for (const subject of subjects) {
+        const result = await subject.generator.run(runParams(subject.saturationRate, [subject.server.pid]));
+        subject.saturationSamples.push(result.deliveredPerSec);
+      }
+    }
+
+    // Latency at half of the bare server's saturation: the same offered load for all three.
+    const bare = subjects.find((subject) => subject.kind === 'bare-ws')!;
+    const bareSaturation = median(bare.saturationSamples);
+    const halfRate = bareSaturation / 2 / (profile.connections * fanOut);
+    for (let trial = 0; trial < profile.trials; trial += 1) {
+      for (const subject of subjects) {
+        const result = await subject.generator.run(runParams(halfRate, [subject.server.pid]));
+        subject.half.push(result);
+        context.log(`fan-out ${subject.kind} @half: p50 ${fmtFixed(result.p50Ms)} ms, p99 ${fmtFixed(result.p99Ms)} ms, delivered ${fmtFixed(result.deliveredRatio * 100, 1)}%`);
+      }
+    }
+
+    for (const subject of subjects) subject.peakRssBytes = sampleProcess(subject.server.pid)?.peakRssBytes ?? Number.NaN;
+
+    // Generator check: with twice the worker threads, does the bare server deliver more?
+    await bare.generator.close();
+    const doubled = await LoadGenerator.open({
+      kind: 'bare-ws',
+      urls: [bare.server.wsUrl],
+      connections: profile.connections,
+      roomSize: profile.roomSize,
+      envelopeBytes: profile.envelopeBytes,
+      workers: context.profile.workers * 2,
+    });
+    bare.generator = doubled;
+    const doubledResult = await doubled.run(runParams(bare.saturationRate, [bare.server.pid]));
+    const bareSaturatedStep = bare.sweep[bare.sweep.length - 1]!;
+
+    return buildResult(context, subjects, { halfRate, bareSaturation, doubledResult, bareSaturatedStep });
+  } finally {
+    for (const subject of subjects) {
+      await subject.generator?.close().catch(() => {});
+      await subject.server.stop();
+    }
+  }
+}
+
+interface Checks {
+  halfRate: number;
+  bareSaturation: number;
+  doubledResult: RunResult;
+  bareSaturatedStep: RunResult;
+}
+
+function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks: Checks): SectionResult {
+  const profile = context.profile.fanout;
+  const fanOut = profile.roomSize - 1;
+  const summary = (subject: ServerUnderTest) => {
+    const half = subject.half;
+    const delivered = half.reduce((sum, run) => sum + run.deliveredPerSec * run.windowSeconds, 0);
+    const cpu = half.reduce((sum, run) => sum + run.serverCpuSeconds, 0);
+    return {
+      saturationPerSec: median(subject.saturationSamples),
+      reachedSaturation: subject.reachedSaturation,
+      p50Ms: median(half.map((run) => run.p50Ms)),
+      p99Ms: median(half.map((run) => run.p99Ms)),
+      halfLoadDeliveredRatio: median(half.map((run) => run.deliveredRatio)),
+      serverCpuSecondsAtHalfLoad: median(half.map((run) => run.serverCpuSeconds)),
+      cpuMicrosPerDelivery: (cpu / delivered) * 1e6,
+      peakRssBytes: subject.peakRssBytes,
+      errors: Object.assign({}, ...[...subject.sweep, ...half].map((run) => run.errors)) as Record<string, number>,
+    };
+  };
+  const figures = new Map(subjects.map((subject) => [subject.kind, summary(subject)]));
+  const relay = figures.get('relay');
+  const bare = figures.get('bare-ws')!;
+  const socketIo = figures.get('socket.io')!;
+
+  const throughputVsBare = ratio(relay?.saturationPerSec, bare.saturationPerSec);
+  const throughputVsSocketIo = ratio(relay?.saturationPerSec, socketIo.saturationPerSec);
+  const p99VsBare = ratio(relay?.p99Ms, bare.p99Ms);
+  const generatorCores = checks.bareSaturatedStep.generatorCpuSeconds / checks.bareSaturatedStep.windowSeconds;
+  const serverCores = checks.bareSaturatedStep.serverCpuSeconds / checks.bareSaturatedStep.windowSeconds;
+  const doublingRatio = ratio(checks.doubledResult.deliveredPerSec, checks.bareSaturation);
+  const scheduleKept = Math.min(...subjects.flatMap((subject) => subject.sweep.filter((step) => !step.saturated).map((step) => step.scheduleKeptRatio)));
+
+  const order: ServerKind[] = ['relay', 'bare-ws', 'socket.io'];
+  const mainTable: Table = {
+    title: `Relay fan-out: ${profile.connections} connections in rooms of ${profile.roomSize}, ${profile.envelopeBytes}-byte envelopes`,
+    headers: ['Server', 'Deliveries/s at saturation', 'p50 ms @ half load', 'p99 ms @ half load', 'Server CPU s @ half load', 'CPU µs / delivery', 'Peak RSS'],
+    rows: order
+      .filter((kind) => figures.has(kind))
+      .map((kind) => {
+        const f = figures.get(kind)!;
+        return [
+          LABELS[kind],
+          `${fmtInt(f.saturationPerSec)}${f.reachedSaturation ? '' : ' (not saturated)'}`,
+          fmtFixed(f.p50Ms),
+          fmtFixed(f.p99Ms),
+          fmtFixed(f.serverCpuSecondsAtHalfLoad),
+          fmtFixed(f.cpuMicrosPerDelivery, 1),
+          fmtMiB(f.peakRssBytes),
+        ];
+      }),
+    notes: [
+      `Half load = ${fmtInt(checks.bareSaturation / 2)} deliveries/s (${fmtFixed(checks.halfRate, 1)} envelopes/s per connection), for every server; ${profile.measureMs} ms windows after ${profile.warmupMs} ms warm-up; medians of ${profile.trials} interleaved trial(s).`,
+      `Generator check: at the bare server's saturation the generator used ${fmtFixed(generatorCores)} cores while the server used ${fmtFixed(serverCores)}; with ${context.profile.workers * 2} instead of ${context.profile.workers} worker threads the bare server delivered ${fmtRatio(doublingRatio)} as much; below saturation every worker kept ≥ ${fmtFixed(scheduleKept * 100, 1)}% of its send schedule.`,
+      ...(relay && Object.keys(relay.errors).length > 0 ? [`Relay refusals during the run: ${JSON.stringify(relay.errors)}.`] : []),
+      ...(context.relay.available ? [] : [`Relay not measured: ${context.relay.reason}.`]),
+    ],
+  };
+  const sweepTable: Table = {
+    title: 'Fan-out sweep (offered → delivered per second)',
+    headers: ['Server', 'Envelopes/s per connection', 'Offered deliveries/s', 'Delivered/s', 'p50 ms', 'p99 ms', 'Server cores', 'Generator cores'],
+    rows: subjects.flatMap((subject) =>
+      subject.sweep.map((step) => [
+        LABELS[subject.kind],
+        fmtFixed(step.ratePerConnection, 1),
+        fmtInt(step.offeredPerSec),
+        `${fmtInt(step.deliveredPerSec)}${step.saturated ? ' (saturated)' : ''}`,
+        fmtFixed(step.p50Ms),
+        fmtFixed(step.p99Ms),
+        fmtFixed(step.serverCpuSeconds / step.windowSeconds),
+        fmtFixed(step.generatorCpuSeconds / step.windowSeconds),
+      ]),
+    ),
+  };
+
+  const verdicts: Verdict[] = [];
+  if (relay) {
+    verdicts.push(
+      { figure: 'Relay throughput vs bare ws', value: fmtRatio(throughputVsBare), target: `≥ ${TARGET_THROUGHPUT_VS_BARE}×`, met: throughputVsBare >= TARGET_THROUGHPUT_VS_BARE },
+      { figure: 'Relay throughput vs Socket.IO', value: fmtRatio(throughputVsSocketIo), target: `> ${TARGET_THROUGHPUT_VS_SOCKET_IO}× (clearly ahead)`, met: throughputVsSocketIo > TARGET_THROUGHPUT_VS_SOCKET_IO },
+      { figure: 'Relay p99 at half load vs bare ws', value: fmtRatio(p99VsBare), target: `close to bare (≤ ${TARGET_P99_VS_BARE}×)`, met: p99VsBare <= TARGET_P99_VS_BARE },
+    );
+  } else {
+    verdicts.push({ figure: 'Relay fan-out', value: 'not available yet', target: 'relay vs bare ws and Socket.IO' });
+  }
+  verdicts.push({ figure: 'Bare ws saturation (baseline)', value: `${fmtInt(bare.saturationPerSec)} deliveries/s`, target: 'context' });
+  verdicts.push({ figure: 'Socket.IO saturation (baseline)', value: `${fmtInt(socketIo.saturationPerSec)} deliveries/s`, target: 'context' });
+
+  const servers: Record<string, unknown> = {};
+  for (const subject of subjects) {
+    const f = figures.get(subject.kind)!;
+    servers[subject.kind] = {
+      saturationDeliveriesPerSec: finiteOrUndefined(f.saturationPerSec),
+      reachedSaturation: f.reachedSaturation,
+      saturationSamples: subject.saturationSamples,
+      p50Ms: finiteOrUndefined(f.p50Ms),
+      p99Ms: finiteOrUndefined(f.p99Ms),
+      halfLoadDeliveredRatio: finiteOrUndefined(f.halfLoadDeliveredRatio),
+      serverCpuSecondsAtHalfLoad: finiteOrUndefined(f.serverCpuSecondsAtHalfLoad),
+      cpuMicrosPerDelivery: finiteOrUndefined(f.cpuMicrosPerDelivery),
+      peakRssBytes: finiteOrUndefined(f.peakRssBytes),
+      errors: f.errors,
+      sweep: subject.sweep.map((step) => ({
+        ratePerConnection: step.ratePerConnection,
+        offeredPerSec: step.offeredPerSec,
+        deliveredPerSec: step.deliveredPerSec,
+        p50Ms: finiteOrUndefined(step.p50Ms),
+        p99Ms: finiteOrUndefined(step.p99Ms),
+        serverCores: step.serverCpuSeconds / step.windowSeconds,
+        generatorCores: step.generatorCpuSeconds / step.windowSeconds,
+        saturated: step.saturated,
+      })),
+    };
+  }
+  const json: Record<string, unknown> = {
+    fanout: {
+      connections: profile.connections,
+      roomSize: profile.roomSize,
+      envelopeBytes: profile.envelopeBytes,
+      fanOut,
+      halfLoadDeliveriesPerSec: checks.bareSaturation / 2,
+      trials: profile.trials,
+      servers,
+      generatorCheck: {
+        workers: context.profile.workers,
+        generatorCoresAtBareSaturation: generatorCores,
+        serverCoresAtBareSaturation: serverCores,
+        doubledWorkersDeliveredRatio: finiteOrUndefined(doublingRatio),
+        generatorWasBottleneck: doublingRatio > GENERATOR_DOUBLING_TOLERANCE || scheduleKept < SCHEDULE_KEPT_MIN,
+        minScheduleKeptBelowSaturation: scheduleKept,
+      },
+    },
+  };
+  if (relay) {
+    Object.assign(json, {
+      throughputRatioVsBareWs: finiteOrUndefined(throughputVsBare),
+      throughputRatioVsSocketIo: finiteOrUndefined(throughputVsSocketIo),
+      p99RatioVsBareWs: finiteOrUndefined(p99VsBare),
+    });
+  }
+  return { name: 'fanout', jsonKey: 'relay', title: 'Relay fan-out', status: 'ok', tables: [mainTable, sweepTable], verdicts, json };
+}

@@ -1,0 +1,16 @@
+// The suite, in the order it runs: CPU-only sections first, then the ones that load servers.
+import type { BenchContext } from '../context.js';
+import type { SectionResult } from '../report.js';
+import { runFanout } from './fanout.js';
+import { runIdle } from './idle.js';
+
+export interface Section {
+  name: string;
+  title: string;
+  run(context: BenchContext): Promise<SectionResult>;
+}
+
+export const SECTIONS: Section[] = [
+  { name: 'fanout', title: 'Relay fan-out', run: runFanout },
+  { name: 'idle', title: 'Idle memory', run: runIdle },
+];

@@ -1,0 +1,162 @@
+// Starts each server under test as its own child process (plain `node`, no TypeScript
+// loader), so its CPU seconds and RSS are its own and not the load generator's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { ServerKind } from './load/connections.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const RELAY_CLI = fileURLToPath(new URL('../../relay/bin/sealroom-relay.js', import.meta.url));
+export const RELAY_BUILT_ENTRY = fileURLToPath(new URL('../../relay/dist/cli.js', import.meta.url));
+const BARE_WS_SERVER = fileURLToPath(new URL('./servers/bare-ws-server.mjs', import.meta.url));
+const SOCKET_IO_SERVER = fileURLToPath(new URL('./servers/socketio-server.mjs', import.meta.url));
+
+export const LOOPBACK_HOST = '127.0.0.1';
+/** How long a server may take to start listening, ms. */
+const START_TIMEOUT_MS = 20_000;
+/** How often readiness of the relay's /healthz is polled while it starts, ms. */
+const HEALTH_POLL_MS = 100;
+/** How long a server may take to exit after SIGTERM before it is killed, ms. */
+const STOP_GRACE_MS = 5_000;
+
+export interface RunningServer {
+  kind: ServerKind;
+  label: string;
+  pid: number;
+  port: number;
+  /** ws:// URL of the WebSocket endpoint. */
+  wsUrl: string;
+  /** Lines the server wrote to stderr, kept for error reports. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra CLI flags for the relay (limits raised for the benchmark, Redis URL). */
+  relayArgs?: string[];
+  label?: string;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Children must never outlive the harness, whatever way it ends. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = () => {
+    for (const child of running) child.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+export function relayBuilt(): boolean {
+  return existsSync(RELAY_CLI) && existsSync(RELAY_BUILT_ENTRY);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, LOOPBACK_HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
+  installExitHook();
+  let child: ChildProcess;
+  let port: number;
+  let stderr = '';
+  const label = options.label ?? kind;
+  if (kind === 'relay') {
+    port = await freePort();
+    const args = [RELAY_CLI, '--port', String(port), '--host', LOOPBACK_HOST, ...(options.relayArgs ?? [])];
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  } else {
+    const script = kind === 'bare-ws' ? BARE_WS_SERVER : SOCKET_IO_SERVER;
+    child = spawn(process.execPath, [script, '--port', '0', '--host', LOOPBACK_HOST], { stdio: ['pipe', 'pipe', 'pipe'] });
+    port = 0;
+  }
+  running.add(child);
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_KEEP_CHARS);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => running.delete(child));
+  try {
+    port = kind === 'relay' ? await waitForHealth(port, exited, () => stderr) : await waitForReadyLine(child, exited, () => stderr);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const wsPath = kind === 'relay' ? '/ws' : '/';
+  return {
+    kind,
+    label,
+    pid: child.pid ?? 0,
+    port,
+    wsUrl: `ws://${LOOPBACK_HOST}:${port}${wsPath}`,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Characters of a server's stderr kept for error messages. */
+const STDERR_KEEP_CHARS = 4_000;
+
+function waitForReadyLine(child: ChildProcess, exited: Promise<void>, stderr: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms: ${stderr()}`)), START_TIMEOUT_MS);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`server exited while starting: ${stderr()}`));
+    });
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      buffered += chunk;
+      const line = buffered.split('\n').find((candidate) => candidate.startsWith('{'));
+      if (!line) return;
+      clearTimeout(timer);
+      const parsed = JSON.parse(line) as { port?: number };
+      resolve(Number(parsed.port));
+    });
+  });
+}
+
+async function waitForHealth(port: number, exited: Promise<void>, stderr: () => string): Promise<number> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`relay exited while starting: ${stderr()}`);
+    try {
+      const response = await fetch(`http://${LOOPBACK_HOST}:${port}/healthz`);
+      if (response.ok) return port;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
+  }
+  throw new Error(`relay did not answer /healthz within ${START_TIMEOUT_MS} ms: ${stderr()}`);
+}

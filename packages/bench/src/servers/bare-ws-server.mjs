@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The floor for the fan-out comparison: a bare `ws` broadcast server. A room is a set of
+// sockets named by the `room` query parameter; each binary message is forwarded to the
+// room's other sockets. No admission, no retention, no limits, no heartbeat.
+// Plain JavaScript run by plain `node`, so its memory is not inflated by a TypeScript loader.
+import { WebSocketServer } from 'ws';
+import { parseServerArgs, announceReady, exitOnSignals } from './server-common.mjs';
+
+const { port, host } = parseServerArgs(process.argv.slice(2));
+/** @type {Map<string, Set<import('ws').WebSocket>>} */
+const rooms = new Map();
+
+const wss = new WebSocketServer({ port, host, perMessageDeflate: false });
+wss.on('connection', (ws, request) => {
+  const room = new URL(request.url ?? '/', 'http://localhost').searchParams.get('room') ?? '';
+  let members = rooms.get(room);
+  if (!members) {
+    members = new Set();
+    rooms.set(room, members);
+  }
+  members.add(ws);
+  const peers = members;
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) return;
+    for (const peer of peers) {
+      if (peer !== ws && peer.readyState === 1) peer.send(data, { binary: true });
+    }
+  });
+  ws.on('error', () => ws.terminate());
+  ws.on('close', () => {
+    peers.delete(ws);
+    if (peers.size === 0) rooms.delete(room);
+  });
+});
+wss.on('listening', () => announceReady(wss.address()));
+exitOnSignals(() => wss.close());

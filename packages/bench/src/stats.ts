@@ -1,0 +1,39 @@
+// Order statistics for benchmark samples.
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** Linear-interpolated quantile, q in [0, 1]; NaN for an empty list. */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  const sorted = Float64Array.from(values as ArrayLike<number>).sort();
+  return quantileOfSorted(sorted, q);
+}
+
+export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const position = (sorted.length - 1) * q;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  const low = sorted[lower] as number;
+  const high = sorted[upper] as number;
+  return low + (high - low) * (position - lower);
+}
+
+/** a / b, or NaN when either is missing or b is zero, so a missing figure never turns into a ratio. */
+export function ratio(a: number | undefined, b: number | undefined): number {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return Number.NaN;
+  return a / b;
+}
+
+/** Runs `fn` repeatedly for about `budgetMs` (at least `minRuns` times) and returns each run's duration in ms. */
+export async function timeRepeated(fn: () => Promise<unknown>, budgetMs: number, minRuns = 3, maxRuns = 10_000): Promise<number[]> {
+  const durations: number[] = [];
+  const started = performance.now();
+  while (durations.length < maxRuns && (durations.length < minRuns || performance.now() - started < budgetMs)) {
+    const t0 = performance.now();
+    await fn();
+    durations.push(performance.now() - t0);
+  }
+  return durations;
+}
