@@ -1,0 +1,279 @@
+/**
+ * Sender keys (as in Signal groups and Megolm): each member encrypts group messages under its
+ * own chain, distributed to each other member by RSA-OAEP and signed. The chain ratchets
+ * forward with HMAC-SHA-256 per message, so an old message key cannot be recomputed from a
+ * newer chain key:
+ *
+ *   messageKey(n) = HMAC(chainKey(n), 0x01)     chainKey(n + 1) = HMAC(chainKey(n), 0x02)
+ *
+ * All state here is plain JSON data (numbers, base64url strings, arrays) so the client can
+ * persist it encrypted at rest; keys are imported into WebCrypto only at the moment of use.
+ * Every function returns new state instead of mutating its input: commit the new state only
+ * after the call succeeds (and, for sending, before the envelope leaves).
+ */
+import {
+  AES_GCM_IV_BYTES,
+  CHAIN_KEY_BYTES,
+  LABEL_DISTRIBUTION_OAEP,
+  MAX_FORWARD_JUMP,
+  MAX_KEYS_PER_SENDER,
+  MAX_MESSAGES_PER_SENDER_KEY,
+  MAX_REMEMBERED_MESSAGE_IDS,
+  MAX_SENDER_KEY_AGE_MS,
+  MAX_SEQUENCE,
+  MAX_SKIPPED_KEYS,
+  MEMBER_ID_BYTES,
+  RATCHET_CHAIN_KEY_INPUT,
+  RATCHET_MESSAGE_KEY_INPUT,
+  ROOM_ID_BYTES,
+} from './constants.js';
+import { Reader, concat, equalBytes, fromBase64Url, randomBytes, readU32, toBase64Url, u16, u32, u8, utf8, type Bytes } from './bytes.js';
+import { contentByte, encodeHeader, type ContentKind } from './codec.js';
+import { decodeFor, neverThrows, newMessageId, signEnvelope, verifyEnvelope } from './envelope.js';
+import { fail, type EnvelopeErrorCode, type Result } from './errors.js';
+import type { LocalIdentity } from './identity.js';
+import { memberIdOf, type RoomKeys, type RoomMember } from './room-keys.js';
+import { gcmDecrypt, gcmEncrypt, hmac, importAesKey, importHmacKey, oaepDecrypt, oaepEncrypt } from './webcrypto.js';
+
+/** My sending chain in one room. Persist it after every send, before the envelope leaves. */
+export interface OutboundSenderKey {
+  v: 1;
+  /** Random u32 naming this chain; changes on every rotation. */
+  keyId: number;
+  /** Chain key for message number `sequence`, base64url (32 bytes). */
+  chainKey: string;
+  /** Sequence number of the next message. */
+  sequence: number;
+  /** Caller's clock (ms since the epoch) at creation, for the age budget. */
+  createdAt: number;
+}
+
+/** One member's chain as I received it. */
+export interface InboundSenderKey {
+  /** Member id of the owner, base64url. */
+  sender: string;
+  keyId: number;
+  /** Chain key for sequence `next`, base64url. */
+  chainKey: string;
+  /** Lowest sequence not yet derived from the chain. */
+  next: number;
+  /** Sequence at which I received the key: anything below was "sent before you joined". */
+  first: number;
+  /** Message keys derived but not yet used (out-of-order delivery): [sequence, key]. Oldest first. */
+  skipped: Array<[number, string]>;
+  /** Recently opened message ids (base64url), oldest first. */
+  seen: string[];
+}
+
+/** Everything I hold to read a room's group messages. Plain JSON data. */
+export interface SenderKeyRing {
+  v: 1;
+  keys: InboundSenderKey[];
+}
+
+/** Size of the sender-key distribution plaintext: room ‖ sender ‖ recipient ‖ key id ‖ sequence ‖ chain key. */
+const DISTRIBUTION_PLAINTEXT_BYTES = ROOM_ID_BYTES + 2 * MEMBER_ID_BYTES + 4 + 4 + CHAIN_KEY_BYTES;
+
+function randomKeyId(): number {
+  return readU32(randomBytes(4), 0);
+}
+
+/** A fresh sending chain. `previous` guarantees the new key id differs from the old one. */
+export function createSenderKey(options: { now: number; previous?: OutboundSenderKey }): OutboundSenderKey {
+  let keyId = randomKeyId();
+  while (keyId === options.previous?.keyId) keyId = randomKeyId();
+  return { v: 1, keyId, chainKey: toBase64Url(randomBytes(CHAIN_KEY_BYTES)), sequence: 0, createdAt: options.now };
+}
+
+/**
+ * Whether the budget of this key is spent: {@link MAX_MESSAGES_PER_SENDER_KEY} messages or
+ * {@link MAX_SENDER_KEY_AGE_MS} of age. (Leaves and removals force a rotation regardless.)
+ */
+export function senderKeyNeedsRotation(key: OutboundSenderKey, now: number): boolean {
+  return key.sequence >= MAX_MESSAGES_PER_SENDER_KEY || now - key.createdAt >= MAX_SENDER_KEY_AGE_MS;
+}
+
+export function emptySenderKeyRing(): SenderKeyRing {
+  return { v: 1, keys: [] };
+}
+
+/** Drops every key of a member (after a leave or removal). */
+export function forgetSender(ring: SenderKeyRing, memberId: Uint8Array): SenderKeyRing {
+  const sender = toBase64Url(memberId);
+  return { v: 1, keys: ring.keys.filter((key) => key.sender !== sender) };
+}
+
+/** Whether I hold this member's key with this id. */
+export function hasSenderKey(ring: SenderKeyRing, memberId: Uint8Array, keyId: number): boolean {
+  const sender = toBase64Url(memberId);
+  return ring.keys.some((key) => key.sender === sender && key.keyId === keyId);
+}
+
+async function ratchetStep(chainKey: Uint8Array): Promise<{ messageKey: Bytes; nextChainKey: Bytes }> {
+  const key = await importHmacKey(chainKey, ['sign']);
+  const [messageKey, nextChainKey] = await Promise.all([hmac(key, u8(RATCHET_MESSAGE_KEY_INPUT)), hmac(key, u8(RATCHET_CHAIN_KEY_INPUT))]);
+  return { messageKey, nextChainKey };
+}
+
+// ---- distribution -----------------------------------------------------------------------------
+
+/**
+ * Seals my current sender key for one recipient: RSA-OAEP (label "sealroom/sender-key/v1")
+ * of room id ‖ my member id ‖ recipient member id ‖ key id ‖ sequence ‖ chain key, signed.
+ */
+export async function sealSenderKeyDistribution(options: {
+  roomKeys: RoomKeys;
+  me: LocalIdentity;
+  recipient: RoomMember;
+  senderKey: OutboundSenderKey;
+}): Promise<{ envelope: Uint8Array; messageId: Uint8Array }> {
+  const { roomKeys, me, recipient, senderKey } = options;
+  const sender = await memberIdOf(roomKeys, me.public.id);
+  const chainKey = fromBase64Url(senderKey.chainKey);
+  if (chainKey === undefined || chainKey.length !== CHAIN_KEY_BYTES) throw new RangeError('corrupt sender key');
+  const plaintext = concat(roomKeys.roomId, sender, recipient.memberId, u32(senderKey.keyId), u32(senderKey.sequence), chainKey);
+  const wrapped = await oaepEncrypt(recipient.identity.encryptionKey, utf8(LABEL_DISTRIBUTION_OAEP), plaintext);
+  const messageId = newMessageId();
+  const body = concat(encodeHeader('sender-key', roomKeys.roomId, sender, messageId), recipient.memberId, u32(senderKey.keyId), u16(wrapped.length), wrapped);
+  return { envelope: concat(body, await signEnvelope(me, body)), messageId };
+}
+
+/**
+ * Opens a sender-key distribution addressed to me and adds the key to the ring. Checks, in
+ * order: structure → type → room → header sender = `sender.memberId` → signature length →
+ * recipient is me → signature → OAEP decryption → the decrypted room, sender, recipient and
+ * key id equal the signed header's → not already known (a replayed distribution must not
+ * reset a chain and let old messages open again). Never throws.
+ */
+export function openSenderKeyDistribution(options: {
+  roomKeys: RoomKeys;
+  me: LocalIdentity;
+  sender: RoomMember;
+  envelope: Uint8Array;
+  ring: SenderKeyRing;
+}): Promise<Result<{ ring: SenderKeyRing; keyId: number; sequence: number; messageId: Uint8Array }, EnvelopeErrorCode>> {
+  return neverThrows(async () => {
+    const { roomKeys, me, sender, ring } = options;
+    const decoded = decodeFor(options.envelope, 'sender-key', roomKeys, sender);
+    if (!decoded.ok) return decoded;
+    const e = decoded.envelope;
+    const myId = await memberIdOf(roomKeys, me.public.id);
+    if (!equalBytes(e.recipient!, myId)) return fail('WRONG_RECIPIENT');
+    if (!(await verifyEnvelope(sender, e.signature!, e.signed!))) return fail('BAD_SIGNATURE');
+    const plaintext = await oaepDecrypt(me.decryptionKey, utf8(LABEL_DISTRIBUTION_OAEP), e.wrappedKey!);
+    if (plaintext === undefined || plaintext.length !== DISTRIBUTION_PLAINTEXT_BYTES) return fail('BAD_KEY');
+    const r = new Reader(plaintext);
+    const room = r.take(ROOM_ID_BYTES)!;
+    const from = r.take(MEMBER_ID_BYTES)!;
+    const to = r.take(MEMBER_ID_BYTES)!;
+    const keyId = r.u32()!;
+    const sequence = r.u32()!;
+    const chainKey = r.take(CHAIN_KEY_BYTES)!;
+    if (!equalBytes(room, roomKeys.roomId) || !equalBytes(from, e.sender) || !equalBytes(to, myId) || keyId !== e.keyId) return fail('BAD_KEY', 'context');
+    if (hasSenderKey(ring, e.sender, keyId)) return fail('KEY_ALREADY_KNOWN');
+    const senderB64 = toBase64Url(e.sender);
+    const entry: InboundSenderKey = { sender: senderB64, keyId, chainKey: toBase64Url(chainKey), next: sequence, first: sequence, skipped: [], seen: [] };
+    // Keep the newest few keys per sender: messages sealed just before a rotation still open.
+    const own = ring.keys.filter((key) => key.sender === senderB64);
+    const drop = new Set(own.slice(0, Math.max(0, own.length + 1 - MAX_KEYS_PER_SENDER)));
+    return { ok: true, ring: { v: 1, keys: [...ring.keys.filter((key) => !drop.has(key)), entry] }, keyId, sequence, messageId: e.messageId };
+  });
+}
+
+// ---- group messages ---------------------------------------------------------------------------
+
+/**
+ * Seals a group message: one ratchet step, one AES-256-GCM encryption and one RSA-PSS
+ * signature, whatever the room size. Returns the advanced sender key: persist it before
+ * sending. Throws `RangeError` when the chain is exhausted (rotate long before).
+ */
+export async function sealGroupMessage(options: {
+  roomKeys: RoomKeys;
+  me: LocalIdentity;
+  senderKey: OutboundSenderKey;
+  payload: Uint8Array;
+  content?: ContentKind;
+}): Promise<{ envelope: Uint8Array; messageId: Uint8Array; sequence: number; senderKey: OutboundSenderKey }> {
+  const { roomKeys, me, senderKey, payload } = options;
+  const sequence = senderKey.sequence;
+  if (!Number.isInteger(sequence) || sequence < 0 || sequence > MAX_SEQUENCE) throw new RangeError('sender key exhausted: rotate');
+  const chainKey = fromBase64Url(senderKey.chainKey);
+  if (chainKey === undefined || chainKey.length !== CHAIN_KEY_BYTES) throw new RangeError('corrupt sender key');
+  const { messageKey, nextChainKey } = await ratchetStep(chainKey);
+  const sender = await memberIdOf(roomKeys, me.public.id);
+  const messageId = newMessageId();
+  const aad = concat(encodeHeader('group', roomKeys.roomId, sender, messageId), u32(senderKey.keyId), u32(sequence), contentByte(options.content ?? 'message'));
+  const iv = randomBytes(AES_GCM_IV_BYTES);
+  const ciphertext = await gcmEncrypt(await importAesKey(messageKey, ['encrypt']), iv, aad, payload);
+  const body = concat(aad, iv, u32(ciphertext.length), ciphertext);
+  const envelope = concat(body, await signEnvelope(me, body));
+  return { envelope, messageId, sequence, senderKey: { ...senderKey, chainKey: toBase64Url(nextChainKey), sequence: sequence + 1 } };
+}
+
+/**
+ * Opens a group message and returns the updated ring. Checks, in order: structure → type →
+ * room → header sender = `sender.memberId` → signature length → a key for (sender, key id)
+ * → message id not seen → sequence not before the key (BEFORE_KEY), not already consumed
+ * (TOO_OLD), not beyond the forward bound (TOO_FAR_AHEAD) → signature → derive the message
+ * key → AES-GCM tag. The ring changes only when everything passed. Never throws.
+ */
+export function openGroupMessage(options: {
+  roomKeys: RoomKeys;
+  sender: RoomMember;
+  envelope: Uint8Array;
+  ring: SenderKeyRing;
+}): Promise<Result<{ payload: Uint8Array; content: ContentKind; keyId: number; sequence: number; messageId: Uint8Array; ring: SenderKeyRing }, EnvelopeErrorCode>> {
+  return neverThrows(async () => {
+    const { roomKeys, sender, ring } = options;
+    const decoded = decodeFor(options.envelope, 'group', roomKeys, sender);
+    if (!decoded.ok) return decoded;
+    const e = decoded.envelope;
+    const senderB64 = toBase64Url(e.sender);
+    const index = ring.keys.findIndex((key) => key.sender === senderB64 && key.keyId === e.keyId);
+    const state = ring.keys[index];
+    if (state === undefined) return fail('UNKNOWN_SENDER_KEY');
+    const messageIdB64 = toBase64Url(e.messageId);
+    if (state.seen.includes(messageIdB64)) return fail('DUPLICATE');
+    const sequence = e.sequence!;
+    if (sequence < state.first) return fail('BEFORE_KEY');
+    const skippedIndex = sequence < state.next ? state.skipped.findIndex(([s]) => s === sequence) : -1;
+    if (sequence < state.next && skippedIndex < 0) return fail('TOO_OLD');
+    if (sequence - state.next > MAX_FORWARD_JUMP) return fail('TOO_FAR_AHEAD');
+    // Verify before any ratchet work, so a forger cannot make us spend HMACs or move state.
+    if (!(await verifyEnvelope(sender, e.signature!, e.signed!))) return fail('BAD_SIGNATURE');
+
+    let messageKey: Bytes;
+    let chainKey = fromBase64Url(state.chainKey)!;
+    let next = state.next;
+    let skipped: Array<[number, string]>;
+    if (skippedIndex >= 0) {
+      messageKey = fromBase64Url(state.skipped[skippedIndex]![1])!;
+      skipped = state.skipped.filter((_, i) => i !== skippedIndex);
+    } else {
+      const fresh: Array<[number, string]> = [];
+      for (; next < sequence; next += 1) {
+        const step = await ratchetStep(chainKey);
+        fresh.push([next, toBase64Url(step.messageKey)]);
+        chainKey = step.nextChainKey;
+      }
+      const step = await ratchetStep(chainKey);
+      messageKey = step.messageKey;
+      chainKey = step.nextChainKey;
+      next = sequence + 1;
+      // Oldest skipped keys go first when the bound is hit: their messages become TOO_OLD.
+      skipped = [...state.skipped, ...fresh].slice(-MAX_SKIPPED_KEYS);
+    }
+    const payload = await gcmDecrypt(await importAesKey(messageKey, ['decrypt']), e.iv!, e.aad, e.ciphertext);
+    if (payload === undefined) return fail('BAD_TAG');
+    const updated: InboundSenderKey = {
+      ...state,
+      chainKey: toBase64Url(chainKey),
+      next,
+      skipped,
+      seen: [...state.seen, messageIdB64].slice(-MAX_REMEMBERED_MESSAGE_IDS),
+    };
+    const keys = ring.keys.slice();
+    keys[index] = updated;
+    return { ok: true, payload, content: e.content!, keyId: e.keyId!, sequence, messageId: e.messageId, ring: { v: 1, keys } };
+  });
+}
