@@ -19,7 +19,7 @@
  * Nothing else is stored: no origin, no addresses, no timestamps beyond the ids.
  */
 
-/** Oldest entries examined per XRANGE while trimming; trimming is amortised O(1) per append. */
+/** Most entries examined per XRANGE while trimming; trimming is amortised O(1) per append. */
 export const TRIM_BATCH_ENTRIES = 64;
 
 const COMMON = `
@@ -57,8 +57,12 @@ local function trim(log, meta, maxAge)
   local removed, removedBytes = 0, 0
   local lastDropped, firstKept = nil, nil
   local start = '-'
+  -- Usually nothing is due and one look at the oldest entry settles it; the batch
+  -- grows only while entries are being dropped (XRANGE copies whole envelopes).
+  local batchSize = 1
   while not firstKept do
-    local batch = redis.call('XRANGE', log, start, '+', 'COUNT', ${TRIM_BATCH_ENTRIES})
+    local batch = redis.call('XRANGE', log, start, '+', 'COUNT', batchSize)
+    batchSize = math.min(batchSize * 2, ${TRIM_BATCH_ENTRIES})
     if #batch == 0 then break end
     for _, entry in ipairs(batch) do
       local id = entry[1]
