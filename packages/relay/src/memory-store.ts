@@ -28,7 +28,10 @@ interface Entry extends RetainedEnvelope {
 interface MemoryRoom {
   readonly key: RoomKey;
   admissionKey: Uint8Array | undefined;
+  /** Latest cursor assigned; 0 until the first envelope. */
   head: number;
+  /** Cursors of this incarnation of the room start above it. */
+  readonly base: number;
   trimmedUpTo: number;
   /** Retained entries, oldest first, from index `start`. */
   entries: Entry[];
@@ -72,7 +75,7 @@ export class MemoryRoomStore implements RoomStore {
 
   async append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
     const state = this.room(room, nowMs);
-    state.head += 1;
+    state.head = Math.max(state.head, state.base) + 1;
     state.lastActivityMs = nowMs;
     const entry: Entry = { cursor: state.head, envelope, atMs: nowMs, room: state, dropped: false };
     state.entries.push(entry);
@@ -162,7 +165,8 @@ export class MemoryRoomStore implements RoomStore {
       state = {
         key,
         admissionKey: undefined,
-        head: Math.max(0, Math.floor(nowMs)) * CURSOR_BASE_PER_MS,
+        head: 0,
+        base: Math.max(0, Math.floor(nowMs)) * CURSOR_BASE_PER_MS,
         trimmedUpTo: 0,
         entries: [],
         start: 0,

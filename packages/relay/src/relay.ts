@@ -839,21 +839,31 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function createStore(options: RelayOptions): Promise<{ store: RoomStore; owned: boolean }> {
+async function createStore(options: RelayOptions, log: Logger): Promise<{ store: RoomStore; owned: boolean }> {
   if (options.store) return { store: options.store, owned: false };
+  const retention = resolveRetention(options.retention);
   if (options.redis !== undefined) {
-    throw new RelayStartError(
-      'REDIS_UNAVAILABLE',
-      'Redis mode (--redis / SEALROOM_REDIS_URL) is not available in this build; run without it for a single in-memory relay.',
-    );
+    // Loaded only when asked for, so the in-memory relay never touches ioredis.
+    const { createRedisStore } = await import('./redis-store.js');
+    try {
+      const store = await createRedisStore({
+        url: options.redis,
+        retention: { maxEnvelopes: retention.maxEnvelopesPerRoom, maxBytes: retention.maxBytesPerRoom, maxAgeMs: retention.maxAgeMs },
+        idleRoomTtlMs: Math.max(retention.idleRoomMs, retention.maxAgeMs),
+        onBackendChange: (up, detail) => (up ? log.info('redis_up', { detail }) : log.warn('redis_down', { detail })),
+      });
+      return { store, owned: true };
+    } catch (err) {
+      throw new RelayStartError('REDIS_UNAVAILABLE', `cannot use Redis for rooms: ${errorMessage(err)}`);
+    }
   }
-  return { store: new MemoryRoomStore(options.retention), owned: true };
+  return { store: new MemoryRoomStore(retention), owned: true };
 }
 
 /** Starts a relay; resolves once it listens. */
 export async function startRelay(options: RelayOptions = {}): Promise<RunningRelay> {
   const log = createLogger(options.logLevel ?? 'info', options.logSink ?? ((line) => process.stderr.write(line)));
-  const { store, owned } = await createStore(options);
+  const { store, owned } = await createStore(options, log);
   const relay = new Relay(options, store, owned, log);
   try {
     return await relay.listen();

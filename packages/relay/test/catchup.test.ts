@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../src/index.js';
+import { expectJoined, newRoom, TestClient, type EnvelopeFrame, type Json } from './helpers/client.js';
+import { useRelays } from './helpers/relay.js';
+
+async function history(client: TestClient, room: string, after: number, limit?: number) {
+  client.send({ v: 1, t: 'history', room, after, ...(limit !== undefined ? { limit } : {}) });
+  const end = await client.json('history-end', (m) => m.room === room);
+  // Everything before history-end has arrived; collect it in arrival order.
+  const gaps: Json[] = [];
+  const frames: EnvelopeFrame[] = [];
+  for (const item of client.inbox.splice(0)) {
+    if ('json' in item && item.json.t === 'gap') gaps.push(item.json);
+    else if ('frame' in item && item.frame.kind === 'history') frames.push(item.frame);
+  }
+  return { end, gaps, frames };
+}
+
+describe('catch-up (PROTOCOL.md A.5)', () => {
+  const { start, track } = useRelays();
+
+  it('replays exactly the envelopes after a cursor, oldest first', async () => {
+    const relay = await start();
+    const room = newRoom();
+    const writer = track(await TestClient.connect(relay.wsUrl));
+    expectJoined(await writer.join(room));
+    const sent: { cursor: number; envelope: Buffer }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const envelope = randomBytes(10 + i);
+      sent.push({ cursor: await writer.publish(room, envelope), envelope });
+    }
+    const reader = track(await TestClient.connect(relay.wsUrl));
+    expect(await reader.join(room)).toMatchObject({ t: 'joined', head: sent.at(-1)!.cursor });
+
+    const all = await history(reader, room.key, 0);
+    expect(all.gaps).toEqual([]);
+    expect(all.frames.map((f) => f.cursor)).toEqual(sent.map((s) => s.cursor));
+    all.frames.forEach((f, i) => expect(f.envelope.equals(sent[i]!.envelope)).toBe(true));
+    expect(all.end).toEqual({ v: 1, t: 'history-end', room: room.key, head: sent.at(-1)!.cursor, more: false });
+
+    const tail = await history(reader, room.key, sent[7]!.cursor);
+    expect(tail.frames.map((f) => f.cursor)).toEqual(sent.slice(8).map((s) => s.cursor));
+
+    const paged = await history(reader, room.key, 0, 5);
+    expect(paged.frames.map((f) => f.cursor)).toEqual(sent.slice(0, 5).map((s) => s.cursor));
+    expect(paged.end.more).toBe(true);
+    const next = await history(reader, room.key, paged.frames.at(-1)!.cursor, 1000);
+    expect(next.frames.map((f) => f.cursor)).toEqual(sent.slice(5).map((s) => s.cursor));
+    expect(next.end.more).toBe(false);
+
+    const none = await history(reader, room.key, sent.at(-1)!.cursor);
+    expect(none.frames).toEqual([]);
+  });
+
+  it('reports a gap before replaying when retention dropped part of the range', async () => {
+    const relay = await start({ retention: { maxEnvelopesPerRoom: 4 } });
+    const room = newRoom();
+    const writer = track(await TestClient.connect(relay.wsUrl));
+    expectJoined(await writer.join(room));
+    const cursors: number[] = [];
+    for (let i = 0; i < 10; i++) cursors.push(await writer.publish(room, Buffer.from(`m${i}`)));
+
+    const reader = track(await TestClient.connect(relay.wsUrl));
+    expectJoined(await reader.join(room));
+    reader.send({ v: 1, t: 'history', room: room.key, after: cursors[1]! });
+    await reader.json('history-end');
+    const order = reader.inbox.splice(0).map((item) => ('json' in item ? item.json : item));
+    // The gap comes first, then the kept envelopes oldest first.
+    expect(order[0]).toEqual({ v: 1, t: 'gap', room: room.key, after: cursors[1], upTo: cursors[5] });
+    expect(order.slice(1).map((item) => ('frame' in item ? item.frame.envelope.toString() : item))).toEqual(['m6', 'm7', 'm8', 'm9']);
+
+    // Asking from inside the kept range: no gap.
+    const kept = await history(reader, room.key, cursors[6]!);
+    expect(kept.gaps).toEqual([]);
+    expect(kept.frames.map((f) => f.envelope.toString())).toEqual(['m7', 'm8', 'm9']);
+  });
+
+  it('reports a gap for envelopes that aged out, and honours a room asking for shorter retention', async () => {
+    const relay = await start({ retention: { maxAgeMs: 60_000 } });
+    const room = newRoom();
+    const client = track(await TestClient.connect(relay.wsUrl));
+    expectJoined(await client.join(room));
+    const first = await client.publish(room, Buffer.from('old'));
+    client.send({ v: 1, t: 'retention', room: room.key, maxAgeMs: 10 * 60_000 });
+    // A room can only tighten: the relay's own 60 s bound wins.
+    expect(await client.json('retention-set')).toEqual({ v: 1, t: 'retention-set', room: room.key, maxAgeMs: 60_000 });
+    client.send({ v: 1, t: 'retention', room: room.key, maxAgeMs: 1 });
+    expect(await client.json('retention-set')).toMatchObject({ maxAgeMs: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const result = await history(client, room.key, 0);
+    expect(result.gaps).toEqual([{ v: 1, t: 'gap', room: room.key, after: 0, upTo: first }]);
+    expect(result.frames).toEqual([]);
+  });
+
+  it('refuses history of a room not joined and malformed requests', async () => {
+    const relay = await start();
+    const room = newRoom();
+    const client = track(await TestClient.connect(relay.wsUrl));
+    client.send({ v: 1, t: 'history', room: room.key, after: 0 });
+    await client.error(ErrorCode.NOT_JOINED);
+    expectJoined(await client.join(room));
+    for (const bad of [{ after: -1 }, { after: 1.5 }, { after: '3' }, { after: 0, limit: 0 }, { after: 0, limit: 1001 }, {}]) {
+      client.send({ v: 1, t: 'history', room: room.key, ...bad });
+      await client.error(ErrorCode.BAD_MESSAGE);
+    }
+    client.send({ v: 1, t: 'retention', room: room.key, maxAgeMs: 0 });
+    await client.error(ErrorCode.BAD_MESSAGE);
+  });
+
+  it('splits a large replay into pages by bytes', async () => {
+    const relay = await start({ limits: { maxHistoryPageBytes: 3000 } });
+    const room = newRoom();
+    const client = track(await TestClient.connect(relay.wsUrl));
+    expectJoined(await client.join(room));
+    for (let i = 0; i < 5; i++) await client.publish(room, randomBytes(1000));
+    const page = await history(client, room.key, 0);
+    expect(page.frames).toHaveLength(3);
+    expect(page.end.more).toBe(true);
+  });
+});
