@@ -1,0 +1,103 @@
+import type { MemberInfo, RoomSummary } from '@sealroom/client';
+import { type DragEvent, useMemo, useState } from 'react';
+import { formatDuration } from '../lib/format.js';
+import { selectRoom, sendFile } from '../store/actions.js';
+import { selectRemovedMe } from '../store/slices/rooms/selectors.js';
+import { selectMembersOpen } from '../store/slices/ui/selectors.js';
+import { alertsForRoom, selectAlerts } from '../store/slices/warnings/selectors.js';
+import { dispatch, useAppStore } from '../store/store.js';
+import { Composer } from './Composer.js';
+import { MessageList } from './MessageList.js';
+import { TrustAlerts } from './TrustAlerts.js';
+
+const MS_PER_SECOND = 1000;
+
+export function RoomView({ room, members }: { room: RoomSummary; members: readonly MemberInfo[] }) {
+  const removedBy = useAppStore(selectRemovedMe)[room.id];
+  const allAlerts = useAppStore(selectAlerts);
+  const alerts = useMemo(() => alertsForRoom(allAlerts, room.id), [allAlerts, room.id]);
+  const membersOpen = useAppStore(selectMembersOpen);
+  const [dragging, setDragging] = useState(false);
+  const online = members.filter((m) => m.online && !m.isMe).length;
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    if (!room.active) return;
+    for (const file of Array.from(e.dataTransfer.files)) void sendFile(room.id, file);
+  };
+
+  return (
+    <main
+      className="main"
+      id="main"
+      aria-labelledby="room-title"
+      onDragOver={(e) => {
+        if (!room.active || !e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={onDrop}
+      data-testid="room-view"
+    >
+      <header className="room-header">
+        <button type="button" className="button ghost back-button icon-button" onClick={() => selectRoom(null)} aria-label="Back to rooms">
+          ←
+        </button>
+        <div className="room-title-block">
+          <h1 id="room-title">{room.name}</h1>
+          <span className="room-meta">
+            {members.length} {members.length === 1 ? 'member' : 'members'}
+            {online > 0 ? ` · ${online} online` : ''}
+            {room.disappearingMs ? ` · messages disappear after ${formatDuration(Math.round(room.disappearingMs / MS_PER_SECOND))}` : ''}
+          </span>
+        </div>
+        {room.active && (
+          <button
+            type="button"
+            className="button small"
+            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'invite', roomId: room.id } })}
+          >
+            Invite
+          </button>
+        )}
+        <button
+          type="button"
+          className="button small"
+          aria-pressed={membersOpen}
+          onClick={() => dispatch({ type: 'ui/members-open', open: !membersOpen })}
+        >
+          Members
+        </button>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'room-settings', roomId: room.id } })}
+        >
+          Settings
+        </button>
+      </header>
+      {removedBy && (
+        <div className="alerts">
+          <p className="alert danger" role="alert" data-testid="removed-banner">
+            You were removed from this room. New messages no longer reach you; what you already have stays here.
+          </p>
+        </div>
+      )}
+      {!room.active && !removedBy && (
+        <div className="alerts">
+          <p className="alert" role="status">
+            You left this room. Its history stays in this browser.
+          </p>
+        </div>
+      )}
+      <TrustAlerts alerts={alerts} members={members} roomId={room.id} />
+      <MessageList roomId={room.id} members={members} />
+      <Composer roomId={room.id} members={members} disabled={!room.active} />
+      {dragging && <div className="drop-overlay">Drop to send, sealed, to this room</div>}
+    </main>
+  );
+}

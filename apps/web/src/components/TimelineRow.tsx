@@ -1,0 +1,112 @@
+import type { MemberInfo, SystemEvent } from '@sealroom/client';
+import { memo } from 'react';
+import { formatDuration, formatTime } from '../lib/format.js';
+import { neutraliseBidi } from '../lib/text.js';
+import type { DisplayItem } from '../store/slices/timeline/initialState.js';
+import { FileCard } from './FileCard.js';
+import { MessageText } from './MessageText.js';
+
+/** Bodies longer than this scroll inside their bubble instead of filling the screen. */
+const CLAMP_BODY_CHARS = 2000;
+
+const MS_PER_SECOND = 1000;
+
+function systemText(event: SystemEvent, nameOf: (id: string) => string): string {
+  switch (event.type) {
+    case 'member-joined':
+      return `${neutraliseBidi(event.name)} joined`;
+    case 'member-left':
+      return `${neutraliseBidi(event.name)} left`;
+    case 'member-removed':
+      return `${neutraliseBidi(event.name)} was removed by ${nameOf(event.by)}`;
+    case 'timer-set':
+      return event.disappearingMs
+        ? `${nameOf(event.by)} set messages to disappear after ${formatDuration(Math.round(event.disappearingMs / MS_PER_SECOND))}`
+        : `${nameOf(event.by)} turned disappearing messages off`;
+    case 'gap':
+      return 'Some messages from while you were away are no longer held by the relay and could not be fetched.';
+    case 'before-join':
+      return `${event.count} earlier ${event.count === 1 ? 'message was' : 'messages were'} sent before you joined; they are sealed from newcomers by design.`;
+    case 'removed-me':
+      return `You were removed from this room by ${nameOf(event.by)}.`;
+  }
+}
+
+const WARNING_TEXT: Record<string, string> = {
+  'bad-message': 'A message failed its security check and was not shown.',
+  replay: 'A repeated copy of an earlier message was ignored.',
+  'unknown-sender': 'A message from someone who is not a member was not shown.',
+  'relay-error': 'The relay refused a request.',
+};
+
+interface Props {
+  item: DisplayItem;
+  me: string | null;
+  myName: string | null;
+  names: readonly string[];
+  members: readonly MemberInfo[];
+}
+
+export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, members }: Props) {
+  const nameOf = (id: string) =>
+    id === me ? 'you' : neutraliseBidi(members.find((m) => m.id === id)?.displayName ?? 'a former member');
+
+  if (item.kind === 'warning') {
+    return (
+      <div className="warning-line" role="note" data-testid="warning-line">
+        <strong>⚠ {WARNING_TEXT[item.warning] ?? 'Something could not be verified.'}</strong>{' '}
+        <span className="hint">({item.code})</span>
+      </div>
+    );
+  }
+  if (item.kind === 'system') {
+    return (
+      <p className={item.event.type === 'gap' ? 'gap-line' : 'system-line'} data-testid="system-line">
+        {systemText(item.event, nameOf)}
+      </p>
+    );
+  }
+  const mine = item.sender === me;
+  const isPrivate = item.kind === 'text' && item.directTo !== null;
+  const classes = ['message', mine ? 'mine' : '', isPrivate ? 'private' : '', item.kind === 'text' && item.mentionsMe ? 'mentions-me' : '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <article
+      className={classes}
+      data-testid="message"
+      data-state={item.state}
+      data-private={isPrivate ? 'true' : undefined}
+      aria-label={`${mine ? 'You' : neutraliseBidi(item.senderName)}${isPrivate ? ', private' : ''}`}
+    >
+      <header className="message-head">
+        <span className="message-sender">{mine ? 'You' : neutraliseBidi(item.senderName)}</span>
+        {isPrivate && item.kind === 'text' && (
+          <span className="private-tag">
+            🔒 Private {mine ? `to ${nameOf(item.directTo ?? '')}` : 'to you'}
+          </span>
+        )}
+        <time dateTime={new Date(item.sentAt).toISOString()}>{formatTime(item.sentAt)}</time>
+        {mine && item.state === 'pending' && <span className="state pending">Sending…</span>}
+        {mine && item.state === 'sent' && (
+          <span className="state" aria-label="Sent">
+            ✓
+          </span>
+        )}
+        {item.expiresAt !== null && <span className="hint" title="Disappearing message">⏱</span>}
+      </header>
+      {item.kind === 'text' ? (
+        <div
+          className={`message-body${item.text.length > CLAMP_BODY_CHARS ? ' clamped' : ''}`}
+          data-testid="message-body"
+          // A scrolling body must be reachable by keyboard.
+          tabIndex={item.text.length > CLAMP_BODY_CHARS ? 0 : undefined}
+        >
+          <MessageText text={item.text} names={names} myName={myName} />
+        </div>
+      ) : (
+        <FileCard item={item} mine={mine} />
+      )}
+    </article>
+  );
+});

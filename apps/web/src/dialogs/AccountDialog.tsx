@@ -1,0 +1,127 @@
+import { type FormEvent, useCallback, useState } from 'react';
+import { Dialog } from '../components/Dialog.js';
+import { PasswordField } from '../components/PasswordField.js';
+import { meetsPolicy, type RatedPassword } from '../lib/strength.js';
+import { changePassword, exportBackup, lock } from '../store/actions.js';
+import { selectIdentity } from '../store/slices/session/selectors.js';
+import { dispatch, useAppStore } from '../store/store.js';
+
+export default function AccountDialog() {
+  const identity = useAppStore(selectIdentity);
+  const close = () => dispatch({ type: 'ui/panel', panel: null });
+  return (
+    <Dialog title="Your identity" onClose={close} testId="account-dialog">
+      <dl className="stack">
+        <div>
+          <dt className="label">Name</dt>
+          <dd>{identity?.displayName}</dd>
+        </div>
+        <div>
+          <dt className="label">Your key fingerprint</dt>
+          <dd className="fingerprint" data-testid="my-fingerprint">
+            {identity?.fingerprint}
+          </dd>
+        </div>
+      </dl>
+      <ExportForm />
+      <ChangePasswordForm />
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={() => void lock()}>
+          Lock now
+        </button>
+        <button type="button" className="button" onClick={close}>
+          Done
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function ExportForm() {
+  const [password, setPassword] = useState('');
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!password || busy) return;
+    setBusy(true);
+    const outcome = await exportBackup(password);
+    setBusy(false);
+    setPassword('');
+    setResult(
+      outcome.ok
+        ? { ok: true, text: 'Backup saved. It is locked with your current password; keep both safe.' }
+        : { ok: false, text: outcome.error.message },
+    );
+  };
+  return (
+    <form onSubmit={submit} className="stack" aria-labelledby="export-title">
+      <h3 id="export-title">Back up your identity</h3>
+      <p className="hint">
+        Saves a file with your keys, locked under your password. Import it in another browser to be the same person there.
+      </p>
+      <PasswordField label="Current password" value={password} onChange={setPassword} autoComplete="current-password" name="export-password" />
+      <div className="row">
+        <button type="submit" className="button" disabled={!password || busy}>
+          {busy ? 'Preparing…' : 'Export backup file'}
+        </button>
+        {result && (
+          <span className={result.ok ? 'verified' : 'error-text'} role="status">
+            {result.text}
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function ChangePasswordForm() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [strength, setStrength] = useState<RatedPassword | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const onStrength = useCallback((s: RatedPassword) => setStrength(s), []);
+  const ready = current.length > 0 && meetsPolicy(next, strength) && next !== current;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!ready || busy) return;
+    setBusy(true);
+    const outcome = await changePassword(current, next);
+    setBusy(false);
+    if (outcome.ok) {
+      setCurrent('');
+      setNext('');
+      setResult({ ok: true, text: 'Password changed. Use the new one from now on.' });
+    } else {
+      setResult({ ok: false, text: outcome.error.message });
+    }
+  };
+
+  return (
+    <form onSubmit={submit} className="stack" aria-labelledby="change-title">
+      <h3 id="change-title">Change password</h3>
+      <PasswordField label="Current password" value={current} onChange={setCurrent} autoComplete="current-password" name="old-password" />
+      <PasswordField
+        label="New password"
+        value={next}
+        onChange={setNext}
+        withStrength
+        onStrength={onStrength}
+        autoComplete="new-password"
+        name="new-password"
+      />
+      <div className="row">
+        <button type="submit" className="button" disabled={!ready || busy}>
+          {busy ? 'Changing…' : 'Change password'}
+        </button>
+        {result && (
+          <span className={result.ok ? 'verified' : 'error-text'} role="status">
+            {result.text}
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}

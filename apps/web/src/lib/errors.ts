@@ -1,0 +1,36 @@
+import type { AppError } from '../store/events.js';
+
+/** What each stable client code means to a person, in plain words. */
+const MESSAGES: Record<string, string> = {
+  WRONG_PASSWORD: 'That password is not right. Nothing was changed; try again.',
+  NO_IDENTITY: 'There is no identity in this browser yet.',
+  IDENTITY_EXISTS: 'This browser already has an identity.',
+  LOCKED: 'Sealroom is locked. Unlock it with your password first.',
+  BAD_BACKUP: 'That file is not a Sealroom backup, or it is damaged.',
+  BAD_INVITE: 'That invite link is not valid. Ask for a fresh one.',
+  ADMISSION_DENIED: 'The relay refused this invite. It may have been mistyped or the room is gone.',
+  NOT_MEMBER: 'You are no longer a member of this room.',
+  NOT_CREATOR: 'Only the person who created the room can remove members.',
+  UNKNOWN_MEMBER: 'That member is no longer in the room.',
+  UNKNOWN_ROOM: 'That room is not in this browser.',
+  UNKNOWN_FILE: 'That file offer is no longer available.',
+  ROOM_INACTIVE: 'You left this room or were removed, so you can no longer send here.',
+  MESSAGE_TOO_LARGE: 'That message is too long to send. Split it, or send it as a file.',
+  HASH_MISMATCH: 'The received file did not match what was offered, so it was discarded. It may have been tampered with.',
+  TRANSFER_FAILED: 'The file transfer failed. Ask the sender to offer it again.',
+  STORAGE_CORRUPT: 'Stored data in this browser could not be read.',
+  CLOSED: 'Sealroom has stopped. Reload the page.',
+  UNSUPPORTED: 'This browser lacks something Sealroom needs (WebCrypto in a secure page, IndexedDB).',
+};
+
+/** Turns anything thrown by the client into a stable code and a readable message. */
+export function describeError(error: unknown): AppError {
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'UNKNOWN';
+  const message = MESSAGES[code] ?? (error instanceof Error && error.message ? error.message : 'Something went wrong.');
+  return { code, message };
+}
+
+export function messageForCode(code: string): string {
+  return MESSAGES[code] ?? `Something went wrong (${code}).`;
+}

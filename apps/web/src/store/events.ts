@@ -1,0 +1,60 @@
+// Everything that changes the store is an event: the client's own events, passed
+// through unchanged, and a few local ones the app raises (loading, selection, UI).
+// Every slice reducer sees every event and ignores what is not its business.
+import type {
+  ClientEvent,
+  IdentityInfo,
+  IdentityState,
+  MemberId,
+  MemberInfo,
+  RoomId,
+  RoomSummary,
+  TimelineItem,
+  Warning,
+} from '@sealroom/client';
+
+export interface AppError {
+  /** Stable code, from the client (`WRONG_PASSWORD`…) or the app (`UNSUPPORTED`…). */
+  code: string;
+  message: string;
+}
+
+export type Busy = 'creating' | 'unlocking' | 'importing' | 'locking' | null;
+
+export type View = 'list' | 'room' | 'members';
+
+export type LocalEvent =
+  | { type: 'session/booted'; state: IdentityState; identity: IdentityInfo | null }
+  | { type: 'session/busy'; busy: Busy }
+  | { type: 'session/progress'; step: string; fraction: number }
+  | { type: 'session/error'; error: AppError | null }
+  | { type: 'rooms/loaded'; summaries: RoomSummary[] }
+  | { type: 'rooms/select'; roomId: RoomId | null }
+  | { type: 'timeline/loaded'; roomId: RoomId; items: TimelineItem[] }
+  | { type: 'timeline/prune'; now: number }
+  | { type: 'members/loaded'; roomId: RoomId; members: MemberInfo[] }
+  | { type: 'warnings/received'; id: string; at: number; warning: Warning }
+  | { type: 'warnings/acknowledge'; id: string }
+  | { type: 'files/accepted'; roomId: RoomId; fileId: string }
+  | { type: 'files/declined'; roomId: RoomId; fileId: string }
+  | { type: 'files/saved'; fileId: string; url: string | null; savedTo: 'download' | 'disk' }
+  | { type: 'files/sending'; roomId: RoomId; fileId: string; name: string; size: number }
+  | { type: 'ui/view'; view: View }
+  | { type: 'ui/panel'; panel: Panel | null }
+  | { type: 'ui/members-open'; open: boolean }
+  | { type: 'ui/direct-target'; roomId: RoomId; member: MemberId | null }
+  | { type: 'ui/toast'; id: string; text: string; tone: 'info' | 'error' }
+  | { type: 'ui/toast-dismiss'; id: string }
+  | { type: 'ui/pending-invite'; invite: string | null }
+  | { type: 'ui/document-visible'; visible: boolean };
+
+/** Dialogs and side panels; one at a time. */
+export type Panel =
+  | { kind: 'invite'; roomId: RoomId }
+  | { kind: 'safety'; roomId: RoomId; member: MemberId }
+  | { kind: 'room-settings'; roomId: RoomId }
+  | { kind: 'new-room' }
+  | { kind: 'join-room' }
+  | { kind: 'account' };
+
+export type AppEvent = ClientEvent | LocalEvent;

@@ -1,0 +1,24 @@
+import type { RoomId } from '@sealroom/client';
+
+export type TransferStatus = 'waiting' | 'transferring' | 'complete' | 'failed' | 'declined';
+
+export interface Transfer {
+  fileId: string;
+  roomId: RoomId;
+  direction: 'send' | 'receive';
+  /** Bytes moved so far and in total. */
+  bytes: number;
+  total: number;
+  status: TransferStatus;
+  /** Error code when failed, e.g. `HASH_MISMATCH`. */
+  code: string | null;
+  /** A Blob URL to save the received file again, once complete. */
+  url: string | null;
+  savedTo: 'download' | 'disk' | null;
+}
+
+export interface FilesState {
+  transfers: Record<string, Transfer>;
+}
+
+export const initialFilesState: FilesState = { transfers: {} };

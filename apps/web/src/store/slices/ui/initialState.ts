@@ -1,0 +1,33 @@
+import type { MemberId, RoomId } from '@sealroom/client';
+import type { Panel, View } from '../../events.js';
+
+export interface Toast {
+  id: string;
+  text: string;
+  tone: 'info' | 'error';
+}
+
+export interface UiState {
+  /** Phone width shows one of these at a time. */
+  view: View;
+  panel: Panel | null;
+  /** The member panel beside the conversation (desktop) or instead of it (phone). */
+  membersOpen: boolean;
+  /** Per room: the member the composer is writing a private message to. */
+  directTarget: Record<RoomId, MemberId>;
+  toasts: Toast[];
+  /**
+   * An invite link read from the address bar at start, held in memory only until the
+   * identity is ready and the room is joined.
+   */
+  pendingInvite: string | null;
+}
+
+export const initialUiState: UiState = {
+  view: 'list',
+  panel: null,
+  membersOpen: false,
+  directTarget: {},
+  toasts: [],
+  pendingInvite: null,
+};

@@ -1,0 +1,8 @@
+import type { AppState } from '../../state.js';
+
+export const selectView = (s: AppState) => s.ui.view;
+export const selectPanel = (s: AppState) => s.ui.panel;
+export const selectMembersOpen = (s: AppState) => s.ui.membersOpen;
+export const selectToasts = (s: AppState) => s.ui.toasts;
+export const selectPendingInvite = (s: AppState) => s.ui.pendingInvite;
+export const selectDirectTargets = (s: AppState) => s.ui.directTarget;
