@@ -222,6 +222,7 @@ class Relay {
     for (const [name, value] of Object.entries(this.headers)) res.setHeader(name, value);
     if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
       this.counters.refuse(RefusalReason.TOO_MANY_HEADERS);
+      res.setHeader('Connection', 'close');
       plain(res, 431, 'Request Header Fields Too Large\n');
       return;
     }
