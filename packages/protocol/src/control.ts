@@ -71,9 +71,8 @@ export function openControl(options: {
   creatorId: Uint8Array;
 }): Promise<Result<{ action: ControlAction; messageId: Uint8Array }, EnvelopeErrorCode>> {
   return neverThrows(async () => {
-    const opened = await openRoomSealed(options.envelope, 'control', options.roomKeys);
+    const opened = await openRoomSealed(options.envelope, 'control', options.roomKeys, options.sender);
     if (!opened.ok) return opened;
-    if (!equalBytes(opened.envelope.sender, options.sender.memberId)) return fail('WRONG_SENDER');
     if (opened.signature.length !== options.sender.identity.signatureBytes) return fail('BAD_LENGTH', 'signature');
     if (!(await verifyEnvelope(options.sender, opened.signature, concat(opened.envelope.header, opened.payload)))) return fail('BAD_SIGNATURE');
     const action = decodeAction(opened.payload);

@@ -119,8 +119,9 @@ export async function openRoomSealed(
   data: Uint8Array,
   type: EnvelopeType,
   roomKeys: RoomKeys,
+  sender?: RoomMember,
 ): Promise<Result<{ envelope: DecodedEnvelope; payload: Bytes; signature: Bytes }, EnvelopeErrorCode>> {
-  const decoded = decodeFor(data, type, roomKeys);
+  const decoded = decodeFor(data, type, roomKeys, sender);
   if (!decoded.ok) return decoded;
   const e = decoded.envelope;
   const plaintext = await gcmDecrypt(roomKeys.announcementKey, e.iv!, e.aad, e.ciphertext);
