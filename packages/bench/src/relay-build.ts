@@ -9,6 +9,23 @@ import { REPO_ROOT, RELAY_CLI, relayBuilt } from './servers.js';
 const RELAY_SOURCE_CLI = fileURLToPath(new URL('../../relay/src/cli.ts', import.meta.url));
 /** Building the relay with tsc takes seconds; anything past this is stuck, ms. */
 const BUILD_TIMEOUT_MS = 180_000;
+/** `--help` prints and exits at once, ms. */
+const HELP_TIMEOUT_MS = 10_000;
+
+/**
+ * The relay's abuse limits are sized for the open internet (64 connections per address,
+ * 200 messages/s per connection). A loopback load test from a handful of addresses needs
+ * them lifted; each flag is passed only if the relay's --help lists it. Retention,
+ * heartbeat and slow-consumer limits stay at their defaults: they are part of the job.
+ */
+const BENCH_FLAGS: [flag: string, value: string][] = [
+  ['--log-level', 'warn'],
+  ['--max-connections-per-address', '100000'],
+  ['--rate-messages', '1000000'],
+  ['--burst-messages', '1000000'],
+  ['--rate-bytes', '1GiB'],
+  ['--burst-bytes', '1GiB'],
+];
 
 export async function prepareRelay(options: { build: boolean; log(line: string): void }): Promise<RelayAvailability> {
   const missingFlags: string[] = [];
@@ -23,5 +40,12 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
     }
   }
   if (!relayBuilt()) return { available: false, reason: `relay CLI not built (${RELAY_CLI})`, benchArgs: [], missingFlags };
-  return { available: true, benchArgs: [], missingFlags };
+  const help = spawnSync(process.execPath, [RELAY_CLI, '--help'], { encoding: 'utf8', timeout: HELP_TIMEOUT_MS });
+  const helpText = `${help.stdout ?? ''}${help.stderr ?? ''}`;
+  const benchArgs: string[] = [];
+  for (const [flag, value] of BENCH_FLAGS) {
+    if (new RegExp(`${flag}\\b`).test(helpText)) benchArgs.push(flag, value);
+    else missingFlags.push(flag);
+  }
+  return { available: true, benchArgs, missingFlags };
 }

@@ -8,6 +8,8 @@ import { fmtFixed, fmtInt, fmtMiB, fmtRatio, finiteOrUndefined, type SectionResu
 import { startServer, type RunningServer } from '../servers.js';
 import { median, ratio } from '../stats.js';
 
+/** Sweep steps past the first saturated one, to see deliveries plateau. */
+const STEPS_PAST_SATURATION = 1;
 /** A step is past saturation when less than this share of offered deliveries arrive in the window. */
 const SATURATED_DELIVERED_RATIO = 0.95;
 /** …or more than this share of sends found the socket's buffer full… */
@@ -86,26 +88,34 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
       });
     }
 
-    // Sweep: raise the offered rate step by step until the server stops keeping up.
-    for (const subject of subjects) {
-      let rate = profile.startRate;
-      for (let step = 0; step < profile.maxSteps; step += 1) {
+    // Sweep: raise the offered rate step by step until each server stops keeping up. The
+    // servers take turns at every rate, so a change in the machine's background load hits
+    // all three alike rather than whichever happened to run then.
+    const active = new Set(subjects);
+    const pastSaturation = new Map(subjects.map((subject) => [subject, 0]));
+    let rate = profile.startRate;
+    for (let step = 0; step < profile.maxSteps && active.size > 0; step += 1) {
+      for (const subject of subjects) {
+        if (!active.has(subject)) continue;
         const result = await subject.generator.run(runParams(rate, [subject.server.pid]));
         const saturated = isSaturated(result);
         subject.sweep.push({ ...result, ratePerConnection: rate, saturated });
         context.log(
           `fan-out ${subject.kind}: ${fmtInt(result.offeredPerSec)} offered → ${fmtInt(result.deliveredPerSec)} delivered/s, p50 ${fmtFixed(result.p50Ms)} ms${saturated ? ' (saturated)' : ''}`,
         );
-        if (saturated) {
-          subject.reachedSaturation = true;
+        if (subject.reachedSaturation) {
+          // Steps past the first saturated one show whether deliveries plateau there.
+          const past = (pastSaturation.get(subject) ?? 0) + 1;
+          pastSaturation.set(subject, past);
+          if (past >= STEPS_PAST_SATURATION) active.delete(subject);
+        } else {
           subject.saturationRate = rate;
-          break;
+          subject.reachedSaturation = saturated;
         }
-        subject.saturationRate = rate;
-        rate *= profile.stepFactor;
       }
-      subject.saturationSamples.push(Math.max(...subject.sweep.map((step) => step.deliveredPerSec)));
+      rate *= profile.stepFactor;
     }
+    for (const subject of subjects) subject.saturationSamples.push(Math.max(...subject.sweep.map((step) => step.deliveredPerSec)));
 
     // Repeats at each server's saturation rate, interleaved so drift in the machine's
     // load hits all three alike; the median is the figure.

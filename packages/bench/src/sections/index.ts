@@ -1,6 +1,7 @@
 // The suite, in the order it runs: CPU-only sections first, then the ones that load servers.
 import type { BenchContext } from '../context.js';
 import type { SectionResult } from '../report.js';
+import { runCrypto } from './crypto.js';
 import { runFanout } from './fanout.js';
 import { runIdle } from './idle.js';
 
@@ -11,6 +12,7 @@ export interface Section {
 }
 
 export const SECTIONS: Section[] = [
+  { name: 'crypto', title: 'Client cryptography', run: runCrypto },
   { name: 'fanout', title: 'Relay fan-out', run: runFanout },
   { name: 'idle', title: 'Idle memory', run: runIdle },
 ];

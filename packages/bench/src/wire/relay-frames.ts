@@ -54,7 +54,7 @@ export function fromBase64Url(text: string): Uint8Array {
 
 /** HMAC-SHA-256(admissionKey, label ‖ roomId ‖ nonce), through WebCrypto (PROTOCOL.md A.3). */
 export async function admissionProof(admissionKey: Uint8Array, roomId: Uint8Array, nonce: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', admissionKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey('raw', new Uint8Array(admissionKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const message = new Uint8Array(ADMISSION_LABEL.length + roomId.length + nonce.length);
   message.set(ADMISSION_LABEL, 0);
   message.set(roomId, ADMISSION_LABEL.length);
