@@ -143,7 +143,8 @@ export class RedisRoomStore implements RoomStore {
   readonly #sampled = new Map<RoomKey, { envelopes: number; bytes: number }>();
   readonly #onBackendChange: ((up: boolean, detail: string) => void) | undefined;
   #listener: RemoteEnvelopeListener | undefined;
-  #wasUp = true;
+  /** Starts false so the first 'ready' of both connections is reported as up. */
+  #wasUp = false;
   #closed = false;
 
   private constructor(options: RedisStoreOptions) {
@@ -212,7 +213,6 @@ export class RedisRoomStore implements RoomStore {
       await store.close();
       throw new StoreUnavailableError(`cannot connect to Redis: ${(error as Error).message}`, { cause: error });
     }
-    store.#wasUp = true;
     return store;
   }
 
