@@ -64,6 +64,8 @@ const REPLAY_BUFFER_MAX = 10_000;
 const OWN_CURSORS_MAX = 10_000;
 /** Rooms this process touched but has no members in are forgotten after this long. */
 const KNOWN_ROOM_IDLE_MS = 10 * 60 * 1000;
+/** Rooms swept concurrently per round trip. */
+const SWEEP_CHUNK_ROOMS = 256;
 /** `lastSeen` of a subscription made while Redis was away: the replay starts at the head. */
 const UNKNOWN_LAST_SEEN = -1;
 
@@ -436,11 +438,17 @@ export class RedisRoomStore implements RoomStore {
     }
     for (const room of this.#subscriptions.keys()) this.#known.set(room, nowMs);
     const rooms = [...this.#known.keys()];
-    for (const room of rooms) {
-      const [envelopes, bytes] = await this.#run(() =>
-        this.#commands.sealroomSweep(this.#key(room, 'log'), this.#key(room, 'meta'), ...this.#commonArgs(nowMs)),
+    // Issued a chunk at a time: ioredis writes concurrent commands back to back, so a
+    // chunk costs about one round trip without flooding Redis in one go.
+    for (let index = 0; index < rooms.length; index += SWEEP_CHUNK_ROOMS) {
+      await Promise.all(
+        rooms.slice(index, index + SWEEP_CHUNK_ROOMS).map(async (room) => {
+          const [envelopes, bytes] = await this.#run(() =>
+            this.#commands.sealroomSweep(this.#key(room, 'log'), this.#key(room, 'meta'), ...this.#commonArgs(nowMs)),
+          );
+          this.#sampled.set(room, { envelopes: Number(envelopes), bytes: Number(bytes) });
+        }),
       );
-      this.#sampled.set(room, { envelopes: Number(envelopes), bytes: Number(bytes) });
     }
     // A replay that failed because the command connection was still down is retried.
     await this.#replayAll();
