@@ -60,7 +60,13 @@ function ExportForm() {
       <p className="hint">
         Saves a file with your keys, locked under your password. Import it in another browser to be the same person there.
       </p>
-      <PasswordField label="Current password" value={password} onChange={setPassword} autoComplete="current-password" name="export-password" />
+      <PasswordField
+        label="Password for the backup (your current one)"
+        value={password}
+        onChange={setPassword}
+        autoComplete="current-password"
+        name="export-password"
+      />
       <div className="row">
         <button type="submit" className="button" disabled={!password || busy}>
           {busy ? 'Preparing…' : 'Export backup file'}

@@ -101,12 +101,18 @@ export async function boot(): Promise<void> {
     dispatch({ type: 'session/booted', state: 'none', identity: null });
     return;
   }
-  client = createSealroomClient({
-    relayUrl: window.location.origin,
-    appUrl: `${window.location.origin}/`,
-    storage: createIndexedDbStorage(),
-    WebSocket: globalThis.WebSocket as unknown as WebSocketConstructor,
-  });
+  try {
+    client = createSealroomClient({
+      relayUrl: window.location.origin,
+      appUrl: `${window.location.origin}/`,
+      storage: createIndexedDbStorage(),
+      WebSocket: globalThis.WebSocket as unknown as WebSocketConstructor,
+    });
+  } catch (error) {
+    dispatch({ type: 'session/error', error: describeError(error) });
+    dispatch({ type: 'session/booted', state: 'none', identity: null });
+    return;
+  }
   client.onEvent(onClientEvent);
   document.addEventListener('visibilitychange', () =>
     dispatch({ type: 'ui/document-visible', visible: document.visibilityState === 'visible' }),
