@@ -120,7 +120,7 @@ export function serveStatic(root: string | undefined, req: IncomingMessage, res:
     target = join(root, INDEX_FILE);
     stat = statOrUndefined(target);
     if (!stat?.isFile()) {
-      send(res, 404, 'text/plain; charset=utf-8', 'Not found\n', head);
+      send(res, 200, CONTENT_TYPES['.html']!, NOT_BUILT_PAGE, head);
       return;
     }
   }

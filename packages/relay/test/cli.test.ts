@@ -1,0 +1,134 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloseCode, DEFAULT_LIMITS, parseRelayArgs } from '../src/index.js';
+import { expectJoined, newRoom, TestClient } from './helpers/client.js';
+import { spawnRelay, type RelayProcess } from './helpers/process.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const CLI_ENTRY = join(REPO, 'packages', 'relay', 'test', 'helpers', 'cli-entry.ts');
+
+const ALL_FLAGS = [
+  ['host', 'SEALROOM_HOST'], ['port', 'SEALROOM_PORT'], ['tls-cert', 'SEALROOM_TLS_CERT'], ['tls-key', 'SEALROOM_TLS_KEY'],
+  ['allowed-origin', 'SEALROOM_ALLOWED_ORIGINS'], ['connect-src', 'SEALROOM_CONNECT_SRC'], ['web-root', 'SEALROOM_WEB_ROOT'],
+  ['redis', 'SEALROOM_REDIS_URL'], ['log-level', 'SEALROOM_LOG_LEVEL'], ['max-frame-bytes', 'SEALROOM_MAX_FRAME_BYTES'],
+  ['max-rooms-per-connection', 'SEALROOM_MAX_ROOMS_PER_CONNECTION'], ['max-connections-per-address', 'SEALROOM_MAX_CONNECTIONS_PER_ADDRESS'],
+  ['rate-messages', 'SEALROOM_RATE_MESSAGES'], ['burst-messages', 'SEALROOM_BURST_MESSAGES'], ['rate-bytes', 'SEALROOM_RATE_BYTES'],
+  ['burst-bytes', 'SEALROOM_BURST_BYTES'], ['max-buffered-bytes', 'SEALROOM_MAX_BUFFERED_BYTES'], ['heartbeat', 'SEALROOM_HEARTBEAT'],
+  ['handshake-timeout', 'SEALROOM_HANDSHAKE_TIMEOUT'], ['max-header-count', 'SEALROOM_MAX_HEADER_COUNT'],
+  ['max-header-bytes', 'SEALROOM_MAX_HEADER_BYTES'], ['retention-count', 'SEALROOM_RETENTION_COUNT'],
+  ['retention-bytes', 'SEALROOM_RETENTION_BYTES'], ['retention-age', 'SEALROOM_RETENTION_AGE'],
+  ['retention-total-bytes', 'SEALROOM_RETENTION_TOTAL_BYTES'], ['idle-room', 'SEALROOM_IDLE_ROOM'],
+] as const;
+
+describe('parseRelayArgs', () => {
+  it('gives no options by default (the relay applies its defaults)', () => {
+    expect(parseRelayArgs([], {})).toEqual({ kind: 'run', options: {} });
+  });
+
+  it('reads flags, with units for sizes and durations', () => {
+    const parsed = parseRelayArgs(
+      ['--host', '0.0.0.0', '--port', '9000', '--allowed-origin', 'https://a.example', '--allowed-origin', 'https://b.example',
+        '--max-frame-bytes', '512KiB', '--heartbeat', '10s', '--retention-age', '2d', '--retention-bytes', '1MiB', '--log-level', 'warn',
+        '--web-root', '/srv/web', '--connect-src', 'wss://r.example', '--rate-messages', '50'],
+      {},
+    );
+    expect(parsed).toEqual({
+      kind: 'run',
+      options: {
+        host: '0.0.0.0',
+        port: 9000,
+        allowedOrigins: ['https://a.example', 'https://b.example'],
+        connectSrc: ['wss://r.example'],
+        webRoot: '/srv/web',
+        logLevel: 'warn',
+        limits: { maxFrameBytes: 512 * 1024, heartbeatIntervalMs: 10_000, messagesPerSecond: 50 },
+        retention: { maxAgeMs: 2 * 86_400_000, maxBytesPerRoom: 1024 * 1024 },
+      },
+    });
+  });
+
+  it('reads the environment twin of every flag; a flag wins', () => {
+    const parsed = parseRelayArgs(['--port', '1234'], {
+      SEALROOM_PORT: '4321',
+      SEALROOM_HOST: '::1',
+      SEALROOM_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      SEALROOM_REDIS_URL: 'redis://127.0.0.1:6379',
+      SEALROOM_MAX_CONNECTIONS_PER_ADDRESS: '5',
+      SEALROOM_TLS_CERT: '/c.pem',
+      SEALROOM_TLS_KEY: '/k.pem',
+    });
+    expect(parsed).toEqual({
+      kind: 'run',
+      options: {
+        host: '::1',
+        port: 1234,
+        allowedOrigins: ['https://a.example', 'https://b.example'],
+        redis: 'redis://127.0.0.1:6379',
+        limits: { maxConnectionsPerAddress: 5 },
+      },
+      tlsCertFile: '/c.pem',
+      tlsKeyFile: '/k.pem',
+    });
+  });
+
+  it('refuses bad values with a message naming the flag and its variable', () => {
+    for (const [args, pattern] of [
+      [['--port', '70000'], /--port \(SEALROOM_PORT\)/],
+      [['--port', 'abc'], /--port/],
+      [['--max-frame-bytes', '1 parsec'], /--max-frame-bytes/],
+      [['--heartbeat', '-5s'], /--heartbeat/],
+      [['--log-level', 'loud'], /--log-level/],
+      [['--tls-cert', 'x.pem'], /--tls-key/],
+      [['--no-such-flag'], /no-such-flag/],
+    ] as const) {
+      const parsed = parseRelayArgs([...args], {});
+      expect(parsed.kind).toBe('error');
+      if (parsed.kind === 'error') expect(parsed.message).toMatch(pattern);
+    }
+  });
+
+  it('--help lists every flag with its environment twin and default', () => {
+    const parsed = parseRelayArgs(['--help'], {});
+    expect(parsed.kind).toBe('help');
+    if (parsed.kind !== 'help') return;
+    for (const [flag, env] of ALL_FLAGS) {
+      expect(parsed.text).toContain(`--${flag}`);
+      expect(parsed.text).toContain(env);
+    }
+    expect(parsed.text).toContain('0.0.0.0');
+    expect(parsed.text).toContain(`Default: ${DEFAULT_LIMITS.maxFrameBytes / 1024 / 1024}MiB`);
+  });
+});
+
+describe('the relay process', () => {
+  let running: RelayProcess | undefined;
+  afterEach(() => {
+    running?.child.kill('SIGKILL');
+    running = undefined;
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('prints one listening line, and on %s closes every client with 1001 and exits 0', async (signal) => {
+    running = await spawnRelay(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--port', '0', '--log-level', 'warn'], { cwd: REPO });
+    expect(running.stdout).toHaveLength(1);
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const room = newRoom();
+    const a = await TestClient.connect(running.wsUrl);
+    const b = await TestClient.connect(running.wsUrl);
+    expectJoined(await a.join(room));
+    expectJoined(await b.join(room));
+    running.child.kill(signal);
+    const [closedA, closedB, exit] = await Promise.all([a.closed, b.closed, running.exited]);
+    expect(closedA.code).toBe(CloseCode.GOING_AWAY);
+    expect(closedB.code).toBe(CloseCode.GOING_AWAY);
+    expect(exit).toEqual({ code: 0, signal: null });
+    // Nothing secret in the logs: no room id.
+    expect(running.stderr.join('\n')).not.toContain(room.key);
+  });
+
+  it('exits 2 with a clear message on a bad flag', async () => {
+    await expect(spawnRelay(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--port', 'nope'], { cwd: REPO })).rejects.toThrow(
+      /exited with 2.*--port \(SEALROOM_PORT\)/s,
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const START_WAIT_MS = 30_000;
+
+export interface RelayProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns a relay command and resolves once it prints its listening line. */
+export function spawnRelay(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; detached?: boolean }): Promise<RelayProcess> {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`relay did not start within ${START_WAIT_MS} ms; stderr: ${stderr.join('\n')}`));
+    }, START_WAIT_MS);
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited with ${code} before listening; stderr: ${stderr.join('\n')}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      stdout.push(line);
+      const match = /listening on (\S+) \(WebSocket (\S+)\)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, wsUrl: match[2]!, stdout, stderr, exited });
+      }
+    });
+  });
+}
