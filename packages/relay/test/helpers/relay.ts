@@ -3,6 +3,12 @@ import { startRelay, type RelayOptions, type RunningRelay } from '../../src/inde
 import type { TestClient } from './client.js';
 
 /**
+ * Options every relay started through `useRelays` begins with. redis-hostile.test.ts
+ * sets `redis` to run the hostile-input suites again with the Redis store.
+ */
+export const relayTestDefaults: RelayOptions = {};
+
+/**
  * Starts in-process relays on port 0 and closes them (and tracked clients) after each
  * test. Logs are silent unless RELAY_TEST_LOGS is set.
  */
@@ -18,7 +24,7 @@ export function useRelays(): {
   });
   return {
     start: async (options = {}) => {
-      const relay = await startRelay({ port: 0, logLevel: process.env.RELAY_TEST_LOGS ? 'debug' : 'silent', ...options });
+      const relay = await startRelay({ port: 0, logLevel: process.env.RELAY_TEST_LOGS ? 'debug' : 'silent', ...relayTestDefaults, ...options });
       relays.push(relay);
       return relay;
     },
