@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../src/memory-store.js';
-import { newRoom, runStoreContract } from './store-contract.js';
+import { newRoom } from './store-contract.js';
 
-runStoreContract('memory', async (retention) =>
-  new MemoryRoomStore({ maxEnvelopesPerRoom: retention.maxEnvelopes, maxBytesPerRoom: retention.maxBytes, maxAgeMs: retention.maxAgeMs }),
-);
+// The shared RoomStore contract runs against this store in store-contract.test.ts.
 
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
 
