@@ -121,7 +121,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function positiveInteger(value: number, name: string): number {
+function nonNegativeInteger(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative safe integer`);
   return value;
 }
@@ -152,9 +152,9 @@ export class RedisRoomStore implements RoomStore {
   private constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.#retention = {
-      maxEnvelopes: positiveInteger(options.retention.maxEnvelopes, 'maxEnvelopes'),
-      maxBytes: positiveInteger(options.retention.maxBytes, 'maxBytes'),
-      maxAgeMs: positiveInteger(options.retention.maxAgeMs, 'maxAgeMs'),
+      maxEnvelopes: nonNegativeInteger(options.retention.maxEnvelopes, 'maxEnvelopes'),
+      maxBytes: nonNegativeInteger(options.retention.maxBytes, 'maxBytes'),
+      maxAgeMs: nonNegativeInteger(options.retention.maxAgeMs, 'maxAgeMs'),
     };
     this.#idleTtlMs = Math.max(options.idleRoomTtlMs ?? DEFAULT_IDLE_ROOM_TTL_MS, this.#retention.maxAgeMs, 1);
     this.#onBackendChange = options.onBackendChange;
@@ -179,8 +179,8 @@ export class RedisRoomStore implements RoomStore {
     this.#subscriber = new Redis(options.url, {
       ...common,
       connectionName: 'sealroom-relay-sub',
-      // Restores every SSUBSCRIBE after a reconnect (node-redis does the same only
-      // with its own API; this is the behaviour the restart test checks).
+      // ioredis re-issues every SSUBSCRIBE it held when the connection comes back
+      // (tested against a restarted redis-server; DEPLOYMENT.md §7 says why ioredis).
       autoResubscribe: true,
     });
     this.#commands.defineCommand('sealroomAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
@@ -344,7 +344,7 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async setMaxAge(room: RoomKey, maxAgeMs: number): Promise<void> {
-    const requested = positiveInteger(Math.floor(maxAgeMs), 'maxAgeMs');
+    const requested = nonNegativeInteger(Math.floor(maxAgeMs), 'maxAgeMs');
     await this.#run(() =>
       this.#commands.sealroomSetMaxAge(
         this.#key(room, 'log'),
