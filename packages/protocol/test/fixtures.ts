@@ -23,13 +23,13 @@ export interface Person {
   wrapped: WrappedIdentity;
 }
 
-export async function makePeople(names: readonly string[]): Promise<Person[]> {
+export async function makePeople<const N extends readonly string[]>(names: N): Promise<{ [K in keyof N]: Person }> {
   const people: Person[] = [];
   for (const name of names) {
     const generated = await generateIdentity(name);
     people.push(await wrapIdentity(generated, PASSWORD, TEST_KDF));
   }
-  return people;
+  return people as { [K in keyof N]: Person };
 }
 
 export interface Room {
