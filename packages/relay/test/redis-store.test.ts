@@ -133,6 +133,36 @@ describe.skipIf(!available)('RedisRoomStore', () => {
     expect(fromA.entries.map((entry) => entry.cursor)).toEqual([first, second]);
   });
 
+  it('replays, once and in order, what was published while only its subscriber was cut off', async () => {
+    // a's subscriber waits a full second before reconnecting, so b's appends below
+    // certainly fall into the window where a hears nothing live.
+    const a = await store({ redisOptions: { retryStrategy: () => 1_000 } });
+    const b = await store();
+    const room = newRoom();
+    const heard: { cursor: number; text: string }[] = [];
+    a.onRemoteEnvelope((_room, cursor, bytes) => heard.push({ cursor, text: new TextDecoder().decode(bytes) }));
+    await a.subscribe(room);
+    await b.subscribe(room);
+    const acked = [await b.append(room, new TextEncoder().encode('live'), Date.now())];
+    await eventually(() => heard.length === 1, 'live delivery');
+    const raw = new Redis(server!.url);
+    try {
+      // Drops every pub/sub connection (both stores' subscribers), nothing else.
+      expect(await raw.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThanOrEqual(2);
+    } finally {
+      raw.disconnect();
+    }
+    await eventually(() => !a.stats().backendUp, 'a reports its subscriber down');
+    const mine = await a.append(room, new TextEncoder().encode('own, while cut off'), Date.now());
+    for (const text of ['missed-1', 'missed-2', 'missed-3']) acked.push(await b.append(room, new TextEncoder().encode(text), Date.now()));
+    await eventually(() => heard.length === 4, 'replayed deliveries');
+    acked.push(await b.append(room, new TextEncoder().encode('live again'), Date.now()));
+    await eventually(() => heard.length === 5, 'live delivery after the replay');
+    expect(heard.map((entry) => entry.text)).toEqual(['live', 'missed-1', 'missed-2', 'missed-3', 'live again']);
+    expect(heard.map((entry) => entry.cursor)).toEqual(acked);
+    expect(heard.some((entry) => entry.cursor === mine)).toBe(false);
+  });
+
   it('fails to start with a clear error when Redis is unreachable', async () => {
     await expect(
       createRedisStore({
