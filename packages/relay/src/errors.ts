@@ -71,8 +71,6 @@ export const CloseCode = {
   INVALID_PAYLOAD: 1007,
   /** A frame larger than `maxFrameBytes` (sent by `ws`). */
   MESSAGE_TOO_BIG: 1009,
-  /** An unexpected failure inside the relay. */
-  INTERNAL_ERROR: 1011,
   /** The client connected but was admitted to no room within `handshakeTimeoutMs`. */
   HANDSHAKE_TIMEOUT: 4001,
 } as const;
