@@ -25,6 +25,8 @@ export interface RunningServer {
   label: string;
   pid: number;
   port: number;
+  /** http:// URL of the server (the relay also serves the web app there). */
+  httpUrl: string;
   /** ws:// URL of the WebSocket endpoint. */
   wsUrl: string;
   /** Lines the server wrote to stderr, kept for error reports. */
@@ -107,6 +109,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     label,
     pid: child.pid ?? 0,
     port,
+    httpUrl: `http://${LOOPBACK_HOST}:${port}`,
     wsUrl: `ws://${LOOPBACK_HOST}:${port}${wsPath}`,
     stderr: () => stderr,
     async stop() {

@@ -3,6 +3,7 @@ import type { BenchContext } from '../context.js';
 import type { SectionResult } from '../report.js';
 import { runCrypto } from './crypto.js';
 import { runFanout } from './fanout.js';
+import { runFiles } from './files.js';
 import { runIdle } from './idle.js';
 
 export interface Section {
@@ -15,4 +16,5 @@ export const SECTIONS: Section[] = [
   { name: 'crypto', title: 'Client cryptography', run: runCrypto },
   { name: 'fanout', title: 'Relay fan-out', run: runFanout },
   { name: 'idle', title: 'Idle memory', run: runIdle },
+  { name: 'files', title: 'File transfer', run: runFiles },
 ];
