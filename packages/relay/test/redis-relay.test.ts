@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient, expectJoined, newRoom, publishFrame, type EnvelopeFrame, type Json, type Room } from './helpers/client.js';
 import { redisAvailability, startRedisServer, type RedisServerHandle } from './support/redis-server.js';
@@ -198,7 +199,19 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
       }
     }
     console.log(`[redis-relay] 3 processes, ${members.length} clients, ${all.length} messages, ${all.length * (members.length - 1)} deliveries, each exactly once`);
-    for (const member of members) member.client.close();
+
+    // A process listens to a room only while it has members there.
+    const raw = new Redis(redis.url);
+    const listeners = async () => Number(((await raw.call('PUBSUB', 'SHARDNUMSUB', `sealroom:{${room.key}}:fanout`)) as [string, number])[1]);
+    try {
+      expect(await listeners()).toBe(3);
+      for (const member of members.slice(4)) member.client.close();
+      await eventually(async () => (await listeners()) === 2 || undefined, 'the third process to unsubscribe');
+      for (const member of members.slice(0, 4)) member.client.close();
+      await eventually(async () => (await listeners()) === 0 || undefined, 'every process to unsubscribe');
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('enforces retention by count and by age across processes and reports the gap', async () => {
