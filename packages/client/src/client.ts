@@ -1,6 +1,354 @@
+/**
+ * The client: identity lifecycle, the vault, one relay connection per relay endpoint, and
+ * the room sessions. Everything behind the public {@link SealroomClient} interface.
+ */
+import {
+  changePassword as rewrapIdentity,
+  checkDisplayName,
+  createRoomSecret,
+  deriveRoomKeys,
+  exportBackup as exportWrappedBackup,
+  formatFingerprint,
+  formatInvite,
+  fromBase64Url,
+  generateIdentity,
+  importBackup as importWrappedBackup,
+  memberIdOf,
+  openAtRest,
+  parseInvite,
+  readWrappedIdentity,
+  sealAtRest,
+  toBase64Url,
+  unwrapIdentity,
+  wrapIdentity,
+  type KdfOptions,
+  type UnlockedIdentity,
+  type WrappedIdentity,
+} from '@sealroom/protocol';
+import type {
+  ClientEvent,
+  ClientEventMap,
+  ClientEventType,
+  ConnectionState,
+  CreateIdentityOptions,
+  IdentityInfo,
+  IdentityState,
+  RoomHandle,
+  RoomSummary,
+  SealroomClient,
+  SealroomClientOptions,
+  Unsubscribe,
+} from './index.js';
+import { systemClock } from './clock.js';
+import { fromUtf8, utf8 } from './encoding.js';
 import { SealroomClientError } from './errors.js';
-import type { SealroomClient, SealroomClientOptions } from './index.js';
+import { EventHub } from './events.js';
+import { KEY_IDENTITY, KEY_ROOM_INDEX, roomKey, type RoomRecord } from './records.js';
+import { RoomSession } from './session.js';
+import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, RelayConnection, toWebSocketUrl } from './transport.js';
+import { Vault, type AtRestCipher } from './vault.js';
 
-export function createSealroomClient(_options: SealroomClientOptions): SealroomClient {
-  throw new SealroomClientError('CLOSED', 'not implemented yet: the surface in index.ts is published first');
+/** A member counts as online this long after its last presence beat (three missed 15 s beats). */
+const DEFAULT_PRESENCE_TIMEOUT_MS = 45_000;
+
+interface Unlocked {
+  identity: UnlockedIdentity;
+  wrapped: WrappedIdentity;
+  vault: Vault;
+}
+
+function atRestCipher(storageKey: CryptoKey): AtRestCipher {
+  return {
+    seal: (plaintext, context) => sealAtRest(storageKey, context, plaintext),
+    open: async (sealed, context) => {
+      const opened = await openAtRest(storageKey, context, sealed);
+      return opened.ok ? opened.plaintext : undefined;
+    },
+  };
+}
+
+/** The http(s) form of a relay address, for invite links. */
+function httpBase(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'ws:') parsed.protocol = 'http:';
+  else if (parsed.protocol === 'wss:') parsed.protocol = 'https:';
+  parsed.pathname = parsed.pathname.replace(/\/ws$/, '/');
+  parsed.hash = '';
+  return parsed.toString();
+}
+
+class Client implements SealroomClient {
+  private readonly events = new EventHub();
+  private readonly clock;
+  private readonly connections = new Map<string, RelayConnection>();
+  private readonly sessions = new Map<string, RoomSession>();
+  private unlocked: Unlocked | undefined;
+  private closed = false;
+  private readonly kdf: KdfOptions;
+
+  constructor(private readonly options: SealroomClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    const weak = options.dangerousTestOnlyPbkdf2Iterations;
+    this.kdf = weak === undefined ? {} : { iterations: weak, dangerouslyAllowWeakKdfForTests: true };
+  }
+
+  // ---- identity ---------------------------------------------------------------------
+
+  async identityState(): Promise<IdentityState> {
+    if (this.unlocked !== undefined) return 'unlocked';
+    return (await this.options.storage.get(KEY_IDENTITY)) === undefined ? 'none' : 'locked';
+  }
+
+  identity(): IdentityInfo | null {
+    return this.unlocked === undefined ? null : this.info(this.unlocked.identity);
+  }
+
+  private info(identity: UnlockedIdentity): IdentityInfo {
+    return { displayName: identity.public.displayName, memberId: toBase64Url(identity.public.id), fingerprint: formatFingerprint(identity.public.id) };
+  }
+
+  async createIdentity(options: CreateIdentityOptions): Promise<IdentityInfo> {
+    this.assertOpen();
+    if ((await this.options.storage.get(KEY_IDENTITY)) !== undefined) throw new SealroomClientError('IDENTITY_EXISTS');
+    if (checkDisplayName(options.displayName) !== undefined) throw new SealroomClientError('BAD_DISPLAY_NAME');
+    const generated = await generateIdentity(options.displayName, {
+      onProgress: (p) => options.onProgress?.({ step: p.step, fraction: p.completed / (p.total + 1) }),
+    });
+    const { wrapped, unlocked } = await wrapIdentity(generated, options.password, this.kdf);
+    await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(wrapped)));
+    options.onProgress?.({ step: 'done', fraction: 1 });
+    return this.becomeUnlocked(unlocked, wrapped);
+  }
+
+  private async storedWrapped(): Promise<WrappedIdentity> {
+    const bytes = await this.options.storage.get(KEY_IDENTITY);
+    if (bytes === undefined) throw new SealroomClientError('NO_IDENTITY');
+    let json: unknown;
+    try {
+      json = JSON.parse(fromUtf8(bytes) ?? '');
+    } catch {
+      throw new SealroomClientError('STORAGE_CORRUPT');
+    }
+    const read = readWrappedIdentity(json);
+    if (!read.ok) throw new SealroomClientError('STORAGE_CORRUPT', read.code);
+    return read.wrapped;
+  }
+
+  async unlock(password: string): Promise<IdentityInfo> {
+    this.assertOpen();
+    if (this.unlocked !== undefined) return this.info(this.unlocked.identity);
+    const wrapped = await this.storedWrapped();
+    const opened = await unwrapIdentity(wrapped, password);
+    if (!opened.ok) throw new SealroomClientError(opened.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'STORAGE_CORRUPT', opened.code);
+    return this.becomeUnlocked(opened.unlocked, wrapped);
+  }
+
+  private async becomeUnlocked(identity: UnlockedIdentity, wrapped: WrappedIdentity): Promise<IdentityInfo> {
+    const vault = new Vault(this.options.storage, atRestCipher(identity.storageKey));
+    this.unlocked = { identity, wrapped, vault };
+    const index = (await vault.get<string[]>(KEY_ROOM_INDEX)) ?? [];
+    for (const roomId of index) {
+      const record = await vault.get<RoomRecord>(roomKey(roomId));
+      if (record !== undefined) await this.startSession(record);
+    }
+    const info = this.info(identity);
+    this.events.emit('identity', { state: 'unlocked', identity: info });
+    return info;
+  }
+
+  async lock(): Promise<void> {
+    await this.shutdown();
+    this.events.emit('identity', { state: 'locked', identity: null });
+  }
+
+  private async shutdown(): Promise<void> {
+    const unlocked = this.unlocked;
+    if (unlocked === undefined) return;
+    await Promise.all([...this.sessions.values()].map((session) => session.goOffline()));
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
+    await unlocked.vault.flush();
+    this.sessions.clear();
+    this.unlocked = undefined;
+  }
+
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    const wrapped = await this.storedWrapped();
+    const changed = await rewrapIdentity(wrapped, oldPassword, newPassword, this.kdf);
+    if (!changed.ok) throw new SealroomClientError(changed.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'STORAGE_CORRUPT', changed.code);
+    await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(changed.wrapped)));
+    if (this.unlocked !== undefined) this.unlocked.wrapped = changed.wrapped;
+  }
+
+  async exportBackup(password: string): Promise<Uint8Array> {
+    const wrapped = await this.storedWrapped();
+    const exported = await exportWrappedBackup(wrapped, password, this.kdf.dangerouslyAllowWeakKdfForTests === true ? { ...this.kdf } : {});
+    if (!exported.ok) throw new SealroomClientError(exported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'STORAGE_CORRUPT', exported.code);
+    return utf8(exported.text);
+  }
+
+  async importBackup(backup: Uint8Array, password: string): Promise<IdentityInfo> {
+    this.assertOpen();
+    if ((await this.options.storage.get(KEY_IDENTITY)) !== undefined) throw new SealroomClientError('IDENTITY_EXISTS');
+    const text = fromUtf8(backup);
+    if (text === undefined) throw new SealroomClientError('BAD_BACKUP');
+    const imported = await importWrappedBackup(text, password);
+    if (!imported.ok) throw new SealroomClientError(imported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP', imported.code);
+    await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(imported.wrapped)));
+    return this.becomeUnlocked(imported.unlocked, imported.wrapped);
+  }
+
+  // ---- rooms --------------------------------------------------------------------------
+
+  private requireUnlocked(): Unlocked {
+    this.assertOpen();
+    if (this.unlocked === undefined) throw new SealroomClientError('LOCKED');
+    return this.unlocked;
+  }
+
+  async createRoom(options: { name: string; relayUrl?: string }): Promise<RoomHandle> {
+    const { identity } = this.requireUnlocked();
+    const secret = createRoomSecret();
+    const keys = await deriveRoomKeys(secret);
+    const record = RoomSession.newRecord({
+      keys,
+      secret,
+      creatorId: toBase64Url(identity.public.id),
+      relayUrl: toWebSocketUrl(options.relayUrl ?? this.options.relayUrl),
+      appUrl: this.appUrl(options.relayUrl),
+      name: options.name,
+      now: this.clock.now(),
+      me: identity,
+      myMemberId: toBase64Url(await memberIdOf(keys, identity.public.id)),
+    });
+    return this.addRoom(record);
+  }
+
+  async joinRoom(inviteLink: string): Promise<RoomHandle> {
+    const { identity } = this.requireUnlocked();
+    const link = inviteLink.startsWith('#') ? `${this.appUrl()}${inviteLink}` : inviteLink;
+    const parsed = parseInvite(link);
+    if (!parsed.ok) throw new SealroomClientError('BAD_INVITE', parsed.code);
+    const { invite, baseUrl } = parsed;
+    const keys = await deriveRoomKeys(invite.secret);
+    const existing = this.sessions.get(keys.roomIdB64);
+    if (existing !== undefined && existing.record.active) return existing;
+    const record = RoomSession.newRecord({
+      keys,
+      secret: invite.secret,
+      creatorId: toBase64Url(invite.creatorId),
+      relayUrl: toWebSocketUrl(invite.relayUrl ?? baseUrl),
+      appUrl: baseUrl,
+      name: invite.roomName ?? 'Room',
+      now: this.clock.now(),
+      me: identity,
+      myMemberId: toBase64Url(await memberIdOf(keys, identity.public.id)),
+    });
+    return this.addRoom(record);
+  }
+
+  private async addRoom(record: RoomRecord): Promise<RoomHandle> {
+    const { vault } = this.requireUnlocked();
+    await vault.set(roomKey(record.id), record);
+    const index = (await vault.get<string[]>(KEY_ROOM_INDEX)) ?? [];
+    if (!index.includes(record.id)) await vault.set(KEY_ROOM_INDEX, [...index, record.id]);
+    const session = await this.startSession(record);
+    // Announce myself; it goes out after the first catch-up, so it follows the room's past.
+    await session.queue({ k: 'announce' });
+    session.emitRoom();
+    return session;
+  }
+
+  private async startSession(record: RoomRecord): Promise<RoomSession> {
+    const { identity, vault } = this.requireUnlocked();
+    const keys = await deriveRoomKeys(fromBase64Url(record.secret)!);
+    const connection = this.connectionFor(record.relayUrl);
+    const session = await RoomSession.open(
+      {
+        me: identity,
+        vault,
+        events: this.events,
+        clock: this.clock,
+        connection,
+        presenceTimeoutMs: this.options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
+        onInactive: (s) => connection.removeRoom(s.id),
+      },
+      record,
+      keys,
+    );
+    session.inviteFormatter = (s) => this.inviteFor(s);
+    this.sessions.set(record.id, session);
+    if (record.active) connection.addRoom(session);
+    return session;
+  }
+
+  private inviteFor(session: RoomSession): string {
+    const record = session.record;
+    const sameRelay = toWebSocketUrl(record.appUrl) === record.relayUrl;
+    return formatInvite({
+      baseUrl: record.appUrl,
+      secret: fromBase64Url(record.secret)!,
+      creatorId: fromBase64Url(record.creatorId)!,
+      ...(sameRelay ? {} : { relayUrl: record.relayUrl }),
+      roomName: record.name,
+    });
+  }
+
+  private appUrl(relayUrl?: string): string {
+    return this.options.appUrl ?? httpBase(relayUrl ?? this.options.relayUrl);
+  }
+
+  private connectionFor(relayUrl: string): RelayConnection {
+    let connection = this.connections.get(relayUrl);
+    if (connection === undefined) {
+      connection = new RelayConnection({
+        url: relayUrl,
+        WebSocket: this.options.WebSocket,
+        clock: this.clock,
+        baseDelayMs: this.options.reconnect?.baseDelayMs ?? DEFAULT_BACKOFF_BASE_MS,
+        maxDelayMs: this.options.reconnect?.maxDelayMs ?? DEFAULT_BACKOFF_MAX_MS,
+        onState: (state, retryInMs) => this.events.emit('connection', { relayUrl, state, retryInMs }),
+        onRelayError: (code, message) => this.events.emit('warning', { kind: 'relay-error', roomId: null, member: null, code, detail: message }),
+      });
+      this.connections.set(relayUrl, connection);
+    }
+    return connection;
+  }
+
+  rooms(): RoomSummary[] {
+    return [...this.sessions.values()].map((session) => session.summary());
+  }
+
+  room(id: string): RoomHandle | undefined {
+    return this.sessions.get(id);
+  }
+
+  // ---- events and lifecycle -------------------------------------------------------------
+
+  on<K extends ClientEventType>(type: K, listener: (event: ClientEventMap[K]) => void): Unsubscribe {
+    return this.events.on(type, listener);
+  }
+
+  onEvent(listener: (event: ClientEvent) => void): Unsubscribe {
+    return this.events.onEvent(listener);
+  }
+
+  connectionState(relayUrl?: string): ConnectionState {
+    const key = relayUrl === undefined ? toWebSocketUrl(this.options.relayUrl) : toWebSocketUrl(relayUrl);
+    return this.connections.get(key)?.state ?? 'offline';
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.shutdown();
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new SealroomClientError('CLOSED');
+  }
+}
+
+export function createSealroomClient(options: SealroomClientOptions): SealroomClient {
+  return new Client(options);
 }

@@ -4,6 +4,7 @@
  */
 export type ClientErrorCode =
   | 'NO_IDENTITY'
+  | 'BAD_DISPLAY_NAME'
   | 'IDENTITY_EXISTS'
   | 'LOCKED'
   | 'WRONG_PASSWORD'

@@ -174,8 +174,10 @@ export interface MemberInfo {
 }
 
 export interface SafetyNumber {
-  /** 60 digits, shown in 12 groups of 5; identical on both members' screens. */
+  /** 60 digits, identical on both members' screens. */
   digits: string;
+  /** The digits in 12 groups of 5, separated by spaces. */
+  display: string;
   /** Text to encode as a QR code for scanning instead of reading digits. */
   qrPayload: string;
 }
@@ -215,7 +217,10 @@ export interface FileOffer {
   /** Bytes. */
   size: number;
   mimeType: string;
-  /** Hex SHA-256 of the whole plaintext file, checked before a transfer completes. */
+  /**
+   * Hex file digest, checked before a transfer completes: SHA-256 over a hash list of the
+   * chunks (PROTOCOL Part B, files), so it is computed without holding the file in memory.
+   */
   sha256: string;
 }
 
@@ -257,10 +262,14 @@ export interface SendTextOptions {
   mentions?: MemberId[];
 }
 
-/** What to send as a file: a `Blob`/`File` or a byte stream with its metadata. */
+/**
+ * What to send as a file: a `Blob`/`File`, or a function opening a byte stream of it. The
+ * file is read twice (once for the digest that goes in the signed offer, once to send), so
+ * a stream source is a factory; neither pass holds the whole file in memory.
+ */
 export type FileSource =
   | { blob: Blob; name?: string; mimeType?: string }
-  | { stream: ReadableStream<Uint8Array>; size: number; name: string; mimeType?: string; sha256?: string };
+  | { openStream: () => ReadableStream<Uint8Array>; size: number; name: string; mimeType?: string };
 
 export interface HistoryOptions {
   /** Only items strictly older than this timeline id. */

@@ -42,8 +42,11 @@ export interface RoomBinding {
   prove(nonce: Uint8Array, registered: boolean): Promise<{ mac: Uint8Array; key?: Uint8Array }>;
   /** Last cursor fully processed (0 = none); catch-up asks for everything after it. */
   cursor(): number;
-  /** One envelope, in cursor order; awaited before the next is handed over. */
-  onEnvelope(cursor: number, envelope: Uint8Array): Promise<void>;
+  /**
+   * One envelope, in cursor order; awaited before the next is handed over. `live` is true
+   * for a DELIVER (sent just now), false for a HISTORY replay (catch-up).
+   */
+  onEnvelope(cursor: number, envelope: Uint8Array, live: boolean): Promise<void>;
   /** The relay dropped (after, upTo] before we could fetch it. */
   onGap(after: number, upTo: number): void;
   /** Admission and catch-up finished on this connection: sending may start. */
@@ -56,6 +59,8 @@ export interface RoomBinding {
    * cursor at 0; message-id de-duplication absorbs anything seen twice.
    */
   onRelayReset(): void;
+  /** The connection dropped; the room is not ready until the next `onReady`. */
+  onDisconnected(): void;
 }
 
 export class TransportError extends Error {
@@ -251,8 +256,10 @@ export class RelayConnection {
       socket.onopen = null;
     }
     for (const state of this.rooms.values()) {
+      const wasReady = state.phase === 'ready';
       state.phase = 'idle';
       state.heldLive = [];
+      if (wasReady) state.binding.onDisconnected();
     }
     const failed = [...this.pending.values()];
     this.pending.clear();
@@ -312,13 +319,13 @@ export class RelayConnection {
       state.heldLive.push({ cursor: frame.cursor, envelope: frame.envelope });
       return;
     }
-    this.enqueue(state, frame.cursor, frame.envelope);
+    this.enqueue(state, frame.cursor, frame.envelope, frame.kind === 'deliver');
   }
 
-  private enqueue(state: RoomState, cursor: number, envelope: Uint8Array): void {
+  private enqueue(state: RoomState, cursor: number, envelope: Uint8Array, live: boolean): void {
     if (cursor <= state.queuedUpTo || cursor <= state.binding.cursor()) return;
     state.queuedUpTo = cursor;
-    state.chain = state.chain.then(() => state.binding.onEnvelope(cursor, envelope)).catch(() => undefined);
+    state.chain = state.chain.then(() => state.binding.onEnvelope(cursor, envelope, live)).catch(() => undefined);
   }
 
   private join(state: RoomState): void {
@@ -375,7 +382,7 @@ export class RelayConnection {
         state.phase = 'ready';
         const held = state.heldLive;
         state.heldLive = [];
-        for (const frame of held) this.enqueue(state, frame.cursor, frame.envelope);
+        for (const frame of held) this.enqueue(state, frame.cursor, frame.envelope, true);
         // Ready only once everything fetched so far is processed, so a session learns
         // of removals and rotations before its outbox goes out.
         const socket = this.socket;

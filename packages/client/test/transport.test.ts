@@ -23,6 +23,7 @@ function binding(roomId: Uint8Array, key: Uint8Array, log: { cursor: number; tex
     onGap() {},
     onReady: () => onReady?.(),
     onError() {},
+    onDisconnected() {},
     onRelayReset() {
       b.last = 0;
     },

@@ -1,0 +1,383 @@
+/**
+ * File transfers. The sender reads the file once to compute the protocol's file digest (a
+ * hash list, so no pass needs the whole file in memory), sends the signed manifest as a
+ * group message (the offer), and streams the chunks when a member accepts. Chunks go to the
+ * whole room (the relay fans out); members who did not accept drop them unopened.
+ *
+ * Backpressure: the sender keeps at most {@link MAX_IN_FLIGHT_BYTES} of chunks unacknowledged
+ * by the relay and waits while the socket's own buffer is above {@link MAX_SOCKET_BUFFER_BYTES}.
+ * The receiver writes each chunk to the caller's sink and awaits it before opening the next,
+ * and checks the whole-file digest before reporting the file complete.
+ */
+import {
+  DEFAULT_FILE_CHUNK_BYTES,
+  FileDigest,
+  chunkLength,
+  createFileManifest,
+  encodeFileManifest,
+  equalBytes,
+  importFileKey,
+  openFileChunk,
+  sealFileChunk,
+  toBase64Url,
+  toHex,
+  type FileManifest,
+  type RoomMember,
+} from '@sealroom/protocol';
+import type { FileMessage, FileOffer, FileSource, FileTransferState } from './index.js';
+import { SealroomClientError } from './errors.js';
+import type { AppPayload } from './payloads.js';
+import { TransportError } from './transport.js';
+import type { RoomSession, SessionContext } from './session.js';
+
+/** Unacknowledged chunk bytes per outgoing file: 16 chunks of 256 KiB. */
+export const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+/** Wait while the socket holds more than this many unsent bytes (about 8 chunks). */
+export const MAX_SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
+/** Out-of-order chunks a receiver holds while waiting for a resent one (16 × 256 KiB). */
+const MAX_REORDER_CHUNKS = 16;
+/** Pause before resending after the relay refused a chunk for rate, ms. */
+const RATE_LIMIT_PAUSE_MS = 1_000;
+/** How long a sender waits for its room to be connected before giving up on an offer, ms. */
+const OFFER_CONNECT_TIMEOUT_MS = 60_000;
+
+interface Outgoing {
+  manifest: FileManifest;
+  fileKey: CryptoKey;
+  readChunk: (index: number) => Promise<Uint8Array>;
+  itemId: string;
+  streaming: boolean;
+  again: boolean;
+  stopped: boolean;
+}
+
+interface Incoming {
+  manifest: FileManifest;
+  sender: RoomMember;
+  senderId: string;
+  itemId: string;
+  state: FileTransferState;
+  fileKey?: CryptoKey;
+  writer?: WritableStreamDefaultWriter<Uint8Array>;
+  digest?: FileDigest;
+  next: number;
+  bytes: number;
+  reorder: Map<number, Uint8Array>;
+  settle?: { resolve: () => void; reject: (error: SealroomClientError) => void };
+}
+
+/** Reads a stream into exact `chunkSize` pieces, in order (the last may be shorter). */
+async function* rechunk(stream: ReadableStream<Uint8Array>, chunkSize: number): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  let buffer = new Uint8Array(chunkSize);
+  let filled = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      let offset = 0;
+      while (offset < value.length) {
+        const take = Math.min(chunkSize - filled, value.length - offset);
+        buffer.set(value.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === chunkSize) {
+          yield buffer;
+          buffer = new Uint8Array(chunkSize);
+          filled = 0;
+        }
+      }
+    }
+    if (filled > 0) yield buffer.subarray(0, filled);
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+export class FileTransfers {
+  private readonly outgoing = new Map<string, Outgoing>();
+  private readonly incoming = new Map<string, Incoming>();
+
+  constructor(
+    private readonly session: RoomSession,
+    private readonly ctx: SessionContext,
+  ) {}
+
+  offerOf(manifest: FileManifest): FileOffer {
+    return { fileId: toBase64Url(manifest.fileId), name: manifest.name, size: manifest.size, mimeType: manifest.type, sha256: toHex(manifest.digest) };
+  }
+
+  // ---- sending ------------------------------------------------------------------------
+
+  async send(source: FileSource): Promise<FileMessage> {
+    const chunkSize = DEFAULT_FILE_CHUNK_BYTES;
+    const size = 'blob' in source ? source.blob.size : source.size;
+    const name = 'blob' in source ? (source.name ?? ((source.blob as { name?: unknown }).name as string | undefined) ?? 'file') : source.name;
+    const type = ('blob' in source ? (source.mimeType ?? source.blob.type) : source.mimeType) || 'application/octet-stream';
+    const chunkCount = Math.ceil(size / chunkSize);
+    const expected = (index: number) => chunkLength({ size, chunkSize, chunkCount }, index);
+
+    // A reader of chunk i; for a stream source, sequential reads over a fresh stream per pass.
+    const makeReader = (): ((index: number) => Promise<Uint8Array>) => {
+      if ('blob' in source) {
+        return async (index) => new Uint8Array(await source.blob.slice(index * chunkSize, index * chunkSize + expected(index)).arrayBuffer());
+      }
+      let iterator: AsyncGenerator<Uint8Array> | undefined;
+      let position = 0;
+      return async (index) => {
+        if (iterator === undefined || index !== position) {
+          if (index !== 0) throw new SealroomClientError('TRANSFER_FAILED', 'stream sources are read sequentially');
+          await iterator?.return(undefined);
+          iterator = rechunk(source.openStream(), chunkSize);
+          position = 0;
+        }
+        const next = await iterator.next();
+        position += 1;
+        if (next.done === true || next.value.length !== expected(index)) throw new SealroomClientError('TRANSFER_FAILED', 'the stream is not the declared size');
+        return next.value;
+      };
+    };
+
+    const digest = new FileDigest(size, chunkSize);
+    const firstPass = makeReader();
+    for (let index = 0; index < chunkCount; index += 1) await digest.add(index, await firstPass(index));
+    const manifest = createFileManifest({ name, type, size, digest: (await digest.finish())!, chunkSize });
+    const fileId = toBase64Url(manifest.fileId);
+    const out: Outgoing = { manifest, fileKey: await importFileKey(manifest), readChunk: makeReader(), itemId: `${this.session.myId}/${fileId}`, streaming: false, again: false, stopped: false };
+    this.outgoing.set(fileId, out);
+
+    const item = (await this.session.locked(() =>
+      this.session.addItem({
+        kind: 'file',
+        id: out.itemId,
+        sender: this.session.myId,
+        senderName: this.ctx.me.public.displayName,
+        file: this.offerOf(manifest),
+        transfer: 'offered',
+        state: 'pending',
+        sentAt: this.ctx.clock.now(),
+      }),
+    )) as FileMessage;
+
+    const deadline = this.ctx.clock.now() + OFFER_CONNECT_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await this.session.sendEphemeral(encodeFileManifest(manifest), 'file-manifest');
+        break;
+      } catch (error) {
+        const retryable = error instanceof TransportError && ['NOT_CONNECTED', 'DISCONNECTED', 'RATE_LIMITED'].includes(error.code);
+        if (!retryable || this.ctx.clock.now() > deadline) {
+          this.outgoing.delete(fileId);
+          throw new SealroomClientError('TRANSFER_FAILED', 'the offer could not be sent');
+        }
+        await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, RATE_LIMIT_PAUSE_MS));
+      }
+    }
+    const sent = await this.session.locked(() => this.session.updateItem(out.itemId, (i) => ({ ...i, state: 'sent' }) as FileMessage));
+    this.ctx.events.emit('delivery', { roomId: this.session.id, id: out.itemId, state: 'sent' });
+    return (sent as FileMessage | undefined) ?? item;
+  }
+
+  /** A file-accept (or decline/cancel) from another member. */
+  async onControl(payload: Extract<AppPayload, { t: 'file-accept' | 'file-decline' | 'file-cancel' }>, from: string): Promise<void> {
+    if (payload.t === 'file-accept') {
+      const out = this.outgoing.get(payload.file);
+      if (out === undefined) return;
+      if (out.streaming) out.again = true;
+      else void this.stream(payload.file, out);
+      return;
+    }
+    if (payload.t === 'file-cancel') {
+      const entry = this.incoming.get(payload.file);
+      if (entry !== undefined && entry.senderId === from) await this.fail(payload.file, entry, 'CANCELLED');
+    }
+  }
+
+  private async stream(fileId: string, out: Outgoing): Promise<void> {
+    out.streaming = true;
+    const total = out.manifest.size;
+    let resumeAt = 0;
+    try {
+      do {
+        out.again = false;
+        let index = resumeAt;
+        resumeAt = 0;
+        let acked = index * out.manifest.chunkSize;
+        const inFlight = new Map<number, { bytes: number; ack: Promise<number> }>();
+        let failedAt: number | undefined;
+        const settleOldest = async () => {
+          const [first] = inFlight.keys();
+          if (first === undefined) return;
+          const entry = inFlight.get(first)!;
+          inFlight.delete(first);
+          try {
+            await entry.ack;
+            acked += chunkLength(out.manifest, first);
+            this.ctx.events.emit('file-progress', { roomId: this.session.id, fileId, direction: 'send', bytes: acked, total });
+          } catch (error) {
+            if (!(error instanceof TransportError)) throw error;
+            failedAt = Math.min(failedAt ?? first, first);
+          }
+        };
+        while (index < out.manifest.chunkCount && !out.stopped) {
+          const bytesInFlight = [...inFlight.values()].reduce((sum, e) => sum + e.bytes, 0);
+          if (bytesInFlight >= MAX_IN_FLIGHT_BYTES) {
+            await settleOldest();
+            continue;
+          }
+          if (failedAt !== undefined) {
+            // Rate limit or reconnect: drain, pause, wait for the room, resume at the first hole.
+            while (inFlight.size > 0) await settleOldest();
+            await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, RATE_LIMIT_PAUSE_MS));
+            while (!this.session.isReady() && !out.stopped) await this.session.nextReady();
+            index = failedAt;
+            acked = index * out.manifest.chunkSize;
+            failedAt = undefined;
+            continue;
+          }
+          await this.ctx.connection.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
+          const data = await out.readChunk(index);
+          const envelope = await sealFileChunk({ roomKeys: this.session.keys, senderMemberId: this.session.senderMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+          const ack = this.session.publishRaw(envelope);
+          ack.catch(() => undefined); // settled in order by settleOldest
+          inFlight.set(index, { bytes: envelope.length, ack });
+          index += 1;
+        }
+        while (inFlight.size > 0) await settleOldest();
+        if (failedAt !== undefined) {
+          out.again = true;
+          resumeAt = failedAt;
+          while (!this.session.isReady() && !out.stopped) await this.session.nextReady();
+          continue;
+        }
+        if (!out.stopped) this.ctx.events.emit('file-complete', { roomId: this.session.id, fileId, direction: 'send', sha256: toHex(out.manifest.digest) });
+      } while (out.again && !out.stopped);
+    } catch {
+      this.ctx.events.emit('file-failed', { roomId: this.session.id, fileId, direction: 'send', code: 'TRANSFER_FAILED' });
+    } finally {
+      out.streaming = false;
+    }
+  }
+
+  // ---- receiving ----------------------------------------------------------------------
+
+  onOffer(manifest: FileManifest, sender: { record: { id: string }; member: RoomMember }, item: FileMessage): void {
+    const fileId = toBase64Url(manifest.fileId);
+    this.incoming.set(fileId, { manifest, sender: sender.member, senderId: sender.record.id, itemId: item.id, state: 'offered', next: 0, bytes: 0, reorder: new Map() });
+  }
+
+  async accept(fileId: string, sink: WritableStream<Uint8Array>): Promise<void> {
+    const entry = this.incoming.get(fileId);
+    if (entry === undefined) throw new SealroomClientError('UNKNOWN_FILE');
+    if (entry.state !== 'offered') throw new SealroomClientError('TRANSFER_FAILED', `the file is ${entry.state}`);
+    entry.state = 'accepted';
+    entry.fileKey = await importFileKey(entry.manifest);
+    entry.writer = sink.getWriter();
+    entry.digest = new FileDigest(entry.manifest.size, entry.manifest.chunkSize);
+    const done = new Promise<void>((resolve, reject) => {
+      entry.settle = { resolve, reject };
+    });
+    await this.setItemTransfer(entry, 'accepted');
+    if (entry.manifest.chunkCount === 0) {
+      await this.session.locked(() => this.finish(fileId, entry));
+      return done;
+    }
+    try {
+      await this.session.sendEphemeral({ t: 'file-accept', ts: this.ctx.clock.now(), file: fileId });
+    } catch {
+      await this.fail(fileId, entry, 'TRANSFER_FAILED');
+    }
+    return done;
+  }
+
+  async decline(fileId: string): Promise<void> {
+    const entry = this.incoming.get(fileId);
+    if (entry === undefined) throw new SealroomClientError('UNKNOWN_FILE');
+    if (entry.state !== 'offered') return;
+    entry.state = 'declined';
+    await this.setItemTransfer(entry, 'declined');
+    await this.session.sendEphemeral({ t: 'file-decline', ts: this.ctx.clock.now(), file: fileId }).catch(() => undefined);
+  }
+
+  /** A file-chunk envelope from a member; called under the room lock. */
+  async onChunk(envelope: Uint8Array, sender: { record: { id: string }; member: RoomMember }, fileIdBytes: Uint8Array | undefined): Promise<void> {
+    if (fileIdBytes === undefined) return;
+    const fileId = toBase64Url(fileIdBytes);
+    const entry = this.incoming.get(fileId);
+    // Chunks of files I did not accept (or from another sender than the offer's) are not mine to open.
+    if (entry === undefined || entry.senderId !== sender.record.id || (entry.state !== 'accepted' && entry.state !== 'transferring')) return;
+    const opened = await openFileChunk({ roomKeys: this.session.keys, sender: entry.sender, manifest: entry.manifest, fileKey: entry.fileKey!, envelope });
+    if (!opened.ok) {
+      this.session.warn('bad-message', sender.record.id, opened.code, 'a file chunk failed verification and was dropped');
+      return;
+    }
+    if (opened.index < entry.next || entry.reorder.has(opened.index)) return; // a resend of what I have
+    if (opened.index > entry.next) {
+      if (entry.reorder.size < MAX_REORDER_CHUNKS) entry.reorder.set(opened.index, opened.data);
+      return;
+    }
+    if (entry.state === 'accepted') {
+      entry.state = 'transferring';
+      await this.setItemTransfer(entry, 'transferring', false);
+    }
+    let data: Uint8Array | undefined = opened.data;
+    while (data !== undefined) {
+      try {
+        await entry.writer!.write(data);
+      } catch {
+        await this.fail(fileId, entry, 'SINK_FAILED');
+        return;
+      }
+      await entry.digest!.add(entry.next, data);
+      entry.bytes += data.length;
+      entry.next += 1;
+      this.ctx.events.emit('file-progress', { roomId: this.session.id, fileId, direction: 'receive', bytes: entry.bytes, total: entry.manifest.size });
+      data = entry.reorder.get(entry.next);
+      entry.reorder.delete(entry.next);
+    }
+    if (entry.next === entry.manifest.chunkCount) await this.finish(fileId, entry);
+  }
+
+  private async finish(fileId: string, entry: Incoming): Promise<void> {
+    const digest = await entry.digest!.finish();
+    if (digest === undefined || !equalBytes(digest, entry.manifest.digest)) {
+      await this.fail(fileId, entry, 'HASH_MISMATCH');
+      return;
+    }
+    await entry.writer!.close().catch(() => undefined);
+    entry.state = 'complete';
+    await this.setItemTransfer(entry, 'complete', false);
+    this.ctx.events.emit('file-complete', { roomId: this.session.id, fileId, direction: 'receive', sha256: toHex(digest) });
+    entry.settle?.resolve();
+  }
+
+  private async fail(fileId: string, entry: Incoming, code: string): Promise<void> {
+    if (entry.state === 'complete' || entry.state === 'failed') return;
+    entry.state = 'failed';
+    await entry.writer?.abort(code).catch(() => undefined);
+    await this.setItemTransfer(entry, 'failed', false);
+    this.ctx.events.emit('file-failed', { roomId: this.session.id, fileId, direction: 'receive', code });
+    entry.settle?.reject(new SealroomClientError(code === 'HASH_MISMATCH' ? 'HASH_MISMATCH' : 'TRANSFER_FAILED', code));
+  }
+
+  private async setItemTransfer(entry: Incoming, transfer: FileTransferState, lock = true): Promise<void> {
+    const update = () => this.session.updateItem(entry.itemId, (item) => (item.kind === 'file' ? { ...item, transfer } : item));
+    if (lock) await this.session.locked(update);
+    else await update();
+  }
+
+  onMemberGone(id: string): void {
+    for (const [fileId, entry] of this.incoming) {
+      if (entry.senderId === id) void this.fail(fileId, entry, 'SENDER_GONE');
+    }
+  }
+
+  onReady(): void {
+    // Nothing to resume for receivers: a sender resends from the first unacknowledged chunk.
+  }
+
+  stopAll(code: string): void {
+    for (const out of this.outgoing.values()) out.stopped = true;
+    for (const [fileId, entry] of this.incoming) void this.fail(fileId, entry, code);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Application payloads: the JSON inside sealed group and direct messages (PROTOCOL Part C).
+ * Everything here arrives from other members, who may be hostile: decoding validates each
+ * field and returns undefined for anything unexpected instead of throwing.
+ */
+import { fromBase64Url, fromUtf8, utf8 } from './encoding.js';
+
+/** Part C payload version. */
+export const PAYLOAD_VERSION = 1;
+/** Application message ids: 16 random bytes (base64url, 22 characters). */
+export const APP_ID_BYTES = 16;
+/** Identity ids (mention targets, direct recipients): 32 bytes (base64url, 43 characters). */
+export const IDENTITY_ID_BYTES = 32;
+/** Longest text body, in UTF-8 bytes: a long message, far below the envelope limit. */
+export const MAX_TEXT_BYTES = 32 * 1024;
+/** Most mentions in one message: a large room, not an amplification vector. */
+export const MAX_MENTIONS = 256;
+/** Longest file name shown, in UTF-8 bytes. */
+export const MAX_FILE_NAME_BYTES = 1024;
+/** Longest MIME type, in UTF-8 bytes. */
+export const MAX_MIME_TYPE_BYTES = 255;
+/** Hex SHA-256: 64 characters. */
+const SHA256_HEX_CHARS = 64;
+
+export type AppPayload =
+  | { t: 'text'; id: string; ts: number; body: string; mentions: string[] }
+  | { t: 'presence'; ts: number; state: 'online' | 'offline' }
+  | { t: 'file-offer'; id: string; ts: number; file: string; name: string; size: number; mime: string; sha256: string; chunkBytes: number; chunks: number }
+  | { t: 'file-accept'; ts: number; file: string }
+  | { t: 'file-decline'; ts: number; file: string }
+  | { t: 'file-cancel'; ts: number; file: string; code: string };
+
+export function encodePayload(payload: AppPayload): Uint8Array {
+  return utf8(JSON.stringify({ v: PAYLOAD_VERSION, ...payload }));
+}
+
+const isId = (value: unknown, bytes: number): value is string => typeof value === 'string' && fromBase64Url(value)?.length === bytes;
+const isTime = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const boundedText = (value: unknown, maxBytes: number): value is string => typeof value === 'string' && utf8(value).length <= maxBytes;
+
+export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
+  const text = fromUtf8(bytes);
+  if (text === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const m = raw as Record<string, unknown>;
+  if (m.v !== PAYLOAD_VERSION || !isTime(m.ts)) return undefined;
+  switch (m.t) {
+    case 'text': {
+      if (!isId(m.id, APP_ID_BYTES) || !boundedText(m.body, MAX_TEXT_BYTES)) return undefined;
+      const mentions = m.mentions ?? [];
+      if (!Array.isArray(mentions) || mentions.length > MAX_MENTIONS || !mentions.every((x) => isId(x, IDENTITY_ID_BYTES))) return undefined;
+      return { t: 'text', id: m.id, ts: m.ts, body: m.body, mentions: [...new Set(mentions as string[])] };
+    }
+    case 'presence':
+      return m.state === 'online' || m.state === 'offline' ? { t: 'presence', ts: m.ts, state: m.state } : undefined;
+    case 'file-offer': {
+      if (!isId(m.id, APP_ID_BYTES) || !isId(m.file, APP_ID_BYTES)) return undefined;
+      if (!boundedText(m.name, MAX_FILE_NAME_BYTES) || !boundedText(m.mime, MAX_MIME_TYPE_BYTES)) return undefined;
+      if (!isCount(m.size) || !isCount(m.chunks) || !isCount(m.chunkBytes) || (m.chunkBytes as number) < 1) return undefined;
+      if (typeof m.sha256 !== 'string' || !new RegExp(`^[0-9a-f]{${SHA256_HEX_CHARS}}$`).test(m.sha256)) return undefined;
+      if (Math.ceil((m.size as number) / (m.chunkBytes as number)) !== m.chunks) return undefined;
+      return { t: 'file-offer', id: m.id, ts: m.ts, file: m.file, name: m.name, size: m.size, mime: m.mime, sha256: m.sha256, chunkBytes: m.chunkBytes, chunks: m.chunks };
+    }
+    case 'file-accept':
+    case 'file-decline':
+      return isId(m.file, APP_ID_BYTES) ? { t: m.t, ts: m.ts, file: m.file } : undefined;
+    case 'file-cancel':
+      return isId(m.file, APP_ID_BYTES) && boundedText(m.code, 64) ? { t: 'file-cancel', ts: m.ts, file: m.file, code: m.code } : undefined;
+    default:
+      return undefined;
+  }
+}

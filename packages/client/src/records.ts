@@ -1,0 +1,83 @@
+/**
+ * Shapes of what the client persists (each sealed at rest by the vault) and the storage
+ * key names they live under. Plain JSON data only.
+ */
+import type { ControlAction, OutboundSenderKey, PublicIdentityJson, SenderKeyRing } from '@sealroom/protocol';
+import type { AppPayload } from './payloads.js';
+import type { TimelineItem } from './index.js';
+
+/** Storage key names. The identity blob is the only record stored unsealed. */
+export const KEY_IDENTITY = 'identity';
+export const KEY_ROOM_INDEX = 'rooms';
+export const roomKey = (roomId: string) => `room:${roomId}`;
+export const timelinePrefix = (roomId: string) => `tl:${roomId}:`;
+export const outboxPrefix = (roomId: string) => `ob:${roomId}:`;
+/** Zero-padded so lexical order of keys is numeric order (12 digits: 10^12 items). */
+const SEQ_DIGITS = 12;
+export const seqKey = (prefix: string, seq: number) => `${prefix}${String(seq).padStart(SEQ_DIGITS, '0')}`;
+
+export interface MemberRecord {
+  /** Identity id, base64url (the public MemberId). */
+  id: string;
+  /** Room-scoped member id (envelope `sender`), base64url. */
+  memberId: string;
+  identity: PublicIdentityJson;
+  joinedAt: number;
+  verified: boolean;
+}
+
+export interface RoomRecord {
+  v: 1;
+  id: string;
+  /** Room secret, base64url. Sealed at rest with the rest of this record. */
+  secret: string;
+  /** Creator's identity id, base64url (from the invite). */
+  creatorId: string;
+  /** Relay WebSocket endpoint. */
+  relayUrl: string;
+  /** Where invite links point. */
+  appUrl: string;
+  name: string;
+  joinedAt: number;
+  disappearingMs: number | null;
+  active: boolean;
+  removedBy: string | null;
+  /** Last relay cursor fully processed. */
+  cursor: number;
+  /** Cursor of my own first join announcement (0 until acknowledged). */
+  joinCursor: number;
+  members: MemberRecord[];
+  /** Identity ids removed by the creator: their announcements are refused from now on. */
+  removed: string[];
+  outboundKey: OutboundSenderKey | null;
+  /** A leave or removal happened: make a new sender key before sending again. */
+  mustRotate: boolean;
+  /** Identity ids holding my current outbound key. */
+  distributedTo: string[];
+  ring: SenderKeyRing;
+  /** Recent `sender/appId` keys, for exactly-once display across reconnects and restarts. */
+  seen: string[];
+  nextItemSeq: number;
+  nextOutboxSeq: number;
+  lastActivityAt: number;
+}
+
+export type OutboxIntent =
+  | { k: 'announce' }
+  | { k: 'control'; action: { kind: 'leave' } | { kind: 'remove'; target: string } | { kind: 'settings'; disappearingAfterSeconds: number } }
+  | { k: 'group'; payload: AppPayload; itemId?: string }
+  | { k: 'direct'; to: string; payload: AppPayload; itemId?: string };
+
+export interface OutboxEntry {
+  seq: number;
+  intent: OutboxIntent;
+}
+
+export interface StoredItem {
+  seq: number;
+  item: TimelineItem;
+}
+
+export function toControlAction(action: Extract<OutboxIntent, { k: 'control' }>['action'], decode: (b64: string) => Uint8Array): ControlAction {
+  return action.kind === 'remove' ? { kind: 'remove', target: decode(action.target) } : action;
+}

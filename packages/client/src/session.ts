@@ -1,0 +1,967 @@
+/**
+ * One room on this device: membership and trust, sender keys and their rotation, the
+ * outbox, catch-up bookkeeping, the timeline, presence and file transfers. It is the
+ * transport's {@link RoomBinding} for the room and the implementation behind the public
+ * {@link RoomHandle}.
+ *
+ * Procedures (PROTOCOL Part C):
+ * - Join: catch up from cursor 0 (everything there predates me), then publish my join
+ *   announcement. Members who did not know me re-announce themselves, so I learn them.
+ * - Before any group send: rotate the sender key if a member left or was removed (or the
+ *   protocol's budget is spent), then distribute it to every verified member lacking it.
+ * - Receive: verify, de-duplicate by (sender, application id), store, emit.
+ */
+import {
+  admissionProof,
+  computeSafetyNumber,
+  createSenderKey,
+  decodeFileManifest,
+  equalBytes,
+  forgetSender,
+  fromBase64Url,
+  importPublicIdentityJson,
+  openControl,
+  openDirectMessage,
+  openGroupMessage,
+  openJoinAnnouncement,
+  openSenderKeyDistribution,
+  peekEnvelope,
+  publicIdentityToJson,
+  roomMember,
+  sealControl,
+  sealDirectMessage,
+  sealGroupMessage,
+  sealJoinAnnouncement,
+  sealSenderKeyDistribution,
+  senderKeyNeedsRotation,
+  shortFingerprint,
+  toBase64Url,
+  type EnvelopeErrorCode,
+  type FileManifest,
+  type RoomKeys,
+  type RoomMember,
+  type UnlockedIdentity,
+} from '@sealroom/protocol';
+import type {
+  Clock,
+  DeliveryState,
+  FileMessage,
+  FileSource,
+  HistoryOptions,
+  MemberId,
+  MemberInfo,
+  RoomHandle,
+  RoomSummary,
+  SafetyNumber,
+  SendTextOptions,
+  SystemEvent,
+  TextMessage,
+  TimelineItem,
+  WarningKind,
+} from './index.js';
+import { SealroomClientError } from './errors.js';
+import type { EventHub } from './events.js';
+import { randomBytes } from './encoding.js';
+import { AsyncLock } from './lock.js';
+import { APP_ID_BYTES, decodePayload, encodePayload, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
+import {
+  outboxPrefix,
+  roomKey,
+  seqKey,
+  timelinePrefix,
+  toControlAction,
+  type MemberRecord,
+  type OutboxEntry,
+  type OutboxIntent,
+  type RoomRecord,
+  type StoredItem,
+} from './records.js';
+import { TransportError, type RelayConnection, type RoomBinding } from './transport.js';
+import type { Vault } from './vault.js';
+import { FileTransfers } from './files.js';
+
+/** Message ids remembered per room for exactly-once display (far more than any catch-up page). */
+const MAX_SEEN_IDS = 20_000;
+/** Presence beat interval while a room is connected, ms. */
+export const PRESENCE_INTERVAL_MS = 15_000;
+/** Wait before retrying a publish the relay refused for rate, ms. */
+const RATE_LIMIT_RETRY_MS = 1_000;
+/** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
+const MS_PER_SECOND = 1000;
+
+export interface SessionContext {
+  me: UnlockedIdentity;
+  vault: Vault;
+  events: EventHub;
+  clock: Clock;
+  connection: RelayConnection;
+  presenceTimeoutMs: number;
+  /** Called when the room is left or I am removed, so the client can stop its transport. */
+  onInactive(session: RoomSession): void;
+}
+
+interface LiveMember {
+  record: MemberRecord;
+  member: RoomMember;
+}
+
+export class RoomSession implements RoomHandle, RoomBinding {
+  readonly id: string;
+  readonly relayUrl: string;
+  readonly roomId: string;
+  private readonly lock = new AsyncLock();
+  private readonly roster = new Map<string, LiveMember>();
+  /** Room-scoped member id (b64) → identity id (b64). */
+  private readonly byMemberId = new Map<string, string>();
+  private readonly seen: Set<string>;
+  private items: StoredItem[] = [];
+  private readonly online = new Map<string, number>();
+  private myMemberId = '';
+  private flushing = false;
+  private presenceTimer: unknown;
+  private expiryTimer: unknown;
+  private beforeJoinPending = 0;
+  private ready = false;
+  readonly files: FileTransfers;
+
+  private constructor(
+    private readonly ctx: SessionContext,
+    readonly record: RoomRecord,
+    readonly keys: RoomKeys,
+  ) {
+    this.id = record.id;
+    this.roomId = record.id;
+    this.relayUrl = record.relayUrl;
+    this.seen = new Set(record.seen);
+    this.files = new FileTransfers(this, ctx);
+  }
+
+  /** Restores a session from its record (members re-imported, timeline loaded). */
+  static async open(ctx: SessionContext, record: RoomRecord, keys: RoomKeys): Promise<RoomSession> {
+    const session = new RoomSession(ctx, record, keys);
+    session.myMemberId = toBase64Url(await roomMember(keys, ctx.me.public).then((m) => m.memberId));
+    for (const member of record.members) {
+      const imported = await importPublicIdentityJson(member.identity);
+      if (!imported.ok) continue;
+      const live = { record: member, member: await roomMember(keys, imported.identity) };
+      session.roster.set(member.id, live);
+      session.byMemberId.set(member.memberId, member.id);
+    }
+    const stored = await Promise.all((await ctx.vault.keys(timelinePrefix(record.id))).sort().map((key) => ctx.vault.get<StoredItem>(key)));
+    session.items = stored.filter((entry): entry is StoredItem => entry !== undefined).sort((a, b) => a.seq - b.seq);
+    session.scheduleExpiry();
+    return session;
+  }
+
+  /** A fresh record for a room I create or join. */
+  static newRecord(options: { keys: RoomKeys; secret: Uint8Array; creatorId: string; relayUrl: string; appUrl: string; name: string; now: number; me: UnlockedIdentity; myMemberId: string }): RoomRecord {
+    const self: MemberRecord = {
+      id: toBase64Url(options.me.public.id),
+      memberId: options.myMemberId,
+      identity: publicIdentityToJson(options.me.public),
+      joinedAt: options.now,
+      verified: true,
+    };
+    return {
+      v: 1,
+      id: options.keys.roomIdB64,
+      secret: toBase64Url(options.secret),
+      creatorId: options.creatorId,
+      relayUrl: options.relayUrl,
+      appUrl: options.appUrl,
+      name: options.name,
+      joinedAt: options.now,
+      disappearingMs: null,
+      active: true,
+      removedBy: null,
+      cursor: 0,
+      joinCursor: 0,
+      members: [self],
+      removed: [],
+      outboundKey: null,
+      mustRotate: false,
+      distributedTo: [],
+      ring: { v: 1, keys: [] },
+      seen: [],
+      nextItemSeq: 1,
+      nextOutboxSeq: 1,
+      lastActivityAt: options.now,
+    };
+  }
+
+  get me(): UnlockedIdentity {
+    return this.ctx.me;
+  }
+
+  get myId(): string {
+    return toBase64Url(this.ctx.me.public.id);
+  }
+
+  get senderMemberId(): Uint8Array {
+    return fromBase64Url(this.myMemberId)!;
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Public handle
+  // ---------------------------------------------------------------------------------
+
+  summary(): RoomSummary {
+    const r = this.record;
+    return {
+      id: r.id,
+      name: r.name,
+      createdBy: r.creatorId,
+      disappearingMs: r.disappearingMs,
+      memberCount: this.roster.size,
+      active: r.active,
+      joinedAt: r.joinedAt,
+      lastActivityAt: r.lastActivityAt,
+    };
+  }
+
+  members(): MemberInfo[] {
+    return [...this.roster.values()].map((m) => this.memberInfo(m.record));
+  }
+
+  memberInfo(record: MemberRecord): MemberInfo {
+    const seen = this.online.get(record.id);
+    const isMe = record.id === this.myId;
+    return {
+      id: record.id,
+      displayName: record.identity.displayName,
+      fingerprint: shortFingerprint(fromBase64Url(record.id)!),
+      isMe,
+      isCreator: record.id === this.record.creatorId,
+      verified: record.verified,
+      online: isMe ? this.ready : seen !== undefined && this.ctx.clock.now() - seen < this.ctx.presenceTimeoutMs,
+      joinedAt: record.joinedAt,
+    };
+  }
+
+  inviteLink(): string {
+    // Built by the client (not stored) so the secret exists at rest only sealed in the record.
+    return this.inviteFormatter(this);
+  }
+
+  /** Set by the client (it owns the invite format options). */
+  inviteFormatter: (session: RoomSession) => string = () => '';
+
+  async history(options: HistoryOptions = {}): Promise<TimelineItem[]> {
+    let list = this.items.map((entry) => entry.item);
+    if (options.before !== undefined) {
+      const index = list.findIndex((item) => item.id === options.before);
+      if (index >= 0) list = list.slice(0, index);
+    }
+    if (options.limit !== undefined) list = list.slice(Math.max(0, list.length - options.limit));
+    return list;
+  }
+
+  async sendText(text: string, options: SendTextOptions = {}): Promise<TextMessage> {
+    this.assertActive();
+    if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) throw new SealroomClientError('MESSAGE_TOO_LARGE');
+    const mentions = options.mentions ?? this.findMentions(text);
+    const payload: AppPayload = { t: 'text', id: toBase64Url(randomBytes(APP_ID_BYTES)), ts: this.ctx.clock.now(), body: text, mentions };
+    return this.queueText(payload, null);
+  }
+
+  async sendDirect(to: MemberId, text: string): Promise<TextMessage> {
+    this.assertActive();
+    if (!this.roster.has(to) || to === this.myId) throw new SealroomClientError('UNKNOWN_MEMBER');
+    if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) throw new SealroomClientError('MESSAGE_TOO_LARGE');
+    const payload: AppPayload = { t: 'text', id: toBase64Url(randomBytes(APP_ID_BYTES)), ts: this.ctx.clock.now(), body: text, mentions: [] };
+    return this.queueText(payload, to);
+  }
+
+  sendFile(source: FileSource): Promise<FileMessage> {
+    this.assertActive();
+    return this.files.send(source);
+  }
+
+  acceptFile(fileId: string, sink: WritableStream<Uint8Array>): Promise<void> {
+    return this.files.accept(fileId, sink);
+  }
+
+  declineFile(fileId: string): Promise<void> {
+    return this.files.decline(fileId);
+  }
+
+  async markVerified(member: MemberId, verified: boolean): Promise<void> {
+    await this.lock.run(async () => {
+      const live = this.roster.get(member);
+      if (live === undefined) throw new SealroomClientError('UNKNOWN_MEMBER');
+      live.record.verified = verified;
+      await this.persist();
+      this.ctx.events.emit('member-updated', { roomId: this.id, member: this.memberInfo(live.record) });
+    });
+  }
+
+  async safetyNumber(member: MemberId): Promise<SafetyNumber> {
+    const live = this.roster.get(member);
+    if (live === undefined) throw new SealroomClientError('UNKNOWN_MEMBER');
+    const number = await computeSafetyNumber(this.ctx.me.public, live.member.identity);
+    return { digits: number.digits, display: number.display, qrPayload: number.scannable };
+  }
+
+  async setDisappearingTimer(ms: number | null): Promise<void> {
+    this.assertActive();
+    const seconds = ms === null ? 0 : Math.max(1, Math.round(ms / MS_PER_SECOND));
+    await this.queue({ k: 'control', action: { kind: 'settings', disappearingAfterSeconds: seconds } });
+  }
+
+  async removeMember(member: MemberId): Promise<void> {
+    this.assertActive();
+    if (this.record.creatorId !== this.myId) throw new SealroomClientError('NOT_CREATOR');
+    if (!this.roster.has(member) || member === this.myId) throw new SealroomClientError('UNKNOWN_MEMBER');
+    await this.queue({ k: 'control', action: { kind: 'remove', target: member } });
+  }
+
+  async leave(): Promise<void> {
+    this.assertActive();
+    await this.queue({ k: 'control', action: { kind: 'leave' } });
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Transport binding
+  // ---------------------------------------------------------------------------------
+
+  cursor(): number {
+    return this.record.cursor;
+  }
+
+  async prove(nonce: Uint8Array): Promise<{ mac: Uint8Array; key: Uint8Array }> {
+    return { mac: await admissionProof(this.keys.admissionKey, this.keys.roomId, nonce), key: this.keys.admissionKey };
+  }
+
+  onRelayReset(): void {
+    this.record.cursor = 0;
+  }
+
+  onGap(after: number, upTo: number): void {
+    // A newcomer's first catch-up from 0 finds the room's trimmed past: that is not a gap in
+    // anything it could have read.
+    if (this.record.joinCursor === 0 && this.record.cursor === 0) return;
+    void this.lock.run(async () => {
+      await this.addItem({ kind: 'system', event: { type: 'gap', afterCursor: after, upToCursor: upTo } });
+      this.ctx.events.emit('gap', { roomId: this.id, afterCursor: after, upToCursor: upTo });
+    });
+  }
+
+  onError(code: string, message: string): void {
+    this.warn('relay-error', null, code, message);
+  }
+
+  onReady(): void {
+    this.ready = true;
+    this.wakeReadyWaiters();
+    void this.lock.run(async () => {
+      await this.flushBeforeJoin();
+      if (this.record.disappearingMs !== null) this.ctx.connection.requestRetention(this.id, this.record.disappearingMs);
+    });
+    this.startPresence();
+    void this.flush();
+    this.files.onReady();
+  }
+
+  onDisconnected(): void {
+    this.ready = false;
+  }
+
+  private readyWaiters: (() => void)[] = [];
+
+  /** Resolves at the next `onReady` (after a reconnect's catch-up) or when the room goes inactive. */
+  nextReady(): Promise<void> {
+    if (!this.record.active) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  private wakeReadyWaiters(): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async onEnvelope(cursor: number, envelope: Uint8Array, live: boolean): Promise<void> {
+    await this.lock.run(async () => {
+      if (!this.record.active) return;
+      try {
+        await this.receive(cursor, envelope, live);
+      } finally {
+        this.record.cursor = Math.max(this.record.cursor, cursor);
+        await this.persist();
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Receiving
+  // ---------------------------------------------------------------------------------
+
+  private async receive(cursor: number, envelope: Uint8Array, live: boolean): Promise<void> {
+    const peeked = peekEnvelope(envelope);
+    if (!peeked.ok) return this.warn('bad-message', null, peeked.code, 'envelope does not parse');
+    const peek = peeked.peek;
+    if (!equalBytes(peek.roomId, this.keys.roomId)) return this.warn('bad-message', null, 'WRONG_ROOM', 'envelope names another room');
+    const senderB64 = toBase64Url(peek.sender);
+    if (senderB64 === this.myMemberId) return; // my own envelopes come back in catch-up
+
+    if (peek.type === 'join') return this.receiveJoin(envelope, cursor);
+
+    const identityId = this.byMemberId.get(senderB64);
+    const sender = identityId === undefined ? undefined : this.roster.get(identityId);
+    if (sender === undefined) {
+      if (peek.type === 'sender-key' || peek.type === 'direct') {
+        if (peek.recipient !== undefined && toBase64Url(peek.recipient) !== this.myMemberId) return;
+      }
+      if (peek.type === 'file-chunk') return;
+      if (this.isBeforeMyJoin(cursor)) {
+        if (peek.type === 'group') this.beforeJoinPending += 1;
+        return;
+      }
+      return this.warn('unknown-sender', null, 'UNKNOWN_SENDER', 'envelope from someone who is not a verified member');
+    }
+
+    switch (peek.type) {
+      case 'control':
+        return this.receiveControl(envelope, sender);
+      case 'sender-key': {
+        if (peek.recipient === undefined || toBase64Url(peek.recipient) !== this.myMemberId) return;
+        const opened = await openSenderKeyDistribution({ roomKeys: this.keys, me: this.ctx.me, sender: sender.member, envelope, ring: this.record.ring });
+        if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
+        this.record.ring = opened.ring;
+        return;
+      }
+      case 'group': {
+        const opened = await openGroupMessage({ roomKeys: this.keys, sender: sender.member, envelope, ring: this.record.ring });
+        if (!opened.ok) {
+          if (opened.code === 'UNKNOWN_SENDER_KEY' || opened.code === 'BEFORE_KEY') {
+            this.beforeJoinPending += 1;
+            if (this.ready) await this.flushBeforeJoin();
+            return;
+          }
+          return this.warnEnvelope(opened.code, sender.record.id);
+        }
+        this.record.ring = opened.ring;
+        if (opened.content === 'file-manifest') return this.receiveManifest(opened.payload, sender, null);
+        return this.receivePayload(opened.payload, sender, null, live);
+      }
+      case 'direct': {
+        if (peek.recipient === undefined || toBase64Url(peek.recipient) !== this.myMemberId) return;
+        const opened = await openDirectMessage({ roomKeys: this.keys, me: this.ctx.me, sender: sender.member, envelope });
+        if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
+        if (opened.content === 'file-manifest') return this.receiveManifest(opened.payload, sender, this.myId);
+        return this.receivePayload(opened.payload, sender, this.myId, live);
+      }
+      case 'file-chunk':
+        return this.files.onChunk(envelope, sender, peek.fileId);
+      default:
+        return this.warn('bad-message', sender.record.id, 'BAD_TYPE', 'unexpected envelope type');
+    }
+  }
+
+  private isBeforeMyJoin(cursor: number): boolean {
+    return this.record.joinCursor === 0 || cursor < this.record.joinCursor;
+  }
+
+  private async receiveJoin(envelope: Uint8Array, cursor: number): Promise<void> {
+    const opened = await openJoinAnnouncement({ roomKeys: this.keys, envelope });
+    if (!opened.ok) return this.warnEnvelope(opened.code, null);
+    const identity = opened.member.identity;
+    const id = toBase64Url(identity.id);
+    if (id === this.myId) return;
+    if (this.record.removed.includes(id)) {
+      return this.warn('unknown-sender', id, 'REMOVED_MEMBER', 'a removed member announced itself again');
+    }
+    if (this.roster.has(id)) return;
+    // Trust on first use per room, never merged: a second identity under a name already in
+    // the room is added as a separate member and flagged.
+    const clash = [...this.roster.values()].find((m) => m.record.identity.displayName === identity.displayName);
+    const record: MemberRecord = {
+      id,
+      memberId: toBase64Url(opened.member.memberId),
+      identity: publicIdentityToJson(identity),
+      joinedAt: this.ctx.clock.now(),
+      verified: false,
+    };
+    this.roster.set(id, { record, member: opened.member });
+    this.byMemberId.set(record.memberId, id);
+    this.record.members.push(record);
+    if (clash !== undefined) {
+      const kind: WarningKind = clash.record.verified ? 'key-changed' : 'name-clash';
+      this.warn(kind, id, kind === 'key-changed' ? 'KEY_CHANGED' : 'NAME_CLASH', `a new identity uses the name of an existing member (${clash.record.id})`);
+    }
+    await this.addItem({ kind: 'system', event: { type: 'member-joined', member: id, name: identity.displayName } });
+    this.ctx.events.emit('member-joined', { roomId: this.id, member: this.memberInfo(record) });
+    this.emitRoom();
+    // They may not know me (my announcement can be gone from retention, or they joined after
+    // it): announce myself again. Only members new to me trigger this, so it terminates.
+    if (this.record.joinCursor !== 0 && cursor > this.record.joinCursor) {
+      await this.queueLocked({ k: 'announce' });
+    }
+  }
+
+  private async receiveControl(envelope: Uint8Array, sender: LiveMember): Promise<void> {
+    const opened = await openControl({ roomKeys: this.keys, envelope, sender: sender.member, creatorId: fromBase64Url(this.record.creatorId)! });
+    if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
+    const action = opened.action;
+    if (action.kind === 'settings') {
+      const ms = action.disappearingAfterSeconds === 0 ? null : action.disappearingAfterSeconds * MS_PER_SECOND;
+      await this.applyTimer(ms, sender.record.id);
+      return;
+    }
+    const targetId = action.kind === 'leave' ? sender.record.id : toBase64Url(action.target);
+    if (targetId === this.myId) {
+      if (action.kind === 'remove') await this.removedMe(sender.record.id);
+      return;
+    }
+    await this.dropMember(targetId, action.kind === 'leave' ? null : sender.record.id);
+  }
+
+  private async applyTimer(ms: number | null, by: string): Promise<void> {
+    this.record.disappearingMs = ms;
+    await this.addItem({ kind: 'system', event: { type: 'timer-set', by, disappearingMs: ms } });
+    if (ms !== null) this.ctx.connection.requestRetention(this.id, ms);
+    this.emitRoom();
+  }
+
+  private async dropMember(id: string, removedBy: string | null): Promise<void> {
+    const live = this.roster.get(id);
+    if (live === undefined) return;
+    this.roster.delete(id);
+    this.byMemberId.delete(live.record.memberId);
+    this.online.delete(id);
+    this.record.members = this.record.members.filter((m) => m.id !== id);
+    if (removedBy !== null) this.record.removed.push(id);
+    this.record.ring = forgetSender(this.record.ring, live.member.memberId);
+    // Whoever is gone must not read what follows: a new sender key before my next send.
+    this.record.mustRotate = true;
+    this.record.distributedTo = this.record.distributedTo.filter((x) => x !== id);
+    const info = this.memberInfo(live.record);
+    const name = live.record.identity.displayName;
+    if (removedBy === null) {
+      await this.addItem({ kind: 'system', event: { type: 'member-left', member: id, name } });
+      this.ctx.events.emit('member-left', { roomId: this.id, member: info });
+    } else {
+      await this.addItem({ kind: 'system', event: { type: 'member-removed', member: id, name, by: removedBy } });
+      this.ctx.events.emit('member-removed', { roomId: this.id, member: info, by: removedBy });
+    }
+    this.files.onMemberGone(id);
+    this.emitRoom();
+    this.emitPresence();
+  }
+
+  private async removedMe(by: string): Promise<void> {
+    await this.addItem({ kind: 'system', event: { type: 'removed-me', by } });
+    await this.deactivate(by);
+    this.ctx.events.emit('removed-me', { roomId: this.id, by });
+  }
+
+  private async deactivate(removedBy: string | null): Promise<void> {
+    this.record.active = false;
+    this.record.removedBy = removedBy;
+    // Keys are useless now and must not linger: forget them.
+    this.record.outboundKey = null;
+    this.record.ring = { v: 1, keys: [] };
+    this.stopTimers();
+    const entries = await this.outboxEntries();
+    await Promise.all(entries.map((entry) => this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq))));
+    this.files.stopAll('ROOM_INACTIVE');
+    this.wakeReadyWaiters();
+    this.ctx.onInactive(this);
+    this.emitRoom();
+  }
+
+  private async receivePayload(bytes: Uint8Array, sender: LiveMember, directTo: string | null, live: boolean): Promise<void> {
+    const payload = decodePayload(bytes);
+    if (payload === undefined) return this.warn('bad-message', sender.record.id, 'BAD_PAYLOAD', 'message content does not parse');
+    switch (payload.t) {
+      case 'text': {
+        const dedupe = `${sender.record.id}/${payload.id}`;
+        if (this.seen.has(dedupe)) return;
+        this.remember(dedupe);
+        const mentions = payload.mentions.filter((m) => this.roster.has(m));
+        await this.addItem({
+          kind: 'text',
+          id: dedupe,
+          sender: sender.record.id,
+          senderName: sender.record.identity.displayName,
+          text: payload.body,
+          mentions,
+          mentionsMe: mentions.includes(this.myId),
+          directTo,
+          state: 'received',
+          sentAt: payload.ts,
+        });
+        this.markOnline(sender.record.id, live);
+        return;
+      }
+      case 'presence':
+        if (!live) return; // an old beat from catch-up says nothing about now
+        if (payload.state === 'online') this.markOnline(sender.record.id, true);
+        else if (this.online.delete(sender.record.id)) this.emitPresence();
+        return;
+      case 'file-offer':
+        return; // offers travel as manifests (content kind file-manifest)
+      case 'file-accept':
+      case 'file-decline':
+      case 'file-cancel':
+        return this.files.onControl(payload, sender.record.id);
+    }
+  }
+
+  private async receiveManifest(bytes: Uint8Array, sender: LiveMember, directTo: string | null): Promise<void> {
+    const decoded = decodeFileManifest(bytes);
+    if (!decoded.ok) return this.warnEnvelope(decoded.code, sender.record.id);
+    const manifest: FileManifest = decoded.manifest;
+    const fileId = toBase64Url(manifest.fileId);
+    const dedupe = `${sender.record.id}/${fileId}`;
+    if (this.seen.has(dedupe)) return;
+    this.remember(dedupe);
+    void directTo;
+    const item = (await this.addItem({
+      kind: 'file',
+      id: dedupe,
+      sender: sender.record.id,
+      senderName: sender.record.identity.displayName,
+      file: this.files.offerOf(manifest),
+      transfer: 'offered',
+      state: 'received',
+      sentAt: this.ctx.clock.now(),
+    })) as FileMessage;
+    this.files.onOffer(manifest, sender, item);
+    this.ctx.events.emit('file-offer', { roomId: this.id, item });
+  }
+
+  private markOnline(id: string, live: boolean): void {
+    if (!live) return;
+    const was = this.online.has(id);
+    this.online.set(id, this.ctx.clock.now());
+    if (!was) this.emitPresence();
+  }
+
+  private emitPresence(): void {
+    const now = this.ctx.clock.now();
+    const online = [...this.online.entries()].filter(([id, at]) => this.roster.has(id) && now - at < this.ctx.presenceTimeoutMs).map(([id]) => id);
+    this.ctx.events.emit('presence', { roomId: this.id, online });
+  }
+
+  private remember(key: string): void {
+    this.seen.add(key);
+    this.record.seen.push(key);
+    if (this.record.seen.length > MAX_SEEN_IDS) {
+      const dropped = this.record.seen.splice(0, this.record.seen.length - MAX_SEEN_IDS);
+      for (const key of dropped) this.seen.delete(key);
+    }
+  }
+
+  private warnEnvelope(code: EnvelopeErrorCode | string, member: string | null): void {
+    const kind: WarningKind = code === 'DUPLICATE' || code === 'TOO_OLD' || code === 'KEY_ALREADY_KNOWN' ? 'replay' : 'bad-message';
+    this.warn(kind, member, code, kind === 'replay' ? 'an envelope was replayed' : 'an envelope failed verification and was dropped');
+  }
+
+  warn(kind: WarningKind, member: string | null, code: string, detail: string): void {
+    this.ctx.events.emit('warning', { kind, roomId: this.id, member, code, detail });
+  }
+
+  private async flushBeforeJoin(): Promise<void> {
+    if (this.beforeJoinPending === 0) return;
+    const count = this.beforeJoinPending;
+    this.beforeJoinPending = 0;
+    await this.addItem({ kind: 'system', event: { type: 'before-join', count } });
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Timeline
+  // ---------------------------------------------------------------------------------
+
+  /** Stores a timeline item and emits `message`. Callers hold the lock. */
+  async addItem(partial: Omit<TextMessage, 'roomId' | 'receivedAt' | 'expiresAt'> | Omit<FileMessage, 'roomId' | 'receivedAt' | 'expiresAt'> | { kind: 'system'; event: SystemEvent }): Promise<TimelineItem> {
+    const now = this.ctx.clock.now();
+    const seq = this.record.nextItemSeq++;
+    const base = { roomId: this.id, receivedAt: now, expiresAt: this.record.disappearingMs === null ? null : now + this.record.disappearingMs };
+    const item: TimelineItem =
+      partial.kind === 'system'
+        ? { ...base, kind: 'system', id: `sys/${this.myId.slice(0, 8)}/${seq}`, sentAt: now, event: partial.event }
+        : ({ ...partial, ...base } as TimelineItem);
+    const stored: StoredItem = { seq, item };
+    this.items.push(stored);
+    this.record.lastActivityAt = now;
+    await this.ctx.vault.set(seqKey(timelinePrefix(this.id), seq), stored);
+    this.ctx.events.emit('message', { roomId: this.id, item });
+    if (item.expiresAt !== null) this.scheduleExpiry();
+    return item;
+  }
+
+  async updateItem(id: string, change: (item: TimelineItem) => TimelineItem): Promise<TimelineItem | undefined> {
+    const stored = this.items.find((entry) => entry.item.id === id);
+    if (stored === undefined) return undefined;
+    stored.item = change(stored.item);
+    await this.ctx.vault.set(seqKey(timelinePrefix(this.id), stored.seq), stored);
+    return stored.item;
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer !== undefined) this.ctx.clock.clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    const next = Math.min(...this.items.map((entry) => entry.item.expiresAt ?? Infinity));
+    if (!Number.isFinite(next)) return;
+    const delay = Math.max(0, next - this.ctx.clock.now());
+    this.expiryTimer = this.ctx.clock.setTimeout(() => {
+      this.expiryTimer = undefined;
+      void this.lock.run(() => this.expire());
+    }, delay);
+  }
+
+  private async expire(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const expired = this.items.filter((entry) => entry.item.expiresAt !== null && entry.item.expiresAt <= now);
+    if (expired.length > 0) {
+      this.items = this.items.filter((entry) => !expired.includes(entry));
+      await Promise.all(expired.map((entry) => this.ctx.vault.delete(seqKey(timelinePrefix(this.id), entry.seq))));
+      this.ctx.events.emit('expired', { roomId: this.id, ids: expired.map((entry) => entry.item.id) });
+    }
+    this.scheduleExpiry();
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Sending
+  // ---------------------------------------------------------------------------------
+
+  private async queueText(payload: Extract<AppPayload, { t: 'text' }>, directTo: string | null): Promise<TextMessage> {
+    return this.lock.run(async () => {
+      const id = `${this.myId}/${payload.id}`;
+      this.remember(id);
+      const item = (await this.addItem({
+        kind: 'text',
+        id,
+        sender: this.myId,
+        senderName: this.ctx.me.public.displayName,
+        text: payload.body,
+        mentions: payload.mentions,
+        mentionsMe: false,
+        directTo,
+        state: 'pending',
+        sentAt: payload.ts,
+      })) as TextMessage;
+      await this.queueLocked(directTo === null ? { k: 'group', payload, itemId: id } : { k: 'direct', to: directTo, payload, itemId: id });
+      void this.flush();
+      return item;
+    });
+  }
+
+  /** Persists an intent in the outbox, then tries to send. */
+  async queue(intent: OutboxIntent): Promise<void> {
+    await this.lock.run(() => this.queueLocked(intent));
+    void this.flush();
+  }
+
+  private async queueLocked(intent: OutboxIntent): Promise<void> {
+    const seq = this.record.nextOutboxSeq++;
+    const entry: OutboxEntry = { seq, intent };
+    await this.persist();
+    await this.ctx.vault.set(seqKey(outboxPrefix(this.id), seq), entry);
+    if (!this.flushing) void Promise.resolve().then(() => this.flush());
+  }
+
+  private async outboxEntries(): Promise<OutboxEntry[]> {
+    const keys = (await this.ctx.vault.keys(outboxPrefix(this.id))).sort();
+    const entries = await Promise.all(keys.map((key) => this.ctx.vault.get<OutboxEntry>(key)));
+    return entries.filter((entry): entry is OutboxEntry => entry !== undefined).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Sends the outbox in order, one entry at a time, while the room is ready. */
+  async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (;;) {
+        if (!this.record.active || !this.ctx.connection.isReady(this.id)) return;
+        const [entry] = await this.outboxEntries();
+        if (entry === undefined) return;
+        try {
+          await this.sendEntry(entry);
+        } catch (error) {
+          if (error instanceof TransportError && error.code === 'RATE_LIMITED') {
+            await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, RATE_LIMIT_RETRY_MS));
+            continue;
+          }
+          if (error instanceof TransportError && (error.code === 'NOT_CONNECTED' || error.code === 'DISCONNECTED')) return;
+          // Anything else cannot succeed by retrying (too large, refused): drop it, say so.
+          this.warn('relay-error', null, error instanceof TransportError ? error.code : 'SEND_FAILED', 'a queued message could not be sent');
+          await this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq));
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async sendEntry(entry: OutboxEntry): Promise<void> {
+    const intent = entry.intent;
+    // The ack promise is boxed so the lock is released while the relay answers.
+    const sent = await this.lock.run(async (): Promise<{ ack: Promise<number> }> => {
+      switch (intent.k) {
+        case 'announce': {
+          const sealed = await sealJoinAnnouncement({ roomKeys: this.keys, me: this.ctx.me });
+          return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+        }
+        case 'control': {
+          const sealed = await sealControl({ roomKeys: this.keys, me: this.ctx.me, action: toControlAction(intent.action, (b64) => fromBase64Url(b64)!) });
+          return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+        }
+        case 'group': {
+          await this.prepareSenderKey();
+          const sealed = await sealGroupMessage({ roomKeys: this.keys, me: this.ctx.me, senderKey: this.record.outboundKey!, payload: encodePayload(intent.payload) });
+          this.record.outboundKey = sealed.senderKey;
+          await this.persist(); // the advanced chain is stored before the envelope leaves
+          return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+        }
+        case 'direct': {
+          const to = this.roster.get(intent.to);
+          if (to === undefined) throw new TransportError('UNKNOWN_RECIPIENT');
+          const sealed = await sealDirectMessage({ roomKeys: this.keys, me: this.ctx.me, recipient: to.member, payload: encodePayload(intent.payload) });
+          return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+        }
+      }
+    });
+    const cursor = await sent.ack;
+    await this.lock.run(async () => {
+      await this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq));
+      if (intent.k === 'announce' && this.record.joinCursor === 0) {
+        this.record.joinCursor = cursor;
+        await this.persist();
+        this.restartPresence();
+      }
+      if (intent.k === 'control') await this.afterOwnControl(intent.action);
+      if ((intent.k === 'group' || intent.k === 'direct') && intent.itemId !== undefined) {
+        await this.updateItem(intent.itemId, (item) => (item.kind === 'text' ? { ...item, state: 'sent' as DeliveryState } : item));
+        this.ctx.events.emit('delivery', { roomId: this.id, id: intent.itemId, state: 'sent' });
+      }
+    });
+  }
+
+  private async afterOwnControl(action: Extract<OutboxIntent, { k: 'control' }>['action']): Promise<void> {
+    if (action.kind === 'leave') {
+      await this.addItem({ kind: 'system', event: { type: 'member-left', member: this.myId, name: this.ctx.me.public.displayName } });
+      this.ctx.connection.removeRoom(this.id);
+      await this.deactivate(null);
+    } else if (action.kind === 'remove') {
+      await this.dropMember(action.target, this.myId);
+    } else {
+      await this.applyTimer(action.disappearingAfterSeconds === 0 ? null : action.disappearingAfterSeconds * MS_PER_SECOND, this.myId);
+    }
+    await this.persist();
+  }
+
+  /**
+   * Rotates my sender key when needed and distributes it to every verified member who lacks
+   * it. Distributions are acknowledged before the message that needs them is sealed, so
+   * they precede it in cursor order for every receiver. Caller holds the lock.
+   */
+  private async prepareSenderKey(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const current = this.record.outboundKey;
+    if (current === null || this.record.mustRotate || senderKeyNeedsRotation(current, now)) {
+      this.record.outboundKey = createSenderKey(current === null ? { now } : { now, previous: current });
+      this.record.mustRotate = false;
+      this.record.distributedTo = [];
+      await this.persist();
+    }
+    const key = this.record.outboundKey!;
+    for (const live of this.roster.values()) {
+      if (live.record.id === this.myId || this.record.distributedTo.includes(live.record.id)) continue;
+      const sealed = await sealSenderKeyDistribution({ roomKeys: this.keys, me: this.ctx.me, recipient: live.member, senderKey: key });
+      await this.ctx.connection.publish(this.id, sealed.envelope);
+      this.record.distributedTo.push(live.record.id);
+      await this.persist();
+    }
+  }
+
+  /** Seals and publishes a group payload outside the outbox (presence, file control). */
+  async sendEphemeral(payload: AppPayload | Uint8Array, content: 'message' | 'file-manifest' = 'message'): Promise<number> {
+    const sent = await this.lock.run(async () => {
+      // Nothing of mine may precede my join announcement: members would not know the sender.
+      if (!this.record.active || !this.ctx.connection.isReady(this.id) || this.record.joinCursor === 0) throw new TransportError('NOT_CONNECTED');
+      await this.prepareSenderKey();
+      const bytes = payload instanceof Uint8Array ? payload : encodePayload(payload);
+      const sealed = await sealGroupMessage({ roomKeys: this.keys, me: this.ctx.me, senderKey: this.record.outboundKey!, payload: bytes, content });
+      this.record.outboundKey = sealed.senderKey;
+      await this.persist();
+      return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+    });
+    return sent.ack;
+  }
+
+  /** Publishes an already sealed envelope (file chunks). */
+  publishRaw(envelope: Uint8Array): Promise<number> {
+    return this.ctx.connection.publish(this.id, envelope);
+  }
+
+  private restartPresence(): void {
+    if (this.presenceTimer !== undefined) this.ctx.clock.clearTimeout(this.presenceTimer);
+    this.presenceTimer = undefined;
+    this.startPresence();
+  }
+
+  private startPresence(): void {
+    if (this.presenceTimer !== undefined) return;
+    const beat = () => {
+      this.presenceTimer = undefined;
+      if (!this.record.active || !this.ready) return;
+      if (this.roster.size > 1 && this.record.joinCursor !== 0) void this.sendEphemeral({ t: 'presence', ts: this.ctx.clock.now(), state: 'online' }).catch(() => undefined);
+      this.emitPresence();
+      this.presenceTimer = this.ctx.clock.setTimeout(beat, PRESENCE_INTERVAL_MS);
+    };
+    beat();
+  }
+
+  /** Tells the room I am going offline (best effort) and stops timers. */
+  async goOffline(): Promise<void> {
+    if (this.ready && this.record.active && this.roster.size > 1) {
+      await this.sendEphemeral({ t: 'presence', ts: this.ctx.clock.now(), state: 'offline' }).catch(() => undefined);
+    }
+    this.ready = false;
+    this.stopTimers();
+  }
+
+  stopTimers(): void {
+    if (this.presenceTimer !== undefined) this.ctx.clock.clearTimeout(this.presenceTimer);
+    if (this.expiryTimer !== undefined) this.ctx.clock.clearTimeout(this.expiryTimer);
+    this.presenceTimer = undefined;
+    this.expiryTimer = undefined;
+  }
+
+  private findMentions(text: string): string[] {
+    const found: string[] = [];
+    for (const live of this.roster.values()) {
+      if (live.record.id === this.myId) continue;
+      const name = live.record.identity.displayName;
+      if (text.includes(`@${name}`)) found.push(live.record.id);
+    }
+    return found;
+  }
+
+  private assertActive(): void {
+    if (!this.record.active) throw new SealroomClientError('ROOM_INACTIVE');
+  }
+
+  async persist(): Promise<void> {
+    await this.ctx.vault.set(roomKey(this.id), this.record);
+  }
+
+  /** Runs a task under the room lock (file transfers mutate room state too). */
+  locked<T>(task: () => Promise<T>): Promise<T> {
+    return this.lock.run(task);
+  }
+
+  memberById(id: string): LiveMember | undefined {
+    return this.roster.get(id);
+  }
+
+  emitRoom(): void {
+    this.ctx.events.emit('room', { roomId: this.id, summary: this.summary() });
+  }
+
+  isReady(): boolean {
+    return this.ready && this.ctx.connection.isReady(this.id);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Shared fixtures for the client's integration tests: real relays, personas whose RSA keys
+ * are generated once per test file (about a second each) and re-imported into fresh
+ * clients from a backup, and a bounded poll for asynchronous conditions.
+ */
+import WebSocket from 'ws';
+import { createMemoryStorage, createSealroomClient, type ClientEvent, type SealroomClient, type TextMessage, type TimelineItem, type WebSocketConstructor } from '../src/index.js';
+
+/** PBKDF2 iterations for test identities only (the shipped default is 600,000). */
+export const TEST_PBKDF2_ITERATIONS = 1_000;
+export const PASSWORD = 'correct horse battery staple';
+/** Fast reconnects keep restart tests short. */
+export const TEST_RECONNECT = { baseDelayMs: 50, maxDelayMs: 500 };
+export const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
+
+/** Generates one identity per name and returns its backup bytes. */
+export async function makePersonas(relayUrl: string, names: string[]): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  await Promise.all(
+    names.map(async (name) => {
+      const client = createSealroomClient({ relayUrl, storage: createMemoryStorage(), WebSocket: NodeWebSocket, dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS });
+      await client.createIdentity({ displayName: name, password: PASSWORD });
+      out.set(name, await client.exportBackup(PASSWORD));
+      await client.close();
+    }),
+  );
+  return out;
+}
+
+export interface TestClient {
+  client: SealroomClient;
+  events: ClientEvent[];
+  name: string;
+}
+
+export async function clientFor(relayUrl: string, name: string, backup: Uint8Array, storage = createMemoryStorage()): Promise<TestClient> {
+  const client = createSealroomClient({
+    relayUrl,
+    storage,
+    WebSocket: NodeWebSocket,
+    dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS,
+    reconnect: TEST_RECONNECT,
+  });
+  const events: ClientEvent[] = [];
+  client.onEvent((event) => events.push(event));
+  if ((await client.identityState()) === 'none') await client.importBackup(backup, PASSWORD);
+  else await client.unlock(PASSWORD);
+  return { client, events, name };
+}
+
+/** Polls until `check` is true; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export function texts(items: TimelineItem[]): TextMessage[] {
+  return items.filter((item): item is TextMessage => item.kind === 'text');
+}
+
+export function receivedTexts(t: TestClient, roomId: string): TextMessage[] {
+  return t.events.flatMap((e) => (e.type === 'message' && e.roomId === roomId && e.item.kind === 'text' && e.item.state === 'received' ? [e.item] : []));
+}
