@@ -148,7 +148,7 @@ describe.skipIf(!available)('RedisRoomStore', () => {
     const raw = new Redis(server!.url);
     try {
       // Drops every pub/sub connection (both stores' subscribers), nothing else.
-      expect(await raw.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThanOrEqual(2);
+      expect(Number(await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub'))).toBeGreaterThanOrEqual(2);
     } finally {
       raw.disconnect();
     }
