@@ -20,8 +20,6 @@ export const RSA_PUBLIC_EXPONENT = new Uint8Array([0x01, 0x00, 0x01]);
 /** Shortest and longest RSA signature or OAEP ciphertext accepted, from the modulus bounds. */
 export const MIN_SIGNATURE_BYTES = MIN_RSA_MODULUS_BITS / 8;
 export const MAX_SIGNATURE_BYTES = MAX_RSA_MODULUS_BITS / 8;
-/** Bytes of an RSA-3072 signature or OAEP ciphertext (3072 / 8). */
-export const RSA_3072_BYTES = RSA_MODULUS_BITS / 8;
 /** RSA-PSS salt length: the hash length of SHA-256, as RFC 8017 recommends. */
 export const PSS_SALT_BYTES = 32;
 /** AES-GCM IV: 96 random bits, the size GCM is defined for without GHASH of the IV. */
@@ -78,6 +76,10 @@ export const MESSAGE_ID_BYTES = 16;
 export const FILE_ID_BYTES = 16;
 /** Sender key id: u32. */
 export const KEY_ID_BYTES = 4;
+/** Size of a u64 field (file sizes). */
+export const U64_BYTES = 8;
+/** Disappearing-message timer in control envelopes: u32 seconds. */
+export const TIMER_BYTES = 4;
 /** Sequence number: u32. */
 export const SEQUENCE_BYTES = 4;
 /** Largest sequence number; a key must rotate long before (see MAX_MESSAGES_PER_SENDER_KEY). */
@@ -125,7 +127,6 @@ export const LABEL_DISTRIBUTION_OAEP = 'sealroom/sender-key/v1';
 export const LABEL_DIRECT_OAEP = 'sealroom/direct-key/v1';
 export const LABEL_WRAP = 'sealroom/wrap/v1';
 export const LABEL_AT_REST = 'sealroom/at-rest/v1';
-export const LABEL_BACKUP = 'sealroom/backup/v1';
 export const LABEL_SAFETY_NUMBER = 'sealroom/safety-number/v1';
 
 /** HMAC inputs of the sender-key ratchet (Signal sender keys): one byte each. */

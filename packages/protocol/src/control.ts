@@ -7,7 +7,7 @@
  * identity id of the removed member); 0x03 settings (u32 disappearing-message timer in
  * seconds, 0 = off).
  */
-import { IDENTITY_ID_BYTES } from './constants.js';
+import { IDENTITY_ID_BYTES, TIMER_BYTES } from './constants.js';
 import { Reader, concat, equalBytes, u32, u8 } from './bytes.js';
 import { fail, type EnvelopeErrorCode, type Result } from './errors.js';
 import type { LocalIdentity } from './identity.js';
@@ -47,7 +47,7 @@ function decodeAction(payload: Uint8Array): ControlAction | undefined {
   const kind = r.u8();
   if (kind === CONTROL_KIND.leave && r.remaining === 0) return { kind: 'leave' };
   if (kind === CONTROL_KIND.remove && r.remaining === IDENTITY_ID_BYTES) return { kind: 'remove', target: r.rest() };
-  if (kind === CONTROL_KIND.settings && r.remaining === 4) {
+  if (kind === CONTROL_KIND.settings && r.remaining === TIMER_BYTES) {
     const seconds = r.u32()!;
     return seconds <= MAX_DISAPPEARING_SECONDS ? { kind: 'settings', disappearingAfterSeconds: seconds } : undefined;
   }

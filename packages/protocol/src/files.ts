@@ -23,6 +23,7 @@ import {
   MAX_FILE_TYPE_BYTES,
   PROTOCOL_VERSION,
   SHA256_BYTES,
+  U64_BYTES,
 } from './constants.js';
 import { Reader, concat, equalBytes, fromUtf8, randomBytes, readU64, u16, u32, u64, u8, utf8, type Bytes } from './bytes.js';
 import { encodeHeader } from './codec.js';
@@ -147,7 +148,7 @@ export function decodeFileManifest(data: Uint8Array): Result<{ manifest: FileMan
     if (version === undefined) return fail('BAD_LENGTH');
     if (version !== PROTOCOL_VERSION) return fail('BAD_VERSION');
     const fileId = r.take(FILE_ID_BYTES);
-    const sizeBytes = r.take(8);
+    const sizeBytes = r.take(U64_BYTES);
     const chunkSize = r.u32();
     const chunkCount = r.u32();
     const digest = r.take(SHA256_BYTES);

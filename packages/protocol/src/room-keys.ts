@@ -4,6 +4,7 @@
  */
 import {
   ADMISSION_KEY_BYTES,
+  ADMISSION_NONCE_BYTES,
   AES_KEY_BYTES,
   LABEL_ADMISSION_KEY,
   LABEL_ADMIT,
@@ -72,6 +73,9 @@ export async function deriveRoomKeys(secret: Uint8Array): Promise<RoomKeys> {
  * HMAC-SHA-256(admissionKey, "sealroom/admit/v1" ‖ roomId ‖ nonce).
  */
 export async function admissionProof(admissionKey: Uint8Array, roomId: Uint8Array, nonce: Uint8Array): Promise<Uint8Array> {
+  if (admissionKey.length !== ADMISSION_KEY_BYTES || roomId.length !== ROOM_ID_BYTES || nonce.length !== ADMISSION_NONCE_BYTES) {
+    throw new RangeError('admission key, room id and nonce must be 32 bytes each');
+  }
   const key = await importHmacKey(admissionKey, ['sign']);
   return hmac(key, concat(utf8(LABEL_ADMIT), roomId, nonce));
 }

@@ -14,6 +14,7 @@
 import {
   AES_GCM_IV_BYTES,
   CHAIN_KEY_BYTES,
+  KEY_ID_BYTES,
   LABEL_DISTRIBUTION_OAEP,
   MAX_FORWARD_JUMP,
   MAX_KEYS_PER_SENDER,
@@ -26,6 +27,7 @@ import {
   RATCHET_CHAIN_KEY_INPUT,
   RATCHET_MESSAGE_KEY_INPUT,
   ROOM_ID_BYTES,
+  SEQUENCE_BYTES,
 } from './constants.js';
 import { Reader, concat, equalBytes, fromBase64Url, randomBytes, readU32, toBase64Url, u16, u32, u8, utf8, type Bytes } from './bytes.js';
 import { contentByte, encodeHeader, type ContentKind } from './codec.js';
@@ -72,10 +74,10 @@ export interface SenderKeyRing {
 }
 
 /** Size of the sender-key distribution plaintext: room ‖ sender ‖ recipient ‖ key id ‖ sequence ‖ chain key. */
-const DISTRIBUTION_PLAINTEXT_BYTES = ROOM_ID_BYTES + 2 * MEMBER_ID_BYTES + 4 + 4 + CHAIN_KEY_BYTES;
+const DISTRIBUTION_PLAINTEXT_BYTES = ROOM_ID_BYTES + 2 * MEMBER_ID_BYTES + KEY_ID_BYTES + SEQUENCE_BYTES + CHAIN_KEY_BYTES;
 
 function randomKeyId(): number {
-  return readU32(randomBytes(4), 0);
+  return readU32(randomBytes(KEY_ID_BYTES), 0);
 }
 
 /** A fresh sending chain. `previous` guarantees the new key id differs from the old one. */
