@@ -266,6 +266,45 @@ test('Alice removes Carol: Carol is told, and later messages do not reach her', 
   await expect(carol.page.getByText('Bob, also after.')).toHaveCount(0);
 });
 
+test('a newcomer using an existing member\'s name is flagged, and the alert needs a deliberate dismissal', async ({ browser }, testInfo) => {
+  const impostor = await newPerson(browser, 'Bob (impostor)', testInfo);
+  await impostor.page.goto(invite);
+  await createIdentity(impostor.page, 'Bob');
+  await expect(impostor.page.locator('#room-title')).toHaveText(ROOM, { timeout: 30_000 });
+
+  const alert = alice.page.getByTestId('trust-alert').filter({ hasText: 'Two members are using the name' });
+  await expect(alert).toBeVisible({ timeout: 30_000 });
+  await openMembers(alice.page);
+  await expect(alice.page.getByTestId('name-clash')).toHaveCount(2);
+  // Escape and a click elsewhere leave it in place; the button waits for the checkbox.
+  await alice.page.keyboard.press('Escape');
+  await alice.page.getByTestId('messages').click();
+  await expect(alert).toBeVisible();
+  const dismiss = alert.getByRole('button', { name: 'Dismiss warning' });
+  await expect(dismiss).toBeDisabled();
+  await alert.getByLabel('I understand the risk').check();
+  await dismiss.click();
+  await expect(alert).toHaveCount(0);
+  // The member list still marks both, so the clash stays visible where it matters.
+  await expect(alice.page.getByTestId('name-clash')).toHaveCount(2);
+
+  // The room creator removes the impostor, told apart by fingerprint.
+  await impostor.page.getByRole('button', { name: 'Identity & backup' }).click();
+  const impostorFingerprint = (await impostor.page.getByTestId('my-fingerprint').textContent())?.trim() ?? '';
+  expect(impostorFingerprint.length).toBeGreaterThan(10);
+  await impostor.page.keyboard.press('Escape');
+  const impostorRow = alice.page
+    .getByTestId('member')
+    .filter({ has: alice.page.getByTestId('fingerprint').getByText(impostorFingerprint, { exact: true }) });
+  await expect(impostorRow).toHaveCount(1);
+  await impostorRow.getByRole('button', { name: /^Remove Bob from the room$/u }).click();
+  await impostorRow.getByRole('button', { name: 'Remove Bob', exact: true }).click();
+  await expect(impostor.page.getByTestId('removed-banner')).toBeVisible({ timeout: 30_000 });
+  await expect(alice.page.getByTestId('member')).toHaveCount(2);
+  expectCleanPage(impostor);
+  await impostor.context.close();
+});
+
 test('hostile message texts render as text: no dialog, no script, layout holds', async () => {
   const corpus = [
     '<script>alert("xss-1")</script>',

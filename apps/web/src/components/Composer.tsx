@@ -1,6 +1,7 @@
 import type { MemberInfo, RoomId } from '@sealroom/client';
 import { type KeyboardEvent, useId, useMemo, useRef, useState } from 'react';
 import { mentionQueryAt } from '../lib/text.js';
+import { Icon } from './Icon.js';
 import { sendFile, sendText, setDirectTarget } from '../store/actions.js';
 import { mentionCandidates } from '../store/slices/members/selectors.js';
 import { selectDirectTargets } from '../store/slices/ui/selectors.js';
@@ -120,7 +121,7 @@ export function Composer({ roomId, members, disabled }: Props) {
         </select>
         {target && (
           <span className="private-tag" role="status">
-            🔒 Only {target.displayName} will be able to read this.
+            <Icon name="lock" size={14} /> Only {target.displayName} will be able to read this.
           </span>
         )}
       </div>
@@ -152,7 +153,7 @@ export function Composer({ roomId, members, disabled }: Props) {
           aria-label="Send a file"
           title="Send a file (or drop it here)"
         >
-          📎
+          <Icon name="paperclip" />
         </button>
         <label htmlFor={`${listId}-text`} className="visually-hidden">
           {target ? `Private message to ${target.displayName}` : 'Message'}

@@ -6,6 +6,7 @@ import { acceptFile, declineFile } from '../store/actions.js';
 import { selectTransfer, transferFraction } from '../store/slices/files/selectors.js';
 import { useAppStore } from '../store/store.js';
 import { triggerDownload } from '../lib/save.js';
+import { Icon } from './Icon.js';
 
 export function FileCard({ item, mine }: { item: FileMessage; mine: boolean }) {
   const transfer = useAppStore(selectTransfer(item.file.fileId));
@@ -19,7 +20,9 @@ export function FileCard({ item, mine }: { item: FileMessage; mine: boolean }) {
 
   return (
     <div className="file-card" data-testid="file-card" data-status={transfer?.status ?? item.transfer}>
-      <span className="file-name">📎 {name}</span>
+      <span className="file-name">
+        <Icon name="file" size={16} /> {name}
+      </span>
       <span className="hint">
         {formatBytes(item.file.size)}
         {item.file.mimeType ? ` · ${item.file.mimeType}` : ''}

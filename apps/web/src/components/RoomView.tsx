@@ -50,7 +50,7 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
         <div className="room-title-block">
           <h1 id="room-title">{room.name}</h1>
           <span className="room-meta">
-            {members.length} {members.length === 1 ? 'member' : 'members'}
+            {members.length > 0 && `${members.length} ${members.length === 1 ? 'member' : 'members'}`}
             {online > 0 ? ` · ${online} online` : ''}
             {room.disappearingMs ? ` · messages disappear after ${formatDuration(Math.round(room.disappearingMs / MS_PER_SECOND))}` : ''}
           </span>

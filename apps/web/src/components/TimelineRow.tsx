@@ -4,6 +4,7 @@ import { formatDuration, formatTime } from '../lib/format.js';
 import { neutraliseBidi } from '../lib/text.js';
 import type { DisplayItem } from '../store/slices/timeline/initialState.js';
 import { FileCard } from './FileCard.js';
+import { Icon } from './Icon.js';
 import { MessageText } from './MessageText.js';
 
 /** Bodies longer than this scroll inside their bubble instead of filling the screen. */
@@ -83,7 +84,7 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
         <span className="message-sender">{mine ? 'You' : neutraliseBidi(item.senderName)}</span>
         {isPrivate && item.kind === 'text' && (
           <span className="private-tag">
-            🔒 Private {mine ? `to ${nameOf(item.directTo ?? '')}` : 'to you'}
+            <Icon name="lock" size={13} /> Private {mine ? `to ${nameOf(item.directTo ?? '')}` : 'to you'}
           </span>
         )}
         <time dateTime={new Date(item.sentAt).toISOString()}>{formatTime(item.sentAt)}</time>
@@ -93,7 +94,12 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
             ✓
           </span>
         )}
-        {item.expiresAt !== null && <span className="hint" title="Disappearing message">⏱</span>}
+        {item.expiresAt !== null && (
+          <span className="hint" title="Disappearing message">
+            <Icon name="timer" size={13} />
+            <span className="visually-hidden">Disappearing message</span>
+          </span>
+        )}
       </header>
       {item.kind === 'text' ? (
         <div
