@@ -1,0 +1,64 @@
+/** Runs in Chromium (bundled by browser-smoke.mjs): the protocol's round trips on the browser's WebCrypto. */
+import * as p from '../src/index.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+const weak = { iterations: 1_000, dangerouslyAllowWeakKdfForTests: true };
+
+async function run(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const t0 = globalThis.performance.now();
+  const a = await p.wrapIdentity(await p.generateIdentity('Alice'), 'pw', weak);
+  const b = await p.wrapIdentity(await p.generateIdentity('Bob'), 'pw', weak);
+  out.keygenMs = Math.round(globalThis.performance.now() - t0);
+  out.wrongPassword = (await p.unwrapIdentity(a.wrapped, 'nope')).ok === false;
+  const t1 = globalThis.performance.now();
+  const unlocked = await p.unwrapIdentity(JSON.parse(JSON.stringify(a.wrapped)), 'pw');
+  out.unwrapOk = unlocked.ok && unlocked.unlocked.signingKey.extractable === false;
+  const shipped = await p.changePassword(a.wrapped, 'pw', 'pw2');
+  out.pbkdf2DefaultMs = Math.round(globalThis.performance.now() - t1);
+  out.changePasswordOk = shipped.ok && shipped.wrapped.kdf.iterations === p.DEFAULT_PBKDF2_ITERATIONS;
+  const atRest = await p.sealAtRest(a.unlocked.storageKey, 'l', enc('x'));
+  out.atRest = (await p.openAtRest(a.unlocked.storageKey, 'l', atRest)).ok;
+
+  const secret = p.createRoomSecret();
+  const keys = await p.deriveRoomKeys(secret);
+  const invite = p.parseInvite(p.formatInvite({ secret, creatorId: a.unlocked.public.id, baseUrl: globalThis.location.href }));
+  out.invite = invite.ok && p.equalBytes(invite.invite.secret, secret);
+  out.admissionMacBytes = (await p.admissionProof(keys.admissionKey, keys.roomId, new Uint8Array(32))).length;
+  const join = await p.sealJoinAnnouncement({ roomKeys: keys, me: a.unlocked });
+  const joined = await p.openJoinAnnouncement({ roomKeys: keys, envelope: join.envelope });
+  out.join = joined.ok;
+  const mA = await p.roomMember(keys, a.unlocked.public);
+  const mB = await p.roomMember(keys, b.unlocked.public);
+  const sk = p.createSenderKey({ now: 0 });
+  const dist = await p.sealSenderKeyDistribution({ roomKeys: keys, me: a.unlocked, recipient: mB, senderKey: sk });
+  const got = await p.openSenderKeyDistribution({ roomKeys: keys, me: b.unlocked, sender: mA, envelope: dist.envelope, ring: p.emptySenderKeyRing() });
+  out.distribution = got.ok;
+  if (got.ok) {
+    const t2 = globalThis.performance.now();
+    const m = await p.sealGroupMessage({ roomKeys: keys, me: a.unlocked, senderKey: sk, payload: enc('hello') });
+    out.sealGroupMs = Math.round((globalThis.performance.now() - t2) * 10) / 10;
+    const opened = await p.openGroupMessage({ roomKeys: keys, sender: mA, envelope: m.envelope, ring: got.ring });
+    out.group = opened.ok && dec(opened.payload) === 'hello';
+    if (opened.ok) out.replay = (await p.openGroupMessage({ roomKeys: keys, sender: mA, envelope: m.envelope, ring: opened.ring })).ok === false;
+  }
+  const dm = await p.sealDirectMessage({ roomKeys: keys, me: a.unlocked, recipient: mB, payload: enc('dm') });
+  const dmOpened = await p.openDirectMessage({ roomKeys: keys, me: b.unlocked, sender: mA, envelope: dm.envelope });
+  out.direct = dmOpened.ok && dec(dmOpened.payload) === 'dm';
+  const ctl = await p.sealControl({ roomKeys: keys, me: a.unlocked, action: { kind: 'remove', target: b.unlocked.public.id } });
+  out.control = (await p.openControl({ roomKeys: keys, sender: mA, envelope: ctl.envelope, creatorId: a.unlocked.public.id })).ok;
+  const chunk = new Uint8Array(256 * 1024).fill(7);
+  const digest = new p.FileDigest(chunk.length, chunk.length);
+  await digest.add(0, chunk);
+  const manifest = p.createFileManifest({ name: 'f', type: 'x/y', size: chunk.length, digest: (await digest.finish())!, chunkSize: chunk.length });
+  const fk = await p.importFileKey(manifest);
+  const sealed = await p.sealFileChunk({ roomKeys: keys, senderMemberId: mA.memberId, manifest, fileKey: fk, index: 0, data: chunk });
+  out.fileChunk = (await p.openFileChunk({ roomKeys: keys, sender: mA, manifest, fileKey: fk, envelope: sealed })).ok;
+  const sn1 = await p.computeSafetyNumber(a.unlocked.public, b.unlocked.public);
+  const sn2 = await p.computeSafetyNumber(b.unlocked.public, a.unlocked.public);
+  out.safetyNumber = sn1.digits === sn2.digits && p.compareSafetyNumber(sn1, sn2.scannable).ok;
+  return out;
+}
+
+(globalThis as unknown as { smoke: () => Promise<Record<string, unknown>> }).smoke = run;
