@@ -23,7 +23,7 @@ const server = createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { port } = server.address();
 const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
-let failed = true;
+let failed;
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
