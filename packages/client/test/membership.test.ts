@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '@sealroom/relay';
+import {
+  ENVELOPE_TYPE,
+  importBackup,
+  importPublicIdentityJson,
+  openDirectMessage,
+  openGroupMessage,
+  openSenderKeyDistribution,
+  peekEnvelope,
+  roomMember,
+  toBase64Url,
+  type RoomMember,
+  type SenderKeyRing,
+} from '@sealroom/protocol';
+import { clientFor, makePersonas, PASSWORD, receivedTexts, waitFor, type TestClient } from './helpers.js';
+import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
+import type { RoomRecord } from '../src/records.js';
+import type { TimelineItem } from '../src/index.js';
+import { fromUtf8 } from '../src/encoding.js';
+
+const NAMES = ['Alice', 'Bob', 'Mallory', 'Nina', 'Carol'];
+
+/** Internal room state, read only to play an attacker who kept a copy of her keys. */
+function recordOf(t: TestClient, roomId: string): RoomRecord {
+  return structuredClone((t.client.room(roomId) as unknown as { record: RoomRecord }).record);
+}
+
+async function membersOf(record: RoomRecord, keys: Awaited<ReturnType<typeof roomKeysFromInvite>>): Promise<Map<string, RoomMember>> {
+  const out = new Map<string, RoomMember>();
+  for (const m of record.members) {
+    const imported = await importPublicIdentityJson(m.identity);
+    if (imported.ok) out.set(m.memberId, await roomMember(keys, imported.identity));
+  }
+  return out;
+}
+
+const textOf = (items: TimelineItem[]) => items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
+
+describe('membership, removal and who can read what', () => {
+  let relay: RunningRelay;
+  let personas: Map<string, Uint8Array>;
+  const open: TestClient[] = [];
+  const client = async (name: string) => {
+    const t = await clientFor(relay.url, name, personas.get(name)!);
+    open.push(t);
+    return t;
+  };
+
+  beforeAll(async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    personas = await makePersonas(relay.url, NAMES);
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((t) => t.client.close()));
+    await relay.close();
+  });
+
+  it('a removed member holding her old keys cannot open anything sent after the removal; a newcomer cannot open what came before', async () => {
+    const alice = await client('Alice');
+    const bob = await client('Bob');
+    const mallory = await client('Mallory');
+    const room = await alice.client.createRoom({ name: 'ops' });
+    const link = room.inviteLink();
+    const keys = await roomKeysFromInvite(link);
+    await bob.client.joinRoom(link);
+    await mallory.client.joinRoom(link);
+    for (const t of [alice, bob, mallory]) await waitFor(`${t.name} sees 3 members`, () => t.client.room(room.id)!.members().length === 3);
+
+    await alice.client.room(room.id)!.sendText('before removal (alice)');
+    await bob.client.room(room.id)!.sendText('before removal (bob)');
+    await waitFor('mallory reads both', () => receivedTexts(mallory, room.id).length === 2);
+
+    // Mallory walks away with a copy of her keys and never processes the removal.
+    const stolen = recordOf(mallory, room.id);
+    await mallory.client.close();
+    await alice.client.room(room.id)!.sendText('late, still before removal');
+
+    const malloryId = mallory.client.identity()?.memberId ?? stolen.members.find((m) => m.identity.displayName === 'Mallory')!.id;
+    await alice.client.room(room.id)!.removeMember(malloryId);
+    await waitFor('bob sees the removal', () => bob.events.some((e) => e.type === 'member-removed'));
+    expect(bob.client.room(room.id)!.members().map((m) => m.displayName).sort()).toEqual(['Alice', 'Bob']);
+
+    const after = ['after removal 1 (alice)', 'after removal 2 (bob)', 'after removal 3 (alice)'];
+    await alice.client.room(room.id)!.sendText(after[0]!);
+    await bob.client.room(room.id)!.sendText(after[1]!);
+    await alice.client.room(room.id)!.sendText(after[2]!);
+    await waitFor('bob reads the post-removal messages', () => textOf(receivedTexts(bob, room.id)).includes(after[2]!));
+    await waitFor('alice reads bob', () => textOf(receivedTexts(alice, room.id)).includes(after[1]!));
+
+    // The attacker: every raw envelope of the room, her identity's private keys, her ring.
+    const raw = await RawRelayClient.connect(relay.wsUrl);
+    await raw.join(keys);
+    const envelopes = await raw.history(keys);
+    const me = await importBackup(fromUtf8(personas.get('Mallory')!)!, PASSWORD);
+    if (!me.ok) throw new Error('backup');
+    const members = await membersOf(stolen, keys);
+    let ring: SenderKeyRing = stolen.ring;
+    const opened: string[] = [];
+    let groupEnvelopes = 0;
+    for (const { envelope } of envelopes) {
+      const peek = peekEnvelope(envelope);
+      if (!peek.ok) continue;
+      const sender = members.get(toBase64Url(peek.peek.sender));
+      if (sender === undefined) continue;
+      if (peek.peek.type === 'sender-key') {
+        const got = await openSenderKeyDistribution({ roomKeys: keys, me: me.unlocked, sender, envelope, ring });
+        if (got.ok) ring = got.ring;
+      } else if (peek.peek.type === 'group') {
+        groupEnvelopes += 1;
+        const got = await openGroupMessage({ roomKeys: keys, sender, envelope, ring });
+        if (got.ok) {
+          ring = got.ring;
+          opened.push(fromUtf8(got.payload) ?? '');
+        }
+      }
+    }
+    raw.close();
+    expect(groupEnvelopes).toBeGreaterThan(after.length);
+    // Her harness works: it opens what was sealed under keys she legitimately held.
+    expect(opened.some((text) => text.includes('late, still before removal'))).toBe(true);
+    for (const text of after) expect(opened.some((o) => o.includes(text))).toBe(false);
+
+    // A newcomer joins later; catch-up hands her every earlier envelope.
+    const nina = await client('Nina');
+    await nina.client.joinRoom(link);
+    await waitFor('nina sees members', () => nina.client.room(room.id)!.members().length === 3);
+    await waitFor('alice sees nina', () => alice.client.room(room.id)!.members().some((m) => m.displayName === 'Nina'));
+    await alice.client.room(room.id)!.sendText('welcome nina');
+    await waitFor('nina reads the welcome', () => textOf(receivedTexts(nina, room.id)).includes('welcome nina'));
+    const ninaHistory = await nina.client.room(room.id)!.history();
+    expect(textOf(ninaHistory)).toEqual(['welcome nina']);
+    const beforeJoin = ninaHistory.filter((i) => i.kind === 'system' && i.event.type === 'before-join');
+    expect(beforeJoin.length).toBeGreaterThan(0);
+    expect(nina.events.filter((e) => e.type === 'warning' && e.kind === 'bad-message')).toEqual([]);
+    // And with her ring, none of the earlier group envelopes open.
+    const ninaRecord = recordOf(nina, room.id);
+    const ninaMembers = await membersOf(ninaRecord, keys);
+    for (const { envelope } of envelopes) {
+      const peek = peekEnvelope(envelope);
+      if (!peek.ok || peek.peek.type !== 'group') continue;
+      const sender = ninaMembers.get(toBase64Url(peek.peek.sender));
+      if (sender === undefined) continue;
+      const got = await openGroupMessage({ roomKeys: keys, sender, envelope, ring: ninaRecord.ring });
+      expect(got.ok).toBe(false);
+    }
+  });
+
+  it('a direct message opens only for its recipient', async () => {
+    const alice = await client('Alice');
+    const bob = await client('Bob');
+    const carol = await client('Carol');
+    const room = await alice.client.createRoom({ name: 'dm' });
+    const link = room.inviteLink();
+    const keys = await roomKeysFromInvite(link);
+    await bob.client.joinRoom(link);
+    await carol.client.joinRoom(link);
+    for (const t of [alice, bob, carol]) await waitFor(`${t.name} sees 3 members`, () => t.client.room(room.id)!.members().length === 3);
+    const bobId = bob.client.identity()!.memberId;
+    await alice.client.room(room.id)!.sendDirect(bobId, 'for bob only');
+    await alice.client.room(room.id)!.sendText('for everyone');
+    await waitFor('carol reads the group message', () => textOf(receivedTexts(carol, room.id)).includes('for everyone'));
+    await waitFor('bob reads both', () => receivedTexts(bob, room.id).length === 2);
+    const dm = receivedTexts(bob, room.id).find((m) => m.text === 'for bob only');
+    expect(dm?.directTo).toBe(bobId);
+    expect(textOf(receivedTexts(carol, room.id))).toEqual(['for everyone']);
+    expect(carol.events.filter((e) => e.type === 'warning')).toEqual([]);
+
+    // Carol with her private keys and the raw envelope still cannot open it.
+    const raw = await RawRelayClient.connect(relay.wsUrl);
+    await raw.join(keys);
+    const envelopes = await raw.history(keys);
+    raw.close();
+    const carolKeys = await importBackup(fromUtf8(personas.get('Carol')!)!, PASSWORD);
+    if (!carolKeys.ok) throw new Error('backup');
+    const members = await membersOf(recordOf(carol, room.id), keys);
+    const directs = envelopes.filter(({ envelope }) => envelope[1] === ENVELOPE_TYPE.direct);
+    expect(directs).toHaveLength(1);
+    const peek = peekEnvelope(directs[0]!.envelope);
+    if (!peek.ok) throw new Error('direct envelope does not parse');
+    const sender = members.get(toBase64Url(peek.peek.sender))!;
+    const got = await openDirectMessage({ roomKeys: keys, me: carolKeys.unlocked, sender, envelope: directs[0]!.envelope });
+    expect(got).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
+  });
+});
