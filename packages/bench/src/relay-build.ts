@@ -36,13 +36,16 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
     options.log('building @sealroom/relay');
     const build = spawnSync('pnpm', ['--filter', '@sealroom/relay', 'run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
     if (build.status !== 0) {
-      return { available: false, reason: `relay build failed: ${(build.stderr || build.stdout || String(build.error)).trim().slice(-400)}`, benchArgs: [], missingFlags };
+      options.log(`relay build failed:\n${(build.stdout ?? '') + (build.stderr ?? '') || String(build.error)}`);
+      return { available: false, reason: 'the relay does not build (`pnpm --filter @sealroom/relay build` failed; output on stderr)', benchArgs: [], missingFlags };
     }
   }
   if (!relayBuilt()) return { available: false, reason: `relay CLI not built (${RELAY_CLI})`, benchArgs: [], missingFlags };
   const help = spawnSync(process.execPath, [RELAY_CLI, '--help'], { encoding: 'utf8', timeout: HELP_TIMEOUT_MS });
   const helpText = `${help.stdout ?? ''}${help.stderr ?? ''}`;
   const benchArgs: string[] = [];
+  // Scale-out needs --redis; record its absence like any other missing flag.
+  if (!/--redis\b/.test(helpText)) missingFlags.push('--redis');
   for (const [flag, value] of BENCH_FLAGS) {
     if (new RegExp(`${flag}\\b`).test(helpText)) benchArgs.push(flag, value);
     else missingFlags.push(flag);

@@ -1,6 +1,6 @@
 // Starts each server under test as its own child process (plain `node`, no TypeScript
 // loader), so its CPU seconds and RSS are its own and not the load generator's.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -162,4 +162,54 @@ async function waitForHealth(port: number, exited: Promise<void>, stderr: () => 
     await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
   }
   throw new Error(`relay did not answer /healthz within ${START_TIMEOUT_MS} ms: ${stderr()}`);
+}
+
+export interface RunningRedis {
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis-server on a free loopback port: no persistence, gone when stopped. */
+export async function startRedis(): Promise<RunningRedis> {
+  installExitHook();
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', LOOPBACK_HOST, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => running.delete(child));
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${START_TIMEOUT_MS} ms: ${output}`)), START_TIMEOUT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      output = (output + chunk).slice(-STDERR_KEEP_CHARS);
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => reject(new Error(`redis-server exited while starting: ${output}`)));
+  });
+  return {
+    pid: child.pid ?? 0,
+    url: `redis://${LOOPBACK_HOST}:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function redisAvailable(): boolean {
+  return spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
 }

@@ -40,7 +40,7 @@ interface ServerUnderTest {
   peakRssBytes: number;
 }
 
-function isSaturated(result: RunResult): boolean {
+export function isSaturated(result: RunResult): boolean {
   return (
     result.deliveredRatio < SATURATED_DELIVERED_RATIO ||
     result.skippedRatio > SATURATED_SKIPPED_RATIO ||

@@ -5,6 +5,7 @@ import { runCrypto } from './crypto.js';
 import { runFanout } from './fanout.js';
 import { runFiles } from './files.js';
 import { runIdle } from './idle.js';
+import { runScaleOut } from './scaleout.js';
 
 export interface Section {
   name: string;
@@ -17,4 +18,5 @@ export const SECTIONS: Section[] = [
   { name: 'fanout', title: 'Relay fan-out', run: runFanout },
   { name: 'idle', title: 'Idle memory', run: runIdle },
   { name: 'files', title: 'File transfer', run: runFiles },
+  { name: 'scaleOut', title: 'Scale-out over Redis', run: runScaleOut },
 ];
