@@ -1,8 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   MAX_FORWARD_JUMP,
   MAX_MESSAGES_PER_SENDER_KEY,
   MAX_SENDER_KEY_AGE_MS,
+  MAX_SKIPPED_KEYS,
   createSenderKey,
   emptySenderKeyRing,
   forgetSender,
@@ -43,6 +45,14 @@ async function sealMany(key: OutboundSenderKey, count: number): Promise<{ envelo
     key = sealed.senderKey;
   }
   return { envelopes, key };
+}
+
+/** The sender's chain `steps` messages later, computed independently with node:crypto from
+ * the spec (CK(n+1) = HMAC(CK(n), 0x02)) — cheaper than sealing and signing each message. */
+function advance(key: OutboundSenderKey, steps: number): OutboundSenderKey {
+  let chainKey = Buffer.from(key.chainKey, 'base64url');
+  for (let i = 0; i < steps; i += 1) chainKey = createHmac('sha256', chainKey).update(Buffer.from([0x02])).digest();
+  return { ...key, chainKey: chainKey.toString('base64url'), sequence: key.sequence + steps };
 }
 
 function open(envelope: Uint8Array, ring: SenderKeyRing) {
@@ -104,6 +114,29 @@ describe('group messages: ordering as libsignal tests it', () => {
     const near = await sealGroupMessage({ roomKeys: room.keys, me: alice.unlocked, senderKey: advanced, payload: enc('near') });
     const opened = await open(near.envelope, ring);
     expect(opened.ok).toBe(true);
+  });
+
+  it('a jump of exactly the bound opens; skipped keys are kept up to their bound', async () => {
+    const key = createSenderKey({ now: NOW });
+    let ring = await distribute(key);
+    const { envelopes: early } = await sealMany(key, 2);
+    const atBound = await sealGroupMessage({ roomKeys: room.keys, me: alice.unlocked, senderKey: advance(key, MAX_FORWARD_JUMP), payload: enc('at the bound') });
+    const opened = await open(atBound.envelope, ring);
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    ring = opened.ring;
+    expect(ring.keys[0]!.skipped).toHaveLength(Math.min(MAX_FORWARD_JUMP, MAX_SKIPPED_KEYS));
+    // A late message from the gap still opens from its skipped key…
+    const late = await open(early[1]!, ring);
+    expect(late.ok && dec(late.payload)).toBe('m1');
+    if (!late.ok) return;
+    // …and another full jump pushes the oldest skipped keys out: message 0 is gone for good.
+    const further = await sealGroupMessage({ roomKeys: room.keys, me: alice.unlocked, senderKey: advance(key, 2 * MAX_FORWARD_JUMP + 1), payload: enc('further') });
+    const openedFurther = await open(further.envelope, late.ring);
+    expect(openedFurther.ok).toBe(true);
+    if (!openedFurther.ok) return;
+    expect(openedFurther.ring.keys[0]!.skipped).toHaveLength(MAX_SKIPPED_KEYS);
+    expect(await open(early[0]!, openedFurther.ring)).toMatchObject({ ok: false, code: 'TOO_OLD' });
   });
 
   it('forward secrecy: from the state after message n, message n − 1 cannot be opened', async () => {
