@@ -50,29 +50,57 @@ const MIN_TIMER_MS = 5;
 const BASE64URL_PATTERN = /^[A-Za-z0-9_-]+$/;
 const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-/** Per-connection state, kept small: maps are allocated on first use. */
-class Connection {
-  /** Rooms this connection is admitted to. */
-  rooms: Set<RoomKey> | undefined = undefined;
+/**
+ * Per-connection state, kept small (idle memory per connection is a budget): the rate
+ * buckets are inherited fields, rooms a short array, challenges a map only while one is
+ * pending, and the socket's listeners are shared functions, not closures.
+ */
+class Connection extends TokenBuckets {
+  /** Rooms this connection is admitted to (at most maxRoomsPerConnection, usually 1–3). */
+  rooms: RoomKey[] | undefined = undefined;
   /** Pending challenge nonce per room; each is used at most once. */
   challenges: Map<RoomKey, Buffer> | undefined = undefined;
   /** Answered the last heartbeat ping. */
   alive = true;
   admittedOnce = false;
-  readonly buckets: TokenBuckets;
 
   constructor(
+    readonly relay: Relay,
     readonly ws: WebSocket,
     readonly address: string,
     readonly connectedAtMs: number,
-    limits: RelayLimits,
   ) {
-    this.buckets = new TokenBuckets(limits, connectedAtMs);
+    super(relay.limits, connectedAtMs);
+  }
+
+  inRoom(room: RoomKey): boolean {
+    return this.rooms?.includes(room) ?? false;
   }
 
   roomCount(): number {
-    return (this.rooms?.size ?? 0) + (this.challenges?.size ?? 0);
+    return (this.rooms?.length ?? 0) + (this.challenges?.size ?? 0);
   }
+}
+
+const CONNECTION = Symbol('sealroom.connection');
+type RelaySocket = WebSocket & { [CONNECTION]: Connection };
+
+function connectionOf(ws: WebSocket): Connection {
+  return (ws as RelaySocket)[CONNECTION];
+}
+function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const conn = connectionOf(this);
+  conn.relay.onMessage(conn, data, isBinary);
+}
+function onSocketPong(this: WebSocket): void {
+  connectionOf(this).alive = true;
+}
+function onSocketError(this: WebSocket, err: Error & { code?: string }): void {
+  connectionOf(this).relay.onSocketError(err);
+}
+function onSocketClose(this: WebSocket): void {
+  const conn = connectionOf(this);
+  conn.relay.onClose(conn);
 }
 
 /** A room with at least one connection on this process. */
@@ -325,32 +353,34 @@ class Relay {
   // ---------------------------------------------------------------- connections
 
   private onConnection(ws: WebSocket, address: string): void {
-    const conn = new Connection(ws, address, Date.now(), this.limits);
+    const conn = new Connection(this, ws, address, Date.now());
+    (ws as RelaySocket)[CONNECTION] = conn;
     this.connections.add(conn);
     this.pending.add(conn);
     this.counters.connections += 1;
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(conn, data, isBinary));
-    ws.on('pong', () => {
-      conn.alive = true;
-    });
-    ws.on('error', (err: Error & { code?: string }) => {
-      this.counters.refuse(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? RefusalReason.FRAME_TOO_LARGE : RefusalReason.PROTOCOL_ERROR);
-      this.log.debug('ws_error', { code: err.code ?? 'unknown' });
-    });
-    ws.on('close', () => this.onClose(conn));
+    ws.on('message', onSocketMessage);
+    ws.on('pong', onSocketPong);
+    ws.on('error', onSocketError);
+    ws.on('close', onSocketClose);
     ws.send(this.helloText);
     if (this.log.enabled('debug')) this.log.debug('connection_open', { address, connections: this.counters.connections });
   }
 
-  private onClose(conn: Connection): void {
+  onSocketError(err: Error & { code?: string }): void {
+    // `ws` closes the connection itself (1002/1007/1009); count why.
+    this.counters.refuse(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? RefusalReason.FRAME_TOO_LARGE : RefusalReason.PROTOCOL_ERROR);
+    this.log.debug('ws_error', { code: err.code ?? 'unknown' });
+  }
+
+  onClose(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     this.pending.delete(conn);
     this.counters.connections -= 1;
     const left = (this.perAddress.get(conn.address) ?? 1) - 1;
     if (left > 0) this.perAddress.set(conn.address, left);
     else this.perAddress.delete(conn.address);
-    if (conn.rooms) for (const room of conn.rooms) this.removeMember(conn, room);
+    if (conn.rooms) for (const room of [...conn.rooms]) this.removeMember(conn, room);
     conn.rooms = undefined;
     conn.challenges = undefined;
     if (this.log.enabled('debug')) this.log.debug('connection_closed', { address: conn.address, connections: this.counters.connections });
@@ -392,9 +422,9 @@ class Relay {
 
   // ---------------------------------------------------------------- messages
 
-  private onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
+  onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
     if (this.closing) return;
-    if (!conn.buckets.take(this.limits, data.length, Date.now())) {
+    if (!conn.take(this.limits, data.length, Date.now())) {
       const id = isBinary && data.length >= PUBLISH_HEADER_BYTES ? data.readUInt32BE(PUBLISH_ID_OFFSET) : undefined;
       this.sendError(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped', undefined, id);
       return;
@@ -422,8 +452,8 @@ class Relay {
     }
     const id = data.readUInt32BE(PUBLISH_ID_OFFSET);
     const roomKey = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
-    const room = conn.rooms?.has(roomKey) ? this.localRooms.get(roomKey) : undefined;
-    if (!room) {
+    const room = this.localRooms.get(roomKey);
+    if (!room?.members.has(conn)) {
       this.sendError(conn, ErrorCode.NOT_JOINED, 'publish to a room this connection has not joined', roomKey, id);
       return;
     }
@@ -440,7 +470,7 @@ class Relay {
     this.counters.bytesIn += envelopeBytes;
     this.store.append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now()).then(
       (cursor) => {
-        frame.writeBigUInt64BE(BigInt(cursor), DELIVER_CURSOR_OFFSET);
+        writeCursor(frame, cursor);
         if (conn.ws.readyState === WebSocket.OPEN) {
           conn.ws.send(`{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
         }
@@ -548,7 +578,7 @@ class Relay {
   private async onJoin(conn: Connection, msg: Json): Promise<void> {
     const room = this.roomOf(conn, msg);
     if (room === undefined) return;
-    if (conn.rooms?.has(room)) {
+    if (conn.inRoom(room)) {
       // Already admitted: answer as a fresh admission would, without a new proof.
       const { head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now());
       this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
@@ -599,7 +629,7 @@ class Relay {
       return;
     }
     if (conn.ws.readyState !== WebSocket.OPEN || !this.connections.has(conn)) return;
-    if ((conn.rooms?.size ?? 0) >= this.limits.maxRoomsPerConnection && !conn.rooms?.has(room)) {
+    if ((conn.rooms?.length ?? 0) >= this.limits.maxRoomsPerConnection && !conn.inRoom(room)) {
       this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
       return;
     }
@@ -617,7 +647,7 @@ class Relay {
   }
 
   private addMember(conn: Connection, room: RoomKey, roomId: Buffer): void {
-    (conn.rooms ??= new Set()).add(room);
+    if (!conn.inRoom(room)) (conn.rooms ??= []).push(room);
     let local = this.localRooms.get(room);
     if (!local) {
       local = { key: room, id: roomId, members: new Set() };
@@ -632,7 +662,11 @@ class Relay {
   }
 
   private removeMember(conn: Connection, room: RoomKey): void {
-    conn.rooms?.delete(room);
+    if (conn.rooms) {
+      const index = conn.rooms.indexOf(room);
+      if (index !== -1) conn.rooms.splice(index, 1);
+      if (conn.rooms.length === 0) conn.rooms = undefined;
+    }
     const local = this.localRooms.get(room);
     if (!local) return;
     local.members.delete(conn);
@@ -647,13 +681,12 @@ class Relay {
     if (room === undefined) return;
     const hadChallenge = conn.challenges?.delete(room) ?? false;
     if (conn.challenges?.size === 0) conn.challenges = undefined;
-    if (!conn.rooms?.has(room)) {
+    if (!conn.inRoom(room)) {
       if (hadChallenge) this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
       else this.sendError(conn, ErrorCode.NOT_JOINED, 'not in this room', room);
       return;
     }
     this.removeMember(conn, room);
-    if (conn.rooms.size === 0) conn.rooms = undefined;
     this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
   }
 
@@ -666,8 +699,8 @@ class Relay {
       this.sendError(conn, ErrorCode.BAD_MESSAGE, `"after" must be a cursor and "limit" 1..${MAX_HISTORY_PAGE_ENTRIES}`, room);
       return;
     }
-    const local = conn.rooms?.has(room) ? this.localRooms.get(room) : undefined;
-    if (!local) {
+    const local = this.localRooms.get(room);
+    if (!local?.members.has(conn)) {
       this.sendError(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
       return;
     }
@@ -697,7 +730,7 @@ class Relay {
       this.sendError(conn, ErrorCode.BAD_MESSAGE, '"maxAgeMs" must be a positive integer', room);
       return;
     }
-    if (!conn.rooms?.has(room)) {
+    if (!conn.inRoom(room)) {
       this.sendError(conn, ErrorCode.NOT_JOINED, 'retention of a room this connection has not joined', room);
       return;
     }
@@ -771,10 +804,18 @@ function envelopeFrame(kind: number, cursor: number, roomId: Buffer, envelope: U
   const frame = Buffer.allocUnsafe(DELIVER_HEADER_BYTES + envelope.byteLength);
   frame[0] = PROTOCOL_VERSION;
   frame[1] = kind;
-  frame.writeBigUInt64BE(BigInt(cursor), DELIVER_CURSOR_OFFSET);
+  writeCursor(frame, cursor);
   roomId.copy(frame, DELIVER_ROOM_OFFSET);
   frame.set(envelope, DELIVER_HEADER_BYTES);
   return frame;
+}
+
+const U32_RANGE = 2 ** 32;
+
+/** Writes a cursor (≤ 2^53 − 1) as a big-endian u64 without a BigInt per envelope. */
+function writeCursor(frame: Buffer, cursor: number): void {
+  frame.writeUInt32BE(Math.floor(cursor / U32_RANGE), DELIVER_CURSOR_OFFSET);
+  frame.writeUInt32BE(cursor % U32_RANGE, DELIVER_CURSOR_OFFSET + 4);
 }
 
 /** A canonical base64url room id of exactly 32 bytes (one string per room). */
