@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { RelayStartError } from './errors.js';
 import { isLogLevel } from './log.js';
 import {
   DEFAULT_HOST,
@@ -214,7 +213,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`sealroom-relay: ${message}\n`);
-    process.exitCode = err instanceof RelayStartError && err.code === 'REDIS_UNAVAILABLE' ? EXIT_USAGE : EXIT_FAILURE;
+    process.exitCode = EXIT_FAILURE;
     return;
   }
   process.stdout.write(`Sealroom relay listening on ${relay.url} (WebSocket ${relay.wsUrl})\n`);

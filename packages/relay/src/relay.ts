@@ -471,9 +471,7 @@ class Relay {
     this.store.append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now()).then(
       (cursor) => {
         writeCursor(frame, cursor);
-        if (conn.ws.readyState === WebSocket.OPEN) {
-          conn.ws.send(`{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
-        }
+        this.sendText(conn, `{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
         const target = this.localRooms.get(roomKey);
         if (target) this.fanOut(target, frame, conn);
       },
@@ -753,7 +751,21 @@ class Relay {
   }
 
   private sendJson(conn: Connection, message: Json): void {
-    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify(message));
+    this.sendText(conn, JSON.stringify(message));
+  }
+
+  /**
+   * Control messages obey the slow-consumer bound too: a client that floods the relay
+   * with bad frames and never reads its errors must not grow the relay's memory.
+   */
+  private sendText(conn: Connection, text: string): void {
+    const { ws } = conn;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.cut(conn, RefusalReason.SLOW_CONSUMER);
+      return;
+    }
+    ws.send(text);
   }
 
   private sendError(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number): void {

@@ -126,6 +126,22 @@ describe('limits', () => {
     await expect.poll(() => relay.health().connections).toBe(4);
   });
 
+  it('cuts off a client that floods bad frames without reading its errors', async () => {
+    const { relay, bystanders } = await withBystanders({ limits: { maxBufferedBytes: 64 * KIB } });
+    const flooder = track(await TestClient.connect(relay.wsUrl));
+    const socket = (flooder.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.pause();
+    let batches = 0;
+    while ((await refusals(relay.url, RefusalReason.SLOW_CONSUMER)) === 0) {
+      for (let i = 0; i < 5000 && flooder.ws.readyState === flooder.ws.OPEN; i++) flooder.ws.send('{');
+      await new Promise((resolve) => setImmediate(resolve));
+      if (++batches > 200) throw new Error('flooder never cut off');
+    }
+    socket.resume();
+    expect((await flooder.closed).code).toBe(1006);
+    await bystanders.exchange();
+  });
+
   it('closes a connection that joins no room within handshakeTimeoutMs with 4001', async () => {
     const { relay, bystanders } = await withBystanders({ limits: { handshakeTimeoutMs: 200 } });
     const idle = track(await TestClient.connect(relay.wsUrl));
