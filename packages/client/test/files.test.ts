@@ -1,0 +1,142 @@
+import { createHash, randomFillSync } from 'node:crypto';
+import { mkdtemp, open as openFile, rm } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '@sealroom/relay';
+import { clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
+import type { FileMessage } from '../src/index.js';
+
+const MIB = 1024 * 1024;
+/** The issue's figure: 100 MB (decimal), streamed without holding it in memory. */
+const LARGE_FILE_BYTES = 100 * 1000 * 1000;
+/** Random data is written in pieces of this size to build the test file. */
+const WRITE_PIECE_BYTES = 4 * MIB;
+/** How often memory is sampled during the transfer, ms. */
+const MEMORY_SAMPLE_MS = 25;
+
+/** A sink that hashes and counts what it is given, keeping nothing. */
+function hashingSink() {
+  const hash = createHash('sha256');
+  const state = { bytes: 0, closed: false, aborted: false, digest: '' };
+  const sink = new WritableStream<Uint8Array>({
+    write(chunk) {
+      hash.update(chunk);
+      state.bytes += chunk.length;
+    },
+    close() {
+      state.closed = true;
+      state.digest = hash.digest('hex');
+    },
+    abort() {
+      state.aborted = true;
+    },
+  });
+  return { sink, state };
+}
+
+describe('files', () => {
+  let relay: RunningRelay;
+  let personas: Map<string, Uint8Array>;
+  let alice: TestClient;
+  let bob: TestClient;
+  let roomId: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    // Retention is kept small here so the in-process relay does not hold the file either:
+    // the memory figure printed below is then the two clients' own.
+    relay = await startRelay({ port: 0, logLevel: 'silent', retention: { maxBytesPerRoom: 8 * MIB } });
+    personas = await makePersonas(relay.url, ['Alice', 'Bob']);
+    alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+    bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
+    const room = await alice.client.createRoom({ name: 'files' });
+    roomId = room.id;
+    await bob.client.joinRoom(room.inviteLink());
+    await waitFor('alice sees bob', () => alice.client.room(roomId)!.members().length === 2);
+    dir = await mkdtemp(join(tmpdir(), 'sealroom-client-files-'));
+  });
+  afterAll(async () => {
+    await alice.client.close();
+    await bob.client.close();
+    await relay.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const offerFor = (fileId: string) => () =>
+    bob.events.some((e) => e.type === 'file-offer' && e.item.file.fileId === fileId);
+
+  it('a small file: offer, accept, progress on both sides, digest checked; a declined one never streams', async () => {
+    const bytes = new Uint8Array(700 * 1024);
+    randomFillSync(bytes);
+    const sent = await alice.client.room(roomId)!.sendFile({ blob: new Blob([bytes], { type: 'application/octet-stream' }), name: 'notes.bin' });
+    expect(sent.transfer).toBe('offered');
+    await waitFor('bob sees the offer', offerFor(sent.file.fileId));
+    const offer = bob.events.find((e) => e.type === 'file-offer' && e.item.file.fileId === sent.file.fileId);
+    expect(offer?.type === 'file-offer' && offer.item.file).toMatchObject({ name: 'notes.bin', size: bytes.length });
+    const { sink, state } = hashingSink();
+    await bob.client.room(roomId)!.acceptFile(sent.file.fileId, sink);
+    expect(state.closed).toBe(true);
+    expect(state.digest).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const progress = (who: TestClient, direction: string) => who.events.filter((e) => e.type === 'file-progress' && e.direction === direction && e.fileId === sent.file.fileId);
+    expect(progress(bob, 'receive').length).toBe(3); // 700 KiB in 256 KiB chunks
+    await waitFor('alice sees the send complete', () => alice.events.some((e) => e.type === 'file-complete' && e.fileId === sent.file.fileId));
+    expect(progress(alice, 'send').at(-1)).toMatchObject({ bytes: bytes.length, total: bytes.length });
+    const history = await bob.client.room(roomId)!.history();
+    expect((history.find((i) => i.kind === 'file' && i.file.fileId === sent.file.fileId) as FileMessage).transfer).toBe('complete');
+
+    const declined = await alice.client.room(roomId)!.sendFile({ blob: new Blob([bytes]), name: 'unwanted.bin' });
+    await waitFor('bob sees the second offer', offerFor(declined.file.fileId));
+    await bob.client.room(roomId)!.declineFile(declined.file.fileId);
+    const after = (await bob.client.room(roomId)!.history()).find((i) => i.kind === 'file' && i.file.fileId === declined.file.fileId) as FileMessage;
+    expect(after.transfer).toBe('declined');
+    await expect(bob.client.room(roomId)!.acceptFile(declined.file.fileId, hashingSink().sink)).rejects.toMatchObject({ code: 'TRANSFER_FAILED' });
+  });
+
+  it('a 100 MB file arrives with a matching hash while memory stays bounded', async () => {
+    const path = join(dir, 'large.bin');
+    const expected = createHash('sha256');
+    const handle = await openFile(path, 'w');
+    const piece = new Uint8Array(WRITE_PIECE_BYTES);
+    for (let written = 0; written < LARGE_FILE_BYTES; written += piece.length) {
+      const part = piece.subarray(0, Math.min(piece.length, LARGE_FILE_BYTES - written));
+      randomFillSync(part);
+      expected.update(part);
+      await handle.write(part);
+    }
+    await handle.close();
+    const expectedDigest = expected.digest('hex');
+
+    globalThis.gc?.();
+    const baseline = process.memoryUsage();
+    const peak = { rss: baseline.rss, heap: baseline.heapUsed, external: baseline.external + baseline.arrayBuffers };
+    const sampler = setInterval(() => {
+      const now = process.memoryUsage();
+      peak.rss = Math.max(peak.rss, now.rss);
+      peak.heap = Math.max(peak.heap, now.heapUsed);
+      peak.external = Math.max(peak.external, now.external + now.arrayBuffers);
+    }, MEMORY_SAMPLE_MS);
+    const started = Date.now();
+    try {
+      const blob = await openAsBlob(path);
+      const sent = await alice.client.room(roomId)!.sendFile({ blob, name: 'large.bin' });
+      await waitFor('bob sees the large offer', offerFor(sent.file.fileId), 60_000);
+      const { sink, state } = hashingSink();
+      await bob.client.room(roomId)!.acceptFile(sent.file.fileId, sink);
+      expect(state.bytes).toBe(LARGE_FILE_BYTES);
+      expect(state.digest).toBe(expectedDigest);
+    } finally {
+      clearInterval(sampler);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    console.log(
+      `100 MB file: ${seconds.toFixed(1)} s (${(LARGE_FILE_BYTES / 1e6 / seconds).toFixed(1)} MB/s incl. two digest passes); ` +
+        `peak RSS ${mb(peak.rss)} MB (baseline ${mb(baseline.rss)} MB, +${mb(peak.rss - baseline.rss)} MB); ` +
+        `peak heap ${mb(peak.heap)} MB; peak external+arrayBuffers ${mb(peak.external)} MB`,
+    );
+    // Holding the file would add at least its size; the bound leaves room for GC lag.
+    expect(peak.rss - baseline.rss).toBeLessThan(LARGE_FILE_BYTES * 0.8);
+  }, 170_000);
+});
