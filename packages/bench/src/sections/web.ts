@@ -1,0 +1,198 @@
+// Section 5: the browser. The production bundle's initial JavaScript, gzipped (measured by
+// the web app's own scripts/bundle-size.mjs after `vite build`), and, in Chromium, how
+// long a member who was away takes from opening the invite link to a rendered history of
+// 1,000 messages sent meanwhile.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import WebSocket from 'ws';
+import type { BenchContext } from '../context.js';
+import { fmtFixed, fmtInt, fmtKiB, type SectionResult, type Table, type Verdict } from '../report.js';
+import { REPO_ROOT, startServer } from '../servers.js';
+
+const WEB_PACKAGE = fileURLToPath(new URL('../../../../apps/web/package.json', import.meta.url));
+const BUNDLE_SIZE_SCRIPT = fileURLToPath(new URL('../../../../apps/web/scripts/bundle-size.mjs', import.meta.url));
+const WEB_DIST_INDEX = fileURLToPath(new URL('../../../../apps/web/dist/index.html', import.meta.url));
+const CHROMIUM_HELPER = pathToFileURL(`${REPO_ROOT}scripts/chromium.mjs`).href;
+/** The line bundle-size.mjs prints for machines: `INITIAL_JS_GZIP_BYTES=<n>`. */
+const BUNDLE_SIZE_LINE = /^INITIAL_JS_GZIP_BYTES=(\d+)$/m;
+/** `vite build` of the app; minutes means something is wrong, ms. */
+const BUILD_TIMEOUT_MS = 300_000;
+/** Target from DESIGN.md §5: initial JavaScript under 150 KB gzipped. */
+const TARGET_INITIAL_JS_GZIP_BYTES = 150 * 1024;
+/** DESIGN.md §5: catch-up of 1,000 messages rendered "in about a second"; read as ≤ 1.5 s. */
+const TARGET_CATCH_UP_MS = 1_500;
+/** Messages the member missed while away. */
+const MISSED_MESSAGES = 1_000;
+/** Every browser step waits at most this long, ms. */
+const STEP_TIMEOUT_MS = 120_000;
+const BENCH_PASSWORD = 'correct horse battery staple, benchmark only';
+
+interface BundleFigures {
+  initialJsGzipBytes: number;
+  output: string;
+}
+
+function buildAndMeasureBundle(log: (line: string) => void): BundleFigures | string {
+  log('web: vite build');
+  const build = spawnSync('pnpm', ['--filter', '@sealroom/web', 'exec', 'vite', 'build'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+  if (build.status !== 0) {
+    log(`web build failed:\n${(build.stdout ?? '') + (build.stderr ?? '')}`);
+    return 'the web app does not build (`vite build` failed; output on stderr)';
+  }
+  // bundle-size.mjs exits 1 over budget but still prints the figure: read it either way.
+  const measured = spawnSync(process.execPath, [BUNDLE_SIZE_SCRIPT], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const match = BUNDLE_SIZE_LINE.exec(measured.stdout ?? '');
+  if (!match) return `apps/web/scripts/bundle-size.mjs printed no INITIAL_JS_GZIP_BYTES line: ${(measured.stderr ?? '').trim()}`;
+  return { initialJsGzipBytes: Number(match[1]), output: (measured.stdout ?? '').trim() };
+}
+
+interface CatchUpFigures {
+  /** Navigation to the invite link until the unlock form is usable. */
+  bootMs: number;
+  /** Unlock clicked until the identity is unlocked (PBKDF2 and key import in the page). */
+  unlockMs: number;
+  /** Identity unlocked until the newest of the missed messages is rendered. */
+  catchUpMs: number;
+}
+
+type PlaywrightPage = import('@playwright/test').Page;
+
+async function measureCatchUp(context: BenchContext): Promise<CatchUpFigures> {
+  const { chromium } = await import('@playwright/test');
+  const helper = (await import(CHROMIUM_HELPER)) as { CHROMIUM_ARGS: string[]; chromiumExecutable(): string | undefined };
+  const client = await import('@sealroom/client');
+  const relay = await startServer('relay', { relayArgs: context.relay.benchArgs });
+  const executablePath = helper.chromiumExecutable();
+  const browser = await chromium.launch({ headless: true, args: helper.CHROMIUM_ARGS, ...(executablePath ? { executablePath } : {}) });
+  const alice = client.createSealroomClient({
+    relayUrl: relay.httpUrl,
+    appUrl: `${relay.httpUrl}/`,
+    storage: client.createMemoryStorage(),
+    WebSocket: WebSocket as unknown as Parameters<typeof client.createSealroomClient>[0]['WebSocket'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await alice.createIdentity({ displayName: 'Alice', password: BENCH_PASSWORD });
+    const room = await alice.createRoom({ name: 'Catch-up bench' });
+    const invite = room.inviteLink();
+
+    // Bob makes his identity in the browser and joins by link, as a user would.
+    const bobJoined = new Promise<void>((resolve) => {
+      const off = alice.on('member-joined', () => {
+        off();
+        resolve();
+      });
+    });
+    await page.goto(invite);
+    await page.getByLabel('Your name, as others will see it').fill('Bob');
+    await page.getByLabel('Password', { exact: true }).fill(BENCH_PASSWORD);
+    await page.getByLabel('Repeat the password').fill(BENCH_PASSWORD);
+    await page.getByRole('button', { name: 'Create my identity' }).click();
+    await page.locator('#room-title').waitFor({ state: 'visible' });
+    await bobJoined;
+    context.log('web: Bob joined from Chromium; Alice sends while he is away');
+
+    // Bob goes away (the tab navigates off the app); Alice sends.
+    await page.goto('about:blank');
+    const sent = new Set<string>();
+    const allSent = new Promise<void>((resolve) => {
+      const off = alice.on('delivery', (event) => {
+        if (event.state !== 'sent') return;
+        sent.add(event.id);
+        if (sent.size >= MISSED_MESSAGES) {
+          off();
+          resolve();
+        }
+      });
+    });
+    for (let n = 1; n <= MISSED_MESSAGES; n += 1) await room.sendText(`bench message ${n}`);
+    await allSent;
+
+    // Bob comes back by opening the invite link: boot, unlock, catch up, render.
+    const last = `bench message ${MISSED_MESSAGES}`;
+    const t0 = performance.now();
+    await page.goto(invite);
+    const password = page.getByLabel('Password', { exact: true });
+    await password.waitFor({ state: 'visible' });
+    const t1 = performance.now();
+    await password.fill(BENCH_PASSWORD);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByTestId('my-name').waitFor({ state: 'visible' });
+    const t2 = performance.now();
+    await lastMessage(page, last).waitFor({ state: 'visible' });
+    const t3 = performance.now();
+    return { bootMs: t1 - t0, unlockMs: t2 - t1, catchUpMs: t3 - t2 };
+  } finally {
+    await alice.close().catch(() => {});
+    await browser.close();
+    await relay.stop();
+  }
+}
+
+function lastMessage(page: PlaywrightPage, text: string) {
+  return page.getByTestId('message-body').getByText(text, { exact: true });
+}
+
+export async function runWeb(context: BenchContext): Promise<SectionResult> {
+  const title = 'Browser';
+  if (!existsSync(WEB_PACKAGE) || !existsSync(BUNDLE_SIZE_SCRIPT)) {
+    return { name: 'web', title, status: 'unavailable', reason: 'apps/web has no production build script yet (scripts/bundle-size.mjs)', tables: [], verdicts: [] };
+  }
+  const bundle = buildAndMeasureBundle(context.log);
+  if (typeof bundle === 'string') return { name: 'web', title, status: 'unavailable', reason: bundle, tables: [], verdicts: [] };
+  context.log(`web: initial JS ${fmtKiB(bundle.initialJsGzipBytes)} gzipped`);
+
+  let catchUp: CatchUpFigures | undefined;
+  let catchUpProblem: string | undefined;
+  if (!context.relay.available) catchUpProblem = `relay: ${context.relay.reason}`;
+  else if (!existsSync(WEB_DIST_INDEX)) catchUpProblem = 'no apps/web/dist/index.html after the build';
+  else {
+    try {
+      catchUp = await measureCatchUp(context);
+      context.log(`web: catch-up of ${MISSED_MESSAGES} rendered ${fmtFixed(catchUp.catchUpMs, 0)} ms after unlock`);
+    } catch (error) {
+      catchUpProblem = `Chromium run failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      context.log(`web: ${catchUpProblem}`);
+    }
+  }
+
+  const verdicts: Verdict[] = [
+    { figure: 'Initial JavaScript, gzipped', value: fmtKiB(bundle.initialJsGzipBytes), target: `< ${fmtKiB(TARGET_INITIAL_JS_GZIP_BYTES)}`, met: bundle.initialJsGzipBytes < TARGET_INITIAL_JS_GZIP_BYTES },
+    catchUp
+      ? { figure: `Invite opened (identity unlocked) → ${fmtInt(MISSED_MESSAGES)} messages rendered, Chromium`, value: `${fmtFixed(catchUp.catchUpMs, 0)} ms`, target: `about a second (≤ ${fmtInt(TARGET_CATCH_UP_MS)} ms)`, met: catchUp.catchUpMs <= TARGET_CATCH_UP_MS }
+      : { figure: `Invite opened → ${fmtInt(MISSED_MESSAGES)} messages rendered, Chromium`, value: 'not available yet', target: catchUpProblem ?? '' },
+  ];
+  const tables: Table[] = [
+    {
+      title: 'Browser',
+      headers: ['Figure', 'Value'],
+      rows: [
+        ['Initial JavaScript (entry + modulepreloads), gzipped', fmtKiB(bundle.initialJsGzipBytes)],
+        ...(catchUp
+          ? [
+              ['Invite link opened → unlock form ready (page boot)', `${fmtFixed(catchUp.bootMs, 0)} ms`],
+              ['Unlock clicked → identity unlocked (PBKDF2 600,000 + key import, in the page)', `${fmtFixed(catchUp.unlockMs, 0)} ms`],
+              [`Identity unlocked → newest of ${fmtInt(MISSED_MESSAGES)} missed messages rendered`, `${fmtFixed(catchUp.catchUpMs, 0)} ms`],
+            ]
+          : [[`Catch-up of ${fmtInt(MISSED_MESSAGES)} messages`, `not available yet (${catchUpProblem})`]]),
+      ],
+      notes: [
+        'Bundle: `vite build`, then apps/web/scripts/bundle-size.mjs (gzip level 9 of the entry script and every modulepreload in index.html; lazy chunks excluded).',
+        `Catch-up: Bob joins in headless Chromium (the system /usr/bin/chromium when present, flags from scripts/chromium.mjs) by invite, navigates away; Alice (Node, client package) sends ${fmtInt(MISSED_MESSAGES)} messages through the same relay; Bob opens the invite link again and unlocks. The figure runs from the identity being unlocked to the newest message being in the DOM (history fetched, every message verified and decrypted, timeline rendered).`,
+      ],
+    },
+  ];
+  return {
+    name: 'web',
+    title,
+    status: 'ok',
+    tables,
+    verdicts,
+    json: {
+      initialJsGzipBytes: bundle.initialJsGzipBytes,
+      ...(catchUp ? { inviteToHistoryRenderedMs: catchUp.catchUpMs, catchUpMessages: MISSED_MESSAGES, pageBootMs: catchUp.bootMs, browserUnlockMs: catchUp.unlockMs } : {}),
+    },
+  };
+}
