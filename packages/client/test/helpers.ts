@@ -13,13 +13,16 @@ export const PASSWORD = 'correct horse battery staple';
 export const TEST_RECONNECT = { baseDelayMs: 50, maxDelayMs: 500 };
 export const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
 
-/** Generates one identity per name and returns its backup bytes. */
-export async function makePersonas(relayUrl: string, names: string[]): Promise<Map<string, Uint8Array>> {
+/**
+ * Generates one identity per name and returns its backup bytes. `displayNames` lets two
+ * personas (an impostor, say) present the same display name.
+ */
+export async function makePersonas(relayUrl: string, names: string[], displayNames: Record<string, string> = {}): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   await Promise.all(
     names.map(async (name) => {
       const client = createSealroomClient({ relayUrl, storage: createMemoryStorage(), WebSocket: NodeWebSocket, dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS });
-      await client.createIdentity({ displayName: name, password: PASSWORD });
+      await client.createIdentity({ displayName: displayNames[name] ?? name, password: PASSWORD });
       out.set(name, await client.exportBackup(PASSWORD));
       await client.close();
     }),

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '@sealroom/relay';
+import { DEFAULT_PBKDF2_ITERATIONS, parseInvite, toBase64Url } from '@sealroom/protocol';
+import { createMemoryStorage, createSealroomClient } from '../src/index.js';
+import { fromUtf8, utf8 } from '../src/encoding.js';
+import { clientFor, makePersonas, NodeWebSocket, PASSWORD, receivedTexts, TEST_PBKDF2_ITERATIONS, waitFor } from './helpers.js';
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i += 1) {
+    for (let j = 0; j < needle.length; j += 1) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+describe('identity lifecycle and storage at rest', () => {
+  let relay: RunningRelay;
+  let personas: Map<string, Uint8Array>;
+
+  beforeAll(async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    personas = await makePersonas(relay.url, ['Alice', 'Bob']);
+  });
+  afterAll(async () => {
+    await relay.close();
+  });
+
+  it('ships with at least 600,000 PBKDF2 iterations; a wrong password says so and destroys nothing', async () => {
+    const storage = createMemoryStorage();
+    const client = createSealroomClient({ relayUrl: relay.url, storage, WebSocket: NodeWebSocket });
+    expect(await client.identityState()).toBe('none');
+    const steps: number[] = [];
+    const info = await client.createIdentity({ displayName: 'Dana', password: PASSWORD, onProgress: (p) => steps.push(p.fraction) });
+    expect(steps.at(-1)).toBe(1);
+    expect(steps.length).toBeGreaterThan(2);
+    const blob = JSON.parse(fromUtf8((await storage.get('identity'))!)!) as { kdf: { iterations: number } };
+    expect(blob.kdf.iterations).toBeGreaterThanOrEqual(DEFAULT_PBKDF2_ITERATIONS);
+    expect(DEFAULT_PBKDF2_ITERATIONS).toBeGreaterThanOrEqual(600_000);
+    await expect(client.createIdentity({ displayName: 'Dana', password: PASSWORD })).rejects.toMatchObject({ code: 'IDENTITY_EXISTS' });
+    await client.lock();
+    expect(client.identity()).toBeNull();
+    expect(await client.identityState()).toBe('locked');
+    await expect(client.unlock('wrong password')).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+    expect(await client.unlock(PASSWORD)).toEqual(info);
+    await client.close();
+  });
+
+  it('changes the password, exports and imports a backup, and restores rooms after lock/unlock', async () => {
+    const storage = createMemoryStorage();
+    const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!, storage);
+    const room = await alice.client.createRoom({ name: 'kept' });
+    await alice.client.changePassword(PASSWORD, 'a new passphrase');
+    await alice.client.lock();
+    await expect(alice.client.unlock(PASSWORD)).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+    await alice.client.unlock('a new passphrase');
+    expect(alice.client.rooms().map((r) => r.id)).toEqual([room.id]);
+    expect(alice.client.room(room.id)!.summary().name).toBe('kept');
+
+    await expect(alice.client.exportBackup('not it')).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+    const backup = await alice.client.exportBackup('a new passphrase');
+    const elsewhere = createSealroomClient({ relayUrl: relay.url, storage: createMemoryStorage(), WebSocket: NodeWebSocket, dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS });
+    await expect(elsewhere.importBackup(backup, 'wrong')).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+    await expect(elsewhere.importBackup(utf8('{"not":"a backup"}'), 'x')).rejects.toMatchObject({ code: 'BAD_BACKUP' });
+    const imported = await elsewhere.importBackup(backup, 'a new passphrase');
+    expect(imported).toEqual(alice.client.identity());
+    await elsewhere.close();
+    await alice.client.close();
+  });
+
+  it('keeps nothing readable at rest except the password-wrapped identity', async () => {
+    const aliceStorage = createMemoryStorage();
+    const bobStorage = createMemoryStorage();
+    const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!, aliceStorage);
+    const bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!, bobStorage);
+    const room = await alice.client.createRoom({ name: 'Secret Project Room' });
+    const link = room.inviteLink();
+    await bob.client.joinRoom(link);
+    await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    await alice.client.room(room.id)!.sendText('the launch code is 0000');
+    await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
+    await alice.client.close();
+    await bob.client.close();
+
+    const parsed = parseInvite(link);
+    if (!parsed.ok) throw new Error('invite');
+    const needles = [utf8('the launch code is 0000'), utf8('Secret Project Room'), parsed.invite.secret, utf8(toBase64Url(parsed.invite.secret))];
+    for (const storage of [aliceStorage, bobStorage]) {
+      const keys = await storage.keys('');
+      expect(keys.length).toBeGreaterThan(3);
+      for (const key of keys) {
+        const value = (await storage.get(key))!;
+        for (const needle of needles) expect(contains(value, needle), `${key} leaks`).toBe(false);
+        if (key !== 'identity') expect(value[0], `${key} is a sealed record`).toBe(1);
+      }
+    }
+  });
+});
+
+describe('disappearing messages', () => {
+  let relay: RunningRelay;
+  let personas: Map<string, Uint8Array>;
+  beforeAll(async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    personas = await makePersonas(relay.url, ['Alice', 'Bob']);
+  });
+  afterAll(async () => {
+    await relay.close();
+  });
+
+  it('every member deletes expired messages itself, after the room’s timer', async () => {
+    const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+    const bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
+    const room = await alice.client.createRoom({ name: 'ephemeral' });
+    await bob.client.joinRoom(room.inviteLink());
+    await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    await alice.client.room(room.id)!.setDisappearingTimer(1_000);
+    await waitFor('bob learns the timer', () => bob.client.room(room.id)!.summary().disappearingMs === 1_000);
+    const sent = await alice.client.room(room.id)!.sendText('gone soon');
+    await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
+    const received = receivedTexts(bob, room.id)[0]!;
+    expect(received.expiresAt).not.toBeNull();
+    await waitFor('bob deletes it', () => bob.events.some((e) => e.type === 'expired' && e.ids.includes(received.id)), 5_000);
+    await waitFor('alice deletes hers', () => alice.events.some((e) => e.type === 'expired' && e.ids.includes(sent.id)), 5_000);
+    expect((await bob.client.room(room.id)!.history()).some((i) => i.id === received.id)).toBe(false);
+    expect((await alice.client.room(room.id)!.history()).some((i) => i.id === sent.id)).toBe(false);
+    await alice.client.close();
+    await bob.client.close();
+  });
+});
