@@ -108,6 +108,10 @@ interface LocalRoom {
   readonly key: RoomKey;
   readonly id: Buffer;
   readonly members: Set<Connection>;
+  /** Settles once the store delivers this room's envelopes from other processes. */
+  readonly subscribed: Promise<void>;
+  /** Admissions waiting on `subscribed`; the room is not released while any wait. */
+  joining: number;
 }
 
 type Json = Record<string, unknown>;
@@ -631,11 +635,23 @@ class Relay {
       this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
       return;
     }
-    // Read the head before admitting, so nothing arrives live before `joined`;
-    // envelopes accepted in between are after `head` and reach the client by history.
-    const { head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now());
-    if (conn.ws.readyState !== WebSocket.OPEN || !this.connections.has(conn)) return;
-    this.addMember(conn, room, roomId);
+    // Subscribe (other processes' envelopes) first, then read the head, then admit:
+    // everything up to `head` is in the log, everything after it arrives live, and
+    // nothing arrives live before `joined`.
+    const local = this.localRoom(room, roomId);
+    local.joining += 1;
+    let head: number;
+    try {
+      await local.subscribed;
+      ({ head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now()));
+    } finally {
+      local.joining -= 1;
+    }
+    if (conn.ws.readyState !== WebSocket.OPEN || !this.connections.has(conn)) {
+      this.releaseIfEmpty(local);
+      return;
+    }
+    this.addMember(conn, local);
     this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
   }
 
@@ -644,14 +660,27 @@ class Relay {
     this.sendError(conn, ErrorCode.ADMISSION_DENIED, 'admission proof did not verify', room);
   }
 
-  private addMember(conn: Connection, room: RoomKey, roomId: Buffer): void {
-    if (!conn.inRoom(room)) (conn.rooms ??= []).push(room);
+  /** The room's local state, subscribing to the store when it is new here. */
+  private localRoom(room: RoomKey, roomId: Buffer): LocalRoom {
     let local = this.localRooms.get(room);
     if (!local) {
-      local = { key: room, id: roomId, members: new Set() };
+      const subscribed = this.store
+        .subscribe(room)
+        .catch((err: unknown) => this.log.warn('subscribe_failed', { message: errorMessage(err) }));
+      local = { key: room, id: roomId, members: new Set(), subscribed, joining: 0 };
       this.localRooms.set(room, local);
-      this.store.subscribe(room).catch((err: unknown) => this.log.warn('subscribe_failed', { message: errorMessage(err) }));
     }
+    return local;
+  }
+
+  private releaseIfEmpty(local: LocalRoom): void {
+    if (local.members.size > 0 || local.joining > 0 || this.localRooms.get(local.key) !== local) return;
+    this.localRooms.delete(local.key);
+    this.store.unsubscribe(local.key).catch((err: unknown) => this.log.warn('unsubscribe_failed', { message: errorMessage(err) }));
+  }
+
+  private addMember(conn: Connection, local: LocalRoom): void {
+    if (!conn.inRoom(local.key)) (conn.rooms ??= []).push(local.key);
     local.members.add(conn);
     if (!conn.admittedOnce) {
       conn.admittedOnce = true;
@@ -668,10 +697,7 @@ class Relay {
     const local = this.localRooms.get(room);
     if (!local) return;
     local.members.delete(conn);
-    if (local.members.size === 0) {
-      this.localRooms.delete(room);
-      this.store.unsubscribe(room).catch((err: unknown) => this.log.warn('unsubscribe_failed', { message: errorMessage(err) }));
-    }
+    this.releaseIfEmpty(local);
   }
 
   private onLeave(conn: Connection, msg: Json): void {
