@@ -468,6 +468,11 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const identity = opened.member.identity;
     const id = toBase64Url(identity.id);
     if (id === this.myId) return;
+    // Catch-up never hands the same cursor twice, so a second copy is a replay: without this,
+    // an old announcement of someone who since left would bring them back.
+    const dedupe = `join/${toBase64Url(opened.messageId)}`;
+    if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', id);
+    this.remember(dedupe);
     if (this.record.removed.includes(id)) {
       return this.warn('unknown-sender', id, 'REMOVED_MEMBER', 'a removed member announced itself again');
     }
@@ -502,6 +507,10 @@ export class RoomSession implements RoomHandle, RoomBinding {
   private async receiveControl(envelope: Uint8Array, sender: LiveMember): Promise<void> {
     const opened = await openControl({ roomKeys: this.keys, envelope, sender: sender.member, creatorId: fromBase64Url(this.record.creatorId)! });
     if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
+    // A replayed control (an old timer setting, say) must not apply again.
+    const dedupe = `control/${toBase64Url(opened.messageId)}`;
+    if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', sender.record.id);
+    this.remember(dedupe);
     const action = opened.action;
     if (action.kind === 'settings') {
       const ms = action.disappearingAfterSeconds === 0 ? null : action.disappearingAfterSeconds * MS_PER_SECOND;

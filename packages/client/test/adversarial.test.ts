@@ -68,6 +68,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
       ['forged', forged],
       ['tampered', tampered],
       ['replayed', genuine],
+      ['replayed announcement', joinHere],
       ['cross-room', groupThere[groupThere.length - 1]!],
       ['cross-type', crossType],
       ['garbage', garbage],
