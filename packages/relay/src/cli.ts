@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isLogLevel } from './log.js';
+import { createLogger, isLogLevel } from './log.js';
 import {
   DEFAULT_HOST,
   DEFAULT_LIMITS,
@@ -217,11 +217,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   process.stdout.write(`Sealroom relay listening on ${relay.url} (WebSocket ${relay.wsUrl})\n`);
+  const log = createLogger(options.logLevel ?? 'info', (line) => process.stderr.write(line));
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', event: 'shutdown', signal })}\n`);
+    log.info('shutdown', { signal });
     relay.close().then(
       () => process.exit(EXIT_OK),
       () => process.exit(EXIT_FAILURE),
