@@ -1,6 +1,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { freshNonce, verifyAdmission } from './admission.js';
@@ -195,6 +197,8 @@ class Relay {
       rejectUpgrade(socket, 400, 'Bad Request');
     });
     store.onRemoteEnvelope((room, cursor, envelope) => this.onRemoteEnvelope(room, cursor, envelope));
+    if (this.webRoot === undefined) log.info('web_app_not_built', { hint: 'serving a placeholder page; build apps/web or pass --web-root' });
+    else if (!existsSync(join(this.webRoot, 'index.html'))) log.warn('web_root_without_index', { webRoot: this.webRoot });
   }
 
   async listen(): Promise<RunningRelay> {
@@ -299,6 +303,10 @@ class Relay {
     if (err.code === 'HPE_HEADER_OVERFLOW') {
       this.counters.refuse(RefusalReason.HEADERS_TOO_LARGE);
       rejectUpgrade(socket, 431, 'Request Header Fields Too Large');
+      return;
+    }
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      rejectUpgrade(socket, 408, 'Request Timeout');
       return;
     }
     if (err.code === 'ECONNRESET' || !socket.writable) {
