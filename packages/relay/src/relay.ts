@@ -29,6 +29,7 @@ import {
   DELIVER_CURSOR_OFFSET,
   DELIVER_HEADER_BYTES,
   DELIVER_ROOM_OFFSET,
+  FRAME_PREFIX_BYTES,
   FrameKind,
   MAC_BYTES,
   MAX_CURSOR,
@@ -446,7 +447,7 @@ class Relay {
   }
 
   private onBinary(conn: Connection, data: Buffer): void {
-    if (data.length < 2) {
+    if (data.length < FRAME_PREFIX_BYTES) {
       this.sendError(conn, ErrorCode.BAD_FRAME, 'binary frame shorter than its header');
       return;
     }
@@ -857,11 +858,12 @@ function envelopeFrame(kind: number, cursor: number, roomId: Buffer, envelope: U
 }
 
 const U32_RANGE = 2 ** 32;
+const U32_BYTES = 4;
 
 /** Writes a cursor (≤ 2^53 − 1) as a big-endian u64 without a BigInt per envelope. */
 function writeCursor(frame: Buffer, cursor: number): void {
   frame.writeUInt32BE(Math.floor(cursor / U32_RANGE), DELIVER_CURSOR_OFFSET);
-  frame.writeUInt32BE(cursor % U32_RANGE, DELIVER_CURSOR_OFFSET + 4);
+  frame.writeUInt32BE(cursor % U32_RANGE, DELIVER_CURSOR_OFFSET + U32_BYTES);
 }
 
 /** A canonical base64url room id of exactly 32 bytes (one string per room). */

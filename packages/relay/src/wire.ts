@@ -19,6 +19,8 @@ export const MAC_BYTES = 32;
 /** Domain-separation label prefixed to the admission MAC input (17 ASCII bytes). */
 export const ADMISSION_LABEL = 'sealroom/admit/v1';
 
+/** Every binary frame starts with version(1) + kind(1). */
+export const FRAME_PREFIX_BYTES = 2;
 /** version(1) + kind(1) + request id(4) + room id(32). */
 export const PUBLISH_HEADER_BYTES = 1 + 1 + 4 + ROOM_ID_BYTES;
 /** version(1) + kind(1) + cursor(8) + room id(32). */
