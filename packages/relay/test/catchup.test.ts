@@ -92,6 +92,27 @@ describe('catch-up (PROTOCOL.md A.5)', () => {
     expect(result.frames).toEqual([]);
   });
 
+  it('forgets a room idle past idleRoomMs; when it comes back its cursors are still larger', async () => {
+    const relay = await start({ retention: { idleRoomMs: 50, sweepIntervalMs: 20 } });
+    const room = newRoom();
+    const first = track(await TestClient.connect(relay.wsUrl));
+    expectJoined(await first.join(room));
+    const old = await first.publish(room, Buffer.from('before'));
+    first.ws.close();
+    await first.closed;
+    const again = track(await TestClient.connect(relay.wsUrl));
+    // Poll until the sweep has forgotten the room (its key is no longer registered).
+    await expect
+      .poll(async () => {
+        again.send({ v: 1, t: 'join', room: room.key });
+        return (await again.json('challenge')).registered;
+      })
+      .toBe(false);
+    expect(relay.health().retainedEnvelopes).toBe(0);
+    expectJoined(await again.join(room));
+    expect(await again.publish(room, Buffer.from('after'))).toBeGreaterThan(old);
+  });
+
   it('refuses history of a room not joined and malformed requests', async () => {
     const relay = await start();
     const room = newRoom();
