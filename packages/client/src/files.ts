@@ -254,6 +254,8 @@ export class FileTransfers {
       } while (out.again && !out.stopped);
     } catch {
       this.ctx.events.emit('file-failed', { roomId: this.session.id, fileId, direction: 'send', code: 'TRANSFER_FAILED' });
+      // Receivers waiting for the rest must not wait forever.
+      await this.session.sendEphemeral({ t: 'file-cancel', ts: this.ctx.clock.now(), file: fileId, code: 'TRANSFER_FAILED' }).catch(() => undefined);
     } finally {
       out.streaming = false;
     }

@@ -417,7 +417,11 @@ export interface SealroomClient {
   // Rooms -------------------------------------------------------------------------
   /** Creates a room on `relayUrl` (default: the client's) and returns its handle. */
   createRoom(options: { name: string; relayUrl?: string }): Promise<RoomHandle>;
-  /** Joins by invite link (or just its fragment). Rejects `BAD_INVITE`, `ADMISSION_DENIED`. */
+  /**
+   * Joins by invite link (or just its `#…` fragment). Resolves once the room is stored and
+   * its join announcement queued, even offline; the relay's refusal arrives later as a
+   * `warning` of kind `relay-error` (code `ADMISSION_DENIED`). Rejects `BAD_INVITE`.
+   */
   joinRoom(inviteLink: string): Promise<RoomHandle>;
   rooms(): RoomSummary[];
   room(id: RoomId): RoomHandle | undefined;

@@ -182,4 +182,32 @@ describe('membership, removal and who can read what', () => {
     const got = await openDirectMessage({ roomKeys: keys, me: carolKeys.unlocked, sender, envelope: directs[0]!.envelope });
     expect(got).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
   });
+
+  it('after a member leaves, the others rotate before sending again and the leaver reads nothing more', async () => {
+    const alice = await client('Alice');
+    const bob = await client('Bob');
+    const carol = await client('Carol');
+    const room = await alice.client.createRoom({ name: 'leaving' });
+    const link = room.inviteLink();
+    await bob.client.joinRoom(link);
+    await carol.client.joinRoom(link);
+    for (const t of [alice, bob, carol]) await waitFor(`${t.name} sees 3 members`, () => t.client.room(room.id)!.members().length === 3);
+    await alice.client.room(room.id)!.sendText('all three of us');
+    await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
+    const keyBefore = recordOf(alice, room.id).outboundKey!.keyId;
+
+    await bob.client.room(room.id)!.leave();
+    await waitFor('bob’s room goes inactive', () => bob.client.room(room.id)!.summary().active === false);
+    await expect(bob.client.room(room.id)!.sendText('still here?')).rejects.toMatchObject({ code: 'ROOM_INACTIVE' });
+    await waitFor('alice sees bob leave', () => alice.events.some((e) => e.type === 'member-left' && e.roomId === room.id));
+    await waitFor('carol sees bob leave', () => carol.client.room(room.id)!.members().length === 2);
+
+    await alice.client.room(room.id)!.sendText('just the two of us');
+    await waitFor('carol reads it', () => textOf(receivedTexts(carol, room.id)).includes('just the two of us'));
+    const after = recordOf(alice, room.id);
+    expect(after.outboundKey!.keyId).not.toBe(keyBefore);
+    expect(after.distributedTo).not.toContain(bob.client.identity()!.memberId);
+    expect(recordOf(bob, room.id).ring.keys).toEqual([]);
+    expect(textOf(receivedTexts(bob, room.id))).toEqual(['all three of us']);
+  });
 });
