@@ -80,8 +80,17 @@ import { TransportError, type RelayConnection, type RoomBinding } from './transp
 import type { Vault } from './vault.js';
 import { FileTransfers } from './files.js';
 
-/** Message ids remembered per room for exactly-once display (far more than any catch-up page). */
-const MAX_SEEN_IDS = 20_000;
+/**
+ * De-duplication keys remembered per room for exactly-once display: several catch-up pages'
+ * worth, while keeping the room record (rewritten as envelopes arrive) small.
+ */
+const MAX_SEEN_IDS = 5_000;
+/**
+ * Receive-side state is persisted at most this often, ms: one write per catch-up burst
+ * instead of one per envelope. A crash inside the window rewinds the cursor a little; the
+ * envelopes are processed again and de-duplicated against the stored timeline.
+ */
+const PERSIST_DEBOUNCE_MS = 200;
 /** Presence beat interval while a room is connected, ms. */
 export const PRESENCE_INTERVAL_MS = 15_000;
 /** Wait before retrying a publish the relay refused for rate, ms. */
@@ -115,6 +124,10 @@ export class RoomSession implements RoomHandle, RoomBinding {
   private readonly byMemberId = new Map<string, string>();
   private readonly seen: Set<string>;
   private items: StoredItem[] = [];
+  private readonly itemById = new Map<string, StoredItem>();
+  /** The outbox, mirrored in storage (sealed) so it survives reloads. */
+  private outbox: OutboxEntry[] = [];
+  private persistTimer: unknown;
   private readonly online = new Map<string, number>();
   private myMemberId = '';
   private flushing = false;
@@ -149,6 +162,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
     }
     const stored = await Promise.all((await ctx.vault.keys(timelinePrefix(record.id))).sort().map((key) => ctx.vault.get<StoredItem>(key)));
     session.items = stored.filter((entry): entry is StoredItem => entry !== undefined).sort((a, b) => a.seq - b.seq);
+    for (const entry of session.items) session.itemById.set(entry.item.id, entry);
+    const queued = await Promise.all((await ctx.vault.keys(outboxPrefix(record.id))).map((key) => ctx.vault.get<OutboxEntry>(key)));
+    session.outbox = queued.filter((entry): entry is OutboxEntry => entry !== undefined).sort((a, b) => a.seq - b.seq);
     session.scheduleExpiry();
     return session;
   }
@@ -387,7 +403,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
         await this.receive(cursor, envelope, live);
       } finally {
         this.record.cursor = Math.max(this.record.cursor, cursor);
-        await this.persist();
+        this.persistSoon();
       }
     });
   }
@@ -571,7 +587,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.record.outboundKey = null;
     this.record.ring = { v: 1, keys: [] };
     this.stopTimers();
-    const entries = await this.outboxEntries();
+    const entries = this.outbox;
+    this.outbox = [];
     await Promise.all(entries.map((entry) => this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq))));
     this.files.stopAll('ROOM_INACTIVE');
     this.wakeReadyWaiters();
@@ -684,6 +701,12 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   /** Stores a timeline item and emits `message`. Callers hold the lock. */
   async addItem(partial: Omit<TextMessage, 'roomId' | 'receivedAt' | 'expiresAt'> | Omit<FileMessage, 'roomId' | 'receivedAt' | 'expiresAt'> | { kind: 'system'; event: SystemEvent }): Promise<TimelineItem> {
+    // Idempotent by id: after a crash inside the persist window an envelope is processed
+    // again and must not show twice.
+    if (partial.kind !== 'system') {
+      const existing = this.itemById.get(partial.id);
+      if (existing !== undefined) return existing.item;
+    }
     const now = this.ctx.clock.now();
     const seq = this.record.nextItemSeq++;
     const base = { roomId: this.id, receivedAt: now, expiresAt: this.record.disappearingMs === null ? null : now + this.record.disappearingMs };
@@ -693,6 +716,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
         : ({ ...partial, ...base } as TimelineItem);
     const stored: StoredItem = { seq, item };
     this.items.push(stored);
+    this.itemById.set(item.id, stored);
     this.record.lastActivityAt = now;
     await this.ctx.vault.set(seqKey(timelinePrefix(this.id), seq), stored);
     this.ctx.events.emit('message', { roomId: this.id, item });
@@ -701,7 +725,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   async updateItem(id: string, change: (item: TimelineItem) => TimelineItem): Promise<TimelineItem | undefined> {
-    const stored = this.items.find((entry) => entry.item.id === id);
+    const stored = this.itemById.get(id);
     if (stored === undefined) return undefined;
     stored.item = change(stored.item);
     await this.ctx.vault.set(seqKey(timelinePrefix(this.id), stored.seq), stored);
@@ -724,7 +748,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const now = this.ctx.clock.now();
     const expired = this.items.filter((entry) => entry.item.expiresAt !== null && entry.item.expiresAt <= now);
     if (expired.length > 0) {
-      this.items = this.items.filter((entry) => !expired.includes(entry));
+      const gone = new Set(expired);
+      this.items = this.items.filter((entry) => !gone.has(entry));
+      for (const entry of expired) this.itemById.delete(entry.item.id);
       await Promise.all(expired.map((entry) => this.ctx.vault.delete(seqKey(timelinePrefix(this.id), entry.seq))));
       this.ctx.events.emit('expired', { roomId: this.id, ids: expired.map((entry) => entry.item.id) });
     }
@@ -768,13 +794,13 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const entry: OutboxEntry = { seq, intent };
     await this.persist();
     await this.ctx.vault.set(seqKey(outboxPrefix(this.id), seq), entry);
+    this.outbox.push(entry);
     if (!this.flushing) void Promise.resolve().then(() => this.flush());
   }
 
-  private async outboxEntries(): Promise<OutboxEntry[]> {
-    const keys = (await this.ctx.vault.keys(outboxPrefix(this.id))).sort();
-    const entries = await Promise.all(keys.map((key) => this.ctx.vault.get<OutboxEntry>(key)));
-    return entries.filter((entry): entry is OutboxEntry => entry !== undefined).sort((a, b) => a.seq - b.seq);
+  private async dropFromOutbox(seq: number): Promise<void> {
+    this.outbox = this.outbox.filter((entry) => entry.seq !== seq);
+    await this.ctx.vault.delete(seqKey(outboxPrefix(this.id), seq));
   }
 
   /** Sends the outbox in order, one entry at a time, while the room is ready. */
@@ -784,7 +810,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     try {
       for (;;) {
         if (!this.record.active || !this.ctx.connection.isReady(this.id)) return;
-        const [entry] = await this.outboxEntries();
+        const entry = this.outbox[0];
         if (entry === undefined) return;
         try {
           await this.sendEntry(entry);
@@ -796,7 +822,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
           if (error instanceof TransportError && (error.code === 'NOT_CONNECTED' || error.code === 'DISCONNECTED')) return;
           // Anything else cannot succeed by retrying (too large, refused): drop it, say so.
           this.warn('relay-error', null, error instanceof TransportError ? error.code : 'SEND_FAILED', 'a queued message could not be sent');
-          await this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq));
+          await this.dropFromOutbox(entry.seq);
         }
       }
     } finally {
@@ -834,7 +860,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     });
     const cursor = await sent.ack;
     await this.lock.run(async () => {
-      await this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq));
+      await this.dropFromOutbox(entry.seq);
       if (intent.k === 'announce' && this.record.joinCursor === 0) {
         this.record.joinCursor = cursor;
         await this.persist();
@@ -930,6 +956,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     }
     this.ready = false;
     this.stopTimers();
+    await this.lock.run(() => this.persist());
   }
 
   stopTimers(): void {
@@ -953,7 +980,17 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (!this.record.active) throw new SealroomClientError('ROOM_INACTIVE');
   }
 
+  private persistSoon(): void {
+    if (this.persistTimer !== undefined) return;
+    this.persistTimer = this.ctx.clock.setTimeout(() => {
+      this.persistTimer = undefined;
+      void this.lock.run(() => this.persist());
+    }, PERSIST_DEBOUNCE_MS);
+  }
+
   async persist(): Promise<void> {
+    if (this.persistTimer !== undefined) this.ctx.clock.clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
     await this.ctx.vault.set(roomKey(this.id), this.record);
   }
 
