@@ -7,15 +7,8 @@ import { sampleProcess } from '../proc-stats.js';
 import { fmtFixed, fmtInt, fmtMiB, fmtRatio, finiteOrUndefined, type SectionResult, type Table, type Verdict } from '../report.js';
 import { startServer, type RunningServer } from '../servers.js';
 import { median, ratio } from '../stats.js';
+import { runParams, sweepInterleaved, sweepPeak, type SweepSubject } from './sweep.js';
 
-/** Sweep steps past the first saturated one, to see deliveries plateau. */
-const STEPS_PAST_SATURATION = 1;
-/** A step is past saturation when less than this share of offered deliveries arrive in the window. */
-const SATURATED_DELIVERED_RATIO = 0.95;
-/** …or more than this share of sends found the socket's buffer full… */
-const SATURATED_SKIPPED_RATIO = 0.01;
-/** …or the median delivery waits this long: queues are growing, not the load being carried, ms. */
-const SATURATED_P50_MS = 50;
 /** Targets from DESIGN.md §5. */
 const TARGET_THROUGHPUT_VS_BARE = 0.8;
 const TARGET_THROUGHPUT_VS_SOCKET_IO = 1.0;
@@ -28,24 +21,12 @@ const SCHEDULE_KEPT_MIN = 0.98;
 
 const LABELS: Record<ServerKind, string> = { relay: 'Sealroom relay', 'bare-ws': 'bare ws broadcast', 'socket.io': 'Socket.IO rooms' };
 
-interface ServerUnderTest {
+interface ServerUnderTest extends SweepSubject {
   kind: ServerKind;
   server: RunningServer;
-  generator: LoadGenerator;
-  sweep: (RunResult & { ratePerConnection: number; saturated: boolean })[];
-  saturationRate: number;
   saturationSamples: number[];
-  reachedSaturation: boolean;
   half: RunResult[];
   peakRssBytes: number;
-}
-
-export function isSaturated(result: RunResult): boolean {
-  return (
-    result.deliveredRatio < SATURATED_DELIVERED_RATIO ||
-    result.skippedRatio > SATURATED_SKIPPED_RATIO ||
-    !(result.p50Ms <= SATURATED_P50_MS)
-  );
 }
 
 export async function runFanout(context: BenchContext): Promise<SectionResult> {
@@ -53,75 +34,47 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
   const kinds: ServerKind[] = ['bare-ws', 'socket.io'];
   if (context.relay.available) kinds.push('relay');
   const fanOut = profile.roomSize - 1;
-  const runParams = (ratePerConnection: number, serverPids: number[]) => ({
-    ratePerConnection,
-    warmupMs: profile.warmupMs,
-    measureMs: profile.measureMs,
-    drainQuietMs: profile.drainQuietMs,
-    drainMaxMs: profile.drainMaxMs,
-    serverPids,
-  });
-
   const subjects: ServerUnderTest[] = [];
   try {
     for (const kind of kinds) {
       const server = await startServer(kind, { relayArgs: context.relay.benchArgs });
-      const subject: ServerUnderTest = {
+      let generator: LoadGenerator;
+      try {
+        generator = await LoadGenerator.open({
+          kind,
+          urls: [server.wsUrl],
+          connections: profile.connections,
+          roomSize: profile.roomSize,
+          envelopeBytes: profile.envelopeBytes,
+          workers: context.profile.workers,
+        });
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
+      subjects.push({
         kind,
+        label: kind,
         server,
-        generator: undefined as unknown as LoadGenerator,
+        generator,
+        pids: [server.pid],
         sweep: [],
-        saturationRate: Number.NaN,
-        saturationSamples: [],
+        peakRate: profile.startRate,
         reachedSaturation: false,
+        saturationSamples: [],
         half: [],
         peakRssBytes: Number.NaN,
-      };
-      subjects.push(subject);
-      subject.generator = await LoadGenerator.open({
-        kind,
-        urls: [server.wsUrl],
-        connections: profile.connections,
-        roomSize: profile.roomSize,
-        envelopeBytes: profile.envelopeBytes,
-        workers: context.profile.workers,
       });
     }
 
-    // Sweep: raise the offered rate step by step until each server stops keeping up. The
-    // servers take turns at every rate, so a change in the machine's background load hits
-    // all three alike rather than whichever happened to run then.
-    const active = new Set(subjects);
-    const pastSaturation = new Map(subjects.map((subject) => [subject, 0]));
-    let rate = profile.startRate;
-    for (let step = 0; step < profile.maxSteps && active.size > 0; step += 1) {
-      for (const subject of subjects) {
-        if (!active.has(subject)) continue;
-        const result = await subject.generator.run(runParams(rate, [subject.server.pid]));
-        const saturated = isSaturated(result);
-        subject.sweep.push({ ...result, ratePerConnection: rate, saturated });
-        context.log(
-          `fan-out ${subject.kind}: ${fmtInt(result.offeredPerSec)} offered → ${fmtInt(result.deliveredPerSec)} delivered/s, p50 ${fmtFixed(result.p50Ms)} ms${saturated ? ' (saturated)' : ''}`,
-        );
-        if (subject.reachedSaturation) {
-          // Steps past the first saturated one show whether deliveries plateau there.
-          const past = (pastSaturation.get(subject) ?? 0) + 1;
-          pastSaturation.set(subject, past);
-          if (past >= STEPS_PAST_SATURATION) active.delete(subject);
-        } else {
-          subject.saturationRate = rate;
-          subject.reachedSaturation = saturated;
-        }
-      }
-      rate *= profile.stepFactor;
-    }
-    for (const subject of subjects) subject.saturationSamples.push(Math.max(...subject.sweep.map((step) => step.deliveredPerSec)));
+    await sweepInterleaved(subjects, profile, context.log, 'fan-out');
+    for (const subject of subjects) subject.saturationSamples.push(sweepPeak(subject));
 
     // Repeats at each server's saturation rate, interleaved so drift in the machine's
     // load hits all three alike; the median is the figure.
     for (let trial = 1; trial < profile.trials; trial += 1) {
       for (const subject of subjects) {
-        const result = await subject.generator.run(runParams(subject.saturationRate, [subject.server.pid]));
+        const result = await subject.generator.run(runParams(profile, subject.peakRate, subject.pids));
         subject.saturationSamples.push(result.deliveredPerSec);
       }
     }
@@ -132,7 +85,7 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     const halfRate = bareSaturation / 2 / (profile.connections * fanOut);
     for (let trial = 0; trial < profile.trials; trial += 1) {
       for (const subject of subjects) {
-        const result = await subject.generator.run(runParams(halfRate, [subject.server.pid]));
+        const result = await subject.generator.run(runParams(profile, halfRate, subject.pids));
         subject.half.push(result);
         context.log(`fan-out ${subject.kind} @half: p50 ${fmtFixed(result.p50Ms)} ms, p99 ${fmtFixed(result.p99Ms)} ms, delivered ${fmtFixed(result.deliveredRatio * 100, 1)}%`);
       }
@@ -155,8 +108,8 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     const doubledRuns: RunResult[] = [];
     try {
       for (let trial = 0; trial < profile.trials; trial += 1) {
-        normalRuns.push(await bare.generator.run(runParams(bare.saturationRate, [bare.server.pid])));
-        doubledRuns.push(await doubled.run(runParams(bare.saturationRate, [bare.server.pid])));
+        normalRuns.push(await bare.generator.run(runParams(profile, bare.peakRate, bare.pids)));
+        doubledRuns.push(await doubled.run(runParams(profile, bare.peakRate, bare.pids)));
       }
     } finally {
       await doubled.close();
@@ -293,6 +246,8 @@ function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks:
         serverCores: step.serverCpuSeconds / step.windowSeconds,
         generatorCores: step.generatorCpuSeconds / step.windowSeconds,
         saturated: step.saturated,
+        drained: step.drained,
+        skippedRatio: step.skippedRatio,
       })),
     };
   }

@@ -7,20 +7,11 @@ import { LoadGenerator, type RunResult } from '../load/generator.js';
 import { fmtFixed, fmtInt, fmtRatio, finiteOrUndefined, type SectionResult, type Table } from '../report.js';
 import { redisAvailable, startRedis, startServer, type RunningRedis, type RunningServer } from '../servers.js';
 import { median, ratio } from '../stats.js';
-import { isSaturated } from './fanout.js';
+import { runParams, sweepInterleaved, sweepPeak, type SweepSubject } from './sweep.js';
 
-/** Sweep steps past the first saturated one. */
-const STEPS_PAST_SATURATION = 1;
-
-interface Setup {
+interface Setup extends SweepSubject {
   key: 'oneProcessMemory' | 'oneProcessRedis' | 'twoProcessesRedis';
-  label: string;
   relays: RunningServer[];
-  pids: number[];
-  generator: LoadGenerator;
-  sweep: (RunResult & { ratePerConnection: number; saturated: boolean })[];
-  saturationRate: number;
-  reachedSaturation: boolean;
   saturationSamples: number[];
   common: RunResult[];
 }
@@ -37,14 +28,6 @@ export async function runScaleOut(context: BenchContext): Promise<SectionResult>
   let redis: RunningRedis | undefined;
   const setups: Setup[] = [];
   const allRelays: RunningServer[] = [];
-  const runParams = (ratePerConnection: number, serverPids: number[]) => ({
-    ratePerConnection,
-    warmupMs: profile.warmupMs,
-    measureMs: profile.measureMs,
-    drainQuietMs: profile.drainQuietMs,
-    drainMaxMs: profile.drainMaxMs,
-    serverPids,
-  });
   try {
     redis = await startRedis();
     const specs: { key: Setup['key']; label: string; processes: number; redis: boolean }[] = [
@@ -75,44 +58,24 @@ export async function runScaleOut(context: BenchContext): Promise<SectionResult>
         pids: [...relays.map((relay) => relay.pid), ...(spec.redis ? [redis.pid] : [])],
         generator,
         sweep: [],
-        saturationRate: Number.NaN,
+        peakRate: profile.startRate,
         reachedSaturation: false,
         saturationSamples: [],
         common: [],
       });
     }
 
-    const active = new Set(setups);
-    const past = new Map<Setup, number>();
-    let rate = profile.startRate;
-    for (let step = 0; step < profile.maxSteps && active.size > 0; step += 1) {
-      for (const setup of setups) {
-        if (!active.has(setup)) continue;
-        const result = await setup.generator.run(runParams(rate, setup.pids));
-        const saturated = isSaturated(result);
-        setup.sweep.push({ ...result, ratePerConnection: rate, saturated });
-        context.log(`scale-out ${setup.label}: ${fmtInt(result.offeredPerSec)} offered → ${fmtInt(result.deliveredPerSec)} delivered/s, p50 ${fmtFixed(result.p50Ms)} ms${saturated ? ' (saturated)' : ''}`);
-        if (setup.reachedSaturation) {
-          const count = (past.get(setup) ?? 0) + 1;
-          past.set(setup, count);
-          if (count >= STEPS_PAST_SATURATION) active.delete(setup);
-        } else {
-          setup.saturationRate = rate;
-          setup.reachedSaturation = saturated;
-        }
-      }
-      rate *= profile.stepFactor;
-    }
-    for (const setup of setups) setup.saturationSamples.push(Math.max(...setup.sweep.map((step) => step.deliveredPerSec)));
+    await sweepInterleaved(setups, profile, context.log, 'scale-out');
+    for (const setup of setups) setup.saturationSamples.push(sweepPeak(setup));
     for (let trial = 1; trial < context.profile.scaleOut.trials; trial += 1) {
-      for (const setup of setups) setup.saturationSamples.push((await setup.generator.run(runParams(setup.saturationRate, setup.pids))).deliveredPerSec);
+      for (const setup of setups) setup.saturationSamples.push((await setup.generator.run(runParams(profile, setup.peakRate, setup.pids))).deliveredPerSec);
     }
     // Latency at one common load: half of what one in-memory process carries.
     const single = setups[0]!;
     const commonPerSec = median(single.saturationSamples) / 2;
     const commonRate = commonPerSec / (profile.connections * fanOut);
     for (let trial = 0; trial < context.profile.scaleOut.trials; trial += 1) {
-      for (const setup of setups) setup.common.push(await setup.generator.run(runParams(commonRate, setup.pids)));
+      for (const setup of setups) setup.common.push(await setup.generator.run(runParams(profile, commonRate, setup.pids)));
     }
 
     const figures = setups.map((setup) => {

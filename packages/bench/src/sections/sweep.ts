@@ -1,0 +1,75 @@
+// The offered-rate sweep shared by the fan-out and scale-out sections. Servers take turns
+// at every rate, so a change in the machine's background load hits all of them alike; each
+// keeps climbing until it is saturated and a further step no longer raises what it delivers.
+import type { FanoutProfile } from '../profile.js';
+import type { LoadGenerator, RunParams, RunResult } from '../load/generator.js';
+import { fmtFixed, fmtInt } from '../report.js';
+
+/** A step is past saturation when less than this share of offered deliveries arrive in the window. */
+const SATURATED_DELIVERED_RATIO = 0.95;
+/** …or more than this share of sends found the socket's buffer full… */
+const SATURATED_SKIPPED_RATIO = 0.01;
+/** …or the median delivery waits this long: queues are growing, not the load being carried, ms. */
+const SATURATED_P50_MS = 50;
+/** Past saturation, a step must deliver this much more than the best so far to keep climbing. */
+const PLATEAU_GAIN = 1.05;
+
+export type SweepStep = RunResult & { ratePerConnection: number; saturated: boolean };
+
+export interface SweepSubject {
+  label: string;
+  generator: LoadGenerator;
+  /** Server processes whose CPU is charged to this subject. */
+  pids: number[];
+  sweep: SweepStep[];
+  /** Offered rate (per connection) of the step that delivered the most. */
+  peakRate: number;
+  reachedSaturation: boolean;
+}
+
+export function isSaturated(result: RunResult): boolean {
+  return (
+    result.deliveredRatio < SATURATED_DELIVERED_RATIO ||
+    result.skippedRatio > SATURATED_SKIPPED_RATIO ||
+    !(result.p50Ms <= SATURATED_P50_MS)
+  );
+}
+
+export function runParams(profile: FanoutProfile, ratePerConnection: number, serverPids: number[]): RunParams {
+  return {
+    ratePerConnection,
+    warmupMs: profile.warmupMs,
+    measureMs: profile.measureMs,
+    drainQuietMs: profile.drainQuietMs,
+    drainMaxMs: profile.drainMaxMs,
+    serverPids,
+  };
+}
+
+export async function sweepInterleaved(subjects: SweepSubject[], profile: FanoutProfile, log: (line: string) => void, prefix: string): Promise<void> {
+  const active = new Set(subjects);
+  let rate = profile.startRate;
+  for (let step = 0; step < profile.maxSteps && active.size > 0; step += 1) {
+    for (const subject of subjects) {
+      if (!active.has(subject)) continue;
+      const best = Math.max(0, ...subject.sweep.map((done) => done.deliveredPerSec));
+      const result = await subject.generator.run(runParams(profile, rate, subject.pids));
+      const saturated = isSaturated(result);
+      subject.sweep.push({ ...result, ratePerConnection: rate, saturated });
+      if (result.deliveredPerSec > best) subject.peakRate = rate;
+      log(
+        `${prefix} ${subject.label}: ${fmtInt(result.offeredPerSec)} offered → ${fmtInt(result.deliveredPerSec)} delivered/s, p50 ${fmtFixed(result.p50Ms)} ms${saturated ? ' (saturated)' : ''}${result.drained ? '' : ' (backlog not drained)'}`,
+      );
+      if (saturated) {
+        subject.reachedSaturation = true;
+        if (result.deliveredPerSec < best * PLATEAU_GAIN) active.delete(subject);
+      }
+    }
+    rate *= profile.stepFactor;
+  }
+}
+
+/** The most a subject delivered in any sweep step. */
+export function sweepPeak(subject: SweepSubject): number {
+  return Math.max(...subject.sweep.map((step) => step.deliveredPerSec));
+}
