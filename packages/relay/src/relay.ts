@@ -438,12 +438,32 @@ class Relay {
   onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
     if (this.closing) return;
     if (!conn.take(this.limits, data.length, Date.now())) {
-      const id = isBinary && data.length >= PUBLISH_HEADER_BYTES ? data.readUInt32BE(PUBLISH_ID_OFFSET) : undefined;
-      this.sendError(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped', undefined, id);
+      this.refuseRate(conn, data, isBinary);
       return;
     }
     if (isBinary) this.onBinary(conn, data);
     else this.onText(conn, data);
+  }
+
+  /**
+   * RATE_LIMITED names the refused request's room (and PUBLISH id) when it can, so a
+   * client knows which publish or history request to send again later.
+   */
+  private refuseRate(conn: Connection, data: Buffer, isBinary: boolean): void {
+    let room: RoomKey | undefined;
+    let id: number | undefined;
+    if (isBinary && data.length >= PUBLISH_HEADER_BYTES) {
+      id = data.readUInt32BE(PUBLISH_ID_OFFSET);
+      room = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
+    } else if (!isBinary && data.length <= this.limits.maxControlBytes) {
+      try {
+        const message: unknown = JSON.parse(data.toString('utf8'));
+        if (message !== null && typeof message === 'object') room = roomField(message as Json);
+      } catch {
+        // Not JSON: no room to name.
+      }
+    }
+    this.sendError(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped, send it again later', room, id);
   }
 
   private onBinary(conn: Connection, data: Buffer): void {

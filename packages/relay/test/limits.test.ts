@@ -47,13 +47,19 @@ describe('limits', () => {
   it('rate-limits messages per connection with RATE_LIMITED and keeps the connection', async () => {
     const { relay, bystanders } = await withBystanders({ limits: { messagesPerSecond: 2, messageBurst: 10 } });
     const attacker = track(await TestClient.connect(relay.wsUrl));
+    const room = newRoom();
+    expectJoined(await attacker.join(room));
+    for (let i = 0; i < 40; i++) attacker.send({ v: 1, t: 'history', room: room.key, after: 0 });
+    // The refusal names the room of the refused request, so the client can ask again.
+    expect(await attacker.error(ErrorCode.RATE_LIMITED)).toMatchObject({ room: room.key });
     for (let i = 0; i < 40; i++) attacker.send({ v: 1, t: 'ping', id: i });
-    await attacker.error(ErrorCode.RATE_LIMITED);
-    const pongs = () => attacker.inbox.filter((i) => 'json' in i && i.json.t === 'pong').length;
     await bystanders.exchange();
-    // At most the burst plus what refilled meanwhile got through.
-    expect(pongs()).toBeLessThan(40);
-    expect(pongs()).toBeGreaterThanOrEqual(10);
+    await attacker.json('error', (m) => m.code === ErrorCode.RATE_LIMITED && m.room === undefined);
+    // At most the burst (10, of which join and prove took 2) plus what refilled
+    // meanwhile got through; the other 80 were refused, each with an error.
+    const answered = attacker.inbox.filter((i) => 'json' in i && (i.json.t === 'pong' || i.json.t === 'history-end')).length;
+    expect(answered).toBeGreaterThanOrEqual(8);
+    expect(answered).toBeLessThan(40);
     expect(attacker.ws.readyState).toBe(attacker.ws.OPEN);
     expect(await refusals(relay.url, ErrorCode.RATE_LIMITED)).toBeGreaterThan(0);
   });
@@ -68,6 +74,7 @@ describe('limits', () => {
     for (let id = 1; id <= 6; id++) attacker.sendBinary(publishFrame(room.id, id, randomBytes(10 * KIB)));
     const refused = await attacker.error(ErrorCode.RATE_LIMITED);
     expect(refused.id).toBeGreaterThanOrEqual(4);
+    expect(refused.room).toBe(room.key);
     await attacker.sync();
     const acked = attacker.inbox.filter((i) => 'json' in i && i.json.t === 'ack').length;
     expect(acked).toBeLessThan(6);
