@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
 import {
   ENVELOPE_TYPE,
+  MAX_MESSAGES_PER_SENDER_KEY,
   importBackup,
   importPublicIdentityJson,
   openDirectMessage,
@@ -210,4 +211,22 @@ describe('membership, removal and who can read what', () => {
     expect(recordOf(bob, room.id).ring.keys).toEqual([]);
     expect(textOf(receivedTexts(bob, room.id))).toEqual(['all three of us']);
   });
+
+  it('rotates the sender key when its message budget is spent, and nothing is lost across the rotation', async () => {
+    const alice = await client('Alice');
+    const bob = await client('Bob');
+    const room = await alice.client.createRoom({ name: 'budget' });
+    await bob.client.joinRoom(room.inviteLink());
+    await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    await alice.client.room(room.id)!.sendText('first');
+    await waitFor('bob reads the first', () => receivedTexts(bob, room.id).length === 1);
+    const firstKey = recordOf(alice, room.id).outboundKey!.keyId;
+    const COUNT = MAX_MESSAGES_PER_SENDER_KEY + 5;
+    for (let i = 0; i < COUNT; i += 1) await alice.client.room(room.id)!.sendText(`n${i}`);
+    await waitFor('bob reads them all', () => receivedTexts(bob, room.id).length === COUNT + 1, 60_000);
+    const after = recordOf(alice, room.id).outboundKey!;
+    expect(after.keyId).not.toBe(firstKey);
+    expect(after.sequence).toBeLessThan(MAX_MESSAGES_PER_SENDER_KEY);
+    expect(textOf(receivedTexts(bob, room.id))).toEqual(['first', ...Array.from({ length: COUNT }, (_, i) => `n${i}`)]);
+  }, 90_000);
 });
