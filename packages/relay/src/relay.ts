@@ -289,7 +289,8 @@ class Relay {
           this.log.error('metrics_failed', { message: errorMessage(err) });
           plain(res, 500, 'Internal Server Error\n');
         },
-      );
+      )
+        .catch((err: unknown) => this.log.error('metrics_failed', { message: errorMessage(err) }));
       return;
     }
     if (pathname === WS_PATH) {
@@ -512,7 +513,9 @@ class Relay {
         this.log.warn('append_failed', { message: errorMessage(err) });
         this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
       },
-    );
+    )
+      // A bug in delivery must not become an unhandled rejection (which ends the process).
+      .catch((err: unknown) => this.log.error('deliver_failed', { message: errorMessage(err) }));
   }
 
   private fanOut(room: LocalRoom, frame: Buffer, except: Connection | undefined): void {
@@ -590,10 +593,12 @@ class Relay {
         if (typeof msg.t === 'string') this.sendError(conn, ErrorCode.UNKNOWN_TYPE, 'unknown message type');
         else this.sendError(conn, ErrorCode.BAD_MESSAGE, 'missing message type "t"');
     }
-    work?.catch((err: unknown) => {
-      this.log.warn('store_failed', { message: errorMessage(err) });
-      this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable', roomField(msg));
-    });
+    work
+      ?.catch((err: unknown) => {
+        this.log.warn('store_failed', { message: errorMessage(err) });
+        this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable', roomField(msg));
+      })
+      .catch((err: unknown) => this.log.error('refusal_failed', { message: errorMessage(err) }));
   }
 
   /** The room of a message, or undefined after answering BAD_ROOM. */
