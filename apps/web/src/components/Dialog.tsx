@@ -37,7 +37,7 @@ export function Dialog({ title, onClose, children, testId }: Props) {
       <div className="dialog-body">
         <div className="dialog-header">
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="button ghost icon-button" onClick={onClose} aria-label="Close">
+          <button type="button" className="button ghost icon-button" onClick={onClose} aria-label="Close dialog">
             ✕
           </button>
         </div>

@@ -52,7 +52,7 @@ function MemberRow({ member, room, clash, canRemove }: { member: MemberInfo; roo
         {member.isCreator && <span className="hint">· creator</span>}
         <span className="visually-hidden">{member.online ? ', online' : ', offline'}</span>
       </span>
-      {member.verified && (
+      {member.verified && !member.isMe && (
         <span className="verified" data-testid="verified-badge">
           ✓ Verified
         </span>
@@ -80,7 +80,7 @@ function MemberRow({ member, room, clash, canRemove }: { member: MemberInfo; roo
               type="button"
               className="button small"
               onClick={() => setDirectTarget(room.id, member.id)}
-              aria-label={`Write privately to ${member.displayName}`}
+              aria-label={`Private message to ${member.displayName}`}
             >
               Private message
             </button>
