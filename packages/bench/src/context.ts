@@ -14,6 +14,8 @@ export interface RelayAvailability {
 export interface BenchContext {
   profile: Profile;
   relay: RelayAvailability;
+  /** Record a CPU profile of the page during the browser catch-up (`--profile-browser`); written beside the JSON report. */
+  profileBrowser?: { outDir: string };
   /** Progress lines, to stderr, so stdout stays the Markdown report. */
   log(line: string): void;
 }

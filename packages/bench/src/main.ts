@@ -17,12 +17,13 @@ interface CliOptions {
   only?: string[];
   workers?: number;
   build: boolean;
+  profileBrowser: boolean;
 }
 
-const USAGE = `usage: pnpm bench [--quick] [--out PATH] [--only ${SECTIONS.map((section) => section.name).join(',')}] [--workers N] [--no-build]`;
+const USAGE = `usage: pnpm bench [--quick] [--out PATH] [--only ${SECTIONS.map((section) => section.name).join(',')}] [--workers N] [--no-build] [--profile-browser]`;
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { quick: false, build: true };
+  const options: CliOptions = { quick: false, build: true, profileBrowser: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     switch (arg) {
@@ -42,6 +43,9 @@ function parseArgs(argv: string[]): CliOptions {
         break;
       case '--no-build':
         options.build = false;
+        break;
+      case '--profile-browser':
+        options.profileBrowser = true;
         break;
       case '--help':
       case '-h':
@@ -71,7 +75,8 @@ async function main(): Promise<void> {
 
   log(`${profile.name} run; preparing the relay`);
   const relay = await prepareRelay({ build: options.build, log });
-  const context: BenchContext = { profile, relay, log };
+  const outPath = path.resolve(options.out ?? path.join(REPO_ROOT, 'bench-results', `${timestamp(startedAt)}.json`));
+  const context: BenchContext = { profile, relay, log, ...(options.profileBrowser ? { profileBrowser: { outDir: path.dirname(outPath) } } : {}) };
 
   const results: SectionResult[] = [];
   for (const section of SECTIONS) {
@@ -111,7 +116,6 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  const outPath = path.resolve(options.out ?? path.join(REPO_ROOT, 'bench-results', `${timestamp(startedAt)}.json`));
   mkdirSync(path.dirname(outPath), { recursive: true });
   writeFileSync(outPath, `${JSON.stringify(jsonReport(meta, results), null, 2)}\n`);
   process.stdout.write(`\nJSON report: ${outPath}\n`);

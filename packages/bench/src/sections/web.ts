@@ -3,10 +3,12 @@
 // long a member who was away takes from opening the invite link to a rendered history of
 // 1,000 messages sent meanwhile.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import type { BenchContext } from '../context.js';
+import { topSelfTime, type CpuProfile } from '../cpu-profile.js';
 import { fmtFixed, fmtInt, fmtKiB, type SectionResult, type Table, type Verdict } from '../report.js';
 import { REPO_ROOT, startServer } from '../servers.js';
 
@@ -26,6 +28,10 @@ const TARGET_CATCH_UP_MS = 1_500;
 const MISSED_MESSAGES = 1_000;
 /** Every browser step waits at most this long, ms. */
 const STEP_TIMEOUT_MS = 120_000;
+/** Profiler sampling interval with --profile-browser, µs (V8's default is 1,000). */
+const PROFILE_SAMPLING_MICROS = 200;
+/** Functions listed from the profile on stderr. */
+const PROFILE_TOP_FUNCTIONS = 20;
 const BENCH_PASSWORD = 'correct horse battery staple, benchmark only';
 
 interface BundleFigures {
@@ -112,6 +118,12 @@ async function measureCatchUp(context: BenchContext): Promise<CatchUpFigures> {
 
     // Bob comes back by opening the invite link: boot, unlock, catch up, render.
     const last = `bench message ${MISSED_MESSAGES}`;
+    const cdp = context.profileBrowser ? await page.context().newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: PROFILE_SAMPLING_MICROS });
+      await cdp.send('Profiler.start');
+    }
     const t0 = performance.now();
     await page.goto(invite);
     const password = page.getByLabel('Password', { exact: true });
@@ -123,6 +135,14 @@ async function measureCatchUp(context: BenchContext): Promise<CatchUpFigures> {
     const t2 = performance.now();
     await lastMessage(page, last).waitFor({ state: 'visible' });
     const t3 = performance.now();
+    if (cdp && context.profileBrowser) {
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+      const file = path.join(context.profileBrowser.outDir, `catch-up-${Date.now()}.cpuprofile`);
+      mkdirSync(context.profileBrowser.outDir, { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      context.log(`web: page CPU profile of the catch-up written to ${file} (open in Chrome DevTools); top self time:`);
+      for (const entry of topSelfTime(profile, PROFILE_TOP_FUNCTIONS)) context.log(`  ${fmtFixed(entry.selfMs, 0).padStart(6)} ms ${fmtFixed(entry.share * 100, 1).padStart(5)}%  ${entry.name}`);
+    }
     return { bootMs: t1 - t0, unlockMs: t2 - t1, catchUpMs: t3 - t2 };
   } finally {
     await alice.close().catch(() => {});
