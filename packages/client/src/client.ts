@@ -271,7 +271,15 @@ class Client implements SealroomClient {
         clock: this.clock,
         connection,
         presenceTimeoutMs: this.options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
-        onInactive: (s) => connection.removeRoom(s.id),
+        onInactive: (s) => {
+          connection.removeRoom(s.id);
+          // A socket admitted to no room would only be cut by the relay's handshake timer
+          // and reconnect forever: close it; a later room on this relay opens a new one.
+          if (!connection.hasRooms()) {
+            connection.close();
+            this.connections.delete(record.relayUrl);
+          }
+        },
       },
       record,
       keys,

@@ -93,6 +93,8 @@ const MAX_SEEN_IDS = 5_000;
 const PERSIST_DEBOUNCE_MS = 200;
 /** Presence beat interval while a room is connected, ms. */
 export const PRESENCE_INTERVAL_MS = 15_000;
+/** Relay refusals (Part A.7) after which the same envelope can succeed later. */
+const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
 /** Wait before retrying a publish the relay refused for rate, ms. */
 const RATE_LIMIT_RETRY_MS = 1_000;
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
@@ -815,7 +817,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
         try {
           await this.sendEntry(entry);
         } catch (error) {
-          if (error instanceof TransportError && error.code === 'RATE_LIMITED') {
+          // Refusals that pass: the rate bucket refills, a store outage ends, a room the
+          // relay forgot is joined again on reconnect.
+          if (error instanceof TransportError && RETRYABLE_REFUSALS.has(error.code)) {
             await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, RATE_LIMIT_RETRY_MS));
             continue;
           }
