@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { createMemoryStorage } from '../src/index.js';
+import { spawnRelay } from './relay-process.js';
 import { clientFor, makePersonas, receivedTexts, waitFor, type TestClient } from './helpers.js';
 
 const NAMES = ['Alice', 'Bob', 'Carol'];
@@ -84,7 +85,7 @@ describe('catch-up, gaps and relay restarts', () => {
     expect(history.some((i) => i.kind === 'system' && i.event.type === 'gap')).toBe(true);
   });
 
-  it('the relay is killed and restarted mid-conversation: messages typed meanwhile arrive once, nothing is lost', async () => {
+  it('the relay shuts down and restarts empty mid-conversation: messages typed meanwhile arrive once, nothing is lost', async () => {
     let relay = await startRelay({ port: 0, logLevel: 'silent' });
     const port = relay.port;
     const alice = await client(relay, 'Alice');
@@ -125,4 +126,33 @@ describe('catch-up, gaps and relay restarts', () => {
     }
     expect(alice.events.some((e) => e.type === 'connection' && e.state === 'reconnecting')).toBe(true);
   });
+
+  it('the relay process is SIGKILLed mid-conversation and started again: nothing typed meanwhile is lost or doubled', async () => {
+    let relay = await spawnRelay();
+    const port = relay.port;
+    try {
+      const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+      const bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
+      open.push(alice, bob);
+      const room = await alice.client.createRoom({ name: 'killed' });
+      await bob.client.joinRoom(room.inviteLink());
+      await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+      await alice.client.room(room.id)!.sendText('before the crash');
+      await waitFor('bob reads it', () => textOf(bob, room.id).length === 1);
+
+      await relay.kill();
+      await waitFor('both notice the dead relay', () => [alice, bob].every((t) => t.client.connectionState() !== 'open'));
+      for (const text of ['typed while down 1', 'typed while down 2']) await alice.client.room(room.id)!.sendText(text);
+      await bob.client.room(room.id)!.sendText('bob typed while down');
+
+      relay = await spawnRelay(port);
+      await waitFor('bob gets alice’s', () => textOf(bob, room.id).length === 3, 30_000);
+      await waitFor('alice gets bob’s', () => textOf(alice, room.id).length === 1, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(textOf(bob, room.id)).toEqual(['before the crash', 'typed while down 1', 'typed while down 2']);
+      expect(textOf(alice, room.id)).toEqual(['bob typed while down']);
+    } finally {
+      await relay.kill();
+    }
+  }, 90_000);
 });
