@@ -56,4 +56,26 @@ describe('a room of four', () => {
       expect(c.events.filter((e) => e.type === 'warning')).toEqual([]);
     }
   });
+
+  it('mentions reach the member named, and presence says who is online now', async () => {
+    const [alice, bob, carol] = clients as [TestClient, TestClient, TestClient];
+    const roomId = alice.client.rooms()[0]!.id;
+    const aliceId = alice.client.identity()!.memberId;
+    const bobId = bob.client.identity()!.memberId;
+    await bob.client.room(roomId)!.sendText('@Alice can you look at this?');
+    await waitFor('alice gets the mention', () => receivedTexts(alice, roomId).some((m) => m.mentionsMe));
+    const mention = receivedTexts(alice, roomId).find((m) => m.mentionsMe)!;
+    expect(mention.mentions).toEqual([aliceId]);
+    await waitFor('carol gets it too', () => receivedTexts(carol, roomId).some((m) => m.text.startsWith('@Alice')));
+    expect(receivedTexts(carol, roomId).find((m) => m.text.startsWith('@Alice'))!.mentionsMe).toBe(false);
+
+    const onlineFor = (t: TestClient) => t.client.room(roomId)!.members().filter((m) => m.online).map((m) => m.id);
+    await waitFor('alice sees bob online', () => onlineFor(alice).includes(bobId));
+    const presenceEvents = alice.events.filter((e) => e.type === 'presence' && e.roomId === roomId);
+    expect(presenceEvents.some((e) => e.type === 'presence' && e.online.includes(bobId))).toBe(true);
+    await bob.client.close();
+    await waitFor('alice sees bob go offline', () => !onlineFor(alice).includes(bobId));
+    const last = alice.events.filter((e) => e.type === 'presence' && e.roomId === roomId).at(-1);
+    expect(last?.type === 'presence' && last.online.includes(bobId)).toBe(false);
+  });
 });
