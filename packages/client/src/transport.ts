@@ -32,6 +32,8 @@ export const DEFAULT_BACKOFF_MAX_MS = 30_000;
 const KEEPALIVE_INTERVAL_MS = 20_000;
 /** A connection with no pong this long after a ping is treated as dead (half-open TCP), ms. */
 const KEEPALIVE_TIMEOUT_MS = 10_000;
+/** Wait before asking again for history the relay refused, ms. */
+const HISTORY_RETRY_MS = 1_000;
 /** Envelope limit assumed until the relay's hello says otherwise: 1 MiB frame − header. */
 const FALLBACK_MAX_ENVELOPE_BYTES = 1024 * 1024 - PUBLISH_HEADER_BYTES;
 
@@ -410,6 +412,15 @@ export class RelayConnection {
         }
         if (message.room !== undefined) {
           const state = this.rooms.get(message.room);
+          if (state !== undefined && state.phase === 'catching-up' && message.id === undefined) {
+            // A refused history request (rate limit, store outage): ask again shortly rather
+            // than leave the room stuck before `ready`.
+            const socket = this.socket;
+            this.options.clock.setTimeout(() => {
+              if (this.socket === socket && state.phase === 'catching-up') this.requestHistory(state, Math.max(state.queuedUpTo, state.binding.cursor()));
+            }, HISTORY_RETRY_MS);
+            return;
+          }
           if (state !== undefined && (state.phase === 'joining' || message.code === 'ADMISSION_DENIED')) state.phase = 'idle';
           state?.binding.onError(message.code, message.message);
         } else if (message.id === undefined) {
