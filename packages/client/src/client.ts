@@ -221,6 +221,13 @@ class Client implements SealroomClient {
       me: identity,
       myMemberId: toBase64Url(await memberIdOf(keys, identity.public.id)),
     });
+    try {
+      // The name travels in the invite's fragment; the protocol refuses control characters
+      // and names over 128 bytes there, so refuse them here, before anything is stored.
+      formatInvite({ baseUrl: record.appUrl, secret, creatorId: identity.public.id, roomName: record.name });
+    } catch {
+      throw new SealroomClientError('BAD_ROOM_NAME');
+    }
     return this.addRoom(record);
   }
 

@@ -10,6 +10,7 @@ export type ClientErrorCode =
   | 'WRONG_PASSWORD'
   | 'BAD_BACKUP'
   | 'BAD_INVITE'
+  | 'BAD_ROOM_NAME'
   | 'ADMISSION_DENIED'
   | 'NOT_MEMBER'
   | 'NOT_CREATOR'

@@ -415,7 +415,10 @@ export interface SealroomClient {
   importBackup(backup: Uint8Array, password: string): Promise<IdentityInfo>;
 
   // Rooms -------------------------------------------------------------------------
-  /** Creates a room on `relayUrl` (default: the client's) and returns its handle. */
+  /**
+   * Creates a room on `relayUrl` (default: the client's) and returns its handle. Rejects
+   * `BAD_ROOM_NAME` for an empty name, one over 128 UTF-8 bytes or with control characters.
+   */
   createRoom(options: { name: string; relayUrl?: string }): Promise<RoomHandle>;
   /**
    * Joins by invite link (or just its `#…` fragment). Resolves once the room is stored and

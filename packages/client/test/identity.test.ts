@@ -48,6 +48,8 @@ describe('identity lifecycle and storage at rest', () => {
   it('changes the password, exports and imports a backup, and restores rooms after lock/unlock', async () => {
     const storage = createMemoryStorage();
     const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!, storage);
+    await expect(alice.client.createRoom({ name: 'bad\u0000name' })).rejects.toMatchObject({ code: 'BAD_ROOM_NAME' });
+    await expect(alice.client.createRoom({ name: '' })).rejects.toMatchObject({ code: 'BAD_ROOM_NAME' });
     const room = await alice.client.createRoom({ name: 'kept' });
     await alice.client.changePassword(PASSWORD, 'a new passphrase');
     await alice.client.lock();
