@@ -16,6 +16,8 @@ export interface BenchContext {
   relay: RelayAvailability;
   /** Record a CPU profile of the page during the browser catch-up (`--profile-browser`); written beside the JSON report. */
   profileBrowser?: { outDir: string };
+  /** Run the fan-out relay under `node --cpu-prof` (`--profile-relay`); the profile is written there. */
+  profileRelay?: { outDir: string };
   /** Progress lines, to stderr, so stdout stays the Markdown report. */
   log(line: string): void;
 }

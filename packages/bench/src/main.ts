@@ -18,12 +18,13 @@ interface CliOptions {
   workers?: number;
   build: boolean;
   profileBrowser: boolean;
+  profileRelay: boolean;
 }
 
-const USAGE = `usage: pnpm bench [--quick] [--out PATH] [--only ${SECTIONS.map((section) => section.name).join(',')}] [--workers N] [--no-build] [--profile-browser]`;
+const USAGE = `usage: pnpm bench [--quick] [--out PATH] [--only ${SECTIONS.map((section) => section.name).join(',')}] [--workers N] [--no-build] [--profile-browser] [--profile-relay]`;
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { quick: false, build: true, profileBrowser: false };
+  const options: CliOptions = { quick: false, build: true, profileBrowser: false, profileRelay: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     switch (arg) {
@@ -46,6 +47,9 @@ function parseArgs(argv: string[]): CliOptions {
         break;
       case '--profile-browser':
         options.profileBrowser = true;
+        break;
+      case '--profile-relay':
+        options.profileRelay = true;
         break;
       case '--help':
       case '-h':
@@ -76,7 +80,14 @@ async function main(): Promise<void> {
   log(`${profile.name} run; preparing the relay`);
   const relay = await prepareRelay({ build: options.build, log });
   const outPath = path.resolve(options.out ?? path.join(REPO_ROOT, 'bench-results', `${timestamp(startedAt)}.json`));
-  const context: BenchContext = { profile, relay, log, ...(options.profileBrowser ? { profileBrowser: { outDir: path.dirname(outPath) } } : {}) };
+  const outDir = path.dirname(outPath);
+  const context: BenchContext = {
+    profile,
+    relay,
+    log,
+    ...(options.profileBrowser ? { profileBrowser: { outDir } } : {}),
+    ...(options.profileRelay ? { profileRelay: { outDir } } : {}),
+  };
 
   const results: SectionResult[] = [];
   for (const section of SECTIONS) {

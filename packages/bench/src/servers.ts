@@ -37,6 +37,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Extra CLI flags for the relay (limits raised for the benchmark, Redis URL). */
   relayArgs?: string[];
+  /** Flags for `node` itself (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   label?: string;
 }
 
@@ -83,7 +85,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   const label = options.label ?? kind;
   if (kind === 'relay') {
     port = await freePort();
-    const args = [RELAY_CLI, '--port', String(port), '--host', LOOPBACK_HOST, ...(options.relayArgs ?? [])];
+    const args = [...(options.nodeArgs ?? []), RELAY_CLI, '--port', String(port), '--host', LOOPBACK_HOST, ...(options.relayArgs ?? [])];
     child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } else {
     const script = kind === 'bare-ws' ? BARE_WS_SERVER : SOCKET_IO_SERVER;

@@ -220,7 +220,12 @@ export class LoadGenerator {
     };
   }
 
+  private closed = false;
+
+  /** Closes every connection and ends the workers; calling it again does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await Promise.allSettled(this.workers.map((worker) => worker.request({ type: 'close' }, 'closed')));
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }

@@ -1,13 +1,16 @@
 // Section 1: relay fan-out against a bare `ws` broadcast server and a Socket.IO server
 // with rooms, same rooms, envelope size and rates for all three.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { BenchContext } from '../context.js';
+import { topSelfTime, type CpuProfile } from '../cpu-profile.js';
 import type { ServerKind } from '../load/connections.js';
 import { LoadGenerator, type RunResult } from '../load/generator.js';
 import { sampleProcess } from '../proc-stats.js';
 import { fmtFixed, fmtInt, fmtMiB, fmtRatio, finiteOrUndefined, type SectionResult, type Table, type Verdict } from '../report.js';
 import { startServer, type RunningServer } from '../servers.js';
 import { median, ratio } from '../stats.js';
-import { runParams, sweepInterleaved, sweepPeak, type SweepSubject } from './sweep.js';
+import { measure, sweepInterleaved, sweepPeak, type SweepSubject } from './sweep.js';
 
 /** Targets from DESIGN.md §5. */
 const TARGET_THROUGHPUT_VS_BARE = 0.8;
@@ -31,27 +34,43 @@ interface ServerUnderTest extends SweepSubject {
 
 export async function runFanout(context: BenchContext): Promise<SectionResult> {
   const profile = context.profile.fanout;
-  const kinds: ServerKind[] = ['bare-ws', 'socket.io'];
-  if (context.relay.available) kinds.push('relay');
+  // Socket.IO last in every round: it is the one pushed past its capacity at half load.
+  const kinds: ServerKind[] = context.relay.available ? ['relay', 'bare-ws', 'socket.io'] : ['bare-ws', 'socket.io'];
   const fanOut = profile.roomSize - 1;
   const subjects: ServerUnderTest[] = [];
+  const startSubject = async (kind: ServerKind, sweepPhase: boolean) => {
+    // Under --profile-relay, the sweep's relay (the one driven to saturation) is profiled.
+    const profiling = sweepPhase && kind === 'relay' && context.profileRelay;
+    if (profiling) mkdirSync(context.profileRelay!.outDir, { recursive: true });
+    const server = await startServer(kind, {
+      relayArgs: context.relay.benchArgs,
+      ...(profiling ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', context.profileRelay!.outDir, '--cpu-prof-name', RELAY_PROFILE_NAME] } : {}),
+    });
+    try {
+      const generator = await LoadGenerator.open({
+        kind,
+        urls: [server.wsUrl],
+        connections: profile.connections,
+        roomSize: profile.roomSize,
+        envelopeBytes: profile.envelopeBytes,
+        workers: context.profile.workers,
+      });
+      return { server, generator };
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  };
+  const stopAll = async () => {
+    for (const subject of subjects) {
+      subject.peakRssBytes = Math.max(subject.peakRssBytes || 0, sampleProcess(subject.server.pid)?.peakRssBytes ?? 0);
+      await subject.generator.close().catch(() => {});
+      await subject.server.stop();
+    }
+  };
   try {
     for (const kind of kinds) {
-      const server = await startServer(kind, { relayArgs: context.relay.benchArgs });
-      let generator: LoadGenerator;
-      try {
-        generator = await LoadGenerator.open({
-          kind,
-          urls: [server.wsUrl],
-          connections: profile.connections,
-          roomSize: profile.roomSize,
-          envelopeBytes: profile.envelopeBytes,
-          workers: context.profile.workers,
-        });
-      } catch (error) {
-        await server.stop();
-        throw error;
-      }
+      const { server, generator } = await startSubject(kind, true);
       subjects.push({
         kind,
         label: kind,
@@ -70,13 +89,12 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     await sweepInterleaved(subjects, profile, context.log, 'fan-out');
     for (const subject of subjects) subject.saturationSamples.push(sweepPeak(subject));
 
-    // Repeats at each server's saturation rate, interleaved so drift in the machine's
-    // load hits all three alike; the median is the figure.
-    for (let trial = 1; trial < profile.trials; trial += 1) {
-      for (const subject of subjects) {
-        const result = await subject.generator.run(runParams(profile, subject.peakRate, subject.pids));
-        subject.saturationSamples.push(result.deliveredPerSec);
-      }
+    // Fresh processes for what follows: the sweep ends in overload, and whatever state
+    // overload leaves behind (buffers, heap) must not colour the half-load latencies.
+    await stopAll();
+    for (const subject of subjects) {
+      const { server, generator } = await startSubject(subject.kind, false);
+      Object.assign(subject, { server, generator, pids: [server.pid] });
     }
 
     // Latency at half of the bare server's saturation: the same offered load for all three.
@@ -85,17 +103,25 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     const halfRate = bareSaturation / 2 / (profile.connections * fanOut);
     for (let trial = 0; trial < profile.trials; trial += 1) {
       for (const subject of subjects) {
-        const result = await subject.generator.run(runParams(profile, halfRate, subject.pids));
+        const result = await measure(subject.generator, profile, halfRate, subject.pids);
         subject.half.push(result);
         context.log(`fan-out ${subject.kind} @half: p50 ${fmtFixed(result.p50Ms)} ms, p99 ${fmtFixed(result.p99Ms)} ms, delivered ${fmtFixed(result.deliveredRatio * 100, 1)}%`);
       }
     }
 
-    for (const subject of subjects) subject.peakRssBytes = sampleProcess(subject.server.pid)?.peakRssBytes ?? Number.NaN;
+    // Repeats at each server's peak rate, interleaved so drift in the machine's load hits
+    // all three alike; the median of these and the sweep's peak is the figure.
+    for (let trial = 1; trial < profile.trials; trial += 1) {
+      for (const subject of subjects) {
+        const result = await measure(subject.generator, profile, subject.peakRate, subject.pids);
+        subject.saturationSamples.push(result.deliveredPerSec);
+        context.log(`fan-out ${subject.kind} repeat at peak rate: ${fmtInt(result.deliveredPerSec)} delivered/s`);
+      }
+    }
 
     // Generator check: with twice the worker threads, does the bare server deliver more?
     // Both generators stay connected (the idle one costs next to nothing) and take turns
-    // at the bare server's saturation rate.
+    // at the bare server's peak rate.
     const doubled = await LoadGenerator.open({
       kind: 'bare-ws',
       urls: [bare.server.wsUrl],
@@ -108,8 +134,8 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     const doubledRuns: RunResult[] = [];
     try {
       for (let trial = 0; trial < profile.trials; trial += 1) {
-        normalRuns.push(await bare.generator.run(runParams(profile, bare.peakRate, bare.pids)));
-        doubledRuns.push(await doubled.run(runParams(profile, bare.peakRate, bare.pids)));
+        normalRuns.push(await measure(bare.generator, profile, bare.peakRate, bare.pids));
+        doubledRuns.push(await measure(doubled, profile, bare.peakRate, bare.pids));
       }
     } finally {
       await doubled.close();
@@ -117,11 +143,24 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     context.log(`fan-out generator check: ${fmtInt(median(normalRuns.map((run) => run.deliveredPerSec)))} delivered/s with ${context.profile.workers} workers, ${fmtInt(median(doubledRuns.map((run) => run.deliveredPerSec)))} with ${context.profile.workers * 2}`);
     return buildResult(context, subjects, { halfRate, bareSaturation, normalRuns, doubledRuns });
   } finally {
-    for (const subject of subjects) {
-      await subject.generator?.close().catch(() => {});
-      await subject.server.stop();
-    }
+    await stopAll();
+    if (context.profileRelay) summariseRelayProfile(context);
   }
+}
+
+/** File name of the relay's CPU profile under --profile-relay. */
+const RELAY_PROFILE_NAME = 'relay-fanout.cpuprofile';
+const PROFILE_TOP_FUNCTIONS = 25;
+
+function summariseRelayProfile(context: BenchContext): void {
+  const file = path.join(context.profileRelay!.outDir, RELAY_PROFILE_NAME);
+  if (!existsSync(file)) {
+    context.log(`fan-out: no relay profile at ${file} (the relay did not exit through process.exit?)`);
+    return;
+  }
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  context.log(`fan-out: relay CPU profile of the sweep at ${file}; top self time:`);
+  for (const entry of topSelfTime(profile, PROFILE_TOP_FUNCTIONS)) context.log(`  ${fmtFixed(entry.selfMs, 0).padStart(6)} ms ${fmtFixed(entry.share * 100, 1).padStart(5)}%  ${entry.name}`);
 }
 
 interface Checks {

@@ -7,7 +7,7 @@ import { LoadGenerator, type RunResult } from '../load/generator.js';
 import { fmtFixed, fmtInt, fmtRatio, finiteOrUndefined, type SectionResult, type Table } from '../report.js';
 import { redisAvailable, startRedis, startServer, type RunningRedis, type RunningServer } from '../servers.js';
 import { median, ratio } from '../stats.js';
-import { runParams, sweepInterleaved, sweepPeak, type SweepSubject } from './sweep.js';
+import { measure, sweepInterleaved, sweepPeak, type SweepSubject } from './sweep.js';
 
 interface Setup extends SweepSubject {
   key: 'oneProcessMemory' | 'oneProcessRedis' | 'twoProcessesRedis';
@@ -67,17 +67,17 @@ export async function runScaleOut(context: BenchContext): Promise<SectionResult>
 
     await sweepInterleaved(setups, profile, context.log, 'scale-out');
     for (const setup of setups) setup.saturationSamples.push(sweepPeak(setup));
-    for (let trial = 1; trial < context.profile.scaleOut.trials; trial += 1) {
-      for (const setup of setups) setup.saturationSamples.push((await setup.generator.run(runParams(profile, setup.peakRate, setup.pids))).deliveredPerSec);
-    }
     // Latency at one common load: half of what one in-memory process carries.
     const single = setups[0]!;
-    const commonPerSec = median(single.saturationSamples) / 2;
+    const commonPerSec = sweepPeak(single) / 2;
     const commonRate = commonPerSec / (profile.connections * fanOut);
     for (let trial = 0; trial < context.profile.scaleOut.trials; trial += 1) {
-      for (const setup of setups) setup.common.push(await setup.generator.run(runParams(profile, commonRate, setup.pids)));
+      for (const setup of setups) setup.common.push(await measure(setup.generator, profile, commonRate, setup.pids));
     }
 
+    for (let trial = 1; trial < context.profile.scaleOut.trials; trial += 1) {
+      for (const setup of setups) setup.saturationSamples.push((await measure(setup.generator, profile, setup.peakRate, setup.pids)).deliveredPerSec);
+    }
     const figures = setups.map((setup) => {
       const delivered = setup.common.reduce((sum, run) => sum + run.deliveredPerSec * run.windowSeconds, 0);
       const cpu = setup.common.reduce((sum, run) => sum + run.serverCpuSeconds, 0);

@@ -4,6 +4,39 @@
 import type { FanoutProfile } from '../profile.js';
 import type { LoadGenerator, RunParams, RunResult } from '../load/generator.js';
 import { fmtFixed, fmtInt } from '../report.js';
+import { cpuBetween, sampleProcess } from '../proc-stats.js';
+
+/** After a run, servers count as idle once they use less than this share of a core… */
+const IDLE_CORE_SHARE = 0.2;
+/** …over this interval, ms. */
+const IDLE_PROBE_MS = 250;
+/** Give up waiting for a backlog to clear after this long, ms. */
+const IDLE_WAIT_MAX_MS = 20_000;
+
+/**
+ * Waits until the servers have worked off any backlog a run left (their CPU use drops),
+ * so an overloaded step does not spill into the next measurement. Returns whether they
+ * went idle in time.
+ */
+export async function waitForIdle(pids: number[]): Promise<boolean> {
+  // The generator (this process) too: its workers may still be reading a backlog.
+  const watched: (number | 'self')[] = [...pids, 'self'];
+  const deadline = performance.now() + IDLE_WAIT_MAX_MS;
+  while (performance.now() < deadline) {
+    const before = watched.map((pid) => sampleProcess(pid));
+    await new Promise((resolve) => setTimeout(resolve, IDLE_PROBE_MS));
+    const busiest = Math.max(...watched.map((pid, index) => cpuBetween(before[index], sampleProcess(pid)) || 0));
+    if (busiest < (IDLE_CORE_SHARE * IDLE_PROBE_MS) / 1_000) return true;
+  }
+  return false;
+}
+
+/** One measured run followed by a wait for the servers to go idle. */
+export async function measure(generator: LoadGenerator, profile: FanoutProfile, ratePerConnection: number, pids: number[]): Promise<RunResult> {
+  const result = await generator.run(runParams(profile, ratePerConnection, pids));
+  await waitForIdle(pids);
+  return result;
+}
 
 /** A step is past saturation when less than this share of offered deliveries arrive in the window. */
 const SATURATED_DELIVERED_RATIO = 0.95;
@@ -53,7 +86,7 @@ export async function sweepInterleaved(subjects: SweepSubject[], profile: Fanout
     for (const subject of subjects) {
       if (!active.has(subject)) continue;
       const best = Math.max(0, ...subject.sweep.map((done) => done.deliveredPerSec));
-      const result = await subject.generator.run(runParams(profile, rate, subject.pids));
+      const result = await measure(subject.generator, profile, rate, subject.pids);
       const saturated = isSaturated(result);
       subject.sweep.push({ ...result, ratePerConnection: rate, saturated });
       if (result.deliveredPerSec > best) subject.peakRate = rate;
