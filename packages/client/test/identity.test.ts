@@ -3,6 +3,7 @@ import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { DEFAULT_PBKDF2_ITERATIONS, parseInvite, toBase64Url } from '@sealroom/protocol';
 import { createMemoryStorage, createSealroomClient } from '../src/index.js';
 import { fromUtf8, utf8 } from '../src/encoding.js';
+import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import { clientFor, makePersonas, NodeWebSocket, PASSWORD, receivedTexts, TEST_PBKDF2_ITERATIONS, waitFor } from './helpers.js';
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -121,10 +122,22 @@ describe('disappearing messages', () => {
     await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
     const received = receivedTexts(bob, room.id)[0]!;
     expect(received.expiresAt).not.toBeNull();
+    // What the relay holds right now, the message among it.
+    const keys = await roomKeysFromInvite(room.inviteLink());
+    const raw = await RawRelayClient.connect(relay.wsUrl);
+    await raw.join(keys);
+    const heldThen = (await raw.history(keys)).map((e) => e.cursor);
+    expect(heldThen.length).toBeGreaterThan(0);
     await waitFor('bob deletes it', () => bob.events.some((e) => e.type === 'expired' && e.ids.includes(received.id)), 5_000);
     await waitFor('alice deletes hers', () => alice.events.some((e) => e.type === 'expired' && e.ids.includes(sent.id)), 5_000);
     expect((await bob.client.room(room.id)!.history()).some((i) => i.id === received.id)).toBe(false);
     expect((await alice.client.room(room.id)!.history()).some((i) => i.id === sent.id)).toBe(false);
+    // The relay's retention for the room follows the timer: none of it is served any more.
+    await waitFor('the relay drops them too', async () => {
+      const heldNow = new Set((await raw.history(keys)).map((e) => e.cursor));
+      return heldThen.every((cursor) => !heldNow.has(cursor));
+    }, 5_000);
+    raw.close();
     await alice.client.close();
     await bob.client.close();
   });
