@@ -108,6 +108,9 @@ export const MAX_SKIPPED_KEYS = 2_000;
 export const MAX_REMEMBERED_MESSAGE_IDS = 512;
 /** Sender keys kept per member so messages still in flight across a rotation open. */
 export const MAX_KEYS_PER_SENDER = 4;
+/** (sender, key id) pairs remembered after their key left the ring, so a replayed old
+ * distribution cannot bring a dropped chain back and let its messages open again. */
+export const MAX_RETIRED_SENDER_KEYS = 1_024;
 /** Rotate after this many messages (Megolm: 100). See docs for the reasoning. */
 export const MAX_MESSAGES_PER_SENDER_KEY = 200;
 /** Rotate after this age in milliseconds: 24 hours (Megolm: one week). */

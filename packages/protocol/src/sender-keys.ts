@@ -20,6 +20,7 @@ import {
   MAX_KEYS_PER_SENDER,
   MAX_MESSAGES_PER_SENDER_KEY,
   MAX_REMEMBERED_MESSAGE_IDS,
+  MAX_RETIRED_SENDER_KEYS,
   MAX_SENDER_KEY_AGE_MS,
   MAX_SEQUENCE,
   MAX_SKIPPED_KEYS,
@@ -71,6 +72,12 @@ export interface InboundSenderKey {
 export interface SenderKeyRing {
   v: 1;
   keys: InboundSenderKey[];
+  /**
+   * Keys dropped from `keys` (by rotation or {@link forgetSender}) as [sender, key id],
+   * oldest first, at most {@link MAX_RETIRED_SENDER_KEYS}. Their distributions are refused
+   * as replays. Absent in rings persisted before it existed.
+   */
+  retired?: Array<[string, number]>;
 }
 
 /** Size of the sender-key distribution plaintext: room ‖ sender ‖ recipient ‖ key id ‖ sequence ‖ chain key. */
@@ -99,16 +106,28 @@ export function emptySenderKeyRing(): SenderKeyRing {
   return { v: 1, keys: [] };
 }
 
-/** Drops every key of a member (after a leave or removal). */
+/** A ring without `dropped`, whose (sender, key id) pairs are remembered as retired. */
+function retire(ring: SenderKeyRing, dropped: ReadonlySet<InboundSenderKey>, added?: InboundSenderKey): SenderKeyRing {
+  const keys = ring.keys.filter((key) => !dropped.has(key));
+  if (added !== undefined) keys.push(added);
+  const retired = [...(ring.retired ?? []), ...[...dropped].map((key): [string, number] => [key.sender, key.keyId])].slice(-MAX_RETIRED_SENDER_KEYS);
+  return retired.length === 0 ? { v: 1, keys } : { v: 1, keys, retired };
+}
+
+/** Drops every key of a member (after a leave or removal); they stay refused if replayed. */
 export function forgetSender(ring: SenderKeyRing, memberId: Uint8Array): SenderKeyRing {
   const sender = toBase64Url(memberId);
-  return { v: 1, keys: ring.keys.filter((key) => key.sender !== sender) };
+  return retire(ring, new Set(ring.keys.filter((key) => key.sender === sender)));
 }
 
 /** Whether I hold this member's key with this id. */
 export function hasSenderKey(ring: SenderKeyRing, memberId: Uint8Array, keyId: number): boolean {
   const sender = toBase64Url(memberId);
   return ring.keys.some((key) => key.sender === sender && key.keyId === keyId);
+}
+
+function wasRetired(ring: SenderKeyRing, sender: string, keyId: number): boolean {
+  return ring.retired?.some(([s, k]) => s === sender && k === keyId) ?? false;
 }
 
 async function ratchetStep(chainKey: Uint8Array): Promise<{ messageKey: Bytes; nextChainKey: Bytes }> {
@@ -172,13 +191,13 @@ export function openSenderKeyDistribution(options: {
     const sequence = r.u32()!;
     const chainKey = r.take(CHAIN_KEY_BYTES)!;
     if (!equalBytes(room, roomKeys.roomId) || !equalBytes(from, e.sender) || !equalBytes(to, myId) || keyId !== e.keyId) return fail('BAD_KEY', 'context');
-    if (hasSenderKey(ring, e.sender, keyId)) return fail('KEY_ALREADY_KNOWN');
     const senderB64 = toBase64Url(e.sender);
+    if (hasSenderKey(ring, e.sender, keyId) || wasRetired(ring, senderB64, keyId)) return fail('KEY_ALREADY_KNOWN');
     const entry: InboundSenderKey = { sender: senderB64, keyId, chainKey: toBase64Url(chainKey), next: sequence, first: sequence, skipped: [], seen: [] };
     // Keep the newest few keys per sender: messages sealed just before a rotation still open.
     const own = ring.keys.filter((key) => key.sender === senderB64);
     const drop = new Set(own.slice(0, Math.max(0, own.length + 1 - MAX_KEYS_PER_SENDER)));
-    return { ok: true, ring: { v: 1, keys: [...ring.keys.filter((key) => !drop.has(key)), entry] }, keyId, sequence, messageId: e.messageId };
+    return { ok: true, ring: retire(ring, drop, entry), keyId, sequence, messageId: e.messageId };
   });
 }
 
@@ -276,6 +295,6 @@ export function openGroupMessage(options: {
     };
     const keys = ring.keys.slice();
     keys[index] = updated;
-    return { ok: true, payload, content: e.content!, keyId: e.keyId!, sequence, messageId: e.messageId, ring: { v: 1, keys } };
+    return { ok: true, payload, content: e.content!, keyId: e.keyId!, sequence, messageId: e.messageId, ring: { ...ring, keys } };
   });
 }

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   MAX_FORWARD_JUMP,
+  MAX_KEYS_PER_SENDER,
   MAX_MESSAGES_PER_SENDER_KEY,
   MAX_SENDER_KEY_AGE_MS,
   MAX_SKIPPED_KEYS,
@@ -82,6 +83,36 @@ describe('sender-key distribution', () => {
     if (!first.ok) return;
     const again = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope, ring: first.ring });
     expect(again).toMatchObject({ ok: false, code: 'KEY_ALREADY_KNOWN' });
+  });
+
+  it('refuses a replayed distribution of a key already dropped by rotation, so its old messages cannot open again', async () => {
+    let previous = createSenderKey({ now: NOW });
+    const { envelope: oldDistribution } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: previous });
+    let ring = await distribute(previous);
+    const { envelopes } = await sealMany(previous, 1);
+    const opened = await open(envelopes[0]!, ring);
+    if (!opened.ok) throw new Error(opened.code);
+    ring = opened.ring;
+    // MAX_KEYS_PER_SENDER rotations push the first key out of the ring.
+    for (let i = 0; i < MAX_KEYS_PER_SENDER; i += 1) {
+      previous = createSenderKey({ now: NOW, previous });
+      ring = await distribute(previous, ring);
+    }
+    expect(await open(envelopes[0]!, ring)).toMatchObject({ ok: false, code: 'UNKNOWN_SENDER_KEY' });
+    // Opening a message must keep what the ring remembers about dropped keys.
+    const latest = await open((await sealMany(previous, 1)).envelopes[0]!, ring);
+    if (!latest.ok) throw new Error(latest.code);
+    ring = latest.ring;
+    const replayed = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope: oldDistribution, ring });
+    expect(replayed).toMatchObject({ ok: false, code: 'KEY_ALREADY_KNOWN' });
+  });
+
+  it('refuses a replayed distribution of a forgotten sender (left, then rejoined with the same identity)', async () => {
+    const key = createSenderKey({ now: NOW });
+    const { envelope } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
+    const ring = forgetSender(await distribute(key), room.members[0]!.memberId);
+    const replayed = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope, ring: JSON.parse(JSON.stringify(ring)) as SenderKeyRing });
+    expect(replayed).toMatchObject({ ok: false, code: 'KEY_ALREADY_KNOWN' });
   });
 });
 
