@@ -220,6 +220,15 @@ test('a file sent by Bob reaches Alice with progress on both sides and the same 
   await expect(bob.page.getByTestId('file-card').filter({ hasText: 'incident-log.bin' }).getByTestId('file-complete')).toBeVisible();
   expect(await alice.page.evaluate(() => (window as unknown as { sawProgress?: boolean }).sawProgress)).toBe(true);
   expect(await bob.page.evaluate(() => (window as unknown as { sawProgress?: boolean }).sawProgress)).toBe(true);
+
+  // The conversation so far (a private message, a mention, a file) makes the README's pictures.
+  await openMembers(alice.page);
+  await screenshot(alice.page, testInfo, 'conversation-desktop');
+  await bob.page.setViewportSize(PHONE_VIEWPORT);
+  await bob.page.getByRole('button', { name: 'Close members' }).click();
+  await expect(bob.page.getByTestId('composer')).toBeVisible();
+  await screenshot(bob.page, testInfo, 'conversation-phone');
+  await bob.page.setViewportSize(DESKTOP_VIEWPORT);
 });
 
 test('Carol closes her browser, the others talk, Carol returns and catches up; a reload keeps history', async ({ browserName: _browserName }, testInfo) => {
@@ -245,6 +254,31 @@ test('Carol closes her browser, the others talk, Carol returns and catches up; a
   await expect(message(carol.page, 'While Carol was away, two.')).toBeVisible();
   // Catch-up and history together show each message once.
   await expect(message(carol.page, 'While Carol was away, one.')).toHaveCount(1);
+});
+
+test('connection loss shows quietly; a message typed offline stays pending and is sent on reconnect', async () => {
+  const page = bob.page;
+  // Test-only shim, injected by the test and not part of the app: while the flag is set,
+  // every open socket is dropped and new ones go to a closed port, as if the network
+  // were gone. The client sees a plain connection failure.
+  await page.evaluate(() => {
+    const w = window as unknown as { __sockets?: WebSocket[]; __offline?: boolean };
+    w.__offline = true;
+    for (const socket of w.__sockets ?? []) socket.close();
+  });
+  const indicator = page.getByTestId('connection');
+  await expect(indicator).toHaveAttribute('data-state', /offline|connecting/u);
+  await send(page, 'Typed while offline.');
+  const pending = message(page, 'Typed while offline.');
+  await expect(pending).toHaveAttribute('data-state', 'pending');
+  await expect(pending).toContainText('Sending…');
+
+  await page.evaluate(() => {
+    (window as unknown as { __offline?: boolean }).__offline = false;
+  });
+  await expect(indicator).toHaveAttribute('data-state', 'online', { timeout: 45_000 });
+  await expect(pending).toHaveAttribute('data-state', 'sent');
+  await expect(message(alice.page, 'Typed while offline.')).toBeVisible();
 });
 
 test('Alice removes Carol: Carol is told, and later messages do not reach her', async () => {
@@ -459,9 +493,6 @@ test('main screens pass an accessibility scan and are captured at desktop and ph
   // Phone width: the room list, then the conversation, then members, one at a time.
   const phone = bob.page;
   await phone.setViewportSize(PHONE_VIEWPORT);
-  // Bob had the member panel open beside the room; at phone width it takes the screen.
-  await expect(phone.getByTestId('members-panel')).toBeVisible();
-  await phone.getByRole('button', { name: 'Close members' }).click();
   await phone.getByRole('button', { name: 'Back to rooms' }).click();
   await expect(phone.getByTestId('room-list')).toBeVisible();
   await expectAccessible(phone, 'room list (phone)');
@@ -482,4 +513,18 @@ test('main screens pass an accessibility scan and are captured at desktop and ph
   await page.keyboard.type('Typed with the keyboard alone.');
   await page.keyboard.press('Enter');
   await expect(message(bob.page, 'Typed with the keyboard alone.')).toBeVisible();
+});
+
+test('Bob leaves the room: the others see it, and his copy stays readable but closed', async () => {
+  await bob.page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const settings = bob.page.getByTestId('room-settings');
+  await settings.getByRole('button', { name: 'Leave room…' }).click();
+  await settings.getByRole('button', { name: `Leave ${ROOM}` }).click();
+  await expect(bob.page.getByText('You left this room.')).toBeVisible();
+  await expect(bob.page.getByTestId('composer')).toBeDisabled();
+  await expect(bob.page.getByTestId('room-link').filter({ hasText: ROOM })).toContainText('(left)');
+  await expect(message(bob.page, 'Typed with the keyboard alone.')).toBeVisible();
+  await expect(alice.page.getByTestId('system-line').filter({ hasText: 'Bob left' })).toBeVisible();
+  await openMembers(alice.page);
+  await expect(alice.page.getByTestId('member')).toHaveCount(1);
 });

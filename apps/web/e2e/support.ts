@@ -53,9 +53,25 @@ export function watch(person: Person, page: Page, origin: string): void {
 }
 
 /** Reports violations as console errors, whatever the browser prints for them. */
-const CSP_REPORTER = `document.addEventListener('securitypolicyviolation', (e) => {
+export const CSP_REPORTER = `document.addEventListener('securitypolicyviolation', (e) => {
   console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI);
 });`;
+
+/**
+ * Test-only network switch (never shipped in the app): records every WebSocket, and
+ * while \`window.__offline\` is true points new ones at a path of the relay that is no
+ * WebSocket endpoint, so they fail as on a dead network (same origin: no CSP noise).
+ */
+export const OFFLINE_SWITCH = `(() => {
+  const Real = window.WebSocket;
+  const sockets = (window.__sockets = []);
+  window.WebSocket = class extends Real {
+    constructor(url, protocols) {
+      super(window.__offline ? location.origin.replace(/^http/, 'ws') + '/offline-test-sink' : url, protocols);
+      sockets.push(this);
+    }
+  };
+})();`;
 
 export async function newPerson(
   browser: Browser,
@@ -71,6 +87,7 @@ export async function newPerson(
     acceptDownloads: true,
   });
   await context.addInitScript(CSP_REPORTER);
+  await context.addInitScript(OFFLINE_SWITCH);
   const page = await context.newPage();
   const person: Person = { name, context, page, cspViolations: [], foreignRequests: [], dialogs: [] };
   watch(person, page, origin);

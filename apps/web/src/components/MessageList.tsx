@@ -48,6 +48,26 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
     if (pinned.current && rows.length > 0) virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
   }, [rows.length, roomId, virtualizer]);
 
+  // Rows are measured after they render, and the viewport changes size (phone rotation,
+  // a banner above the list): whenever the content or the box changes while pinned, stay
+  // at the end, so the newest message never drifts out of view.
+  const totalSize = virtualizer.getTotalSize();
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (el && pinned.current) el.scrollTop = el.scrollHeight;
+  }, [totalSize]);
+  const hasRows = rows.length > 0;
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (pinned.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+    // The scroll box only exists once there is something to show.
+  }, [loaded, hasRows]);
+
   if (loaded && rows.length === 0) {
     return (
       <div className="empty" data-testid="empty-room">
@@ -71,7 +91,7 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
         pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < PINNED_SLACK_PX;
       }}
     >
-      <div className="messages-inner" style={{ height: virtualizer.getTotalSize() }}>
+      <div className="messages-inner" style={{ height: totalSize }}>
         {virtualizer.getVirtualItems().map((v) => {
           const row = rows[v.index];
           if (!row) return null;

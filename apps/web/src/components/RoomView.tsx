@@ -18,7 +18,7 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
   const alerts = useMemo(() => alertsForRoom(allAlerts, room.id), [allAlerts, room.id]);
   const membersOpen = useAppStore(selectMembersOpen);
   const [dragging, setDragging] = useState(false);
-  const online = members.filter((m) => m.online && !m.isMe).length;
+  const online = members.filter((m) => m.online).length;
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();

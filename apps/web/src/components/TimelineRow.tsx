@@ -33,6 +33,10 @@ function systemText(event: SystemEvent, nameOf: (id: string) => string): string 
   }
 }
 
+function capitalise(text: string): string {
+  return text.charAt(0).toLocaleUpperCase() + text.slice(1);
+}
+
 const WARNING_TEXT: Record<string, string> = {
   'bad-message': 'A message failed its security check and was not shown.',
   replay: 'A repeated copy of an earlier message was ignored.',
@@ -63,7 +67,7 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
   if (item.kind === 'system') {
     return (
       <p className={item.event.type === 'gap' ? 'gap-line' : 'system-line'} data-testid="system-line">
-        {systemText(item.event, nameOf)}
+        {capitalise(systemText(item.event, nameOf))}
       </p>
     );
   }
