@@ -674,12 +674,14 @@ class Relay {
     // nothing arrives live before `joined`.
     const local = this.localRoom(room, roomId);
     local.joining += 1;
-    let head: number;
+    let head: number | undefined;
     try {
       await local.subscribed;
       ({ head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now()));
     } finally {
       local.joining -= 1;
+      // The store failed: the error goes to the client, the room must not stay open here.
+      if (head === undefined) this.releaseIfEmpty(local);
     }
     if (conn.ws.readyState !== WebSocket.OPEN || !this.connections.has(conn)) {
       this.releaseIfEmpty(local);

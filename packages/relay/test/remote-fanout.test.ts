@@ -100,4 +100,28 @@ describe('fan-out from other relay processes (RoomStore.onRemoteEnvelope)', () =
     const cursor = await a.publish(room, Buffer.from('ok'));
     expect((await b.frame('deliver')).cursor).toBe(cursor);
   });
+
+  it('an admission the store fails to finish leaves no local room or subscription behind', async () => {
+    class FailingReadStore extends RecordingStore {
+      failing = true;
+      override async readAfter(room: RoomKey, after: number, limit: number, nowMs: number) {
+        if (this.failing) throw new Error('backend down');
+        return super.readAfter(room, after, limit, nowMs);
+      }
+    }
+    const store = new FailingReadStore();
+    const relay = await start({ store });
+    const room = newRoom();
+    const a = track(await TestClient.connect(relay.wsUrl));
+    expect(await a.join(room)).toMatchObject({ t: 'error', code: 'UNAVAILABLE', room: room.key });
+    expect(relay.health().rooms).toBe(0);
+    await expect.poll(() => store.calls.at(-1)).toBe(`unsubscribe ${room.key}`);
+    // The room is not half-open: a later admission works and delivers as usual.
+    store.failing = false;
+    const b = track(await TestClient.connect(relay.wsUrl));
+    expectJoined(await a.join(room));
+    expectJoined(await b.join(room));
+    const cursor = await a.publish(room, Buffer.from('after the outage'));
+    expect((await b.frame('deliver')).cursor).toBe(cursor);
+  });
 });
