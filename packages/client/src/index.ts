@@ -335,7 +335,9 @@ export type WarningKind =
   /** An envelope from a sender who is not (or no longer) a verified member. */
   | 'unknown-sender'
   /** The relay refused something (code from Part A.7). */
-  | 'relay-error';
+  | 'relay-error'
+  /** This device's storage refused a write (quota, closed database). */
+  | 'storage-error';
 
 export interface Warning {
   kind: WarningKind;

@@ -720,7 +720,10 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.items.push(stored);
     this.itemById.set(item.id, stored);
     this.record.lastActivityAt = now;
-    await this.ctx.vault.set(seqKey(timelinePrefix(this.id), seq), stored);
+    // Not awaited: item writes pipeline (a catch-up of a thousand messages is not a thousand
+    // storage round trips in a row). persist() waits for them before it records the cursor,
+    // so a stored cursor never runs ahead of the stored timeline.
+    this.writeInBackground(this.ctx.vault.set(seqKey(timelinePrefix(this.id), seq), stored));
     this.ctx.events.emit('message', { roomId: this.id, item });
     if (item.expiresAt !== null) this.scheduleExpiry();
     return item;
@@ -730,7 +733,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const stored = this.itemById.get(id);
     if (stored === undefined) return undefined;
     stored.item = change(stored.item);
-    await this.ctx.vault.set(seqKey(timelinePrefix(this.id), stored.seq), stored);
+    this.writeInBackground(this.ctx.vault.set(seqKey(timelinePrefix(this.id), stored.seq), stored));
     return stored.item;
   }
 
@@ -992,9 +995,14 @@ export class RoomSession implements RoomHandle, RoomBinding {
     }, PERSIST_DEBOUNCE_MS);
   }
 
+  private writeInBackground(write: Promise<void>): void {
+    write.catch(() => this.warn('storage-error', null, 'STORAGE_WRITE_FAILED', 'a timeline item could not be stored'));
+  }
+
   async persist(): Promise<void> {
     if (this.persistTimer !== undefined) this.ctx.clock.clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
+    await this.ctx.vault.flush();
     await this.ctx.vault.set(roomKey(this.id), this.record);
   }
 
