@@ -404,7 +404,11 @@ export interface SealroomClient {
   createIdentity(options: CreateIdentityOptions): Promise<IdentityInfo>;
   /** Rejects `WRONG_PASSWORD` (nothing is destroyed) or `NO_IDENTITY`. Connects to the relays of stored rooms. */
   unlock(password: string): Promise<IdentityInfo>;
-  /** Closes connections and forgets every unwrapped key from memory. */
+  /**
+   * Says goodbye (presence), closes connections and forgets every unwrapped key from
+   * memory. Room handles obtained before are dead afterwards: after `unlock`, get them again
+   * with `room(id)`. Event listeners stay attached.
+   */
   lock(): Promise<void>;
   /** Re-wraps the identity and storage key under a new password. Rejects `WRONG_PASSWORD`. */
   changePassword(oldPassword: string, newPassword: string): Promise<void>;
