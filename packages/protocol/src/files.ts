@@ -68,30 +68,42 @@ export function chunkLength(manifest: Pick<FileManifest, 'size' | 'chunkSize' | 
   return index === manifest.chunkCount - 1 ? manifest.size - index * manifest.chunkSize : manifest.chunkSize;
 }
 
+/** Placeholder for a chunk whose hash is being computed. */
+const PENDING_HASH = new Uint8Array(0);
+
 /**
  * Incremental file digest over chunk hashes. Feed every chunk's plaintext with its index (any
  * order); `finish()` returns the digest once all chunks were added, else undefined.
  */
 export class FileDigest {
-  readonly #hashes: Array<Uint8Array | undefined>;
-  #added = 0;
+  readonly #chunkCount: number;
+  /** Chunk hashes by index. A map, not an array of chunkCount slots: the count comes from
+   * an untrusted manifest (up to 2^32 − 1), memory must follow the chunks that arrive. */
+  readonly #hashes = new Map<number, Uint8Array>();
 
   constructor(readonly size: number, readonly chunkSize: number) {
     if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_FILE_CHUNK_BYTES) {
       throw new RangeError('bad file size or chunk size');
     }
-    this.#hashes = new Array<Uint8Array | undefined>(chunkCountOf(size, chunkSize)).fill(undefined);
+    this.#chunkCount = chunkCountOf(size, chunkSize);
   }
 
   async add(index: number, chunk: Uint8Array): Promise<void> {
-    if (index < 0 || index >= this.#hashes.length || this.#hashes[index] !== undefined) throw new RangeError('bad or repeated chunk index');
-    this.#hashes[index] = await sha256(chunk);
-    this.#added += 1;
+    if (!Number.isInteger(index) || index < 0 || index >= this.#chunkCount || this.#hashes.has(index)) throw new RangeError('bad or repeated chunk index');
+    // Reserve the slot before awaiting, so a concurrent add of the same index is refused.
+    this.#hashes.set(index, PENDING_HASH);
+    this.#hashes.set(index, await sha256(chunk));
   }
 
   async finish(): Promise<Uint8Array | undefined> {
-    if (this.#added !== this.#hashes.length) return undefined;
-    return sha256(concat(utf8(LABEL_FILE_DIGEST), u64(this.size), ...(this.#hashes as Uint8Array[])));
+    if (this.#hashes.size !== this.#chunkCount) return undefined;
+    const hashes: Uint8Array[] = [];
+    for (let index = 0; index < this.#chunkCount; index += 1) {
+      const hash = this.#hashes.get(index);
+      if (hash === undefined || hash === PENDING_HASH) return undefined;
+      hashes.push(hash);
+    }
+    return sha256(concat(utf8(LABEL_FILE_DIGEST), u64(this.size), ...hashes));
   }
 }
 

@@ -167,6 +167,21 @@ describe('round trips', () => {
     expect(await check.finish()).toEqual(decoded.manifest.digest);
   });
 
+  it('file digest: memory does not grow with the chunk count a (hostile) manifest claims', async () => {
+    // A member can send a manifest of 2^32 − 1 one-byte chunks; accepting it must not
+    // allocate a slot per announced chunk before any chunk arrived.
+    const claimedChunks = 2 ** 24;
+    globalThis.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const digest = new FileDigest(claimedChunks, 1);
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(grown).toBeLessThan(claimedChunks);
+    await digest.add(claimedChunks - 1, new Uint8Array([7]));
+    expect(await digest.finish()).toBeUndefined();
+    await expect(digest.add(claimedChunks - 1, new Uint8Array([7]))).rejects.toThrow(RangeError);
+    await expect(digest.add(claimedChunks, new Uint8Array([7]))).rejects.toThrow(RangeError);
+  });
+
   it('peekEnvelope reads routing fields without keys', async () => {
     const group = cases.find((c) => c.name === 'group')!;
     const peek = peekEnvelope(group.envelope);
