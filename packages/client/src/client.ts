@@ -168,6 +168,7 @@ class Client implements SealroomClient {
     for (const connection of this.connections.values()) connection.close();
     this.connections.clear();
     await unlocked.vault.flush();
+    for (const session of this.sessions.values()) session.kill();
     this.sessions.clear();
     this.unlocked = undefined;
   }

@@ -290,20 +290,23 @@ export class RoomSession implements RoomHandle, RoomBinding {
     return this.queueText(payload, to);
   }
 
-  sendFile(source: FileSource): Promise<FileMessage> {
+  async sendFile(source: FileSource): Promise<FileMessage> {
     this.assertActive();
     return this.files.send(source);
   }
 
-  acceptFile(fileId: string, sink: WritableStream<Uint8Array>): Promise<void> {
+  async acceptFile(fileId: string, sink: WritableStream<Uint8Array>): Promise<void> {
+    this.assertAlive();
     return this.files.accept(fileId, sink);
   }
 
-  declineFile(fileId: string): Promise<void> {
+  async declineFile(fileId: string): Promise<void> {
+    this.assertAlive();
     return this.files.decline(fileId);
   }
 
   async markVerified(member: MemberId, verified: boolean): Promise<void> {
+    this.assertAlive();
     await this.lock.run(async () => {
       const live = this.roster.get(member);
       if (live === undefined) throw new SealroomClientError('UNKNOWN_MEMBER');
@@ -983,7 +986,21 @@ export class RoomSession implements RoomHandle, RoomBinding {
     return found;
   }
 
+  /** Set when the client locks or closes: this handle must not act on stale keys. */
+  private dead = false;
+
+  /** Ends this handle's life (lock/close); later calls reject with `LOCKED`. */
+  kill(): void {
+    this.dead = true;
+    this.stopTimers();
+  }
+
+  private assertAlive(): void {
+    if (this.dead) throw new SealroomClientError('LOCKED', 'the client was locked: get the room handle again after unlock');
+  }
+
   private assertActive(): void {
+    this.assertAlive();
     if (!this.record.active) throw new SealroomClientError('ROOM_INACTIVE');
   }
 

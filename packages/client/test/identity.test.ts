@@ -54,6 +54,7 @@ describe('identity lifecycle and storage at rest', () => {
     const room = await alice.client.createRoom({ name: 'kept' });
     await alice.client.changePassword(PASSWORD, 'a new passphrase');
     await alice.client.lock();
+    await expect(room.sendText('after lock')).rejects.toMatchObject({ code: 'LOCKED' });
     await expect(alice.client.unlock(PASSWORD)).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
     await alice.client.unlock('a new passphrase');
     expect(alice.client.rooms().map((r) => r.id)).toEqual([room.id]);
