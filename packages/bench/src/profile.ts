@@ -25,7 +25,7 @@ export interface Profile {
   workers: number;
   fanout: FanoutProfile;
   idle: { connections: number; settleMs: number };
-  crypto: { budgetMs: number; roomSizes: number[]; rotationRoomSizes: number[]; unlockRuns: number };
+  crypto: { budgetMs: number; roomSizes: number[]; rotationRoomSizes: number[]; rotationRuns: number; unlockRuns: number };
   files: { bytes: number; trials: number };
   scaleOut: { trials: number };
 }
@@ -49,7 +49,7 @@ export const QUICK: Profile = {
     drainMaxMs: 10_000,
   },
   idle: { connections: 5_000, settleMs: 1_500 },
-  crypto: { budgetMs: 300, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], unlockRuns: 2 },
+  crypto: { budgetMs: 300, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 1, unlockRuns: 2 },
   files: { bytes: 20 * MIB, trials: 1 },
   scaleOut: { trials: 1 },
 };
@@ -71,7 +71,7 @@ export const FULL: Profile = {
     drainMaxMs: 10_000,
   },
   idle: { connections: 10_000, settleMs: 3_000 },
-  crypto: { budgetMs: 1_500, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], unlockRuns: 5 },
+  crypto: { budgetMs: 1_500, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 3, unlockRuns: 5 },
   files: { bytes: 100 * MIB, trials: 3 },
   scaleOut: { trials: 3 },
 };

@@ -25,15 +25,3 @@ export function ratio(a: number | undefined, b: number | undefined): number {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return Number.NaN;
   return a / b;
 }
-
-/** Runs `fn` repeatedly for about `budgetMs` (at least `minRuns` times) and returns each run's duration in ms. */
-export async function timeRepeated(fn: () => Promise<unknown>, budgetMs: number, minRuns = 3, maxRuns = 10_000): Promise<number[]> {
-  const durations: number[] = [];
-  const started = performance.now();
-  while (durations.length < maxRuns && (durations.length < minRuns || performance.now() - started < budgetMs)) {
-    const t0 = performance.now();
-    await fn();
-    durations.push(performance.now() - t0);
-  }
-  return durations;
-}
