@@ -169,7 +169,33 @@ test('a direct message from Alice reaches Bob, marked private, and not Carol', a
   await expect(carol.page.getByText('Psst Bob, just between us.')).toHaveCount(0);
 });
 
-test('@mentions autocomplete, are highlighted for the person mentioned, and count as unread elsewhere', async () => {
+test('@mentions autocomplete, are highlighted for the person mentioned, notify a hidden tab, and count as unread', async () => {
+  // Alice allows notifications from the room settings (a user action asks for it)...
+  await alice.page.evaluate(() => {
+    // Test-only stand-ins: a recording Notification, and a tab that reports itself hidden.
+    const w = window as unknown as { __notes: { title: string; body?: string }[]; __hidden: boolean };
+    w.__notes = [];
+    w.__hidden = false;
+    class RecordingNotification {
+      static permission: NotificationPermission = 'default';
+      static requestPermission = async () => (RecordingNotification.permission = 'granted');
+      constructor(title: string, options?: NotificationOptions) {
+        w.__notes.push({ title, ...(options?.body ? { body: options.body } : {}) });
+      }
+    }
+    Object.defineProperty(window, 'Notification', { value: RecordingNotification, configurable: true });
+    Object.defineProperty(document, 'visibilityState', { get: () => (w.__hidden ? 'hidden' : 'visible'), configurable: true });
+  });
+  await alice.page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await alice.page.getByRole('button', { name: 'Notify me when I am mentioned' }).click();
+  await expect(alice.page.getByText('You will get a notification when someone mentions you')).toBeVisible();
+  await alice.page.keyboard.press('Escape');
+  // ...then switches to another tab.
+  await alice.page.evaluate(() => {
+    (window as unknown as { __hidden: boolean }).__hidden = true;
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+
   const composer = bob.page.getByTestId('composer');
   await composer.fill('');
   await composer.pressSequentially('Thanks @Al');
@@ -181,6 +207,18 @@ test('@mentions autocomplete, are highlighted for the person mentioned, and coun
   await composer.press('Enter');
   const atAlice = message(alice.page, 'Thanks @Alice for the heads-up');
   await expect(atAlice.locator('mark.mention[data-me="true"]')).toHaveText('@Alice');
+  // The hidden tab was notified (sender and room only: no message text on a lock screen),
+  // and the room counts the message as unread until Alice comes back.
+  expect(await alice.page.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes)).toEqual([
+    { title: 'Bob mentioned you', body: `in ${ROOM}` },
+  ]);
+  const incidentLink = alice.page.getByTestId('room-link').filter({ hasText: ROOM });
+  await expect(incidentLink.getByTestId('unread')).toContainText('1');
+  await alice.page.evaluate(() => {
+    (window as unknown as { __hidden: boolean }).__hidden = false;
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await expect(incidentLink.getByTestId('unread')).toHaveCount(0);
 
   // Unread counts: Alice opens another room; Bob's next message shows as 1 unread.
   await createRoom(alice.page, 'Side room');

@@ -164,7 +164,7 @@ export function Composer({ roomId, members, disabled }: Props) {
           className="input"
           rows={1}
           value={text}
-          placeholder={disabled ? 'You can no longer send in this room' : target ? `Private message to ${target.displayName}` : 'Write a message… (@ to mention)'}
+          placeholder={disabled ? 'You can no longer send in this room' : target ? `Private message to ${target.displayName}` : 'Write a message…'}
           onChange={(e) => {
             setText(e.target.value);
             setCaret(e.target.selectionStart);

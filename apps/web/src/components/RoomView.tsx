@@ -55,30 +55,32 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
             {room.disappearingMs ? ` · messages disappear after ${formatDuration(Math.round(room.disappearingMs / MS_PER_SECOND))}` : ''}
           </span>
         </div>
-        {room.active && (
+        <div className="room-actions">
+          {room.active && (
+            <button
+              type="button"
+              className="button small"
+              onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'invite', roomId: room.id } })}
+            >
+              Invite
+            </button>
+          )}
           <button
             type="button"
             className="button small"
-            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'invite', roomId: room.id } })}
+            aria-pressed={membersOpen}
+            onClick={() => dispatch({ type: 'ui/members-open', open: !membersOpen })}
           >
-            Invite
+            Members
           </button>
-        )}
-        <button
-          type="button"
-          className="button small"
-          aria-pressed={membersOpen}
-          onClick={() => dispatch({ type: 'ui/members-open', open: !membersOpen })}
-        >
-          Members
-        </button>
-        <button
-          type="button"
-          className="button small"
-          onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'room-settings', roomId: room.id } })}
-        >
-          Settings
-        </button>
+          <button
+            type="button"
+            className="button small"
+            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'room-settings', roomId: room.id } })}
+          >
+            Settings
+          </button>
+        </div>
       </header>
       {removedBy && (
         <div className="alerts">
