@@ -48,8 +48,8 @@ import { RoomSession } from './session.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, RelayConnection, toWebSocketUrl } from './transport.js';
 import { Vault, type AtRestCipher } from './vault.js';
 
-/** A member counts as online this long after its last presence beat (three missed 15 s beats). */
-const DEFAULT_PRESENCE_TIMEOUT_MS = 45_000;
+/** A member counts as online this long after its last presence beat (two missed 30 s beats, plus slack). */
+const DEFAULT_PRESENCE_TIMEOUT_MS = 75_000;
 
 interface Unlocked {
   identity: UnlockedIdentity;

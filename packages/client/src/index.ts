@@ -105,7 +105,7 @@ export interface SealroomClientOptions {
   dangerousTestOnlyPbkdf2Iterations?: number;
   /**
    * How long a member stays "online" after its last presence beat without a new one,
-   * in ms. Default 45 000 (three missed 15 s beats).
+   * in ms. Default 75 000 (two missed 30 s beats, plus slack).
    */
   presenceTimeoutMs?: number;
 }
@@ -243,7 +243,11 @@ export type SystemEvent =
   | { type: 'timer-set'; by: MemberId; disappearingMs: number | null }
   /** Envelopes the relay dropped before I could fetch them (cursor range). */
   | { type: 'gap'; afterCursor: number; upToCursor: number }
-  /** Messages from before I joined: sealed under keys I never had, which is by design. */
+  /**
+   * Messages from before I joined: sealed under keys I never had, which is by design.
+   * `count` is of sealed group envelopes, presence beats included (they are
+   * indistinguishable from outside): show "earlier messages", not the number as texts.
+   */
   | { type: 'before-join'; count: number }
   | { type: 'removed-me'; by: MemberId };
 

@@ -91,8 +91,11 @@ const MAX_SEEN_IDS = 5_000;
  * envelopes are processed again and de-duplicated against the stored timeline.
  */
 const PERSIST_DEBOUNCE_MS = 200;
-/** Presence beat interval while a room is connected, ms. */
-export const PRESENCE_INTERVAL_MS = 15_000;
+/**
+ * Presence beat interval while a room is connected, ms. Every beat is a group message the
+ * relay retains and every member processes, so it is kept slow.
+ */
+export const PRESENCE_INTERVAL_MS = 30_000;
 /** Relay refusals (Part A.7) after which the same envelope can succeed later. */
 const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
 /** Wait before retrying a publish the relay refused for rate, ms. */
