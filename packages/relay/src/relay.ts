@@ -66,6 +66,8 @@ class Connection extends TokenBuckets {
   /** Answered the last heartbeat ping. */
   alive = true;
   admittedOnce = false;
+  /** Proofs accepted for checking whose admission has not finished (store round trips). */
+  admitting = 0;
 
   constructor(
     readonly relay: Relay,
@@ -80,8 +82,9 @@ class Connection extends TokenBuckets {
     return this.rooms?.includes(room) ?? false;
   }
 
+  /** Rooms admitted, challenged or being admitted: what maxRoomsPerConnection bounds. */
   roomCount(): number {
-    return (this.rooms?.length ?? 0) + (this.challenges?.size ?? 0);
+    return (this.rooms?.length ?? 0) + (this.challenges?.size ?? 0) + this.admitting;
   }
 }
 
@@ -640,9 +643,19 @@ class Relay {
       this.sendError(conn, ErrorCode.NO_CHALLENGE, 'no pending challenge for this room; send join first', room);
       return;
     }
-    // The nonce is spent whatever happens next: an answer is never accepted twice.
+    // The nonce is spent whatever happens next: an answer is never accepted twice. Its
+    // room keeps counting against the room limit until the admission is settled.
     conn.challenges!.delete(room);
     if (conn.challenges!.size === 0) conn.challenges = undefined;
+    conn.admitting += 1;
+    try {
+      await this.admit(conn, room, nonce, msg);
+    } finally {
+      conn.admitting -= 1;
+    }
+  }
+
+  private async admit(conn: Connection, room: RoomKey, nonce: Buffer, msg: Json): Promise<void> {
     const mac = decodeFixed(msg.mac, MAC_BYTES);
     const offeredKey = msg.key === undefined ? undefined : decodeFixed(msg.key, ADMISSION_KEY_BYTES);
     if (mac === undefined || mac === null || offeredKey === null) {

@@ -101,6 +101,22 @@ describe('fan-out from other relay processes (RoomStore.onRemoteEnvelope)', () =
     expect((await b.frame('deliver')).cursor).toBe(cursor);
   });
 
+  it('an admission still in progress counts against maxRoomsPerConnection', async () => {
+    const store = new RecordingStore();
+    const relay = await start({ store, limits: { maxRoomsPerConnection: 1 } });
+    const first = newRoom();
+    const second = newRoom();
+    const a = track(await TestClient.connect(relay.wsUrl));
+    store.holdSubscriptions();
+    const joining = a.join(first);
+    await expect.poll(() => store.calls).toEqual([`subscribe ${first.key}`]);
+    // The first room's challenge is spent but its admission is not finished yet.
+    a.send({ v: 1, t: 'join', room: second.key });
+    expect(await a.json('error', (m) => m.room === second.key)).toMatchObject({ code: 'ROOM_LIMIT' });
+    store.release!();
+    expectJoined(await joining);
+  });
+
   it('an admission the store fails to finish leaves no local room or subscription behind', async () => {
     class FailingReadStore extends RecordingStore {
       failing = true;
