@@ -18,6 +18,8 @@ export interface BenchContext {
   profileBrowser?: { outDir: string };
   /** Run the fan-out relay under `node --cpu-prof` (`--profile-relay`); the profile is written there. */
   profileRelay?: { outDir: string };
+  /** A second relay entry point measured beside the workspace's in the fan-out (`--compare-relay PATH`), to try a change before making it. */
+  relayCandidate?: string;
   /** Progress lines, to stderr, so stdout stays the Markdown report. */
   log(line: string): void;
 }

@@ -19,9 +19,10 @@ interface CliOptions {
   build: boolean;
   profileBrowser: boolean;
   profileRelay: boolean;
+  compareRelay?: string;
 }
 
-const USAGE = `usage: pnpm bench [--quick] [--out PATH] [--only ${SECTIONS.map((section) => section.name).join(',')}] [--workers N] [--no-build] [--profile-browser] [--profile-relay]`;
+const USAGE = `usage: pnpm bench [--quick] [--out PATH] [--only ${SECTIONS.map((section) => section.name).join(',')}] [--workers N] [--no-build] [--profile-browser] [--profile-relay] [--compare-relay PATH]`;
 
 function parseArgs(argv: string[]): CliOptions {
   const options: CliOptions = { quick: false, build: true, profileBrowser: false, profileRelay: false };
@@ -50,6 +51,9 @@ function parseArgs(argv: string[]): CliOptions {
         break;
       case '--profile-relay':
         options.profileRelay = true;
+        break;
+      case '--compare-relay':
+        options.compareRelay = path.resolve(argv[++i] ?? '');
         break;
       case '--help':
       case '-h':
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
     log,
     ...(options.profileBrowser ? { profileBrowser: { outDir } } : {}),
     ...(options.profileRelay ? { profileRelay: { outDir } } : {}),
+    ...(options.compareRelay ? { relayCandidate: options.compareRelay } : {}),
   };
 
   const results: SectionResult[] = [];

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RelayAvailability } from './context.js';
-import { REPO_ROOT, RELAY_CLI, relayBuilt } from './servers.js';
+import { REPO_ROOT, RELAY_CLI, RELAY_CLI_OVERRIDE, relayBuilt } from './servers.js';
 
 const RELAY_SOURCE_CLI = fileURLToPath(new URL('../../relay/src/cli.ts', import.meta.url));
 /** Building the relay with tsc takes seconds; anything past this is stuck, ms. */
@@ -29,10 +29,11 @@ const BENCH_FLAGS: [flag: string, value: string][] = [
 
 export async function prepareRelay(options: { build: boolean; log(line: string): void }): Promise<RelayAvailability> {
   const missingFlags: string[] = [];
-  if (!existsSync(RELAY_SOURCE_CLI)) {
+  if (RELAY_CLI_OVERRIDE) options.log(`measuring the relay at ${RELAY_CLI_OVERRIDE} (SEALROOM_BENCH_RELAY_CLI)`);
+  else if (!existsSync(RELAY_SOURCE_CLI)) {
     return { available: false, reason: 'packages/relay has no CLI yet (src/cli.ts)', benchArgs: [], missingFlags };
   }
-  if (options.build) {
+  if (options.build && !RELAY_CLI_OVERRIDE) {
     options.log('building @sealroom/relay');
     const build = spawnSync('pnpm', ['--filter', '@sealroom/relay', 'run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
     if (build.status !== 0) {

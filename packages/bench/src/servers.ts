@@ -7,8 +7,13 @@ import { fileURLToPath } from 'node:url';
 import type { ServerKind } from './load/connections.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const RELAY_CLI = fileURLToPath(new URL('../../relay/bin/sealroom-relay.js', import.meta.url));
-export const RELAY_BUILT_ENTRY = fileURLToPath(new URL('../../relay/dist/cli.js', import.meta.url));
+/**
+ * `SEALROOM_BENCH_RELAY_CLI` names another relay entry point to measure (a patched build,
+ * an older release) in place of the workspace's; the workspace relay is then not built.
+ */
+export const RELAY_CLI_OVERRIDE = process.env.SEALROOM_BENCH_RELAY_CLI;
+export const RELAY_CLI = RELAY_CLI_OVERRIDE ?? fileURLToPath(new URL('../../relay/bin/sealroom-relay.js', import.meta.url));
+export const RELAY_BUILT_ENTRY = RELAY_CLI_OVERRIDE ?? fileURLToPath(new URL('../../relay/dist/cli.js', import.meta.url));
 const BARE_WS_SERVER = fileURLToPath(new URL('./servers/bare-ws-server.mjs', import.meta.url));
 const SOCKET_IO_SERVER = fileURLToPath(new URL('./servers/socketio-server.mjs', import.meta.url));
 
@@ -39,6 +44,8 @@ export interface StartOptions {
   relayArgs?: string[];
   /** Flags for `node` itself (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Another relay entry point to run instead of the workspace's (`--compare-relay`). */
+  relayCli?: string;
   label?: string;
 }
 
@@ -85,7 +92,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   const label = options.label ?? kind;
   if (kind === 'relay') {
     port = await freePort();
-    const args = [...(options.nodeArgs ?? []), RELAY_CLI, '--port', String(port), '--host', LOOPBACK_HOST, ...(options.relayArgs ?? [])];
+    const args = [...(options.nodeArgs ?? []), options.relayCli ?? RELAY_CLI, '--port', String(port), '--host', LOOPBACK_HOST, ...(options.relayArgs ?? [])];
     child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } else {
     const script = kind === 'bare-ws' ? BARE_WS_SERVER : SOCKET_IO_SERVER;

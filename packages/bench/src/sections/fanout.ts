@@ -22,10 +22,18 @@ const GENERATOR_DOUBLING_TOLERANCE = 1.1;
 /** A generator that issued less than this share of its schedule lagged. */
 const SCHEDULE_KEPT_MIN = 0.98;
 
-const LABELS: Record<ServerKind, string> = { relay: 'Sealroom relay', 'bare-ws': 'bare ws broadcast', 'socket.io': 'Socket.IO rooms' };
+const LABELS: Record<SubjectKey, string> = { relay: 'Sealroom relay', 'relay-candidate': 'relay candidate (--compare-relay)', 'bare-ws': 'bare ws broadcast', 'socket.io': 'Socket.IO rooms' };
 
-interface ServerUnderTest extends SweepSubject {
+/** Row key: a server kind, or the candidate relay of `--compare-relay`. */
+type SubjectKey = ServerKind | 'relay-candidate';
+
+interface SubjectSpec {
+  key: SubjectKey;
   kind: ServerKind;
+  relayCli?: string;
+}
+
+interface ServerUnderTest extends SweepSubject, SubjectSpec {
   server: RunningServer;
   saturationSamples: number[];
   half: RunResult[];
@@ -35,15 +43,22 @@ interface ServerUnderTest extends SweepSubject {
 export async function runFanout(context: BenchContext): Promise<SectionResult> {
   const profile = context.profile.fanout;
   // Socket.IO last in every round: it is the one pushed past its capacity at half load.
-  const kinds: ServerKind[] = context.relay.available ? ['relay', 'bare-ws', 'socket.io'] : ['bare-ws', 'socket.io'];
+  const specs: SubjectSpec[] = [
+    ...(context.relay.available ? [{ key: 'relay' as const, kind: 'relay' as const }] : []),
+    ...(context.relay.available && context.relayCandidate ? [{ key: 'relay-candidate' as const, kind: 'relay' as const, relayCli: context.relayCandidate }] : []),
+    { key: 'bare-ws', kind: 'bare-ws' },
+    { key: 'socket.io', kind: 'socket.io' },
+  ];
   const fanOut = profile.roomSize - 1;
   const subjects: ServerUnderTest[] = [];
-  const startSubject = async (kind: ServerKind, sweepPhase: boolean) => {
+  const startSubject = async (spec: SubjectSpec, sweepPhase: boolean) => {
+    const { kind } = spec;
     // Under --profile-relay, the sweep's relay (the one driven to saturation) is profiled.
-    const profiling = sweepPhase && kind === 'relay' && context.profileRelay;
+    const profiling = sweepPhase && spec.key === 'relay' && context.profileRelay;
     if (profiling) mkdirSync(context.profileRelay!.outDir, { recursive: true });
     const server = await startServer(kind, {
       relayArgs: context.relay.benchArgs,
+      ...(spec.relayCli ? { relayCli: spec.relayCli } : {}),
       ...(profiling ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', context.profileRelay!.outDir, '--cpu-prof-name', RELAY_PROFILE_NAME] } : {}),
     });
     try {
@@ -69,11 +84,11 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     }
   };
   try {
-    for (const kind of kinds) {
-      const { server, generator } = await startSubject(kind, true);
+    for (const spec of specs) {
+      const { server, generator } = await startSubject(spec, true);
       subjects.push({
-        kind,
-        label: kind,
+        ...spec,
+        label: spec.key,
         server,
         generator,
         pids: [server.pid],
@@ -93,7 +108,7 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     // overload leaves behind (buffers, heap) must not colour the half-load latencies.
     await stopAll();
     for (const subject of subjects) {
-      const { server, generator } = await startSubject(subject.kind, false);
+      const { server, generator } = await startSubject(subject, false);
       Object.assign(subject, { server, generator, pids: [server.pid] });
     }
 
@@ -105,7 +120,7 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
       for (const subject of subjects) {
         const result = await measure(subject.generator, profile, halfRate, subject.pids);
         subject.half.push(result);
-        context.log(`fan-out ${subject.kind} @half: p50 ${fmtFixed(result.p50Ms)} ms, p99 ${fmtFixed(result.p99Ms)} ms, delivered ${fmtFixed(result.deliveredRatio * 100, 1)}%`);
+        context.log(`fan-out ${subject.key} @half: p50 ${fmtFixed(result.p50Ms)} ms, p99 ${fmtFixed(result.p99Ms)} ms, delivered ${fmtFixed(result.deliveredRatio * 100, 1)}%`);
       }
     }
 
@@ -115,7 +130,7 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
       for (const subject of subjects) {
         const result = await measure(subject.generator, profile, subject.peakRate, subject.pids);
         subject.saturationSamples.push(result.deliveredPerSec);
-        context.log(`fan-out ${subject.kind} repeat at peak rate: ${fmtInt(result.deliveredPerSec)} delivered/s`);
+        context.log(`fan-out ${subject.key} repeat at peak rate: ${fmtInt(result.deliveredPerSec)} delivered/s`);
       }
     }
 
@@ -191,7 +206,7 @@ function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks:
       errors: Object.assign({}, ...[...subject.sweep, ...half].map((run) => run.errors)) as Record<string, number>,
     };
   };
-  const figures = new Map(subjects.map((subject) => [subject.kind, summary(subject)]));
+  const figures = new Map(subjects.map((subject) => [subject.key, summary(subject)]));
   const relay = figures.get('relay');
   const bare = figures.get('bare-ws')!;
   const socketIo = figures.get('socket.io')!;
@@ -204,7 +219,7 @@ function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks:
   const doublingRatio = ratio(median(checks.doubledRuns.map((run) => run.deliveredPerSec)), median(checks.normalRuns.map((run) => run.deliveredPerSec)));
   const scheduleKept = Math.min(...subjects.flatMap((subject) => subject.sweep.filter((step) => !step.saturated).map((step) => step.scheduleKeptRatio)));
 
-  const order: ServerKind[] = ['relay', 'bare-ws', 'socket.io'];
+  const order: SubjectKey[] = ['relay', 'relay-candidate', 'bare-ws', 'socket.io'];
   const mainTable: Table = {
     title: `Relay fan-out: ${profile.connections} connections in rooms of ${profile.roomSize}, ${profile.envelopeBytes}-byte envelopes`,
     headers: ['Server', 'Deliveries/s at saturation', 'p50 ms @ half load', 'p99 ms @ half load', 'Server CPU s @ half load', 'CPU µs / delivery', 'Peak RSS'],
@@ -234,7 +249,7 @@ function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks:
     headers: ['Server', 'Envelopes/s per connection', 'Offered deliveries/s', 'Delivered/s', 'p50 ms', 'p99 ms', 'Server cores', 'Generator cores'],
     rows: subjects.flatMap((subject) =>
       subject.sweep.map((step) => [
-        LABELS[subject.kind],
+        LABELS[subject.key],
         fmtFixed(step.ratePerConnection, 1),
         fmtInt(step.offeredPerSec),
         `${fmtInt(step.deliveredPerSec)}${step.saturated ? ' (saturated)' : ''}`,
@@ -259,13 +274,21 @@ function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks:
   if (relay) {
     verdicts.push({ figure: 'Relay CPU per delivery vs bare ws (half load)', value: fmtRatio(ratio(relay.cpuMicrosPerDelivery, bare.cpuMicrosPerDelivery)), target: 'context (noise-resistant cross-check of throughput)' });
   }
+  const candidate = figures.get('relay-candidate');
+  if (candidate) {
+    verdicts.push({
+      figure: `Candidate relay (${context.relayCandidate}) throughput vs bare ws`,
+      value: `${fmtRatio(ratio(candidate.saturationPerSec, bare.saturationPerSec))}, p99 ${fmtRatio(ratio(candidate.p99Ms, bare.p99Ms))}, CPU/delivery ${fmtRatio(ratio(candidate.cpuMicrosPerDelivery, bare.cpuMicrosPerDelivery))}`,
+      target: 'context (--compare-relay)',
+    });
+  }
   verdicts.push({ figure: 'Bare ws saturation (baseline)', value: `${fmtInt(bare.saturationPerSec)} deliveries/s`, target: 'context' });
   verdicts.push({ figure: 'Socket.IO saturation (baseline)', value: `${fmtInt(socketIo.saturationPerSec)} deliveries/s`, target: 'context' });
 
   const servers: Record<string, unknown> = {};
   for (const subject of subjects) {
-    const f = figures.get(subject.kind)!;
-    servers[subject.kind] = {
+    const f = figures.get(subject.key)!;
+    servers[subject.key] = {
       saturationDeliveriesPerSec: finiteOrUndefined(f.saturationPerSec),
       reachedSaturation: f.reachedSaturation,
       saturationSamples: subject.saturationSamples,
