@@ -44,8 +44,10 @@ const SATURATED_DELIVERED_RATIO = 0.95;
 const SATURATED_SKIPPED_RATIO = 0.01;
 /** …or the median delivery waits this long: queues are growing, not the load being carried, ms. */
 const SATURATED_P50_MS = 50;
-/** Past saturation, a step must deliver this much more than the best so far to keep climbing. */
+/** Past saturation, a step must deliver this much more than the best so far to count as progress… */
 const PLATEAU_GAIN = 1.05;
+/** …and a server stops climbing after this many saturated steps in a row without progress (one could be a burst of background load). */
+const PLATEAU_PATIENCE = 2;
 
 export type SweepStep = RunResult & { ratePerConnection: number; saturated: boolean };
 
@@ -81,6 +83,7 @@ export function runParams(profile: FanoutProfile, ratePerConnection: number, ser
 
 export async function sweepInterleaved(subjects: SweepSubject[], profile: FanoutProfile, log: (line: string) => void, prefix: string): Promise<void> {
   const active = new Set(subjects);
+  const stalled = new Map<SweepSubject, number>();
   let rate = profile.startRate;
   for (let step = 0; step < profile.maxSteps && active.size > 0; step += 1) {
     for (const subject of subjects) {
@@ -93,10 +96,10 @@ export async function sweepInterleaved(subjects: SweepSubject[], profile: Fanout
       log(
         `${prefix} ${subject.label}: ${fmtInt(result.offeredPerSec)} offered → ${fmtInt(result.deliveredPerSec)} delivered/s, p50 ${fmtFixed(result.p50Ms)} ms${saturated ? ' (saturated)' : ''}${result.drained ? '' : ' (backlog not drained)'}`,
       );
-      if (saturated) {
-        subject.reachedSaturation = true;
-        if (result.deliveredPerSec < best * PLATEAU_GAIN) active.delete(subject);
-      }
+      if (saturated) subject.reachedSaturation = true;
+      const stall = saturated && result.deliveredPerSec < best * PLATEAU_GAIN ? (stalled.get(subject) ?? 0) + 1 : 0;
+      stalled.set(subject, stall);
+      if (stall >= PLATEAU_PATIENCE) active.delete(subject);
     }
     rate *= profile.stepFactor;
   }
