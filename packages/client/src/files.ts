@@ -34,6 +34,18 @@ import type { RoomSession, SessionContext } from './session.js';
 export const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Wait while the socket holds more than this many unsent bytes (about 8 chunks). */
 export const MAX_SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
+/**
+ * End-to-end pacing: the sender stays at most this many chunks (8 MiB) ahead of the slowest
+ * receiver's reported progress, so a slow sink bounds what piles up in receivers' memory
+ * (a browser cannot push back on a WebSocket).
+ */
+export const RECEIVER_WINDOW_CHUNKS = 32;
+/** A receiver reports progress every this many chunks (a quarter of the window). */
+const PROGRESS_EVERY_CHUNKS = RECEIVER_WINDOW_CHUNKS / 4;
+/** A receiver silent this long no longer paces the sender (it went away), ms. */
+const RECEIVER_STALL_MS = 30_000;
+/** Poll interval while waiting for a receiver to catch up, ms. */
+const PACE_POLL_MS = 20;
 /** Out-of-order chunks a receiver holds while waiting for a resent one (16 × 256 KiB). */
 const MAX_REORDER_CHUNKS = 16;
 /** Pause before resending after the relay refused a chunk for rate, ms. */
@@ -49,6 +61,8 @@ interface Outgoing {
   streaming: boolean;
   again: boolean;
   stopped: boolean;
+  /** Accepters and their reported progress: chunks written, and when they last said so. */
+  receivers: Map<string, { next: number; at: number }>;
 }
 
 interface Incoming {
@@ -143,7 +157,7 @@ export class FileTransfers {
     for (let index = 0; index < chunkCount; index += 1) await digest.add(index, await firstPass(index));
     const manifest = createFileManifest({ name, type, size, digest: (await digest.finish())!, chunkSize });
     const fileId = toBase64Url(manifest.fileId);
-    const out: Outgoing = { manifest, fileKey: await importFileKey(manifest), readChunk: makeReader(), itemId: `${this.session.myId}/${fileId}`, streaming: false, again: false, stopped: false };
+    const out: Outgoing = { manifest, fileKey: await importFileKey(manifest), readChunk: makeReader(), itemId: `${this.session.myId}/${fileId}`, streaming: false, again: false, stopped: false, receivers: new Map() };
     this.outgoing.set(fileId, out);
 
     const item = (await this.session.locked(() =>
@@ -179,10 +193,19 @@ export class FileTransfers {
   }
 
   /** A file-accept (or decline/cancel) from another member. */
-  async onControl(payload: Extract<AppPayload, { t: 'file-accept' | 'file-decline' | 'file-cancel' }>, from: string): Promise<void> {
+  async onControl(payload: Extract<AppPayload, { t: 'file-accept' | 'file-decline' | 'file-progress' | 'file-cancel' }>, from: string): Promise<void> {
+    if (payload.t === 'file-progress') {
+      const receiver = this.outgoing.get(payload.file)?.receivers.get(from);
+      if (receiver !== undefined && payload.next > receiver.next) {
+        receiver.next = payload.next;
+        receiver.at = this.ctx.clock.now();
+      }
+      return;
+    }
     if (payload.t === 'file-accept') {
       const out = this.outgoing.get(payload.file);
       if (out === undefined) return;
+      out.receivers.set(from, { next: 0, at: this.ctx.clock.now() });
       if (out.streaming) out.again = true;
       else void this.stream(payload.file, out);
       return;
@@ -236,6 +259,7 @@ export class FileTransfers {
             continue;
           }
           await this.ctx.connection.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
+          await this.waitForReceivers(out, index);
           const data = await out.readChunk(index);
           const envelope = await sealFileChunk({ roomKeys: this.session.keys, senderMemberId: this.session.senderMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
           const ack = this.session.publishRaw(envelope);
@@ -258,6 +282,23 @@ export class FileTransfers {
       await this.session.sendEphemeral({ t: 'file-cancel', ts: this.ctx.clock.now(), file: fileId, code: 'TRANSFER_FAILED' }).catch(() => undefined);
     } finally {
       out.streaming = false;
+    }
+  }
+
+  /**
+   * Waits until chunk `index` is within the window of every receiver that is still making
+   * progress. Receivers silent for {@link RECEIVER_STALL_MS} stop pacing (they may be gone;
+   * they get the rest on a later pass). A receiver that reported completion of an earlier
+   * pass (next ≥ chunk count) no longer paces either.
+   */
+  private async waitForReceivers(out: Outgoing, index: number): Promise<void> {
+    for (;;) {
+      if (out.stopped) return;
+      const now = this.ctx.clock.now();
+      const pacing = [...out.receivers.values()].filter((r) => r.next < out.manifest.chunkCount && now - r.at < RECEIVER_STALL_MS);
+      const slowest = Math.min(...pacing.map((r) => r.next));
+      if (pacing.length === 0 || index < slowest + RECEIVER_WINDOW_CHUNKS) return;
+      await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, PACE_POLL_MS));
     }
   }
 
@@ -333,6 +374,10 @@ export class FileTransfers {
       await entry.digest!.add(entry.next, data);
       entry.bytes += data.length;
       entry.next += 1;
+      if (entry.next % PROGRESS_EVERY_CHUNKS === 0 || entry.next === entry.manifest.chunkCount) {
+        // Not awaited: it queues behind the envelope being processed (same room lock).
+        void this.session.sendEphemeral({ t: 'file-progress', ts: this.ctx.clock.now(), file: fileId, next: entry.next }).catch(() => undefined);
+      }
       this.ctx.events.emit('file-progress', { roomId: this.session.id, fileId, direction: 'receive', bytes: entry.bytes, total: entry.manifest.size });
       data = entry.reorder.get(entry.next);
       entry.reorder.delete(entry.next);

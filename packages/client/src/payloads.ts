@@ -27,6 +27,8 @@ export type AppPayload =
   | { t: 'presence'; ts: number; state: 'online' | 'offline' }
   | { t: 'file-offer'; id: string; ts: number; file: string; name: string; size: number; mime: string; sha256: string; chunkBytes: number; chunks: number }
   | { t: 'file-accept'; ts: number; file: string }
+  /** Receiver → sender: I have written chunks [0, next); paces the sender (C.6). */
+  | { t: 'file-progress'; ts: number; file: string; next: number }
   | { t: 'file-decline'; ts: number; file: string }
   | { t: 'file-cancel'; ts: number; file: string; code: string };
 
@@ -71,6 +73,8 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
     case 'file-accept':
     case 'file-decline':
       return isId(m.file, APP_ID_BYTES) ? { t: m.t, ts: m.ts, file: m.file } : undefined;
+    case 'file-progress':
+      return isId(m.file, APP_ID_BYTES) && isCount(m.next) ? { t: 'file-progress', ts: m.ts, file: m.file, next: m.next } : undefined;
     case 'file-cancel':
       return isId(m.file, APP_ID_BYTES) && boundedText(m.code, 64) ? { t: 'file-cancel', ts: m.ts, file: m.file, code: m.code } : undefined;
     default:

@@ -637,6 +637,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
         return; // offers travel as manifests (content kind file-manifest)
       case 'file-accept':
       case 'file-decline':
+      case 'file-progress':
       case 'file-cancel':
         return this.files.onControl(payload, sender.record.id);
     }

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
 import type { FileMessage } from '../src/index.js';
+import { RECEIVER_WINDOW_CHUNKS } from '../src/files.js';
+import { DEFAULT_FILE_CHUNK_BYTES } from '@sealroom/protocol';
 
 const MIB = 1024 * 1024;
 /** The issue's figure: 100 MB (decimal), streamed without holding it in memory. */
@@ -92,6 +94,32 @@ describe('files', () => {
     const after = (await bob.client.room(roomId)!.history()).find((i) => i.kind === 'file' && i.file.fileId === declined.file.fileId) as FileMessage;
     expect(after.transfer).toBe('declined');
     await expect(bob.client.room(roomId)!.acceptFile(declined.file.fileId, hashingSink().sink)).rejects.toMatchObject({ code: 'TRANSFER_FAILED' });
+  });
+
+  it('a slow receiver paces the sender: it never runs more than the window ahead of what was written', async () => {
+    const CHUNKS = 96;
+    const WRITE_DELAY_MS = 50;
+    const bytes = new Uint8Array(CHUNKS * DEFAULT_FILE_CHUNK_BYTES);
+    randomFillSync(bytes);
+    const sent = await alice.client.room(roomId)!.sendFile({ blob: new Blob([bytes]), name: 'paced.bin' });
+    await waitFor('bob sees the offer', offerFor(sent.file.fileId));
+    let written = 0;
+    let maxLead = 0;
+    const stop = alice.client.on('file-progress', (e) => {
+      if (e.fileId === sent.file.fileId && e.direction === 'send') maxLead = Math.max(maxLead, e.bytes - written);
+    });
+    const slowSink = new WritableStream<Uint8Array>({
+      async write(chunk) {
+        await new Promise((resolve) => setTimeout(resolve, WRITE_DELAY_MS));
+        written += chunk.length;
+      },
+    });
+    await bob.client.room(roomId)!.acceptFile(sent.file.fileId, slowSink);
+    stop();
+    expect(written).toBe(bytes.length);
+    const leadChunks = maxLead / DEFAULT_FILE_CHUNK_BYTES;
+    console.log(`slow receiver: sender ran at most ${leadChunks.toFixed(1)} chunks ahead of the sink (window ${RECEIVER_WINDOW_CHUNKS})`);
+    expect(leadChunks).toBeLessThanOrEqual(RECEIVER_WINDOW_CHUNKS + 1);
   });
 
   it('a 100 MB file arrives with a matching hash while memory stays bounded', async () => {
