@@ -10,7 +10,11 @@
  * and checks the whole-file digest before reporting the file complete.
  */
 import {
+  AES_GCM_IV_BYTES,
+  AES_GCM_TAG_BYTES,
   DEFAULT_FILE_CHUNK_BYTES,
+  FILE_ID_BYTES,
+  HEADER_BYTES,
   FileDigest,
   chunkLength,
   createFileManifest,
@@ -30,6 +34,8 @@ import type { AppPayload } from './payloads.js';
 import { TransportError } from './transport.js';
 import type { RoomSession, SessionContext } from './session.js';
 
+/** A file-chunk envelope around its plaintext: header, file id, u32 index, IV, GCM tag (B.7). */
+const FILE_CHUNK_OVERHEAD_BYTES = HEADER_BYTES + FILE_ID_BYTES + 4 + AES_GCM_IV_BYTES + AES_GCM_TAG_BYTES;
 /** Unacknowledged chunk bytes per outgoing file: 16 chunks of 256 KiB. */
 export const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Wait while the socket holds more than this many unsent bytes (about 8 chunks). */
@@ -124,7 +130,8 @@ export class FileTransfers {
   // ---- sending ------------------------------------------------------------------------
 
   async send(source: FileSource): Promise<FileMessage> {
-    const chunkSize = DEFAULT_FILE_CHUNK_BYTES;
+    // 256 KiB unless the relay's frames are smaller (its hello says how large they may be).
+    const chunkSize = Math.max(1, Math.min(DEFAULT_FILE_CHUNK_BYTES, this.ctx.connection.maxEnvelopeBytes - FILE_CHUNK_OVERHEAD_BYTES));
     const size = 'blob' in source ? source.blob.size : source.size;
     const name = 'blob' in source ? (source.name ?? ((source.blob as { name?: unknown }).name as string | undefined) ?? 'file') : source.name;
     const type = ('blob' in source ? (source.mimeType ?? source.blob.type) : source.mimeType) || 'application/octet-stream';

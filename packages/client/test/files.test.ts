@@ -167,4 +167,29 @@ describe('files', () => {
     // Holding the file would add at least its size; the bound leaves room for GC lag.
     expect(peak.rss - baseline.rss).toBeLessThan(LARGE_FILE_BYTES * 0.8);
   }, 170_000);
+
+  it('uses smaller chunks when the relay’s frames are smaller than 256 KiB', async () => {
+    const SMALL_FRAME_BYTES = 64 * 1024;
+    const small = await startRelay({ port: 0, logLevel: 'silent', limits: { maxFrameBytes: SMALL_FRAME_BYTES } });
+    try {
+      const a = await clientFor(small.url, 'Alice', personas.get('Alice')!);
+      const b = await clientFor(small.url, 'Bob', personas.get('Bob')!);
+      const room = await a.client.createRoom({ name: 'small frames' });
+      await b.client.joinRoom(room.inviteLink());
+      await waitFor('alice sees bob', () => a.client.room(room.id)!.members().length === 2);
+      const bytes = new Uint8Array(300 * 1024);
+      randomFillSync(bytes);
+      const sent = await a.client.room(room.id)!.sendFile({ blob: new Blob([bytes]), name: 'fits.bin' });
+      await waitFor('bob sees the offer', () => b.events.some((e) => e.type === 'file-offer' && e.item.file.fileId === sent.file.fileId));
+      const { sink, state } = hashingSink();
+      await b.client.room(room.id)!.acceptFile(sent.file.fileId, sink);
+      expect(state.digest).toBe(createHash('sha256').update(bytes).digest('hex'));
+      const chunks = b.events.filter((e) => e.type === 'file-progress' && e.fileId === sent.file.fileId).length;
+      expect(chunks).toBeGreaterThan(Math.ceil(bytes.length / DEFAULT_FILE_CHUNK_BYTES));
+      await a.client.close();
+      await b.client.close();
+    } finally {
+      await small.close();
+    }
+  });
 });
