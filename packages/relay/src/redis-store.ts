@@ -68,6 +68,8 @@ const KNOWN_ROOM_IDLE_MS = 10 * 60 * 1000;
 const SWEEP_CHUNK_ROOMS = 256;
 /** `lastSeen` of a subscription made while Redis was away: the replay starts at the head. */
 const UNKNOWN_LAST_SEEN = -1;
+/** Stands in for the envelope of an own echo, which is never delivered. */
+const NO_ENVELOPE = new Uint8Array(0);
 
 export interface RedisRetention {
   /** Envelopes kept per room. */
@@ -493,8 +495,9 @@ export class RedisRoomStore implements RoomStore {
     if (!id) return;
     const cursor = streamIdToCursor(id);
     const own = message.subarray(0, ORIGIN_ID_BYTES).equals(this.#origin);
-    // Copy: the message buffer may be pooled by the parser.
-    const envelope = new Uint8Array(message.subarray(separator + 1));
+    // Copy: the message buffer may be pooled by the parser. This process's own envelopes
+    // echo back on every publish and are never delivered: only their cursor matters.
+    const envelope = own ? NO_ENVELOPE : new Uint8Array(message.subarray(separator + 1));
     if (subscription.buffer) {
       if (subscription.buffer.length >= REPLAY_BUFFER_MAX) subscription.buffer.shift();
       subscription.buffer.push({ cursor, envelope, own });
@@ -504,11 +507,15 @@ export class RedisRoomStore implements RoomStore {
   }
 
   #deliver(room: RoomKey, subscription: Subscription, cursor: number, envelope: Uint8Array, own: boolean): void {
-    if (cursor > subscription.lastSeen) subscription.lastSeen = cursor;
-    if (own || subscription.own.has(cursor)) {
+    // A room's cursors reach a subscription in increasing order, so one at or below
+    // lastSeen was delivered already: typically the pub/sub copy of an envelope that a
+    // replay has just read from the stream.
+    if (cursor <= subscription.lastSeen || own || subscription.own.has(cursor)) {
       subscription.own.delete(cursor);
+      subscription.lastSeen = Math.max(subscription.lastSeen, cursor);
       return;
     }
+    subscription.lastSeen = cursor;
     this.#listener?.(room, cursor, envelope);
   }
 

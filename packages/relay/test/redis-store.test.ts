@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BACKEND_UNAVAILABLE, createRedisStore, type RedisRoomStore, type RedisStoreOptions } from '../src/redis-store.js';
+import { BACKEND_UNAVAILABLE, ORIGIN_ID_BYTES, createRedisStore, type RedisRoomStore, type RedisStoreOptions } from '../src/redis-store.js';
 import { CURSOR_SEQ_PER_MS, MAX_CURSOR_MS, cursorToStreamId, streamIdToCursor } from '../src/redis/cursor.js';
 import { newRoom, runStoreContract, type ContractRetention } from './store-contract.js';
 import { redisAvailability, startRedisServer, type RedisServerHandle } from './support/redis-server.js';
@@ -161,6 +161,30 @@ describe.skipIf(!available)('RedisRoomStore', () => {
     expect(heard.map((entry) => entry.text)).toEqual(['live', 'missed-1', 'missed-2', 'missed-3', 'live again']);
     expect(heard.map((entry) => entry.cursor)).toEqual(acked);
     expect(heard.some((entry) => entry.cursor === mine)).toBe(false);
+  });
+
+  it('never delivers a cursor twice: a late pub/sub copy of what a replay already read is dropped', async () => {
+    // After an outage the replay reads the stream; an envelope appended just before that
+    // read can still be on its way over pub/sub when the replay ends. Simulated here by
+    // publishing a second copy of an envelope a has already delivered.
+    const [a, b] = [await store({ keyPrefix: 'late' }), await store({ keyPrefix: 'late' })];
+    const room = newRoom();
+    const heard: number[] = [];
+    a.onRemoteEnvelope((_room, cursor) => heard.push(cursor));
+    await a.subscribe(room);
+    const first = await b.append(room, new TextEncoder().encode('one'), Date.now());
+    await eventually(() => heard.length === 1, 'first delivery');
+    const raw = new Redis(server!.url);
+    try {
+      const { ms, seq } = cursorToStreamId(first);
+      const late = Buffer.concat([randomBytes(ORIGIN_ID_BYTES), Buffer.from(`${ms}-${seq}\n`), Buffer.from('one')]);
+      await raw.call('SPUBLISH', `late:{${room}}:fanout`, late);
+    } finally {
+      raw.disconnect();
+    }
+    const second = await b.append(room, new TextEncoder().encode('two'), Date.now());
+    await eventually(() => heard.includes(second), 'second delivery');
+    expect(heard).toEqual([first, second]);
   });
 
   it('fails to start with a clear error when Redis is unreachable', async () => {
