@@ -34,8 +34,10 @@ import type { AppPayload } from './payloads.js';
 import { TransportError } from './transport.js';
 import type { RoomSession, SessionContext } from './session.js';
 
-/** A file-chunk envelope around its plaintext: header, file id, u32 index, IV, GCM tag (B.7). */
-const FILE_CHUNK_OVERHEAD_BYTES = HEADER_BYTES + FILE_ID_BYTES + 4 + AES_GCM_IV_BYTES + AES_GCM_TAG_BYTES;
+/** Chunk index in a file-chunk envelope: u32. */
+const CHUNK_INDEX_BYTES = 4;
+/** A file-chunk envelope around its plaintext: header, file id, chunk index, IV, GCM tag (B.7). */
+const FILE_CHUNK_OVERHEAD_BYTES = HEADER_BYTES + FILE_ID_BYTES + CHUNK_INDEX_BYTES + AES_GCM_IV_BYTES + AES_GCM_TAG_BYTES;
 /** Unacknowledged chunk bytes per outgoing file: 16 chunks of 256 KiB. */
 export const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Wait while the socket holds more than this many unsent bytes (about 8 chunks). */

@@ -19,6 +19,8 @@ export const MAX_MENTIONS = 256;
 export const MAX_FILE_NAME_BYTES = 1024;
 /** Longest MIME type, in UTF-8 bytes. */
 export const MAX_MIME_TYPE_BYTES = 255;
+/** Longest error code in a file-cancel, in UTF-8 bytes (codes are short identifiers). */
+export const MAX_CANCEL_CODE_BYTES = 64;
 /** Hex SHA-256: 64 characters. */
 const SHA256_HEX_CHARS = 64;
 
@@ -76,7 +78,7 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
     case 'file-progress':
       return isId(m.file, APP_ID_BYTES) && isCount(m.next) ? { t: 'file-progress', ts: m.ts, file: m.file, next: m.next } : undefined;
     case 'file-cancel':
-      return isId(m.file, APP_ID_BYTES) && boundedText(m.code, 64) ? { t: 'file-cancel', ts: m.ts, file: m.file, code: m.code } : undefined;
+      return isId(m.file, APP_ID_BYTES) && boundedText(m.code, MAX_CANCEL_CODE_BYTES) ? { t: 'file-cancel', ts: m.ts, file: m.file, code: m.code } : undefined;
     default:
       return undefined;
   }

@@ -32,6 +32,8 @@ export const DEFAULT_BACKOFF_MAX_MS = 30_000;
 const KEEPALIVE_INTERVAL_MS = 20_000;
 /** A connection with no pong this long after a ping is treated as dead (half-open TCP), ms. */
 const KEEPALIVE_TIMEOUT_MS = 10_000;
+/** Backoff doubles at most this many times before the cap applies (keeps 2^n finite). */
+const MAX_BACKOFF_DOUBLINGS = 30;
 /** Wait before asking again for history the relay refused, ms. */
 const HISTORY_RETRY_MS = 1_000;
 /** Envelope limit assumed until the relay's hello says otherwise: 1 MiB frame − header. */
@@ -270,7 +272,7 @@ export class RelayConnection {
 
   private scheduleReconnect(): void {
     if (this.closed) return;
-    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(this.attempt, 30));
+    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(this.attempt, MAX_BACKOFF_DOUBLINGS));
     // Full jitter (AWS architecture blog): spreads a crowd of clients reconnecting
     // after a relay restart across the whole window instead of synchronised waves.
     const delay = Math.max(this.options.baseDelayMs / 2, randomBelow(ceiling));

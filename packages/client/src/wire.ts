@@ -17,6 +17,12 @@ export const FRAME_HISTORY = 0x03;
 export const PUBLISH_HEADER_BYTES = 1 + 1 + 4 + ROOM_ID_BYTES;
 /** DELIVER/HISTORY header: version (1) + kind (1) + cursor u64 (8) + room id (32). */
 export const DELIVER_HEADER_BYTES = 1 + 1 + 8 + ROOM_ID_BYTES;
+/** Offsets inside DELIVER/HISTORY: the cursor after version and kind, the room id after it. */
+const DELIVER_CURSOR_OFFSET = 2;
+const DELIVER_ROOM_OFFSET = DELIVER_CURSOR_OFFSET + 8;
+/** Offsets inside PUBLISH: the request id after version and kind, the room id after it. */
+const PUBLISH_ID_OFFSET = 2;
+const PUBLISH_ROOM_OFFSET = PUBLISH_ID_OFFSET + 4;
 /** Request ids are u32 on the wire; wrap before 2^32. */
 export const MAX_REQUEST_ID = 0xffff_ffff;
 /** Largest page a history request may ask for (Part A.5). */
@@ -27,8 +33,8 @@ export function encodePublish(requestId: number, roomId: Uint8Array, envelope: U
   const view = new DataView(frame.buffer);
   frame[0] = WIRE_VERSION;
   frame[1] = FRAME_PUBLISH;
-  view.setUint32(2, requestId);
-  frame.set(roomId, 6);
+  view.setUint32(PUBLISH_ID_OFFSET, requestId);
+  frame.set(roomId, PUBLISH_ROOM_OFFSET);
   frame.set(envelope, PUBLISH_HEADER_BYTES);
   return frame;
 }
@@ -45,12 +51,12 @@ export function decodeDeliver(frame: Uint8Array): DeliverFrame | undefined {
   const kind = frame[1] === FRAME_DELIVER ? 'deliver' : frame[1] === FRAME_HISTORY ? 'history' : undefined;
   if (kind === undefined) return undefined;
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const cursor = view.getBigUint64(2);
+  const cursor = view.getBigUint64(DELIVER_CURSOR_OFFSET);
   if (cursor > BigInt(Number.MAX_SAFE_INTEGER) || cursor === 0n) return undefined;
   return {
     kind,
     cursor: Number(cursor),
-    room: toBase64Url(frame.subarray(10, 10 + ROOM_ID_BYTES)),
+    room: toBase64Url(frame.subarray(DELIVER_ROOM_OFFSET, DELIVER_ROOM_OFFSET + ROOM_ID_BYTES)),
     envelope: frame.slice(DELIVER_HEADER_BYTES),
   };
 }
