@@ -340,9 +340,16 @@ test('Alice removes Carol: Carol is told, and later messages do not reach her', 
 });
 
 test('a newcomer using an existing member\'s name is flagged, and the alert needs a deliberate dismissal', async ({ browser }, testInfo) => {
+  // The impostor sets up first and pastes the link into "Join with a link".
   const impostor = await newPerson(browser, 'Bob (impostor)', testInfo);
-  await impostor.page.goto(invite);
+  await impostor.page.goto('/');
   await createIdentity(impostor.page, 'Bob');
+  await impostor.page.getByRole('button', { name: 'Join with a link' }).first().click();
+  await impostor.page.getByLabel('Invite link').fill('https://not-a-sealroom-invite.example/#nonsense');
+  await impostor.page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(impostor.page.getByTestId('join-dialog').getByRole('alert')).toContainText('invite link is not valid');
+  await impostor.page.getByLabel('Invite link').fill(invite);
+  await impostor.page.getByRole('button', { name: 'Join', exact: true }).click();
   await expect(impostor.page.locator('#room-title')).toHaveText(ROOM, { timeout: 30_000 });
 
   // Bob is verified, so a new identity calling itself Bob reads as his key changing; an
@@ -513,11 +520,22 @@ test('main screens pass an accessibility scan and are captured at desktop and ph
   await expectAccessible(page, 'room with members');
   await screenshot(page, testInfo, 'room-desktop');
 
-  await page.getByRole('button', { name: 'Invite' }).click();
+  // Keyboard: Enter opens the invite dialog, Escape closes it and focus comes back.
+  const inviteButton = page.getByRole('button', { name: 'Invite' });
+  await inviteButton.focus();
+  await page.keyboard.press('Enter');
   await expect(page.getByTestId('invite-dialog').getByTestId('qr')).toBeVisible();
   await expectAccessible(page, 'invite dialog');
   await screenshot(page, testInfo, 'invite-desktop');
   await page.keyboard.press('Escape');
+  await expect(page.getByTestId('invite-dialog')).toHaveCount(0);
+  await expect(inviteButton).toBeFocused();
+
+  // Dark colours from the system setting, scanned for contrast too.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expectAccessible(page, 'room (dark)');
+  await screenshot(page, testInfo, 'room-dark-desktop');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   await page.getByRole('button', { name: 'Safety number with Bob' }).click();
   await expect(page.getByTestId('safety-dialog').getByTestId('qr')).toBeVisible();

@@ -13,7 +13,7 @@ export default function JoinRoomDialog() {
     e.preventDefault();
     if (!link.trim() || busy) return;
     setBusy(true);
-    const outcome = await joinRoom(link);
+    const outcome = await joinRoom(link, false);
     setBusy(false);
     if (!outcome.ok) setError(outcome.error.message);
   };

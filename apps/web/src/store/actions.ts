@@ -114,6 +114,13 @@ export async function boot(): Promise<void> {
     return;
   }
   client.onEvent(onClientEvent);
+  // An invite pasted into the address bar of an open Sealroom tab changes only the hash.
+  window.addEventListener('hashchange', () => {
+    const link = takeInviteFromAddress(window.location, window.history);
+    if (!link) return;
+    if (useAppStore.getState().session.phase === 'unlocked') void joinRoom(link);
+    else dispatch({ type: 'ui/pending-invite', invite: link });
+  });
   document.addEventListener('visibilitychange', () =>
     dispatch({ type: 'ui/document-visible', visible: document.visibilityState === 'visible' }),
   );
@@ -243,13 +250,14 @@ export async function createRoom(name: string): Promise<Outcome<RoomId>> {
   return outcome;
 }
 
-export async function joinRoom(link: string): Promise<Outcome<RoomId>> {
+/** @param showError whether to raise a toast on failure (the join dialog shows its own). */
+export async function joinRoom(link: string, showError = true): Promise<Outcome<RoomId>> {
   const outcome = await attempt(async () => (await requireClient().joinRoom(link.trim())).id);
   if (outcome.ok) {
     await loadRoom(outcome.value);
     selectRoom(outcome.value);
     dispatch({ type: 'ui/panel', panel: null });
-  } else {
+  } else if (showError) {
     toast(outcome.error.message, 'error');
   }
   return outcome;
