@@ -72,6 +72,7 @@ const FLAGS: readonly Flag[] = [
   { name: 'retention-age', env: 'SEALROOM_RETENTION_AGE', kind: 'duration', fallback: duration(DEFAULT_RETENTION.maxAgeMs), help: 'Oldest envelope kept (rooms may ask for less).', apply: retain('maxAgeMs') },
   { name: 'retention-total-bytes', env: 'SEALROOM_RETENTION_TOTAL_BYTES', kind: 'bytes', fallback: bytes(DEFAULT_RETENTION.maxTotalBytes), help: 'Envelope bytes kept over all rooms; oldest dropped first.', apply: retain('maxTotalBytes') },
   { name: 'idle-room', env: 'SEALROOM_IDLE_ROOM', kind: 'duration', fallback: duration(DEFAULT_RETENTION.idleRoomMs), help: 'A room nobody is in and nobody wrote to for this long is forgotten.', apply: retain('idleRoomMs') },
+  { name: 'max-rooms', env: 'SEALROOM_MAX_ROOMS', kind: 'count', fallback: String(DEFAULT_RETENTION.maxRooms), help: 'Rooms remembered at once (in memory); past it the oldest room nobody is in is forgotten.', apply: retain('maxRooms') },
 ];
 
 const UNITS_BYTES: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };

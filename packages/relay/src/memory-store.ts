@@ -133,10 +133,7 @@ export class MemoryRoomStore implements RoomStore {
   async sweep(nowMs: number): Promise<void> {
     for (const state of this.rooms.values()) {
       this.trimRoom(state, nowMs);
-      if (state.subscribers === 0 && nowMs - state.lastActivityMs >= this.retention.idleRoomMs) {
-        while (state.start < state.entries.length) this.dropOldest(state);
-        this.rooms.delete(state.key);
-      }
+      if (state.subscribers === 0 && nowMs - state.lastActivityMs >= this.retention.idleRoomMs) this.forget(state);
     }
     this.compactGlobal(true);
   }
@@ -162,6 +159,7 @@ export class MemoryRoomStore implements RoomStore {
   private room(key: RoomKey, nowMs: number): MemoryRoom {
     let state = this.rooms.get(key);
     if (!state) {
+      if (this.rooms.size >= this.retention.maxRooms) this.forgetOldestUnused();
       state = {
         key,
         admissionKey: undefined,
@@ -178,6 +176,20 @@ export class MemoryRoomStore implements RoomStore {
       this.rooms.set(key, state);
     }
     return state;
+  }
+
+  /** Forgets the oldest room without subscribers (Maps iterate in insertion order). */
+  private forgetOldestUnused(): void {
+    for (const state of this.rooms.values()) {
+      if (state.subscribers > 0) continue;
+      this.forget(state);
+      return;
+    }
+  }
+
+  private forget(state: MemoryRoom): void {
+    while (state.start < state.entries.length) this.dropOldest(state);
+    this.rooms.delete(state.key);
   }
 
   private trimRoom(state: MemoryRoom, nowMs: number): void {

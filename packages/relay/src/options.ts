@@ -51,6 +51,12 @@ export interface RetentionLimits {
   maxTotalBytes: number;
   /** A room with no connection and no new envelope for this long is forgotten. */
   idleRoomMs: number;
+  /**
+   * Rooms remembered at once (admission key, cursors, log). A new room past it makes the
+   * store forget the oldest room nobody is connected to, so registrations cannot grow
+   * memory without bound. Rooms with a connection are never forgotten for space.
+   */
+  maxRooms: number;
   /** How often expired envelopes and idle rooms are swept. */
   sweepIntervalMs: number;
 }
@@ -82,6 +88,8 @@ export const DEFAULT_RETENTION: Readonly<RetentionLimits> = Object.freeze({
   maxAgeMs: 7 * DAY_MS,
   maxTotalBytes: 256 * MIB,
   idleRoomMs: 7 * DAY_MS,
+  // About 1 KiB of bookkeeping per empty room: 100k rooms stay near 100 MiB.
+  maxRooms: 100_000,
   sweepIntervalMs: 1 * MINUTE_MS,
 });
 

@@ -19,6 +19,7 @@ const ALL_FLAGS = [
   ['max-header-bytes', 'SEALROOM_MAX_HEADER_BYTES'], ['retention-count', 'SEALROOM_RETENTION_COUNT'],
   ['retention-bytes', 'SEALROOM_RETENTION_BYTES'], ['retention-age', 'SEALROOM_RETENTION_AGE'],
   ['retention-total-bytes', 'SEALROOM_RETENTION_TOTAL_BYTES'], ['idle-room', 'SEALROOM_IDLE_ROOM'],
+  ['max-rooms', 'SEALROOM_MAX_ROOMS'],
 ] as const;
 
 describe('parseRelayArgs', () => {

@@ -55,6 +55,26 @@ describe('MemoryRoomStore specifics', () => {
     expect(again).toBeGreaterThan(old);
   });
 
+  it('remembers at most maxRooms rooms: a new room past it forgets the oldest room nobody is in', async () => {
+    // Every registration costs the relay memory for idleRoomMs (a week by default); a
+    // client looping join/prove/leave over fresh room ids must not grow it without bound.
+    const store = new MemoryRoomStore({ maxRooms: 3 });
+    const [live, quiet, busy, extra] = [newRoom(), newRoom(), newRoom(), newRoom()];
+    const t = Date.now();
+    await store.subscribe(live);
+    await store.claimAdmissionKey(quiet, bytes(32));
+    await store.append(busy, bytes(5), t);
+    await store.claimAdmissionKey(extra, bytes(32));
+    expect(store.stats().rooms).toBe(3);
+    expect(await store.admissionKey(quiet)).toBeUndefined();
+    // A room with a connection here is never forgotten for space.
+    for (let i = 0; i < 5; i += 1) await store.claimAdmissionKey(newRoom(), bytes(32));
+    expect(store.stats().rooms).toBe(3);
+    expect((await store.readAfter(live, 0, 10, t)).head).toBe(0);
+    await store.append(live, bytes(5), t);
+    expect(store.stats().rooms).toBe(3);
+  });
+
   it('reports head 0 for a room that never had an envelope', async () => {
     const store = new MemoryRoomStore();
     const room = newRoom();
