@@ -394,7 +394,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   /** Resolves at the next `onReady` (after a reconnect's catch-up) or when the room goes inactive. */
   nextReady(): Promise<void> {
-    if (!this.record.active) return Promise.resolve();
+    if (!this.record.active || this.dead) return Promise.resolve();
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
@@ -997,6 +997,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
   kill(): void {
     this.dead = true;
     this.stopTimers();
+    // Transfers waiting for a reconnect would wait forever: end them now.
+    this.files.stopAll('CLOSED');
+    this.wakeReadyWaiters();
   }
 
   private assertAlive(): void {
