@@ -1,7 +1,7 @@
-import { type FormEvent, useCallback, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { Brand } from '../components/Brand.js';
 import { PasswordField } from '../components/PasswordField.js';
-import { meetsPolicy, type RatedPassword } from '../lib/strength.js';
+import { loadStrengthChecker, meetsPolicy, type RatedPassword } from '../lib/strength.js';
 import { createIdentity, importBackup } from '../store/actions.js';
 import { selectBusy, selectProgress, selectSessionError } from '../store/slices/session/selectors.js';
 import { selectPendingInvite } from '../store/slices/ui/selectors.js';
@@ -13,6 +13,11 @@ const MAX_NAME_LENGTH = 40;
 export function Welcome() {
   const [mode, setMode] = useState<'create' | 'import'>('create');
   const invite = useAppStore(selectPendingInvite);
+  // Fetch the strength estimator's dictionaries while the user types a name, so the meter
+  // answers on the first keystroke of the password.
+  useEffect(() => {
+    void loadStrengthChecker();
+  }, []);
   return (
     <main className="center-screen" id="main">
       <div className="card">
