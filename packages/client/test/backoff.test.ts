@@ -82,4 +82,50 @@ describe('reconnect backoff', () => {
     expect(states.at(-1)?.state).toBe('offline');
     expect(RefusedSocket.attempts).toBeGreaterThanOrEqual(ATTEMPTS);
   });
+
+  it('treats a silent connection (no pong) as dead and reconnects', async () => {
+    const { clock, runNext } = manualClock();
+    const sent: string[] = [];
+    let sockets = 0;
+    /** Opens, says hello, then never answers anything: a half-open TCP path. */
+    class SilentSocket implements WebSocketLike {
+      binaryType = 'arraybuffer';
+      readyState = 1;
+      bufferedAmount = 0;
+      onopen: WebSocketLike['onopen'] = null;
+      onclose: WebSocketLike['onclose'] = null;
+      onerror: WebSocketLike['onerror'] = null;
+      onmessage: WebSocketLike['onmessage'] = null;
+      constructor() {
+        sockets += 1;
+        queueMicrotask(() => this.onmessage?.({ data: JSON.stringify({ v: 1, t: 'hello', limits: { maxFrameBytes: 1 << 20 } }) }));
+      }
+      send(data: string | ArrayBufferView | ArrayBuffer): void {
+        if (typeof data === 'string') sent.push(data);
+      }
+      close(): void {}
+    }
+    const states: ConnectionState[] = [];
+    const connection = new RelayConnection({
+      url: 'ws://127.0.0.1:9/ws',
+      WebSocket: SilentSocket,
+      clock,
+      baseDelayMs: 100,
+      maxDelayMs: 1_000,
+      onState: (state) => states.push(state),
+      onRelayError: () => {},
+    });
+    connection.start();
+    await Promise.resolve();
+    expect(states.at(-1)).toBe('open');
+    runNext(); // keepalive interval: a ping goes out
+    expect(sent.some((m) => JSON.parse(m).t === 'ping')).toBe(true);
+    runNext(); // no pong before the deadline
+    expect(states.at(-1)).toBe('reconnecting');
+    runNext(); // the retry
+    await Promise.resolve();
+    expect(sockets).toBe(2);
+    expect(states.at(-1)).toBe('open');
+    connection.close();
+  });
 });

@@ -155,4 +155,30 @@ describe('catch-up, gaps and relay restarts', () => {
       await relay.kill();
     }
   }, 90_000);
+
+  it('the outbox survives a reload: typed offline, app closed, reopened, sent once when the relay is back', async () => {
+    let relay = await startRelay({ port: 0, logLevel: 'silent' });
+    const port = relay.port;
+    const aliceStorage = createMemoryStorage();
+    const alice = await client(relay, 'Alice', aliceStorage);
+    const bob = await client(relay, 'Bob');
+    const room = await alice.client.createRoom({ name: 'reload' });
+    await bob.client.joinRoom(room.inviteLink());
+    await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    await relay.close();
+    await waitFor('alice notices', () => alice.client.connectionState() !== 'open');
+    const queued = await alice.client.room(room.id)!.sendText('typed offline, then the tab closed');
+    expect(queued.state).toBe('pending');
+    await alice.client.close();
+
+    relay = await startRelay({ port, logLevel: 'silent' });
+    relays.push(relay);
+    const aliceAgain = await client(relay, 'Alice', aliceStorage);
+    const pendingAfterReload = (await aliceAgain.client.room(room.id)!.history()).find((i) => i.id === queued.id);
+    expect(pendingAfterReload).toMatchObject({ kind: 'text', state: 'pending' });
+    await waitFor('bob receives it', () => textOf(bob, room.id).includes('typed offline, then the tab closed'));
+    await waitFor('alice sees it sent', () => aliceAgain.events.some((e) => e.type === 'delivery' && e.id === queued.id));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(textOf(bob, room.id)).toEqual(['typed offline, then the tab closed']);
+  });
 });
