@@ -95,6 +95,17 @@ describe('identities', () => {
     expect(checkDisplayName('a\nb')).toBe('BAD_CHARACTERS');
     expect(checkDisplayName(' padded')).toBe('BAD_CHARACTERS');
   });
+
+  it('display names: invisible characters that would let "Bob" join as a second, different "Bob" are refused', () => {
+    // The client flags a newcomer whose name equals a member's; an invisible character
+    // would make the names differ while looking the same.
+    for (const invisible of ['\u200b', '\u2060', '\u00ad', '\u034f', '\u180e', '\u2062', '\u3164', '\u115f', '\uffa0', '\u2800']) {
+      expect(checkDisplayName(`Bo${invisible}b`), `U+${invisible.codePointAt(0)!.toString(16)}`).toBe('BAD_CHARACTERS');
+    }
+    // Joiners stay allowed: emoji sequences and several scripts need them.
+    expect(checkDisplayName('👩\u200d💻 Ana')).toBeUndefined();
+    expect(checkDisplayName('می\u200cخواهم')).toBeUndefined();
+  });
 });
 
 describe('password wrapping', () => {
