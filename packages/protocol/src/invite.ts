@@ -25,6 +25,9 @@ export interface FormatInviteOptions extends Invite {
 }
 
 const RELAY_PROTOCOLS = new Set(['ws:', 'wss:', 'http:', 'https:']);
+/** The web app is a page: an invite's base is http(s). The client keeps that base as the
+ * room's app address and builds the links it shares from it. */
+const APP_PROTOCOLS = new Set(['http:', 'https:']);
 
 function roomNameOk(name: string): boolean {
   return name.length > 0 && utf8(name).length <= MAX_ROOM_NAME_BYTES && !hasUnsafeCharacters(name);
@@ -47,6 +50,7 @@ export function formatInvite(options: FormatInviteOptions): string {
   if (options.relayUrl !== undefined && !relayUrlOk(options.relayUrl)) throw new RangeError('relay URL refused');
   if (options.roomName !== undefined && !roomNameOk(options.roomName)) throw new RangeError('room name refused');
   const base = new URL(options.baseUrl);
+  if (!APP_PROTOCOLS.has(base.protocol)) throw new RangeError('app address must be http(s)');
   base.hash = '';
   const fields = [`v=${INVITE_VERSION}`, `s=${toBase64Url(options.secret)}`, `c=${toBase64Url(options.creatorId)}`];
   if (options.relayUrl !== undefined) fields.push(`r=${encodeURIComponent(options.relayUrl)}`);
@@ -65,6 +69,7 @@ export function parseInvite(url: string): Result<{ invite: Invite; baseUrl: stri
   } catch {
     return fail('NOT_A_URL');
   }
+  if (!APP_PROTOCOLS.has(parsed.protocol)) return fail('NOT_A_URL', 'not http(s)');
   const fragment = parsed.hash.startsWith('#') ? parsed.hash.slice(1) : '';
   if (fragment === '') return fail('NO_FRAGMENT');
   const fields = new Map<string, string>();

@@ -50,6 +50,14 @@ describe('invites', () => {
     expect(parseInvite(`${good}&n=${encodeURIComponent('a\u0000b')}`)).toMatchObject({ ok: false, code: 'BAD_ROOM_NAME' });
   });
 
+  it('refuses an invite whose app address is not http(s): the client stores it and shares it again', () => {
+    const fragment = `#v=1&s=${toBase64Url(secret)}&c=${toBase64Url(creatorId)}&r=${encodeURIComponent('wss://relay.example/ws')}`;
+    for (const base of ['javascript:alert(document.domain)//', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'ws://relay.example/']) {
+      expect(parseInvite(`${base}${fragment}`), base).toMatchObject({ ok: false, code: 'NOT_A_URL' });
+    }
+    expect(() => formatInvite({ secret, creatorId, baseUrl: 'javascript:alert(1)//' })).toThrow(RangeError);
+  });
+
   it('room secrets are 32 random bytes', () => {
     const a = createRoomSecret();
     expect(a).toHaveLength(32);
