@@ -247,7 +247,11 @@ const ENGINE_IO_PING = '2';
 const ENGINE_IO_PONG = '3';
 const SOCKET_IO_CONNECT = '40';
 const SOCKET_IO_JOIN_ACK = '430';
-const SOCKET_IO_BINARY_HEADER = `451-["${SOCKET_IO_MESSAGE_EVENT}",{"_placeholder":true,"num":0}]`;
+/** Engine.IO message + Socket.IO BINARY_EVENT with one attachment: the header frame of a binary event. */
+const SOCKET_IO_BINARY_EVENT_PREFIX = '451-';
+/** Engine.IO message + Socket.IO CONNECT_ERROR. */
+const SOCKET_IO_CONNECT_ERROR = '44';
+const SOCKET_IO_BINARY_HEADER = `${SOCKET_IO_BINARY_EVENT_PREFIX}["${SOCKET_IO_MESSAGE_EVENT}",{"_placeholder":true,"num":0}]`;
 
 export function socketIoPath(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/socket.io/?EIO=4&transport=websocket`;
@@ -270,15 +274,15 @@ async function openSocketIo(options: OpenOptions): Promise<BenchConnection> {
       const text = data.toString('utf8');
       if (text === ENGINE_IO_PING) {
         ws.send(ENGINE_IO_PONG);
-      } else if (text.startsWith('451-')) {
+      } else if (text.startsWith(SOCKET_IO_BINARY_EVENT_PREFIX)) {
         awaitingAttachment = true;
-      } else if (text.startsWith(ENGINE_IO_OPEN) && !text.startsWith(SOCKET_IO_CONNECT)) {
+      } else if (text.startsWith(ENGINE_IO_OPEN)) {
         ws.send(SOCKET_IO_CONNECT);
       } else if (text.startsWith(SOCKET_IO_CONNECT)) {
         ws.send(`420${JSON.stringify([SOCKET_IO_JOIN_EVENT, roomName(options.room)])}`);
       } else if (text.startsWith(SOCKET_IO_JOIN_ACK)) {
         resolve();
-      } else if (text.startsWith('44')) {
+      } else if (text.startsWith(SOCKET_IO_CONNECT_ERROR)) {
         options.events.onError('SOCKET_IO_CONNECT_ERROR');
         reject(new Error(`socket.io refused the namespace: ${text}`));
       }
