@@ -515,7 +515,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.byMemberId.set(record.memberId, id);
     this.record.members.push(record);
     if (clash !== undefined) {
-      const kind: WarningKind = clash.record.verified ? 'key-changed' : 'name-clash';
+      // My own entry counts as verified, but someone taking my name is a clash, not a key change.
+      const kind: WarningKind = clash.record.verified && clash.record.id !== this.myId ? 'key-changed' : 'name-clash';
       this.warn(kind, id, kind === 'key-changed' ? 'KEY_CHANGED' : 'NAME_CLASH', `a new identity uses the name of an existing member (${clash.record.id})`);
     }
     await this.addItem({ kind: 'system', event: { type: 'member-joined', member: id, name: identity.displayName } });
