@@ -39,8 +39,13 @@ export const CONTENT_KIND = { message: 0x01, 'file-manifest': 0x02 } as const;
 export type ContentKind = keyof typeof CONTENT_KIND;
 const CONTENT_BY_BYTE = new Map<number, ContentKind>(Object.entries(CONTENT_KIND).map(([name, byte]) => [byte, name as ContentKind]));
 
+/** Header layout: version byte at 0, type byte, then the fixed-size fields. */
+const HEADER_TYPE_OFFSET = 1;
+const HEADER_ROOM_OFFSET = HEADER_TYPE_OFFSET + 1;
+const HEADER_SENDER_OFFSET = HEADER_ROOM_OFFSET + ROOM_ID_BYTES;
+const HEADER_MESSAGE_ID_OFFSET = HEADER_SENDER_OFFSET + MEMBER_ID_BYTES;
 /** Header length: version, type, room id, sender, message id. */
-export const HEADER_BYTES = 1 + 1 + ROOM_ID_BYTES + MEMBER_ID_BYTES + MESSAGE_ID_BYTES;
+export const HEADER_BYTES = HEADER_MESSAGE_ID_OFFSET + MESSAGE_ID_BYTES;
 /** Longest RSA-OAEP ciphertext accepted (same bound as signatures). */
 const MAX_OAEP_BYTES = MAX_SIGNATURE_BYTES;
 
@@ -79,10 +84,10 @@ export function contentByte(kind: ContentKind): Bytes {
 /** Structural decoding of any envelope. */
 export function decodeEnvelope(data: Uint8Array): Result<{ envelope: DecodedEnvelope }, EnvelopeErrorCode> {
   if (!(data instanceof Uint8Array)) return fail('BAD_LENGTH');
-  if (data.length < 1) return fail('BAD_LENGTH');
+  if (data.length === 0) return fail('BAD_LENGTH');
   if (data[0] !== PROTOCOL_VERSION) return fail('BAD_VERSION');
-  if (data.length < 2) return fail('BAD_LENGTH');
-  const type = TYPE_BY_BYTE.get(data[1]!);
+  if (data.length <= HEADER_TYPE_OFFSET) return fail('BAD_LENGTH');
+  const type = TYPE_BY_BYTE.get(data[HEADER_TYPE_OFFSET]!);
   if (type === undefined) return fail('BAD_TYPE');
   if (data.length < HEADER_BYTES) return fail('BAD_LENGTH');
   const r = new Reader(data);
@@ -90,9 +95,9 @@ export function decodeEnvelope(data: Uint8Array): Result<{ envelope: DecodedEnve
   const base = {
     type,
     header,
-    roomId: header.slice(2, 2 + ROOM_ID_BYTES),
-    sender: header.slice(2 + ROOM_ID_BYTES, 2 + ROOM_ID_BYTES + MEMBER_ID_BYTES),
-    messageId: header.slice(2 + ROOM_ID_BYTES + MEMBER_ID_BYTES, HEADER_BYTES),
+    roomId: header.slice(HEADER_ROOM_OFFSET, HEADER_SENDER_OFFSET),
+    sender: header.slice(HEADER_SENDER_OFFSET, HEADER_MESSAGE_ID_OFFSET),
+    messageId: header.slice(HEADER_MESSAGE_ID_OFFSET, HEADER_BYTES),
   };
   const signatureFrom = (start: number): Result<{ signed: Bytes; signature: Bytes }, EnvelopeErrorCode> => {
     const signature = r.rest();
