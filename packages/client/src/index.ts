@@ -403,7 +403,9 @@ export interface SealroomClient {
   identity(): IdentityInfo | null;
   /**
    * Generates identity keys (RSA-OAEP and RSA-PSS, about a second), wraps them under the
-   * password and stores them; leaves the client unlocked. Rejects `IDENTITY_EXISTS`.
+   * password and stores them; leaves the client unlocked. Rejects `IDENTITY_EXISTS`, or
+   * `BAD_DISPLAY_NAME` (empty, over 128 UTF-8 bytes, control or bidi characters, or
+   * leading/trailing spaces).
    */
   createIdentity(options: CreateIdentityOptions): Promise<IdentityInfo>;
   /** Rejects `WRONG_PASSWORD` (nothing is destroyed) or `NO_IDENTITY`. Connects to the relays of stored rooms. */
