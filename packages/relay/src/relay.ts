@@ -66,8 +66,9 @@ class Connection extends TokenBuckets {
   /** Answered the last heartbeat ping. */
   alive = true;
   admittedOnce = false;
-  /** Proofs accepted for checking whose admission has not finished (store round trips). */
-  admitting = 0;
+  /** Admissions being checked (store round trips) per room, with the nonce they answer;
+   * only while one runs. A leave removes the entry, and that admission then ends silently. */
+  admitting: Map<RoomKey, Buffer> | undefined = undefined;
 
   constructor(
     readonly relay: Relay,
@@ -84,7 +85,7 @@ class Connection extends TokenBuckets {
 
   /** Rooms admitted, challenged or being admitted: what maxRoomsPerConnection bounds. */
   roomCount(): number {
-    return (this.rooms?.length ?? 0) + (this.challenges?.size ?? 0) + this.admitting;
+    return (this.rooms?.length ?? 0) + (this.challenges?.size ?? 0) + (this.admitting?.size ?? 0);
   }
 }
 
@@ -400,6 +401,7 @@ class Relay {
     if (conn.rooms) for (const room of [...conn.rooms]) this.removeMember(conn, room);
     conn.rooms = undefined;
     conn.challenges = undefined;
+    conn.admitting = undefined;
     if (this.log.enabled('debug')) this.log.debug('connection_closed', { address: conn.address, connections: this.counters.connections });
   }
 
@@ -647,12 +649,18 @@ class Relay {
     // room keeps counting against the room limit until the admission is settled.
     conn.challenges!.delete(room);
     if (conn.challenges!.size === 0) conn.challenges = undefined;
-    conn.admitting += 1;
+    (conn.admitting ??= new Map()).set(room, nonce);
     try {
       await this.admit(conn, room, nonce, msg);
     } finally {
-      conn.admitting -= 1;
+      if (conn.admitting?.get(room) === nonce) conn.admitting.delete(room);
+      if (conn.admitting?.size === 0) conn.admitting = undefined;
     }
+  }
+
+  /** Whether this admission still stands: the connection is open and did not leave the room meanwhile. */
+  private stillAdmitting(conn: Connection, room: RoomKey, nonce: Buffer): boolean {
+    return conn.ws.readyState === WebSocket.OPEN && this.connections.has(conn) && conn.admitting?.get(room) === nonce;
   }
 
   private async admit(conn: Connection, room: RoomKey, nonce: Buffer, msg: Json): Promise<void> {
@@ -677,7 +685,7 @@ class Relay {
       this.refuseAdmission(conn, room);
       return;
     }
-    if (conn.ws.readyState !== WebSocket.OPEN || !this.connections.has(conn)) return;
+    if (!this.stillAdmitting(conn, room, nonce)) return;
     if ((conn.rooms?.length ?? 0) >= this.limits.maxRoomsPerConnection && !conn.inRoom(room)) {
       this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
       return;
@@ -696,7 +704,7 @@ class Relay {
       // The store failed: the error goes to the client, the room must not stay open here.
       if (head === undefined) this.releaseIfEmpty(local);
     }
-    if (conn.ws.readyState !== WebSocket.OPEN || !this.connections.has(conn)) {
+    if (!this.stillAdmitting(conn, room, nonce)) {
       this.releaseIfEmpty(local);
       return;
     }
@@ -752,10 +760,12 @@ class Relay {
   private onLeave(conn: Connection, msg: Json): void {
     const room = this.roomOf(conn, msg);
     if (room === undefined) return;
-    const hadChallenge = conn.challenges?.delete(room) ?? false;
+    const cancelledChallenge = conn.challenges?.delete(room) ?? false;
+    const cancelledAdmission = conn.admitting?.delete(room) ?? false;
     if (conn.challenges?.size === 0) conn.challenges = undefined;
+    if (conn.admitting?.size === 0) conn.admitting = undefined;
     if (!conn.inRoom(room)) {
-      if (hadChallenge) this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
+      if (cancelledChallenge || cancelledAdmission) this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
       else this.sendError(conn, ErrorCode.NOT_JOINED, 'not in this room', room);
       return;
     }

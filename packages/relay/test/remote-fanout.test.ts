@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryRoomStore, type RemoteEnvelopeListener, type RoomKey } from '../src/index.js';
-import { expectJoined, newRoom, TestClient } from './helpers/client.js';
+import { expectJoined, newRoom, proof, publishFrame, TestClient } from './helpers/client.js';
 import { useRelays } from './helpers/relay.js';
 
 /**
@@ -115,6 +115,28 @@ describe('fan-out from other relay processes (RoomStore.onRemoteEnvelope)', () =
     expect(await a.json('error', (m) => m.room === second.key)).toMatchObject({ code: 'ROOM_LIMIT' });
     store.release!();
     expectJoined(await joining);
+  });
+
+  it('a leave while the proof is still being checked cancels the admission', async () => {
+    const store = new RecordingStore();
+    const relay = await start({ store });
+    const room = newRoom();
+    const a = track(await TestClient.connect(relay.wsUrl));
+    store.holdSubscriptions();
+    a.send({ v: 1, t: 'join', room: room.key });
+    const challenge = await a.json('challenge', (m) => m.room === room.key);
+    const nonce = Buffer.from(challenge.nonce as string, 'base64url');
+    a.send({ v: 1, t: 'prove', room: room.key, mac: proof(room.admissionKey, room.id, nonce), key: room.admissionKey.toString('base64url') });
+    await expect.poll(() => store.calls).toEqual([`subscribe ${room.key}`]);
+    a.send({ v: 1, t: 'leave', room: room.key });
+    await a.json('left', (m) => m.room === room.key);
+    store.release!();
+    await expect.poll(() => store.calls.at(-1)).toBe(`unsubscribe ${room.key}`);
+    await a.sync();
+    expect(a.inbox.some((i) => 'json' in i && i.json.t === 'joined')).toBe(false);
+    expect(relay.health().rooms).toBe(0);
+    a.sendBinary(publishFrame(room.id, 1, randomBytes(10)));
+    expect(await a.error('NOT_JOINED')).toMatchObject({ room: room.key, id: 1 });
   });
 
   it('an admission the store fails to finish leaves no local room or subscription behind', async () => {
