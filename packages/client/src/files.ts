@@ -313,6 +313,16 @@ export class FileTransfers {
 
   // ---- receiving ----------------------------------------------------------------------
 
+  /**
+   * Who offered this file id, if anyone did: me for my own offers. File ids are random, so a
+   * second offer under a known id from someone else is a member trying to pass its file off
+   * as another's (acceptance goes by file id).
+   */
+  offeredBy(fileId: string): string | undefined {
+    if (this.outgoing.has(fileId)) return this.session.myId;
+    return this.incoming.get(fileId)?.senderId;
+  }
+
   onOffer(manifest: FileManifest, sender: { record: { id: string }; member: RoomMember }, item: FileMessage): void {
     const fileId = toBase64Url(manifest.fileId);
     this.incoming.set(fileId, { manifest, sender: sender.member, senderId: sender.record.id, itemId: item.id, state: 'offered', next: 0, bytes: 0, reorder: new Map() });

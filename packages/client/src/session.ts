@@ -651,6 +651,10 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const fileId = toBase64Url(manifest.fileId);
     const dedupe = `${sender.record.id}/${fileId}`;
     if (this.seen.has(dedupe)) return;
+    const owner = this.files.offeredBy(fileId);
+    if (owner !== undefined && owner !== sender.record.id) {
+      return this.warn('bad-message', sender.record.id, 'FILE_ID_TAKEN', 'a file offer reuses the id of another member’s file');
+    }
     this.remember(dedupe);
     void directTo;
     const item = (await this.addItem({

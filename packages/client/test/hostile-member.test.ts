@@ -1,0 +1,65 @@
+/**
+ * A member of the room turned hostile: unlike the relay it holds the room's keys and its own
+ * verified identity, so everything it sends opens. What it says must still not be able to
+ * pass for someone else's.
+ */
+import { createHash, randomFillSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '@sealroom/relay';
+import { createFileManifest, encodeFileManifest, fromBase64Url } from '@sealroom/protocol';
+import { clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
+import type { RoomSession } from '../src/session.js';
+
+/** How long a test waits for the warning it expects, ms (well under the test timeout). */
+const WARNING_WAIT_MS = 5_000;
+
+describe('a hostile member', () => {
+  let relay: RunningRelay;
+  let alice: TestClient;
+  let bob: TestClient;
+  let mallory: TestClient;
+  let roomId: string;
+
+  beforeAll(async () => {
+    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    const personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory']);
+    alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+    bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
+    mallory = await clientFor(relay.url, 'Mallory', personas.get('Mallory')!);
+    const room = await alice.client.createRoom({ name: 'hostile' });
+    roomId = room.id;
+    await bob.client.joinRoom(room.inviteLink());
+    await mallory.client.joinRoom(room.inviteLink());
+    await waitFor('everyone sees everyone', () => [alice, bob, mallory].every((t) => t.client.room(roomId)?.members().length === 3));
+  });
+  afterAll(async () => {
+    await Promise.all([alice, bob, mallory].map((t) => t.client.close()));
+    await relay.close();
+  });
+
+  it('cannot pass its own file off as another member’s offer by reusing its file id', async () => {
+    const bytes = new Uint8Array(100 * 1024);
+    randomFillSync(bytes);
+    const sent = await alice.client.room(roomId)!.sendFile({ blob: new Blob([bytes]), name: 'report.pdf' });
+    const fileId = sent.file.fileId;
+    await waitFor('bob sees alice’s offer', () => bob.events.some((e) => e.type === 'file-offer' && e.item.file.fileId === fileId));
+
+    // Mallory re-offers under Alice's file id, with her own content and key.
+    const forged = createFileManifest({ name: 'report.pdf', type: 'application/pdf', size: 1, digest: new Uint8Array(32) });
+    const session = mallory.client.room(roomId) as unknown as RoomSession;
+    await session.sendEphemeral(encodeFileManifest({ ...forged, fileId: fromBase64Url(fileId)! }), 'file-manifest');
+
+    const malloryId = mallory.client.identity()!.memberId;
+    await waitFor(
+      'a warning about the reused file id',
+      () => bob.events.some((e) => e.type === 'warning' && e.code === 'FILE_ID_TAKEN' && e.member === malloryId),
+      WARNING_WAIT_MS,
+    );
+    expect(bob.events.filter((e) => e.type === 'file-offer' && e.item.file.fileId === fileId).map((e) => e.type === 'file-offer' && e.item.sender)).toEqual([alice.client.identity()!.memberId]);
+
+    // Accepting "report.pdf" still gets Alice's file.
+    const hash = createHash('sha256');
+    await bob.client.room(roomId)!.acceptFile(fileId, new WritableStream({ write: (chunk) => void hash.update(chunk) }));
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+});
