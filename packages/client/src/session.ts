@@ -103,6 +103,14 @@ const RATE_LIMIT_RETRY_MS = 1_000;
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
 const MS_PER_SECOND = 1000;
 
+/**
+ * The form in which two display names count as the same for clash warnings. Readers do not
+ * tell "Bob" from "bob" or fullwidth "Ｂｏｂ", so neither may an impostor's name slip past.
+ */
+function nameKey(displayName: string): string {
+  return displayName.normalize('NFKC').toLowerCase();
+}
+
 export interface SessionContext {
   me: UnlockedIdentity;
   vault: Vault;
@@ -503,7 +511,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (this.roster.has(id)) return;
     // Trust on first use per room, never merged: a second identity under a name already in
     // the room is added as a separate member and flagged.
-    const clash = [...this.roster.values()].find((m) => m.record.identity.displayName === identity.displayName);
+    const name = nameKey(identity.displayName);
+    const clash = [...this.roster.values()].find((m) => nameKey(m.record.identity.displayName) === name);
     const record: MemberRecord = {
       id,
       memberId: toBase64Url(opened.member.memberId),

@@ -15,6 +15,7 @@ const WARNING_WAIT_MS = 5_000;
 
 describe('a hostile member', () => {
   let relay: RunningRelay;
+  let personas: Map<string, Uint8Array>;
   let alice: TestClient;
   let bob: TestClient;
   let mallory: TestClient;
@@ -22,7 +23,7 @@ describe('a hostile member', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent' });
-    const personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory']);
+    personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory', 'LookalikeBob'], { LookalikeBob: 'ｂｏｂ' });
     alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
     bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
     mallory = await clientFor(relay.url, 'Mallory', personas.get('Mallory')!);
@@ -61,5 +62,19 @@ describe('a hostile member', () => {
     const hash = createHash('sha256');
     await bob.client.room(roomId)!.acceptFile(fileId, new WritableStream({ write: (chunk) => void hash.update(chunk) }));
     expect(hash.digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('cannot slip a lookalike of a verified member’s name past the key-change warning', async () => {
+    const bobId = bob.client.identity()!.memberId;
+    await alice.client.room(roomId)!.markVerified(bobId, true);
+    const lookalike = await clientFor(relay.url, 'LookalikeBob', personas.get('LookalikeBob')!);
+    try {
+      await lookalike.client.joinRoom(alice.client.room(roomId)!.inviteLink());
+      const lookalikeId = lookalike.client.identity()!.memberId;
+      await waitFor('alice sees the newcomer', () => alice.client.room(roomId)!.members().some((m) => m.id === lookalikeId));
+      expect(alice.events.find((e) => e.type === 'warning' && e.member === lookalikeId)).toMatchObject({ kind: 'key-changed', code: 'KEY_CHANGED' });
+    } finally {
+      await lookalike.client.close();
+    }
   });
 });
