@@ -22,13 +22,30 @@ const EXPIRY_SWEEP_INTERVAL_MS = 1000;
 /** How long an informational toast stays, in ms. */
 const TOAST_MS = 5000;
 
+/**
+ * The layout's phone breakpoint (app.css `@media (max-width: 760px)`), in CSS px: on a
+ * phone the room list is the first screen, so no room is opened automatically.
+ */
+const PHONE_MAX_WIDTH_PX = 760;
+
 let client: SealroomClient | null = null;
 let sequence = 0;
 const nextId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(sequence += 1)}`;
 
+/** An error carrying a stable code, like the client's own. */
+function codedError(code: string): Error & { code: string } {
+  return Object.assign(new Error(code), { code });
+}
+
 function requireClient(): SealroomClient {
-  if (!client) throw Object.assign(new Error('not started'), { code: 'CLOSED' });
+  if (!client) throw codedError('CLOSED');
   return client;
+}
+
+function requireRoom(roomId: RoomId) {
+  const room = requireClient().room(roomId);
+  if (!room) throw codedError('UNKNOWN_ROOM');
+  return room;
 }
 
 export function toast(text: string, tone: 'info' | 'error' = 'info'): void {
@@ -155,7 +172,7 @@ function afterUnlock(): Promise<void> {
     if (invite) {
       dispatch({ type: 'ui/pending-invite', invite: null });
       await joinRoom(invite);
-    } else if (!useAppStore.getState().rooms.activeRoomId && summaries.length > 0 && window.innerWidth > 760) {
+    } else if (!useAppStore.getState().rooms.activeRoomId && summaries.length > 0 && window.innerWidth > PHONE_MAX_WIDTH_PX) {
       const first = [...summaries].sort((a, b) => b.lastActivityAt - a.lastActivityAt)[0];
       if (first) dispatch({ type: 'rooms/select', roomId: first.id });
     }
@@ -207,6 +224,10 @@ export function importBackup(file: Blob, password: string): Promise<boolean> {
 
 export async function lock(): Promise<void> {
   dispatch({ type: 'session/busy', busy: 'locking' });
+  // Received files kept for "Save again" are plaintext in memory: let them go.
+  for (const transfer of Object.values(useAppStore.getState().files.transfers)) {
+    if (transfer.url) URL.revokeObjectURL(transfer.url);
+  }
   try {
     await requireClient().lock();
     dispatch({ type: 'identity', state: 'locked', identity: null });
@@ -268,7 +289,7 @@ export function inviteLink(roomId: RoomId): string | null {
 }
 
 export async function leaveRoom(roomId: RoomId): Promise<Outcome> {
-  const outcome = await attempt(async () => requireClient().room(roomId)?.leave());
+  const outcome = await attempt(async () => requireRoom(roomId).leave());
   if (outcome.ok) {
     await loadRoom(roomId);
     dispatch({ type: 'ui/panel', panel: null });
@@ -277,13 +298,13 @@ export async function leaveRoom(roomId: RoomId): Promise<Outcome> {
 }
 
 export async function removeMember(roomId: RoomId, member: MemberId): Promise<Outcome> {
-  const outcome = await attempt(async () => requireClient().room(roomId)?.removeMember(member));
+  const outcome = await attempt(async () => requireRoom(roomId).removeMember(member));
   if (!outcome.ok) toast(outcome.error.message, 'error');
   return outcome;
 }
 
 export async function setDisappearingTimer(roomId: RoomId, ms: number | null): Promise<Outcome> {
-  const outcome = await attempt(async () => requireClient().room(roomId)?.setDisappearingTimer(ms));
+  const outcome = await attempt(async () => requireRoom(roomId).setDisappearingTimer(ms));
   if (!outcome.ok) toast(outcome.error.message, 'error');
   return outcome;
 }
@@ -293,10 +314,9 @@ export async function setDisappearingTimer(roomId: RoomId, ms: number | null): P
 // ---------------------------------------------------------------------------------
 
 export async function sendText(roomId: RoomId, text: string): Promise<Outcome> {
-  const room = client?.room(roomId);
   const to = useAppStore.getState().ui.directTarget[roomId];
   const outcome = await attempt(async () => {
-    if (!room) throw Object.assign(new Error(''), { code: 'UNKNOWN_ROOM' });
+    const room = requireRoom(roomId);
     // The client emits a `message` event for the pending item; dispatching the returned
     // item too is harmless (the timeline de-duplicates by id) and shows it even if the
     // event raced ahead of the room's history load.
@@ -321,15 +341,11 @@ export async function requestNotifications(): Promise<NotificationPermission | '
 // ---------------------------------------------------------------------------------
 
 export async function safetyNumber(roomId: RoomId, member: MemberId): Promise<Outcome<SafetyNumber>> {
-  return attempt(async () => {
-    const room = client?.room(roomId);
-    if (!room) throw Object.assign(new Error(''), { code: 'UNKNOWN_ROOM' });
-    return room.safetyNumber(member);
-  });
+  return attempt(() => requireRoom(roomId).safetyNumber(member));
 }
 
 export async function markVerified(roomId: RoomId, member: MemberId, verified: boolean): Promise<Outcome> {
-  const outcome = await attempt(async () => requireClient().room(roomId)?.markVerified(member, verified));
+  const outcome = await attempt(async () => requireRoom(roomId).markVerified(member, verified));
   if (outcome.ok) {
     const room = client?.room(roomId);
     if (room) dispatch({ type: 'members/loaded', roomId, members: room.members() });
@@ -349,9 +365,7 @@ export function acknowledgeAlert(id: string): void {
 
 export async function sendFile(roomId: RoomId, file: File): Promise<Outcome> {
   const outcome = await attempt(async () => {
-    const room = client?.room(roomId);
-    if (!room) throw Object.assign(new Error(''), { code: 'UNKNOWN_ROOM' });
-    const item = await room.sendFile({ blob: file, name: file.name, mimeType: file.type });
+    const item = await requireRoom(roomId).sendFile({ blob: file, name: file.name, mimeType: file.type });
     dispatch({ type: 'files/sending', roomId, fileId: item.file.fileId, name: item.file.name, size: item.file.size });
     dispatch({ type: 'message', roomId, item });
   });
