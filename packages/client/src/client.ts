@@ -43,6 +43,7 @@ import { systemClock } from './clock.js';
 import { fromUtf8, utf8 } from './encoding.js';
 import { SealroomClientError } from './errors.js';
 import { EventHub } from './events.js';
+import { AsyncLock } from './lock.js';
 import { KEY_IDENTITY, KEY_ROOM_INDEX, roomKey, type RoomRecord } from './records.js';
 import { RoomSession } from './session.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, RelayConnection, toWebSocketUrl } from './transport.js';
@@ -83,6 +84,13 @@ class Client implements SealroomClient {
   private readonly connections = new Map<string, RelayConnection>();
   private readonly sessions = new Map<string, RoomSession>();
   private unlocked: Unlocked | undefined;
+  /**
+   * Create, import, unlock, lock and close run one at a time. Two overlapping unlocks (a
+   * double click, a re-run UI effect) would otherwise each open every room: the second set of
+   * sessions replaces the first in `sessions` while the transport stays bound to the first,
+   * so the handles in use go deaf and two copies of each room's sender-key state diverge.
+   */
+  private readonly lifecycle = new AsyncLock();
   private closed = false;
   private readonly kdf: KdfOptions;
 
@@ -107,17 +115,19 @@ class Client implements SealroomClient {
     return { displayName: identity.public.displayName, memberId: toBase64Url(identity.public.id), fingerprint: formatFingerprint(identity.public.id) };
   }
 
-  async createIdentity(options: CreateIdentityOptions): Promise<IdentityInfo> {
-    this.assertOpen();
-    if ((await this.options.storage.get(KEY_IDENTITY)) !== undefined) throw new SealroomClientError('IDENTITY_EXISTS');
-    if (checkDisplayName(options.displayName) !== undefined) throw new SealroomClientError('BAD_DISPLAY_NAME');
-    const generated = await generateIdentity(options.displayName, {
-      onProgress: (p) => options.onProgress?.({ step: p.step, fraction: p.completed / (p.total + 1) }),
+  createIdentity(options: CreateIdentityOptions): Promise<IdentityInfo> {
+    return this.lifecycle.run(async () => {
+      this.assertOpen();
+      if ((await this.options.storage.get(KEY_IDENTITY)) !== undefined) throw new SealroomClientError('IDENTITY_EXISTS');
+      if (checkDisplayName(options.displayName) !== undefined) throw new SealroomClientError('BAD_DISPLAY_NAME');
+      const generated = await generateIdentity(options.displayName, {
+        onProgress: (p) => options.onProgress?.({ step: p.step, fraction: p.completed / (p.total + 1) }),
+      });
+      const { wrapped, unlocked } = await wrapIdentity(generated, options.password, this.kdf);
+      await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(wrapped)));
+      options.onProgress?.({ step: 'done', fraction: 1 });
+      return this.becomeUnlocked(unlocked, wrapped);
     });
-    const { wrapped, unlocked } = await wrapIdentity(generated, options.password, this.kdf);
-    await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(wrapped)));
-    options.onProgress?.({ step: 'done', fraction: 1 });
-    return this.becomeUnlocked(unlocked, wrapped);
   }
 
   private async storedWrapped(): Promise<WrappedIdentity> {
@@ -134,13 +144,15 @@ class Client implements SealroomClient {
     return read.wrapped;
   }
 
-  async unlock(password: string): Promise<IdentityInfo> {
-    this.assertOpen();
-    if (this.unlocked !== undefined) return this.info(this.unlocked.identity);
-    const wrapped = await this.storedWrapped();
-    const opened = await unwrapIdentity(wrapped, password);
-    if (!opened.ok) throw new SealroomClientError(opened.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'STORAGE_CORRUPT', opened.code);
-    return this.becomeUnlocked(opened.unlocked, wrapped);
+  unlock(password: string): Promise<IdentityInfo> {
+    return this.lifecycle.run(async () => {
+      this.assertOpen();
+      if (this.unlocked !== undefined) return this.info(this.unlocked.identity);
+      const wrapped = await this.storedWrapped();
+      const opened = await unwrapIdentity(wrapped, password);
+      if (!opened.ok) throw new SealroomClientError(opened.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'STORAGE_CORRUPT', opened.code);
+      return this.becomeUnlocked(opened.unlocked, wrapped);
+    });
   }
 
   private async becomeUnlocked(identity: UnlockedIdentity, wrapped: WrappedIdentity): Promise<IdentityInfo> {
@@ -156,9 +168,11 @@ class Client implements SealroomClient {
     return info;
   }
 
-  async lock(): Promise<void> {
-    await this.shutdown();
-    this.events.emit('identity', { state: 'locked', identity: null });
+  lock(): Promise<void> {
+    return this.lifecycle.run(async () => {
+      await this.shutdown();
+      this.events.emit('identity', { state: 'locked', identity: null });
+    });
   }
 
   private async shutdown(): Promise<void> {
@@ -188,15 +202,17 @@ class Client implements SealroomClient {
     return utf8(exported.text);
   }
 
-  async importBackup(backup: Uint8Array, password: string): Promise<IdentityInfo> {
-    this.assertOpen();
-    if ((await this.options.storage.get(KEY_IDENTITY)) !== undefined) throw new SealroomClientError('IDENTITY_EXISTS');
-    const text = fromUtf8(backup);
-    if (text === undefined) throw new SealroomClientError('BAD_BACKUP');
-    const imported = await importWrappedBackup(text, password);
-    if (!imported.ok) throw new SealroomClientError(imported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP', imported.code);
-    await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(imported.wrapped)));
-    return this.becomeUnlocked(imported.unlocked, imported.wrapped);
+  importBackup(backup: Uint8Array, password: string): Promise<IdentityInfo> {
+    return this.lifecycle.run(async () => {
+      this.assertOpen();
+      if ((await this.options.storage.get(KEY_IDENTITY)) !== undefined) throw new SealroomClientError('IDENTITY_EXISTS');
+      const text = fromUtf8(backup);
+      if (text === undefined) throw new SealroomClientError('BAD_BACKUP');
+      const imported = await importWrappedBackup(text, password);
+      if (!imported.ok) throw new SealroomClientError(imported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP', imported.code);
+      await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(imported.wrapped)));
+      return this.becomeUnlocked(imported.unlocked, imported.wrapped);
+    });
   }
 
   // ---- rooms --------------------------------------------------------------------------
@@ -354,10 +370,12 @@ class Client implements SealroomClient {
     return this.connections.get(key)?.state ?? 'offline';
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.shutdown();
-    this.closed = true;
+  close(): Promise<void> {
+    return this.lifecycle.run(async () => {
+      if (this.closed) return;
+      await this.shutdown();
+      this.closed = true;
+    });
   }
 
   private assertOpen(): void {

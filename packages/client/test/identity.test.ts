@@ -98,6 +98,22 @@ describe('identity lifecycle and storage at rest', () => {
       }
     }
   });
+  it('two unlocks at once (a double click, a re-run effect) open each room once, and the handle in use keeps receiving', async () => {
+    const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+    const bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
+    const room = await alice.client.createRoom({ name: 'double unlock' });
+    await bob.client.joinRoom(room.inviteLink());
+    await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    await alice.client.lock();
+    await Promise.all([alice.client.unlock(PASSWORD), alice.client.unlock(PASSWORD)]);
+    await waitFor('alice is back online in the room', () => bob.client.room(room.id)!.members().find((m) => !m.isMe)?.online === true);
+    await bob.client.room(room.id)!.sendText('after the double unlock');
+    await waitFor('the room handle alice holds shows the message', async () =>
+      (await alice.client.room(room.id)!.history()).some((i) => i.kind === 'text' && i.text === 'after the double unlock'),
+    );
+    await alice.client.close();
+    await bob.client.close();
+  });
 });
 
 describe('disappearing messages', () => {
