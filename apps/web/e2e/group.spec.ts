@@ -103,6 +103,9 @@ test('Alice creates a room and copies the invite; Bob and Carol join by link; ev
   await expect(carol.page.locator('#room-title')).toHaveText(ROOM, { timeout: 30_000 });
   await expect(alice.page.getByTestId('system-line').filter({ hasText: 'Carol joined' })).toHaveCount(1);
   await expect(bob.page.getByTestId('system-line').filter({ hasText: 'Carol joined' })).toHaveCount(1);
+  // What was said before Carol joined is sealed from her, and she is told so plainly.
+  await expect(carol.page.getByTestId('system-line').filter({ hasText: 'before you joined' })).toBeVisible();
+  await expect(carol.page.getByText('Hello Bob, this line is sealed.')).toHaveCount(0);
   await send(carol.page, 'Carol here.');
   await expect(message(alice.page, 'Carol here.')).toBeVisible();
   await expect(message(bob.page, 'Carol here.')).toBeVisible();
