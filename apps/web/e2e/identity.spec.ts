@@ -15,7 +15,14 @@ import {
 test('onboarding shows key-generation progress; a wrong password says so and destroys nothing; lock and unlock', async ({ browser }, testInfo) => {
   const alice = await newPerson(browser, 'Alice', testInfo);
   const { page } = alice;
-  await page.goto('/');
+  const response = await page.goto('/');
+  // The page is served under the relay's strict policy, so "no CSP violations" means something.
+  const headers = response?.headers() ?? {};
+  expect(headers['content-security-policy']).toContain("script-src 'self'");
+  expect(headers['content-security-policy']).toContain("style-src 'self'");
+  expect(headers['content-security-policy']).not.toContain('unsafe-inline');
+  expect(headers['referrer-policy']).toBe('no-referrer');
+  expect(headers['x-content-type-options']).toBe('nosniff');
   await expect(page.getByRole('heading', { name: 'Private group chat, sealed in your browser' })).toBeVisible();
   await expectAccessible(page, 'welcome');
   await screenshot(page, testInfo, 'welcome-desktop');
