@@ -181,8 +181,8 @@ class Client implements SealroomClient {
     await Promise.all([...this.sessions.values()].map((session) => session.goOffline()));
     for (const connection of this.connections.values()) connection.close();
     this.connections.clear();
+    await Promise.all([...this.sessions.values()].map((session) => session.kill()));
     await unlocked.vault.flush();
-    for (const session of this.sessions.values()) session.kill();
     this.sessions.clear();
     this.unlocked = undefined;
   }

@@ -414,7 +414,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   async onEnvelope(cursor: number, envelope: Uint8Array, live: boolean): Promise<void> {
     await this.lock.run(async () => {
-      if (!this.record.active) return;
+      // A dead handle's keys belong to a locked identity: envelopes the transport still held
+      // are fetched again after the next unlock.
+      if (!this.record.active || this.dead) return;
       try {
         await this.receive(cursor, envelope, live);
       } finally {
@@ -1007,13 +1009,18 @@ export class RoomSession implements RoomHandle, RoomBinding {
   /** Set when the client locks or closes: this handle must not act on stale keys. */
   private dead = false;
 
-  /** Ends this handle's life (lock/close); later calls reject with `LOCKED`. */
-  kill(): void {
+  /**
+   * Ends this handle's life (lock/close); later calls reject with `LOCKED`. Resolves once the
+   * envelope being processed (if any) is done and the state is stored, so nothing of this
+   * handle writes to storage after the client is locked.
+   */
+  async kill(): Promise<void> {
     this.dead = true;
     this.stopTimers();
     // Transfers waiting for a reconnect would wait forever: end them now.
     this.files.stopAll('CLOSED');
     this.wakeReadyWaiters();
+    await this.lock.run(() => this.persist());
   }
 
   private assertAlive(): void {
@@ -1026,7 +1033,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   private persistSoon(): void {
-    if (this.persistTimer !== undefined) return;
+    if (this.persistTimer !== undefined || this.dead) return;
     this.persistTimer = this.ctx.clock.setTimeout(() => {
       this.persistTimer = undefined;
       void this.lock.run(() => this.persist());

@@ -4,6 +4,7 @@ import { DEFAULT_PBKDF2_ITERATIONS, parseInvite, toBase64Url } from '@sealroom/p
 import { createMemoryStorage, createSealroomClient } from '../src/index.js';
 import { fromUtf8, utf8 } from '../src/encoding.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
+import type { RoomSession } from '../src/session.js';
 import { clientFor, makePersonas, NodeWebSocket, PASSWORD, receivedTexts, TEST_PBKDF2_ITERATIONS, waitFor } from './helpers.js';
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -113,6 +114,27 @@ describe('identity lifecycle and storage at rest', () => {
     );
     await alice.client.close();
     await bob.client.close();
+  });
+
+  it('after lock, an envelope the transport had already queued is not processed and nothing more is written', async () => {
+    const PERSIST_WINDOW_MS = 500; // longer than the session's persist debounce
+    const storage = createMemoryStorage();
+    let locked = false;
+    let writesAfterLock = 0;
+    const watched = { ...storage, set: (key: string, value: Uint8Array) => ((writesAfterLock += locked ? 1 : 0), storage.set(key, value)) };
+    const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!, watched);
+    const room = await alice.client.createRoom({ name: 'locked' });
+    await waitFor('the room is ready', () => room.members()[0]!.online);
+    const session = room as unknown as RoomSession;
+    await alice.client.lock();
+    locked = true;
+    const eventsAtLock = alice.events.length;
+    // What the transport's per-room chain hands over when it still held an envelope at close.
+    await session.onEnvelope(session.cursor() + 1, new Uint8Array(64), true);
+    await new Promise((resolve) => setTimeout(resolve, PERSIST_WINDOW_MS));
+    expect(alice.events.slice(eventsAtLock)).toEqual([]);
+    expect(writesAfterLock).toBe(0);
+    await alice.client.close();
   });
 });
 
