@@ -218,11 +218,13 @@ test('@mentions autocomplete, are highlighted for the person mentioned, notify a
   ]);
   const incidentLink = alice.page.getByTestId('room-link').filter({ hasText: ROOM });
   await expect(incidentLink.getByTestId('unread')).toContainText('1');
+  await expect(alice.page).toHaveTitle('(1) Sealroom');
   await alice.page.evaluate(() => {
     (window as unknown as { __hidden: boolean }).__hidden = false;
     document.dispatchEvent(new Event('visibilitychange'));
   });
   await expect(incidentLink.getByTestId('unread')).toHaveCount(0);
+  await expect(alice.page).toHaveTitle('Sealroom');
 
   // Unread counts: Alice opens another room; Bob's next message shows as 1 unread.
   await createRoom(alice.page, 'Side room');

@@ -1,7 +1,8 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { Toasts } from './components/Toasts.js';
 import { Unlock } from './screens/Unlock.js';
 import { Welcome } from './screens/Welcome.js';
+import { selectTotalUnread } from './store/slices/rooms/selectors.js';
 import { selectPhase } from './store/slices/session/selectors.js';
 import { useAppStore } from './store/store.js';
 
@@ -15,6 +16,11 @@ export function preloadChat(): void {
 
 export function App() {
   const phase = useAppStore(selectPhase);
+  const unread = useAppStore(selectTotalUnread);
+  // A background tab shows that something arrived, never what or from whom.
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Sealroom` : 'Sealroom';
+  }, [unread]);
   return (
     <>
       <a className="skip-link" href="#main">
