@@ -569,13 +569,15 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   private async dropMember(id: string, removedBy: string | null): Promise<void> {
+    // Recorded even for someone I have not met: the removal can reach me before (or without)
+    // their announcement, which must not then let them in.
+    if (removedBy !== null && !this.record.removed.includes(id)) this.record.removed.push(id);
     const live = this.roster.get(id);
     if (live === undefined) return;
     this.roster.delete(id);
     this.byMemberId.delete(live.record.memberId);
     this.online.delete(id);
     this.record.members = this.record.members.filter((m) => m.id !== id);
-    if (removedBy !== null) this.record.removed.push(id);
     this.record.ring = forgetSender(this.record.ring, live.member.memberId);
     // Whoever is gone must not read what follows: a new sender key before my next send.
     this.record.mustRotate = true;

@@ -6,8 +6,10 @@
 import { createHash, randomFillSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { createFileManifest, encodeFileManifest, fromBase64Url } from '@sealroom/protocol';
-import { clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
+import { createFileManifest, encodeFileManifest, fromBase64Url, importBackup, sealJoinAnnouncement, toBase64Url } from '@sealroom/protocol';
+import { clientFor, makePersonas, PASSWORD, waitFor, type TestClient } from './helpers.js';
+import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
+import { fromUtf8 } from '../src/encoding.js';
 import type { RoomSession } from '../src/session.js';
 
 /** How long a test waits for the warning it expects, ms (well under the test timeout). */
@@ -23,7 +25,7 @@ describe('a hostile member', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent' });
-    personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory', 'LookalikeBob'], { LookalikeBob: 'ｂｏｂ' });
+    personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory', 'LookalikeBob', 'Eve'], { LookalikeBob: 'ｂｏｂ' });
     alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
     bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
     mallory = await clientFor(relay.url, 'Mallory', personas.get('Mallory')!);
@@ -76,5 +78,36 @@ describe('a hostile member', () => {
     } finally {
       await lookalike.client.close();
     }
+  });
+
+  it('once removed by the creator, stays out even for members who had not met it yet', async () => {
+    // The creator's removal can reach a member before (or without) the target's announcement:
+    // the announcement was trimmed from retention, or came later. It must still bind.
+    const imported = await importBackup(fromUtf8(personas.get('Eve')!)!, PASSWORD);
+    if (!imported.ok) throw new Error('backup');
+    const eve = imported.unlocked;
+    const eveId = toBase64Url(eve.public.id);
+    const creator = alice.client.room(roomId) as unknown as RoomSession;
+    await creator.queue({ k: 'control', action: { kind: 'remove', target: eveId } });
+    const removedAt = (t: TestClient) => (t.client.room(roomId) as unknown as RoomSession).record.removed;
+    await waitFor('bob records the removal', () => removedAt(bob).includes(eveId), WARNING_WAIT_MS);
+    expect(removedAt(alice)).toContain(eveId);
+
+    // Eve announces herself anyway (her own client would have taken the removal to heart).
+    const keys = await roomKeysFromInvite(alice.client.room(roomId)!.inviteLink());
+    const raw = await RawRelayClient.connect(relay.wsUrl);
+    try {
+      await raw.join(keys);
+      expect((await raw.publish(keys, (await sealJoinAnnouncement({ roomKeys: keys, me: eve })).envelope)).t).toBe('ack');
+    } finally {
+      raw.close();
+    }
+    await waitFor(
+      'bob refuses the removed member',
+      () => bob.events.some((e) => e.type === 'warning' && e.code === 'REMOVED_MEMBER' && e.member === eveId),
+      WARNING_WAIT_MS,
+    );
+    expect(bob.client.room(roomId)!.members().map((m) => m.id)).not.toContain(eveId);
+    expect(alice.client.room(roomId)!.members().map((m) => m.id)).not.toContain(eveId);
   });
 });
