@@ -423,6 +423,9 @@ test('hostile message texts render as text: no dialog, no script, layout holds',
       };
     });
     expect(report.injected).toBe(0);
+    // http(s) URLs became links (the iframe's src is one, as plain text around it); no
+    // javascript: URL did, and every link opens without a referrer or an opener.
+    expect(report.links).toContain('https://example.org/safe-link?q=1|noopener noreferrer');
     expect(report.links.every((l) => /^https?:\/\/[^|]+\|noopener noreferrer$/u.test(l))).toBe(true);
     expect(report.overflow).toBeLessThanOrEqual(0);
     expect(report.bodyVisible).toBe(true);
