@@ -55,8 +55,14 @@ export interface RoomRecord {
   /** Identity ids holding my current outbound key. */
   distributedTo: string[];
   ring: SenderKeyRing;
-  /** Recent `sender/appId` keys, for exactly-once display across reconnects and restarts. */
+  /** Recent `sender/appId` and `sender/fileId` keys, for exactly-once display across reconnects and restarts. */
   seen: string[];
+  /**
+   * Recent `join/…` and `control/…` keys, kept apart from `seen`: a control or announcement
+   * has no other replay protection, and a long run of texts must not push it out. Absent in
+   * records stored before it existed.
+   */
+  seenControl?: string[];
   nextItemSeq: number;
   nextOutboxSeq: number;
   lastActivityAt: number;

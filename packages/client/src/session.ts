@@ -82,9 +82,13 @@ import { FileTransfers } from './files.js';
 
 /**
  * De-duplication keys remembered per room for exactly-once display: several catch-up pages'
- * worth, while keeping the room record (rewritten as envelopes arrive) small.
+ * worth, while keeping the room record (rewritten as envelopes arrive) small. Announcements
+ * and controls get the same number again, of their own (see `remember`).
  */
-const MAX_SEEN_IDS = 5_000;
+export const MAX_SEEN_IDS = 5_000;
+/** De-duplication key prefixes of announcements and controls (by envelope message id). */
+const JOIN_SEEN_PREFIX = 'join/';
+const CONTROL_SEEN_PREFIX = 'control/';
 /**
  * Receive-side state is persisted at most this often, ms: one write per catch-up burst
  * instead of one per envelope. A crash inside the window rewinds the cursor a little; the
@@ -158,7 +162,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.id = record.id;
     this.roomId = record.id;
     this.relayUrl = record.relayUrl;
-    this.seen = new Set(record.seen);
+    record.seenControl ??= [];
+    this.seen = new Set([...record.seen, ...record.seenControl]);
     this.files = new FileTransfers(this, ctx);
   }
 
@@ -212,6 +217,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       distributedTo: [],
       ring: { v: 1, keys: [] },
       seen: [],
+      seenControl: [],
       nextItemSeq: 1,
       nextOutboxSeq: 1,
       lastActivityAt: options.now,
@@ -504,7 +510,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (id === this.myId) return;
     // Catch-up never hands the same cursor twice, so a second copy is a replay: without this,
     // an old announcement of someone who since left would bring them back.
-    const dedupe = `join/${toBase64Url(opened.messageId)}`;
+    const dedupe = `${JOIN_SEEN_PREFIX}${toBase64Url(opened.messageId)}`;
     if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', id);
     this.remember(dedupe);
     if (this.record.removed.includes(id)) {
@@ -544,7 +550,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const opened = await openControl({ roomKeys: this.keys, envelope, sender: sender.member, creatorId: fromBase64Url(this.record.creatorId)! });
     if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
     // A replayed control (an old timer setting, say) must not apply again.
-    const dedupe = `control/${toBase64Url(opened.messageId)}`;
+    const dedupe = `${CONTROL_SEEN_PREFIX}${toBase64Url(opened.messageId)}`;
     if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', sender.record.id);
     this.remember(dedupe);
     const action = opened.action;
@@ -698,10 +704,14 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   private remember(key: string): void {
+    // Announcements and controls are kept in a list of their own. Nothing else stops their
+    // replay (the protocol has no window for them), and replaying an old one after the seen
+    // set rolled over would turn the timer back, or bring back a member who left.
+    const list = key.startsWith(JOIN_SEEN_PREFIX) || key.startsWith(CONTROL_SEEN_PREFIX) ? (this.record.seenControl ??= []) : this.record.seen;
     this.seen.add(key);
-    this.record.seen.push(key);
-    if (this.record.seen.length > MAX_SEEN_IDS) {
-      const dropped = this.record.seen.splice(0, this.record.seen.length - MAX_SEEN_IDS);
+    list.push(key);
+    if (list.length > MAX_SEEN_IDS) {
+      const dropped = list.splice(0, list.length - MAX_SEEN_IDS);
       for (const key of dropped) this.seen.delete(key);
     }
   }

@@ -4,6 +4,7 @@ import { ENVELOPE_TYPE, HEADER_BYTES, KEY_ID_BYTES, fromBase64Url, memberIdOf, p
 import { clientFor, makePersonas, receivedTexts, waitFor, type TestClient } from './helpers.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import type { Warning } from '../src/index.js';
+import { MAX_SEEN_IDS } from '../src/session.js';
 
 describe('hostile envelopes injected by someone holding the admission key', () => {
   let relay: RunningRelay;
@@ -95,5 +96,36 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     await alice.client.room(room.id)!.sendText('the session goes on');
     await waitFor('bob reads the next genuine message', () => receivedTexts(bob, room.id).some((m) => m.text === 'the session goes on'));
     expect(receivedTexts(bob, room.id).map((m) => m.text)).toEqual(['genuine', 'the session goes on']);
+  });
+
+  it('an old control replayed after a long conversation is still a replay: the chatter does not push it out of memory', async () => {
+    const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+    const bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
+    open.push(alice, bob);
+    const room = await alice.client.createRoom({ name: 'timer' });
+    await bob.client.joinRoom(room.inviteLink());
+    await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    const HOUR_MS = 3_600_000;
+    const DAY_MS = 24 * HOUR_MS;
+    await alice.client.room(room.id)!.setDisappearingTimer(HOUR_MS);
+    await waitFor('bob has the hour', () => bob.client.room(room.id)!.summary().disappearingMs === HOUR_MS);
+    await alice.client.room(room.id)!.setDisappearingTimer(DAY_MS);
+    await waitFor('bob has the day', () => bob.client.room(room.id)!.summary().disappearingMs === DAY_MS);
+
+    // A long conversation since: as many texts as the seen set keeps (recorded directly, as
+    // sending them all would take minutes).
+    const bobRoom = bob.client.room(room.id) as unknown as { remember(key: string): void };
+    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobRoom.remember(`${alice.client.identity()!.memberId}/text-${i}`);
+
+    const keys = await roomKeysFromInvite(room.inviteLink());
+    const raw = await RawRelayClient.connect(relay.wsUrl);
+    await raw.join(keys);
+    const hourSetting = (await raw.history(keys)).map((e) => e.envelope).find((envelope) => envelope[1] === ENVELOPE_TYPE.control)!;
+    const before = bob.events.length;
+    expect((await raw.publish(keys, hourSetting)).t).toBe('ack');
+    raw.close();
+    await waitFor('a warning for the replayed control', () => bob.events.slice(before).some((e) => e.type === 'warning'));
+    expect(bob.events.slice(before).find((e) => e.type === 'warning')).toMatchObject({ kind: 'replay', code: 'DUPLICATE' });
+    expect(bob.client.room(room.id)!.summary().disappearingMs).toBe(DAY_MS);
   });
 });
