@@ -268,6 +268,14 @@ class Client implements SealroomClient {
       me: identity,
       myMemberId: toBase64Url(await memberIdOf(keys, identity.public.id)),
     });
+    if (existing !== undefined) {
+      // Joining again after leaving or being removed. The earlier timeline stays and is
+      // numbered on from where it ended (restarting at 1 would overwrite it in storage), and
+      // the creator's removals stay binding: the relay may no longer hold them to relearn.
+      record.nextItemSeq = existing.record.nextItemSeq;
+      record.nextOutboxSeq = existing.record.nextOutboxSeq;
+      record.removed = [...existing.record.removed];
+    }
     return this.addRoom(record);
   }
 

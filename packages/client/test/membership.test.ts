@@ -10,6 +10,7 @@ import {
   openSenderKeyDistribution,
   peekEnvelope,
   roomMember,
+  sealJoinAnnouncement,
   toBase64Url,
   type RoomMember,
   type SenderKeyRing,
@@ -17,7 +18,7 @@ import {
 import { clientFor, makePersonas, PASSWORD, receivedTexts, waitFor, type TestClient } from './helpers.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import type { RoomRecord } from '../src/records.js';
-import type { TimelineItem } from '../src/index.js';
+import { createMemoryStorage, type TimelineItem } from '../src/index.js';
 import { fromUtf8 } from '../src/encoding.js';
 
 const NAMES = ['Alice', 'Bob', 'Mallory', 'Nina', 'Carol'];
@@ -210,6 +211,60 @@ describe('membership, removal and who can read what', () => {
     expect(after.distributedTo).not.toContain(bob.client.identity()!.memberId);
     expect(recordOf(bob, room.id).ring.keys).toEqual([]);
     expect(textOf(receivedTexts(bob, room.id))).toEqual(['all three of us']);
+  });
+
+  it('joining again after leaving keeps the earlier history and the creator’s removals, even once the relay forgot them', async () => {
+    const RETAINED = 8;
+    const small = await startRelay({ port: 0, logLevel: 'silent', retention: { maxEnvelopesPerRoom: RETAINED } });
+    const bobStorage = createMemoryStorage();
+    const alice = await clientFor(small.url, 'Alice', personas.get('Alice')!);
+    let bob = await clientFor(small.url, 'Bob', personas.get('Bob')!, bobStorage);
+    const mallory = await clientFor(small.url, 'Mallory', personas.get('Mallory')!);
+    try {
+      const room = await alice.client.createRoom({ name: 'again' });
+      const link = room.inviteLink();
+      await bob.client.joinRoom(link);
+      await mallory.client.joinRoom(link);
+      for (const t of [alice, bob]) await waitFor(`${t.name} sees 3 members`, () => t.client.room(room.id)!.members().length === 3);
+      await alice.client.room(room.id)!.sendText('before leaving');
+      await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
+      const malloryId = mallory.client.identity()!.memberId;
+      await alice.client.room(room.id)!.removeMember(malloryId);
+      await waitFor('bob sees the removal', () => bob.client.room(room.id)!.members().length === 2);
+      await bob.client.room(room.id)!.leave();
+      await waitFor('bob’s room goes inactive', () => bob.client.room(room.id)!.summary().active === false);
+      // Enough chatter that the relay keeps none of the removal.
+      for (let i = 0; i < RETAINED + 2; i += 1) await alice.client.room(room.id)!.sendText(`meanwhile ${i}`);
+      await waitFor('alice’s texts are out', async () => (await alice.client.room(room.id)!.history()).every((item) => item.kind !== 'text' || item.state === 'sent'));
+
+      await bob.client.joinRoom(link);
+      await waitFor('alice and bob know each other again', () => alice.client.room(room.id)!.members().length === 2 && bob.client.room(room.id)!.members().length === 2);
+      // Mallory announces herself again (her own client took the removal to heart).
+      const keys = await roomKeysFromInvite(link);
+      const imported = await importBackup(fromUtf8(personas.get('Mallory')!)!, PASSWORD);
+      if (!imported.ok) throw new Error('backup');
+      const raw = await RawRelayClient.connect(small.wsUrl);
+      await raw.join(keys);
+      expect((await raw.publish(keys, (await sealJoinAnnouncement({ roomKeys: keys, me: imported.unlocked })).envelope)).t).toBe('ack');
+      raw.close();
+      await waitFor('bob refuses her', () => bob.events.some((e) => e.type === 'warning' && e.code === 'REMOVED_MEMBER' && e.member === malloryId), 5_000);
+      expect(bob.client.room(room.id)!.members().map((m) => m.id)).not.toContain(malloryId);
+
+      await alice.client.room(room.id)!.sendText('after rejoining');
+      await waitFor('bob reads it', () => textOf(receivedTexts(bob, room.id)).includes('after rejoining'));
+      const check = async (t: TestClient) => {
+        const history = await t.client.room(room.id)!.history();
+        expect(new Set(history.map((item) => item.id)).size).toBe(history.length);
+        expect(textOf(history)).toEqual(['before leaving', 'after rejoining']);
+      };
+      await check(bob);
+      await bob.client.close();
+      bob = await clientFor(small.url, 'Bob', personas.get('Bob')!, bobStorage);
+      await check(bob);
+    } finally {
+      await Promise.all([alice, bob, mallory].map((t) => t.client.close()));
+      await small.close();
+    }
   });
 
   it('rotates the sender key when its message budget is spent, and nothing is lost across the rotation', async () => {
