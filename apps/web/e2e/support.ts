@@ -77,9 +77,9 @@ export async function newPerson(
   browser: Browser,
   name: string,
   testInfo: TestInfo,
-  options: { viewport?: { width: number; height: number } } = {},
+  options: { viewport?: { width: number; height: number }; origin?: string } = {},
 ): Promise<Person> {
-  const origin = relayOrigin(testInfo);
+  const origin = options.origin ?? relayOrigin(testInfo);
   const context = await browser.newContext({
     baseURL: origin,
     viewport: options.viewport ?? DESKTOP_VIEWPORT,
