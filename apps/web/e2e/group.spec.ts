@@ -582,6 +582,8 @@ test('main screens pass an accessibility scan and are captured at desktop and ph
 
 test('a thousand messages: the list stays virtualised, and a reload catches up in order', async ({ browserName: _browserName }, testInfo) => {
   const COUNT = 1000;
+  // About a minute here (the client signs and stores each message); room for a slower CI box.
+  test.setTimeout(240_000);
   await bob.page.setViewportSize(DESKTOP_VIEWPORT);
   // Typing a thousand messages through Playwright would take minutes; the page types them
   // itself through the same textarea and Enter key a person uses.
