@@ -955,6 +955,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   /** Seals and publishes a group payload outside the outbox (presence, file control). */
   async sendEphemeral(payload: AppPayload | Uint8Array, content: 'message' | 'file-manifest' = 'message'): Promise<number> {
+    // Not a transport error: callers that wait out a disconnection (a file offer retries for a
+    // minute) must stop at once when the client is locked or closed.
+    this.assertAlive();
     const sent = await this.lock.run(async () => {
       // Nothing of mine may precede my join announcement: members would not know the sender.
       if (!this.record.active || !this.ctx.connection.isReady(this.id) || this.record.joinCursor === 0) throw new TransportError('NOT_CONNECTED');

@@ -192,4 +192,22 @@ describe('files', () => {
       await small.close();
     }
   });
+
+  it('closing the client ends an offer still waiting for the relay, instead of retrying for a minute', async () => {
+    const UNREACHABLE_RELAY = 'http://127.0.0.1:9';
+    const PROMPT_MS = 3_000;
+    const offline = await clientFor(UNREACHABLE_RELAY, 'Alice', personas.get('Alice')!);
+    const room = await offline.client.createRoom({ name: 'nowhere' });
+    const sending = room.sendFile({ blob: new Blob([new Uint8Array(1024)]), name: 'stuck.bin' });
+    const outcome = sending.then(
+      () => 'sent',
+      (error: { code?: string }) => error.code ?? 'error',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the offer is waiting by now
+    const closedAt = Date.now();
+    await offline.client.close();
+    const settled = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting'), PROMPT_MS))]);
+    expect(settled).toBe('TRANSFER_FAILED');
+    expect(Date.now() - closedAt).toBeLessThan(PROMPT_MS);
+  });
 });
