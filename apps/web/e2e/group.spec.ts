@@ -115,6 +115,10 @@ test('Alice creates a room and copies the invite; Bob and Carol join by link; ev
     await expect(p.page.getByTestId('member')).toHaveCount(3);
     expect(await memberNames(p.page)).toEqual(['Alice', 'Bob', 'Carol']);
   }
+  // Only the creator may remove members.
+  await expect(alice.page.getByRole('button', { name: 'Remove Bob from the room' })).toBeVisible();
+  await expect(bob.page.getByRole('button', { name: /^Remove .* from the room$/u })).toHaveCount(0);
+  await expect(carol.page.getByRole('button', { name: /^Remove .* from the room$/u })).toHaveCount(0);
   // Everyone shows as online to Alice once presence has gone round.
   await expect(alice.page.getByTestId('members-panel')).toContainText('3 online');
 });
