@@ -49,6 +49,12 @@ export interface RoomRecord {
   members: MemberRecord[];
   /** Identity ids removed by the creator: their announcements are refused from now on. */
   removed: string[];
+  /**
+   * Members I had marked verified who left or were removed: a new identity under one of
+   * their names is a key change, not a first meeting. Grows only by the user's own marks.
+   * Absent in records stored before it existed.
+   */
+  formerlyVerified?: { id: string; name: string }[];
   outboundKey: OutboundSenderKey | null;
   /** A leave or removal happened: make a new sender key before sending again. */
   mustRotate: boolean;

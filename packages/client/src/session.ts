@@ -521,6 +521,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
     // the room is added as a separate member and flagged.
     const name = nameKey(identity.displayName);
     const clash = [...this.roster.values()].find((m) => nameKey(m.record.identity.displayName) === name);
+    // A verified member who left and "comes back" on another key is the key change the
+    // warning exists for, even though nobody in the room holds the name right now.
+    const verifiedBefore = this.record.formerlyVerified?.find((former) => former.id !== id && nameKey(former.name) === name);
     const record: MemberRecord = {
       id,
       memberId: toBase64Url(opened.member.memberId),
@@ -535,6 +538,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
       // My own entry counts as verified, but someone taking my name is a clash, not a key change.
       const kind: WarningKind = clash.record.verified && clash.record.id !== this.myId ? 'key-changed' : 'name-clash';
       this.warn(kind, id, kind === 'key-changed' ? 'KEY_CHANGED' : 'NAME_CLASH', `a new identity uses the name of an existing member (${clash.record.id})`);
+    } else if (verifiedBefore !== undefined) {
+      this.warn('key-changed', id, 'KEY_CHANGED', `a new identity uses the name of a verified member who left (${verifiedBefore.id})`);
     }
     await this.addItem({ kind: 'system', event: { type: 'member-joined', member: id, name: identity.displayName } });
     this.ctx.events.emit('member-joined', { roomId: this.id, member: this.memberInfo(record) });
@@ -584,6 +589,10 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.byMemberId.delete(live.record.memberId);
     this.online.delete(id);
     this.record.members = this.record.members.filter((m) => m.id !== id);
+    if (live.record.verified && id !== this.myId) {
+      const former = (this.record.formerlyVerified ??= []);
+      if (!former.some((f) => f.id === id)) former.push({ id, name: live.record.identity.displayName });
+    }
     this.record.ring = forgetSender(this.record.ring, live.member.memberId);
     // Whoever is gone must not read what follows: a new sender key before my next send.
     this.record.mustRotate = true;

@@ -25,7 +25,7 @@ describe('a hostile member', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent' });
-    personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory', 'LookalikeBob', 'Eve'], { LookalikeBob: 'ｂｏｂ' });
+    personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory', 'LookalikeBob', 'Eve', 'FakeMallory'], { LookalikeBob: 'ｂｏｂ', FakeMallory: 'Mallory' });
     alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
     bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
     mallory = await clientFor(relay.url, 'Mallory', personas.get('Mallory')!);
@@ -109,5 +109,21 @@ describe('a hostile member', () => {
     );
     expect(bob.client.room(roomId)!.members().map((m) => m.id)).not.toContain(eveId);
     expect(alice.client.room(roomId)!.members().map((m) => m.id)).not.toContain(eveId);
+  });
+
+  it('cannot take the name of a verified member who left without the key-change warning', async () => {
+    const malloryId = mallory.client.identity()!.memberId;
+    await alice.client.room(roomId)!.markVerified(malloryId, true);
+    await mallory.client.room(roomId)!.leave();
+    await waitFor('alice sees mallory leave', () => !alice.client.room(roomId)!.members().some((m) => m.id === malloryId));
+    const impostor = await clientFor(relay.url, 'FakeMallory', personas.get('FakeMallory')!);
+    try {
+      await impostor.client.joinRoom(alice.client.room(roomId)!.inviteLink());
+      const impostorId = impostor.client.identity()!.memberId;
+      await waitFor('alice sees the newcomer', () => alice.client.room(roomId)!.members().some((m) => m.id === impostorId));
+      expect(alice.events.find((e) => e.type === 'warning' && e.member === impostorId)).toMatchObject({ kind: 'key-changed', code: 'KEY_CHANGED' });
+    } finally {
+      await impostor.client.close();
+    }
   });
 });
