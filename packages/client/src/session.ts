@@ -152,6 +152,11 @@ export class RoomSession implements RoomHandle, RoomBinding {
   private expiryTimer: unknown;
   private beforeJoinPending = 0;
   private ready = false;
+  /**
+   * Targets of my own removals that are published but not yet acknowledged (the roster drops
+   * them on the ack). They get no sender key, and the key they hold is rotated away, already.
+   */
+  private readonly departing = new Set<string>();
   readonly files: FileTransfers;
 
   private constructor(
@@ -580,6 +585,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   private async dropMember(id: string, removedBy: string | null): Promise<void> {
+    this.departing.delete(id);
     // Recorded even for someone I have not met: the removal can reach me before (or without)
     // their announcement, which must not then let them in.
     if (removedBy !== null && !this.record.removed.includes(id)) this.record.removed.push(id);
@@ -892,6 +898,13 @@ export class RoomSession implements RoomHandle, RoomBinding {
         }
         case 'control': {
           const sealed = await sealControl({ roomKeys: this.keys, me: this.ctx.me, action: toControlAction(intent.action, (b64) => fromBase64Url(b64)!) });
+          if (intent.action.kind === 'remove') {
+            // Anything I seal from now on follows the removal in cursor order, even what I seal
+            // while its ack is on the way (presence, a file offer carrying its file key): it
+            // must not be readable with the key the removed member holds.
+            this.departing.add(intent.action.target);
+            this.record.mustRotate = true;
+          }
           return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
         }
         case 'group': {
@@ -954,7 +967,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     }
     const key = this.record.outboundKey!;
     for (const live of this.roster.values()) {
-      if (live.record.id === this.myId || this.record.distributedTo.includes(live.record.id)) continue;
+      if (live.record.id === this.myId || this.departing.has(live.record.id) || this.record.distributedTo.includes(live.record.id)) continue;
       const sealed = await sealSenderKeyDistribution({ roomKeys: this.keys, me: this.ctx.me, recipient: live.member, senderKey: key });
       await this.ctx.connection.publish(this.id, sealed.envelope);
       this.record.distributedTo.push(live.record.id);

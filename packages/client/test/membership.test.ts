@@ -14,6 +14,7 @@ import {
   toBase64Url,
   type RoomMember,
   type SenderKeyRing,
+  type UnlockedIdentity,
 } from '@sealroom/protocol';
 import { clientFor, makePersonas, PASSWORD, receivedTexts, waitFor, type TestClient } from './helpers.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
@@ -35,6 +36,34 @@ async function membersOf(record: RoomRecord, keys: Awaited<ReturnType<typeof roo
     if (imported.ok) out.set(m.memberId, await roomMember(keys, imported.identity));
   }
   return out;
+}
+
+/**
+ * What a removed member who kept her ring can open: feeds her every raw envelope in cursor
+ * order (sender-key distributions to her included) and returns the cursors of group
+ * messages that opened.
+ */
+async function openWithStolenKeys(stolen: RoomRecord, keys: Awaited<ReturnType<typeof roomKeysFromInvite>>, me: UnlockedIdentity, envelopes: { cursor: number; envelope: Uint8Array }[]): Promise<number[]> {
+  const members = await membersOf(stolen, keys);
+  let ring: SenderKeyRing = stolen.ring;
+  const opened: number[] = [];
+  for (const { cursor, envelope } of envelopes) {
+    const peek = peekEnvelope(envelope);
+    if (!peek.ok) continue;
+    const sender = members.get(toBase64Url(peek.peek.sender));
+    if (sender === undefined) continue;
+    if (peek.peek.type === 'sender-key') {
+      const got = await openSenderKeyDistribution({ roomKeys: keys, me, sender, envelope, ring });
+      if (got.ok) ring = got.ring;
+    } else if (peek.peek.type === 'group') {
+      const got = await openGroupMessage({ roomKeys: keys, sender, envelope, ring });
+      if (got.ok) {
+        ring = got.ring;
+        opened.push(cursor);
+      }
+    }
+  }
+  return opened;
 }
 
 const textOf = (items: TimelineItem[]) => items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
@@ -146,6 +175,58 @@ describe('membership, removal and who can read what', () => {
       const got = await openGroupMessage({ roomKeys: keys, sender, envelope, ring: ninaRecord.ring });
       expect(got.ok).toBe(false);
     }
+  });
+
+  it('what the creator sends while its removal awaits the relay’s ack is already out of the removed member’s reach', async () => {
+    const alice = await client('Alice');
+    const bob = await client('Bob');
+    const mallory = await client('Mallory');
+    const room = await alice.client.createRoom({ name: 'race' });
+    const link = room.inviteLink();
+    await bob.client.joinRoom(link);
+    await mallory.client.joinRoom(link);
+    for (const t of [alice, bob, mallory]) await waitFor(`${t.name} sees 3 members`, () => t.client.room(room.id)!.members().length === 3);
+    await alice.client.room(room.id)!.sendText('before removal');
+    await waitFor('mallory reads it', () => receivedTexts(mallory, room.id).length === 1);
+    const stolen = recordOf(mallory, room.id);
+    const malloryId = mallory.client.identity()!.memberId;
+    await mallory.client.close();
+    await alice.client.room(room.id)!.sendText('late, still before removal');
+
+    // Hold the ack of Alice's removal, and send a file offer (it carries the file key)
+    // meanwhile: the offer is sealed after the removal has left, so after it in cursor order.
+    const connection = (alice.client.room(room.id) as unknown as { ctx: { connection: { publish(roomId: string, envelope: Uint8Array): Promise<number> } } }).ctx.connection;
+    const publish = connection.publish.bind(connection);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let removalOut = false;
+    connection.publish = (roomId, envelope) => {
+      const ack = publish(roomId, envelope);
+      if (envelope[1] !== ENVELOPE_TYPE.control) return ack;
+      removalOut = true;
+      return ack.then(async (cursor) => (await gate, cursor));
+    };
+    try {
+      await alice.client.room(room.id)!.removeMember(malloryId);
+      await waitFor('the removal is on its way', () => removalOut);
+      await alice.client.room(room.id)!.sendFile({ blob: new Blob([new Uint8Array(1024)]), name: 'plans.pdf' });
+    } finally {
+      release();
+      connection.publish = publish;
+    }
+    await waitFor('bob sees the removal', () => bob.client.room(room.id)!.members().length === 2);
+
+    const roomKeys = await roomKeysFromInvite(link);
+    const raw = await RawRelayClient.connect(relay.wsUrl);
+    await raw.join(roomKeys);
+    const envelopes = await raw.history(roomKeys);
+    raw.close();
+    const removalAt = envelopes.filter((e) => e.envelope[1] === ENVELOPE_TYPE.control).at(-1)!.cursor;
+    const me = await importBackup(fromUtf8(personas.get('Mallory')!)!, PASSWORD);
+    if (!me.ok) throw new Error('backup');
+    const opened = await openWithStolenKeys(stolen, roomKeys, me.unlocked, envelopes);
+    expect(opened.some((cursor) => cursor < removalAt)).toBe(true); // her harness works
+    expect(opened.filter((cursor) => cursor > removalAt)).toEqual([]);
   });
 
   it('a direct message opens only for its recipient', async () => {
