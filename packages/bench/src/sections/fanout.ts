@@ -328,7 +328,7 @@ function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks:
         serverCoresAtBareSaturation: serverCores,
         doubledWorkersDeliveredRatio: finiteOrUndefined(doublingRatio),
         generatorWasBottleneck: doublingRatio > GENERATOR_DOUBLING_TOLERANCE || scheduleKept < SCHEDULE_KEPT_MIN,
-        minScheduleKeptBelowSaturation: scheduleKept,
+        minScheduleKeptBelowSaturation: finiteOrUndefined(scheduleKept),
       },
     },
   };
