@@ -104,6 +104,8 @@ export const PRESENCE_INTERVAL_MS = 30_000;
 const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
 /** Wait before retrying a publish the relay refused for rate, ms. */
 const RATE_LIMIT_RETRY_MS = 1_000;
+/** Characters of my identity id in system item ids: enough to tell identities on one storage apart. */
+const SYSTEM_ITEM_OWNER_CHARS = 8;
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
 const MS_PER_SECOND = 1000;
 
@@ -764,7 +766,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const base = { roomId: this.id, receivedAt: now, expiresAt: this.record.disappearingMs === null ? null : now + this.record.disappearingMs };
     const item: TimelineItem =
       partial.kind === 'system'
-        ? { ...base, kind: 'system', id: `sys/${this.myId.slice(0, 8)}/${seq}`, sentAt: now, event: partial.event }
+        ? { ...base, kind: 'system', id: `sys/${this.myId.slice(0, SYSTEM_ITEM_OWNER_CHARS)}/${seq}`, sentAt: now, event: partial.event }
         : ({ ...partial, ...base } as TimelineItem);
     const stored: StoredItem = { seq, item };
     this.items.push(stored);

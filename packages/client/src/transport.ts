@@ -36,6 +36,8 @@ const KEEPALIVE_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_DOUBLINGS = 30;
 /** Wait before asking again for history the relay refused, ms. */
 const HISTORY_RETRY_MS = 1_000;
+/** Poll interval while waiting for the socket's send buffer to drain, ms (no drain event exists). */
+const BUFFER_POLL_MS = 5;
 /** Envelope limit assumed until the relay's hello says otherwise: 1 MiB frame − header. */
 const FALLBACK_MAX_ENVELOPE_BYTES = 1024 * 1024 - PUBLISH_HEADER_BYTES;
 
@@ -193,7 +195,7 @@ export class RelayConnection {
   /** Resolves when the socket's send buffer has drained below `bytes` (or the connection changed). */
   async waitForBufferBelow(bytes: number): Promise<void> {
     while (this.socket !== undefined && this.socket.bufferedAmount > bytes) {
-      await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, 5));
+      await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, BUFFER_POLL_MS));
     }
   }
 
