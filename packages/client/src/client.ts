@@ -275,6 +275,8 @@ class Client implements SealroomClient {
       record.nextItemSeq = existing.record.nextItemSeq;
       record.nextOutboxSeq = existing.record.nextOutboxSeq;
       record.removed = [...existing.record.removed];
+      // The new session takes over the timeline (and its expiry); the old one must let go.
+      await existing.kill();
     }
     return this.addRoom(record);
   }

@@ -631,7 +631,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
     // Keys are useless now and must not linger: forget them.
     this.record.outboundKey = null;
     this.record.ring = { v: 1, keys: [] };
-    this.stopTimers();
+    // Presence ends; expiry does not: disappearing messages go on the timer also when I left.
+    this.stopPresence();
     const entries = this.outbox;
     this.outbox = [];
     await Promise.all(entries.map((entry) => this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq))));
@@ -1001,8 +1002,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   private restartPresence(): void {
-    if (this.presenceTimer !== undefined) this.ctx.clock.clearTimeout(this.presenceTimer);
-    this.presenceTimer = undefined;
+    this.stopPresence();
     this.startPresence();
   }
 
@@ -1029,10 +1029,14 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   stopTimers(): void {
-    if (this.presenceTimer !== undefined) this.ctx.clock.clearTimeout(this.presenceTimer);
+    this.stopPresence();
     if (this.expiryTimer !== undefined) this.ctx.clock.clearTimeout(this.expiryTimer);
-    this.presenceTimer = undefined;
     this.expiryTimer = undefined;
+  }
+
+  private stopPresence(): void {
+    if (this.presenceTimer !== undefined) this.ctx.clock.clearTimeout(this.presenceTimer);
+    this.presenceTimer = undefined;
   }
 
   private findMentions(text: string): string[] {

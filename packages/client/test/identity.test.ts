@@ -180,4 +180,25 @@ describe('disappearing messages', () => {
     await alice.client.close();
     await bob.client.close();
   });
+
+  it('messages still expire on a member who left the room', async () => {
+    const TIMER_MS = 1_000;
+    const bobStorage = createMemoryStorage();
+    const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+    const bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!, bobStorage);
+    const room = await alice.client.createRoom({ name: 'ephemeral, then gone' });
+    await bob.client.joinRoom(room.inviteLink());
+    await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    await alice.client.room(room.id)!.setDisappearingTimer(TIMER_MS);
+    await waitFor('bob learns the timer', () => bob.client.room(room.id)!.summary().disappearingMs === TIMER_MS);
+    await alice.client.room(room.id)!.sendText('gone soon, wherever you are');
+    await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
+    const received = receivedTexts(bob, room.id)[0]!;
+    await bob.client.room(room.id)!.leave();
+    await waitFor('bob’s room goes inactive', () => bob.client.room(room.id)!.summary().active === false);
+    await waitFor('bob deletes it all the same', () => bob.events.some((e) => e.type === 'expired' && e.ids.includes(received.id)), 3 * TIMER_MS);
+    expect((await bob.client.room(room.id)!.history()).some((i) => i.id === received.id)).toBe(false);
+    await alice.client.close();
+    await bob.client.close();
+  });
 });
