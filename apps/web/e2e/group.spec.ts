@@ -50,7 +50,7 @@ async function launchCarol(testInfo: TestInfo): Promise<Person> {
     console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI);
   });`);
   const page = context.pages()[0] ?? (await context.newPage());
-  const person: Person = { name: 'Carol', context, page, cspViolations: [], foreignRequests: [], dialogs: [] };
+  const person: Person = { name: 'Carol', context, page, cspViolations: [], foreignRequests: [], dialogs: [], pageErrors: [] };
   watch(person, page, relayOrigin(testInfo));
   return person;
 }
@@ -287,9 +287,11 @@ test('Carol closes her browser, the others talk, Carol returns and catches up; a
 
   const cspSoFar = carol.cspViolations;
   const foreignSoFar = carol.foreignRequests;
+  const errorsSoFar = carol.pageErrors;
   carol = await launchCarol(testInfo);
   carol.cspViolations.push(...cspSoFar);
   carol.foreignRequests.push(...foreignSoFar);
+  carol.pageErrors.push(...errorsSoFar);
   await carol.page.goto('/');
   await unlock(carol.page);
   await openRoom(carol.page, ROOM);

@@ -18,6 +18,8 @@ export interface Person {
   foreignRequests: string[];
   /** Dialogs (alert/confirm/prompt) that opened: hostile text must never open one. */
   dialogs: string[];
+  /** Uncaught exceptions and unhandled rejections in the page. */
+  pageErrors: string[];
 }
 
 /** The relay's origin, from the Playwright config's baseURL. */
@@ -46,6 +48,7 @@ export function watch(person: Person, page: Page, origin: string): void {
   page.on('websocket', (ws) => {
     if (!isAllowed(ws.url(), origin)) person.foreignRequests.push(ws.url());
   });
+  page.on('pageerror', (error) => person.pageErrors.push(error.message));
   page.on('dialog', (dialog) => {
     person.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss();
@@ -89,7 +92,7 @@ export async function newPerson(
   await context.addInitScript(CSP_REPORTER);
   await context.addInitScript(OFFLINE_SWITCH);
   const page = await context.newPage();
-  const person: Person = { name, context, page, cspViolations: [], foreignRequests: [], dialogs: [] };
+  const person: Person = { name, context, page, cspViolations: [], foreignRequests: [], dialogs: [], pageErrors: [] };
   watch(person, page, origin);
   return person;
 }
@@ -107,6 +110,7 @@ export function expectCleanPage(person: Person): void {
   expect(person.cspViolations, `${person.name}: CSP violations`).toEqual([]);
   expect(person.foreignRequests, `${person.name}: requests to other hosts`).toEqual([]);
   expect(person.dialogs, `${person.name}: dialogs opened`).toEqual([]);
+  expect(person.pageErrors, `${person.name}: uncaught errors in the page`).toEqual([]);
 }
 
 export async function createIdentity(page: Page, name: string, password = PASSWORD): Promise<void> {
