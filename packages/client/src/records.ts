@@ -64,9 +64,9 @@ export interface RoomRecord {
   /** Recent `sender/appId` and `sender/fileId` keys, for exactly-once display across reconnects and restarts. */
   seen: string[];
   /**
-   * Recent `join/…` and `control/…` keys, kept apart from `seen`: a control or announcement
-   * has no other replay protection, and a long run of texts must not push it out. Absent in
-   * records stored before it existed.
+   * Recent keys of announcements, controls and direct messages (`join/…`, `control/…`,
+   * `sender/appId`), kept apart from `seen`: these have no protocol replay window, and a long
+   * run of group texts must not push them out. Absent in records stored before it existed.
    */
   seenControl?: string[];
   nextItemSeq: number;

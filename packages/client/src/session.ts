@@ -82,8 +82,8 @@ import { FileTransfers } from './files.js';
 
 /**
  * De-duplication keys remembered per room for exactly-once display: several catch-up pages'
- * worth, while keeping the room record (rewritten as envelopes arrive) small. Announcements
- * and controls get the same number again, of their own (see `remember`).
+ * worth, while keeping the room record (rewritten as envelopes arrive) small. Announcements,
+ * controls and direct messages get the same number again, of their own (see `remember`).
  */
 export const MAX_SEEN_IDS = 5_000;
 /** De-duplication key prefixes of announcements and controls (by envelope message id). */
@@ -519,7 +519,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     // an old announcement of someone who since left would bring them back.
     const dedupe = `${JOIN_SEEN_PREFIX}${toBase64Url(opened.messageId)}`;
     if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', id);
-    this.remember(dedupe);
+    this.remember(dedupe, true);
     if (this.record.removed.includes(id)) {
       return this.warn('unknown-sender', id, 'REMOVED_MEMBER', 'a removed member announced itself again');
     }
@@ -564,7 +564,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     // A replayed control (an old timer setting, say) must not apply again.
     const dedupe = `${CONTROL_SEEN_PREFIX}${toBase64Url(opened.messageId)}`;
     if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', sender.record.id);
-    this.remember(dedupe);
+    this.remember(dedupe, true);
     const action = opened.action;
     if (action.kind === 'settings') {
       const ms = action.disappearingAfterSeconds === 0 ? null : action.disappearingAfterSeconds * MS_PER_SECOND;
@@ -649,7 +649,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       case 'text': {
         const dedupe = `${sender.record.id}/${payload.id}`;
         if (this.seen.has(dedupe)) return;
-        this.remember(dedupe);
+        this.remember(dedupe, directTo !== null);
         const mentions = payload.mentions.filter((m) => this.roster.has(m));
         await this.addItem({
           kind: 'text',
@@ -721,11 +721,15 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.ctx.events.emit('presence', { roomId: this.id, online });
   }
 
-  private remember(key: string): void {
-    // Announcements and controls are kept in a list of their own. Nothing else stops their
-    // replay (the protocol has no window for them), and replaying an old one after the seen
-    // set rolled over would turn the timer back, or bring back a member who left.
-    const list = key.startsWith(JOIN_SEEN_PREFIX) || key.startsWith(CONTROL_SEEN_PREFIX) ? (this.record.seenControl ??= []) : this.record.seen;
+  /**
+   * `windowless`: the envelope type has no replay window in the protocol (announcements,
+   * controls, direct messages), so this key is all that stops a replay. Those keys are kept
+   * in a list of their own, which a long run of group texts cannot push out: replayed after
+   * that, an old control would turn the timer back, an old announcement bring back a member
+   * who left, an old direct message (expired from the timeline) show again.
+   */
+  private remember(key: string, windowless = false): void {
+    const list = windowless ? (this.record.seenControl ??= []) : this.record.seen;
     this.seen.add(key);
     list.push(key);
     if (list.length > MAX_SEEN_IDS) {

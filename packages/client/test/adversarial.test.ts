@@ -128,4 +128,32 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     expect(bob.events.slice(before).find((e) => e.type === 'warning')).toMatchObject({ kind: 'replay', code: 'DUPLICATE' });
     expect(bob.client.room(room.id)!.summary().disappearingMs).toBe(DAY_MS);
   });
+
+  it('a direct message replayed after it expired and a long conversation followed does not show again', async () => {
+    const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+    const bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
+    open.push(alice, bob);
+    const room = await alice.client.createRoom({ name: 'whispers' });
+    await bob.client.joinRoom(room.inviteLink());
+    await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    const TIMER_MS = 1_000;
+    await alice.client.room(room.id)!.setDisappearingTimer(TIMER_MS);
+    await waitFor('bob has the timer', () => bob.client.room(room.id)!.summary().disappearingMs === TIMER_MS);
+    await alice.client.room(room.id)!.sendDirect(bob.client.identity()!.memberId, 'for your eyes only, briefly');
+    await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
+    const keys = await roomKeysFromInvite(room.inviteLink());
+    const raw = await RawRelayClient.connect(relay.wsUrl);
+    await raw.join(keys);
+    const direct = (await raw.history(keys)).map((e) => e.envelope).find((envelope) => envelope[1] === ENVELOPE_TYPE.direct)!;
+    await waitFor('it expires on bob', () => bob.events.some((e) => e.type === 'expired'), 3 * TIMER_MS);
+
+    // A long conversation since (recorded directly, as sending it would take minutes).
+    const bobRoom = bob.client.room(room.id) as unknown as { remember(key: string): void };
+    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobRoom.remember(`${alice.client.identity()!.memberId}/text-${i}`);
+    expect((await raw.publish(keys, direct)).t).toBe('ack');
+    await alice.client.room(room.id)!.sendText('and now for everyone');
+    raw.close();
+    await waitFor('bob reads the next message', () => receivedTexts(bob, room.id).some((m) => m.text === 'and now for everyone'));
+    expect(receivedTexts(bob, room.id).map((m) => m.text)).toEqual(['for your eyes only, briefly', 'and now for everyone']);
+  });
 });
