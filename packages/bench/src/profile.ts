@@ -27,7 +27,8 @@ export interface Profile {
   idle: { connections: number; settleMs: number };
   crypto: { budgetMs: number; roomSizes: number[]; rotationRoomSizes: number[]; rotationRuns: number; unlockRuns: number };
   files: { bytes: number; trials: number };
-  scaleOut: { trials: number };
+  /** `startRate` overrides the fan-out's first rate (envelopes/s per connection) for the scale-out sweep. */
+  scaleOut: { trials: number; startRate: number };
 }
 
 const MIB = 1024 * 1024;
@@ -51,7 +52,7 @@ export const QUICK: Profile = {
   idle: { connections: 5_000, settleMs: 1_500 },
   crypto: { budgetMs: 300, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 1, unlockRuns: 2 },
   files: { bytes: 20 * MIB, trials: 1 },
-  scaleOut: { trials: 1 },
+  scaleOut: { trials: 1, startRate: 20 },
 };
 
 export const FULL: Profile = {
@@ -73,5 +74,5 @@ export const FULL: Profile = {
   idle: { connections: 10_000, settleMs: 3_000 },
   crypto: { budgetMs: 1_500, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 3, unlockRuns: 5 },
   files: { bytes: 100 * MIB, trials: 3 },
-  scaleOut: { trials: 3 },
+  scaleOut: { trials: 3, startRate: 10 },
 };

@@ -23,7 +23,7 @@ export async function runScaleOut(context: BenchContext): Promise<SectionResult>
     return { name: 'scaleOut', title, status: 'unavailable', reason: 'the relay CLI has no --redis flag yet', tables: [], verdicts: [] };
   }
   if (!redisAvailable()) return { name: 'scaleOut', title, status: 'unavailable', reason: 'redis-server is not installed on this machine', tables: [], verdicts: [] };
-  const profile = context.profile.fanout;
+  const profile = { ...context.profile.fanout, startRate: context.profile.scaleOut.startRate };
   const fanOut = profile.roomSize - 1;
   let redis: RunningRedis | undefined;
   const setups: Setup[] = [];

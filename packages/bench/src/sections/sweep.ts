@@ -46,8 +46,13 @@ const SATURATED_SKIPPED_RATIO = 0.01;
 const SATURATED_P50_MS = 50;
 /** Past saturation, a step must deliver this much more than the best so far to count as progress… */
 const PLATEAU_GAIN = 1.05;
-/** …and a server stops climbing after this many saturated steps in a row without progress (one could be a burst of background load). */
+/** …and a server stops climbing after this many saturated steps in a row without progress (one could be a burst of background load)… */
 const PLATEAU_PATIENCE = 2;
+/**
+ * …or once the offered load is this many times the most it has delivered: deeper overload
+ * only measures how queues behave (and takes long to drain), not what the server carries.
+ */
+const MAX_OVERLOAD = 2;
 
 export type SweepStep = RunResult & { ratePerConnection: number; saturated: boolean };
 
@@ -99,7 +104,8 @@ export async function sweepInterleaved(subjects: SweepSubject[], profile: Fanout
       if (saturated) subject.reachedSaturation = true;
       const stall = saturated && result.deliveredPerSec < best * PLATEAU_GAIN ? (stalled.get(subject) ?? 0) + 1 : 0;
       stalled.set(subject, stall);
-      if (stall >= PLATEAU_PATIENCE) active.delete(subject);
+      const bestNow = Math.max(best, result.deliveredPerSec);
+      if (stall >= PLATEAU_PATIENCE || (saturated && result.offeredPerSec >= MAX_OVERLOAD * bestNow)) active.delete(subject);
     }
     rate *= profile.stepFactor;
   }
