@@ -231,12 +231,22 @@ test('@mentions autocomplete, are highlighted for the person mentioned, notify a
   await expect(alice.page).toHaveTitle('Sealroom');
 
   // Unread counts: Alice opens another room; Bob's next message shows as 1 unread.
-  await createRoom(alice.page, 'Side room');
+  const sideInvite = await createRoom(alice.page, 'Side room');
   await send(bob.page, 'One more for the unread count.');
   const incident = alice.page.getByTestId('room-link').filter({ hasText: ROOM });
   await expect(incident.getByTestId('unread')).toContainText('1');
   await openRoom(alice.page, ROOM);
   await expect(incident.getByTestId('unread')).toHaveCount(0);
+
+  // Bob locks, then opens the Side room link in the same tab: he is asked to unlock
+  // first, and then lands in the room; the secret left the address bar at once.
+  await bob.page.getByRole('button', { name: 'Lock', exact: true }).click();
+  await bob.page.goto(sideInvite);
+  await expect(bob.page.getByText('Unlock to join the room you were invited to.')).toBeVisible();
+  expect(new URL(bob.page.url()).hash).toBe('');
+  await unlock(bob.page);
+  await expect(bob.page.locator('#room-title')).toHaveText('Side room', { timeout: 30_000 });
+  await openRoom(bob.page, ROOM);
 });
 
 test('a file sent by Bob reaches Alice with progress on both sides and the same bytes', async ({ browserName: _browserName }, testInfo) => {
@@ -273,7 +283,8 @@ test('a file sent by Bob reaches Alice with progress on both sides and the same 
   await openMembers(alice.page);
   await screenshot(alice.page, testInfo, 'conversation-desktop');
   await bob.page.setViewportSize(PHONE_VIEWPORT);
-  await bob.page.getByRole('button', { name: 'Close members' }).click();
+  const bobMembers = bob.page.getByRole('button', { name: 'Close members' });
+  if (await bobMembers.isVisible()) await bobMembers.click();
   await expect(bob.page.getByTestId('composer')).toBeVisible();
   await screenshot(bob.page, testInfo, 'conversation-phone');
   await bob.page.setViewportSize(DESKTOP_VIEWPORT);
