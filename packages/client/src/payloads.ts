@@ -32,7 +32,9 @@ export type AppPayload =
   /** Receiver → sender: I have written chunks [0, next); paces the sender (C.6). */
   | { t: 'file-progress'; ts: number; file: string; next: number }
   | { t: 'file-decline'; ts: number; file: string }
-  | { t: 'file-cancel'; ts: number; file: string; code: string };
+  | { t: 'file-cancel'; ts: number; file: string; code: string }
+  /** Receiver → sender, direct only: I hold no key for your group messages; distribute your current one to me (C.5). */
+  | { t: 'key-request'; ts: number };
 
 export function encodePayload(payload: AppPayload): Uint8Array {
   return utf8(JSON.stringify({ v: PAYLOAD_VERSION, ...payload }));
@@ -79,6 +81,8 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
       return isId(m.file, APP_ID_BYTES) && isCount(m.next) ? { t: 'file-progress', ts: m.ts, file: m.file, next: m.next } : undefined;
     case 'file-cancel':
       return isId(m.file, APP_ID_BYTES) && boundedText(m.code, MAX_CANCEL_CODE_BYTES) ? { t: 'file-cancel', ts: m.ts, file: m.file, code: m.code } : undefined;
+    case 'key-request':
+      return { t: 'key-request', ts: m.ts };
     default:
       return undefined;
   }

@@ -106,6 +106,11 @@ const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']
 const RATE_LIMIT_RETRY_MS = 1_000;
 /** Characters of my identity id in system item ids: enough to tell identities on one storage apart. */
 const SYSTEM_ITEM_OWNER_CHARS = 8;
+/**
+ * Least time between two key requests I send to one member, and between two I answer from
+ * one member, ms (C.5 key recovery): a lost distribution costs one request, never a flood.
+ */
+export const KEY_REQUEST_INTERVAL_MS = 10_000;
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
 const MS_PER_SECOND = 1000;
 
@@ -159,6 +164,11 @@ export class RoomSession implements RoomHandle, RoomBinding {
    * them on the ack). They get no sender key, and the key they hold is rotated away, already.
    */
   private readonly departing = new Set<string>();
+  /** Key recovery (C.5): when I last asked each member for its key / answered its request. */
+  private readonly keyRequestedAt = new Map<string, number>();
+  private readonly keyAnsweredAt = new Map<string, number>();
+  /** Members to ask for their key once the room is ready (requests found during catch-up). */
+  private readonly pendingKeyRequests = new Set<string>();
   readonly files: FileTransfers;
 
   private constructor(
@@ -405,6 +415,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.startPresence();
     void this.flush();
     this.files.onReady();
+    const pending = [...this.pendingKeyRequests];
+    this.pendingKeyRequests.clear();
+    for (const id of pending) void this.sendKeyRequest(id);
   }
 
   onDisconnected(): void {
@@ -473,16 +486,30 @@ export class RoomSession implements RoomHandle, RoomBinding {
       case 'sender-key': {
         if (peek.recipient === undefined || toBase64Url(peek.recipient) !== this.myMemberId) return;
         const opened = await openSenderKeyDistribution({ roomKeys: this.keys, me: this.ctx.me, sender: sender.member, envelope, ring: this.record.ring });
-        if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
+        if (!opened.ok) {
+          // The answer to my key request can cross the sender's own distribution: not a replay.
+          if (opened.code === 'KEY_ALREADY_KNOWN' && this.keyRequestedAt.has(sender.record.id)) return;
+          return this.warnEnvelope(opened.code, sender.record.id);
+        }
         this.record.ring = opened.ring;
+        // Stored at once, not within the debounce: a tab closed in that window would come back
+        // with neither this key nor a cursor before it, and retention may have dropped the
+        // distribution by then — every later message of this sender unreadable.
+        await this.persist();
         return;
       }
       case 'group': {
         const opened = await openGroupMessage({ roomKeys: this.keys, sender: sender.member, envelope, ring: this.record.ring });
         if (!opened.ok) {
           if (opened.code === 'UNKNOWN_SENDER_KEY' || opened.code === 'BEFORE_KEY') {
-            this.beforeJoinPending += 1;
-            if (this.ready) await this.flushBeforeJoin();
+            if (this.isBeforeMyJoin(cursor)) {
+              this.beforeJoinPending += 1;
+              if (this.ready) await this.flushBeforeJoin();
+              return;
+            }
+            // After my join: the distribution was lost (retention gap). The message is part of
+            // the gap; ask the sender for its current key so what follows opens (C.5).
+            if (opened.code === 'UNKNOWN_SENDER_KEY') this.requestKey(sender.record.id);
             return;
           }
           return this.warnEnvelope(opened.code, sender.record.id);
@@ -503,6 +530,49 @@ export class RoomSession implements RoomHandle, RoomBinding {
       default:
         return this.warn('bad-message', sender.record.id, 'BAD_TYPE', 'unexpected envelope type');
     }
+  }
+
+  /**
+   * Asks a member, by direct message, for its current sender key (C.5 key recovery). At most
+   * one request per member per {@link KEY_REQUEST_INTERVAL_MS}; requests found in catch-up
+   * go out once the room is ready. Caller holds the lock.
+   */
+  private requestKey(memberId: string): void {
+    const now = this.ctx.clock.now();
+    const last = this.keyRequestedAt.get(memberId);
+    if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return;
+    this.keyRequestedAt.set(memberId, now);
+    if (this.ready && this.ctx.connection.isReady(this.id) && this.record.joinCursor !== 0) void this.sendKeyRequest(memberId);
+    else this.pendingKeyRequests.add(memberId);
+  }
+
+  private async sendKeyRequest(memberId: string): Promise<void> {
+    const to = this.roster.get(memberId);
+    if (to === undefined || !this.record.active || this.dead || this.record.joinCursor === 0) return;
+    try {
+      const sealed = await sealDirectMessage({ roomKeys: this.keys, me: this.ctx.me, recipient: to.member, payload: encodePayload({ t: 'key-request', ts: this.ctx.clock.now() }) });
+      await this.ctx.connection.publish(this.id, sealed.envelope);
+    } catch {
+      // Best effort: the next unreadable message asks again after the interval.
+      this.keyRequestedAt.delete(memberId);
+    }
+  }
+
+  /**
+   * A current member (its announcement verified, it is in my roster) lacks my sender key:
+   * my next group send distributes my *current* chain state to it first, in cursor order
+   * before the message. Never old chain keys, never to a removed or departing member.
+   * Caller holds the lock.
+   */
+  private answerKeyRequest(memberId: string): void {
+    if (memberId === this.myId || !this.roster.has(memberId) || this.record.removed.includes(memberId) || this.departing.has(memberId)) return;
+    const now = this.ctx.clock.now();
+    const last = this.keyAnsweredAt.get(memberId);
+    if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return;
+    this.keyAnsweredAt.set(memberId, now);
+    if (!this.record.distributedTo.includes(memberId)) return;
+    this.record.distributedTo = this.record.distributedTo.filter((id) => id !== memberId);
+    this.persistSoon();
   }
 
   private isBeforeMyJoin(cursor: number): boolean {
@@ -673,6 +743,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
         return;
       case 'file-offer':
         return; // offers travel as manifests (content kind file-manifest)
+      case 'key-request':
+        if (directTo !== null) this.answerKeyRequest(sender.record.id);
+        return;
       case 'file-accept':
       case 'file-decline':
       case 'file-progress':
