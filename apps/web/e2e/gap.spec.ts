@@ -82,10 +82,6 @@ test('a member away longer than the relay keeps messages sees plainly where the 
 });
 
 test('after the gap the conversation carries on', async () => {
-  // Known defect in @sealroom/client (reported): after a retention gap the returning
-  // member cannot open the sender's later messages (the retained ones are even labelled
-  // "sent before you joined"). Expected to fail until fixed; then remove this line.
-  test.fail(true, 'client: no recovery of sender keys lost in a retention gap');
   /** Far longer than delivery takes here. */
   const DELIVERY_WAIT_MS = 15_000;
   await send(alice.page, 'After Bob is back.');

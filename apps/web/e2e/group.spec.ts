@@ -241,6 +241,7 @@ test('@mentions autocomplete, are highlighted for the person mentioned, notify a
   // Bob locks, then opens the Side room link in the same tab: he is asked to unlock
   // first, and then lands in the room; the secret left the address bar at once.
   await bob.page.getByRole('button', { name: 'Lock', exact: true }).click();
+  await expect(bob.page.getByRole('heading', { name: 'Welcome back' })).toBeVisible();
   await bob.page.goto(sideInvite);
   await expect(bob.page.getByText('Unlock to join the room you were invited to.')).toBeVisible();
   expect(new URL(bob.page.url()).hash).toBe('');

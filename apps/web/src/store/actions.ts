@@ -135,7 +135,9 @@ export async function boot(): Promise<void> {
   window.addEventListener('hashchange', () => {
     const link = takeInviteFromAddress(window.location, window.history);
     if (!link) return;
-    if (useAppStore.getState().session.phase === 'unlocked') void joinRoom(link);
+    const { phase, busy } = useAppStore.getState().session;
+    // While locking, the identity is on its way out: keep the invite for the next unlock.
+    if (phase === 'unlocked' && busy !== 'locking') void joinRoom(link);
     else dispatch({ type: 'ui/pending-invite', invite: link });
   });
   document.addEventListener('visibilitychange', () =>
