@@ -76,16 +76,18 @@ async function plainTransfer(server: RunningServer, size: number, chunkBytes: nu
     await sender.join(room);
     await receiver.join(room);
     let received = 0;
-    const done = new Promise<void>((resolve) => {
+    const done = new Promise<void>((resolve, reject) => {
       receiver.onEnvelope = (envelope) => {
         received += envelope.length;
         if (received >= size) resolve();
       };
+      receiver.onClose = (code) => reject(new Error(`the relay closed the plain receiver (close ${code}) after ${received} of ${size} bytes`));
     });
     const started = performance.now();
     let inFlight = 0;
     let offset = 0;
     let release: (() => void) | undefined;
+    let refused: Error | undefined;
     const acked: Promise<void>[] = [];
     while (offset < size) {
       const length = Math.min(chunkBytes, size - offset);
@@ -94,13 +96,22 @@ async function plainTransfer(server: RunningServer, size: number, chunkBytes: nu
       inFlight += length;
       offset += length;
       acked.push(
-        sender.publish(room.id, block.subarray(0, length)).then(() => {
-          inFlight -= length;
-          release?.();
-        }),
+        sender.publish(room.id, block.subarray(0, length)).then(
+          () => {
+            inFlight -= length;
+            release?.();
+          },
+          (error: unknown) => {
+            // A refused chunk must not leave the window full forever: record it and fail.
+            refused ??= error instanceof Error ? error : new Error(String(error));
+            release?.();
+          },
+        ),
       );
+      if (refused) throw refused;
     }
     await withTimeout(Promise.all([done, ...acked]), 'plain transfer');
+    if (refused) throw refused;
     return performance.now() - started;
   } finally {
     await sender.close();

@@ -22,10 +22,15 @@ export class RawRelayClient {
   private pendingRoom: { id: Uint8Array; admissionKey: Uint8Array } | undefined;
   /** Called with each delivered envelope (a view into the frame). */
   onEnvelope: (envelope: Buffer) => void = () => {};
+  /** Called once when the relay closes the connection (code, e.g. after a slow-consumer cut). */
+  onClose: (code: number) => void = () => {};
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary) => (isBinary ? this.onBinary(data) : this.onText(data.toString('utf8'))));
-    ws.on('close', () => this.failAll(new Error('relay connection closed')));
+    ws.on('close', (code) => {
+      this.failAll(new Error('relay connection closed'));
+      this.onClose(code);
+    });
     ws.on('error', (error) => this.failAll(error));
   }
 
