@@ -22,6 +22,7 @@ import {
   equalBytes,
   importFileKey,
   openFileChunk,
+  peekEnvelope,
   sealFileChunk,
   toBase64Url,
   toHex,
@@ -30,7 +31,7 @@ import {
 } from '@sealroom/protocol';
 import type { FileMessage, FileOffer, FileSource, FileTransferState } from './index.js';
 import { SealroomClientError } from './errors.js';
-import type { AppPayload } from './payloads.js';
+import { MAX_RESEND_CHUNKS, MAX_RESEND_RANGES, type AppPayload } from './payloads.js';
 import { TransportError } from './transport.js';
 import type { RoomSession, SessionContext } from './session.js';
 
@@ -58,6 +59,20 @@ const PACE_POLL_MS = 20;
 const MAX_REORDER_CHUNKS = 16;
 /** Pause before resending after the relay refused a chunk for rate, ms. */
 const RATE_LIMIT_PAUSE_MS = 1_000;
+/**
+ * Chunk recovery (C.6). A receiver asks again for a chunk it lacks at most this often, and
+ * asks for the chunks after the last one written when this long passes without progress
+ * while connected, ms.
+ */
+export const RESEND_AFTER_MS = 3_000;
+/** Rounds of {@link RESEND_AFTER_MS} without progress after which a receiver gives up. */
+export const MAX_STALLED_ROUNDS = 5;
+/** Requests for one chunk after which a receiver gives up (it keeps arriving bad, or never). */
+export const MAX_CHUNK_RETRIES = 5;
+/** Chunk resends a sender serves one receiver per file: requests beyond it are ignored. */
+const MAX_RESENDS_PER_RECEIVER = 1024;
+/** Failed publishes of one resend before the sender stops serving resends of that file. */
+const MAX_RESEND_PUBLISH_FAILURES = 10;
 /** How long a sender waits for its room to be connected before giving up on an offer, ms. */
 const OFFER_CONNECT_TIMEOUT_MS = 60_000;
 
@@ -65,6 +80,12 @@ interface Outgoing {
   manifest: FileManifest;
   fileKey: CryptoKey;
   readChunk: (index: number) => Promise<Uint8Array>;
+  /** A second reader for resends, so they do not disturb the running pass's stream. */
+  readResend: (index: number) => Promise<Uint8Array>;
+  /** Chunk indices receivers asked for again, and how many each receiver asked for so far. */
+  resend: Set<number>;
+  resendsServed: Map<string, number>;
+  resending: boolean;
   itemId: string;
   streaming: boolean;
   again: boolean;
@@ -85,6 +106,12 @@ interface Incoming {
   next: number;
   bytes: number;
   reorder: Map<number, Uint8Array>;
+  /** Chunk recovery: when and how often each index was asked for again. */
+  requestedAt: Map<number, number>;
+  requestCount: Map<number, number>;
+  lastProgressAt: number;
+  stalledRounds: number;
+  watchdog?: unknown;
   settle?: { resolve: () => void; reject: (error: SealroomClientError) => void };
 }
 
@@ -140,7 +167,8 @@ export class FileTransfers {
     const chunkCount = Math.ceil(size / chunkSize);
     const expected = (index: number) => chunkLength({ size, chunkSize, chunkCount }, index);
 
-    // A reader of chunk i; for a stream source, sequential reads over a fresh stream per pass.
+    // A reader of chunk i. A Blob is sliced. A stream source is read forward; reading an
+    // earlier index re-opens it (its openStream factory) and skips forward (resends, C.6).
     const makeReader = (): ((index: number) => Promise<Uint8Array>) => {
       if ('blob' in source) {
         return async (index) => new Uint8Array(await source.blob.slice(index * chunkSize, index * chunkSize + expected(index)).arrayBuffer());
@@ -148,16 +176,18 @@ export class FileTransfers {
       let iterator: AsyncGenerator<Uint8Array> | undefined;
       let position = 0;
       return async (index) => {
-        if (iterator === undefined || index !== position) {
-          if (index !== 0) throw new SealroomClientError('TRANSFER_FAILED', 'stream sources are read sequentially');
+        if (iterator === undefined || index < position) {
           await iterator?.return(undefined);
           iterator = rechunk(source.openStream(), chunkSize);
           position = 0;
         }
-        const next = await iterator.next();
-        position += 1;
-        if (next.done === true || next.value.length !== expected(index)) throw new SealroomClientError('TRANSFER_FAILED', 'the stream is not the declared size');
-        return next.value;
+        for (;;) {
+          const next = await iterator.next();
+          const at = position;
+          position += 1;
+          if (next.done === true || next.value.length !== expected(at)) throw new SealroomClientError('TRANSFER_FAILED', 'the stream is not the declared size');
+          if (at === index) return next.value;
+        }
       };
     };
 
@@ -166,7 +196,7 @@ export class FileTransfers {
     for (let index = 0; index < chunkCount; index += 1) await digest.add(index, await firstPass(index));
     const manifest = createFileManifest({ name, type, size, digest: (await digest.finish())!, chunkSize });
     const fileId = toBase64Url(manifest.fileId);
-    const out: Outgoing = { manifest, fileKey: await importFileKey(manifest), readChunk: makeReader(), itemId: `${this.session.myId}/${fileId}`, streaming: false, again: false, stopped: false, receivers: new Map() };
+    const out: Outgoing = { manifest, fileKey: await importFileKey(manifest), readChunk: makeReader(), readResend: makeReader(), resend: new Set(), resendsServed: new Map(), resending: false, itemId: `${this.session.myId}/${fileId}`, streaming: false, again: false, stopped: false, receivers: new Map() };
     this.outgoing.set(fileId, out);
 
     const item = (await this.session.locked(() =>
@@ -202,7 +232,22 @@ export class FileTransfers {
   }
 
   /** A file-accept (or decline/cancel) from another member. */
-  async onControl(payload: Extract<AppPayload, { t: 'file-accept' | 'file-decline' | 'file-progress' | 'file-cancel' }>, from: string): Promise<void> {
+  async onControl(payload: Extract<AppPayload, { t: 'file-accept' | 'file-decline' | 'file-progress' | 'file-cancel' | 'file-resend' }>, from: string): Promise<void> {
+    if (payload.t === 'file-resend') {
+      const out = this.outgoing.get(payload.file);
+      // Only an accepter of my own file may ask, within a per-receiver budget.
+      if (out === undefined || out.stopped || !out.receivers.has(from)) return;
+      let served = out.resendsServed.get(from) ?? 0;
+      for (const [start, end] of payload.ranges) {
+        for (let index = start; index < Math.min(end, out.manifest.chunkCount) && served < MAX_RESENDS_PER_RECEIVER; index += 1) {
+          out.resend.add(index);
+          served += 1;
+        }
+      }
+      out.resendsServed.set(from, served);
+      void this.serveResends(payload.file, out);
+      return;
+    }
     if (payload.t === 'file-progress') {
       const receiver = this.outgoing.get(payload.file)?.receivers.get(from);
       if (receiver !== undefined && payload.next > receiver.next) {
@@ -222,6 +267,11 @@ export class FileTransfers {
     if (payload.t === 'file-cancel') {
       const entry = this.incoming.get(payload.file);
       if (entry !== undefined && entry.senderId === from) await this.fail(payload.file, entry, 'CANCELLED');
+      // An accepter of my file gave up on it (chunk recovery exhausted): it fails here too.
+      const out = this.outgoing.get(payload.file);
+      if (out !== undefined && out.receivers.delete(from)) {
+        this.ctx.events.emit('file-failed', { roomId: this.session.id, fileId: payload.file, direction: 'send', code: payload.code });
+      }
     }
   }
 
@@ -295,6 +345,41 @@ export class FileTransfers {
   }
 
   /**
+   * Resends the chunks receivers asked for again (C.6), lowest index first, one at a time
+   * (each acknowledged before the next), read afresh from the source.
+   */
+  private async serveResends(fileId: string, out: Outgoing): Promise<void> {
+    if (out.resending) return;
+    out.resending = true;
+    let failures = 0;
+    try {
+      while (out.resend.size > 0 && !out.stopped) {
+        const index = Math.min(...out.resend);
+        out.resend.delete(index);
+        while (!this.session.isReady() && !out.stopped) await this.session.nextReady();
+        if (out.stopped) return;
+        await this.ctx.connection.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
+        const data = await out.readResend(index);
+        const envelope = await sealFileChunk({ roomKeys: this.session.keys, senderMemberId: this.session.senderMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+        try {
+          await this.session.publishRaw(envelope);
+        } catch (error) {
+          if (!(error instanceof TransportError) || (failures += 1) > MAX_RESEND_PUBLISH_FAILURES) throw error;
+          out.resend.add(index);
+          await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, RATE_LIMIT_PAUSE_MS));
+        }
+      }
+    } catch {
+      // The source changed or cannot be read again: receivers must not wait for it.
+      out.resend.clear();
+      this.ctx.events.emit('file-failed', { roomId: this.session.id, fileId, direction: 'send', code: 'TRANSFER_FAILED' });
+      await this.session.sendEphemeral({ t: 'file-cancel', ts: this.ctx.clock.now(), file: fileId, code: 'TRANSFER_FAILED' }).catch(() => undefined);
+    } finally {
+      out.resending = false;
+    }
+  }
+
+  /**
    * Waits until chunk `index` is within the window of every receiver that is still making
    * progress. Receivers silent for {@link RECEIVER_STALL_MS} stop pacing (they may be gone;
    * they get the rest on a later pass). A receiver that reported completion of an earlier
@@ -325,7 +410,7 @@ export class FileTransfers {
 
   onOffer(manifest: FileManifest, sender: { record: { id: string }; member: RoomMember }, item: FileMessage): void {
     const fileId = toBase64Url(manifest.fileId);
-    this.incoming.set(fileId, { manifest, sender: sender.member, senderId: sender.record.id, itemId: item.id, state: 'offered', next: 0, bytes: 0, reorder: new Map() });
+    this.incoming.set(fileId, { manifest, sender: sender.member, senderId: sender.record.id, itemId: item.id, state: 'offered', next: 0, bytes: 0, reorder: new Map(), requestedAt: new Map(), requestCount: new Map(), lastProgressAt: 0, stalledRounds: 0 });
   }
 
   async accept(fileId: string, sink: WritableStream<Uint8Array>): Promise<void> {
@@ -346,6 +431,8 @@ export class FileTransfers {
     }
     try {
       await this.session.sendEphemeral({ t: 'file-accept', ts: this.ctx.clock.now(), file: fileId });
+      entry.lastProgressAt = this.ctx.clock.now();
+      this.armWatchdog(fileId, entry);
     } catch {
       await this.fail(fileId, entry, 'TRANSFER_FAILED');
     }
@@ -371,11 +458,19 @@ export class FileTransfers {
     const opened = await openFileChunk({ roomKeys: this.session.keys, sender: entry.sender, manifest: entry.manifest, fileKey: entry.fileKey!, envelope });
     if (!opened.ok) {
       this.session.warn('bad-message', sender.record.id, opened.code, 'a file chunk failed verification and was dropped');
+      // The (unverified) index only chooses what to ask for again: the resend is verified.
+      const peeked = peekEnvelope(envelope);
+      const index = peeked.ok ? peeked.peek.chunkIndex : undefined;
+      if (index !== undefined && index >= entry.next && index < entry.manifest.chunkCount && !entry.reorder.has(index)) this.requestResend(fileId, entry, [index]);
       return;
     }
     if (opened.index < entry.next || entry.reorder.has(opened.index)) return; // a resend of what I have
     if (opened.index > entry.next) {
       if (entry.reorder.size < MAX_REORDER_CHUNKS) entry.reorder.set(opened.index, opened.data);
+      // A hole before this chunk: ask for what is missing in it (C.6 chunk recovery).
+      const missing: number[] = [];
+      for (let i = entry.next; i < opened.index && missing.length < MAX_RESEND_CHUNKS; i += 1) if (!entry.reorder.has(i)) missing.push(i);
+      this.requestResend(fileId, entry, missing);
       return;
     }
     if (entry.state === 'accepted') {
@@ -393,6 +488,8 @@ export class FileTransfers {
       await entry.digest!.add(entry.next, data);
       entry.bytes += data.length;
       entry.next += 1;
+      entry.lastProgressAt = this.ctx.clock.now();
+      entry.stalledRounds = 0;
       if (entry.next % PROGRESS_EVERY_CHUNKS === 0 || entry.next === entry.manifest.chunkCount) {
         // Not awaited: it queues behind the envelope being processed (same room lock).
         void this.session.sendEphemeral({ t: 'file-progress', ts: this.ctx.clock.now(), file: fileId, next: entry.next }).catch(() => undefined);
@@ -404,6 +501,67 @@ export class FileTransfers {
     if (entry.next === entry.manifest.chunkCount) await this.finish(fileId, entry);
   }
 
+  /**
+   * Asks the sender to resend chunks (a `file-resend` with index ranges), skipping those asked
+   * for within {@link RESEND_AFTER_MS}. A chunk asked for more than {@link MAX_CHUNK_RETRIES}
+   * times fails the transfer. Called under the room lock: the request is not awaited.
+   */
+  private requestResend(fileId: string, entry: Incoming, indices: number[]): void {
+    const now = this.ctx.clock.now();
+    const due = indices.filter((i) => now - (entry.requestedAt.get(i) ?? -Infinity) >= RESEND_AFTER_MS).slice(0, MAX_RESEND_CHUNKS);
+    if (due.length === 0) return;
+    for (const i of due) {
+      const count = (entry.requestCount.get(i) ?? 0) + 1;
+      if (count > MAX_CHUNK_RETRIES) {
+        void this.giveUp(fileId, entry, 'RESEND_EXHAUSTED');
+        return;
+      }
+      entry.requestCount.set(i, count);
+      entry.requestedAt.set(i, now);
+    }
+    const ranges: [number, number][] = [];
+    for (const i of due.sort((a, b) => a - b)) {
+      const last = ranges.at(-1);
+      if (last !== undefined && last[1] === i) last[1] = i + 1;
+      else if (ranges.length < MAX_RESEND_RANGES) ranges.push([i, i + 1]);
+    }
+    void this.session.sendEphemeral({ t: 'file-resend', ts: now, file: fileId, ranges }).catch(() => undefined);
+  }
+
+  /**
+   * Checks an accepted transfer every {@link RESEND_AFTER_MS}: without progress while
+   * connected it asks for the chunks after the last one written (a lost last chunk, a sender
+   * that never got my accept); after {@link MAX_STALLED_ROUNDS} such rounds it gives up.
+   */
+  private armWatchdog(fileId: string, entry: Incoming): void {
+    entry.watchdog = this.ctx.clock.setTimeout(() => {
+      entry.watchdog = undefined;
+      void this.session.locked(async () => {
+        if (entry.state !== 'accepted' && entry.state !== 'transferring') return;
+        const now = this.ctx.clock.now();
+        if (!this.session.isReady()) entry.lastProgressAt = now; // a disconnection is no stall
+        else if (now - entry.lastProgressAt >= RESEND_AFTER_MS) {
+          entry.stalledRounds += 1;
+          if (entry.stalledRounds > MAX_STALLED_ROUNDS) {
+            await this.giveUp(fileId, entry, 'STALLED');
+            return;
+          }
+          const missing: number[] = [];
+          for (let i = entry.next; i < entry.manifest.chunkCount && missing.length < MAX_RESEND_CHUNKS; i += 1) if (!entry.reorder.has(i)) missing.push(i);
+          this.requestResend(fileId, entry, missing);
+        }
+        this.armWatchdog(fileId, entry);
+      });
+    }, RESEND_AFTER_MS);
+  }
+
+  /** Chunk recovery exhausted: fail here and tell the sender, so it fails too. */
+  private async giveUp(fileId: string, entry: Incoming, code: 'STALLED' | 'RESEND_EXHAUSTED'): Promise<void> {
+    if (entry.state === 'complete' || entry.state === 'failed') return;
+    await this.fail(fileId, entry, code);
+    void this.session.sendEphemeral({ t: 'file-cancel', ts: this.ctx.clock.now(), file: fileId, code }).catch(() => undefined);
+  }
+
   private async finish(fileId: string, entry: Incoming): Promise<void> {
     const digest = await entry.digest!.finish();
     if (digest === undefined || !equalBytes(digest, entry.manifest.digest)) {
@@ -412,6 +570,8 @@ export class FileTransfers {
     }
     await entry.writer!.close().catch(() => undefined);
     entry.state = 'complete';
+    if (entry.watchdog !== undefined) this.ctx.clock.clearTimeout(entry.watchdog);
+    entry.watchdog = undefined;
     await this.setItemTransfer(entry, 'complete', false);
     this.ctx.events.emit('file-complete', { roomId: this.session.id, fileId, direction: 'receive', sha256: toHex(digest) });
     entry.settle?.resolve();
@@ -420,6 +580,8 @@ export class FileTransfers {
   private async fail(fileId: string, entry: Incoming, code: string): Promise<void> {
     if (entry.state === 'complete' || entry.state === 'failed') return;
     entry.state = 'failed';
+    if (entry.watchdog !== undefined) this.ctx.clock.clearTimeout(entry.watchdog);
+    entry.watchdog = undefined;
     await entry.writer?.abort(code).catch(() => undefined);
     await this.setItemTransfer(entry, 'failed', false);
     this.ctx.events.emit('file-failed', { roomId: this.session.id, fileId, direction: 'receive', code });

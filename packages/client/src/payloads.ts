@@ -21,6 +21,9 @@ export const MAX_FILE_NAME_BYTES = 1024;
 export const MAX_MIME_TYPE_BYTES = 255;
 /** Longest error code in a file-cancel, in UTF-8 bytes (codes are short identifiers). */
 export const MAX_CANCEL_CODE_BYTES = 64;
+/** Most ranges in one file-resend, and most chunk indices they may cover in total. */
+export const MAX_RESEND_RANGES = 16;
+export const MAX_RESEND_CHUNKS = 32;
 /** Hex SHA-256: 64 characters. */
 const SHA256_HEX_CHARS = 64;
 
@@ -33,6 +36,8 @@ export type AppPayload =
   | { t: 'file-progress'; ts: number; file: string; next: number }
   | { t: 'file-decline'; ts: number; file: string }
   | { t: 'file-cancel'; ts: number; file: string; code: string }
+  /** Receiver → sender: resend these chunks, as half-open index ranges [start, end) (C.6). */
+  | { t: 'file-resend'; ts: number; file: string; ranges: [number, number][] }
   /** Receiver → sender, direct only: I hold no key for your group messages; distribute your current one to me (C.5). */
   | { t: 'key-request'; ts: number };
 
@@ -81,6 +86,18 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
       return isId(m.file, APP_ID_BYTES) && isCount(m.next) ? { t: 'file-progress', ts: m.ts, file: m.file, next: m.next } : undefined;
     case 'file-cancel':
       return isId(m.file, APP_ID_BYTES) && boundedText(m.code, MAX_CANCEL_CODE_BYTES) ? { t: 'file-cancel', ts: m.ts, file: m.file, code: m.code } : undefined;
+    case 'file-resend': {
+      if (!isId(m.file, APP_ID_BYTES) || !Array.isArray(m.ranges) || m.ranges.length === 0 || m.ranges.length > MAX_RESEND_RANGES) return undefined;
+      const ranges: [number, number][] = [];
+      let total = 0;
+      for (const range of m.ranges as unknown[]) {
+        if (!Array.isArray(range) || range.length !== 2 || !isCount(range[0]) || !isCount(range[1]) || range[1] <= range[0]) return undefined;
+        total += range[1] - range[0];
+        if (total > MAX_RESEND_CHUNKS) return undefined;
+        ranges.push([range[0], range[1]]);
+      }
+      return { t: 'file-resend', ts: m.ts, file: m.file, ranges };
+    }
     case 'key-request':
       return { t: 'key-request', ts: m.ts };
     default:

@@ -750,6 +750,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       case 'file-decline':
       case 'file-progress':
       case 'file-cancel':
+      case 'file-resend':
         return this.files.onControl(payload, sender.record.id);
     }
   }
