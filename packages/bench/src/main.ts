@@ -72,6 +72,11 @@ function timestamp(date: Date): string {
   return date.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
 }
 
+// A stray rejection inside one section must not take the whole run (and its report) down.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`[bench] unhandled rejection (run continues): ${reason instanceof Error ? reason.message : String(reason)}\n`);
+});
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const base = options.quick ? QUICK : FULL;
