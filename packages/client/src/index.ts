@@ -307,7 +307,7 @@ export interface RoomHandle {
    * Resolves after the whole-file SHA-256 matched; rejects with `HASH_MISMATCH` or
    * `TRANSFER_FAILED` otherwise (the sink is aborted then). Lost or altered chunks are asked
    * for again; when that is exhausted the rejection's message (and the `file-failed` event's
-   * `code`) is `RESEND_EXHAUSTED` or `STALLED`, never a silent wait (PROTOCOL-app C.6).
+   * `code`) is `RESEND_EXHAUSTED` or `STALLED`, never a silent wait (PROTOCOL.md C.6).
    */
   acceptFile(fileId: string, sink: WritableStream<Uint8Array>): Promise<void>;
   declineFile(fileId: string): Promise<void>;
