@@ -1,26 +1,19 @@
-import { type FormEvent, useState } from 'react';
-import { Dialog } from '../components/Dialog.js';
+import { useState } from 'react';
 import { joinRoom } from '../store/actions.js';
-import { dispatch } from '../store/store.js';
+import { SingleFieldDialog } from './SingleFieldDialog.js';
 
 export default function JoinRoomDialog() {
   const [link, setLink] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const close = () => dispatch({ type: 'ui/panel', panel: null });
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!link.trim() || busy) return;
-    setBusy(true);
-    const outcome = await joinRoom(link, false);
-    setBusy(false);
-    if (!outcome.ok) setError(outcome.error.message);
-  };
-
   return (
-    <Dialog title="Join a room" onClose={close} testId="join-dialog">
-      <form onSubmit={submit}>
+    <SingleFieldDialog
+      title="Join a room"
+      testId="join-dialog"
+      canSubmit={link.trim() !== ''}
+      submitLabel="Join"
+      busyLabel="Joining…"
+      onSubmit={() => joinRoom(link, false)}
+    >
+      {(error) => (
         <div className="field">
           <label htmlFor="join-link">Invite link</label>
           <input
@@ -35,20 +28,7 @@ export default function JoinRoomDialog() {
             aria-invalid={error ? true : undefined}
           />
         </div>
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={!link.trim() || busy}>
-            {busy ? 'Joining…' : 'Join'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      )}
+    </SingleFieldDialog>
   );
 }
