@@ -6,6 +6,12 @@ import { changePassword, exportBackup, lock } from '../store/actions.js';
 import { selectIdentity } from '../store/slices/session/selectors.js';
 import { dispatch, useAppStore } from '../store/store.js';
 
+/** What the last submit of one of the forms below came to, shown beside its button. */
+interface FormResult {
+  ok: boolean;
+  text: string;
+}
+
 export default function AccountDialog() {
   const identity = useAppStore(selectIdentity);
   const close = () => dispatch({ type: 'ui/panel', panel: null });
@@ -39,7 +45,7 @@ export default function AccountDialog() {
 
 function ExportForm() {
   const [password, setPassword] = useState('');
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const [result, setResult] = useState<FormResult | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -67,16 +73,7 @@ function ExportForm() {
         autoComplete="current-password"
         name="export-password"
       />
-      <div className="row">
-        <button type="submit" className="button" disabled={!password || busy}>
-          {busy ? 'Preparing…' : 'Export backup file'}
-        </button>
-        {result && (
-          <span className={result.ok ? 'verified' : 'error-text'} role="status">
-            {result.text}
-          </span>
-        )}
-      </div>
+      <SubmitRow label="Export backup file" busyLabel="Preparing…" disabled={!password} busy={busy} result={result} />
     </form>
   );
 }
@@ -86,7 +83,7 @@ function ChangePasswordForm() {
   const [next, setNext] = useState('');
   const [strength, setStrength] = useState<RatedPassword | null>(null);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const [result, setResult] = useState<FormResult | null>(null);
   const onStrength = useCallback((s: RatedPassword) => setStrength(s), []);
   const ready = current.length > 0 && meetsPolicy(next, strength) && next !== current;
 
@@ -118,16 +115,23 @@ function ChangePasswordForm() {
         autoComplete="new-password"
         name="new-password"
       />
-      <div className="row">
-        <button type="submit" className="button" disabled={!ready || busy}>
-          {busy ? 'Changing…' : 'Change password'}
-        </button>
-        {result && (
-          <span className={result.ok ? 'verified' : 'error-text'} role="status">
-            {result.text}
-          </span>
-        )}
-      </div>
+      <SubmitRow label="Change password" busyLabel="Changing…" disabled={!ready} busy={busy} result={result} />
     </form>
+  );
+}
+
+/** Both forms end the same way: their submit button, then the outcome of the last try. */
+function SubmitRow({ label, busyLabel, disabled, busy, result }: { label: string; busyLabel: string; disabled: boolean; busy: boolean; result: FormResult | null }) {
+  return (
+    <div className="row">
+      <button type="submit" className="button" disabled={disabled || busy}>
+        {busy ? busyLabel : label}
+      </button>
+      {result && (
+        <span className={result.ok ? 'verified' : 'error-text'} role="status">
+          {result.text}
+        </span>
+      )}
+    </div>
   );
 }
