@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { createMemoryStorage, createSealroomClient, type WebSocketConstructor } from '../src/index.js';
 import { PASSWORD, TEST_PBKDF2_ITERATIONS, TEST_RECONNECT, clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
+import { hashingSink } from './hashing-sink.js';
 import { DEFAULT_FILE_CHUNK_BYTES } from '@sealroom/protocol';
 import type { ClientEvent } from '../src/index.js';
 
@@ -42,25 +43,6 @@ class TamperingWebSocket extends WebSocket {
       set: (handler: Handler) => inherited.set!.call(this, handler === null ? null : (event: { data: unknown }) => handler({ data: alter(event.data) })),
     });
   }
-}
-
-function hashingSink() {
-  const hash = createHash('sha256');
-  const state = { bytes: 0, closed: false, aborted: false, digest: '' };
-  const sink = new WritableStream<Uint8Array>({
-    write(chunk) {
-      hash.update(chunk);
-      state.bytes += chunk.length;
-    },
-    close() {
-      state.closed = true;
-      state.digest = hash.digest('hex');
-    },
-    abort() {
-      state.aborted = true;
-    },
-  });
-  return { sink, state };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

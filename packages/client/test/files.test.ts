@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
+import { hashingSink } from './hashing-sink.js';
 import type { FileMessage } from '../src/index.js';
 import { RECEIVER_WINDOW_CHUNKS } from '../src/files.js';
 import { DEFAULT_FILE_CHUNK_BYTES } from '@sealroom/protocol';
@@ -17,26 +18,6 @@ const LARGE_FILE_BYTES = 100 * 1000 * 1000;
 const WRITE_PIECE_BYTES = 4 * MIB;
 /** How often memory is sampled during the transfer, ms. */
 const MEMORY_SAMPLE_MS = 25;
-
-/** A sink that hashes and counts what it is given, keeping nothing. */
-function hashingSink() {
-  const hash = createHash('sha256');
-  const state = { bytes: 0, closed: false, aborted: false, digest: '' };
-  const sink = new WritableStream<Uint8Array>({
-    write(chunk) {
-      hash.update(chunk);
-      state.bytes += chunk.length;
-    },
-    close() {
-      state.closed = true;
-      state.digest = hash.digest('hex');
-    },
-    abort() {
-      state.aborted = true;
-    },
-  });
-  return { sink, state };
-}
 
 describe('files', () => {
   let relay: RunningRelay;
