@@ -40,13 +40,19 @@ async function membersOf(record: RoomRecord, keys: Awaited<ReturnType<typeof roo
 
 /**
  * What a removed member who kept her ring can open: feeds her every raw envelope in cursor
- * order (sender-key distributions to her included) and returns the cursors of group
- * messages that opened.
+ * order (sender-key distributions to her included) and returns the group messages that
+ * opened, with their cursors, and how many group envelopes she tried.
  */
-async function openWithStolenKeys(stolen: RoomRecord, keys: Awaited<ReturnType<typeof roomKeysFromInvite>>, me: UnlockedIdentity, envelopes: { cursor: number; envelope: Uint8Array }[]): Promise<number[]> {
+async function openWithStolenKeys(
+  stolen: RoomRecord,
+  keys: Awaited<ReturnType<typeof roomKeysFromInvite>>,
+  me: UnlockedIdentity,
+  envelopes: { cursor: number; envelope: Uint8Array }[],
+): Promise<{ opened: { cursor: number; payload: Uint8Array }[]; groupEnvelopes: number }> {
   const members = await membersOf(stolen, keys);
   let ring: SenderKeyRing = stolen.ring;
-  const opened: number[] = [];
+  const opened: { cursor: number; payload: Uint8Array }[] = [];
+  let groupEnvelopes = 0;
   for (const { cursor, envelope } of envelopes) {
     const peek = peekEnvelope(envelope);
     if (!peek.ok) continue;
@@ -56,14 +62,15 @@ async function openWithStolenKeys(stolen: RoomRecord, keys: Awaited<ReturnType<t
       const got = await openSenderKeyDistribution({ roomKeys: keys, me, sender, envelope, ring });
       if (got.ok) ring = got.ring;
     } else if (peek.peek.type === 'group') {
+      groupEnvelopes += 1;
       const got = await openGroupMessage({ roomKeys: keys, sender, envelope, ring });
       if (got.ok) {
         ring = got.ring;
-        opened.push(cursor);
+        opened.push({ cursor, payload: got.payload });
       }
     }
   }
-  return opened;
+  return { opened, groupEnvelopes };
 }
 
 const textOf = (items: TimelineItem[]) => items.flatMap((i) => (i.kind === 'text' ? [i.text] : []));
@@ -125,27 +132,9 @@ describe('membership, removal and who can read what', () => {
     const envelopes = await raw.history(keys);
     const me = await importBackup(fromUtf8(personas.get('Mallory')!)!, PASSWORD);
     if (!me.ok) throw new Error('backup');
-    const members = await membersOf(stolen, keys);
-    let ring: SenderKeyRing = stolen.ring;
-    const opened: string[] = [];
-    let groupEnvelopes = 0;
-    for (const { envelope } of envelopes) {
-      const peek = peekEnvelope(envelope);
-      if (!peek.ok) continue;
-      const sender = members.get(toBase64Url(peek.peek.sender));
-      if (sender === undefined) continue;
-      if (peek.peek.type === 'sender-key') {
-        const got = await openSenderKeyDistribution({ roomKeys: keys, me: me.unlocked, sender, envelope, ring });
-        if (got.ok) ring = got.ring;
-      } else if (peek.peek.type === 'group') {
-        groupEnvelopes += 1;
-        const got = await openGroupMessage({ roomKeys: keys, sender, envelope, ring });
-        if (got.ok) {
-          ring = got.ring;
-          opened.push(fromUtf8(got.payload) ?? '');
-        }
-      }
-    }
+    const stolenOpen = await openWithStolenKeys(stolen, keys, me.unlocked, envelopes);
+    const groupEnvelopes = stolenOpen.groupEnvelopes;
+    const opened = stolenOpen.opened.map(({ payload }) => fromUtf8(payload) ?? '');
     raw.close();
     expect(groupEnvelopes).toBeGreaterThan(after.length);
     // Her harness works: it opens what was sealed under keys she legitimately held.
@@ -224,7 +213,7 @@ describe('membership, removal and who can read what', () => {
     const removalAt = envelopes.filter((e) => e.envelope[1] === ENVELOPE_TYPE.control).at(-1)!.cursor;
     const me = await importBackup(fromUtf8(personas.get('Mallory')!)!, PASSWORD);
     if (!me.ok) throw new Error('backup');
-    const opened = await openWithStolenKeys(stolen, roomKeys, me.unlocked, envelopes);
+    const opened = (await openWithStolenKeys(stolen, roomKeys, me.unlocked, envelopes)).opened.map(({ cursor }) => cursor);
     expect(opened.some((cursor) => cursor < removalAt)).toBe(true); // her harness works
     expect(opened.filter((cursor) => cursor > removalAt)).toEqual([]);
   });
