@@ -1,6 +1,7 @@
 // The harness side of the load generator: spreads whole rooms over worker threads, starts
 // every worker's schedule at the same instant and merges what they measured.
 import { Worker } from 'node:worker_threads';
+import { withDeadline } from '../deadline.js';
 import { cpuBetween, sampleProcess, type ProcessSample } from '../proc-stats.js';
 import { quantileOfSorted } from '../stats.js';
 import { ADMISSION_KEY_BYTES, ROOM_ID_BYTES } from '../wire/relay-frames.js';
@@ -243,20 +244,4 @@ function concatSorted(parts: Float64Array[]): Float64Array {
     offset += part.length;
   }
   return all.sort();
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

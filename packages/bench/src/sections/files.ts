@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { BenchContext } from '../context.js';
+import { withDeadline } from '../deadline.js';
 import { randomRoom } from '../load/generator.js';
 import { fmtFixed, fmtKiB, fmtMiB, fmtRatio, type SectionResult, type Verdict } from '../report.js';
 import { startServer, type RunningServer } from '../servers.js';
@@ -48,22 +49,6 @@ function fileStream(size: number, chunkBytes: number, block: Uint8Array): Readab
       controller.enqueue(block.slice(0, length));
       sent += length;
     },
-  });
-}
-
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} took longer than ${TRANSFER_TIMEOUT_MS} ms`)), TRANSFER_TIMEOUT_MS);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
   });
 }
 
@@ -112,7 +97,7 @@ async function plainTransfer(server: RunningServer, size: number, chunkBytes: nu
       );
       if (refused) throw refused;
     }
-    await withTimeout(Promise.all([done, ...acked]), 'plain transfer');
+    await withDeadline(Promise.all([done, ...acked]), TRANSFER_TIMEOUT_MS, 'plain transfer');
     if (refused) throw refused;
     return performance.now() - started;
   } finally {
@@ -146,7 +131,7 @@ async function encryptedSession(server: RunningServer, client: ClientModule) {
     });
   });
   const bobRoom = await bob.joinRoom(room.inviteLink());
-  await withTimeout(bobJoined, 'joining the room');
+  await withDeadline(bobJoined, TRANSFER_TIMEOUT_MS, 'joining the room');
   bob.on('file-offer', ({ item }) => {
     const sink = new WritableStream<Uint8Array>({ write() {} });
     void bobRoom.acceptFile(item.file.fileId, sink).catch(() => {});
@@ -167,7 +152,7 @@ async function encryptedSession(server: RunningServer, client: ClientModule) {
       });
       const started = performance.now();
       await room.sendFile({ openStream: () => fileStream(size, chunkBytes, block), size, name: 'bench.bin', mimeType: 'application/octet-stream' });
-      await withTimeout(complete, 'encrypted transfer');
+      await withDeadline(complete, TRANSFER_TIMEOUT_MS, 'encrypted transfer');
       const ended = performance.now();
       offProgress();
       return { totalMs: ended - started, streamingMs: ended - (firstChunkAt ?? started) };
