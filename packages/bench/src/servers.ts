@@ -121,18 +121,21 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     httpUrl: `http://${LOOPBACK_HOST}:${port}`,
     wsUrl: `ws://${LOOPBACK_HOST}:${port}${wsPath}`,
     stderr: () => stderr,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, exited),
   };
 }
 
 /** Characters of a server's stderr kept for error messages. */
 const STDERR_KEEP_CHARS = 4_000;
+
+/** Asks a child to exit and kills it if it has not after STOP_GRACE_MS; resolves once it is gone. */
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
 
 function waitForReadyLine(child: ChildProcess, exited: Promise<void>, stderr: () => string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -209,13 +212,7 @@ export async function startRedis(): Promise<RunningRedis> {
   return {
     pid: child.pid ?? 0,
     url: `redis://${LOOPBACK_HOST}:${port}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, exited),
   };
 }
 
