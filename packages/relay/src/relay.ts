@@ -22,6 +22,7 @@ import {
   type RunningRelay,
 } from './options.js';
 import { TokenBuckets } from './rate-limit.js';
+import { SendBatch } from './send-batch.js';
 import { resolveWebRoot, securityHeaders, serveStatic } from './static-files.js';
 import type { RoomKey, RoomStore } from './store.js';
 import {
@@ -128,6 +129,7 @@ class Relay {
   readonly retention: RetentionLimits;
   readonly counters = new RelayCounters();
   readonly localRooms = new Map<RoomKey, LocalRoom>();
+  private readonly sendBatch = new SendBatch();
   readonly connections = new Set<Connection>();
   /** Connections not yet admitted to any room (handshake timeout applies). */
   readonly pending = new Set<Connection>();
@@ -537,7 +539,7 @@ class Relay {
       this.cut(conn, RefusalReason.SLOW_CONSUMER);
       return false;
     }
-    ws.send(frame);
+    this.sendBatch.send(ws, frame);
     this.counters.envelopesOut += 1;
     this.counters.bytesOut += frame.length - DELIVER_HEADER_BYTES;
     return true;
@@ -850,7 +852,7 @@ class Relay {
       this.cut(conn, RefusalReason.SLOW_CONSUMER);
       return;
     }
-    ws.send(text);
+    this.sendBatch.send(ws, text);
   }
 
   private sendError(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number): void {
