@@ -202,4 +202,12 @@ export class Reader {
     this.offset = this.data.length;
     return out;
   }
+
+  /** The rest as a view of the input, not a copy: for large fields used at once (and copied) by WebCrypto. */
+  restView(): Bytes {
+    // Decoders are handed bytes off the network, never a SharedArrayBuffer.
+    const out = this.data.subarray(this.offset) as Bytes;
+    this.offset = this.data.length;
+    return out;
+  }
 }

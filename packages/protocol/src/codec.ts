@@ -65,6 +65,7 @@ export interface DecodedEnvelope {
   /** RSA-OAEP ciphertext (sender-key distribution: the key; direct: the message key). */
   wrappedKey?: Bytes;
   iv?: Bytes;
+  /** A copy, except for file chunks: there a view of the decoded bytes. */
   ciphertext: Bytes;
   /** AES-GCM associated data: every byte before the IV. */
   aad: Bytes;
@@ -160,7 +161,9 @@ export function decodeEnvelope(data: Uint8Array): Result<{ envelope: DecodedEnve
       const chunkIndex = r.u32();
       const aadEnd = r.offset;
       const iv = r.take(AES_GCM_IV_BYTES);
-      const ciphertext = r.rest();
+      // A view: a chunk is up to 1 MiB, decoded twice per receipt (peek, open), and only ever
+      // handed to AES-GCM, which copies it.
+      const ciphertext = r.restView();
       if (fileId === undefined || chunkIndex === undefined || iv === undefined || ciphertext.length < AES_GCM_TAG_BYTES || ciphertext.length > MAX_PAYLOAD_BYTES) return fail('BAD_LENGTH');
       return { ok: true, envelope: { ...base, fileId, chunkIndex, iv, ciphertext, aad: data.slice(0, aadEnd) } };
     }

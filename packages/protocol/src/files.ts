@@ -186,8 +186,8 @@ export function importFileKey(manifest: FileManifest): Promise<CryptoKey> {
   return importAesKey(manifest.fileKey);
 }
 
-/** Seals chunk `index` of a file. `data` must be exactly {@link chunkLength} bytes. */
-export async function sealFileChunk(options: {
+/** Options of {@link sealFileChunk} and {@link sealFileChunkParts}. */
+export interface SealFileChunkOptions {
   roomKeys: RoomKeys;
   /** My member id in this room (`memberIdOf(roomKeys, me.public.id)`), computed once per file. */
   senderMemberId: Uint8Array;
@@ -195,14 +195,26 @@ export async function sealFileChunk(options: {
   fileKey: CryptoKey;
   index: number;
   data: Uint8Array;
-}): Promise<Uint8Array> {
+}
+
+/** Seals chunk `index` of a file. `data` must be exactly {@link chunkLength} bytes. */
+export async function sealFileChunk(options: SealFileChunkOptions): Promise<Uint8Array> {
+  return concat(...(await sealFileChunkParts(options)));
+}
+
+/**
+ * The same envelope as {@link sealFileChunk}, as two pieces to be written one after the other
+ * (header, file id, index and IV; then ciphertext and tag). A caller that copies the envelope
+ * into a larger frame anyway saves one copy of the chunk.
+ */
+export async function sealFileChunkParts(options: SealFileChunkOptions): Promise<readonly [Uint8Array, Uint8Array]> {
   const { roomKeys, manifest, index, data } = options;
   if (!Number.isInteger(index) || index < 0 || index >= manifest.chunkCount || data.length !== chunkLength(manifest, index)) {
     throw new RangeError('chunk index or length does not match the manifest');
   }
   const aad = concat(encodeHeader('file-chunk', roomKeys.roomId, options.senderMemberId, newMessageId()), manifest.fileId, u32(index));
   const iv = randomBytes(AES_GCM_IV_BYTES);
-  return concat(aad, iv, await gcmEncrypt(options.fileKey, iv, aad, data));
+  return [concat(aad, iv), await gcmEncrypt(options.fileKey, iv, aad, data)];
 }
 
 /**

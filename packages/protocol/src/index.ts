@@ -78,7 +78,8 @@ export {
   importFileKey,
   openFileChunk,
   sealFileChunk,
+  sealFileChunkParts,
 } from './files.js';
-export type { FileManifest } from './files.js';
+export type { FileManifest, SealFileChunkOptions } from './files.js';
 export { CONTROL_KIND, MAX_DISAPPEARING_SECONDS, openControl, sealControl } from './control.js';
 export type { ControlAction } from './control.js';
