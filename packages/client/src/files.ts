@@ -5,9 +5,15 @@
  * whole room (the relay fans out); members who did not accept drop them unopened.
  *
  * Backpressure: the sender keeps at most {@link MAX_IN_FLIGHT_BYTES} of chunks unacknowledged
- * by the relay and waits while the socket's own buffer is above {@link MAX_SOCKET_BUFFER_BYTES}.
+ * by the relay, waits while the socket's own buffer is above {@link MAX_SOCKET_BUFFER_BYTES},
+ * and stays within {@link RECEIVER_WINDOW_CHUNKS} of the slowest receiver's reported progress.
  * The receiver writes each chunk to the caller's sink and awaits it before opening the next,
  * and checks the whole-file digest before reporting the file complete.
+ *
+ * Pipelining: WebCrypto runs hashing and AES-GCM off the calling thread, so the sender keeps
+ * {@link HASH_AHEAD} chunk hashes going during its digest pass and seals
+ * {@link SEAL_AHEAD} chunks ahead of the one it publishes; the receiver hashes a chunk while
+ * it writes it and the next one arrives ({@link HASH_AHEAD} hashes at most).
  */
 import {
   AES_GCM_IV_BYTES,
@@ -23,7 +29,7 @@ import {
   importFileKey,
   openFileChunk,
   peekEnvelope,
-  sealFileChunk,
+  sealFileChunkParts,
   toBase64Url,
   toHex,
   type FileManifest,
@@ -31,8 +37,10 @@ import {
 } from '@sealroom/protocol';
 import type { FileMessage, FileOffer, FileSource, FileTransferState } from './index.js';
 import { SealroomClientError } from './errors.js';
+import { JobWindow } from './job-window.js';
 import { MAX_RESEND_CHUNKS, MAX_RESEND_RANGES, type AppPayload } from './payloads.js';
 import { TransportError } from './transport.js';
+import { envelopeLength } from './wire.js';
 import type { RoomSession, SessionContext } from './session.js';
 
 /** Chunk index in a file-chunk envelope: u32. */
@@ -53,8 +61,10 @@ export const RECEIVER_WINDOW_CHUNKS = 32;
 const PROGRESS_EVERY_CHUNKS = RECEIVER_WINDOW_CHUNKS / 4;
 /** A receiver silent this long no longer paces the sender (it went away), ms. */
 const RECEIVER_STALL_MS = 30_000;
-/** Poll interval while waiting for a receiver to catch up, ms. */
-const PACE_POLL_MS = 20;
+/** Chunk hashes pending at once, on either side (a 256 KiB copy each, held by WebCrypto). */
+const HASH_AHEAD = 4;
+/** Chunks the sender reads and seals ahead of the one it publishes. */
+const SEAL_AHEAD = 3;
 /** Out-of-order chunks a receiver holds while waiting for a resent one (16 × 256 KiB). */
 const MAX_REORDER_CHUNKS = 16;
 /** Pause before resending after the relay refused a chunk for rate, ms. */
@@ -92,6 +102,8 @@ interface Outgoing {
   stopped: boolean;
   /** Accepters and their reported progress: chunks written, and when they last said so. */
   receivers: Map<string, { next: number; at: number }>;
+  /** Wakes the sender waiting for receivers (progress, a receiver gone, the transfer stopped). */
+  wake?: () => void;
 }
 
 interface Incoming {
@@ -103,6 +115,8 @@ interface Incoming {
   fileKey?: CryptoKey;
   writer?: WritableStreamDefaultWriter<Uint8Array>;
   digest?: FileDigest;
+  /** Chunk hashes still running (the digest is checked once all are done). */
+  hashing?: JobWindow;
   next: number;
   bytes: number;
   reorder: Map<number, Uint8Array>;
@@ -125,6 +139,11 @@ async function* rechunk(stream: ReadableStream<Uint8Array>, chunkSize: number): 
       const { value, done } = await reader.read();
       if (done) break;
       let offset = 0;
+      // Whole chunks straight from the source's own buffer, when it is aligned with ours.
+      while (filled === 0 && value.length - offset >= chunkSize) {
+        yield value.subarray(offset, offset + chunkSize);
+        offset += chunkSize;
+      }
       while (offset < value.length) {
         const take = Math.min(chunkSize - filled, value.length - offset);
         buffer.set(value.subarray(offset, offset + take), filled);
@@ -193,7 +212,9 @@ export class FileTransfers {
 
     const digest = new FileDigest(size, chunkSize);
     const firstPass = makeReader();
-    for (let index = 0; index < chunkCount; index += 1) await digest.add(index, await firstPass(index));
+    const hashing = new JobWindow(HASH_AHEAD);
+    for (let index = 0; index < chunkCount; index += 1) await hashing.add(digest.add(index, await firstPass(index)));
+    await hashing.drain();
     const manifest = createFileManifest({ name, type, size, digest: (await digest.finish())!, chunkSize });
     const fileId = toBase64Url(manifest.fileId);
     const out: Outgoing = { manifest, fileKey: await importFileKey(manifest), readChunk: makeReader(), readResend: makeReader(), resend: new Set(), resendsServed: new Map(), resending: false, itemId: `${this.session.myId}/${fileId}`, streaming: false, again: false, stopped: false, receivers: new Map() };
@@ -253,6 +274,7 @@ export class FileTransfers {
       if (receiver !== undefined && payload.next > receiver.next) {
         receiver.next = payload.next;
         receiver.at = this.ctx.clock.now();
+        this.outgoing.get(payload.file)!.wake?.();
       }
       return;
     }
@@ -270,6 +292,7 @@ export class FileTransfers {
       // An accepter of my file gave up on it (chunk recovery exhausted): it fails here too.
       const out = this.outgoing.get(payload.file);
       if (out !== undefined && out.receivers.delete(from)) {
+        out.wake?.();
         this.ctx.events.emit('file-failed', { roomId: this.session.id, fileId: payload.file, direction: 'send', code: payload.code });
       }
     }
@@ -277,21 +300,26 @@ export class FileTransfers {
 
   private async stream(fileId: string, out: Outgoing): Promise<void> {
     out.streaming = true;
-    const total = out.manifest.size;
+    const { chunkCount, chunkSize, size: total } = out.manifest;
     let resumeAt = 0;
     try {
       do {
         out.again = false;
+        /** Next chunk to read and seal; chunks before it are sealed, published or being published. */
         let index = resumeAt;
         resumeAt = 0;
-        let acked = index * out.manifest.chunkSize;
+        let acked = index * chunkSize;
         const inFlight = new Map<number, { bytes: number; ack: Promise<number> }>();
+        let inFlightBytes = 0;
+        /** Chunks being sealed, in index order, published from the front. */
+        const sealing: { index: number; envelope: Promise<readonly Uint8Array[]> }[] = [];
         let failedAt: number | undefined;
         const settleOldest = async () => {
           const [first] = inFlight.keys();
           if (first === undefined) return;
           const entry = inFlight.get(first)!;
           inFlight.delete(first);
+          inFlightBytes -= entry.bytes;
           try {
             await entry.ack;
             acked += chunkLength(out.manifest, first);
@@ -301,30 +329,38 @@ export class FileTransfers {
             failedAt = Math.min(failedAt ?? first, first);
           }
         };
-        while (index < out.manifest.chunkCount && !out.stopped) {
-          const bytesInFlight = [...inFlight.values()].reduce((sum, e) => sum + e.bytes, 0);
-          if (bytesInFlight >= MAX_IN_FLIGHT_BYTES) {
+        while ((index < chunkCount || sealing.length > 0) && !out.stopped) {
+          if (inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
             await settleOldest();
             continue;
           }
           if (failedAt !== undefined) {
             // Rate limit or reconnect: drain, pause, wait for the room, resume at the first hole.
             while (inFlight.size > 0) await settleOldest();
+            sealing.length = 0; // their rejections, if any, are already handled
             await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, RATE_LIMIT_PAUSE_MS));
             while (!this.session.isReady() && !out.stopped) await this.session.nextReady();
             index = failedAt;
-            acked = index * out.manifest.chunkSize;
+            acked = index * chunkSize;
             failedAt = undefined;
             continue;
           }
+          while (index < chunkCount && sealing.length < SEAL_AHEAD) {
+            const data = await out.readChunk(index);
+            const envelope = sealFileChunkParts({ roomKeys: this.session.keys, senderMemberId: this.session.senderMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+            envelope.catch(() => undefined); // awaited in order below, or dropped on a restart
+            sealing.push({ index, envelope });
+            index += 1;
+          }
+          const next = sealing.shift()!;
           await this.ctx.connection.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
-          await this.waitForReceivers(out, index);
-          const data = await out.readChunk(index);
-          const envelope = await sealFileChunk({ roomKeys: this.session.keys, senderMemberId: this.session.senderMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+          await this.waitForReceivers(out, next.index);
+          const envelope = await next.envelope;
           const ack = this.session.publishRaw(envelope);
           ack.catch(() => undefined); // settled in order by settleOldest
-          inFlight.set(index, { bytes: envelope.length, ack });
-          index += 1;
+          const bytes = envelopeLength(envelope);
+          inFlight.set(next.index, { bytes, ack });
+          inFlightBytes += bytes;
         }
         while (inFlight.size > 0) await settleOldest();
         if (failedAt !== undefined) {
@@ -360,7 +396,7 @@ export class FileTransfers {
         if (out.stopped) return;
         await this.ctx.connection.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
         const data = await out.readResend(index);
-        const envelope = await sealFileChunk({ roomKeys: this.session.keys, senderMemberId: this.session.senderMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+        const envelope = await sealFileChunkParts({ roomKeys: this.session.keys, senderMemberId: this.session.senderMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
         try {
           await this.session.publishRaw(envelope);
         } catch (error) {
@@ -392,7 +428,19 @@ export class FileTransfers {
       const pacing = [...out.receivers.values()].filter((r) => r.next < out.manifest.chunkCount && now - r.at < RECEIVER_STALL_MS);
       const slowest = Math.min(...pacing.map((r) => r.next));
       if (pacing.length === 0 || index < slowest + RECEIVER_WINDOW_CHUNKS) return;
-      await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, PACE_POLL_MS));
+      // Until a receiver reports progress or leaves, or the first pacing receiver counts as stalled.
+      const stallsIn = Math.min(...pacing.map((r) => r.at + RECEIVER_STALL_MS - now));
+      await new Promise<void>((resolve) => {
+        const timer = this.ctx.clock.setTimeout(() => {
+          out.wake = undefined;
+          resolve();
+        }, Math.max(1, stallsIn));
+        out.wake = () => {
+          out.wake = undefined;
+          this.ctx.clock.clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   }
 
@@ -421,6 +469,7 @@ export class FileTransfers {
     entry.fileKey = await importFileKey(entry.manifest);
     entry.writer = sink.getWriter();
     entry.digest = new FileDigest(entry.manifest.size, entry.manifest.chunkSize);
+    entry.hashing = new JobWindow(HASH_AHEAD);
     const done = new Promise<void>((resolve, reject) => {
       entry.settle = { resolve, reject };
     });
@@ -480,12 +529,18 @@ export class FileTransfers {
     let data: Uint8Array | undefined = opened.data;
     while (data !== undefined) {
       try {
+        // The hash starts (WebCrypto copies the chunk) before the sink may take the bytes.
+        await entry.hashing!.add(entry.digest!.add(entry.next, data));
+      } catch {
+        await this.fail(fileId, entry, 'TRANSFER_FAILED');
+        return;
+      }
+      try {
         await entry.writer!.write(data);
       } catch {
         await this.fail(fileId, entry, 'SINK_FAILED');
         return;
       }
-      await entry.digest!.add(entry.next, data);
       entry.bytes += data.length;
       entry.next += 1;
       entry.lastProgressAt = this.ctx.clock.now();
@@ -563,6 +618,12 @@ export class FileTransfers {
   }
 
   private async finish(fileId: string, entry: Incoming): Promise<void> {
+    try {
+      await entry.hashing?.drain();
+    } catch {
+      await this.fail(fileId, entry, 'TRANSFER_FAILED');
+      return;
+    }
     const digest = await entry.digest!.finish();
     if (digest === undefined || !equalBytes(digest, entry.manifest.digest)) {
       await this.fail(fileId, entry, 'HASH_MISMATCH');
@@ -605,7 +666,10 @@ export class FileTransfers {
   }
 
   stopAll(code: string): void {
-    for (const out of this.outgoing.values()) out.stopped = true;
+    for (const out of this.outgoing.values()) {
+      out.stopped = true;
+      out.wake?.();
+    }
     for (const [fileId, entry] of this.incoming) void this.fail(fileId, entry, code);
   }
 }

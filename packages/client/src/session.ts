@@ -78,6 +78,7 @@ import {
 } from './records.js';
 import { TransportError, type RelayConnection, type RoomBinding } from './transport.js';
 import type { Vault } from './vault.js';
+import type { EnvelopeBytes } from './wire.js';
 import { FileTransfers } from './files.js';
 
 /**
@@ -1075,7 +1076,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   /** Publishes an already sealed envelope (file chunks). */
-  publishRaw(envelope: Uint8Array): Promise<number> {
+  publishRaw(envelope: EnvelopeBytes): Promise<number> {
     return this.ctx.connection.publish(this.id, envelope);
   }
 

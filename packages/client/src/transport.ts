@@ -13,10 +13,12 @@ import {
   decodeDeliver,
   encodeJson,
   encodePublish,
+  envelopeLength,
   HISTORY_PAGE_LIMIT,
   MAX_REQUEST_ID,
   parseServerMessage,
   PUBLISH_HEADER_BYTES,
+  type EnvelopeBytes,
   type ServerMessage,
 } from './wire.js';
 
@@ -173,12 +175,12 @@ export class RelayConnection {
   }
 
   /** Publishes an envelope; resolves with its cursor when the relay acknowledges it. */
-  publish(roomId: string, envelope: Uint8Array): Promise<number> {
+  publish(roomId: string, envelope: EnvelopeBytes): Promise<number> {
     const state = this.rooms.get(roomId);
     if (state === undefined || state.phase !== 'ready' || this.socket === undefined) {
       return Promise.reject(new TransportError('NOT_CONNECTED'));
     }
-    if (envelope.length > this.maxEnvelopeBytes) return Promise.reject(new TransportError('ENVELOPE_TOO_LARGE'));
+    if (envelopeLength(envelope) > this.maxEnvelopeBytes) return Promise.reject(new TransportError('ENVELOPE_TOO_LARGE'));
     const id = this.nextRequestId;
     this.nextRequestId = id >= MAX_REQUEST_ID ? 1 : id + 1;
     return new Promise<number>((resolve, reject) => {

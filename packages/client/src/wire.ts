@@ -28,15 +28,29 @@ export const MAX_REQUEST_ID = 0xffff_ffff;
 /** Largest page a history request may ask for (Part A.5). */
 export const HISTORY_PAGE_LIMIT = 1000;
 
-export function encodePublish(requestId: number, roomId: Uint8Array, envelope: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(PUBLISH_HEADER_BYTES + envelope.length);
+export function encodePublish(requestId: number, roomId: Uint8Array, envelope: EnvelopeBytes): Uint8Array {
+  const frame = new Uint8Array(PUBLISH_HEADER_BYTES + envelopeLength(envelope));
   const view = new DataView(frame.buffer);
   frame[0] = WIRE_VERSION;
   frame[1] = FRAME_PUBLISH;
   view.setUint32(PUBLISH_ID_OFFSET, requestId);
   frame.set(roomId, PUBLISH_ROOM_OFFSET);
-  frame.set(envelope, PUBLISH_HEADER_BYTES);
+  let offset = PUBLISH_HEADER_BYTES;
+  for (const part of envelope instanceof Uint8Array ? [envelope] : envelope) {
+    frame.set(part, offset);
+    offset += part.length;
+  }
   return frame;
+}
+
+/** An envelope, whole or as pieces to be written one after the other (one copy into the frame). */
+export type EnvelopeBytes = Uint8Array | readonly Uint8Array[];
+
+export function envelopeLength(envelope: EnvelopeBytes): number {
+  if (envelope instanceof Uint8Array) return envelope.length;
+  let length = 0;
+  for (const part of envelope) length += part.length;
+  return length;
 }
 
 export interface DeliverFrame {
@@ -57,7 +71,9 @@ export function decodeDeliver(frame: Uint8Array): DeliverFrame | undefined {
     kind,
     cursor: Number(cursor),
     room: toBase64Url(frame.subarray(DELIVER_ROOM_OFFSET, DELIVER_ROOM_OFFSET + ROOM_ID_BYTES)),
-    envelope: frame.slice(DELIVER_HEADER_BYTES),
+    // A view, not a copy: the frame is a message's own buffer (a browser's ArrayBuffer, or
+    // one ws hands over with binaryType "arraybuffer"), so it pins the few header bytes before it.
+    envelope: frame.subarray(DELIVER_HEADER_BYTES),
   };
 }
 

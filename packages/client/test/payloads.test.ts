@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodePayload, encodePayload, MAX_TEXT_BYTES, type AppPayload } from '../src/payloads.js';
-import { decodeDeliver, parseServerMessage } from '../src/wire.js';
+import { decodeDeliver, encodePublish, parseServerMessage } from '../src/wire.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../src/encoding.js';
 
 const id16 = toBase64Url(new Uint8Array(16).fill(7));
@@ -40,6 +40,16 @@ describe('Part C payloads from untrusted members', () => {
     fc.assert(fc.property(fc.string(), (text) => void parseServerMessage(text)));
     fc.assert(fc.property(fc.jsonValue(), (value) => void parseServerMessage(JSON.stringify(value))));
     fc.assert(fc.property(fc.uint8Array({ maxLength: 128 }), (bytes) => void decodeDeliver(bytes)));
+  });
+
+  it('a publish frame from an envelope in pieces is the frame of the whole envelope', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 4 }), (pieces) => {
+        const room = new Uint8Array(32).fill(3);
+        const whole = new Uint8Array(pieces.flatMap((piece) => [...piece]));
+        expect(encodePublish(7, room, pieces)).toEqual(encodePublish(7, room, whole));
+      }),
+    );
   });
 
   it('base64url is canonical and round-trips', () => {
