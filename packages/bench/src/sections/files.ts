@@ -1,8 +1,10 @@
 // Section 4: a file sent encrypted through the relay between two Node clients (the client
 // package, end to end: digest pass, signed manifest, AES-GCM chunks, receiver's digest
 // check) against the same bytes sent unencrypted through the same relay as raw PUBLISH
-// frames with the same chunk size and bytes in flight.
+// frames with the same chunk size and the same flow control (relay acks, socket buffer,
+// receiver progress). The receiver runs in its own worker thread (files-receiver.ts).
 import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { BenchContext } from '../context.js';
@@ -10,8 +12,13 @@ import { withDeadline } from '../deadline.js';
 import { randomRoom } from '../load/generator.js';
 import { fmtFixed, fmtKiB, fmtMiB, fmtRatio, type SectionResult, type Verdict } from '../report.js';
 import { startServer, type RunningServer } from '../servers.js';
+import { cpuBetween, sampleProcess } from '../proc-stats.js';
 import { median, ratio } from '../stats.js';
 import { RawRelayClient } from '../wire/raw-relay-client.js';
+import { PROGRESS_BYTES, type ReceiverReply, type ReceiverRequest } from './files-messages.js';
+
+const BOOT_URL = new URL('../load/boot-worker.mjs', import.meta.url);
+const RECEIVER_ENTRY = new URL('./files-receiver.ts', import.meta.url).href;
 
 const CLIENT_FILES_SOURCE = fileURLToPath(new URL('../../../client/src/files.ts', import.meta.url));
 /** Plaintext bytes per chunk: the protocol's default file chunk (DEFAULT_FILE_CHUNK_BYTES), 256 KiB. */
@@ -23,6 +30,13 @@ const FALLBACK_CHUNK_BYTES = 256 * 1024;
  * transfers differ only in the cryptography.
  */
 const WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * End to end, the client's sender stays at most 32 chunks ahead of the receiver's reported
+ * progress, which the receiver sends every 8 chunks (RECEIVER_WINDOW_CHUNKS and
+ * PROGRESS_EVERY_CHUNKS in the same file). The plain transfer paces itself the same way.
+ */
+const RECEIVER_WINDOW_CHUNKS = 32;
+const PROGRESS_EVERY_CHUNKS = 8;
 const SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
 /** Poll interval while the socket buffer drains, ms. */
 const BUFFER_POLL_MS = 1;
@@ -46,39 +60,86 @@ function fileStream(size: number, chunkBytes: number, block: Uint8Array): Readab
         return;
       }
       const length = Math.min(chunkBytes, size - sent);
-      controller.enqueue(block.slice(0, length));
+      // Views of one block: the consumers only read, and the plain sender sends the same views.
+      controller.enqueue(block.subarray(0, length));
       sent += length;
     },
   });
 }
 
-/** Same bytes, no cryptography: chunks as raw envelopes, at most `windowBytes` unacknowledged. */
-async function plainTransfer(server: RunningServer, size: number, chunkBytes: number, windowBytes: number, block: Uint8Array): Promise<number> {
+/** The receiving client, in a worker thread (files-receiver.ts). */
+class Receiver {
+  private readonly worker = new Worker(BOOT_URL, { workerData: { entry: RECEIVER_ENTRY } });
+  private readonly waiting: ((reply: ReceiverReply) => void)[] = [];
+  private failure: Error | undefined;
+
+  constructor() {
+    this.worker.on('message', (reply: ReceiverReply) => {
+      if (reply.type === 'failed') this.failure ??= new Error(`receiver: ${reply.message}`);
+      this.waiting.shift()?.(reply);
+    });
+    this.worker.on('error', (error) => {
+      this.failure ??= error;
+      for (const settle of this.waiting.splice(0)) settle({ type: 'failed', message: error.message });
+    });
+  }
+
+  /** The receiver's next reply, which must be `expected`; a failure reported earlier rejects at once. */
+  next(expected: ReceiverReply['type'], what: string): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const reply = new Promise<void>((resolve, reject) => {
+      this.waiting.push((message) => {
+        if (message.type === expected) resolve();
+        else reject(this.failure ?? new Error(`receiver answered ${message.type}, expected ${expected}`));
+      });
+    });
+    return withDeadline(reply, TRANSFER_TIMEOUT_MS, what);
+  }
+
+  ask(request: ReceiverRequest, expected: ReceiverReply['type'], what: string): Promise<void> {
+    const reply = this.next(expected, what);
+    this.worker.postMessage(request);
+    return reply;
+  }
+
+  async stop(): Promise<void> {
+    await this.ask({ type: 'close', all: true }, 'closed', 'closing the receiver').catch(() => {});
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Same bytes, no cryptography: chunks as raw envelopes, with the client's two bounds (at most
+ * `windowBytes` unacknowledged by the relay, at most {@link RECEIVER_WINDOW_CHUNKS} ahead of
+ * the receiver, which reports its progress every {@link PROGRESS_EVERY_CHUNKS} chunks as a
+ * small envelope into the room, like the client's file-progress).
+ */
+async function plainTransfer(server: RunningServer, receiver: Receiver, size: number, chunkBytes: number, windowBytes: number, block: Uint8Array): Promise<number> {
   const room = randomRoom();
   const sender = await RawRelayClient.connect(server.wsUrl);
-  const receiver = await RawRelayClient.connect(server.wsUrl);
   try {
     await sender.join(room);
-    await receiver.join(room);
-    let received = 0;
-    const done = new Promise<void>((resolve, reject) => {
-      receiver.onEnvelope = (envelope) => {
-        received += envelope.length;
-        if (received >= size) resolve();
-      };
-      receiver.onClose = (code) => reject(new Error(`the relay closed the plain receiver (close ${code}) after ${received} of ${size} bytes`));
-    });
+    await receiver.ask({ type: 'plain', wsUrl: server.wsUrl, room, size, chunkBytes, progressEvery: PROGRESS_EVERY_CHUNKS }, 'ready', 'the plain receiver joining');
+    const done = receiver.next('plain-done', 'plain transfer');
     // Awaited below; until then a rejection must not count as unhandled.
     done.catch(() => {});
+    let receiverNext = 0;
+    let wake: (() => void) | undefined;
+    sender.onEnvelope = (envelope) => {
+      if (envelope.length !== PROGRESS_BYTES) return;
+      receiverNext = Math.max(receiverNext, envelope.readUInt32BE(0));
+      wake?.();
+    };
     const started = performance.now();
     let inFlight = 0;
     let offset = 0;
-    let release: (() => void) | undefined;
     let refused: Error | undefined;
     const acked: Promise<void>[] = [];
-    while (offset < size) {
+    for (let index = 0; offset < size; index += 1) {
       const length = Math.min(chunkBytes, size - offset);
-      while (inFlight + length > windowBytes) await new Promise<void>((resolve) => (release = resolve));
+      while (inFlight + length > windowBytes || index >= receiverNext + RECEIVER_WINDOW_CHUNKS) {
+        await withDeadline(new Promise<void>((resolve) => (wake = resolve)), TRANSFER_TIMEOUT_MS, 'plain transfer window');
+      }
       while (sender.bufferedAmount > SOCKET_BUFFER_BYTES) await new Promise((resolve) => setTimeout(resolve, BUFFER_POLL_MS));
       inFlight += length;
       offset += length;
@@ -86,12 +147,12 @@ async function plainTransfer(server: RunningServer, size: number, chunkBytes: nu
         sender.publish(room.id, block.subarray(0, length)).then(
           () => {
             inFlight -= length;
-            release?.();
+            wake?.();
           },
           (error: unknown) => {
             // A refused chunk must not leave the window full forever: record it and fail.
             refused ??= error instanceof Error ? error : new Error(String(error));
-            release?.();
+            wake?.();
           },
         ),
       );
@@ -102,7 +163,7 @@ async function plainTransfer(server: RunningServer, size: number, chunkBytes: nu
     return performance.now() - started;
   } finally {
     await sender.close();
-    await receiver.close();
+    await receiver.ask({ type: 'close', all: false }, 'closed', 'closing the plain receiver');
   }
 }
 
@@ -111,18 +172,14 @@ interface ClientModule {
   createMemoryStorage: typeof import('@sealroom/client').createMemoryStorage;
 }
 
-/** The encrypted transfer through the client package; returns total ms and ms from the first chunk sent. */
-async function encryptedSession(server: RunningServer, client: ClientModule) {
-  const make = () =>
-    client.createSealroomClient({
-      relayUrl: server.httpUrl,
-      storage: client.createMemoryStorage(),
-      WebSocket: WebSocket as unknown as Parameters<typeof client.createSealroomClient>[0]['WebSocket'],
-    });
-  const alice = make();
-  const bob = make();
+/** The encrypted transfer through the client package: Alice here, Bob in the receiver's thread. */
+async function encryptedSession(server: RunningServer, client: ClientModule, receiver: Receiver) {
+  const alice = client.createSealroomClient({
+    relayUrl: server.httpUrl,
+    storage: client.createMemoryStorage(),
+    WebSocket: WebSocket as unknown as Parameters<typeof client.createSealroomClient>[0]['WebSocket'],
+  });
   await alice.createIdentity({ displayName: 'Alice', password: BENCH_PASSWORD });
-  await bob.createIdentity({ displayName: 'Bob', password: BENCH_PASSWORD });
   const room = await alice.createRoom({ name: 'bench files' });
   const bobJoined = new Promise<void>((resolve) => {
     const off = alice.on('member-joined', () => {
@@ -130,36 +187,26 @@ async function encryptedSession(server: RunningServer, client: ClientModule) {
       resolve();
     });
   });
-  const bobRoom = await bob.joinRoom(room.inviteLink());
+  await receiver.ask({ type: 'encrypted', relayUrl: server.httpUrl, invite: room.inviteLink(), password: BENCH_PASSWORD }, 'ready', 'Bob joining');
   await withDeadline(bobJoined, TRANSFER_TIMEOUT_MS, 'joining the room');
-  bob.on('file-offer', ({ item }) => {
-    const sink = new WritableStream<Uint8Array>({ write() {} });
-    void bobRoom.acceptFile(item.file.fileId, sink).catch(() => {});
-  });
   return {
+    /** Total ms, and ms from the first chunk acknowledged (after the digest pass). */
     async transfer(size: number, chunkBytes: number, block: Uint8Array): Promise<{ totalMs: number; streamingMs: number }> {
       let firstChunkAt: number | undefined;
       const offProgress = alice.on('file-progress', (event) => {
         if (event.direction === 'send' && firstChunkAt === undefined) firstChunkAt = performance.now();
       });
-      const complete = new Promise<void>((resolve, reject) => {
-        const offComplete = bob.on('file-complete', (event) => {
-          if (event.direction !== 'receive') return;
-          offComplete();
-          resolve();
-        });
-        bob.on('file-failed', (event) => reject(new Error(`file transfer failed: ${event.code}`)));
-      });
+      const complete = receiver.next('file-complete', 'encrypted transfer');
+      complete.catch(() => {});
       const started = performance.now();
       await room.sendFile({ openStream: () => fileStream(size, chunkBytes, block), size, name: 'bench.bin', mimeType: 'application/octet-stream' });
-      await withDeadline(complete, TRANSFER_TIMEOUT_MS, 'encrypted transfer');
+      await complete;
       const ended = performance.now();
       offProgress();
       return { totalMs: ended - started, streamingMs: ended - (firstChunkAt ?? started) };
     },
     async close() {
       await alice.close();
-      await bob.close();
     },
   };
 }
@@ -176,25 +223,37 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
   const block = randomBlock(chunkBytes);
 
   const server = await startServer('relay', { relayArgs: context.relay.benchArgs });
+  const receiver = new Receiver();
   const plainMs: number[] = [];
   const encryptedMs: number[] = [];
   const streamingMs: number[] = [];
+  /** CPU seconds per transfer: the two clients (this process, both threads) and the relay. */
+  const cpu = { plain: { clients: [] as number[], relay: [] as number[] }, encrypted: { clients: [] as number[], relay: [] as number[] } };
+  const measured = async <T>(into: { clients: number[]; relay: number[] }, run: () => Promise<T>): Promise<T> => {
+    const clients = sampleProcess('self');
+    const relay = sampleProcess(server.pid);
+    const result = await run();
+    into.clients.push(cpuBetween(clients, sampleProcess('self')));
+    into.relay.push(cpuBetween(relay, sampleProcess(server.pid)));
+    return result;
+  };
   let session: Awaited<ReturnType<typeof encryptedSession>> | undefined;
   try {
-    session = await encryptedSession(server, client);
+    session = await encryptedSession(server, client, receiver);
     // Warm-up: the first transfer of each kind pays for JIT compilation and buffer growth.
-    await plainTransfer(server, WARMUP_BYTES, chunkBytes, windowBytes, block);
+    await plainTransfer(server, receiver, WARMUP_BYTES, chunkBytes, windowBytes, block);
     await session.transfer(WARMUP_BYTES, chunkBytes, block);
     // Alternate the two so drift in the machine's load hits both alike.
     for (let trial = 0; trial < context.profile.files.trials; trial += 1) {
-      plainMs.push(await plainTransfer(server, size, chunkBytes, windowBytes, block));
-      const encrypted = await session.transfer(size, chunkBytes, block);
+      plainMs.push(await measured(cpu.plain, () => plainTransfer(server, receiver, size, chunkBytes, windowBytes, block)));
+      const encrypted = await measured(cpu.encrypted, () => session!.transfer(size, chunkBytes, block));
       encryptedMs.push(encrypted.totalMs);
       streamingMs.push(encrypted.streamingMs);
       context.log(`files: plain ${fmtFixed(plainMs.at(-1)!, 0)} ms, encrypted ${fmtFixed(encrypted.totalMs, 0)} ms (${fmtFixed(encrypted.streamingMs, 0)} ms after the digest pass)`);
     }
   } finally {
     await session?.close();
+    await receiver.stop();
     await server.stop();
   }
   const mbps = (ms: number) => size / BYTES_PER_MB / (ms / MS_PER_S);
@@ -212,13 +271,15 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
     tables: [
       {
         title: `File transfer: ${fmtMiB(size)} between two Node clients through one relay`,
-        headers: ['Transfer', 'MB/s', 'Seconds'],
+        headers: ['Transfer', 'MB/s', 'Seconds', 'Clients CPU s', 'Relay CPU s'],
         rows: [
-          ['Plain: raw PUBLISH frames', fmtFixed(plain, 1), fmtFixed(median(plainMs) / MS_PER_S, 2)],
-          ['Encrypted: client package, offer to verified receipt', fmtFixed(encrypted, 1), fmtFixed(median(encryptedMs) / MS_PER_S, 2)],
-          ['Encrypted, from the first chunk sent (after the digest pass)', fmtFixed(streaming, 1), fmtFixed(median(streamingMs) / MS_PER_S, 2)],
+          ['Plain: raw PUBLISH frames', fmtFixed(plain, 1), fmtFixed(median(plainMs) / MS_PER_S, 2), fmtFixed(median(cpu.plain.clients), 2), fmtFixed(median(cpu.plain.relay), 2)],
+          ['Encrypted: client package, offer to verified receipt', fmtFixed(encrypted, 1), fmtFixed(median(encryptedMs) / MS_PER_S, 2), fmtFixed(median(cpu.encrypted.clients), 2), fmtFixed(median(cpu.encrypted.relay), 2)],
+          ['Encrypted, from the first chunk sent (after the digest pass)', fmtFixed(streaming, 1), fmtFixed(median(streamingMs) / MS_PER_S, 2), '', ''],
         ],
         notes: [
+          'Sender and receiver are separate clients, the receiver in its own worker thread (two people, two devices); the relay is a separate process. All three share the machine’s cores, so the clients’ CPU time costs the relay time too.',
+          `CPU columns: medians per transfer, from /proc (the clients’ process, both threads, including WebCrypto’s thread pool; the relay process).`,
           `${fmtKiB(chunkBytes)} chunks; both senders keep at most ${fmtMiB(windowBytes)} unacknowledged and wait while ${fmtMiB(SOCKET_BUFFER_BYTES)} sit unsent in the socket; medians of ${context.profile.files.trials} alternating trial(s).`,
           'The encrypted figure includes everything the user waits for: the sender’s digest pass over the file, the signed manifest, AES-256-GCM per chunk, and the receiver’s decryption and digest check.',
           'The relay runs with its per-connection byte rate limit lifted (default 16 MiB/s would cap both transfers alike).',
@@ -233,6 +294,8 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
       encryptedMBps: encrypted,
       encryptedStreamingMBps: streaming,
       encryptedVsPlainThroughputRatio: encryptedVsPlain,
+      clientsCpuSeconds: { plain: median(cpu.plain.clients), encrypted: median(cpu.encrypted.clients) },
+      relayCpuSeconds: { plain: median(cpu.plain.relay), encrypted: median(cpu.encrypted.relay) },
       trials: context.profile.files.trials,
     },
   };
