@@ -12,4 +12,36 @@ export const useAppStore = create<AppStore>()((set) => ({
   dispatch: (event) => set((state) => rootReducer(state, event)),
 }));
 
-export const dispatch = (event: AppEvent): void => useAppStore.getState().dispatch(event);
+/**
+ * Incoming messages arrive by the hundred when a member catches up after being away; one
+ * store update (and one timeline render) each made the catch-up slow. They are applied
+ * together, at most this long after the first of a batch arrived, in ms: about a frame.
+ */
+export const MESSAGE_BATCH_MS = 16;
+
+let queued: AppEvent[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Applies the queued message events now, in arrival order. */
+export function flushQueuedEvents(): void {
+  if (flushTimer !== undefined) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (queued.length === 0) return;
+  const batch = queued;
+  queued = [];
+  useAppStore.setState((state) => batch.reduce<AppState>(rootReducer, state));
+}
+
+/**
+ * Sends an event to the store. Message events are queued for one batched update; any other
+ * event first applies the queued ones, so the store sees every event in arrival order.
+ */
+export const dispatch = (event: AppEvent): void => {
+  if (event.type === 'message') {
+    queued.push(event);
+    flushTimer ??= setTimeout(flushQueuedEvents, MESSAGE_BATCH_MS);
+    return;
+  }
+  flushQueuedEvents();
+  useAppStore.getState().dispatch(event);
+};
