@@ -17,14 +17,22 @@ import type {
 const CURSOR_BASE_PER_MS = 1024;
 /** Compact a queue once this many dropped slots sit at its front. */
 const COMPACT_MIN_SLOTS = 1024;
+/**
+ * Envelopes shorter than this are copied into their room's slabs; longer ones (file chunks)
+ * are kept as they are, in a buffer of their own.
+ */
+export const COPY_BELOW_BYTES = 16 * 1024;
+/** A room's first slab holds at least this much; each next one is twice the last, up to the max. */
+const MIN_SLAB_BYTES = 1024;
+const MAX_SLAB_BYTES = 1024 * 1024;
 
-interface Entry extends RetainedEnvelope {
-  envelope: Uint8Array;
-  readonly atMs: number;
-  readonly room: MemoryRoom;
-  dropped: boolean;
-}
-
+/**
+ * A room's retained envelopes, oldest first from index `start`, as parallel arrays of
+ * numbers and slab references: a retained envelope is no JavaScript object of its own, so a
+ * relay holding hundreds of thousands of them costs the garbage collector next to nothing
+ * (each envelope as an object made every young-generation collection copy and promote them,
+ * which showed as millisecond pauses in delivery latency).
+ */
 interface MemoryRoom {
   readonly key: RoomKey;
   admissionKey: Uint8Array | undefined;
@@ -33,29 +41,44 @@ interface MemoryRoom {
   /** Cursors of this incarnation of the room start above it. */
   readonly base: number;
   trimmedUpTo: number;
-  /** Retained entries, oldest first, from index `start`. */
-  entries: Entry[];
+  cursors: number[];
+  atMs: number[];
+  offsets: number[];
+  lengths: number[];
+  /** The buffer each envelope's bytes are in: a slab, or the envelope's own buffer. */
+  buffers: Uint8Array[];
   start: number;
   bytes: number;
+  /** The slab being filled, and how much of it is. */
+  slab: Uint8Array;
+  slabUsed: number;
   maxAgeMs: number;
   lastActivityMs: number;
   subscribers: number;
+  /** False once forgotten: the global queue's references to it are then stale. */
+  live: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
 
 /**
  * The default store: everything in this process's memory, bounded by the retention
- * limits, gone on restart. The envelope arrays passed to `append` are kept as they
- * are (no copy): callers must not modify them afterwards.
+ * limits, gone on restart. Envelopes shorter than {@link COPY_BELOW_BYTES} are copied
+ * into per-room slabs; longer ones are kept as they are (no copy): callers must not modify
+ * them afterwards, and should pass a buffer of their own rather than a view into a larger
+ * one, which retention would pin.
  */
 export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<RoomKey, MemoryRoom>();
   private readonly retention: RetentionLimits;
-  /** Every retained entry over all rooms in append order, for the overall byte bound. */
-  private globalQueue: Entry[] = [];
+  /**
+   * Every retained envelope over all rooms in append order (room and cursor), for the
+   * overall byte bound. Entries a room dropped on its own stay until they reach the front
+   * or a compaction: an entry is live if its room is and still holds that cursor.
+   */
+  private globalRooms: MemoryRoom[] = [];
+  private globalCursors: number[] = [];
   private globalStart = 0;
-  private globalDropped = 0;
   private totalBytes = 0;
   private totalEnvelopes = 0;
 
@@ -77,37 +100,53 @@ export class MemoryRoomStore implements RoomStore {
     const state = this.room(room, nowMs);
     state.head = Math.max(state.head, state.base) + 1;
     state.lastActivityMs = nowMs;
-    const entry: Entry = { cursor: state.head, envelope, atMs: nowMs, room: state, dropped: false };
-    state.entries.push(entry);
-    state.bytes += envelope.byteLength;
-    this.globalQueue.push(entry);
-    this.totalBytes += envelope.byteLength;
+    const length = envelope.byteLength;
+    if (length >= COPY_BELOW_BYTES) {
+      state.buffers.push(envelope);
+      state.offsets.push(0);
+    } else {
+      if (state.slabUsed + length > state.slab.length) {
+        state.slab = new Uint8Array(Math.max(length, Math.min(MAX_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, state.slab.length * 2))));
+        state.slabUsed = 0;
+      }
+      state.slab.set(envelope, state.slabUsed);
+      state.buffers.push(state.slab);
+      state.offsets.push(state.slabUsed);
+      state.slabUsed += length;
+    }
+    state.cursors.push(state.head);
+    state.atMs.push(nowMs);
+    state.lengths.push(length);
+    state.bytes += length;
+    this.globalRooms.push(state);
+    this.globalCursors.push(state.head);
+    this.totalBytes += length;
     this.totalEnvelopes += 1;
     this.trimRoom(state, nowMs);
     this.trimTotal();
-    return entry.cursor;
+    return state.head;
   }
 
   async readAfter(room: RoomKey, after: number, limit: number, nowMs: number): Promise<HistoryPage> {
     const state = this.rooms.get(room);
     if (!state) return { entries: [], trimmedUpTo: 0, head: 0, more: false };
     this.trimRoom(state, nowMs);
-    const { entries } = state;
+    const { cursors } = state;
     // Cursors increase along the array: binary search the first one after `after`.
     let lo = state.start;
-    let hi = entries.length;
+    let hi = cursors.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (entries[mid]!.cursor <= after) lo = mid + 1;
+      if (cursors[mid]! <= after) lo = mid + 1;
       else hi = mid;
     }
-    const end = Math.min(entries.length, lo + Math.max(0, limit));
+    const end = Math.min(cursors.length, lo + Math.max(0, limit));
     const page: RetainedEnvelope[] = [];
     for (let i = lo; i < end; i++) {
-      const entry = entries[i]!;
-      page.push({ cursor: entry.cursor, envelope: entry.envelope });
+      const offset = state.offsets[i]!;
+      page.push({ cursor: cursors[i]!, envelope: state.buffers[i]!.subarray(offset, offset + state.lengths[i]!) });
     }
-    return { entries: page, trimmedUpTo: state.trimmedUpTo, head: state.head, more: end < entries.length };
+    return { entries: page, trimmedUpTo: state.trimmedUpTo, head: state.head, more: end < cursors.length };
   }
 
   async setMaxAge(room: RoomKey, maxAgeMs: number): Promise<void> {
@@ -149,9 +188,9 @@ export class MemoryRoomStore implements RoomStore {
 
   async close(): Promise<void> {
     this.rooms.clear();
-    this.globalQueue = [];
+    this.globalRooms = [];
+    this.globalCursors = [];
     this.globalStart = 0;
-    this.globalDropped = 0;
     this.totalBytes = 0;
     this.totalEnvelopes = 0;
   }
@@ -166,12 +205,19 @@ export class MemoryRoomStore implements RoomStore {
         head: 0,
         base: Math.max(0, Math.floor(nowMs)) * CURSOR_BASE_PER_MS,
         trimmedUpTo: 0,
-        entries: [],
+        cursors: [],
+        atMs: [],
+        offsets: [],
+        lengths: [],
+        buffers: [],
         start: 0,
         bytes: 0,
+        slab: EMPTY,
+        slabUsed: 0,
         maxAgeMs: this.retention.maxAgeMs,
         lastActivityMs: nowMs,
         subscribers: 0,
+        live: true,
       };
       this.rooms.set(key, state);
     }
@@ -188,63 +234,75 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   private forget(state: MemoryRoom): void {
-    while (state.start < state.entries.length) this.dropOldest(state);
+    while (state.start < state.cursors.length) this.dropOldest(state);
+    state.live = false;
+    state.slab = EMPTY;
     this.rooms.delete(state.key);
   }
 
   private trimRoom(state: MemoryRoom, nowMs: number): void {
     const { maxEnvelopesPerRoom, maxBytesPerRoom } = this.retention;
     const oldestKeptMs = nowMs - state.maxAgeMs;
-    while (state.start < state.entries.length) {
-      const oldest = state.entries[state.start]!;
-      const count = state.entries.length - state.start;
-      if (count > maxEnvelopesPerRoom || state.bytes > maxBytesPerRoom || oldest.atMs <= oldestKeptMs) {
+    while (state.start < state.cursors.length) {
+      const count = state.cursors.length - state.start;
+      if (count > maxEnvelopesPerRoom || state.bytes > maxBytesPerRoom || state.atMs[state.start]! <= oldestKeptMs) {
         this.dropOldest(state);
       } else break;
     }
-    if (state.start >= COMPACT_MIN_SLOTS && state.start * 2 >= state.entries.length) {
-      state.entries = state.entries.slice(state.start);
+    if (state.start >= COMPACT_MIN_SLOTS && state.start * 2 >= state.cursors.length) {
+      const from = state.start;
+      state.cursors = state.cursors.slice(from);
+      state.atMs = state.atMs.slice(from);
+      state.offsets = state.offsets.slice(from);
+      state.lengths = state.lengths.slice(from);
+      state.buffers = state.buffers.slice(from);
       state.start = 0;
     }
   }
 
   private dropOldest(state: MemoryRoom): void {
-    const entry = state.entries[state.start]!;
-    state.entries[state.start] = undefined as unknown as Entry;
+    const index = state.start;
+    const length = state.lengths[index]!;
+    // Let go of the buffer now (a slab is freed once none of its envelopes is retained).
+    state.buffers[index] = EMPTY;
     state.start += 1;
-    state.bytes -= entry.envelope.byteLength;
-    state.trimmedUpTo = entry.cursor;
-    this.totalBytes -= entry.envelope.byteLength;
+    state.bytes -= length;
+    state.trimmedUpTo = state.cursors[index]!;
+    this.totalBytes -= length;
     this.totalEnvelopes -= 1;
-    // The global queue still points at the entry until it reaches its front; let the
-    // bytes go now.
-    entry.envelope = EMPTY;
-    entry.dropped = true;
-    this.globalDropped += 1;
     this.compactGlobal(false);
   }
 
+  /** Whether the global queue's entry `index` is still retained by its room. */
+  private globalLive(index: number): boolean {
+    const state = this.globalRooms[index]!;
+    return state.live && state.start < state.cursors.length && state.cursors[state.start]! <= this.globalCursors[index]!;
+  }
+
   private trimTotal(): void {
-    while (this.totalBytes > this.retention.maxTotalBytes && this.globalStart < this.globalQueue.length) {
-      const entry = this.globalQueue[this.globalStart]!;
-      if (entry.dropped) {
-        this.globalQueue[this.globalStart] = undefined as unknown as Entry;
-        this.globalStart += 1;
-        this.globalDropped -= 1;
-        continue;
-      }
+    while (this.totalBytes > this.retention.maxTotalBytes && this.globalStart < this.globalRooms.length) {
+      const index = this.globalStart;
+      this.globalStart += 1;
       // Rooms and the global queue share append order, so the globally oldest live
       // entry is always the oldest of its room.
-      this.dropOldest(entry.room);
+      if (this.globalLive(index)) this.dropOldest(this.globalRooms[index]!);
     }
   }
 
-  /** Keeps the global queue's dropped slots from growing without bound. */
+  /** Keeps the global queue's dropped entries from growing without bound. */
   private compactGlobal(force: boolean): void {
-    const live = this.globalQueue.length - this.globalStart - this.globalDropped;
-    if (!force && (this.globalDropped < COMPACT_MIN_SLOTS || this.globalDropped < live)) return;
-    this.globalQueue = this.globalQueue.slice(this.globalStart).filter((entry) => !entry.dropped);
+    const queued = this.globalRooms.length - this.globalStart;
+    const dropped = queued - this.totalEnvelopes;
+    if (!force && (dropped < COMPACT_MIN_SLOTS || dropped < this.totalEnvelopes)) return;
+    const rooms: MemoryRoom[] = [];
+    const cursors: number[] = [];
+    for (let index = this.globalStart; index < this.globalRooms.length; index += 1) {
+      if (!this.globalLive(index)) continue;
+      rooms.push(this.globalRooms[index]!);
+      cursors.push(this.globalCursors[index]!);
+    }
+    this.globalRooms = rooms;
+    this.globalCursors = cursors;
     this.globalStart = 0;
-    this.globalDropped = 0;
   }
 }

@@ -500,9 +500,10 @@ class Relay {
     }
     const envelopeBytes = data.length - PUBLISH_HEADER_BYTES;
     // The DELIVER frame is built once and the very same buffer goes to every
-    // recipient. Its envelope part is what the store retains: an unpooled buffer of
-    // exactly this envelope, so retention never pins a larger socket chunk.
-    const frame = Buffer.allocUnsafeSlow(DELIVER_HEADER_BYTES + envelopeBytes);
+    // recipient; its envelope part is what the store gets. Small frames come from Node's
+    // buffer pool: the memory store copies small envelopes into its own slabs, and keeps
+    // large ones (COPY_BELOW_BYTES and up), which Buffer.allocUnsafe never pools, as they are.
+    const frame = Buffer.allocUnsafe(DELIVER_HEADER_BYTES + envelopeBytes);
     frame[0] = PROTOCOL_VERSION;
     frame[1] = FrameKind.DELIVER;
     room.id.copy(frame, DELIVER_ROOM_OFFSET);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRoomStore } from '../src/memory-store.js';
+import fc from 'fast-check';
+import { COPY_BELOW_BYTES, MemoryRoomStore } from '../src/memory-store.js';
 import { newRoom } from './store-contract.js';
 
 // The shared RoomStore contract runs against this store in store-contract.test.ts.
@@ -80,5 +81,55 @@ describe('MemoryRoomStore specifics', () => {
     const room = newRoom();
     await store.claimAdmissionKey(room, bytes(32));
     expect(await store.readAfter(room, 0, 10, Date.now())).toEqual({ entries: [], trimmedUpTo: 0, head: 0, more: false });
+  });
+
+  it('copies small envelopes into its slabs and keeps large ones as they are', async () => {
+    const store = new MemoryRoomStore();
+    const room = newRoom();
+    const t = Date.now();
+    const small = bytes(100, 7);
+    const large = bytes(COPY_BELOW_BYTES, 8);
+    await store.append(room, small, t);
+    await store.append(room, large, t);
+    small.fill(0); // the caller reuses its buffer: the retained copy must not change
+    const [first, second] = (await store.readAfter(room, 0, 10, t)).entries;
+    expect(first!.envelope).toEqual(bytes(100, 7));
+    expect(second!.envelope.buffer).toBe(large.buffer);
+  });
+
+  it('replays exactly what a simple model keeps, over slab boundaries, trims and rooms', async () => {
+    const limits = { maxEnvelopesPerRoom: 40, maxBytesPerRoom: 200_000, maxTotalBytes: 400_000 };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ room: fc.nat(3), size: fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: COPY_BELOW_BYTES - 10, max: COPY_BELOW_BYTES + 10 })) }), { maxLength: 300 }),
+        async (appends) => {
+          const store = new MemoryRoomStore(limits);
+          const rooms = Array.from({ length: 4 }, newRoom);
+          const t = Date.now();
+          // The model: per room, every envelope with its cursor; then the same trims, by hand.
+          const model: { room: number; cursor: number; bytes: Uint8Array }[] = [];
+          for (const [n, { room, size }] of appends.entries()) {
+            const envelope = bytes(size, n % 251);
+            model.push({ room, cursor: await store.append(rooms[room]!, envelope, t), bytes: envelope.slice() });
+            for (let r = 0; r < 4; r += 1) {
+              let mine = model.filter((e) => e.room === r);
+              while (mine.length > limits.maxEnvelopesPerRoom || mine.reduce((sum, e) => sum + e.bytes.length, 0) > limits.maxBytesPerRoom) {
+                model.splice(model.indexOf(mine[0]!), 1);
+                mine = mine.slice(1);
+              }
+            }
+            while (model.reduce((sum, e) => sum + e.bytes.length, 0) > limits.maxTotalBytes) model.shift();
+          }
+          for (let r = 0; r < 4; r += 1) {
+            const page = await store.readAfter(rooms[r]!, 0, 1000, t);
+            const expected = model.filter((e) => e.room === r);
+            expect(page.entries.map((e) => e.cursor)).toEqual(expected.map((e) => e.cursor));
+            page.entries.forEach((e, i) => expect(e.envelope).toEqual(expected[i]!.bytes));
+          }
+          expect(store.stats()).toMatchObject({ retainedEnvelopes: model.length, retainedBytes: model.reduce((sum, e) => sum + e.bytes.length, 0) });
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
