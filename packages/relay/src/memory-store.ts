@@ -22,9 +22,18 @@ const COMPACT_MIN_SLOTS = 1024;
  * are kept as they are, in a buffer of their own.
  */
 export const COPY_BELOW_BYTES = 16 * 1024;
-/** A room's first slab holds at least this much; each next one is twice the last, up to the max. */
+/**
+ * A room's next slab holds half of what the room keeps, within these bounds (and at least the
+ * envelope that needs it).
+ */
 const MIN_SLAB_BYTES = 1024;
 const MAX_SLAB_BYTES = 1024 * 1024;
+/**
+ * Trimming frees a slab only once none of its envelopes is kept, so a room that keeps little
+ * can still hold large slabs. Once what a room holds passes this many times what it keeps
+ * (plus one minimum slab), its envelopes are copied into one slab of their size.
+ */
+const MAX_HELD_PER_KEPT = 3;
 
 /**
  * A room's retained envelopes, oldest first from index `start`, as parallel arrays of
@@ -52,6 +61,10 @@ interface MemoryRoom {
   /** The slab being filled, and how much of it is. */
   slab: Uint8Array;
   slabUsed: number;
+  /** Kept envelopes in each slab still referenced; a slab leaves the map with its last one. */
+  slabRefs: Map<Uint8Array, number>;
+  /** Memory this room holds: its slabs' capacity and its large envelopes, in bytes. */
+  held: number;
   maxAgeMs: number;
   lastActivityMs: number;
   subscribers: number;
@@ -81,6 +94,7 @@ export class MemoryRoomStore implements RoomStore {
   private globalStart = 0;
   private totalBytes = 0;
   private totalEnvelopes = 0;
+  private totalHeld = 0;
 
   constructor(retention: Partial<RetentionLimits> = {}) {
     this.retention = { ...DEFAULT_RETENTION, ...retention };
@@ -104,14 +118,19 @@ export class MemoryRoomStore implements RoomStore {
     if (length >= COPY_BELOW_BYTES) {
       state.buffers.push(envelope);
       state.offsets.push(0);
+      this.hold(state, length);
     } else {
       if (state.slabUsed + length > state.slab.length) {
-        state.slab = new Uint8Array(Math.max(length, Math.min(MAX_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, state.slab.length * 2))));
+        // The full slab stays held while any of its envelopes is kept.
+        if (!state.slabRefs.has(state.slab)) this.hold(state, -state.slab.length);
+        state.slab = new Uint8Array(Math.max(length, Math.min(MAX_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, state.bytes >>> 1))));
         state.slabUsed = 0;
+        this.hold(state, state.slab.length);
       }
       state.slab.set(envelope, state.slabUsed);
       state.buffers.push(state.slab);
       state.offsets.push(state.slabUsed);
+      state.slabRefs.set(state.slab, (state.slabRefs.get(state.slab) ?? 0) + 1);
       state.slabUsed += length;
     }
     state.cursors.push(state.head);
@@ -186,6 +205,11 @@ export class MemoryRoomStore implements RoomStore {
     };
   }
 
+  /** Memory held for retained envelopes (slab capacity and large envelopes), in bytes. */
+  heldBytes(): number {
+    return this.totalHeld;
+  }
+
   async close(): Promise<void> {
     this.rooms.clear();
     this.globalRooms = [];
@@ -193,6 +217,7 @@ export class MemoryRoomStore implements RoomStore {
     this.globalStart = 0;
     this.totalBytes = 0;
     this.totalEnvelopes = 0;
+    this.totalHeld = 0;
   }
 
   private room(key: RoomKey, nowMs: number): MemoryRoom {
@@ -214,6 +239,8 @@ export class MemoryRoomStore implements RoomStore {
         bytes: 0,
         slab: EMPTY,
         slabUsed: 0,
+        slabRefs: new Map(),
+        held: 0,
         maxAgeMs: this.retention.maxAgeMs,
         lastActivityMs: nowMs,
         subscribers: 0,
@@ -236,7 +263,6 @@ export class MemoryRoomStore implements RoomStore {
   private forget(state: MemoryRoom): void {
     while (state.start < state.cursors.length) this.dropOldest(state);
     state.live = false;
-    state.slab = EMPTY;
     this.rooms.delete(state.key);
   }
 
@@ -263,6 +289,7 @@ export class MemoryRoomStore implements RoomStore {
   private dropOldest(state: MemoryRoom): void {
     const index = state.start;
     const length = state.lengths[index]!;
+    const buffer = state.buffers[index]!;
     // Let go of the buffer now (a slab is freed once none of its envelopes is retained).
     state.buffers[index] = EMPTY;
     state.start += 1;
@@ -270,7 +297,59 @@ export class MemoryRoomStore implements RoomStore {
     state.trimmedUpTo = state.cursors[index]!;
     this.totalBytes -= length;
     this.totalEnvelopes -= 1;
+    if (length >= COPY_BELOW_BYTES) this.hold(state, -length);
+    else {
+      const refs = state.slabRefs.get(buffer)! - 1;
+      if (refs > 0) state.slabRefs.set(buffer, refs);
+      else {
+        state.slabRefs.delete(buffer);
+        if (buffer !== state.slab) this.hold(state, -buffer.length);
+      }
+    }
+    if (state.start === state.cursors.length) {
+      // Nothing kept: the slab being filled goes too.
+      this.hold(state, -state.slab.length);
+      state.slabRefs.clear();
+      state.slab = EMPTY;
+      state.slabUsed = 0;
+    } else if (state.held > MAX_HELD_PER_KEPT * state.bytes + MIN_SLAB_BYTES) this.compactSlabs(state);
     this.compactGlobal(false);
+  }
+
+  private hold(state: MemoryRoom, bytes: number): void {
+    state.held += bytes;
+    this.totalHeld += bytes;
+  }
+
+  /**
+   * Copies a room's kept small envelopes into one slab of their size, so slabs mostly made
+   * of trimmed envelopes are freed. Pages handed out before keep their views: slabs are
+   * never written over, only dropped.
+   */
+  private compactSlabs(state: MemoryRoom): void {
+    let small = 0;
+    let count = 0;
+    for (let i = state.start; i < state.cursors.length; i += 1) {
+      if (state.lengths[i]! < COPY_BELOW_BYTES) {
+        small += state.lengths[i]!;
+        count += 1;
+      }
+    }
+    const slab = new Uint8Array(Math.max(small, MIN_SLAB_BYTES));
+    let used = 0;
+    for (let i = state.start; i < state.cursors.length; i += 1) {
+      const length = state.lengths[i]!;
+      if (length >= COPY_BELOW_BYTES) continue;
+      const offset = state.offsets[i]!;
+      slab.set(state.buffers[i]!.subarray(offset, offset + length), used);
+      state.buffers[i] = slab;
+      state.offsets[i] = used;
+      used += length;
+    }
+    this.hold(state, state.bytes - small + slab.length - state.held);
+    state.slabRefs = new Map(count > 0 ? [[slab, count]] : []);
+    state.slab = slab;
+    state.slabUsed = used;
   }
 
   /** Whether the global queue's entry `index` is still retained by its room. */

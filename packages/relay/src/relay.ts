@@ -8,7 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { freshNonce, verifyAdmission } from './admission.js';
 import { CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { MemoryRoomStore } from './memory-store.js';
+import { COPY_BELOW_BYTES, MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
 import {
   DEFAULT_HOST,
@@ -501,9 +501,11 @@ class Relay {
     const envelopeBytes = data.length - PUBLISH_HEADER_BYTES;
     // The DELIVER frame is built once and the very same buffer goes to every
     // recipient; its envelope part is what the store gets. Small frames come from Node's
-    // buffer pool: the memory store copies small envelopes into its own slabs, and keeps
-    // large ones (COPY_BELOW_BYTES and up), which Buffer.allocUnsafe never pools, as they are.
-    const frame = Buffer.allocUnsafe(DELIVER_HEADER_BYTES + envelopeBytes);
+    // buffer pool, since the memory store copies small envelopes into its own slabs; large
+    // ones, which it keeps as they are, get a buffer of their own, so retention never pins
+    // a pool block.
+    const frameBytes = DELIVER_HEADER_BYTES + envelopeBytes;
+    const frame = envelopeBytes < COPY_BELOW_BYTES ? Buffer.allocUnsafe(frameBytes) : Buffer.allocUnsafeSlow(frameBytes);
     frame[0] = PROTOCOL_VERSION;
     frame[1] = FrameKind.DELIVER;
     room.id.copy(frame, DELIVER_ROOM_OFFSET);

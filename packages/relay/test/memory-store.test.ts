@@ -126,10 +126,51 @@ describe('MemoryRoomStore specifics', () => {
             expect(page.entries.map((e) => e.cursor)).toEqual(expected.map((e) => e.cursor));
             page.entries.forEach((e, i) => expect(e.envelope).toEqual(expected[i]!.bytes));
           }
-          expect(store.stats()).toMatchObject({ retainedEnvelopes: model.length, retainedBytes: model.reduce((sum, e) => sum + e.bytes.length, 0) });
+          const kept = model.reduce((sum, e) => sum + e.bytes.length, 0);
+          expect(store.stats()).toMatchObject({ retainedEnvelopes: model.length, retainedBytes: kept });
+          // What the slabs hold stays proportional to what is kept (a slab per room of slack).
+          expect(store.heldBytes()).toBeLessThanOrEqual(3 * kept + rooms.length * COPY_BELOW_BYTES);
         },
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('holds memory in proportion to what it keeps, however much went through its rooms', async () => {
+    // 200 rooms that keep 10 envelopes each, after 300 each went through: slabs mostly made of
+    // trimmed envelopes must be let go, not kept for the one envelope still in them.
+    const store = new MemoryRoomStore({ maxEnvelopesPerRoom: 10 });
+    const rooms = Array.from({ length: 200 }, newRoom);
+    const t = Date.now();
+    for (let i = 0; i < 300; i += 1) for (const room of rooms) await store.append(room, bytes(1000, i % 251), t);
+    const { retainedBytes } = store.stats();
+    expect(retainedBytes).toBe(200 * 10 * 1000);
+    expect(store.heldBytes()).toBeLessThanOrEqual(3 * retainedBytes + rooms.length * 1024);
+    // Over all rooms too: a total far below what went through.
+    const bounded = new MemoryRoomStore({ maxTotalBytes: 1_000_000 });
+    for (let i = 0; i < 100; i += 1) for (const room of rooms) await bounded.append(room, bytes(1000), t);
+    expect(bounded.stats().retainedBytes).toBeLessThanOrEqual(1_000_000);
+    expect(bounded.heldBytes()).toBeLessThanOrEqual(3 * 1_000_000 + rooms.length * 1024);
+    // A busy room (megabyte slabs) that its age limit then trims to its last five envelopes.
+    const aging = new MemoryRoomStore();
+    const busy = newRoom();
+    for (let i = 0; i < 3000; i += 1) await aging.append(busy, bytes(1000), t);
+    for (let i = 0; i < 5; i += 1) await aging.append(busy, bytes(1000), t + 10_000);
+    await aging.setMaxAge(busy, 5_000);
+    expect((await aging.readAfter(busy, 0, 100, t + 12_000)).entries).toHaveLength(5);
+    expect(aging.heldBytes()).toBeLessThanOrEqual(3 * 5 * 1000 + 1024);
+  });
+
+  it('lets go of every slab of a room that keeps nothing any more', async () => {
+    const store = new MemoryRoomStore();
+    const room = newRoom();
+    const t = Date.now();
+    for (let i = 0; i < 50; i += 1) await store.append(room, bytes(700), t);
+    await store.append(room, bytes(COPY_BELOW_BYTES + 1), t);
+    expect(store.heldBytes()).toBeGreaterThanOrEqual(50 * 700 + COPY_BELOW_BYTES + 1);
+    await store.setMaxAge(room, 1000);
+    await store.sweep(t + 5000);
+    expect(store.stats().retainedEnvelopes).toBe(0);
+    expect(store.heldBytes()).toBe(0);
   });
 });
