@@ -129,6 +129,11 @@ interface Incoming {
   settle?: { resolve: () => void; reject: (error: SealroomClientError) => void };
 }
 
+/** Whether an incoming transfer is still under way (not failed, not complete, not just offered). */
+function isActive(entry: Incoming): boolean {
+  return entry.state === 'accepted' || entry.state === 'transferring';
+}
+
 /** Reads a stream into exact `chunkSize` pieces, in order (the last may be shorter). */
 async function* rechunk(stream: ReadableStream<Uint8Array>, chunkSize: number): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader();
@@ -541,6 +546,7 @@ export class FileTransfers {
         await this.fail(fileId, entry, 'SINK_FAILED');
         return;
       }
+      if (!isActive(entry)) return; // failed meanwhile (client closed, sender gone)
       entry.bytes += data.length;
       entry.next += 1;
       entry.lastProgressAt = this.ctx.clock.now();
@@ -624,12 +630,17 @@ export class FileTransfers {
       await this.fail(fileId, entry, 'TRANSFER_FAILED');
       return;
     }
+    // Closing the client or the sender leaving may fail the transfer (outside the room
+    // lock) while this waits: a failed transfer stays failed.
+    if (!isActive(entry)) return;
     const digest = await entry.digest!.finish();
+    if (!isActive(entry)) return;
     if (digest === undefined || !equalBytes(digest, entry.manifest.digest)) {
       await this.fail(fileId, entry, 'HASH_MISMATCH');
       return;
     }
     await entry.writer!.close().catch(() => undefined);
+    if (!isActive(entry)) return;
     entry.state = 'complete';
     if (entry.watchdog !== undefined) this.ctx.clock.clearTimeout(entry.watchdog);
     entry.watchdog = undefined;
@@ -658,6 +669,10 @@ export class FileTransfers {
   onMemberGone(id: string): void {
     for (const [fileId, entry] of this.incoming) {
       if (entry.senderId === id) void this.fail(fileId, entry, 'SENDER_GONE');
+    }
+    // A receiver that left no longer paces my sending.
+    for (const out of this.outgoing.values()) {
+      if (out.receivers.delete(id)) out.wake?.();
     }
   }
 

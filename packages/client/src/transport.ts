@@ -183,9 +183,10 @@ export class RelayConnection {
     if (envelopeLength(envelope) > this.maxEnvelopeBytes) return Promise.reject(new TransportError('ENVELOPE_TOO_LARGE'));
     const id = this.nextRequestId;
     this.nextRequestId = id >= MAX_REQUEST_ID ? 1 : id + 1;
+    const frame = encodePublish(id, state.roomBytes, envelope);
     return new Promise<number>((resolve, reject) => {
       this.pending.set(id, { room: roomId, resolve, reject });
-      this.socket!.send(encodePublish(id, state.roomBytes, envelope));
+      this.socket!.send(frame);
     });
   }
 

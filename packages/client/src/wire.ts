@@ -36,7 +36,7 @@ export function encodePublish(requestId: number, roomId: Uint8Array, envelope: E
   view.setUint32(PUBLISH_ID_OFFSET, requestId);
   frame.set(roomId, PUBLISH_ROOM_OFFSET);
   let offset = PUBLISH_HEADER_BYTES;
-  for (const part of envelope instanceof Uint8Array ? [envelope] : envelope) {
+  for (const part of pieces(envelope)) {
     frame.set(part, offset);
     offset += part.length;
   }
@@ -46,10 +46,14 @@ export function encodePublish(requestId: number, roomId: Uint8Array, envelope: E
 /** An envelope, whole or as pieces to be written one after the other (one copy into the frame). */
 export type EnvelopeBytes = Uint8Array | readonly Uint8Array[];
 
+/** The envelope's pieces (a byte array from another realm, e.g. an iframe, is one piece too). */
+function pieces(envelope: EnvelopeBytes): readonly Uint8Array[] {
+  return ArrayBuffer.isView(envelope) ? [envelope as Uint8Array] : (envelope as readonly Uint8Array[]);
+}
+
 export function envelopeLength(envelope: EnvelopeBytes): number {
-  if (envelope instanceof Uint8Array) return envelope.length;
   let length = 0;
-  for (const part of envelope) length += part.length;
+  for (const part of pieces(envelope)) length += part.length;
   return length;
 }
 

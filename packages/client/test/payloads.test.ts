@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodePayload, encodePayload, MAX_TEXT_BYTES, type AppPayload } from '../src/payloads.js';
-import { decodeDeliver, encodePublish, parseServerMessage } from '../src/wire.js';
+import { runInNewContext } from 'node:vm';
+import { decodeDeliver, encodePublish, envelopeLength, parseServerMessage } from '../src/wire.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../src/encoding.js';
 
 const id16 = toBase64Url(new Uint8Array(16).fill(7));
@@ -50,6 +51,14 @@ describe('Part C payloads from untrusted members', () => {
         expect(encodePublish(7, room, pieces)).toEqual(encodePublish(7, room, whole));
       }),
     );
+  });
+
+  it('a byte array from another realm is one envelope, not a list of pieces', () => {
+    const room = new Uint8Array(32).fill(3);
+    const foreign = runInNewContext('new Uint8Array([1, 2, 3])') as Uint8Array;
+    expect(foreign instanceof Uint8Array).toBe(false);
+    expect(envelopeLength(foreign)).toBe(3);
+    expect(encodePublish(7, room, foreign)).toEqual(encodePublish(7, room, new Uint8Array([1, 2, 3])));
   });
 
   it('base64url is canonical and round-trips', () => {
