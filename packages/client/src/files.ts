@@ -58,7 +58,15 @@ export const MAX_SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
  */
 export const RECEIVER_WINDOW_CHUNKS = 32;
 /** A receiver reports progress every this many chunks (a quarter of the window). */
-const PROGRESS_EVERY_CHUNKS = RECEIVER_WINDOW_CHUNKS / 4;
+export const PROGRESS_EVERY_CHUNKS = RECEIVER_WINDOW_CHUNKS / 4;
+
+/** The file sender's flow control in one place, for tools that must send the same way (the bench). */
+export const FILE_FLOW_CONTROL = Object.freeze({
+  maxInFlightBytes: MAX_IN_FLIGHT_BYTES,
+  maxSocketBufferBytes: MAX_SOCKET_BUFFER_BYTES,
+  receiverWindowChunks: RECEIVER_WINDOW_CHUNKS,
+  progressEveryChunks: PROGRESS_EVERY_CHUNKS,
+});
 /** A receiver silent this long no longer paces the sender (it went away), ms. */
 const RECEIVER_STALL_MS = 30_000;
 /** Chunk hashes pending at once, on either side (a 256 KiB copy each, held by WebCrypto). */

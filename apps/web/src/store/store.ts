@@ -23,7 +23,7 @@ let queued: AppEvent[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** Applies the queued message events now, in arrival order. */
-export function flushQueuedEvents(): void {
+function flushQueuedEvents(): void {
   if (flushTimer !== undefined) clearTimeout(flushTimer);
   flushTimer = undefined;
   if (queued.length === 0) return;

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { FILE_FLOW_CONTROL } from '@sealroom/client';
 import type { BenchContext } from '../context.js';
 import { withDeadline } from '../deadline.js';
 import { randomRoom } from '../load/generator.js';
@@ -24,20 +25,16 @@ const CLIENT_FILES_SOURCE = fileURLToPath(new URL('../../../client/src/files.ts'
 /** Plaintext bytes per chunk: the protocol's default file chunk (DEFAULT_FILE_CHUNK_BYTES), 256 KiB. */
 const FALLBACK_CHUNK_BYTES = 256 * 1024;
 /**
- * The client's file sender keeps at most 4 MiB unacknowledged by the relay and waits while
- * its socket holds more than 2 MiB unsent (MAX_IN_FLIGHT_BYTES and MAX_SOCKET_BUFFER_BYTES
- * in packages/client/src/files.ts). The plain sender uses the same two bounds, so the
- * transfers differ only in the cryptography.
+ * The plain sender uses the client's own flow control: bytes unacknowledged by the relay,
+ * bytes unsent in the socket, chunks ahead of the receiver and how often it reports
+ * progress. The transfers differ only in the cryptography.
  */
-const WINDOW_BYTES = 4 * 1024 * 1024;
-/**
- * End to end, the client's sender stays at most 32 chunks ahead of the receiver's reported
- * progress, which the receiver sends every 8 chunks (RECEIVER_WINDOW_CHUNKS and
- * PROGRESS_EVERY_CHUNKS in the same file). The plain transfer paces itself the same way.
- */
-const RECEIVER_WINDOW_CHUNKS = 32;
-const PROGRESS_EVERY_CHUNKS = 8;
-const SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
+const {
+  maxInFlightBytes: WINDOW_BYTES,
+  maxSocketBufferBytes: SOCKET_BUFFER_BYTES,
+  receiverWindowChunks: RECEIVER_WINDOW_CHUNKS,
+  progressEveryChunks: PROGRESS_EVERY_CHUNKS,
+} = FILE_FLOW_CONTROL;
 /** Poll interval while the socket buffer drains, ms. */
 const BUFFER_POLL_MS = 1;
 /** One transfer may take at most this long before the section fails, ms (100 MB at under 1 MB/s is broken). */
