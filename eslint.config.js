@@ -3,19 +3,10 @@ import { builtinModules } from 'node:module';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+import { CLIENT_FORBIDDEN_GLOBALS, PROTOCOL_ALLOWED_PACKAGES, PROTOCOL_FORBIDDEN_GLOBALS } from './scripts/layers.mjs';
 
-// packages/protocol is pure: WebCrypto, typed arrays and JSON only. No I/O, no
-// platform objects, no clock, no timers, no Math.random (DESIGN.md §2, STYLE.md).
-const PROTOCOL_FORBIDDEN_GLOBALS = [
-  'window', 'document', 'self', 'navigator', 'location', 'localStorage', 'sessionStorage',
-  'indexedDB', 'fetch', 'XMLHttpRequest', 'WebSocket', 'Worker', 'setTimeout', 'setInterval',
-  'setImmediate', 'clearTimeout', 'clearInterval', 'requestAnimationFrame', 'process', 'Buffer',
-  'require', 'global', 'Date', 'performance',
-].map((name) => ({ name, message: 'packages/protocol is pure: pass platform objects and time in from the caller.' }));
-
-// packages/client runs in browsers and in Node: no DOM.
-const CLIENT_FORBIDDEN_GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'HTMLElement', 'Buffer', 'process']
-  .map((name) => ({ name, message: 'packages/client never touches the DOM or Node globals; inject platform pieces.' }));
+const forbidden = (names, message) => names.map((name) => ({ name, message }));
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const NODE_MODULES = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
@@ -36,14 +27,29 @@ export default tseslint.config(
     files: ['packages/protocol/src/**/*.ts'],
     languageOptions: { globals: {} },
     rules: {
-      'no-restricted-globals': ['error', ...PROTOCOL_FORBIDDEN_GLOBALS],
-      'no-restricted-imports': ['error', { paths: NODE_MODULES, patterns: ['@sealroom/*', 'ws', 'idb-keyval'] }],
+      // Pure: no I/O, no platform objects, no clock, no timers (DESIGN.md §2, STYLE.md).
+      'no-restricted-globals': ['error', ...forbidden(PROTOCOL_FORBIDDEN_GLOBALS, 'packages/protocol is pure: pass platform objects and time in from the caller.')],
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: `^(?!\\.\\.?/|(?:${PROTOCOL_ALLOWED_PACKAGES.map(escapeRegExp).join('|')})$)`,
+          message: `packages/protocol imports only its own files and ${PROTOCOL_ALLOWED_PACKAGES.join(', ')}.`,
+        }],
+      }],
+    },
+  },
+  {
+    // Every package may import the units, the relay and protocol included: numbers only.
+    files: ['packages/units/src/**/*.ts'],
+    languageOptions: { globals: {} },
+    rules: {
+      'no-restricted-globals': ['error', ...forbidden(PROTOCOL_FORBIDDEN_GLOBALS, 'packages/units is pure constants.')],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '.', message: 'packages/units imports nothing: it is pure constants.' }] }],
     },
   },
   {
     files: ['packages/client/src/**/*.ts'],
     rules: {
-      'no-restricted-globals': ['error', ...CLIENT_FORBIDDEN_GLOBALS],
+      'no-restricted-globals': ['error', ...forbidden(CLIENT_FORBIDDEN_GLOBALS, 'packages/client never touches the DOM or Node globals; inject platform pieces.')],
       'no-restricted-imports': ['error', { paths: NODE_MODULES, patterns: ['react', 'react-dom', '@sealroom/relay'] }],
     },
   },

@@ -12,6 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
+      { extends: true, test: { name: 'units', include: ['packages/units/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'protocol', include: ['packages/protocol/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'relay', include: ['packages/relay/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'client', include: ['packages/client/test/**/*.test.ts'] } },
