@@ -1,4 +1,5 @@
-import { defaultClientConditions, defaultServerConditions, defineConfig } from 'vite';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under this condition, so tests
 // run against src/ without a build step. Published builds use dist/.
