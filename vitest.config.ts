@@ -12,6 +12,8 @@ export default defineConfig({
     // RSA-3072 key generation costs about a second; integration tests start real relays.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // CI (.ci/run exports CI=1) fails on a stray `.only` instead of silently running one test.
+    allowOnly: !process.env.CI,
     projects: [
       { extends: true, test: { name: 'units', include: ['packages/units/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'protocol', include: ['packages/protocol/test/**/*.test.ts'] } },
