@@ -1,4 +1,5 @@
 import type { MemberInfo, SystemEvent } from '@sealroom/client';
+import { SECOND_MS } from '@sealroom/units';
 import { memo } from 'react';
 import { formatDuration, formatTime } from '../lib/format.js';
 import { neutraliseBidi } from '../lib/text.js';
@@ -10,8 +11,6 @@ import { MessageText } from './MessageText.js';
 /** Bodies longer than this scroll inside their bubble instead of filling the screen. */
 const CLAMP_BODY_CHARS = 2000;
 
-const MS_PER_SECOND = 1000;
-
 function systemText(event: SystemEvent, nameOf: (id: string) => string): string {
   switch (event.type) {
     case 'member-joined':
@@ -22,7 +21,7 @@ function systemText(event: SystemEvent, nameOf: (id: string) => string): string 
       return `${neutraliseBidi(event.name)} was removed by ${nameOf(event.by)}`;
     case 'timer-set':
       return event.disappearingMs
-        ? `${nameOf(event.by)} set messages to disappear after ${formatDuration(Math.round(event.disappearingMs / MS_PER_SECOND))}`
+        ? `${nameOf(event.by)} set messages to disappear after ${formatDuration(Math.round(event.disappearingMs / SECOND_MS))}`
         : `${nameOf(event.by)} turned disappearing messages off`;
     case 'gap':
       return 'Some messages from while you were away are no longer held by the relay and could not be fetched.';
