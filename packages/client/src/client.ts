@@ -38,7 +38,7 @@ import type {
   SealroomClient,
   SealroomClientOptions,
   Unsubscribe,
-} from './index.js';
+} from './api.js';
 import { systemClock } from './clock.js';
 import { fromUtf8, utf8 } from './encoding.js';
 import { SealroomClientError } from './errors.js';

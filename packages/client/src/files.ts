@@ -35,7 +35,7 @@ import {
   type FileManifest,
   type RoomMember,
 } from '@sealroom/protocol';
-import type { FileMessage, FileOffer, FileSource, FileTransferState } from './index.js';
+import type { FileMessage, FileOffer, FileSource, FileTransferState } from './api.js';
 import { SealroomClientError } from './errors.js';
 import { JobWindow } from './job-window.js';
 import { MAX_RESEND_CHUNKS, MAX_RESEND_RANGES, type AppPayload } from './payloads.js';

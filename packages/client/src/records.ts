@@ -4,7 +4,7 @@
  */
 import type { ControlAction, OutboundSenderKey, PublicIdentityJson, SenderKeyRing } from '@sealroom/protocol';
 import type { AppPayload } from './payloads.js';
-import type { TimelineItem } from './index.js';
+import type { TimelineItem } from './api.js';
 
 /** Storage key names. The identity blob is the only record stored unsealed. */
 export const KEY_IDENTITY = 'identity';

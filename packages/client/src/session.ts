@@ -43,7 +43,6 @@ import {
   type UnlockedIdentity,
 } from '@sealroom/protocol';
 import type {
-  Clock,
   DeliveryState,
   FileMessage,
   FileSource,
@@ -58,7 +57,8 @@ import type {
   TextMessage,
   TimelineItem,
   WarningKind,
-} from './index.js';
+} from './api.js';
+import type { Clock } from './platform.js';
 import { SealroomClientError } from './errors.js';
 import type { EventHub } from './events.js';
 import { randomBytes } from './encoding.js';

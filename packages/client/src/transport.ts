@@ -7,7 +7,8 @@
  * reach a room's handler strictly in cursor order, one at a time, each exactly once per
  * connection lifetime (the session de-duplicates by message id across lifetimes).
  */
-import type { Clock, ConnectionState, WebSocketConstructor, WebSocketLike } from './index.js';
+import type { ConnectionState } from './api.js';
+import type { Clock, WebSocketConstructor, WebSocketLike } from './platform.js';
 import { fromBase64Url, toBase64Url } from './encoding.js';
 import {
   decodeDeliver,

@@ -4,7 +4,7 @@
  * at-rest functions) before they touch the storage. Each record is bound to its storage
  * key name, so a storage that swaps two records gets a failed open, not confusion.
  */
-import type { ClientStorage } from './index.js';
+import type { ClientStorage } from './platform.js';
 import { fromUtf8, utf8 } from './encoding.js';
 
 export interface AtRestCipher {
