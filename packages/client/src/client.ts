@@ -11,6 +11,7 @@ import {
   formatFingerprint,
   formatInvite,
   fromBase64Url,
+  fromUtf8,
   generateIdentity,
   importBackup as importWrappedBackup,
   memberIdOf,
@@ -20,6 +21,7 @@ import {
   sealAtRest,
   toBase64Url,
   unwrapIdentity,
+  utf8,
   wrapIdentity,
   type KdfOptions,
   type UnlockedIdentity,
@@ -40,7 +42,6 @@ import type {
   Unsubscribe,
 } from './api.js';
 import { systemClock } from './clock.js';
-import { fromUtf8, utf8 } from './encoding.js';
 import { SealroomClientError } from './errors.js';
 import { EventHub } from './events.js';
 import { AsyncLock } from './lock.js';

@@ -27,6 +27,7 @@ import {
   openSenderKeyDistribution,
   peekEnvelope,
   publicIdentityToJson,
+  randomBytes,
   roomMember,
   sealControl,
   sealDirectMessage,
@@ -61,7 +62,6 @@ import type {
 import type { Clock } from './platform.js';
 import { SealroomClientError } from './errors.js';
 import type { EventHub } from './events.js';
-import { randomBytes } from './encoding.js';
 import { AsyncLock } from './lock.js';
 import { APP_ID_BYTES, decodePayload, encodePayload, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import {

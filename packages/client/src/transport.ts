@@ -9,7 +9,7 @@
  */
 import type { ConnectionState } from './api.js';
 import type { Clock, WebSocketConstructor, WebSocketLike } from './platform.js';
-import { fromBase64Url, toBase64Url } from './encoding.js';
+import { fromBase64Url, toBase64Url } from '@sealroom/protocol';
 import {
   decodeDeliver,
   encodeJson,

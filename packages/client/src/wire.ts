@@ -3,7 +3,7 @@
  * envelopes in binary frames. Parsing is defensive: the relay is not trusted for
  * anything but delivery, so a malformed frame is a value, never an exception.
  */
-import { fromBase64Url, toBase64Url } from './encoding.js';
+import { fromBase64Url, toBase64Url } from '@sealroom/protocol';
 
 /** Part A protocol version, in every JSON message (`v`) and binary frame (first byte). */
 export const WIRE_VERSION = 1;

@@ -6,10 +6,9 @@
 import { createHash, randomFillSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { createFileManifest, encodeFileManifest, fromBase64Url, importBackup, sealJoinAnnouncement, toBase64Url } from '@sealroom/protocol';
+import { createFileManifest, encodeFileManifest, fromBase64Url, fromUtf8, importBackup, sealJoinAnnouncement, toBase64Url } from '@sealroom/protocol';
 import { clientFor, makePersonas, PASSWORD, waitFor, type TestClient } from './helpers.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
-import { fromUtf8 } from '../src/encoding.js';
 import type { RoomSession } from '../src/session.js';
 
 /** How long a test waits for the warning it expects, ms (well under the test timeout). */

@@ -3,6 +3,7 @@ import { startRelay, type RunningRelay } from '@sealroom/relay';
 import {
   ENVELOPE_TYPE,
   MAX_MESSAGES_PER_SENDER_KEY,
+  fromUtf8,
   importBackup,
   importPublicIdentityJson,
   openDirectMessage,
@@ -20,7 +21,6 @@ import { clientFor, makePersonas, PASSWORD, receivedTexts, waitFor, type TestCli
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import type { RoomRecord } from '../src/records.js';
 import { createMemoryStorage, type TimelineItem } from '../src/index.js';
-import { fromUtf8 } from '../src/encoding.js';
 
 const NAMES = ['Alice', 'Bob', 'Mallory', 'Nina', 'Carol'];
 

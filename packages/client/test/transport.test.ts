@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { admissionMac, startRelay, type RunningRelay } from '@sealroom/relay';
 import { RelayConnection, type RoomBinding } from '../src/transport.js';
 import { systemClock } from '../src/clock.js';
-import { randomBytes, toBase64Url } from '../src/encoding.js';
+import { randomBytes, toBase64Url } from '@sealroom/protocol';
 import type { WebSocketConstructor } from '../src/index.js';
 
 // The relay's HMAC helper stands in for the protocol's admission proof: this test is about
