@@ -79,17 +79,9 @@ import {
 import { TransportError, type RelayConnection, type RoomBinding } from './transport.js';
 import type { Vault } from './vault.js';
 import type { EnvelopeBytes } from './wire.js';
+import { controlSeenKey, itemSeenKey, joinSeenKey, SeenIds } from './seen-ids.js';
 import { FileTransfers } from './files.js';
 
-/**
- * De-duplication keys remembered per room for exactly-once display: several catch-up pages'
- * worth, while keeping the room record (rewritten as envelopes arrive) small. Announcements,
- * controls and direct messages get the same number again, of their own (see `remember`).
- */
-export const MAX_SEEN_IDS = 5_000;
-/** De-duplication key prefixes of announcements and controls (by envelope message id). */
-const JOIN_SEEN_PREFIX = 'join/';
-const CONTROL_SEEN_PREFIX = 'control/';
 /**
  * Receive-side state is persisted at most this often, ms: one write per catch-up burst
  * instead of one per envelope. A crash inside the window rewinds the cursor a little; the
@@ -147,7 +139,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   private readonly roster = new Map<string, LiveMember>();
   /** Room-scoped member id (b64) → identity id (b64). */
   private readonly byMemberId = new Map<string, string>();
-  private readonly seen: Set<string>;
+  readonly seen: SeenIds;
   private items: StoredItem[] = [];
   private readonly itemById = new Map<string, StoredItem>();
   /** The outbox, mirrored in storage (sealed) so it survives reloads. */
@@ -180,8 +172,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.id = record.id;
     this.roomId = record.id;
     this.relayUrl = record.relayUrl;
-    record.seenControl ??= [];
-    this.seen = new Set([...record.seen, ...record.seenControl]);
+    this.seen = new SeenIds(record);
     this.files = new FileTransfers(this, ctx);
   }
 
@@ -588,9 +579,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (id === this.myId) return;
     // Catch-up never hands the same cursor twice, so a second copy is a replay: without this,
     // an old announcement of someone who since left would bring them back.
-    const dedupe = `${JOIN_SEEN_PREFIX}${toBase64Url(opened.messageId)}`;
+    const dedupe = joinSeenKey(toBase64Url(opened.messageId));
     if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', id);
-    this.remember(dedupe, true);
+    this.seen.remember(dedupe, true);
     if (this.record.removed.includes(id)) {
       return this.warn('unknown-sender', id, 'REMOVED_MEMBER', 'a removed member announced itself again');
     }
@@ -633,9 +624,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const opened = await openControl({ roomKeys: this.keys, envelope, sender: sender.member, creatorId: fromBase64Url(this.record.creatorId)! });
     if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
     // A replayed control (an old timer setting, say) must not apply again.
-    const dedupe = `${CONTROL_SEEN_PREFIX}${toBase64Url(opened.messageId)}`;
+    const dedupe = controlSeenKey(toBase64Url(opened.messageId));
     if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', sender.record.id);
-    this.remember(dedupe, true);
+    this.seen.remember(dedupe, true);
     const action = opened.action;
     if (action.kind === 'settings') {
       const ms = action.disappearingAfterSeconds === 0 ? null : action.disappearingAfterSeconds * MS_PER_SECOND;
@@ -718,9 +709,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (payload === undefined) return this.warn('bad-message', sender.record.id, 'BAD_PAYLOAD', 'message content does not parse');
     switch (payload.t) {
       case 'text': {
-        const dedupe = `${sender.record.id}/${payload.id}`;
+        const dedupe = itemSeenKey(sender.record.id, payload.id);
         if (this.seen.has(dedupe)) return;
-        this.remember(dedupe, directTo !== null);
+        this.seen.remember(dedupe, directTo !== null);
         const mentions = payload.mentions.filter((m) => this.roster.has(m));
         await this.addItem({
           kind: 'text',
@@ -761,13 +752,13 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (!decoded.ok) return this.warnEnvelope(decoded.code, sender.record.id);
     const manifest: FileManifest = decoded.manifest;
     const fileId = toBase64Url(manifest.fileId);
-    const dedupe = `${sender.record.id}/${fileId}`;
+    const dedupe = itemSeenKey(sender.record.id, fileId);
     if (this.seen.has(dedupe)) return;
     const owner = this.files.offeredBy(fileId);
     if (owner !== undefined && owner !== sender.record.id) {
       return this.warn('bad-message', sender.record.id, 'FILE_ID_TAKEN', 'a file offer reuses the id of another member’s file');
     }
-    this.remember(dedupe);
+    this.seen.remember(dedupe);
     void directTo;
     const item = (await this.addItem({
       kind: 'file',
@@ -794,23 +785,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const now = this.ctx.clock.now();
     const online = [...this.online.entries()].filter(([id, at]) => this.roster.has(id) && now - at < this.ctx.presenceTimeoutMs).map(([id]) => id);
     this.ctx.events.emit('presence', { roomId: this.id, online });
-  }
-
-  /**
-   * `windowless`: the envelope type has no replay window in the protocol (announcements,
-   * controls, direct messages), so this key is all that stops a replay. Those keys are kept
-   * in a list of their own, which a long run of group texts cannot push out: replayed after
-   * that, an old control would turn the timer back, an old announcement bring back a member
-   * who left, an old direct message (expired from the timeline) show again.
-   */
-  private remember(key: string, windowless = false): void {
-    const list = windowless ? (this.record.seenControl ??= []) : this.record.seen;
-    this.seen.add(key);
-    list.push(key);
-    if (list.length > MAX_SEEN_IDS) {
-      const dropped = list.splice(0, list.length - MAX_SEEN_IDS);
-      for (const key of dropped) this.seen.delete(key);
-    }
   }
 
   private warnEnvelope(code: EnvelopeErrorCode | string, member: string | null): void {
@@ -900,8 +874,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   private async queueText(payload: Extract<AppPayload, { t: 'text' }>, directTo: string | null): Promise<TextMessage> {
     return this.lock.run(async () => {
-      const id = `${this.myId}/${payload.id}`;
-      this.remember(id);
+      const id = itemSeenKey(this.myId, payload.id);
+      this.seen.remember(id);
       const item = (await this.addItem({
         kind: 'text',
         id,
