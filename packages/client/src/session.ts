@@ -37,7 +37,6 @@ import {
   senderKeyNeedsRotation,
   shortFingerprint,
   toBase64Url,
-  type EnvelopeErrorCode,
   type FileManifest,
   type RoomKeys,
   type RoomMember,
@@ -54,7 +53,6 @@ import type {
   RoomSummary,
   SafetyNumber,
   SendTextOptions,
-  SystemEvent,
   TextMessage,
   TimelineItem,
   WarningKind,
@@ -66,28 +64,23 @@ import { AsyncLock } from './lock.js';
 import { APP_ID_BYTES, decodePayload, encodePayload, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import {
   outboxPrefix,
-  roomKey,
   seqKey,
-  timelinePrefix,
   toControlAction,
   type MemberRecord,
   type OutboxEntry,
   type OutboxIntent,
   type RoomRecord,
-  type StoredItem,
 } from './records.js';
 import { TransportError, type RelayConnection, type RoomBinding } from './transport.js';
 import type { Vault } from './vault.js';
 import type { EnvelopeBytes } from './wire.js';
 import { controlSeenKey, itemSeenKey, joinSeenKey, SeenIds } from './seen-ids.js';
+import { RoomPersistence } from './room-persistence.js';
+import { RoomStatus } from './room-status.js';
+import { Timeline, type NewFile, type NewSystem, type NewText } from './timeline.js';
+import { roomWarner, warnEnvelope, type Warn } from './warnings.js';
 import { FileTransfers } from './files.js';
 
-/**
- * Receive-side state is persisted at most this often, ms: one write per catch-up burst
- * instead of one per envelope. A crash inside the window rewinds the cursor a little; the
- * envelopes are processed again and de-duplicated against the stored timeline.
- */
-const PERSIST_DEBOUNCE_MS = 200;
 /**
  * Presence beat interval while a room is connected, ms. Every beat is a group message the
  * relay retains and every member processes, so it is kept slow.
@@ -97,8 +90,6 @@ export const PRESENCE_INTERVAL_MS = 30_000;
 const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
 /** Wait before retrying a publish the relay refused for rate, ms. */
 const RATE_LIMIT_RETRY_MS = 1_000;
-/** Characters of my identity id in system item ids: enough to tell identities on one storage apart. */
-const SYSTEM_ITEM_OWNER_CHARS = 8;
 /**
  * Least time between two key requests I send to one member, and between two I answer from
  * one member, ms (C.5 key recovery): a lost distribution costs one request, never a flood.
@@ -140,18 +131,13 @@ export class RoomSession implements RoomHandle, RoomBinding {
   /** Room-scoped member id (b64) → identity id (b64). */
   private readonly byMemberId = new Map<string, string>();
   readonly seen: SeenIds;
-  private items: StoredItem[] = [];
-  private readonly itemById = new Map<string, StoredItem>();
   /** The outbox, mirrored in storage (sealed) so it survives reloads. */
   private outbox: OutboxEntry[] = [];
-  private persistTimer: unknown;
   private readonly online = new Map<string, number>();
   private myMemberId = '';
   private flushing = false;
   private presenceTimer: unknown;
-  private expiryTimer: unknown;
   private beforeJoinPending = 0;
-  private ready = false;
   /**
    * Targets of my own removals that are published but not yet acknowledged (the roster drops
    * them on the ack). They get no sender key, and the key they hold is rotated away, already.
@@ -163,6 +149,10 @@ export class RoomSession implements RoomHandle, RoomBinding {
   /** Members to ask for their key once the room is ready (requests found during catch-up). */
   private readonly pendingKeyRequests = new Set<string>();
   readonly files: FileTransfers;
+  readonly status: RoomStatus;
+  readonly warn: Warn;
+  private readonly persistence: RoomPersistence;
+  private timeline!: Timeline;
 
   private constructor(
     private readonly ctx: SessionContext,
@@ -173,6 +163,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.roomId = record.id;
     this.relayUrl = record.relayUrl;
     this.seen = new SeenIds(record);
+    this.status = new RoomStatus(() => record.active);
+    this.warn = roomWarner(ctx.events, record.id);
+    this.persistence = new RoomPersistence({ vault: ctx.vault, clock: ctx.clock, lock: this.lock, record, isDead: () => this.status.dead });
     this.files = new FileTransfers(this, ctx);
   }
 
@@ -187,12 +180,10 @@ export class RoomSession implements RoomHandle, RoomBinding {
       session.roster.set(member.id, live);
       session.byMemberId.set(member.memberId, member.id);
     }
-    const stored = await Promise.all((await ctx.vault.keys(timelinePrefix(record.id))).sort().map((key) => ctx.vault.get<StoredItem>(key)));
-    session.items = stored.filter((entry): entry is StoredItem => entry !== undefined).sort((a, b) => a.seq - b.seq);
-    for (const entry of session.items) session.itemById.set(entry.item.id, entry);
+    session.timeline = await Timeline.load({ vault: ctx.vault, events: ctx.events, clock: ctx.clock, lock: session.lock, ownerId: session.myId, warn: session.warn }, record);
     const queued = await Promise.all((await ctx.vault.keys(outboxPrefix(record.id))).map((key) => ctx.vault.get<OutboxEntry>(key)));
     session.outbox = queued.filter((entry): entry is OutboxEntry => entry !== undefined).sort((a, b) => a.seq - b.seq);
-    session.scheduleExpiry();
+    session.timeline.scheduleExpiry();
     return session;
   }
 
@@ -277,7 +268,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       isMe,
       isCreator: record.id === this.record.creatorId,
       verified: record.verified,
-      online: isMe ? this.ready : seen !== undefined && this.ctx.clock.now() - seen < this.ctx.presenceTimeoutMs,
+      online: isMe ? this.status.ready : seen !== undefined && this.ctx.clock.now() - seen < this.ctx.presenceTimeoutMs,
       joinedAt: record.joinedAt,
     };
   }
@@ -291,13 +282,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   inviteFormatter: (session: RoomSession) => string = () => '';
 
   async history(options: HistoryOptions = {}): Promise<TimelineItem[]> {
-    let list = this.items.map((entry) => entry.item);
-    if (options.before !== undefined) {
-      const index = list.findIndex((item) => item.id === options.before);
-      if (index >= 0) list = list.slice(0, index);
-    }
-    if (options.limit !== undefined) list = list.slice(Math.max(0, list.length - options.limit));
-    return list;
+    return this.timeline.history(options);
   }
 
   async sendText(text: string, options: SendTextOptions = {}): Promise<TextMessage> {
@@ -398,8 +383,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   onReady(): void {
-    this.ready = true;
-    this.wakeReadyWaiters();
+    this.status.ready = true;
+    this.status.wake();
     void this.lock.run(async () => {
       await this.flushBeforeJoin();
       if (this.record.disappearingMs !== null) this.ctx.connection.requestRetention(this.id, this.record.disappearingMs);
@@ -413,28 +398,19 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   onDisconnected(): void {
-    this.ready = false;
+    this.status.ready = false;
   }
-
-  private readyWaiters: (() => void)[] = [];
 
   /** Resolves at the next `onReady` (after a reconnect's catch-up) or when the room goes inactive. */
   nextReady(): Promise<void> {
-    if (!this.record.active || this.dead) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
-  }
-
-  private wakeReadyWaiters(): void {
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const wake of waiters) wake();
+    return this.status.nextReady();
   }
 
   async onEnvelope(cursor: number, envelope: Uint8Array, live: boolean): Promise<void> {
     await this.lock.run(async () => {
       // A dead handle's keys belong to a locked identity: envelopes the transport still held
       // are fetched again after the next unlock.
-      if (!this.record.active || this.dead) return;
+      if (!this.record.active || this.status.dead) return;
       try {
         await this.receive(cursor, envelope, live);
       } finally {
@@ -481,7 +457,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
         if (!opened.ok) {
           // The answer to my key request can cross the sender's own distribution: not a replay.
           if (opened.code === 'KEY_ALREADY_KNOWN' && this.keyRequestedAt.has(sender.record.id)) return;
-          return this.warnEnvelope(opened.code, sender.record.id);
+          return warnEnvelope(this.warn, opened.code, sender.record.id);
         }
         this.record.ring = opened.ring;
         // Stored at once, not within the debounce: a tab closed in that window would come back
@@ -496,7 +472,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
           if (opened.code === 'UNKNOWN_SENDER_KEY' || opened.code === 'BEFORE_KEY') {
             if (this.isBeforeMyJoin(cursor)) {
               this.beforeJoinPending += 1;
-              if (this.ready) await this.flushBeforeJoin();
+              if (this.status.ready) await this.flushBeforeJoin();
               return;
             }
             // After my join: the distribution was lost (retention gap). The message is part of
@@ -504,7 +480,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
             if (opened.code === 'UNKNOWN_SENDER_KEY') this.requestKey(sender.record.id);
             return;
           }
-          return this.warnEnvelope(opened.code, sender.record.id);
+          return warnEnvelope(this.warn, opened.code, sender.record.id);
         }
         this.record.ring = opened.ring;
         if (opened.content === 'file-manifest') return this.receiveManifest(opened.payload, sender, null);
@@ -513,7 +489,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       case 'direct': {
         if (peek.recipient === undefined || toBase64Url(peek.recipient) !== this.myMemberId) return;
         const opened = await openDirectMessage({ roomKeys: this.keys, me: this.ctx.me, sender: sender.member, envelope });
-        if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
+        if (!opened.ok) return warnEnvelope(this.warn, opened.code, sender.record.id);
         if (opened.content === 'file-manifest') return this.receiveManifest(opened.payload, sender, this.myId);
         return this.receivePayload(opened.payload, sender, this.myId, live);
       }
@@ -534,13 +510,13 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const last = this.keyRequestedAt.get(memberId);
     if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return;
     this.keyRequestedAt.set(memberId, now);
-    if (this.ready && this.ctx.connection.isReady(this.id) && this.record.joinCursor !== 0) void this.sendKeyRequest(memberId);
+    if (this.status.ready && this.ctx.connection.isReady(this.id) && this.record.joinCursor !== 0) void this.sendKeyRequest(memberId);
     else this.pendingKeyRequests.add(memberId);
   }
 
   private async sendKeyRequest(memberId: string): Promise<void> {
     const to = this.roster.get(memberId);
-    if (to === undefined || !this.record.active || this.dead || this.record.joinCursor === 0) return;
+    if (to === undefined || !this.record.active || this.status.dead || this.record.joinCursor === 0) return;
     try {
       const sealed = await sealDirectMessage({ roomKeys: this.keys, me: this.ctx.me, recipient: to.member, payload: encodePayload({ t: 'key-request', ts: this.ctx.clock.now() }) });
       await this.ctx.connection.publish(this.id, sealed.envelope);
@@ -573,14 +549,14 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   private async receiveJoin(envelope: Uint8Array, cursor: number): Promise<void> {
     const opened = await openJoinAnnouncement({ roomKeys: this.keys, envelope });
-    if (!opened.ok) return this.warnEnvelope(opened.code, null);
+    if (!opened.ok) return warnEnvelope(this.warn, opened.code, null);
     const identity = opened.member.identity;
     const id = toBase64Url(identity.id);
     if (id === this.myId) return;
     // Catch-up never hands the same cursor twice, so a second copy is a replay: without this,
     // an old announcement of someone who since left would bring them back.
     const dedupe = joinSeenKey(toBase64Url(opened.messageId));
-    if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', id);
+    if (this.seen.has(dedupe)) return warnEnvelope(this.warn, 'DUPLICATE', id);
     this.seen.remember(dedupe, true);
     if (this.record.removed.includes(id)) {
       return this.warn('unknown-sender', id, 'REMOVED_MEMBER', 'a removed member announced itself again');
@@ -622,10 +598,10 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   private async receiveControl(envelope: Uint8Array, sender: LiveMember): Promise<void> {
     const opened = await openControl({ roomKeys: this.keys, envelope, sender: sender.member, creatorId: fromBase64Url(this.record.creatorId)! });
-    if (!opened.ok) return this.warnEnvelope(opened.code, sender.record.id);
+    if (!opened.ok) return warnEnvelope(this.warn, opened.code, sender.record.id);
     // A replayed control (an old timer setting, say) must not apply again.
     const dedupe = controlSeenKey(toBase64Url(opened.messageId));
-    if (this.seen.has(dedupe)) return this.warnEnvelope('DUPLICATE', sender.record.id);
+    if (this.seen.has(dedupe)) return warnEnvelope(this.warn, 'DUPLICATE', sender.record.id);
     this.seen.remember(dedupe, true);
     const action = opened.action;
     if (action.kind === 'settings') {
@@ -699,7 +675,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.outbox = [];
     await Promise.all(entries.map((entry) => this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq))));
     this.files.stopAll('ROOM_INACTIVE');
-    this.wakeReadyWaiters();
+    this.status.wake();
     this.ctx.onInactive(this);
     this.emitRoom();
   }
@@ -749,7 +725,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   private async receiveManifest(bytes: Uint8Array, sender: LiveMember, directTo: string | null): Promise<void> {
     const decoded = decodeFileManifest(bytes);
-    if (!decoded.ok) return this.warnEnvelope(decoded.code, sender.record.id);
+    if (!decoded.ok) return warnEnvelope(this.warn, decoded.code, sender.record.id);
     const manifest: FileManifest = decoded.manifest;
     const fileId = toBase64Url(manifest.fileId);
     const dedupe = itemSeenKey(sender.record.id, fileId);
@@ -787,15 +763,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.ctx.events.emit('presence', { roomId: this.id, online });
   }
 
-  private warnEnvelope(code: EnvelopeErrorCode | string, member: string | null): void {
-    const kind: WarningKind = code === 'DUPLICATE' || code === 'TOO_OLD' || code === 'KEY_ALREADY_KNOWN' ? 'replay' : 'bad-message';
-    this.warn(kind, member, code, kind === 'replay' ? 'an envelope was replayed' : 'an envelope failed verification and was dropped');
-  }
-
-  warn(kind: WarningKind, member: string | null, code: string, detail: string): void {
-    this.ctx.events.emit('warning', { kind, roomId: this.id, member, code, detail });
-  }
-
   private async flushBeforeJoin(): Promise<void> {
     if (this.beforeJoinPending === 0) return;
     const count = this.beforeJoinPending;
@@ -803,69 +770,16 @@ export class RoomSession implements RoomHandle, RoomBinding {
     await this.addItem({ kind: 'system', event: { type: 'before-join', count } });
   }
 
-  // ---------------------------------------------------------------------------------
-  // Timeline
-  // ---------------------------------------------------------------------------------
-
   /** Stores a timeline item and emits `message`. Callers hold the lock. */
-  async addItem(partial: Omit<TextMessage, 'roomId' | 'receivedAt' | 'expiresAt'> | Omit<FileMessage, 'roomId' | 'receivedAt' | 'expiresAt'> | { kind: 'system'; event: SystemEvent }): Promise<TimelineItem> {
-    // Idempotent by id: after a crash inside the persist window an envelope is processed
-    // again and must not show twice.
-    if (partial.kind !== 'system') {
-      const existing = this.itemById.get(partial.id);
-      if (existing !== undefined) return existing.item;
-    }
-    const now = this.ctx.clock.now();
-    const seq = this.record.nextItemSeq++;
-    const base = { roomId: this.id, receivedAt: now, expiresAt: this.record.disappearingMs === null ? null : now + this.record.disappearingMs };
-    const item: TimelineItem =
-      partial.kind === 'system'
-        ? { ...base, kind: 'system', id: `sys/${this.myId.slice(0, SYSTEM_ITEM_OWNER_CHARS)}/${seq}`, sentAt: now, event: partial.event }
-        : ({ ...partial, ...base } as TimelineItem);
-    const stored: StoredItem = { seq, item };
-    this.items.push(stored);
-    this.itemById.set(item.id, stored);
-    this.record.lastActivityAt = now;
-    // Not awaited: item writes pipeline (a catch-up of a thousand messages is not a thousand
-    // storage round trips in a row). persist() waits for them before it records the cursor,
-    // so a stored cursor never runs ahead of the stored timeline.
-    this.writeInBackground(this.ctx.vault.set(seqKey(timelinePrefix(this.id), seq), stored));
-    this.ctx.events.emit('message', { roomId: this.id, item });
-    if (item.expiresAt !== null) this.scheduleExpiry();
-    return item;
+  addItem(partial: NewText): Promise<TextMessage>;
+  addItem(partial: NewFile): Promise<FileMessage>;
+  addItem(partial: NewSystem): Promise<TimelineItem>;
+  addItem(partial: NewText | NewFile | NewSystem): Promise<TimelineItem> {
+    return this.timeline.add(partial as NewText);
   }
 
-  async updateItem(id: string, change: (item: TimelineItem) => TimelineItem): Promise<TimelineItem | undefined> {
-    const stored = this.itemById.get(id);
-    if (stored === undefined) return undefined;
-    stored.item = change(stored.item);
-    this.writeInBackground(this.ctx.vault.set(seqKey(timelinePrefix(this.id), stored.seq), stored));
-    return stored.item;
-  }
-
-  private scheduleExpiry(): void {
-    if (this.expiryTimer !== undefined) this.ctx.clock.clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
-    const next = Math.min(...this.items.map((entry) => entry.item.expiresAt ?? Infinity));
-    if (!Number.isFinite(next)) return;
-    const delay = Math.max(0, next - this.ctx.clock.now());
-    this.expiryTimer = this.ctx.clock.setTimeout(() => {
-      this.expiryTimer = undefined;
-      void this.lock.run(() => this.expire());
-    }, delay);
-  }
-
-  private async expire(): Promise<void> {
-    const now = this.ctx.clock.now();
-    const expired = this.items.filter((entry) => entry.item.expiresAt !== null && entry.item.expiresAt <= now);
-    if (expired.length > 0) {
-      const gone = new Set(expired);
-      this.items = this.items.filter((entry) => !gone.has(entry));
-      for (const entry of expired) this.itemById.delete(entry.item.id);
-      await Promise.all(expired.map((entry) => this.ctx.vault.delete(seqKey(timelinePrefix(this.id), entry.seq))));
-      this.ctx.events.emit('expired', { roomId: this.id, ids: expired.map((entry) => entry.item.id) });
-    }
-    this.scheduleExpiry();
+  updateItem(id: string, change: (item: TimelineItem) => TimelineItem): Promise<TimelineItem | undefined> {
+    return this.timeline.update(id, change);
   }
 
   // ---------------------------------------------------------------------------------
@@ -1063,7 +977,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (this.presenceTimer !== undefined) return;
     const beat = () => {
       this.presenceTimer = undefined;
-      if (!this.record.active || !this.ready) return;
+      if (!this.record.active || !this.status.ready) return;
       if (this.roster.size > 1 && this.record.joinCursor !== 0) void this.sendEphemeral({ t: 'presence', ts: this.ctx.clock.now(), state: 'online' }).catch(() => undefined);
       this.emitPresence();
       this.presenceTimer = this.ctx.clock.setTimeout(beat, PRESENCE_INTERVAL_MS);
@@ -1073,18 +987,17 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   /** Tells the room I am going offline (best effort) and stops timers. */
   async goOffline(): Promise<void> {
-    if (this.ready && this.record.active && this.roster.size > 1) {
+    if (this.status.ready && this.record.active && this.roster.size > 1) {
       await this.sendEphemeral({ t: 'presence', ts: this.ctx.clock.now(), state: 'offline' }).catch(() => undefined);
     }
-    this.ready = false;
+    this.status.ready = false;
     this.stopTimers();
     await this.lock.run(() => this.persist());
   }
 
   stopTimers(): void {
     this.stopPresence();
-    if (this.expiryTimer !== undefined) this.ctx.clock.clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
+    this.timeline.stopExpiry();
   }
 
   private stopPresence(): void {
@@ -1102,25 +1015,22 @@ export class RoomSession implements RoomHandle, RoomBinding {
     return found;
   }
 
-  /** Set when the client locks or closes: this handle must not act on stale keys. */
-  private dead = false;
-
   /**
    * Ends this handle's life (lock/close); later calls reject with `LOCKED`. Resolves once the
    * envelope being processed (if any) is done and the state is stored, so nothing of this
    * handle writes to storage after the client is locked.
    */
   async kill(): Promise<void> {
-    this.dead = true;
+    this.status.dead = true;
     this.stopTimers();
     // Transfers waiting for a reconnect would wait forever: end them now.
     this.files.stopAll('CLOSED');
-    this.wakeReadyWaiters();
+    this.status.wake();
     await this.lock.run(() => this.persist());
   }
 
   private assertAlive(): void {
-    if (this.dead) throw new SealroomClientError('LOCKED', 'the client was locked: get the room handle again after unlock');
+    if (this.status.dead) throw new SealroomClientError('LOCKED', 'the client was locked: get the room handle again after unlock');
   }
 
   private assertActive(): void {
@@ -1129,22 +1039,11 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   private persistSoon(): void {
-    if (this.persistTimer !== undefined || this.dead) return;
-    this.persistTimer = this.ctx.clock.setTimeout(() => {
-      this.persistTimer = undefined;
-      void this.lock.run(() => this.persist());
-    }, PERSIST_DEBOUNCE_MS);
+    this.persistence.persistSoon();
   }
 
-  private writeInBackground(write: Promise<void>): void {
-    write.catch(() => this.warn('storage-error', null, 'STORAGE_WRITE_FAILED', 'a timeline item could not be stored'));
-  }
-
-  async persist(): Promise<void> {
-    if (this.persistTimer !== undefined) this.ctx.clock.clearTimeout(this.persistTimer);
-    this.persistTimer = undefined;
-    await this.ctx.vault.flush();
-    await this.ctx.vault.set(roomKey(this.id), this.record);
+  persist(): Promise<void> {
+    return this.persistence.persist();
   }
 
   /** Runs a task under the room lock (file transfers mutate room state too). */
@@ -1161,6 +1060,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   isReady(): boolean {
-    return this.ready && this.ctx.connection.isReady(this.id);
+    return this.status.ready && this.ctx.connection.isReady(this.id);
   }
 }
