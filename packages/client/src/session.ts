@@ -80,12 +80,8 @@ import { RoomStatus } from './room-status.js';
 import { Timeline, type NewFile, type NewSystem, type NewText } from './timeline.js';
 import { roomWarner, warnEnvelope, type Warn } from './warnings.js';
 import { FileTransfers } from './files.js';
+import { Presence } from './presence.js';
 
-/**
- * Presence beat interval while a room is connected, ms. Every beat is a group message the
- * relay retains and every member processes, so it is kept slow.
- */
-export const PRESENCE_INTERVAL_MS = 30_000;
 /** Relay refusals (Part A.7) after which the same envelope can succeed later. */
 const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
 /** Wait before retrying a publish the relay refused for rate, ms. */
@@ -133,10 +129,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
   readonly seen: SeenIds;
   /** The outbox, mirrored in storage (sealed) so it survives reloads. */
   private outbox: OutboxEntry[] = [];
-  private readonly online = new Map<string, number>();
   private myMemberId = '';
   private flushing = false;
-  private presenceTimer: unknown;
   private beforeJoinPending = 0;
   /**
    * Targets of my own removals that are published but not yet acknowledged (the roster drops
@@ -150,6 +144,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   private readonly pendingKeyRequests = new Set<string>();
   readonly files: FileTransfers;
   readonly status: RoomStatus;
+  private readonly presence: Presence;
   readonly warn: Warn;
   private readonly persistence: RoomPersistence;
   private timeline!: Timeline;
@@ -165,6 +160,15 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.seen = new SeenIds(record);
     this.status = new RoomStatus(() => record.active);
     this.warn = roomWarner(ctx.events, record.id);
+    this.presence = new Presence(
+      {
+        isLive: () => this.record.active && this.status.ready,
+        hasAudience: () => this.roster.size > 1 && this.record.joinCursor !== 0,
+        isMember: (id) => this.roster.has(id),
+        sendBeat: (payload) => this.sendEphemeral(payload),
+      },
+      { roomId: record.id, clock: ctx.clock, events: ctx.events, timeoutMs: ctx.presenceTimeoutMs },
+    );
     this.persistence = new RoomPersistence({ vault: ctx.vault, clock: ctx.clock, lock: this.lock, record, isDead: () => this.status.dead });
     this.files = new FileTransfers(this, ctx);
   }
@@ -259,7 +263,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   memberInfo(record: MemberRecord): MemberInfo {
-    const seen = this.online.get(record.id);
     const isMe = record.id === this.myId;
     return {
       id: record.id,
@@ -268,7 +271,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       isMe,
       isCreator: record.id === this.record.creatorId,
       verified: record.verified,
-      online: isMe ? this.status.ready : seen !== undefined && this.ctx.clock.now() - seen < this.ctx.presenceTimeoutMs,
+      online: isMe ? this.status.ready : this.presence.isOnline(record.id),
       joinedAt: record.joinedAt,
     };
   }
@@ -389,7 +392,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       await this.flushBeforeJoin();
       if (this.record.disappearingMs !== null) this.ctx.connection.requestRetention(this.id, this.record.disappearingMs);
     });
-    this.startPresence();
+    this.presence.start();
     void this.flush();
     this.files.onReady();
     const pending = [...this.pendingKeyRequests];
@@ -633,7 +636,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (live === undefined) return;
     this.roster.delete(id);
     this.byMemberId.delete(live.record.memberId);
-    this.online.delete(id);
+    this.presence.forget(id);
     this.record.members = this.record.members.filter((m) => m.id !== id);
     if (live.record.verified && id !== this.myId) {
       const former = (this.record.formerlyVerified ??= []);
@@ -654,7 +657,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     }
     this.files.onMemberGone(id);
     this.emitRoom();
-    this.emitPresence();
+    this.presence.emit();
   }
 
   private async removedMe(by: string): Promise<void> {
@@ -670,7 +673,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.record.outboundKey = null;
     this.record.ring = { v: 1, keys: [] };
     // Presence ends; expiry does not: disappearing messages go on the timer also when I left.
-    this.stopPresence();
+    this.presence.stop();
     const entries = this.outbox;
     this.outbox = [];
     await Promise.all(entries.map((entry) => this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq))));
@@ -701,13 +704,13 @@ export class RoomSession implements RoomHandle, RoomBinding {
           state: 'received',
           sentAt: payload.ts,
         });
-        this.markOnline(sender.record.id, live);
+        this.presence.markOnline(sender.record.id, live);
         return;
       }
       case 'presence':
         if (!live) return; // an old beat from catch-up says nothing about now
-        if (payload.state === 'online') this.markOnline(sender.record.id, true);
-        else if (this.online.delete(sender.record.id)) this.emitPresence();
+        if (payload.state === 'online') this.presence.markOnline(sender.record.id, true);
+        else this.presence.markOffline(sender.record.id);
         return;
       case 'file-offer':
         return; // offers travel as manifests (content kind file-manifest)
@@ -748,19 +751,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
     })) as FileMessage;
     this.files.onOffer(manifest, sender, item);
     this.ctx.events.emit('file-offer', { roomId: this.id, item });
-  }
-
-  private markOnline(id: string, live: boolean): void {
-    if (!live) return;
-    const was = this.online.has(id);
-    this.online.set(id, this.ctx.clock.now());
-    if (!was) this.emitPresence();
-  }
-
-  private emitPresence(): void {
-    const now = this.ctx.clock.now();
-    const online = [...this.online.entries()].filter(([id, at]) => this.roster.has(id) && now - at < this.ctx.presenceTimeoutMs).map(([id]) => id);
-    this.ctx.events.emit('presence', { roomId: this.id, online });
   }
 
   private async flushBeforeJoin(): Promise<void> {
@@ -898,7 +888,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       if (intent.k === 'announce' && this.record.joinCursor === 0) {
         this.record.joinCursor = cursor;
         await this.persist();
-        this.restartPresence();
+        this.presence.restart();
       }
       if (intent.k === 'control') await this.afterOwnControl(intent.action);
       if ((intent.k === 'group' || intent.k === 'direct') && intent.itemId !== undefined) {
@@ -968,41 +958,17 @@ export class RoomSession implements RoomHandle, RoomBinding {
     return this.ctx.connection.publish(this.id, envelope);
   }
 
-  private restartPresence(): void {
-    this.stopPresence();
-    this.startPresence();
-  }
-
-  private startPresence(): void {
-    if (this.presenceTimer !== undefined) return;
-    const beat = () => {
-      this.presenceTimer = undefined;
-      if (!this.record.active || !this.status.ready) return;
-      if (this.roster.size > 1 && this.record.joinCursor !== 0) void this.sendEphemeral({ t: 'presence', ts: this.ctx.clock.now(), state: 'online' }).catch(() => undefined);
-      this.emitPresence();
-      this.presenceTimer = this.ctx.clock.setTimeout(beat, PRESENCE_INTERVAL_MS);
-    };
-    beat();
-  }
-
   /** Tells the room I am going offline (best effort) and stops timers. */
   async goOffline(): Promise<void> {
-    if (this.status.ready && this.record.active && this.roster.size > 1) {
-      await this.sendEphemeral({ t: 'presence', ts: this.ctx.clock.now(), state: 'offline' }).catch(() => undefined);
-    }
+    await this.presence.sayOffline();
     this.status.ready = false;
     this.stopTimers();
     await this.lock.run(() => this.persist());
   }
 
   stopTimers(): void {
-    this.stopPresence();
+    this.presence.stop();
     this.timeline.stopExpiry();
-  }
-
-  private stopPresence(): void {
-    if (this.presenceTimer !== undefined) this.ctx.clock.clearTimeout(this.presenceTimer);
-    this.presenceTimer = undefined;
   }
 
   private findMentions(text: string): string[] {
