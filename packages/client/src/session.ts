@@ -19,7 +19,6 @@ import {
   equalBytes,
   forgetSender,
   fromBase64Url,
-  importPublicIdentityJson,
   openControl,
   openDirectMessage,
   openGroupMessage,
@@ -39,7 +38,6 @@ import {
   toBase64Url,
   type FileManifest,
   type RoomKeys,
-  type RoomMember,
   type UnlockedIdentity,
 } from '@sealroom/protocol';
 import type {
@@ -55,7 +53,6 @@ import type {
   SendTextOptions,
   TextMessage,
   TimelineItem,
-  WarningKind,
 } from './api.js';
 import type { Clock } from './platform.js';
 import { SealroomClientError } from './errors.js';
@@ -81,6 +78,7 @@ import { Timeline, type NewFile, type NewSystem, type NewText } from './timeline
 import { roomWarner, warnEnvelope, type Warn } from './warnings.js';
 import { FileTransfers } from './files.js';
 import { Presence } from './presence.js';
+import { Roster, type LiveMember } from './roster.js';
 
 /** Relay refusals (Part A.7) after which the same envelope can succeed later. */
 const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
@@ -94,14 +92,6 @@ export const KEY_REQUEST_INTERVAL_MS = 10_000;
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
 const MS_PER_SECOND = 1000;
 
-/**
- * The form in which two display names count as the same for clash warnings. Readers do not
- * tell "Bob" from "bob" or fullwidth "Ｂｏｂ", so neither may an impostor's name slip past.
- */
-function nameKey(displayName: string): string {
-  return displayName.normalize('NFKC').toLowerCase();
-}
-
 export interface SessionContext {
   me: UnlockedIdentity;
   vault: Vault;
@@ -113,30 +103,18 @@ export interface SessionContext {
   onInactive(session: RoomSession): void;
 }
 
-interface LiveMember {
-  record: MemberRecord;
-  member: RoomMember;
-}
-
 export class RoomSession implements RoomHandle, RoomBinding {
   readonly id: string;
   readonly relayUrl: string;
   readonly roomId: string;
   private readonly lock = new AsyncLock();
-  private readonly roster = new Map<string, LiveMember>();
-  /** Room-scoped member id (b64) → identity id (b64). */
-  private readonly byMemberId = new Map<string, string>();
+  private roster!: Roster;
   readonly seen: SeenIds;
   /** The outbox, mirrored in storage (sealed) so it survives reloads. */
   private outbox: OutboxEntry[] = [];
   private myMemberId = '';
   private flushing = false;
   private beforeJoinPending = 0;
-  /**
-   * Targets of my own removals that are published but not yet acknowledged (the roster drops
-   * them on the ack). They get no sender key, and the key they hold is rotated away, already.
-   */
-  private readonly departing = new Set<string>();
   /** Key recovery (C.5): when I last asked each member for its key / answered its request. */
   private readonly keyRequestedAt = new Map<string, number>();
   private readonly keyAnsweredAt = new Map<string, number>();
@@ -177,13 +155,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   static async open(ctx: SessionContext, record: RoomRecord, keys: RoomKeys): Promise<RoomSession> {
     const session = new RoomSession(ctx, record, keys);
     session.myMemberId = toBase64Url(await roomMember(keys, ctx.me.public).then((m) => m.memberId));
-    for (const member of record.members) {
-      const imported = await importPublicIdentityJson(member.identity);
-      if (!imported.ok) continue;
-      const live = { record: member, member: await roomMember(keys, imported.identity) };
-      session.roster.set(member.id, live);
-      session.byMemberId.set(member.memberId, member.id);
-    }
+    session.roster = await Roster.load(record, keys, session.myId, session.warn);
     session.timeline = await Timeline.load({ vault: ctx.vault, events: ctx.events, clock: ctx.clock, lock: session.lock, ownerId: session.myId, warn: session.warn }, record);
     const queued = await Promise.all((await ctx.vault.keys(outboxPrefix(record.id))).map((key) => ctx.vault.get<OutboxEntry>(key)));
     session.outbox = queued.filter((entry): entry is OutboxEntry => entry !== undefined).sort((a, b) => a.seq - b.seq);
@@ -291,7 +263,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   async sendText(text: string, options: SendTextOptions = {}): Promise<TextMessage> {
     this.assertActive();
     if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) throw new SealroomClientError('MESSAGE_TOO_LARGE');
-    const mentions = options.mentions ?? this.findMentions(text);
+    const mentions = options.mentions ?? this.roster.findMentions(text);
     const payload: AppPayload = { t: 'text', id: toBase64Url(randomBytes(APP_ID_BYTES)), ts: this.ctx.clock.now(), body: text, mentions };
     return this.queueText(payload, null);
   }
@@ -437,8 +409,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
     if (peek.type === 'join') return this.receiveJoin(envelope, cursor);
 
-    const identityId = this.byMemberId.get(senderB64);
-    const sender = identityId === undefined ? undefined : this.roster.get(identityId);
+    const sender = this.roster.bySender(senderB64);
     if (sender === undefined) {
       if (peek.type === 'sender-key' || peek.type === 'direct') {
         if (peek.recipient !== undefined && toBase64Url(peek.recipient) !== this.myMemberId) return;
@@ -536,7 +507,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
    * Caller holds the lock.
    */
   private answerKeyRequest(memberId: string): void {
-    if (memberId === this.myId || !this.roster.has(memberId) || this.record.removed.includes(memberId) || this.departing.has(memberId)) return;
+    if (memberId === this.myId || !this.roster.has(memberId) || this.roster.isRemoved(memberId) || this.roster.isDeparting(memberId)) return;
     const now = this.ctx.clock.now();
     const last = this.keyAnsweredAt.get(memberId);
     if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return;
@@ -561,34 +532,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const dedupe = joinSeenKey(toBase64Url(opened.messageId));
     if (this.seen.has(dedupe)) return warnEnvelope(this.warn, 'DUPLICATE', id);
     this.seen.remember(dedupe, true);
-    if (this.record.removed.includes(id)) {
-      return this.warn('unknown-sender', id, 'REMOVED_MEMBER', 'a removed member announced itself again');
-    }
-    if (this.roster.has(id)) return;
-    // Trust on first use per room, never merged: a second identity under a name already in
-    // the room is added as a separate member and flagged.
-    const name = nameKey(identity.displayName);
-    const clash = [...this.roster.values()].find((m) => nameKey(m.record.identity.displayName) === name);
-    // A verified member who left and "comes back" on another key is the key change the
-    // warning exists for, even though nobody in the room holds the name right now.
-    const verifiedBefore = this.record.formerlyVerified?.find((former) => former.id !== id && nameKey(former.name) === name);
-    const record: MemberRecord = {
-      id,
-      memberId: toBase64Url(opened.member.memberId),
-      identity: publicIdentityToJson(identity),
-      joinedAt: this.ctx.clock.now(),
-      verified: false,
-    };
-    this.roster.set(id, { record, member: opened.member });
-    this.byMemberId.set(record.memberId, id);
-    this.record.members.push(record);
-    if (clash !== undefined) {
-      // My own entry counts as verified, but someone taking my name is a clash, not a key change.
-      const kind: WarningKind = clash.record.verified && clash.record.id !== this.myId ? 'key-changed' : 'name-clash';
-      this.warn(kind, id, kind === 'key-changed' ? 'KEY_CHANGED' : 'NAME_CLASH', `a new identity uses the name of an existing member (${clash.record.id})`);
-    } else if (verifiedBefore !== undefined) {
-      this.warn('key-changed', id, 'KEY_CHANGED', `a new identity uses the name of a verified member who left (${verifiedBefore.id})`);
-    }
+    const record = this.roster.admit(opened.member, this.ctx.clock.now());
+    if (record === undefined) return;
     await this.addItem({ kind: 'system', event: { type: 'member-joined', member: id, name: identity.displayName } });
     this.ctx.events.emit('member-joined', { roomId: this.id, member: this.memberInfo(record) });
     this.emitRoom();
@@ -628,20 +573,9 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   private async dropMember(id: string, removedBy: string | null): Promise<void> {
-    this.departing.delete(id);
-    // Recorded even for someone I have not met: the removal can reach me before (or without)
-    // their announcement, which must not then let them in.
-    if (removedBy !== null && !this.record.removed.includes(id)) this.record.removed.push(id);
-    const live = this.roster.get(id);
+    const live = this.roster.drop(id, removedBy);
     if (live === undefined) return;
-    this.roster.delete(id);
-    this.byMemberId.delete(live.record.memberId);
     this.presence.forget(id);
-    this.record.members = this.record.members.filter((m) => m.id !== id);
-    if (live.record.verified && id !== this.myId) {
-      const former = (this.record.formerlyVerified ??= []);
-      if (!former.some((f) => f.id === id)) former.push({ id, name: live.record.identity.displayName });
-    }
     this.record.ring = forgetSender(this.record.ring, live.member.memberId);
     // Whoever is gone must not read what follows: a new sender key before my next send.
     this.record.mustRotate = true;
@@ -862,7 +796,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
             // Anything I seal from now on follows the removal in cursor order, even what I seal
             // while its ack is on the way (presence, a file offer carrying its file key): it
             // must not be readable with the key the removed member holds.
-            this.departing.add(intent.action.target);
+            this.roster.markDeparting(intent.action.target);
             this.record.mustRotate = true;
           }
           return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
@@ -927,7 +861,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     }
     const key = this.record.outboundKey!;
     for (const live of this.roster.values()) {
-      if (live.record.id === this.myId || this.departing.has(live.record.id) || this.record.distributedTo.includes(live.record.id)) continue;
+      if (live.record.id === this.myId || this.roster.isDeparting(live.record.id) || this.record.distributedTo.includes(live.record.id)) continue;
       const sealed = await sealSenderKeyDistribution({ roomKeys: this.keys, me: this.ctx.me, recipient: live.member, senderKey: key });
       await this.ctx.connection.publish(this.id, sealed.envelope);
       this.record.distributedTo.push(live.record.id);
@@ -969,16 +903,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
   stopTimers(): void {
     this.presence.stop();
     this.timeline.stopExpiry();
-  }
-
-  private findMentions(text: string): string[] {
-    const found: string[] = [];
-    for (const live of this.roster.values()) {
-      if (live.record.id === this.myId) continue;
-      const name = live.record.identity.displayName;
-      if (text.includes(`@${name}`)) found.push(live.record.id);
-    }
-    return found;
   }
 
   /**
