@@ -23,6 +23,7 @@ export interface RosterView {
   get(identityId: string): LiveMember | undefined;
   has(identityId: string): boolean;
   values(): IterableIterator<LiveMember>;
+  isRemoved(identityId: string): boolean;
   isDeparting(identityId: string): boolean;
 }
 

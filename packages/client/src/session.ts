@@ -14,10 +14,8 @@
 import {
   admissionProof,
   computeSafetyNumber,
-  createSenderKey,
   decodeFileManifest,
   equalBytes,
-  forgetSender,
   fromBase64Url,
   openControl,
   openDirectMessage,
@@ -30,10 +28,7 @@ import {
   roomMember,
   sealControl,
   sealDirectMessage,
-  sealGroupMessage,
   sealJoinAnnouncement,
-  sealSenderKeyDistribution,
-  senderKeyNeedsRotation,
   shortFingerprint,
   toBase64Url,
   type FileManifest,
@@ -79,16 +74,12 @@ import { roomWarner, warnEnvelope, type Warn } from './warnings.js';
 import { FileTransfers } from './files.js';
 import { Presence } from './presence.js';
 import { Roster, type LiveMember } from './roster.js';
+import { SenderKeys } from './sender-key-rotation.js';
 
 /** Relay refusals (Part A.7) after which the same envelope can succeed later. */
 const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
 /** Wait before retrying a publish the relay refused for rate, ms. */
 const RATE_LIMIT_RETRY_MS = 1_000;
-/**
- * Least time between two key requests I send to one member, and between two I answer from
- * one member, ms (C.5 key recovery): a lost distribution costs one request, never a flood.
- */
-export const KEY_REQUEST_INTERVAL_MS = 10_000;
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
 const MS_PER_SECOND = 1000;
 
@@ -109,17 +100,13 @@ export class RoomSession implements RoomHandle, RoomBinding {
   readonly roomId: string;
   private readonly lock = new AsyncLock();
   private roster!: Roster;
+  private senderKeys!: SenderKeys;
   readonly seen: SeenIds;
   /** The outbox, mirrored in storage (sealed) so it survives reloads. */
   private outbox: OutboxEntry[] = [];
   private myMemberId = '';
   private flushing = false;
   private beforeJoinPending = 0;
-  /** Key recovery (C.5): when I last asked each member for its key / answered its request. */
-  private readonly keyRequestedAt = new Map<string, number>();
-  private readonly keyAnsweredAt = new Map<string, number>();
-  /** Members to ask for their key once the room is ready (requests found during catch-up). */
-  private readonly pendingKeyRequests = new Set<string>();
   readonly files: FileTransfers;
   readonly status: RoomStatus;
   private readonly presence: Presence;
@@ -156,6 +143,17 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const session = new RoomSession(ctx, record, keys);
     session.myMemberId = toBase64Url(await roomMember(keys, ctx.me.public).then((m) => m.memberId));
     session.roster = await Roster.load(record, keys, session.myId, session.warn);
+    session.senderKeys = new SenderKeys(
+      {
+        roster: session.roster,
+        persistence: session.persistence,
+        publish: (envelope) => ctx.connection.publish(record.id, envelope),
+        canSendNow: () => session.status.ready && ctx.connection.isReady(record.id) && record.joinCursor !== 0,
+        isAnnounced: () => record.active && !session.status.dead && record.joinCursor !== 0,
+      },
+      record,
+      { keys, me: ctx.me, myId: session.myId, clock: ctx.clock },
+    );
     session.timeline = await Timeline.load({ vault: ctx.vault, events: ctx.events, clock: ctx.clock, lock: session.lock, ownerId: session.myId, warn: session.warn }, record);
     const queued = await Promise.all((await ctx.vault.keys(outboxPrefix(record.id))).map((key) => ctx.vault.get<OutboxEntry>(key)));
     session.outbox = queued.filter((entry): entry is OutboxEntry => entry !== undefined).sort((a, b) => a.seq - b.seq);
@@ -367,9 +365,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.presence.start();
     void this.flush();
     this.files.onReady();
-    const pending = [...this.pendingKeyRequests];
-    this.pendingKeyRequests.clear();
-    for (const id of pending) void this.sendKeyRequest(id);
+    this.senderKeys.sendPendingRequests();
   }
 
   onDisconnected(): void {
@@ -430,7 +426,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
         const opened = await openSenderKeyDistribution({ roomKeys: this.keys, me: this.ctx.me, sender: sender.member, envelope, ring: this.record.ring });
         if (!opened.ok) {
           // The answer to my key request can cross the sender's own distribution: not a replay.
-          if (opened.code === 'KEY_ALREADY_KNOWN' && this.keyRequestedAt.has(sender.record.id)) return;
+          if (opened.code === 'KEY_ALREADY_KNOWN' && this.senderKeys.hasRequestedFrom(sender.record.id)) return;
           return warnEnvelope(this.warn, opened.code, sender.record.id);
         }
         this.record.ring = opened.ring;
@@ -451,7 +447,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
             }
             // After my join: the distribution was lost (retention gap). The message is part of
             // the gap; ask the sender for its current key so what follows opens (C.5).
-            if (opened.code === 'UNKNOWN_SENDER_KEY') this.requestKey(sender.record.id);
+            if (opened.code === 'UNKNOWN_SENDER_KEY') this.senderKeys.requestKey(sender.record.id);
             return;
           }
           return warnEnvelope(this.warn, opened.code, sender.record.id);
@@ -472,49 +468,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
       default:
         return this.warn('bad-message', sender.record.id, 'BAD_TYPE', 'unexpected envelope type');
     }
-  }
-
-  /**
-   * Asks a member, by direct message, for its current sender key (C.5 key recovery). At most
-   * one request per member per {@link KEY_REQUEST_INTERVAL_MS}; requests found in catch-up
-   * go out once the room is ready. Caller holds the lock.
-   */
-  private requestKey(memberId: string): void {
-    const now = this.ctx.clock.now();
-    const last = this.keyRequestedAt.get(memberId);
-    if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return;
-    this.keyRequestedAt.set(memberId, now);
-    if (this.status.ready && this.ctx.connection.isReady(this.id) && this.record.joinCursor !== 0) void this.sendKeyRequest(memberId);
-    else this.pendingKeyRequests.add(memberId);
-  }
-
-  private async sendKeyRequest(memberId: string): Promise<void> {
-    const to = this.roster.get(memberId);
-    if (to === undefined || !this.record.active || this.status.dead || this.record.joinCursor === 0) return;
-    try {
-      const sealed = await sealDirectMessage({ roomKeys: this.keys, me: this.ctx.me, recipient: to.member, payload: encodePayload({ t: 'key-request', ts: this.ctx.clock.now() }) });
-      await this.ctx.connection.publish(this.id, sealed.envelope);
-    } catch {
-      // Best effort: the next unreadable message asks again after the interval.
-      this.keyRequestedAt.delete(memberId);
-    }
-  }
-
-  /**
-   * A current member (its announcement verified, it is in my roster) lacks my sender key:
-   * my next group send distributes my *current* chain state to it first, in cursor order
-   * before the message. Never old chain keys, never to a removed or departing member.
-   * Caller holds the lock.
-   */
-  private answerKeyRequest(memberId: string): void {
-    if (memberId === this.myId || !this.roster.has(memberId) || this.roster.isRemoved(memberId) || this.roster.isDeparting(memberId)) return;
-    const now = this.ctx.clock.now();
-    const last = this.keyAnsweredAt.get(memberId);
-    if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return;
-    this.keyAnsweredAt.set(memberId, now);
-    if (!this.record.distributedTo.includes(memberId)) return;
-    this.record.distributedTo = this.record.distributedTo.filter((id) => id !== memberId);
-    this.persistSoon();
   }
 
   private isBeforeMyJoin(cursor: number): boolean {
@@ -576,10 +529,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const live = this.roster.drop(id, removedBy);
     if (live === undefined) return;
     this.presence.forget(id);
-    this.record.ring = forgetSender(this.record.ring, live.member.memberId);
-    // Whoever is gone must not read what follows: a new sender key before my next send.
-    this.record.mustRotate = true;
-    this.record.distributedTo = this.record.distributedTo.filter((x) => x !== id);
+    this.senderKeys.forgetMember(live);
     const info = this.memberInfo(live.record);
     const name = live.record.identity.displayName;
     if (removedBy === null) {
@@ -603,9 +553,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   private async deactivate(removedBy: string | null): Promise<void> {
     this.record.active = false;
     this.record.removedBy = removedBy;
-    // Keys are useless now and must not linger: forget them.
-    this.record.outboundKey = null;
-    this.record.ring = { v: 1, keys: [] };
+    this.senderKeys.forgetAll();
     // Presence ends; expiry does not: disappearing messages go on the timer also when I left.
     this.presence.stop();
     const entries = this.outbox;
@@ -649,7 +597,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       case 'file-offer':
         return; // offers travel as manifests (content kind file-manifest)
       case 'key-request':
-        if (directTo !== null) this.answerKeyRequest(sender.record.id);
+        if (directTo !== null) this.senderKeys.answerKeyRequest(sender.record.id);
         return;
       case 'file-accept':
       case 'file-decline':
@@ -797,16 +745,13 @@ export class RoomSession implements RoomHandle, RoomBinding {
             // while its ack is on the way (presence, a file offer carrying its file key): it
             // must not be readable with the key the removed member holds.
             this.roster.markDeparting(intent.action.target);
-            this.record.mustRotate = true;
+            this.senderKeys.rotateBeforeNextSend();
           }
           return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
         }
         case 'group': {
-          await this.prepareSenderKey();
-          const sealed = await sealGroupMessage({ roomKeys: this.keys, me: this.ctx.me, senderKey: this.record.outboundKey!, payload: encodePayload(intent.payload) });
-          this.record.outboundKey = sealed.senderKey;
-          await this.persist(); // the advanced chain is stored before the envelope leaves
-          return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+          const envelope = await this.senderKeys.sealGroup(encodePayload(intent.payload));
+          return { ack: this.ctx.connection.publish(this.id, envelope) };
         }
         case 'direct': {
           const to = this.roster.get(intent.to);
@@ -845,30 +790,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
     await this.persist();
   }
 
-  /**
-   * Rotates my sender key when needed and distributes it to every verified member who lacks
-   * it. Distributions are acknowledged before the message that needs them is sealed, so
-   * they precede it in cursor order for every receiver. Caller holds the lock.
-   */
-  private async prepareSenderKey(): Promise<void> {
-    const now = this.ctx.clock.now();
-    const current = this.record.outboundKey;
-    if (current === null || this.record.mustRotate || senderKeyNeedsRotation(current, now)) {
-      this.record.outboundKey = createSenderKey(current === null ? { now } : { now, previous: current });
-      this.record.mustRotate = false;
-      this.record.distributedTo = [];
-      await this.persist();
-    }
-    const key = this.record.outboundKey!;
-    for (const live of this.roster.values()) {
-      if (live.record.id === this.myId || this.roster.isDeparting(live.record.id) || this.record.distributedTo.includes(live.record.id)) continue;
-      const sealed = await sealSenderKeyDistribution({ roomKeys: this.keys, me: this.ctx.me, recipient: live.member, senderKey: key });
-      await this.ctx.connection.publish(this.id, sealed.envelope);
-      this.record.distributedTo.push(live.record.id);
-      await this.persist();
-    }
-  }
-
   /** Seals and publishes a group payload outside the outbox (presence, file control). */
   async sendEphemeral(payload: AppPayload | Uint8Array, content: 'message' | 'file-manifest' = 'message'): Promise<number> {
     // Not a transport error: callers that wait out a disconnection (a file offer retries for a
@@ -877,12 +798,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const sent = await this.lock.run(async () => {
       // Nothing of mine may precede my join announcement: members would not know the sender.
       if (!this.record.active || !this.ctx.connection.isReady(this.id) || this.record.joinCursor === 0) throw new TransportError('NOT_CONNECTED');
-      await this.prepareSenderKey();
-      const bytes = payload instanceof Uint8Array ? payload : encodePayload(payload);
-      const sealed = await sealGroupMessage({ roomKeys: this.keys, me: this.ctx.me, senderKey: this.record.outboundKey!, payload: bytes, content });
-      this.record.outboundKey = sealed.senderKey;
-      await this.persist();
-      return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+      const envelope = await this.senderKeys.sealGroup(payload instanceof Uint8Array ? payload : encodePayload(payload), content);
+      return { ack: this.ctx.connection.publish(this.id, envelope) };
     });
     return sent.ack;
   }
