@@ -55,11 +55,8 @@ import type { EventHub } from './events.js';
 import { AsyncLock } from './lock.js';
 import { APP_ID_BYTES, decodePayload, encodePayload, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import {
-  outboxPrefix,
-  seqKey,
   toControlAction,
   type MemberRecord,
-  type OutboxEntry,
   type OutboxIntent,
   type RoomRecord,
 } from './records.js';
@@ -75,11 +72,8 @@ import { FileTransfers } from './files.js';
 import { Presence } from './presence.js';
 import { Roster, type LiveMember } from './roster.js';
 import { SenderKeys } from './sender-key-rotation.js';
+import { Outbox } from './outbox.js';
 
-/** Relay refusals (Part A.7) after which the same envelope can succeed later. */
-const RETRYABLE_REFUSALS = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
-/** Wait before retrying a publish the relay refused for rate, ms. */
-const RATE_LIMIT_RETRY_MS = 1_000;
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
 const MS_PER_SECOND = 1000;
 
@@ -102,10 +96,8 @@ export class RoomSession implements RoomHandle, RoomBinding {
   private roster!: Roster;
   private senderKeys!: SenderKeys;
   readonly seen: SeenIds;
-  /** The outbox, mirrored in storage (sealed) so it survives reloads. */
-  private outbox: OutboxEntry[] = [];
+  private outbox!: Outbox;
   private myMemberId = '';
-  private flushing = false;
   private beforeJoinPending = 0;
   readonly files: FileTransfers;
   readonly status: RoomStatus;
@@ -155,8 +147,22 @@ export class RoomSession implements RoomHandle, RoomBinding {
       { keys, me: ctx.me, myId: session.myId, clock: ctx.clock },
     );
     session.timeline = await Timeline.load({ vault: ctx.vault, events: ctx.events, clock: ctx.clock, lock: session.lock, ownerId: session.myId, warn: session.warn }, record);
-    const queued = await Promise.all((await ctx.vault.keys(outboxPrefix(record.id))).map((key) => ctx.vault.get<OutboxEntry>(key)));
-    session.outbox = queued.filter((entry): entry is OutboxEntry => entry !== undefined).sort((a, b) => a.seq - b.seq);
+    session.outbox = await Outbox.load(
+      {
+        vault: ctx.vault,
+        clock: ctx.clock,
+        lock: session.lock,
+        port: {
+          persistence: session.persistence,
+          canSend: () => record.active && ctx.connection.isReady(record.id),
+          seal: (intent) => session.seal(intent),
+          publish: (envelope) => ctx.connection.publish(record.id, envelope),
+          delivered: (intent, cursor) => session.delivered(intent, cursor),
+          warn: session.warn,
+        },
+      },
+      record,
+    );
     session.timeline.scheduleExpiry();
     return session;
   }
@@ -363,7 +369,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       if (this.record.disappearingMs !== null) this.ctx.connection.requestRetention(this.id, this.record.disappearingMs);
     });
     this.presence.start();
-    void this.flush();
+    void this.outbox.flush();
     this.files.onReady();
     this.senderKeys.sendPendingRequests();
   }
@@ -493,7 +499,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     // They may not know me (my announcement can be gone from retention, or they joined after
     // it): announce myself again. Only members new to me trigger this, so it terminates.
     if (this.record.joinCursor !== 0 && cursor > this.record.joinCursor) {
-      await this.queueLocked({ k: 'announce' });
+      await this.outbox.queueLocked({ k: 'announce' });
     }
   }
 
@@ -556,9 +562,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     this.senderKeys.forgetAll();
     // Presence ends; expiry does not: disappearing messages go on the timer also when I left.
     this.presence.stop();
-    const entries = this.outbox;
-    this.outbox = [];
-    await Promise.all(entries.map((entry) => this.ctx.vault.delete(seqKey(outboxPrefix(this.id), entry.seq))));
+    await this.outbox.clear();
     this.files.stopAll('ROOM_INACTIVE');
     this.status.wake();
     this.ctx.onInactive(this);
@@ -674,69 +678,22 @@ export class RoomSession implements RoomHandle, RoomBinding {
         state: 'pending',
         sentAt: payload.ts,
       })) as TextMessage;
-      await this.queueLocked(directTo === null ? { k: 'group', payload, itemId: id } : { k: 'direct', to: directTo, payload, itemId: id });
-      void this.flush();
+      await this.outbox.queueLocked(directTo === null ? { k: 'group', payload, itemId: id } : { k: 'direct', to: directTo, payload, itemId: id });
+      void this.outbox.flush();
       return item;
     });
   }
 
   /** Persists an intent in the outbox, then tries to send. */
-  async queue(intent: OutboxIntent): Promise<void> {
-    await this.lock.run(() => this.queueLocked(intent));
-    void this.flush();
+  queue(intent: OutboxIntent): Promise<void> {
+    return this.outbox.queue(intent);
   }
 
-  private async queueLocked(intent: OutboxIntent): Promise<void> {
-    const seq = this.record.nextOutboxSeq++;
-    const entry: OutboxEntry = { seq, intent };
-    await this.persist();
-    await this.ctx.vault.set(seqKey(outboxPrefix(this.id), seq), entry);
-    this.outbox.push(entry);
-    if (!this.flushing) void Promise.resolve().then(() => this.flush());
-  }
-
-  private async dropFromOutbox(seq: number): Promise<void> {
-    this.outbox = this.outbox.filter((entry) => entry.seq !== seq);
-    await this.ctx.vault.delete(seqKey(outboxPrefix(this.id), seq));
-  }
-
-  /** Sends the outbox in order, one entry at a time, while the room is ready. */
-  async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      for (;;) {
-        if (!this.record.active || !this.ctx.connection.isReady(this.id)) return;
-        const entry = this.outbox[0];
-        if (entry === undefined) return;
-        try {
-          await this.sendEntry(entry);
-        } catch (error) {
-          // Refusals that pass: the rate bucket refills, a store outage ends, a room the
-          // relay forgot is joined again on reconnect.
-          if (error instanceof TransportError && RETRYABLE_REFUSALS.has(error.code)) {
-            await new Promise<void>((resolve) => this.ctx.clock.setTimeout(resolve, RATE_LIMIT_RETRY_MS));
-            continue;
-          }
-          if (error instanceof TransportError && (error.code === 'NOT_CONNECTED' || error.code === 'DISCONNECTED')) return;
-          // Anything else cannot succeed by retrying (too large, refused): drop it, say so.
-          this.warn('relay-error', null, error instanceof TransportError ? error.code : 'SEND_FAILED', 'a queued message could not be sent');
-          await this.dropFromOutbox(entry.seq);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private async sendEntry(entry: OutboxEntry): Promise<void> {
-    const intent = entry.intent;
-    // The ack promise is boxed so the lock is released while the relay answers.
-    const sent = await this.lock.run(async (): Promise<{ ack: Promise<number> }> => {
+  /** Seals an outbox intent (caller holds the lock). */
+  private async seal(intent: OutboxIntent): Promise<EnvelopeBytes> {
       switch (intent.k) {
         case 'announce': {
-          const sealed = await sealJoinAnnouncement({ roomKeys: this.keys, me: this.ctx.me });
-          return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+          return (await sealJoinAnnouncement({ roomKeys: this.keys, me: this.ctx.me })).envelope;
         }
         case 'control': {
           const sealed = await sealControl({ roomKeys: this.keys, me: this.ctx.me, action: toControlAction(intent.action, (b64) => fromBase64Url(b64)!) });
@@ -747,23 +704,21 @@ export class RoomSession implements RoomHandle, RoomBinding {
             this.roster.markDeparting(intent.action.target);
             this.senderKeys.rotateBeforeNextSend();
           }
-          return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+          return sealed.envelope;
         }
         case 'group': {
-          const envelope = await this.senderKeys.sealGroup(encodePayload(intent.payload));
-          return { ack: this.ctx.connection.publish(this.id, envelope) };
+          return this.senderKeys.sealGroup(encodePayload(intent.payload));
         }
         case 'direct': {
           const to = this.roster.get(intent.to);
           if (to === undefined) throw new TransportError('UNKNOWN_RECIPIENT');
-          const sealed = await sealDirectMessage({ roomKeys: this.keys, me: this.ctx.me, recipient: to.member, payload: encodePayload(intent.payload) });
-          return { ack: this.ctx.connection.publish(this.id, sealed.envelope) };
+          return (await sealDirectMessage({ roomKeys: this.keys, me: this.ctx.me, recipient: to.member, payload: encodePayload(intent.payload) })).envelope;
         }
       }
-    });
-    const cursor = await sent.ack;
-    await this.lock.run(async () => {
-      await this.dropFromOutbox(entry.seq);
+  }
+
+  /** What the relay's acknowledgement of an outbox intent changes (caller holds the lock). */
+  private async delivered(intent: OutboxIntent, cursor: number): Promise<void> {
       if (intent.k === 'announce' && this.record.joinCursor === 0) {
         this.record.joinCursor = cursor;
         await this.persist();
@@ -774,7 +729,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
         await this.updateItem(intent.itemId, (item) => (item.kind === 'text' ? { ...item, state: 'sent' as DeliveryState } : item));
         this.ctx.events.emit('delivery', { roomId: this.id, id: intent.itemId, state: 'sent' });
       }
-    });
   }
 
   private async afterOwnControl(action: Extract<OutboxIntent, { k: 'control' }>['action']): Promise<void> {
