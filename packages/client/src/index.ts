@@ -26,7 +26,7 @@ export { createSealroomClient } from './client.js';
 export { createMemoryStorage } from './storage-memory.js';
 export { createIndexedDbStorage } from './storage-idb.js';
 export { SealroomClientError } from './errors.js';
-export { FILE_FLOW_CONTROL } from './files.js';
+export { FILE_FLOW_CONTROL } from './file-flow-control.js';
 export type { ClientErrorCode } from './errors.js';
 export type * from './platform.js';
 export type * from './api.js';

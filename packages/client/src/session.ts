@@ -31,6 +31,7 @@ import {
   sealJoinAnnouncement,
   shortFingerprint,
   toBase64Url,
+  type ContentKind,
   type FileManifest,
   type RoomKeys,
   type UnlockedIdentity,
@@ -69,6 +70,7 @@ import { RoomStatus } from './room-status.js';
 import { Timeline, type NewFile, type NewSystem, type NewText } from './timeline.js';
 import { roomWarner, warnEnvelope, type Warn } from './warnings.js';
 import { FileTransfers } from './files.js';
+import { offerOf } from './file-room.js';
 import { Presence } from './presence.js';
 import { Roster, type LiveMember } from './roster.js';
 import { SenderKeys } from './sender-key-rotation.js';
@@ -99,7 +101,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   private outbox!: Outbox;
   private myMemberId = '';
   private beforeJoinPending = 0;
-  readonly files: FileTransfers;
+  private files!: FileTransfers;
   readonly status: RoomStatus;
   private readonly presence: Presence;
   readonly warn: Warn;
@@ -127,7 +129,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
       { roomId: record.id, clock: ctx.clock, events: ctx.events, timeoutMs: ctx.presenceTimeoutMs },
     );
     this.persistence = new RoomPersistence({ vault: ctx.vault, clock: ctx.clock, lock: this.lock, record, isDead: () => this.status.dead });
-    this.files = new FileTransfers(this, ctx);
   }
 
   /** Restores a session from its record (members re-imported, timeline loaded). */
@@ -163,6 +164,24 @@ export class RoomSession implements RoomHandle, RoomBinding {
       },
       record,
     );
+    session.files = new FileTransfers({
+      roomId: record.id,
+      keys,
+      myIdentityId: session.myId,
+      myName: ctx.me.public.displayName,
+      myMemberId: session.senderMemberId,
+      clock: ctx.clock,
+      events: ctx.events,
+      timeline: session.timeline,
+      warn: session.warn,
+      locked: (task) => session.lock.run(task),
+      sendGroup: (payload, content) => session.sendEphemeral(payload, content),
+      publish: (envelope) => ctx.connection.publish(record.id, envelope),
+      maxEnvelopeBytes: () => ctx.connection.maxEnvelopeBytes,
+      waitForBufferBelow: (bytes) => ctx.connection.waitForBufferBelow(bytes),
+      isReady: () => session.isReady(),
+      nextReady: () => session.status.nextReady(),
+    });
     session.timeline.scheduleExpiry();
     return session;
   }
@@ -370,7 +389,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
     });
     this.presence.start();
     void this.outbox.flush();
-    this.files.onReady();
     this.senderKeys.sendPendingRequests();
   }
 
@@ -630,7 +648,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
       id: dedupe,
       sender: sender.record.id,
       senderName: sender.record.identity.displayName,
-      file: this.files.offerOf(manifest),
+      file: offerOf(manifest),
       transfer: 'offered',
       state: 'received',
       sentAt: this.ctx.clock.now(),
@@ -745,7 +763,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   /** Seals and publishes a group payload outside the outbox (presence, file control). */
-  async sendEphemeral(payload: AppPayload | Uint8Array, content: 'message' | 'file-manifest' = 'message'): Promise<number> {
+  async sendEphemeral(payload: AppPayload | Uint8Array, content: ContentKind = 'message'): Promise<number> {
     // Not a transport error: callers that wait out a disconnection (a file offer retries for a
     // minute) must stop at once when the client is locked or closed.
     this.assertAlive();
@@ -756,11 +774,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
       return { ack: this.ctx.connection.publish(this.id, envelope) };
     });
     return sent.ack;
-  }
-
-  /** Publishes an already sealed envelope (file chunks). */
-  publishRaw(envelope: EnvelopeBytes): Promise<number> {
-    return this.ctx.connection.publish(this.id, envelope);
   }
 
   /** Tells the room I am going offline (best effort) and stops timers. */
@@ -805,15 +818,6 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   persist(): Promise<void> {
     return this.persistence.persist();
-  }
-
-  /** Runs a task under the room lock (file transfers mutate room state too). */
-  locked<T>(task: () => Promise<T>): Promise<T> {
-    return this.lock.run(task);
-  }
-
-  memberById(id: string): LiveMember | undefined {
-    return this.roster.get(id);
   }
 
   emitRoom(): void {
