@@ -45,8 +45,8 @@ import { systemClock } from './clock.js';
 import { SealroomClientError } from './errors.js';
 import { EventHub } from './events.js';
 import { AsyncLock } from './lock.js';
-import { KEY_IDENTITY, KEY_ROOM_INDEX, roomKey, type RoomRecord } from './records.js';
-import { RoomSession } from './session.js';
+import { KEY_IDENTITY, KEY_ROOM_INDEX, newRoomRecord, roomKey, type RoomRecord } from './records.js';
+import { RoomSession } from './room-session.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, RelayConnection, toWebSocketUrl } from './transport.js';
 import { Vault, type AtRestCipher } from './vault.js';
 
@@ -228,7 +228,7 @@ class Client implements SealroomClient {
     const { identity } = this.requireUnlocked();
     const secret = createRoomSecret();
     const keys = await deriveRoomKeys(secret);
-    const record = RoomSession.newRecord({
+    const record = newRoomRecord({
       keys,
       secret,
       creatorId: toBase64Url(identity.public.id),
@@ -258,7 +258,7 @@ class Client implements SealroomClient {
     const keys = await deriveRoomKeys(invite.secret);
     const existing = this.sessions.get(keys.roomIdB64);
     if (existing !== undefined && existing.record.active) return existing;
-    const record = RoomSession.newRecord({
+    const record = newRoomRecord({
       keys,
       secret: invite.secret,
       creatorId: toBase64Url(invite.creatorId),
@@ -306,8 +306,8 @@ class Client implements SealroomClient {
         clock: this.clock,
         connection,
         presenceTimeoutMs: this.options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
-        onInactive: (s) => {
-          connection.removeRoom(s.id);
+        onInactive: () => {
+          connection.removeRoom(record.id);
           // A socket admitted to no room would only be cut by the relay's handshake timer
           // and reconnect forever: close it; a later room on this relay opens a new one.
           if (!connection.hasRooms()) {

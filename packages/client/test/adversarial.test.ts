@@ -5,7 +5,7 @@ import { clientFor, makePersonas, receivedTexts, waitFor, type TestClient } from
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import type { Warning } from '../src/index.js';
 import { MAX_SEEN_IDS } from '../src/seen-ids.js';
-import type { RoomSession } from '../src/session.js';
+import type { RoomSession } from '../src/room-session.js';
 
 describe('hostile envelopes injected by someone holding the admission key', () => {
   let relay: RunningRelay;
@@ -115,7 +115,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
 
     // A long conversation since: as many texts as the seen set keeps (recorded directly, as
     // sending them all would take minutes).
-    const bobSeen = (bob.client.room(room.id) as unknown as RoomSession).seen;
+    const bobSeen = (bob.client.room(room.id) as unknown as RoomSession).parts.seen;
     for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobSeen.remember(`${alice.client.identity()!.memberId}/text-${i}`);
 
     const keys = await roomKeysFromInvite(room.inviteLink());
@@ -149,7 +149,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     await waitFor('it expires on bob', () => bob.events.some((e) => e.type === 'expired'), 3 * TIMER_MS);
 
     // A long conversation since (recorded directly, as sending it would take minutes).
-    const bobSeen = (bob.client.room(room.id) as unknown as RoomSession).seen;
+    const bobSeen = (bob.client.room(room.id) as unknown as RoomSession).parts.seen;
     for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobSeen.remember(`${alice.client.identity()!.memberId}/text-${i}`);
     expect((await raw.publish(keys, direct)).t).toBe('ack');
     await alice.client.room(room.id)!.sendText('and now for everyone');

@@ -9,7 +9,7 @@ import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { createFileManifest, encodeFileManifest, fromBase64Url, fromUtf8, importBackup, sealJoinAnnouncement, toBase64Url } from '@sealroom/protocol';
 import { clientFor, makePersonas, PASSWORD, waitFor, type TestClient } from './helpers.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
-import type { RoomSession } from '../src/session.js';
+import type { RoomSession } from '../src/room-session.js';
 
 /** How long a test waits for the warning it expects, ms (well under the test timeout). */
 const WARNING_WAIT_MS = 5_000;
@@ -49,7 +49,7 @@ describe('a hostile member', () => {
     // Mallory re-offers under Alice's file id, with her own content and key.
     const forged = createFileManifest({ name: 'report.pdf', type: 'application/pdf', size: 1, digest: new Uint8Array(32) });
     const session = mallory.client.room(roomId) as unknown as RoomSession;
-    await session.sendEphemeral(encodeFileManifest({ ...forged, fileId: fromBase64Url(fileId)! }), 'file-manifest');
+    await session.parts.sending.sendGroup(encodeFileManifest({ ...forged, fileId: fromBase64Url(fileId)! }), 'file-manifest');
 
     const malloryId = mallory.client.identity()!.memberId;
     await waitFor(

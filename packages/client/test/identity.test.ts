@@ -4,7 +4,7 @@ import { DEFAULT_PBKDF2_ITERATIONS, parseInvite, toBase64Url } from '@sealroom/p
 import { createMemoryStorage, createSealroomClient } from '../src/index.js';
 import { fromUtf8, utf8 } from '@sealroom/protocol';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
-import type { RoomSession } from '../src/session.js';
+import type { RoomSession } from '../src/room-session.js';
 import { clientFor, makePersonas, NodeWebSocket, PASSWORD, receivedTexts, TEST_PBKDF2_ITERATIONS, waitFor } from './helpers.js';
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
