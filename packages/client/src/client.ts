@@ -47,7 +47,9 @@ import { EventHub } from './events.js';
 import { AsyncLock } from './lock.js';
 import { KEY_IDENTITY, KEY_ROOM_INDEX, newRoomRecord, roomKey, type RoomRecord } from './records.js';
 import { RoomSession } from './room-session.js';
-import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, RelayConnection, toWebSocketUrl } from './transport.js';
+import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
+import { httpBase, toWebSocketUrl } from './relay-url.js';
+import { RelayConnection } from './transport.js';
 import { Vault, type AtRestCipher } from './vault.js';
 
 /** A member counts as online this long after its last presence beat (two missed 30 s beats, plus slack). */
@@ -67,16 +69,6 @@ function atRestCipher(storageKey: CryptoKey): AtRestCipher {
       return opened.ok ? opened.plaintext : undefined;
     },
   };
-}
-
-/** The http(s) form of a relay address, for invite links. */
-function httpBase(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'ws:') parsed.protocol = 'http:';
-  else if (parsed.protocol === 'wss:') parsed.protocol = 'https:';
-  parsed.pathname = parsed.pathname.replace(/\/ws$/, '/');
-  parsed.hash = '';
-  return parsed.toString();
 }
 
 class Client implements SealroomClient {

@@ -35,7 +35,7 @@ import { MAX_IN_FLIGHT_BYTES, MAX_SOCKET_BUFFER_BYTES, RECEIVER_STALL_MS, RECEIV
 import { HASH_AHEAD, offerOf, type FileRoom } from './file-room.js';
 import { chunkReader, describeSource } from './file-source.js';
 import { JobWindow } from './job-window.js';
-import { TransportError } from './transport.js';
+import { TransportError } from './transport-errors.js';
 import { envelopeLength } from './wire.js';
 
 /** Chunk index in a file-chunk envelope: u32. */

@@ -7,7 +7,7 @@ import type { TaskLock } from './lock.js';
 import type { Clock } from './platform.js';
 import { outboxPrefix, seqKey, type OutboxEntry, type OutboxIntent, type RoomRecord } from './records.js';
 import type { Persistence } from './room-persistence.js';
-import { TransportError } from './transport.js';
+import { TransportError } from './transport-errors.js';
 import type { Vault } from './vault.js';
 import type { Warn } from './warnings.js';
 import type { EnvelopeBytes } from './wire.js';

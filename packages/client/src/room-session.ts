@@ -30,7 +30,7 @@ import { SealroomClientError } from './errors.js';
 import { APP_ID_BYTES, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import type { OutboxIntent, RoomRecord } from './records.js';
 import { assembleRoom, type RoomParts, type SessionContext } from './room-parts.js';
-import type { RoomBinding } from './transport.js';
+import type { RoomBinding } from './room-binding.js';
 
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
 const MS_PER_SECOND = 1000;

@@ -27,7 +27,7 @@ import type { Roster } from './roster.js';
 import { itemSeenKey, type SeenIds } from './seen-ids.js';
 import type { SenderKeys } from './sender-key-rotation.js';
 import type { TimelineWriter } from './timeline.js';
-import { TransportError } from './transport.js';
+import { TransportError } from './transport-errors.js';
 import type { EnvelopeBytes } from './wire.js';
 
 /** The part of the room record sending reads and advances. */

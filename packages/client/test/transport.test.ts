@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { admissionMac, startRelay, type RunningRelay } from '@sealroom/relay';
-import { RelayConnection, type RoomBinding } from '../src/transport.js';
+import { RelayConnection } from '../src/transport.js';
+import type { RoomBinding } from '../src/room-binding.js';
 import { systemClock } from '../src/clock.js';
 import { randomBytes, toBase64Url } from '@sealroom/protocol';
 import type { WebSocketConstructor } from '../src/index.js';
