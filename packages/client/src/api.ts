@@ -3,6 +3,7 @@
  * the per-room handle, events and the client interface. Types only; `index.ts` re-exports
  * them, and modules inside the package import them from here, never from the barrel.
  */
+import type { FileFailureCode, WarningCodes, WarningKind } from './codes.js';
 import type { Clock, ClientStorage, ReconnectOptions, WebSocketConstructor } from './platform.js';
 
 export interface SealroomClientOptions {
@@ -225,10 +226,11 @@ export interface RoomHandle {
   sendFile(source: FileSource): Promise<FileMessage>;
   /**
    * Accepts an offered file and writes its plaintext into `sink` chunk by chunk.
-   * Resolves after the whole-file SHA-256 matched; rejects with `HASH_MISMATCH` or
-   * `TRANSFER_FAILED` otherwise (the sink is aborted then). Lost or altered chunks are asked
-   * for again; when that is exhausted the rejection's message (and the `file-failed` event's
-   * `code`) is `RESEND_EXHAUSTED` or `STALLED`, never a silent wait (PROTOCOL.md C.6).
+   * Resolves after the whole-file SHA-256 matched; rejects otherwise (the sink is aborted
+   * then) with a `SealroomClientError` whose `code` is `HASH_MISMATCH` or `TRANSFER_FAILED`
+   * and whose `reason` is the {@link FileFailureCode} (the `file-failed` event's `code`).
+   * Lost or altered chunks are asked for again; when that is exhausted the reason is
+   * `RESEND_EXHAUSTED` or `STALLED`, never a silent wait (PROTOCOL.md C.6).
    */
   acceptFile(fileId: string, sink: WritableStream<Uint8Array>): Promise<void>;
   declineFile(fileId: string): Promise<void>;
@@ -250,32 +252,22 @@ export interface RoomHandle {
 /** `'offline'` before the first connect attempt or after close(). */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline';
 
-export type WarningKind =
-  /** A member (verified or not) presented a different identity key than before. */
-  | 'key-changed'
-  /** A second identity announced a display name an existing member already uses. */
-  | 'name-clash'
-  /** An envelope failed to verify (signature, tag, context) or could not be parsed. */
-  | 'bad-message'
-  /** An envelope replayed an already-seen sequence number or message id. */
-  | 'replay'
-  /** An envelope from a sender who is not (or no longer) a verified member. */
-  | 'unknown-sender'
-  /** The relay refused something (code from Part A.7). */
-  | 'relay-error'
-  /** This device's storage refused a write (quota, closed database). */
-  | 'storage-error';
-
-export interface Warning {
-  kind: WarningKind;
-  roomId: RoomId | null;
-  /** The member concerned, when one can be named. */
-  member: MemberId | null;
-  /** Stable code from the protocol or relay, e.g. `BAD_SIGNATURE`. */
-  code: string;
-  /** Human-readable detail; never contains plaintext of the failed envelope. */
-  detail: string;
-}
+/**
+ * Something that could not be shown or done, raised instead of failing the session. The
+ * `code` is one of the codes of its `kind` ({@link WarningCodes}): from the protocol's
+ * checks (`BAD_SIGNATURE`…), the relay (Part A.7) or the client itself.
+ */
+export type Warning = {
+  [K in WarningKind]: {
+    kind: K;
+    roomId: RoomId | null;
+    /** The member concerned, when one can be named. */
+    member: MemberId | null;
+    code: WarningCodes[K];
+    /** Human-readable detail; never contains plaintext of the failed envelope. */
+    detail: string;
+  };
+}[WarningKind];
 
 /** Every event the client emits, keyed by type. Each carries the room where applicable. */
 export interface ClientEventMap {
@@ -303,7 +295,7 @@ export interface ClientEventMap {
   'file-offer': { roomId: RoomId; item: FileMessage };
   'file-progress': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; bytes: number; total: number };
   'file-complete': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; sha256: string };
-  'file-failed': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; code: string };
+  'file-failed': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; code: FileFailureCode };
   /** Identity state changed (created, unlocked, locked). */
   identity: { state: IdentityState; identity: IdentityInfo | null };
 }

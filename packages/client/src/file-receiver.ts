@@ -9,6 +9,7 @@
  */
 import { FileDigest, equalBytes, importFileKey, openFileChunk, peekEnvelope, toBase64Url, toHex, type FileManifest, type RoomMember } from '@sealroom/protocol';
 import type { FileMessage, FileTransferState } from './api.js';
+import type { FileFailureCode } from './codes.js';
 import { SealroomClientError } from './errors.js';
 import { PROGRESS_EVERY_CHUNKS } from './file-flow-control.js';
 import { HASH_AHEAD, type FileRoom } from './file-room.js';
@@ -28,6 +29,19 @@ export const RESEND_AFTER_MS = 3_000;
 export const MAX_STALLED_ROUNDS = 5;
 /** Requests for one chunk after which a receiver gives up (it keeps arriving bad, or never). */
 export const MAX_CHUNK_RETRIES = 5;
+
+/** What each failure means, for the rejection's message (the reason itself is its `reason`). */
+const FAILURE_DETAIL: Record<FileFailureCode, string> = {
+  TRANSFER_FAILED: 'the file transfer failed',
+  HASH_MISMATCH: 'the received file does not match the digest its sender signed',
+  SINK_FAILED: 'the sink refused a write',
+  RESEND_EXHAUSTED: 'a chunk never arrived intact, however often it was asked for again',
+  STALLED: 'the transfer made no progress while connected',
+  CANCELLED: 'the sender cancelled the transfer',
+  SENDER_GONE: 'the sender left the room',
+  ROOM_INACTIVE: 'the room is no longer active here',
+  CLOSED: 'the client was locked or closed',
+};
 
 interface Incoming {
   manifest: FileManifest;
@@ -183,7 +197,7 @@ export class FileReceiver {
     }
   }
 
-  stopAll(code: string): void {
+  stopAll(code: FileFailureCode): void {
     for (const [fileId, entry] of this.incoming) void this.fail(fileId, entry, code);
   }
 
@@ -243,7 +257,7 @@ export class FileReceiver {
   }
 
   /** Chunk recovery exhausted: fail here and tell the sender, so it fails too. */
-  private async giveUp(fileId: string, entry: Incoming, code: 'STALLED' | 'RESEND_EXHAUSTED'): Promise<void> {
+  private async giveUp(fileId: string, entry: Incoming, code: Extract<FileFailureCode, 'STALLED' | 'RESEND_EXHAUSTED'>): Promise<void> {
     if (entry.state === 'complete' || entry.state === 'failed') return;
     await this.fail(fileId, entry, code);
     void this.room.sendGroup({ t: 'file-cancel', ts: this.room.clock.now(), file: fileId, code }).catch(() => undefined);
@@ -274,14 +288,15 @@ export class FileReceiver {
     entry.settle?.resolve();
   }
 
-  private async fail(fileId: string, entry: Incoming, code: string): Promise<void> {
+  private async fail(fileId: string, entry: Incoming, code: FileFailureCode): Promise<void> {
     if (entry.state === 'complete' || entry.state === 'failed') return;
     entry.state = 'failed';
     this.stopWatchdog(entry);
     await entry.writer?.abort(code).catch(() => undefined);
     await this.setItemTransfer(entry, 'failed', false);
     this.room.events.emit('file-failed', { roomId: this.room.roomId, fileId, direction: 'receive', code });
-    entry.settle?.reject(new SealroomClientError(code === 'HASH_MISMATCH' ? 'HASH_MISMATCH' : 'TRANSFER_FAILED', code));
+    const error = code === 'HASH_MISMATCH' ? 'HASH_MISMATCH' : 'TRANSFER_FAILED';
+    entry.settle?.reject(new SealroomClientError(error, FAILURE_DETAIL[code], { reason: code }));
   }
 
   private stopWatchdog(entry: Incoming): void {

@@ -30,6 +30,7 @@ import {
   type FileManifest,
 } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
+import type { FileFailureCode } from './codes.js';
 import { SealroomClientError } from './errors.js';
 import { MAX_IN_FLIGHT_BYTES, MAX_SOCKET_BUFFER_BYTES, RECEIVER_STALL_MS, RECEIVER_WINDOW_CHUNKS } from './file-flow-control.js';
 import { HASH_AHEAD, offerOf, type FileRoom } from './file-room.js';
@@ -54,6 +55,20 @@ const MAX_RESEND_PUBLISH_FAILURES = 10;
 const OFFER_CONNECT_TIMEOUT_MS = 60_000;
 /** Refusals of an offer that pass: the room reconnects, the rate bucket refills. */
 const OFFER_RETRYABLE: ReadonlySet<string> = new Set(['NOT_CONNECTED', 'DISCONNECTED', 'RATE_LIMITED']);
+
+/** Every file failure code: a receiver's `file-cancel` carries one of them. */
+const FILE_FAILURE_CODES: Record<FileFailureCode, true> = {
+  TRANSFER_FAILED: true,
+  HASH_MISMATCH: true,
+  SINK_FAILED: true,
+  RESEND_EXHAUSTED: true,
+  STALLED: true,
+  CANCELLED: true,
+  SENDER_GONE: true,
+  ROOM_INACTIVE: true,
+  CLOSED: true,
+};
+const isFileFailureCode = (code: string): code is FileFailureCode => Object.hasOwn(FILE_FAILURE_CODES, code);
 
 interface Outgoing {
   manifest: FileManifest;
@@ -182,12 +197,15 @@ export class FileSender {
     void this.serveResends(fileId, out);
   }
 
-  /** An accepter of my file gave up on it (chunk recovery exhausted): the send fails for it too. */
+  /**
+   * An accepter of my file gave up on it (chunk recovery exhausted): the send fails for it
+   * too, with its code. A code this client does not know counts as `CANCELLED`.
+   */
   onCancel(fileId: string, from: string, code: string): void {
     const out = this.outgoing.get(fileId);
     if (out === undefined || !out.receivers.delete(from)) return;
     out.wake?.();
-    this.room.events.emit('file-failed', { roomId: this.room.roomId, fileId, direction: 'send', code });
+    this.room.events.emit('file-failed', { roomId: this.room.roomId, fileId, direction: 'send', code: isFileFailureCode(code) ? code : 'CANCELLED' });
   }
 
   /** A receiver that left no longer paces my sending. */

@@ -7,6 +7,7 @@
  */
 import type { FileManifest } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
+import type { FileFailureCode } from './codes.js';
 import { FileReceiver } from './file-receiver.js';
 import type { FileControl, FileRoom } from './file-room.js';
 import { FileSender } from './file-sender.js';
@@ -78,7 +79,7 @@ export class FileTransfers {
   }
 
   /** The room went inactive or the client is locked: every transfer ends. */
-  stopAll(code: string): void {
+  stopAll(code: FileFailureCode): void {
     this.sender.stopAll();
     this.receiver.stopAll(code);
   }

@@ -30,3 +30,4 @@ export { FILE_FLOW_CONTROL } from './file-flow-control.js';
 export type { ClientErrorCode } from './errors.js';
 export type * from './platform.js';
 export type * from './api.js';
+export type * from './codes.js';

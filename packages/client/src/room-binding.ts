@@ -1,4 +1,5 @@
 /** What the relay connection needs from each room it carries (the room session provides it). */
+import type { TransportErrorCode } from './codes.js';
 
 export interface RoomBinding {
   /** Base64url room id. */
@@ -17,7 +18,7 @@ export interface RoomBinding {
   /** Admission and catch-up finished on this connection: sending may start. */
   onReady(): void;
   /** Admission refused or a room-scoped error. */
-  onError(code: string, message: string): void;
+  onError(code: TransportErrorCode, message: string): void;
   /**
    * The relay no longer knows this room's past (an in-memory relay restarted: the room is
    * unregistered again, or its head is behind our cursor). The binding must restart its

@@ -26,6 +26,7 @@ import type {
   TextMessage,
   TimelineItem,
 } from './api.js';
+import type { TransportErrorCode } from './codes.js';
 import { SealroomClientError } from './errors.js';
 import { APP_ID_BYTES, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import type { OutboxIntent, RoomRecord } from './records.js';
@@ -180,7 +181,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     });
   }
 
-  onError(code: string, message: string): void {
+  onError(code: TransportErrorCode, message: string): void {
     this.parts.warn('relay-error', null, code, message);
   }
 

@@ -8,6 +8,7 @@
  * connection lifetime (the session de-duplicates by message id across lifetimes).
  */
 import type { ConnectionState } from './api.js';
+import type { TransportErrorCode } from './codes.js';
 import type { Clock, WebSocketConstructor, WebSocketLike } from './platform.js';
 import { reconnectDelay } from './backoff.js';
 import { Keepalive } from './keepalive.js';
@@ -65,7 +66,7 @@ export interface RelayConnectionOptions {
   maxDelayMs: number;
   onState(state: ConnectionState, retryInMs: number | null): void;
   /** Connection-level relay error (not tied to a room). */
-  onRelayError(code: string, message: string): void;
+  onRelayError(code: TransportErrorCode, message: string): void;
 }
 
 export class RelayConnection {

@@ -8,7 +8,7 @@ import { createHash, randomFillSync } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { createMemoryStorage, createSealroomClient, type WebSocketConstructor } from '../src/index.js';
+import { createMemoryStorage, createSealroomClient, SealroomClientError, type WebSocketConstructor } from '../src/index.js';
 import { PASSWORD, TEST_PBKDF2_ITERATIONS, TEST_RECONNECT, clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
 import { hashingSink } from './hashing-sink.js';
 import { DEFAULT_FILE_CHUNK_BYTES } from '@sealroom/protocol';
@@ -133,7 +133,7 @@ describe('file chunk recovery', () => {
     Object.assign(tamper, { count: 0 });
     // Whichever bound is reached first: the chunk's retries, or rounds without progress.
     expect(outcome).toMatchObject({ name: 'SealroomClientError', code: 'TRANSFER_FAILED' });
-    expect(['RESEND_EXHAUSTED', 'STALLED']).toContain((outcome as Error).message);
+    expect(['RESEND_EXHAUSTED', 'STALLED']).toContain((outcome as SealroomClientError).reason);
     expect(state.aborted).toBe(true);
     await waitFor('alice’s send fails too', () => alice.events.some((e) => e.type === 'file-failed' && e.fileId === sent.file.fileId && e.direction === 'send'));
     const failed = alice.events.find((e) => e.type === 'file-failed' && e.fileId === sent.file.fileId);

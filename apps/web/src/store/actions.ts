@@ -9,9 +9,12 @@ import {
   type RoomId,
   type SafetyNumber,
   type SealroomClient,
+  SealroomClientError,
   type WebSocketConstructor,
 } from '@sealroom/client';
-import { describeError, messageForCode } from '../lib/errors.js';
+import { describeError } from '../lib/errors.js';
+import { FILE_FAILURE_TEXT } from '../lib/file-failures.js';
+import { RELAY_ERROR_TEXT } from '../lib/warnings.js';
 import { takeInviteFromAddress } from '../lib/invite.js';
 import { diskSinkIfLarge, memorySink, triggerDownload } from '../lib/save.js';
 import type { AppError } from './events.js';
@@ -32,19 +35,14 @@ let client: SealroomClient | null = null;
 let sequence = 0;
 const nextId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(sequence += 1)}`;
 
-/** An error carrying a stable code, like the client's own. */
-function codedError(code: string): Error & { code: string } {
-  return Object.assign(new Error(code), { code });
-}
-
 function requireClient(): SealroomClient {
-  if (!client) throw codedError('CLOSED');
+  if (!client) throw new SealroomClientError('CLOSED');
   return client;
 }
 
 function requireRoom(roomId: RoomId) {
   const room = requireClient().room(roomId);
-  if (!room) throw codedError('UNKNOWN_ROOM');
+  if (!room) throw new SealroomClientError('UNKNOWN_ROOM');
   return room;
 }
 
@@ -85,7 +83,7 @@ function notifyMention(event: Extract<ClientEvent, { type: 'message' }>): void {
 function onClientEvent(event: ClientEvent): void {
   if (event.type === 'warning') {
     dispatch({ type: 'warnings/received', id: nextId('warning'), at: Date.now(), warning: event });
-    if (!event.roomId && event.kind === 'relay-error') toast(`The relay refused a request (${event.code}).`, 'error');
+    if (!event.roomId && event.kind === 'relay-error') toast(RELAY_ERROR_TEXT[event.code], 'error');
     return;
   }
   dispatch(event);
@@ -404,10 +402,10 @@ export async function acceptFile(item: FileMessage): Promise<void> {
     dispatch({ type: 'files/saved', fileId, url, savedTo: sink.savedTo });
     if (url) triggerDownload(url, name);
   } catch (error) {
-    const { code } = describeError(error);
     // The client reports the failure as an event too; make sure it shows either way.
-    dispatch({ type: 'file-failed', roomId, fileId, direction: 'receive', code });
-    toast(messageForCode(code), 'error');
+    const reason = error instanceof SealroomClientError && error.reason !== undefined ? error.reason : 'TRANSFER_FAILED';
+    dispatch({ type: 'file-failed', roomId, fileId, direction: 'receive', code: reason });
+    toast(error instanceof SealroomClientError && error.reason !== undefined ? FILE_FAILURE_TEXT[reason] : describeError(error).message, 'error');
   }
 }
 

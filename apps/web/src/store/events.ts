@@ -2,6 +2,7 @@
 // through unchanged, and a few local ones the app raises (loading, selection, UI).
 // Every slice reducer sees every event and ignores what is not its business.
 import type {
+  ClientErrorCode,
   ClientEvent,
   IdentityInfo,
   IdentityState,
@@ -13,9 +14,12 @@ import type {
   Warning,
 } from '@sealroom/client';
 
+/** Error codes the app shows a text for: the client's, and the app's own. */
+export type AppErrorCode = ClientErrorCode | 'UNSUPPORTED';
+
 export interface AppError {
-  /** Stable code, from the client (`WRONG_PASSWORD`…) or the app (`UNSUPPORTED`…). */
-  code: string;
+  /** Stable code, from the client (`WRONG_PASSWORD`…) or the app (`UNSUPPORTED`); `UNKNOWN` for anything else. */
+  code: AppErrorCode | 'UNKNOWN';
   message: string;
 }
 
