@@ -41,8 +41,8 @@ export type IdentityState = 'none' | 'locked' | 'unlocked';
 
 export interface IdentityInfo {
   displayName: string;
-  /** Stable member id of this identity (base64url of the protocol's identity hash). */
-  memberId: MemberId;
+  /** This identity's id: the same in every room, never sent in the clear. */
+  identityId: IdentityId;
   /** Human-readable fingerprint of the public keys (groups of digits/hex for display). */
   fingerprint: string;
 }
@@ -60,16 +60,21 @@ export interface CreateIdentityOptions {
 
 /** A room id: the base64url form (43 characters) of the 32-byte id derived from the invite. */
 export type RoomId = string;
-/** A member id: the base64url identity hash of the member's public keys. */
-export type MemberId = string;
+/**
+ * An identity id: the base64url form (43 characters) of the identity hash of the public keys
+ * (PROTOCOL B.1), the same in every room. It names members in this API and inside sealed
+ * payloads; envelope headers carry room-scoped member ids (B.6) instead, so the relay cannot
+ * link one person across rooms. "Member id" means only that room-scoped id.
+ */
+export type IdentityId = string;
 /** A message id: 16 random bytes in base64url, chosen by the sender. */
 export type MessageId = string;
 
 export interface RoomSummary {
   id: RoomId;
   name: string;
-  /** Member id of the creator (the only member allowed to remove others). */
-  createdBy: MemberId;
+  /** Identity id of the creator (the only member allowed to remove others). */
+  createdBy: IdentityId;
   /** Disappearing-message timer in ms, or null when messages are kept. */
   disappearingMs: number | null;
   memberCount: number;
@@ -82,7 +87,7 @@ export interface RoomSummary {
 }
 
 export interface MemberInfo {
-  id: MemberId;
+  id: IdentityId;
   displayName: string;
   fingerprint: string;
   /** True for the local identity's own entry. */
@@ -121,15 +126,15 @@ interface TimelineBase {
 
 export interface TextMessage extends TimelineBase {
   kind: 'text';
-  sender: MemberId;
+  sender: IdentityId;
   senderName: string;
   text: string;
-  /** Member ids mentioned with `@name`. */
-  mentions: MemberId[];
+  /** Identity ids of the members mentioned with `@name`. */
+  mentions: IdentityId[];
   /** True when I am among `mentions`. */
   mentionsMe: boolean;
   /** Set for a direct message: the one member (besides the sender) who can read it. */
-  directTo: MemberId | null;
+  directTo: IdentityId | null;
   state: DeliveryState;
 }
 
@@ -150,7 +155,7 @@ export type FileTransferState = 'offered' | 'accepted' | 'declined' | 'transferr
 
 export interface FileMessage extends TimelineBase {
   kind: 'file';
-  sender: MemberId;
+  sender: IdentityId;
   senderName: string;
   file: FileOffer;
   transfer: FileTransferState;
@@ -159,10 +164,10 @@ export interface FileMessage extends TimelineBase {
 
 /** Things that happened in the room, shown inline in the timeline. */
 export type SystemEvent =
-  | { type: 'member-joined'; member: MemberId; name: string }
-  | { type: 'member-left'; member: MemberId; name: string }
-  | { type: 'member-removed'; member: MemberId; name: string; by: MemberId }
-  | { type: 'timer-set'; by: MemberId; disappearingMs: number | null }
+  | { type: 'member-joined'; member: IdentityId; name: string }
+  | { type: 'member-left'; member: IdentityId; name: string }
+  | { type: 'member-removed'; member: IdentityId; name: string; by: IdentityId }
+  | { type: 'timer-set'; by: IdentityId; disappearingMs: number | null }
   /** Envelopes the relay dropped before I could fetch them (cursor range). */
   | { type: 'gap'; afterCursor: number; upToCursor: number }
   /**
@@ -171,7 +176,7 @@ export type SystemEvent =
    * indistinguishable from outside): show "earlier messages", not the number as texts.
    */
   | { type: 'before-join'; count: number }
-  | { type: 'removed-me'; by: MemberId };
+  | { type: 'removed-me'; by: IdentityId };
 
 export interface SystemItem extends TimelineBase {
   kind: 'system';
@@ -182,10 +187,10 @@ export type TimelineItem = TextMessage | FileMessage | SystemItem;
 
 export interface SendTextOptions {
   /**
-   * Member ids to mention. When omitted, `@name` tokens in the text that match a
+   * Identity ids of the members to mention. When omitted, `@name` tokens in the text that match a
    * member's display name are turned into mentions.
    */
-  mentions?: MemberId[];
+  mentions?: IdentityId[];
 }
 
 /**
@@ -218,7 +223,7 @@ export interface RoomHandle {
   /** Queues a text message; resolves once it is persisted in the outbox (`state: 'pending'`). */
   sendText(text: string, options?: SendTextOptions): Promise<TextMessage>;
   /** A message inside the room that only `to` can open. */
-  sendDirect(to: MemberId, text: string): Promise<TextMessage>;
+  sendDirect(to: IdentityId, text: string): Promise<TextMessage>;
   /**
    * Offers a file to the room and streams it to every member who accepts. Resolves
    * once the offer is queued; progress arrives as `file-progress` events.
@@ -235,12 +240,12 @@ export interface RoomHandle {
   acceptFile(fileId: string, sink: WritableStream<Uint8Array>): Promise<void>;
   declineFile(fileId: string): Promise<void>;
   /** Persists my verification mark for a member (after comparing safety numbers). */
-  markVerified(member: MemberId, verified: boolean): Promise<void>;
-  safetyNumber(member: MemberId): Promise<SafetyNumber>;
+  markVerified(member: IdentityId, verified: boolean): Promise<void>;
+  safetyNumber(member: IdentityId): Promise<SafetyNumber>;
   /** Sets the room's disappearing-message timer for everyone; `null` turns it off. */
   setDisappearingTimer(ms: number | null): Promise<void>;
   /** Creator only: removes a member; everyone else rotates keys before sending again. */
-  removeMember(member: MemberId): Promise<void>;
+  removeMember(member: IdentityId): Promise<void>;
   /** Leaves the room; remaining members rotate keys. The room stays listed, inactive. */
   leave(): Promise<void>;
 }
@@ -262,7 +267,7 @@ export type Warning = {
     kind: K;
     roomId: RoomId | null;
     /** The member concerned, when one can be named. */
-    member: MemberId | null;
+    member: IdentityId | null;
     code: WarningCodes[K];
     /** Human-readable detail; never contains plaintext of the failed envelope. */
     detail: string;
@@ -279,11 +284,11 @@ export interface ClientEventMap {
   expired: { roomId: RoomId; ids: string[] };
   'member-joined': { roomId: RoomId; member: MemberInfo };
   'member-left': { roomId: RoomId; member: MemberInfo };
-  'member-removed': { roomId: RoomId; member: MemberInfo; by: MemberId };
+  'member-removed': { roomId: RoomId; member: MemberInfo; by: IdentityId };
   /** A member's state changed (verified mark, name, online). */
   'member-updated': { roomId: RoomId; member: MemberInfo };
   /** The set of members online now in a room. */
-  presence: { roomId: RoomId; online: MemberId[] };
+  presence: { roomId: RoomId; online: IdentityId[] };
   warning: Warning;
   /** Part of the room's past is gone at the relay and cannot be caught up. */
   gap: { roomId: RoomId; afterCursor: number; upToCursor: number };
@@ -291,7 +296,7 @@ export interface ClientEventMap {
   /** Room list or a room's summary changed (created, joined, name, timer, left). */
   room: { roomId: RoomId; summary: RoomSummary };
   /** The creator removed me: the room is now inactive and I hold no current keys. */
-  'removed-me': { roomId: RoomId; by: MemberId };
+  'removed-me': { roomId: RoomId; by: IdentityId };
   'file-offer': { roomId: RoomId; item: FileMessage };
   'file-progress': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; bytes: number; total: number };
   'file-complete': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; sha256: string };

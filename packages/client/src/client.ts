@@ -105,7 +105,7 @@ class Client implements SealroomClient {
   }
 
   private info(identity: UnlockedIdentity): IdentityInfo {
-    return { displayName: identity.public.displayName, memberId: toBase64Url(identity.public.id), fingerprint: formatFingerprint(identity.public.id) };
+    return { displayName: identity.public.displayName, identityId: toBase64Url(identity.public.id), fingerprint: formatFingerprint(identity.public.id) };
   }
 
   createIdentity(options: CreateIdentityOptions): Promise<IdentityInfo> {

@@ -17,7 +17,7 @@ const SEQ_DIGITS = 12;
 export const seqKey = (prefix: string, seq: number) => `${prefix}${String(seq).padStart(SEQ_DIGITS, '0')}`;
 
 export interface MemberRecord {
-  /** Identity id, base64url (the public MemberId). */
+  /** Identity id, base64url (the public IdentityId). */
   id: string;
   /** Room-scoped member id (envelope `sender`), base64url. */
   memberId: string;

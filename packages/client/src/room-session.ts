@@ -17,7 +17,7 @@ import type {
   FileMessage,
   FileSource,
   HistoryOptions,
-  MemberId,
+  IdentityId,
   MemberInfo,
   RoomHandle,
   RoomSummary,
@@ -96,7 +96,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     return this.parts.sending.queueText(payload, null);
   }
 
-  async sendDirect(to: MemberId, text: string): Promise<TextMessage> {
+  async sendDirect(to: IdentityId, text: string): Promise<TextMessage> {
     this.assertActive();
     if (!this.parts.roster.has(to) || to === this.myId) throw new SealroomClientError('UNKNOWN_MEMBER');
     if (utf8(text).length > MAX_TEXT_BYTES) throw new SealroomClientError('MESSAGE_TOO_LARGE');
@@ -119,7 +119,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     return this.parts.files.decline(fileId);
   }
 
-  async markVerified(member: MemberId, verified: boolean): Promise<void> {
+  async markVerified(member: IdentityId, verified: boolean): Promise<void> {
     this.assertAlive();
     await this.parts.lock.run(async () => {
       const live = this.parts.roster.get(member);
@@ -130,7 +130,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     });
   }
 
-  async safetyNumber(member: MemberId): Promise<SafetyNumber> {
+  async safetyNumber(member: IdentityId): Promise<SafetyNumber> {
     const live = this.parts.roster.get(member);
     if (live === undefined) throw new SealroomClientError('UNKNOWN_MEMBER');
     const number = await computeSafetyNumber(this.ctx.me.public, live.member.identity);
@@ -143,7 +143,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     await this.queue({ k: 'control', action: { kind: 'settings', disappearingAfterSeconds: seconds } });
   }
 
-  async removeMember(member: MemberId): Promise<void> {
+  async removeMember(member: IdentityId): Promise<void> {
     this.assertActive();
     if (this.record.creatorId !== this.myId) throw new SealroomClientError('NOT_CREATOR');
     if (!this.parts.roster.has(member) || member === this.myId) throw new SealroomClientError('UNKNOWN_MEMBER');

@@ -36,7 +36,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
 
     const keys = await roomKeysFromInvite(room.inviteLink());
     const otherKeys = await roomKeysFromInvite(other.inviteLink());
-    const aliceIdentity = fromBase64Url(alice.client.identity()!.memberId)!;
+    const aliceIdentity = fromBase64Url(alice.client.identity()!.identityId)!;
     const aliceHere = await memberIdOf(keys, aliceIdentity);
     const aliceThere = await memberIdOf(otherKeys, aliceIdentity);
     const raw = await RawRelayClient.connect(relay.wsUrl);
@@ -116,7 +116,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     // A long conversation since: as many texts as the seen set keeps (recorded directly, as
     // sending them all would take minutes).
     const bobSeen = (bob.client.room(room.id) as unknown as RoomSession).parts.seen;
-    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobSeen.remember(`${alice.client.identity()!.memberId}/text-${i}`);
+    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobSeen.remember(`${alice.client.identity()!.identityId}/text-${i}`);
 
     const keys = await roomKeysFromInvite(room.inviteLink());
     const raw = await RawRelayClient.connect(relay.wsUrl);
@@ -140,7 +140,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     const TIMER_MS = 1_000;
     await alice.client.room(room.id)!.setDisappearingTimer(TIMER_MS);
     await waitFor('bob has the timer', () => bob.client.room(room.id)!.summary().disappearingMs === TIMER_MS);
-    await alice.client.room(room.id)!.sendDirect(bob.client.identity()!.memberId, 'for your eyes only, briefly');
+    await alice.client.room(room.id)!.sendDirect(bob.client.identity()!.identityId, 'for your eyes only, briefly');
     await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
     const keys = await roomKeysFromInvite(room.inviteLink());
     const raw = await RawRelayClient.connect(relay.wsUrl);
@@ -150,7 +150,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
 
     // A long conversation since (recorded directly, as sending it would take minutes).
     const bobSeen = (bob.client.room(room.id) as unknown as RoomSession).parts.seen;
-    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobSeen.remember(`${alice.client.identity()!.memberId}/text-${i}`);
+    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobSeen.remember(`${alice.client.identity()!.identityId}/text-${i}`);
     expect((await raw.publish(keys, direct)).t).toBe('ack');
     await alice.client.room(room.id)!.sendText('and now for everyone');
     raw.close();

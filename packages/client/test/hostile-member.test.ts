@@ -51,13 +51,13 @@ describe('a hostile member', () => {
     const session = mallory.client.room(roomId) as unknown as RoomSession;
     await session.parts.sending.sendGroup(encodeFileManifest({ ...forged, fileId: fromBase64Url(fileId)! }), 'file-manifest');
 
-    const malloryId = mallory.client.identity()!.memberId;
+    const malloryId = mallory.client.identity()!.identityId;
     await waitFor(
       'a warning about the reused file id',
       () => bob.events.some((e) => e.type === 'warning' && e.code === 'FILE_ID_TAKEN' && e.member === malloryId),
       WARNING_WAIT_MS,
     );
-    expect(bob.events.filter((e) => e.type === 'file-offer' && e.item.file.fileId === fileId).map((e) => e.type === 'file-offer' && e.item.sender)).toEqual([alice.client.identity()!.memberId]);
+    expect(bob.events.filter((e) => e.type === 'file-offer' && e.item.file.fileId === fileId).map((e) => e.type === 'file-offer' && e.item.sender)).toEqual([alice.client.identity()!.identityId]);
 
     // Accepting "report.pdf" still gets Alice's file.
     const hash = createHash('sha256');
@@ -66,12 +66,12 @@ describe('a hostile member', () => {
   });
 
   it('cannot slip a lookalike of a verified member’s name past the key-change warning', async () => {
-    const bobId = bob.client.identity()!.memberId;
+    const bobId = bob.client.identity()!.identityId;
     await alice.client.room(roomId)!.markVerified(bobId, true);
     const lookalike = await clientFor(relay.url, 'LookalikeBob', personas.get('LookalikeBob')!);
     try {
       await lookalike.client.joinRoom(alice.client.room(roomId)!.inviteLink());
-      const lookalikeId = lookalike.client.identity()!.memberId;
+      const lookalikeId = lookalike.client.identity()!.identityId;
       await waitFor('alice sees the newcomer', () => alice.client.room(roomId)!.members().some((m) => m.id === lookalikeId));
       expect(alice.events.find((e) => e.type === 'warning' && e.member === lookalikeId)).toMatchObject({ kind: 'key-changed', code: 'KEY_CHANGED' });
     } finally {
@@ -111,14 +111,14 @@ describe('a hostile member', () => {
   });
 
   it('cannot take the name of a verified member who left without the key-change warning', async () => {
-    const malloryId = mallory.client.identity()!.memberId;
+    const malloryId = mallory.client.identity()!.identityId;
     await alice.client.room(roomId)!.markVerified(malloryId, true);
     await mallory.client.room(roomId)!.leave();
     await waitFor('alice sees mallory leave', () => !alice.client.room(roomId)!.members().some((m) => m.id === malloryId));
     const impostor = await clientFor(relay.url, 'FakeMallory', personas.get('FakeMallory')!);
     try {
       await impostor.client.joinRoom(alice.client.room(roomId)!.inviteLink());
-      const impostorId = impostor.client.identity()!.memberId;
+      const impostorId = impostor.client.identity()!.identityId;
       await waitFor('alice sees the newcomer', () => alice.client.room(roomId)!.members().some((m) => m.id === impostorId));
       expect(alice.events.find((e) => e.type === 'warning' && e.member === impostorId)).toMatchObject({ kind: 'key-changed', code: 'KEY_CHANGED' });
     } finally {

@@ -5,7 +5,7 @@ import {
   createSealroomClient,
   type ClientEvent,
   type FileMessage,
-  type MemberId,
+  type IdentityId,
   type RoomId,
   type SafetyNumber,
   type SealroomClient,
@@ -306,7 +306,7 @@ export async function leaveRoom(roomId: RoomId): Promise<Outcome> {
   return outcome;
 }
 
-export async function removeMember(roomId: RoomId, member: MemberId): Promise<Outcome> {
+export async function removeMember(roomId: RoomId, member: IdentityId): Promise<Outcome> {
   const outcome = await attempt(async () => requireRoom(roomId).removeMember(member));
   if (!outcome.ok) toast(outcome.error.message, 'error');
   return outcome;
@@ -336,7 +336,7 @@ export async function sendText(roomId: RoomId, text: string): Promise<Outcome> {
   return outcome;
 }
 
-export function setDirectTarget(roomId: RoomId, member: MemberId | null): void {
+export function setDirectTarget(roomId: RoomId, member: IdentityId | null): void {
   dispatch({ type: 'ui/direct-target', roomId, member });
 }
 
@@ -349,11 +349,11 @@ export async function requestNotifications(): Promise<NotificationPermission | '
 // Trust
 // ---------------------------------------------------------------------------------
 
-export async function safetyNumber(roomId: RoomId, member: MemberId): Promise<Outcome<SafetyNumber>> {
+export async function safetyNumber(roomId: RoomId, member: IdentityId): Promise<Outcome<SafetyNumber>> {
   return attempt(() => requireRoom(roomId).safetyNumber(member));
 }
 
-export async function markVerified(roomId: RoomId, member: MemberId, verified: boolean): Promise<Outcome> {
+export async function markVerified(roomId: RoomId, member: IdentityId, verified: boolean): Promise<Outcome> {
   const outcome = await attempt(async () => requireRoom(roomId).markVerified(member, verified));
   if (outcome.ok) {
     const room = client?.room(roomId);

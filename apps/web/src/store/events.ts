@@ -6,7 +6,7 @@ import type {
   ClientEvent,
   IdentityInfo,
   IdentityState,
-  MemberId,
+  IdentityId,
   MemberInfo,
   RoomId,
   RoomSummary,
@@ -46,7 +46,7 @@ export type LocalEvent =
   | { type: 'ui/view'; view: View }
   | { type: 'ui/panel'; panel: Panel | null }
   | { type: 'ui/members-open'; open: boolean }
-  | { type: 'ui/direct-target'; roomId: RoomId; member: MemberId | null }
+  | { type: 'ui/direct-target'; roomId: RoomId; member: IdentityId | null }
   | { type: 'ui/toast'; id: string; text: string; tone: 'info' | 'error' }
   | { type: 'ui/toast-dismiss'; id: string }
   | { type: 'ui/pending-invite'; invite: string | null }
@@ -55,7 +55,7 @@ export type LocalEvent =
 /** Dialogs and side panels; one at a time. */
 export type Panel =
   | { kind: 'invite'; roomId: RoomId }
-  | { kind: 'safety'; roomId: RoomId; member: MemberId }
+  | { kind: 'safety'; roomId: RoomId; member: IdentityId }
   | { kind: 'room-settings'; roomId: RoomId }
   | { kind: 'new-room' }
   | { kind: 'join-room' }
