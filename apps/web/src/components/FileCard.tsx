@@ -2,7 +2,7 @@ import type { FileMessage } from '@sealroom/client';
 import { formatBytes } from '../lib/format.js';
 import { FILE_FAILURE_TEXT } from '../lib/file-failures.js';
 import { neutraliseBidi } from '../lib/text.js';
-import { acceptFile, declineFile } from '../store/actions.js';
+import { acceptFile, declineFile } from '../store/actions/files.js';
 import { selectTransfer, transferFraction } from '../store/slices/files/selectors.js';
 import { useAppStore } from '../store/store.js';
 import { triggerDownload } from '../lib/save.js';

@@ -1,7 +1,8 @@
 import type { MemberInfo, RoomSummary } from '@sealroom/client';
 import { type DragEvent, useMemo, useState } from 'react';
 import { formatDuration } from '../lib/format.js';
-import { selectRoom, sendFile } from '../store/actions.js';
+import { sendFile } from '../store/actions/files.js';
+import { selectRoom } from '../store/actions/rooms.js';
 import { selectRemovedMe } from '../store/slices/rooms/selectors.js';
 import { selectMembersOpen } from '../store/slices/ui/selectors.js';
 import { alertsForRoom, selectAlerts } from '../store/slices/warnings/selectors.js';

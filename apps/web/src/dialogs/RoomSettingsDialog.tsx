@@ -1,7 +1,8 @@
 import type { RoomSummary } from '@sealroom/client';
 import { useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
-import { leaveRoom, requestNotifications, setDisappearingTimer } from '../store/actions.js';
+import { requestNotifications } from '../store/actions/messages.js';
+import { leaveRoom, setDisappearingTimer } from '../store/actions/rooms.js';
 import { dispatch } from '../store/store.js';
 
 const SECOND_MS = 1000;
