@@ -1,5 +1,5 @@
 /**
- * What file transfer needs from its room (a port the room session provides), and the
+ * What file transfer needs from its room (a port; `room-parts.ts` provides it), and the
  * pieces both ends of a transfer share: how an offer is shown and how many chunk hashes
  * run at once.
  */
