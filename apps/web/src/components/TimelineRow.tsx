@@ -3,6 +3,7 @@ import { SECOND_MS } from '@sealroom/units';
 import { memo } from 'react';
 import { formatDuration, formatTime } from '../lib/format.js';
 import { neutraliseBidi } from '../lib/text.js';
+import { WARNING_LINE_TEXT } from '../lib/warnings.js';
 import type { DisplayItem } from '../store/slices/timeline/initialState.js';
 import { FileCard } from './FileCard.js';
 import { Icon } from './Icon.js';
@@ -36,13 +37,6 @@ function capitalise(text: string): string {
   return text.charAt(0).toLocaleUpperCase() + text.slice(1);
 }
 
-const WARNING_TEXT: Record<string, string> = {
-  'bad-message': 'A message failed its security check and was not shown.',
-  replay: 'A repeated copy of an earlier message was ignored.',
-  'unknown-sender': 'A message from someone who is not a member was not shown.',
-  'relay-error': 'The relay refused a request.',
-};
-
 interface Props {
   item: DisplayItem;
   me: string | null;
@@ -58,7 +52,7 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
   if (item.kind === 'warning') {
     return (
       <div className="warning-line" role="note" data-testid="warning-line">
-        <strong>⚠ {WARNING_TEXT[item.warning] ?? 'Something could not be verified.'}</strong>{' '}
+        <strong>⚠ {WARNING_LINE_TEXT[item.warning]}</strong>{' '}
         <span className="hint">({item.code})</span>
       </div>
     );

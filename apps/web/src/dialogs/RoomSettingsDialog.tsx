@@ -2,7 +2,8 @@ import type { RoomSummary } from '@sealroom/client';
 import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '@sealroom/units';
 import { useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
-import { leaveRoom, requestNotifications, setDisappearingTimer } from '../store/actions.js';
+import { requestNotifications } from '../store/actions/messages.js';
+import { leaveRoom, setDisappearingTimer } from '../store/actions/rooms.js';
 import { dispatch } from '../store/store.js';
 
 /** The timers offered; a few clear choices rather than a free-form field. */
