@@ -60,12 +60,6 @@ const pure = ['units', 'protocol'].map((name) => ({
 const CYCLE =
   'An import cycle: the modules cannot be understood, tested or loaded one at a time. Move the shared part (often types) into a module both import.';
 
-// TEMPORARY (issue 12): packages/client's modules import their types from index.ts, which
-// re-exports them, and session.ts ⇄ files.ts import each other. The client's split removes
-// both; until it lands these cycles, and only these, are let through (see no-circular).
-const CLIENT_SRC = '^packages/client/src/';
-const KNOWN_CLIENT_CYCLE_FILES = '^packages/client/src/(client|clock|events|files|index|records|session|storage-idb|storage-memory|transport|vault)\\.ts$';
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
   forbidden: [
@@ -73,28 +67,8 @@ export default {
       name: 'no-circular',
       comment: CYCLE,
       severity: 'error',
-      // TEMPORARY (issue 12): `pathNot` and the two rules below let exactly today's known
-      // client cycles through; everything else is a cycle as anywhere. Delete them (and the
-      // pathNot) once the client's split lands; then no-circular covers the client too.
-      from: { pathNot: CLIENT_SRC },
+      from: {},
       to: { circular: true },
-    },
-    {
-      // TEMPORARY (issue 12): a client cycle through a file outside today's known cycles.
-      name: 'no-circular-client-new-file',
-      comment: CYCLE,
-      severity: 'error',
-      from: { path: CLIENT_SRC },
-      to: { circular: true, via: { pathNot: KNOWN_CLIENT_CYCLE_FILES } },
-    },
-    {
-      // TEMPORARY (issue 12): a client cycle among those files, but neither through the
-      // index.ts type barrel nor the session.ts ⇄ files.ts pair (the two known causes).
-      name: 'no-circular-client-new-cycle',
-      comment: CYCLE,
-      severity: 'error',
-      from: { path: CLIENT_SRC },
-      to: { circular: true, viaOnly: { pathNot: '^packages/client/src/index\\.ts$' }, via: { pathNot: '^packages/client/src/(session|files)\\.ts$' } },
     },
     ...crossings,
     ...platform,
