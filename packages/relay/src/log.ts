@@ -34,3 +34,8 @@ export function createLogger(level: LogLevel, sink: (line: string) => void): Log
 export function isLogLevel(value: string): value is LogLevel {
   return Object.hasOwn(LEVEL_RANK, value);
 }
+
+/** The message of a caught value, for a log field (never its stack or its data). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { freshNonce, verifyAdmission } from './admission.js';
-import { CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
+import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
+import { createLogger, errorMessage, type Logger } from './log.js';
 import { COPY_BELOW_BYTES, MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
 import {
@@ -430,7 +430,7 @@ class Relay {
       if (conn.connectedAtMs > deadline) continue;
       this.pending.delete(conn);
       this.counters.refuse(RefusalReason.HANDSHAKE_TIMEOUT);
-      conn.ws.close(CloseCode.HANDSHAKE_TIMEOUT, 'handshake timeout');
+      conn.ws.close(CloseCode.HANDSHAKE_TIMEOUT, CLOSE_REASON[CloseCode.HANDSHAKE_TIMEOUT]);
     }
   }
 
@@ -887,7 +887,7 @@ class Relay {
           }),
       ),
     );
-    for (const conn of open) conn.ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+    for (const conn of open) conn.ws.close(CloseCode.GOING_AWAY, CLOSE_REASON[CloseCode.GOING_AWAY]);
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([allClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
     clearTimeout(grace);
@@ -978,10 +978,6 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
   } else {
     socket.destroy();
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 async function createStore(options: RelayOptions, log: Logger): Promise<{ store: RoomStore; owned: boolean }> {
