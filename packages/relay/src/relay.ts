@@ -7,8 +7,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { freshNonce, verifyAdmission } from './admission.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
+import { deliverFrameOf, envelopeFrame, writeCursor } from './frames.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
-import { COPY_BELOW_BYTES, MemoryRoomStore } from './memory-store.js';
+import { MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
 import {
   DEFAULT_HOST,
@@ -27,9 +28,7 @@ import { resolveWebRoot, securityHeaders, serveStatic } from './static-files.js'
 import type { RoomKey, RoomStore } from './store.js';
 import {
   ADMISSION_KEY_BYTES,
-  DELIVER_CURSOR_OFFSET,
   DELIVER_HEADER_BYTES,
-  DELIVER_ROOM_OFFSET,
   FRAME_PREFIX_BYTES,
   FrameKind,
   MAC_BYTES,
@@ -42,6 +41,7 @@ import {
   ROOM_ID_BASE64URL_CHARS,
   ROOM_ID_BYTES,
 } from './wire.js';
+import { decodeFixed, isCursor, isRoomKey, roomField, type Json } from './validation.js';
 
 const WS_PATH = '/ws';
 /** How long shutdown waits for clients to answer the 1001 close before cutting them. */
@@ -51,7 +51,6 @@ const MAX_PING_ID_CHARS = 64;
 /** The handshake check runs this many times per timeout, so a timeout fires within 1.5×. */
 const HANDSHAKE_CHECKS_PER_TIMEOUT = 2;
 const MIN_TIMER_MS = 5;
-const BASE64URL_PATTERN = /^[A-Za-z0-9_-]+$/;
 const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 /**
@@ -121,8 +120,6 @@ interface LocalRoom {
   /** Admissions waiting on `subscribed`; the room is not released while any wait. */
   joining: number;
 }
-
-type Json = Record<string, unknown>;
 
 class Relay {
   readonly limits: RelayLimits;
@@ -499,17 +496,7 @@ class Relay {
       return;
     }
     const envelopeBytes = data.length - PUBLISH_HEADER_BYTES;
-    // The DELIVER frame is built once and the very same buffer goes to every
-    // recipient; its envelope part is what the store gets. Small frames come from Node's
-    // buffer pool, since the memory store copies small envelopes into its own slabs; large
-    // ones, which it keeps as they are, get a buffer of their own, so retention never pins
-    // a pool block.
-    const frameBytes = DELIVER_HEADER_BYTES + envelopeBytes;
-    const frame = envelopeBytes < COPY_BELOW_BYTES ? Buffer.allocUnsafe(frameBytes) : Buffer.allocUnsafeSlow(frameBytes);
-    frame[0] = PROTOCOL_VERSION;
-    frame[1] = FrameKind.DELIVER;
-    room.id.copy(frame, DELIVER_ROOM_OFFSET);
-    data.copy(frame, DELIVER_HEADER_BYTES, PUBLISH_HEADER_BYTES);
+    const frame = deliverFrameOf(data, room.id);
     this.counters.envelopesIn += 1;
     this.counters.bytesIn += envelopeBytes;
     this.store.append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now()).then(
@@ -901,52 +888,6 @@ class Relay {
 }
 
 // ------------------------------------------------------------------ helpers
-
-function envelopeFrame(kind: number, cursor: number, roomId: Buffer, envelope: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(DELIVER_HEADER_BYTES + envelope.byteLength);
-  frame[0] = PROTOCOL_VERSION;
-  frame[1] = kind;
-  writeCursor(frame, cursor);
-  roomId.copy(frame, DELIVER_ROOM_OFFSET);
-  frame.set(envelope, DELIVER_HEADER_BYTES);
-  return frame;
-}
-
-const U32_RANGE = 2 ** 32;
-const U32_BYTES = 4;
-
-/** Writes a cursor (≤ 2^53 − 1) as a big-endian u64 without a BigInt per envelope. */
-function writeCursor(frame: Buffer, cursor: number): void {
-  frame.writeUInt32BE(Math.floor(cursor / U32_RANGE), DELIVER_CURSOR_OFFSET);
-  frame.writeUInt32BE(cursor % U32_RANGE, DELIVER_CURSOR_OFFSET + U32_BYTES);
-}
-
-/** A canonical base64url room id of exactly 32 bytes (one string per room). */
-function isRoomKey(value: unknown): value is RoomKey {
-  return (
-    typeof value === 'string' &&
-    value.length === ROOM_ID_BASE64URL_CHARS &&
-    BASE64URL_PATTERN.test(value) &&
-    Buffer.from(value, 'base64url').toString('base64url') === value
-  );
-}
-
-/** Decodes canonical base64url of exactly `length` bytes; undefined if absent, null if bad. */
-function decodeFixed(value: unknown, length: number): Buffer | undefined | null {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !BASE64URL_PATTERN.test(value)) return null;
-  const bytes = Buffer.from(value, 'base64url');
-  if (bytes.length !== length || bytes.toString('base64url') !== value) return null;
-  return bytes;
-}
-
-function isCursor(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_CURSOR;
-}
-
-function roomField(msg: Json): RoomKey | undefined {
-  return isRoomKey(msg.room) ? msg.room : undefined;
-}
 
 /** The path of a request target, without query or fragment (never logged). */
 function pathOf(url: string | undefined): string {
