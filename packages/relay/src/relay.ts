@@ -1,12 +1,11 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { freshNonce, verifyAdmission } from './admission.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
+import { createRequestListener, pathOf, WS_PATH } from './http.js';
 import { deliverFrameOf, envelopeFrame, writeCursor } from './frames.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 import { MemoryRoomStore } from './memory-store.js';
@@ -24,7 +23,6 @@ import {
 } from './options.js';
 import { TokenBuckets } from './rate-limit.js';
 import { SendBatch } from './send-batch.js';
-import { resolveWebRoot, securityHeaders, serveStatic } from './static-files.js';
 import type { RoomKey, RoomStore } from './store.js';
 import {
   ADMISSION_KEY_BYTES,
@@ -43,7 +41,6 @@ import {
 } from './wire.js';
 import { decodeFixed, isCursor, isRoomKey, roomField, type Json } from './validation.js';
 
-const WS_PATH = '/ws';
 /** How long shutdown waits for clients to answer the 1001 close before cutting them. */
 const SHUTDOWN_GRACE_MS = 2000;
 /** Longest `id` string a ping may carry (it is echoed back). */
@@ -134,8 +131,6 @@ class Relay {
   readonly wss: WebSocketServer;
   readonly server: Server;
   readonly metrics;
-  readonly headers: Record<string, string>;
-  readonly webRoot: string | undefined;
   readonly helloText: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
@@ -151,8 +146,6 @@ class Relay {
   ) {
     this.limits = resolveLimits(options.limits);
     this.retention = resolveRetention(options.retention);
-    this.headers = securityHeaders(options.connectSrc ?? []);
-    this.webRoot = resolveWebRoot(options.webRoot);
     this.explicitOrigins = options.allowedOrigins !== undefined && options.allowedOrigins.length > 0;
     this.allowAnyOrigin = options.allowedOrigins?.includes('*') ?? false;
     this.allowedOrigins = new Set(options.allowedOrigins ?? []);
@@ -186,7 +179,7 @@ class Relay {
     // One more than allowed, so a request over the limit is seen (and refused) rather
     // than silently truncated.
     this.server.maxHeadersCount = this.limits.maxHeaderCount + 1;
-    this.server.on('request', (req, res) => this.onRequest(req, res));
+    this.server.on('request', createRequestListener(this, options));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
 
@@ -201,8 +194,6 @@ class Relay {
       rejectUpgrade(socket, 400, 'Bad Request');
     });
     store.onRemoteEnvelope((room, cursor, envelope) => this.onRemoteEnvelope(room, cursor, envelope));
-    if (this.webRoot === undefined) log.info('web_app_not_built', { hint: 'serving a placeholder page; build apps/web or pass --web-root' });
-    else if (!existsSync(join(this.webRoot, 'index.html'))) log.warn('web_root_without_index', { webRoot: this.webRoot });
   }
 
   async listen(): Promise<RunningRelay> {
@@ -254,53 +245,6 @@ class Relay {
       retainedEnvelopes: stats.retainedEnvelopes,
       retainedBytes: stats.retainedBytes,
     };
-  }
-
-  // ---------------------------------------------------------------- HTTP
-
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    for (const [name, value] of Object.entries(this.headers)) res.setHeader(name, value);
-    if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
-      this.counters.refuse(RefusalReason.TOO_MANY_HEADERS);
-      res.setHeader('Connection', 'close');
-      plain(res, 431, 'Request Header Fields Too Large\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      plain(res, 405, 'Method Not Allowed\n');
-      return;
-    }
-    const pathname = pathOf(req.url);
-    if (pathname === '/healthz') {
-      const health = this.health();
-      const body = JSON.stringify(health);
-      res.writeHead(health.status === 'ok' ? 200 : 503, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Cache-Control': 'no-store',
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    if (pathname === '/metrics') {
-      this.metrics.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'Content-Type': this.metrics.contentType, 'Cache-Control': 'no-store' });
-          res.end(req.method === 'HEAD' ? undefined : text);
-        },
-        (err: unknown) => {
-          this.log.error('metrics_failed', { message: errorMessage(err) });
-          plain(res, 500, 'Internal Server Error\n');
-        },
-      )
-        .catch((err: unknown) => this.log.error('metrics_failed', { message: errorMessage(err) }));
-      return;
-    }
-    if (pathname === WS_PATH) {
-      plain(res, 426, 'Upgrade Required\n');
-      return;
-    }
-    serveStatic(this.webRoot, req, res, pathname);
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -889,22 +833,10 @@ class Relay {
 
 // ------------------------------------------------------------------ helpers
 
-/** The path of a request target, without query or fragment (never logged). */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
-}
-
 function displayHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function plain(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
