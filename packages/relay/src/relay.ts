@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { freshNonce, verifyAdmission } from './admission.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
-import { createRequestListener, pathOf, WS_PATH } from './http.js';
+import { createRequestListener, WS_PATH } from './http.js';
 import { deliverFrameOf, envelopeFrame, writeCursor } from './frames.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 import { MemoryRoomStore } from './memory-store.js';
@@ -22,6 +22,7 @@ import {
   type RunningRelay,
 } from './options.js';
 import { TokenBuckets } from './rate-limit.js';
+import { UpgradeGate } from './upgrade.js';
 import { SendBatch } from './send-batch.js';
 import type { RoomKey, RoomStore } from './store.js';
 import {
@@ -48,7 +49,6 @@ const MAX_PING_ID_CHARS = 64;
 /** The handshake check runs this many times per timeout, so a timeout fires within 1.5×. */
 const HANDSHAKE_CHECKS_PER_TIMEOUT = 2;
 const MIN_TIMER_MS = 5;
-const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 /**
  * Per-connection state, kept small (idle memory per connection is a budget): the rate
@@ -134,9 +134,6 @@ class Relay {
   readonly helloText: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
-  private readonly allowAnyOrigin: boolean;
-  private readonly allowedOrigins: Set<string>;
-  private readonly explicitOrigins: boolean;
 
   constructor(
     readonly options: RelayOptions,
@@ -146,9 +143,6 @@ class Relay {
   ) {
     this.limits = resolveLimits(options.limits);
     this.retention = resolveRetention(options.retention);
-    this.explicitOrigins = options.allowedOrigins !== undefined && options.allowedOrigins.length > 0;
-    this.allowAnyOrigin = options.allowedOrigins?.includes('*') ?? false;
-    this.allowedOrigins = new Set(options.allowedOrigins ?? []);
     this.metrics = createMetrics({
       counters: this.counters,
       localRooms: () => this.localRooms.size,
@@ -180,8 +174,18 @@ class Relay {
     // than silently truncated.
     this.server.maxHeadersCount = this.limits.maxHeaderCount + 1;
     this.server.on('request', createRequestListener(this, options));
-    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+    const gate = new UpgradeGate(
+      {
+        limits: this.limits,
+        counters: this.counters,
+        closing: () => this.closing !== undefined,
+        connectionsFrom: (address) => this.perAddress.get(address) ?? 0,
+        accept: (req, socket, head, address) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address)),
+      },
+      options.allowedOrigins,
+    );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => gate.onUpgrade(req, socket, head));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => gate.onClientError(err, socket));
 
     this.wss = new WebSocketServer({
       noServer: true,
@@ -189,10 +193,7 @@ class Relay {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.wss.on('wsClientError', (_err: Error, socket: Duplex) => {
-      this.counters.refuse(RefusalReason.BAD_UPGRADE);
-      rejectUpgrade(socket, 400, 'Bad Request');
-    });
+    this.wss.on('wsClientError', (_err: Error, socket: Duplex) => gate.onBadHandshake(socket));
     store.onRemoteEnvelope((room, cursor, envelope) => this.onRemoteEnvelope(room, cursor, envelope));
   }
 
@@ -245,70 +246,6 @@ class Relay {
       retainedEnvelopes: stats.retainedEnvelopes,
       retainedBytes: stats.retainedBytes,
     };
-  }
-
-  private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-    // Node's own answer for oversized headers is 431; keep it, and count it.
-    if (err.code === 'HPE_HEADER_OVERFLOW') {
-      this.counters.refuse(RefusalReason.HEADERS_TOO_LARGE);
-      rejectUpgrade(socket, 431, 'Request Header Fields Too Large');
-      return;
-    }
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      rejectUpgrade(socket, 408, 'Request Timeout');
-      return;
-    }
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    rejectUpgrade(socket, 400, 'Bad Request');
-  }
-
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    if (this.closing) {
-      rejectUpgrade(socket, 503, 'Service Unavailable');
-      return;
-    }
-    if (pathOf(req.url) !== WS_PATH) {
-      this.counters.refuse(RefusalReason.BAD_UPGRADE);
-      rejectUpgrade(socket, 404, 'Not Found');
-      return;
-    }
-    if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
-      this.counters.refuse(RefusalReason.TOO_MANY_HEADERS);
-      rejectUpgrade(socket, 431, 'Request Header Fields Too Large');
-      return;
-    }
-    if (!this.originAllowed(req)) {
-      this.counters.refuse(RefusalReason.ORIGIN_FORBIDDEN);
-      rejectUpgrade(socket, 403, 'Forbidden');
-      return;
-    }
-    const address = req.socket.remoteAddress ?? 'unknown';
-    if ((this.perAddress.get(address) ?? 0) >= this.limits.maxConnectionsPerAddress) {
-      this.counters.refuse(RefusalReason.TOO_MANY_CONNECTIONS);
-      rejectUpgrade(socket, 429, 'Too Many Requests');
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address));
-  }
-
-  private originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    // Browsers always send Origin on WebSocket upgrades; other clients can set any
-    // Origin they like, so its absence proves nothing and is allowed.
-    if (origin === undefined) return true;
-    if (this.allowAnyOrigin || this.allowedOrigins.has(origin)) return true;
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      return false;
-    }
-    if (parsed.host === req.headers.host) return true;
-    return !this.explicitOrigins && LOCAL_HOSTNAMES.has(parsed.hostname);
   }
 
   // ---------------------------------------------------------------- connections
@@ -837,20 +774,6 @@ function displayHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  if (socket.writable) {
-    const body = `${status} ${text}\n`;
-    // Destroy once flushed: a peer that never closes its side must not hold the socket.
-    socket.once('finish', () => socket.destroy());
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  } else {
-    socket.destroy();
-  }
 }
 
 async function createStore(options: RelayOptions, log: Logger): Promise<{ store: RoomStore; owned: boolean }> {
