@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { freshNonce, verifyAdmission } from './admission.js';
+import { Connection, Connections, type ConnectionEvents } from './connection.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
 import { createRequestListener, WS_PATH } from './http.js';
 import { deliverFrameOf, envelopeFrame, writeCursor } from './frames.js';
@@ -21,9 +22,8 @@ import {
   type RetentionLimits,
   type RunningRelay,
 } from './options.js';
-import { TokenBuckets } from './rate-limit.js';
 import { UpgradeGate } from './upgrade.js';
-import { SendBatch } from './send-batch.js';
+import { Outbound } from './outbound.js';
 import type { RoomKey, RoomStore } from './store.js';
 import {
   ADMISSION_KEY_BYTES,
@@ -50,63 +50,6 @@ const MAX_PING_ID_CHARS = 64;
 const HANDSHAKE_CHECKS_PER_TIMEOUT = 2;
 const MIN_TIMER_MS = 5;
 
-/**
- * Per-connection state, kept small (idle memory per connection is a budget): the rate
- * buckets are inherited fields, rooms a short array, challenges a map only while one is
- * pending, and the socket's listeners are shared functions, not closures.
- */
-class Connection extends TokenBuckets {
-  /** Rooms this connection is admitted to (at most maxRoomsPerConnection, usually 1–3). */
-  rooms: RoomKey[] | undefined = undefined;
-  /** Pending challenge nonce per room; each is used at most once. */
-  challenges: Map<RoomKey, Buffer> | undefined = undefined;
-  /** Answered the last heartbeat ping. */
-  alive = true;
-  admittedOnce = false;
-  /** Admissions being checked (store round trips) per room, with the nonce they answer;
-   * only while one runs. A leave removes the entry, and that admission then ends silently. */
-  admitting: Map<RoomKey, Buffer> | undefined = undefined;
-
-  constructor(
-    readonly relay: Relay,
-    readonly ws: WebSocket,
-    readonly address: string,
-    readonly connectedAtMs: number,
-  ) {
-    super(relay.limits, connectedAtMs);
-  }
-
-  inRoom(room: RoomKey): boolean {
-    return this.rooms?.includes(room) ?? false;
-  }
-
-  /** Rooms admitted, challenged or being admitted: what maxRoomsPerConnection bounds. */
-  roomCount(): number {
-    return (this.rooms?.length ?? 0) + (this.challenges?.size ?? 0) + (this.admitting?.size ?? 0);
-  }
-}
-
-const CONNECTION = Symbol('sealroom.connection');
-type RelaySocket = WebSocket & { [CONNECTION]: Connection };
-
-function connectionOf(ws: WebSocket): Connection {
-  return (ws as RelaySocket)[CONNECTION];
-}
-function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  const conn = connectionOf(this);
-  conn.relay.onMessage(conn, data, isBinary);
-}
-function onSocketPong(this: WebSocket): void {
-  connectionOf(this).alive = true;
-}
-function onSocketError(this: WebSocket, err: Error & { code?: string }): void {
-  connectionOf(this).relay.onSocketError(err);
-}
-function onSocketClose(this: WebSocket): void {
-  const conn = connectionOf(this);
-  conn.relay.onClose(conn);
-}
-
 /** A room with at least one connection on this process. */
 interface LocalRoom {
   readonly key: RoomKey;
@@ -118,16 +61,13 @@ interface LocalRoom {
   joining: number;
 }
 
-class Relay {
+class Relay implements ConnectionEvents {
   readonly limits: RelayLimits;
   readonly retention: RetentionLimits;
   readonly counters = new RelayCounters();
   readonly localRooms = new Map<RoomKey, LocalRoom>();
-  private readonly sendBatch = new SendBatch();
-  readonly connections = new Set<Connection>();
-  /** Connections not yet admitted to any room (handshake timeout applies). */
-  readonly pending = new Set<Connection>();
-  readonly perAddress = new Map<string, number>();
+  readonly connections: Connections;
+  readonly out: Outbound;
   readonly wss: WebSocketServer;
   readonly server: Server;
   readonly metrics;
@@ -143,6 +83,8 @@ class Relay {
   ) {
     this.limits = resolveLimits(options.limits);
     this.retention = resolveRetention(options.retention);
+    this.connections = new Connections({ limits: this.limits, counters: this.counters, log, events: this });
+    this.out = new Outbound(this.limits, this.counters, log);
     this.metrics = createMetrics({
       counters: this.counters,
       localRooms: () => this.localRooms.size,
@@ -179,7 +121,7 @@ class Relay {
         limits: this.limits,
         counters: this.counters,
         closing: () => this.closing !== undefined,
-        connectionsFrom: (address) => this.perAddress.get(address) ?? 0,
+        connectionsFrom: (address) => this.connections.fromAddress(address),
         accept: (req, socket, head, address) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address)),
       },
       options.allowedOrigins,
@@ -230,8 +172,8 @@ class Relay {
       timer.unref();
       this.timers.push(timer);
     };
-    every(this.limits.heartbeatIntervalMs, () => this.heartbeat());
-    every(this.limits.handshakeTimeoutMs / HANDSHAKE_CHECKS_PER_TIMEOUT, () => this.checkHandshakes());
+    every(this.limits.heartbeatIntervalMs, () => this.connections.heartbeat());
+    every(this.limits.handshakeTimeoutMs / HANDSHAKE_CHECKS_PER_TIMEOUT, () => this.connections.closeUnadmitted(Date.now()));
     every(this.retention.sweepIntervalMs, () => {
       this.store.sweep(Date.now()).catch((err: unknown) => this.log.warn('sweep_failed', { message: errorMessage(err) }));
     });
@@ -251,16 +193,7 @@ class Relay {
   // ---------------------------------------------------------------- connections
 
   private onConnection(ws: WebSocket, address: string): void {
-    const conn = new Connection(this, ws, address, Date.now());
-    (ws as RelaySocket)[CONNECTION] = conn;
-    this.connections.add(conn);
-    this.pending.add(conn);
-    this.counters.connections += 1;
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    ws.on('message', onSocketMessage);
-    ws.on('pong', onSocketPong);
-    ws.on('error', onSocketError);
-    ws.on('close', onSocketClose);
+    this.connections.add(ws, address, Date.now());
     ws.send(this.helloText);
     if (this.log.enabled('debug')) this.log.debug('connection_open', { address, connections: this.counters.connections });
   }
@@ -272,51 +205,12 @@ class Relay {
   }
 
   onClose(conn: Connection): void {
-    if (!this.connections.delete(conn)) return;
-    this.pending.delete(conn);
-    this.counters.connections -= 1;
-    const left = (this.perAddress.get(conn.address) ?? 1) - 1;
-    if (left > 0) this.perAddress.set(conn.address, left);
-    else this.perAddress.delete(conn.address);
+    if (!this.connections.remove(conn)) return;
     if (conn.rooms) for (const room of [...conn.rooms]) this.removeMember(conn, room);
     conn.rooms = undefined;
     conn.challenges = undefined;
     conn.admitting = undefined;
     if (this.log.enabled('debug')) this.log.debug('connection_closed', { address: conn.address, connections: this.counters.connections });
-  }
-
-  private heartbeat(): void {
-    for (const conn of this.connections) {
-      if (!conn.alive) {
-        this.counters.refuse(RefusalReason.HEARTBEAT_TIMEOUT);
-        this.log.debug('heartbeat_timeout', { address: conn.address });
-        conn.ws.terminate();
-        continue;
-      }
-      conn.alive = false;
-      try {
-        conn.ws.ping();
-      } catch {
-        conn.ws.terminate();
-      }
-    }
-  }
-
-  private checkHandshakes(): void {
-    const deadline = Date.now() - this.limits.handshakeTimeoutMs;
-    for (const conn of this.pending) {
-      if (conn.connectedAtMs > deadline) continue;
-      this.pending.delete(conn);
-      this.counters.refuse(RefusalReason.HANDSHAKE_TIMEOUT);
-      conn.ws.close(CloseCode.HANDSHAKE_TIMEOUT, CLOSE_REASON[CloseCode.HANDSHAKE_TIMEOUT]);
-    }
-  }
-
-  private cut(conn: Connection, reason: RefusalReason): void {
-    this.counters.refuse(reason);
-    this.log.debug('connection_cut', { address: conn.address, reason });
-    // A consumer this far behind cannot take a close frame either: drop the socket.
-    conn.ws.terminate();
   }
 
   // ---------------------------------------------------------------- messages
@@ -349,31 +243,31 @@ class Relay {
         // Not JSON: no room to name.
       }
     }
-    this.sendError(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped, send it again later', room, id);
+    this.out.error(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped, send it again later', room, id);
   }
 
   private onBinary(conn: Connection, data: Buffer): void {
     if (data.length < FRAME_PREFIX_BYTES) {
-      this.sendError(conn, ErrorCode.BAD_FRAME, 'binary frame shorter than its header');
+      this.out.error(conn, ErrorCode.BAD_FRAME, 'binary frame shorter than its header');
       return;
     }
     if (data[0] !== PROTOCOL_VERSION) {
-      this.sendError(conn, ErrorCode.UNSUPPORTED_VERSION, `binary frame version ${data[0]} is not ${PROTOCOL_VERSION}`);
+      this.out.error(conn, ErrorCode.UNSUPPORTED_VERSION, `binary frame version ${data[0]} is not ${PROTOCOL_VERSION}`);
       return;
     }
     if (data[1] !== FrameKind.PUBLISH) {
-      this.sendError(conn, ErrorCode.BAD_FRAME, `a client may only send PUBLISH frames, not kind ${data[1]}`);
+      this.out.error(conn, ErrorCode.BAD_FRAME, `a client may only send PUBLISH frames, not kind ${data[1]}`);
       return;
     }
     if (data.length <= PUBLISH_HEADER_BYTES) {
-      this.sendError(conn, ErrorCode.BAD_FRAME, 'PUBLISH frame without an envelope');
+      this.out.error(conn, ErrorCode.BAD_FRAME, 'PUBLISH frame without an envelope');
       return;
     }
     const id = data.readUInt32BE(PUBLISH_ID_OFFSET);
     const roomKey = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
     const room = this.localRooms.get(roomKey);
     if (!room?.members.has(conn)) {
-      this.sendError(conn, ErrorCode.NOT_JOINED, 'publish to a room this connection has not joined', roomKey, id);
+      this.out.error(conn, ErrorCode.NOT_JOINED, 'publish to a room this connection has not joined', roomKey, id);
       return;
     }
     const envelopeBytes = data.length - PUBLISH_HEADER_BYTES;
@@ -383,13 +277,13 @@ class Relay {
     this.store.append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now()).then(
       (cursor) => {
         writeCursor(frame, cursor);
-        this.sendText(conn, `{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
+        this.out.text(conn, `{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
         const target = this.localRooms.get(roomKey);
         if (target) this.fanOut(target, frame, conn);
       },
       (err: unknown) => {
         this.log.warn('append_failed', { message: errorMessage(err) });
-        this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
+        this.out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
       },
     )
       // A bug in delivery must not become an unhandled rejection (which ends the process).
@@ -398,22 +292,8 @@ class Relay {
 
   private fanOut(room: LocalRoom, frame: Buffer, except: Connection | undefined): void {
     for (const member of room.members) {
-      if (member !== except) this.sendEnvelope(member, frame);
+      if (member !== except) this.out.envelope(member, frame);
     }
-  }
-
-  /** Sends a DELIVER/HISTORY frame unless the peer is too far behind (then cuts it). */
-  private sendEnvelope(conn: Connection, frame: Buffer): boolean {
-    const { ws } = conn;
-    if (ws.readyState !== WebSocket.OPEN) return false;
-    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.cut(conn, RefusalReason.SLOW_CONSUMER);
-      return false;
-    }
-    this.sendBatch.send(ws, frame);
-    this.counters.envelopesOut += 1;
-    this.counters.bytesOut += frame.length - DELIVER_HEADER_BYTES;
-    return true;
   }
 
   private onRemoteEnvelope(roomKey: RoomKey, cursor: number, envelope: Uint8Array): void {
@@ -424,27 +304,27 @@ class Relay {
 
   private onText(conn: Connection, data: Buffer): void {
     if (data.length > this.limits.maxControlBytes) {
-      this.sendError(conn, ErrorCode.MESSAGE_TOO_LARGE, `control messages are at most ${this.limits.maxControlBytes} bytes`);
+      this.out.error(conn, ErrorCode.MESSAGE_TOO_LARGE, `control messages are at most ${this.limits.maxControlBytes} bytes`);
       return;
     }
     let message: unknown;
     try {
       message = JSON.parse(data.toString('utf8'));
     } catch {
-      this.sendError(conn, ErrorCode.BAD_JSON, 'text frame is not JSON');
+      this.out.error(conn, ErrorCode.BAD_JSON, 'text frame is not JSON');
       return;
     }
     if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-      this.sendError(conn, ErrorCode.BAD_JSON, 'text frame is not a JSON object');
+      this.out.error(conn, ErrorCode.BAD_JSON, 'text frame is not a JSON object');
       return;
     }
     const msg = message as Json;
     if (typeof msg.v !== 'number') {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, 'missing protocol version "v"');
+      this.out.error(conn, ErrorCode.BAD_MESSAGE, 'missing protocol version "v"');
       return;
     }
     if (msg.v !== PROTOCOL_VERSION) {
-      this.sendError(conn, ErrorCode.UNSUPPORTED_VERSION, `protocol version ${msg.v} is not supported; this relay speaks ${PROTOCOL_VERSION}`);
+      this.out.error(conn, ErrorCode.UNSUPPORTED_VERSION, `protocol version ${msg.v} is not supported; this relay speaks ${PROTOCOL_VERSION}`);
       return;
     }
     let work: Promise<void> | undefined;
@@ -468,13 +348,13 @@ class Relay {
         this.onPing(conn, msg);
         break;
       default:
-        if (typeof msg.t === 'string') this.sendError(conn, ErrorCode.UNKNOWN_TYPE, 'unknown message type');
-        else this.sendError(conn, ErrorCode.BAD_MESSAGE, 'missing message type "t"');
+        if (typeof msg.t === 'string') this.out.error(conn, ErrorCode.UNKNOWN_TYPE, 'unknown message type');
+        else this.out.error(conn, ErrorCode.BAD_MESSAGE, 'missing message type "t"');
     }
     work
       ?.catch((err: unknown) => {
         this.log.warn('store_failed', { message: errorMessage(err) });
-        this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable', roomField(msg));
+        this.out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable', roomField(msg));
       })
       .catch((err: unknown) => this.log.error('refusal_failed', { message: errorMessage(err) }));
   }
@@ -483,7 +363,7 @@ class Relay {
   private roomOf(conn: Connection, msg: Json): RoomKey | undefined {
     const room = msg.room;
     if (!isRoomKey(room)) {
-      this.sendError(conn, ErrorCode.BAD_ROOM, `"room" must be ${ROOM_ID_BYTES} bytes in base64url (${ROOM_ID_BASE64URL_CHARS} characters)`);
+      this.out.error(conn, ErrorCode.BAD_ROOM, `"room" must be ${ROOM_ID_BYTES} bytes in base64url (${ROOM_ID_BASE64URL_CHARS} characters)`);
       return undefined;
     }
     return room;
@@ -495,11 +375,11 @@ class Relay {
     if (conn.inRoom(room)) {
       // Already admitted: answer as a fresh admission would, without a new proof.
       const { head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now());
-      this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
+      this.out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
       return;
     }
     if (!conn.challenges?.has(room) && conn.roomCount() >= this.limits.maxRoomsPerConnection) {
-      this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
+      this.out.error(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
       return;
     }
     const nonce = freshNonce();
@@ -507,7 +387,7 @@ class Relay {
     const registered = (await this.store.admissionKey(room)) !== undefined;
     // Answer only if this is still the challenge outstanding (a second join replaces it).
     if (conn.challenges?.get(room) !== nonce) return;
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'challenge', room, nonce: nonce.toString('base64url'), registered });
+    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'challenge', room, nonce: nonce.toString('base64url'), registered });
   }
 
   private async onProve(conn: Connection, msg: Json): Promise<void> {
@@ -515,7 +395,7 @@ class Relay {
     if (room === undefined) return;
     const nonce = conn.challenges?.get(room);
     if (nonce === undefined) {
-      this.sendError(conn, ErrorCode.NO_CHALLENGE, 'no pending challenge for this room; send join first', room);
+      this.out.error(conn, ErrorCode.NO_CHALLENGE, 'no pending challenge for this room; send join first', room);
       return;
     }
     // The nonce is spent whatever happens next: an answer is never accepted twice. Its
@@ -533,14 +413,14 @@ class Relay {
 
   /** Whether this admission still stands: the connection is open and did not leave the room meanwhile. */
   private stillAdmitting(conn: Connection, room: RoomKey, nonce: Buffer): boolean {
-    return conn.ws.readyState === WebSocket.OPEN && this.connections.has(conn) && conn.admitting?.get(room) === nonce;
+    return conn.ws.readyState === WebSocket.OPEN && this.connections.open.has(conn) && conn.admitting?.get(room) === nonce;
   }
 
   private async admit(conn: Connection, room: RoomKey, nonce: Buffer, msg: Json): Promise<void> {
     const mac = decodeFixed(msg.mac, MAC_BYTES);
     const offeredKey = msg.key === undefined ? undefined : decodeFixed(msg.key, ADMISSION_KEY_BYTES);
     if (mac === undefined || mac === null || offeredKey === null) {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, `"mac" and "key" must be ${MAC_BYTES} bytes in base64url`, room);
+      this.out.error(conn, ErrorCode.BAD_MESSAGE, `"mac" and "key" must be ${MAC_BYTES} bytes in base64url`, room);
       return;
     }
     const roomId = Buffer.from(room, 'base64url');
@@ -560,7 +440,7 @@ class Relay {
     }
     if (!this.stillAdmitting(conn, room, nonce)) return;
     if ((conn.rooms?.length ?? 0) >= this.limits.maxRoomsPerConnection && !conn.inRoom(room)) {
-      this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
+      this.out.error(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
       return;
     }
     // Subscribe (other processes' envelopes) first, then read the head, then admit:
@@ -582,12 +462,12 @@ class Relay {
       return;
     }
     this.addMember(conn, local);
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
+    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
   }
 
   private refuseAdmission(conn: Connection, room: RoomKey): void {
     this.log.debug('admission_denied', { address: conn.address });
-    this.sendError(conn, ErrorCode.ADMISSION_DENIED, 'admission proof did not verify', room);
+    this.out.error(conn, ErrorCode.ADMISSION_DENIED, 'admission proof did not verify', room);
   }
 
   /** The room's local state, subscribing to the store when it is new here. */
@@ -612,10 +492,7 @@ class Relay {
   private addMember(conn: Connection, local: LocalRoom): void {
     if (!conn.inRoom(local.key)) (conn.rooms ??= []).push(local.key);
     local.members.add(conn);
-    if (!conn.admittedOnce) {
-      conn.admittedOnce = true;
-      this.pending.delete(conn);
-    }
+    this.connections.admitted(conn);
   }
 
   private removeMember(conn: Connection, room: RoomKey): void {
@@ -638,12 +515,12 @@ class Relay {
     if (conn.challenges?.size === 0) conn.challenges = undefined;
     if (conn.admitting?.size === 0) conn.admitting = undefined;
     if (!conn.inRoom(room)) {
-      if (cancelledChallenge || cancelledAdmission) this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
-      else this.sendError(conn, ErrorCode.NOT_JOINED, 'not in this room', room);
+      if (cancelledChallenge || cancelledAdmission) this.out.json(conn, { v: PROTOCOL_VERSION, t: 'left', room });
+      else this.out.error(conn, ErrorCode.NOT_JOINED, 'not in this room', room);
       return;
     }
     this.removeMember(conn, room);
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
+    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'left', room });
   }
 
   private async onHistory(conn: Connection, msg: Json): Promise<void> {
@@ -652,18 +529,18 @@ class Relay {
     const after = msg.after;
     const limit = msg.limit ?? MAX_HISTORY_PAGE_ENTRIES;
     if (!isCursor(after) || !Number.isSafeInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_HISTORY_PAGE_ENTRIES) {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, `"after" must be a cursor and "limit" 1..${MAX_HISTORY_PAGE_ENTRIES}`, room);
+      this.out.error(conn, ErrorCode.BAD_MESSAGE, `"after" must be a cursor and "limit" 1..${MAX_HISTORY_PAGE_ENTRIES}`, room);
       return;
     }
     const local = this.localRooms.get(room);
     if (!local?.members.has(conn)) {
-      this.sendError(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
+      this.out.error(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
       return;
     }
     const page = await this.store.readAfter(room, after, limit as number, Date.now());
     if (conn.ws.readyState !== WebSocket.OPEN) return;
     if (page.trimmedUpTo > after) {
-      this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
+      this.out.json(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
     }
     let bytes = 0;
     let cutShort = false;
@@ -672,10 +549,10 @@ class Relay {
         cutShort = true;
         break;
       }
-      if (!this.sendEnvelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
+      if (!this.out.envelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
       bytes += entry.envelope.byteLength;
     }
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'history-end', room, head: page.head, more: page.more || cutShort });
+    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'history-end', room, head: page.head, more: page.more || cutShort });
   }
 
   private async onRetention(conn: Connection, msg: Json): Promise<void> {
@@ -683,16 +560,16 @@ class Relay {
     if (room === undefined) return;
     const requested = msg.maxAgeMs;
     if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, '"maxAgeMs" must be a positive integer', room);
+      this.out.error(conn, ErrorCode.BAD_MESSAGE, '"maxAgeMs" must be a positive integer', room);
       return;
     }
     if (!conn.inRoom(room)) {
-      this.sendError(conn, ErrorCode.NOT_JOINED, 'retention of a room this connection has not joined', room);
+      this.out.error(conn, ErrorCode.NOT_JOINED, 'retention of a room this connection has not joined', room);
       return;
     }
     const applied = Math.min(requested, this.retention.maxAgeMs);
     await this.store.setMaxAge(room, applied);
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'retention-set', room, maxAgeMs: applied });
+    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'retention-set', room, maxAgeMs: applied });
   }
 
   private onPing(conn: Connection, msg: Json): void {
@@ -702,37 +579,10 @@ class Relay {
       (typeof id === 'number' && Number.isFinite(id)) ||
       (typeof id === 'string' && id.length <= MAX_PING_ID_CHARS);
     if (!valid) {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, `ping "id" must be a number or a string of at most ${MAX_PING_ID_CHARS} characters`);
+      this.out.error(conn, ErrorCode.BAD_MESSAGE, `ping "id" must be a number or a string of at most ${MAX_PING_ID_CHARS} characters`);
       return;
     }
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'pong', id });
-  }
-
-  private sendJson(conn: Connection, message: Json): void {
-    this.sendText(conn, JSON.stringify(message));
-  }
-
-  /**
-   * Control messages obey the slow-consumer bound too: a client that floods the relay
-   * with bad frames and never reads its errors must not grow the relay's memory.
-   */
-  private sendText(conn: Connection, text: string): void {
-    const { ws } = conn;
-    if (ws.readyState !== WebSocket.OPEN) return;
-    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.cut(conn, RefusalReason.SLOW_CONSUMER);
-      return;
-    }
-    this.sendBatch.send(ws, text);
-  }
-
-  private sendError(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number): void {
-    this.counters.refuse(code);
-    if (this.log.enabled('debug')) this.log.debug('refused', { code, address: conn.address });
-    const error: Json = { v: PROTOCOL_VERSION, t: 'error', code, message };
-    if (room !== undefined) error.room = room;
-    if (id !== undefined) error.id = id;
-    this.sendJson(conn, error);
+    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'pong', id });
   }
 
   // ---------------------------------------------------------------- shutdown
@@ -745,7 +595,7 @@ class Relay {
   private async shutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const open = [...this.connections];
+    const open = [...this.connections.open];
     const allClosed = Promise.all(
       open.map(
         (conn) =>
@@ -759,7 +609,7 @@ class Relay {
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([allClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
     clearTimeout(grace);
-    for (const conn of this.connections) conn.ws.terminate();
+    for (const conn of this.connections.open) conn.ws.terminate();
     this.server.closeAllConnections();
     await serverClosed;
     this.wss.close();
