@@ -53,6 +53,15 @@ export class Connection extends TokenBuckets {
   roomCount(): number {
     return (this.rooms?.length ?? 0) + (this.challenges?.size ?? 0) + (this.admitting?.size ?? 0);
   }
+
+  /** Drops the room's pending challenge and admission under way; true if there was either. */
+  cancelAdmission(room: RoomKey): boolean {
+    const cancelledChallenge = this.challenges?.delete(room) ?? false;
+    const cancelledAdmission = this.admitting?.delete(room) ?? false;
+    if (this.challenges?.size === 0) this.challenges = undefined;
+    if (this.admitting?.size === 0) this.admitting = undefined;
+    return cancelledChallenge || cancelledAdmission;
+  }
 }
 
 const CONNECTION = Symbol('sealroom.connection');

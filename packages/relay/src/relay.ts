@@ -7,7 +7,7 @@ import { freshNonce, verifyAdmission } from './admission.js';
 import { Connection, Connections, type ConnectionEvents } from './connection.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
 import { createRequestListener, WS_PATH } from './http.js';
-import { deliverFrameOf, envelopeFrame, writeCursor } from './frames.js';
+import { envelopeFrame } from './frames.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 import { MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
@@ -24,11 +24,10 @@ import {
 } from './options.js';
 import { UpgradeGate } from './upgrade.js';
 import { Outbound } from './outbound.js';
+import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomKey, RoomStore } from './store.js';
 import {
   ADMISSION_KEY_BYTES,
-  DELIVER_HEADER_BYTES,
-  FRAME_PREFIX_BYTES,
   FrameKind,
   MAC_BYTES,
   MAX_CURSOR,
@@ -50,22 +49,12 @@ const MAX_PING_ID_CHARS = 64;
 const HANDSHAKE_CHECKS_PER_TIMEOUT = 2;
 const MIN_TIMER_MS = 5;
 
-/** A room with at least one connection on this process. */
-interface LocalRoom {
-  readonly key: RoomKey;
-  readonly id: Buffer;
-  readonly members: Set<Connection>;
-  /** Settles once the store delivers this room's envelopes from other processes. */
-  readonly subscribed: Promise<void>;
-  /** Admissions waiting on `subscribed`; the room is not released while any wait. */
-  joining: number;
-}
-
 class Relay implements ConnectionEvents {
   readonly limits: RelayLimits;
   readonly retention: RetentionLimits;
   readonly counters = new RelayCounters();
-  readonly localRooms = new Map<RoomKey, LocalRoom>();
+  readonly rooms: Rooms;
+  private readonly publishing: PublishPort;
   readonly connections: Connections;
   readonly out: Outbound;
   readonly wss: WebSocketServer;
@@ -85,9 +74,11 @@ class Relay implements ConnectionEvents {
     this.retention = resolveRetention(options.retention);
     this.connections = new Connections({ limits: this.limits, counters: this.counters, log, events: this });
     this.out = new Outbound(this.limits, this.counters, log);
+    this.rooms = new Rooms({ store, out: this.out, log, admitted: (conn) => this.connections.admitted(conn) });
+    this.publishing = { rooms: this.rooms.local, store, out: this.out, counters: this.counters, log };
     this.metrics = createMetrics({
       counters: this.counters,
-      localRooms: () => this.localRooms.size,
+      localRooms: () => this.rooms.local.size,
       storeStats: () => this.store.stats(),
     });
     this.helloText = JSON.stringify({
@@ -136,7 +127,7 @@ class Relay implements ConnectionEvents {
       clientTracking: false,
     });
     this.wss.on('wsClientError', (_err: Error, socket: Duplex) => gate.onBadHandshake(socket));
-    store.onRemoteEnvelope((room, cursor, envelope) => this.onRemoteEnvelope(room, cursor, envelope));
+    store.onRemoteEnvelope((room, cursor, envelope) => deliverRemote(this.publishing, room, cursor, envelope));
   }
 
   async listen(): Promise<RunningRelay> {
@@ -184,7 +175,7 @@ class Relay implements ConnectionEvents {
     return {
       status: stats.backendUp ? 'ok' : 'degraded',
       connections: this.counters.connections,
-      rooms: this.localRooms.size,
+      rooms: this.rooms.local.size,
       retainedEnvelopes: stats.retainedEnvelopes,
       retainedBytes: stats.retainedBytes,
     };
@@ -206,8 +197,7 @@ class Relay implements ConnectionEvents {
 
   onClose(conn: Connection): void {
     if (!this.connections.remove(conn)) return;
-    if (conn.rooms) for (const room of [...conn.rooms]) this.removeMember(conn, room);
-    conn.rooms = undefined;
+    this.rooms.leaveAll(conn);
     conn.challenges = undefined;
     conn.admitting = undefined;
     if (this.log.enabled('debug')) this.log.debug('connection_closed', { address: conn.address, connections: this.counters.connections });
@@ -221,7 +211,7 @@ class Relay implements ConnectionEvents {
       this.refuseRate(conn, data, isBinary);
       return;
     }
-    if (isBinary) this.onBinary(conn, data);
+    if (isBinary) publish(this.publishing, conn, data);
     else this.onText(conn, data);
   }
 
@@ -244,62 +234,6 @@ class Relay implements ConnectionEvents {
       }
     }
     this.out.error(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped, send it again later', room, id);
-  }
-
-  private onBinary(conn: Connection, data: Buffer): void {
-    if (data.length < FRAME_PREFIX_BYTES) {
-      this.out.error(conn, ErrorCode.BAD_FRAME, 'binary frame shorter than its header');
-      return;
-    }
-    if (data[0] !== PROTOCOL_VERSION) {
-      this.out.error(conn, ErrorCode.UNSUPPORTED_VERSION, `binary frame version ${data[0]} is not ${PROTOCOL_VERSION}`);
-      return;
-    }
-    if (data[1] !== FrameKind.PUBLISH) {
-      this.out.error(conn, ErrorCode.BAD_FRAME, `a client may only send PUBLISH frames, not kind ${data[1]}`);
-      return;
-    }
-    if (data.length <= PUBLISH_HEADER_BYTES) {
-      this.out.error(conn, ErrorCode.BAD_FRAME, 'PUBLISH frame without an envelope');
-      return;
-    }
-    const id = data.readUInt32BE(PUBLISH_ID_OFFSET);
-    const roomKey = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
-    const room = this.localRooms.get(roomKey);
-    if (!room?.members.has(conn)) {
-      this.out.error(conn, ErrorCode.NOT_JOINED, 'publish to a room this connection has not joined', roomKey, id);
-      return;
-    }
-    const envelopeBytes = data.length - PUBLISH_HEADER_BYTES;
-    const frame = deliverFrameOf(data, room.id);
-    this.counters.envelopesIn += 1;
-    this.counters.bytesIn += envelopeBytes;
-    this.store.append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now()).then(
-      (cursor) => {
-        writeCursor(frame, cursor);
-        this.out.text(conn, `{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
-        const target = this.localRooms.get(roomKey);
-        if (target) this.fanOut(target, frame, conn);
-      },
-      (err: unknown) => {
-        this.log.warn('append_failed', { message: errorMessage(err) });
-        this.out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
-      },
-    )
-      // A bug in delivery must not become an unhandled rejection (which ends the process).
-      .catch((err: unknown) => this.log.error('deliver_failed', { message: errorMessage(err) }));
-  }
-
-  private fanOut(room: LocalRoom, frame: Buffer, except: Connection | undefined): void {
-    for (const member of room.members) {
-      if (member !== except) this.out.envelope(member, frame);
-    }
-  }
-
-  private onRemoteEnvelope(roomKey: RoomKey, cursor: number, envelope: Uint8Array): void {
-    const room = this.localRooms.get(roomKey);
-    if (!room) return;
-    this.fanOut(room, envelopeFrame(FrameKind.DELIVER, cursor, room.id, envelope), undefined);
   }
 
   private onText(conn: Connection, data: Buffer): void {
@@ -336,7 +270,10 @@ class Relay implements ConnectionEvents {
         work = this.onProve(conn, msg);
         break;
       case 'leave':
-        this.onLeave(conn, msg);
+        {
+          const room = this.roomOf(conn, msg);
+          if (room !== undefined) this.rooms.leave(conn, room);
+        }
         break;
       case 'history':
         work = this.onHistory(conn, msg);
@@ -446,7 +383,7 @@ class Relay implements ConnectionEvents {
     // Subscribe (other processes' envelopes) first, then read the head, then admit:
     // everything up to `head` is in the log, everything after it arrives live, and
     // nothing arrives live before `joined`.
-    const local = this.localRoom(room, roomId);
+    const local = this.rooms.open(room, roomId);
     local.joining += 1;
     let head: number | undefined;
     try {
@@ -455,72 +392,19 @@ class Relay implements ConnectionEvents {
     } finally {
       local.joining -= 1;
       // The store failed: the error goes to the client, the room must not stay open here.
-      if (head === undefined) this.releaseIfEmpty(local);
+      if (head === undefined) this.rooms.releaseIfEmpty(local);
     }
     if (!this.stillAdmitting(conn, room, nonce)) {
-      this.releaseIfEmpty(local);
+      this.rooms.releaseIfEmpty(local);
       return;
     }
-    this.addMember(conn, local);
+    this.rooms.addMember(conn, local);
     this.out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
   }
 
   private refuseAdmission(conn: Connection, room: RoomKey): void {
     this.log.debug('admission_denied', { address: conn.address });
     this.out.error(conn, ErrorCode.ADMISSION_DENIED, 'admission proof did not verify', room);
-  }
-
-  /** The room's local state, subscribing to the store when it is new here. */
-  private localRoom(room: RoomKey, roomId: Buffer): LocalRoom {
-    let local = this.localRooms.get(room);
-    if (!local) {
-      const subscribed = this.store
-        .subscribe(room)
-        .catch((err: unknown) => this.log.warn('subscribe_failed', { message: errorMessage(err) }));
-      local = { key: room, id: roomId, members: new Set(), subscribed, joining: 0 };
-      this.localRooms.set(room, local);
-    }
-    return local;
-  }
-
-  private releaseIfEmpty(local: LocalRoom): void {
-    if (local.members.size > 0 || local.joining > 0 || this.localRooms.get(local.key) !== local) return;
-    this.localRooms.delete(local.key);
-    this.store.unsubscribe(local.key).catch((err: unknown) => this.log.warn('unsubscribe_failed', { message: errorMessage(err) }));
-  }
-
-  private addMember(conn: Connection, local: LocalRoom): void {
-    if (!conn.inRoom(local.key)) (conn.rooms ??= []).push(local.key);
-    local.members.add(conn);
-    this.connections.admitted(conn);
-  }
-
-  private removeMember(conn: Connection, room: RoomKey): void {
-    if (conn.rooms) {
-      const index = conn.rooms.indexOf(room);
-      if (index !== -1) conn.rooms.splice(index, 1);
-      if (conn.rooms.length === 0) conn.rooms = undefined;
-    }
-    const local = this.localRooms.get(room);
-    if (!local) return;
-    local.members.delete(conn);
-    this.releaseIfEmpty(local);
-  }
-
-  private onLeave(conn: Connection, msg: Json): void {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    const cancelledChallenge = conn.challenges?.delete(room) ?? false;
-    const cancelledAdmission = conn.admitting?.delete(room) ?? false;
-    if (conn.challenges?.size === 0) conn.challenges = undefined;
-    if (conn.admitting?.size === 0) conn.admitting = undefined;
-    if (!conn.inRoom(room)) {
-      if (cancelledChallenge || cancelledAdmission) this.out.json(conn, { v: PROTOCOL_VERSION, t: 'left', room });
-      else this.out.error(conn, ErrorCode.NOT_JOINED, 'not in this room', room);
-      return;
-    }
-    this.removeMember(conn, room);
-    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'left', room });
   }
 
   private async onHistory(conn: Connection, msg: Json): Promise<void> {
@@ -532,7 +416,7 @@ class Relay implements ConnectionEvents {
       this.out.error(conn, ErrorCode.BAD_MESSAGE, `"after" must be a cursor and "limit" 1..${MAX_HISTORY_PAGE_ENTRIES}`, room);
       return;
     }
-    const local = this.localRooms.get(room);
+    const local = this.rooms.local.get(room);
     if (!local?.members.has(conn)) {
       this.out.error(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
       return;
