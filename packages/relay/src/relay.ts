@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { freshNonce, verifyAdmission } from './admission.js';
+import { Admission } from './admission.js';
 import { Connection, Connections, type ConnectionEvents } from './connection.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
 import { createRequestListener, WS_PATH } from './http.js';
@@ -27,10 +27,7 @@ import { Outbound } from './outbound.js';
 import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomKey, RoomStore } from './store.js';
 import {
-  ADMISSION_KEY_BYTES,
   FrameKind,
-  MAC_BYTES,
-  MAX_CURSOR,
   MAX_HISTORY_PAGE_ENTRIES,
   PROTOCOL_VERSION,
   PUBLISH_HEADER_BYTES,
@@ -39,7 +36,7 @@ import {
   ROOM_ID_BASE64URL_CHARS,
   ROOM_ID_BYTES,
 } from './wire.js';
-import { decodeFixed, isCursor, isRoomKey, roomField, type Json } from './validation.js';
+import { isCursor, isRoomKey, roomField, type Json } from './validation.js';
 
 /** How long shutdown waits for clients to answer the 1001 close before cutting them. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -54,6 +51,7 @@ class Relay implements ConnectionEvents {
   readonly retention: RetentionLimits;
   readonly counters = new RelayCounters();
   readonly rooms: Rooms;
+  private readonly admission: Admission;
   private readonly publishing: PublishPort;
   readonly connections: Connections;
   readonly out: Outbound;
@@ -75,6 +73,14 @@ class Relay implements ConnectionEvents {
     this.connections = new Connections({ limits: this.limits, counters: this.counters, log, events: this });
     this.out = new Outbound(this.limits, this.counters, log);
     this.rooms = new Rooms({ store, out: this.out, log, admitted: (conn) => this.connections.admitted(conn) });
+    this.admission = new Admission({
+      store,
+      rooms: this.rooms,
+      out: this.out,
+      limits: this.limits,
+      log,
+      isOpen: (conn) => this.connections.open.has(conn),
+    });
     this.publishing = { rooms: this.rooms.local, store, out: this.out, counters: this.counters, log };
     this.metrics = createMetrics({
       counters: this.counters,
@@ -263,12 +269,16 @@ class Relay implements ConnectionEvents {
     }
     let work: Promise<void> | undefined;
     switch (msg.t) {
-      case 'join':
-        work = this.onJoin(conn, msg);
+      case 'join': {
+        const room = this.roomOf(conn, msg);
+        if (room !== undefined) work = this.admission.join(conn, room);
         break;
-      case 'prove':
-        work = this.onProve(conn, msg);
+      }
+      case 'prove': {
+        const room = this.roomOf(conn, msg);
+        if (room !== undefined) work = this.admission.prove(conn, room, msg);
         break;
+      }
       case 'leave':
         {
           const room = this.roomOf(conn, msg);
@@ -304,107 +314,6 @@ class Relay implements ConnectionEvents {
       return undefined;
     }
     return room;
-  }
-
-  private async onJoin(conn: Connection, msg: Json): Promise<void> {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    if (conn.inRoom(room)) {
-      // Already admitted: answer as a fresh admission would, without a new proof.
-      const { head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now());
-      this.out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
-      return;
-    }
-    if (!conn.challenges?.has(room) && conn.roomCount() >= this.limits.maxRoomsPerConnection) {
-      this.out.error(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
-      return;
-    }
-    const nonce = freshNonce();
-    (conn.challenges ??= new Map()).set(room, nonce);
-    const registered = (await this.store.admissionKey(room)) !== undefined;
-    // Answer only if this is still the challenge outstanding (a second join replaces it).
-    if (conn.challenges?.get(room) !== nonce) return;
-    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'challenge', room, nonce: nonce.toString('base64url'), registered });
-  }
-
-  private async onProve(conn: Connection, msg: Json): Promise<void> {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    const nonce = conn.challenges?.get(room);
-    if (nonce === undefined) {
-      this.out.error(conn, ErrorCode.NO_CHALLENGE, 'no pending challenge for this room; send join first', room);
-      return;
-    }
-    // The nonce is spent whatever happens next: an answer is never accepted twice. Its
-    // room keeps counting against the room limit until the admission is settled.
-    conn.challenges!.delete(room);
-    if (conn.challenges!.size === 0) conn.challenges = undefined;
-    (conn.admitting ??= new Map()).set(room, nonce);
-    try {
-      await this.admit(conn, room, nonce, msg);
-    } finally {
-      if (conn.admitting?.get(room) === nonce) conn.admitting.delete(room);
-      if (conn.admitting?.size === 0) conn.admitting = undefined;
-    }
-  }
-
-  /** Whether this admission still stands: the connection is open and did not leave the room meanwhile. */
-  private stillAdmitting(conn: Connection, room: RoomKey, nonce: Buffer): boolean {
-    return conn.ws.readyState === WebSocket.OPEN && this.connections.open.has(conn) && conn.admitting?.get(room) === nonce;
-  }
-
-  private async admit(conn: Connection, room: RoomKey, nonce: Buffer, msg: Json): Promise<void> {
-    const mac = decodeFixed(msg.mac, MAC_BYTES);
-    const offeredKey = msg.key === undefined ? undefined : decodeFixed(msg.key, ADMISSION_KEY_BYTES);
-    if (mac === undefined || mac === null || offeredKey === null) {
-      this.out.error(conn, ErrorCode.BAD_MESSAGE, `"mac" and "key" must be ${MAC_BYTES} bytes in base64url`, room);
-      return;
-    }
-    const roomId = Buffer.from(room, 'base64url');
-    let key = await this.store.admissionKey(room);
-    if (key === undefined) {
-      // Registration on first use: the proof must verify under the offered key before
-      // the key is stored, and again under whatever key won a concurrent claim.
-      if (offeredKey === undefined || !verifyAdmission(offeredKey, roomId, nonce, mac)) {
-        this.refuseAdmission(conn, room);
-        return;
-      }
-      key = await this.store.claimAdmissionKey(room, offeredKey);
-    }
-    if (!verifyAdmission(key, roomId, nonce, mac)) {
-      this.refuseAdmission(conn, room);
-      return;
-    }
-    if (!this.stillAdmitting(conn, room, nonce)) return;
-    if ((conn.rooms?.length ?? 0) >= this.limits.maxRoomsPerConnection && !conn.inRoom(room)) {
-      this.out.error(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
-      return;
-    }
-    // Subscribe (other processes' envelopes) first, then read the head, then admit:
-    // everything up to `head` is in the log, everything after it arrives live, and
-    // nothing arrives live before `joined`.
-    const local = this.rooms.open(room, roomId);
-    local.joining += 1;
-    let head: number | undefined;
-    try {
-      await local.subscribed;
-      ({ head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now()));
-    } finally {
-      local.joining -= 1;
-      // The store failed: the error goes to the client, the room must not stay open here.
-      if (head === undefined) this.rooms.releaseIfEmpty(local);
-    }
-    if (!this.stillAdmitting(conn, room, nonce)) {
-      this.rooms.releaseIfEmpty(local);
-      return;
-    }
-    this.rooms.addMember(conn, local);
-    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
-  }
-
-  private refuseAdmission(conn: Connection, room: RoomKey): void {
-    this.log.debug('admission_denied', { address: conn.address });
-    this.out.error(conn, ErrorCode.ADMISSION_DENIED, 'admission proof did not verify', room);
   }
 
   private async onHistory(conn: Connection, msg: Json): Promise<void> {
