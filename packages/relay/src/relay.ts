@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Admission } from './admission.js';
+import { answerHistory, type CatchUpPort } from './catchup.js';
 import { Connection, Connections, type ConnectionEvents } from './connection.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
 import { createRequestListener, WS_PATH } from './http.js';
-import { envelopeFrame } from './frames.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 import { MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
@@ -24,10 +24,10 @@ import {
 } from './options.js';
 import { UpgradeGate } from './upgrade.js';
 import { Outbound } from './outbound.js';
+import { setRoomRetention } from './retention.js';
 import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomKey, RoomStore } from './store.js';
 import {
-  FrameKind,
   MAX_HISTORY_PAGE_ENTRIES,
   PROTOCOL_VERSION,
   PUBLISH_HEADER_BYTES,
@@ -36,7 +36,7 @@ import {
   ROOM_ID_BASE64URL_CHARS,
   ROOM_ID_BYTES,
 } from './wire.js';
-import { isCursor, isRoomKey, roomField, type Json } from './validation.js';
+import { isRoomKey, roomField, type Json } from './validation.js';
 
 /** How long shutdown waits for clients to answer the 1001 close before cutting them. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -53,6 +53,7 @@ class Relay implements ConnectionEvents {
   readonly rooms: Rooms;
   private readonly admission: Admission;
   private readonly publishing: PublishPort;
+  private readonly catchUp: CatchUpPort;
   readonly connections: Connections;
   readonly out: Outbound;
   readonly wss: WebSocketServer;
@@ -82,6 +83,7 @@ class Relay implements ConnectionEvents {
       isOpen: (conn) => this.connections.open.has(conn),
     });
     this.publishing = { rooms: this.rooms.local, store, out: this.out, counters: this.counters, log };
+    this.catchUp = { rooms: this.rooms.local, store, out: this.out, limits: this.limits };
     this.metrics = createMetrics({
       counters: this.counters,
       localRooms: () => this.rooms.local.size,
@@ -285,12 +287,16 @@ class Relay implements ConnectionEvents {
           if (room !== undefined) this.rooms.leave(conn, room);
         }
         break;
-      case 'history':
-        work = this.onHistory(conn, msg);
+      case 'history': {
+        const room = this.roomOf(conn, msg);
+        if (room !== undefined) work = answerHistory(this.catchUp, conn, room, msg);
         break;
-      case 'retention':
-        work = this.onRetention(conn, msg);
+      }
+      case 'retention': {
+        const room = this.roomOf(conn, msg);
+        if (room !== undefined) work = setRoomRetention(this, conn, room, msg);
         break;
+      }
       case 'ping':
         this.onPing(conn, msg);
         break;
@@ -314,55 +320,6 @@ class Relay implements ConnectionEvents {
       return undefined;
     }
     return room;
-  }
-
-  private async onHistory(conn: Connection, msg: Json): Promise<void> {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    const after = msg.after;
-    const limit = msg.limit ?? MAX_HISTORY_PAGE_ENTRIES;
-    if (!isCursor(after) || !Number.isSafeInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_HISTORY_PAGE_ENTRIES) {
-      this.out.error(conn, ErrorCode.BAD_MESSAGE, `"after" must be a cursor and "limit" 1..${MAX_HISTORY_PAGE_ENTRIES}`, room);
-      return;
-    }
-    const local = this.rooms.local.get(room);
-    if (!local?.members.has(conn)) {
-      this.out.error(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
-      return;
-    }
-    const page = await this.store.readAfter(room, after, limit as number, Date.now());
-    if (conn.ws.readyState !== WebSocket.OPEN) return;
-    if (page.trimmedUpTo > after) {
-      this.out.json(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
-    }
-    let bytes = 0;
-    let cutShort = false;
-    for (const entry of page.entries) {
-      if (bytes > 0 && bytes + entry.envelope.byteLength > this.limits.maxHistoryPageBytes) {
-        cutShort = true;
-        break;
-      }
-      if (!this.out.envelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
-      bytes += entry.envelope.byteLength;
-    }
-    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'history-end', room, head: page.head, more: page.more || cutShort });
-  }
-
-  private async onRetention(conn: Connection, msg: Json): Promise<void> {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    const requested = msg.maxAgeMs;
-    if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
-      this.out.error(conn, ErrorCode.BAD_MESSAGE, '"maxAgeMs" must be a positive integer', room);
-      return;
-    }
-    if (!conn.inRoom(room)) {
-      this.out.error(conn, ErrorCode.NOT_JOINED, 'retention of a room this connection has not joined', room);
-      return;
-    }
-    const applied = Math.min(requested, this.retention.maxAgeMs);
-    await this.store.setMaxAge(room, applied);
-    this.out.json(conn, { v: PROTOCOL_VERSION, t: 'retention-set', room, maxAgeMs: applied });
   }
 
   private onPing(conn: Connection, msg: Json): void {
