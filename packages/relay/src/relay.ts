@@ -259,7 +259,7 @@ async function createStore(options: RelayOptions, log: Logger): Promise<{ store:
   const retention = resolveRetention(options.retention);
   if (options.redis !== undefined) {
     // Loaded only when asked for, so the in-memory relay never touches ioredis.
-    const { createRedisStore } = await import('./redis-store.js');
+    const { createRedisStore } = await import('./redis/store.js');
     try {
       const store = await createRedisStore({
         url: options.redis,

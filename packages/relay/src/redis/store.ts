@@ -2,8 +2,8 @@
  * `RoomStore` over Redis, for several relay processes sharing rooms (issue 7).
  *
  * - Retention: one Redis Stream per room; cursors are stream ids packed into integers
- *   (redis/cursor.ts), assigned atomically by a Lua script that also trims and publishes
- *   (redis/scripts.ts).
+ *   (cursor.ts), assigned atomically by a Lua script that also trims and publishes
+ *   (scripts.ts).
  * - Fan-out: sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`, Redis ≥ 7.0), one channel per
  *   room, subscribed only while this process has members in the room. Each message
  *   carries the publishing process's random origin id so a process skips its own.
@@ -24,9 +24,9 @@ import {
   formatStreamId,
   parseStreamId,
   streamIdToCursor,
-} from './redis/cursor.js';
-import { APPEND_SCRIPT, READ_SCRIPT, SET_MAX_AGE_SCRIPT, SWEEP_SCRIPT } from './redis/scripts.js';
-import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
+} from './cursor.js';
+import { APPEND_SCRIPT, READ_SCRIPT, SET_MAX_AGE_SCRIPT, SWEEP_SCRIPT } from './scripts.js';
+import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from '../store.js';
 
 /** Stable code of every error this store throws; the relay maps it to a wire refusal. */
 export const BACKEND_UNAVAILABLE = 'BACKEND_UNAVAILABLE';
