@@ -13,7 +13,8 @@
  *   is either acknowledged after Redis accepted it or refused with
  *   `BACKEND_UNAVAILABLE`. The subscriber reconnects with backoff; ioredis's
  *   `autoResubscribe` restores its channels, and this store then replays from the
- *   stream whatever was published while it was away, so local members miss nothing.
+ *   stream whatever was published while it was away, so local members miss nothing
+ *   (subscriptions.ts).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -26,6 +27,7 @@ import {
   streamIdToCursor,
 } from './cursor.js';
 import { APPEND_SCRIPT, READ_SCRIPT, SET_MAX_AGE_SCRIPT, SWEEP_SCRIPT } from './scripts.js';
+import { ORIGIN_ID_BYTES, Subscriptions } from './subscriptions.js';
 import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from '../store.js';
 
 /** Stable code of every error this store throws; the relay maps it to a wire refusal. */
@@ -39,10 +41,6 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** Bytes of the random id that marks which process published a fan-out message. */
-export const ORIGIN_ID_BYTES = 16;
-/** Separates the stream id from the envelope in a fan-out message (ids never contain it). */
-const FANOUT_SEPARATOR = 0x0a;
 /** Default key prefix; every key is `<prefix>:{<room>}:<part>`. */
 export const DEFAULT_KEY_PREFIX = 'sealroom';
 /** Default TTL of a room's admission key and metadata after its last use: 30 days. */
@@ -53,23 +51,10 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const RECONNECT_BASE_MS = 50;
 const RECONNECT_CAP_MS = 2_000;
 const RECONNECT_JITTER_MS = 100;
-/** Stream entries fetched per XRANGE page when replaying after a subscriber outage. */
-const REPLAY_PAGE_ENTRIES = 500;
-/**
- * Live messages held per room while a replay runs; past it the oldest are dropped,
- * which is safe because the replay reads them from the stream anyway.
- */
-const REPLAY_BUFFER_MAX = 10_000;
-/** Cursors of own appends remembered per room to skip them in a replay. */
-const OWN_CURSORS_MAX = 10_000;
 /** Rooms this process touched but has no members in are forgotten after this long. */
 const KNOWN_ROOM_IDLE_MS = 10 * 60 * 1000;
 /** Rooms swept concurrently per round trip. */
 const SWEEP_CHUNK_ROOMS = 256;
-/** `lastSeen` of a subscription made while Redis was away: the replay starts at the head. */
-const UNKNOWN_LAST_SEEN = -1;
-/** Stands in for the envelope of an own echo, which is never delivered. */
-const NO_ENVELOPE = new Uint8Array(0);
 
 export interface RedisRetention {
   /** Envelopes kept per room. */
@@ -92,23 +77,6 @@ export interface RedisStoreOptions {
   readonly onBackendChange?: (up: boolean, detail: string) => void;
   /** Extra ioredis options (tests shorten timeouts here). */
   readonly redisOptions?: Partial<RedisOptions>;
-}
-
-interface Subscription {
-  refs: number;
-  /** Highest cursor seen on the channel or replayed; a replay starts after it. */
-  lastSeen: number;
-  /** Cursors this process appended that have not echoed back yet. */
-  readonly own: Set<number>;
-  /** Appends in flight, awaited before a replay so their cursors are known as own. */
-  readonly inflight: Set<Promise<unknown>>;
-  /**
-   * Live messages held from a subscriber outage until a replay succeeds, then
-   * delivered after the replayed ones, so a room's envelopes stay in cursor order.
-   */
-  buffer: { cursor: number; envelope: Uint8Array; own: boolean }[] | undefined;
-  needsReplay: boolean;
-  replaying: boolean;
 }
 
 type ScriptArgs = (string | number | Buffer)[];
@@ -141,12 +109,11 @@ export class RedisRoomStore implements RoomStore {
   readonly #prefix: string;
   readonly #retention: RedisRetention;
   readonly #idleTtlMs: number;
-  readonly #subscriptions = new Map<RoomKey, Subscription>();
+  readonly #subscriptions: Subscriptions;
   /** Rooms this process used recently (for sweep and stats), with last use time. */
   readonly #known = new Map<RoomKey, number>();
   readonly #sampled = new Map<RoomKey, { envelopes: number; bytes: number }>();
   readonly #onBackendChange: ((up: boolean, detail: string) => void) | undefined;
-  #listener: RemoteEnvelopeListener | undefined;
   /** Starts false so the first 'ready' of both connections is reported as up. */
   #wasUp = false;
   #closed = false;
@@ -190,23 +157,36 @@ export class RedisRoomStore implements RoomStore {
     this.#commands.defineCommand('sealroomSetMaxAge', { numberOfKeys: 2, lua: SET_MAX_AGE_SCRIPT });
     this.#commands.defineCommand('sealroomSweep', { numberOfKeys: 2, lua: SWEEP_SCRIPT });
 
+    this.#subscriptions = new Subscriptions(
+      {
+        subscriberReady: () => this.#subscriber.status === 'ready',
+        canReplay: () => this.#isUp() && !this.#closed,
+        listen: (room) => this.#run(() => this.#subscriber.ssubscribe(this.#key(room, 'fanout'))),
+        head: async (room) => {
+          const head = await this.#run(() => this.#commands.hget(this.#key(room, 'meta'), 'head'));
+          const parsed = head === null ? undefined : parseStreamId(head);
+          return parsed ? streamIdToCursor(parsed) : 0;
+        },
+        readAfter: (room, after, limit, nowMs) => this.readAfter(room, after, limit, nowMs),
+      },
+      this.#origin,
+    );
+
     for (const connection of [this.#commands, this.#subscriber]) {
       // Without an 'error' listener ioredis would crash the process on an outage.
       connection.on('error', () => this.#noteBackend());
       connection.on('close', () => this.#noteBackend());
       connection.on('ready', () => this.#noteBackend());
     }
-    this.#subscriber.on('close', () => {
-      for (const subscription of this.#subscriptions.values()) {
-        subscription.needsReplay = true;
-        subscription.buffer ??= [];
-      }
-    });
+    this.#subscriber.on('close', () => this.#subscriptions.onSubscriberClosed());
     // Replays start once both connections are back: the subscriber to hear what comes
     // next, the command connection to read what was missed.
-    this.#subscriber.on('ready', () => void this.#replayAll());
-    this.#commands.on('ready', () => void this.#replayAll());
-    this.#subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.#onMessage(channel, message));
+    this.#subscriber.on('ready', () => void this.#subscriptions.replayAll());
+    this.#commands.on('ready', () => void this.#subscriptions.replayAll());
+    this.#subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => {
+      const room = this.#roomOfChannel(channel.toString('latin1'));
+      if (room !== undefined) this.#subscriptions.onMessage(room, message);
+    });
   }
 
   static async create(options: RedisStoreOptions): Promise<RedisRoomStore> {
@@ -282,33 +262,28 @@ export class RedisRoomStore implements RoomStore {
     return previous === null ? new Uint8Array(key) : new Uint8Array(previous);
   }
 
-  async append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
+  append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
     this.#known.set(room, nowMs);
-    const subscription = this.#subscriptions.get(room);
-    const pending = this.#run(() =>
-      this.#commands.sealroomAppend(
-        this.#key(room, 'log'),
-        this.#key(room, 'meta'),
-        this.#key(room, 'key'),
-        ...this.#commonArgs(nowMs),
-        toBuffer(envelope),
-        this.#origin,
-        this.#key(room, 'fanout'),
-        CURSOR_SEQ_PER_MS,
+    return this.#subscriptions.ownAppend(room, this.#appendCursor(room, envelope, nowMs));
+  }
+
+  async #appendCursor(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
+    const id = parseStreamId(
+      await this.#run(() =>
+        this.#commands.sealroomAppend(
+          this.#key(room, 'log'),
+          this.#key(room, 'meta'),
+          this.#key(room, 'key'),
+          ...this.#commonArgs(nowMs),
+          toBuffer(envelope),
+          this.#origin,
+          this.#key(room, 'fanout'),
+          CURSOR_SEQ_PER_MS,
+        ),
       ),
     );
-    subscription?.inflight.add(pending);
-    try {
-      const id = parseStreamId(await pending);
-      if (!id) throw new Error('append script returned a malformed id');
-      const cursor = streamIdToCursor(id);
-      if (subscription && subscription.own.size < OWN_CURSORS_MAX && cursor > subscription.lastSeen) {
-        subscription.own.add(cursor);
-      }
-      return cursor;
-    } finally {
-      subscription?.inflight.delete(pending);
-    }
+    if (!id) throw new Error('append script returned a malformed id');
+    return streamIdToCursor(id);
   }
 
   async readAfter(room: RoomKey, after: number, limit: number, nowMs: number): Promise<HistoryPage> {
@@ -357,58 +332,12 @@ export class RedisRoomStore implements RoomStore {
     );
   }
 
-  async subscribe(room: RoomKey): Promise<void> {
-    const existing = this.#subscriptions.get(room);
-    if (existing) {
-      existing.refs += 1;
-      return;
-    }
-    const subscription: Subscription = {
-      refs: 1,
-      lastSeen: 0,
-      own: new Set(),
-      inflight: new Set(),
-      buffer: undefined,
-      needsReplay: false,
-      replaying: false,
-    };
-    this.#subscriptions.set(room, subscription);
-    if (this.#subscriber.status !== 'ready') {
-      // Redis is away (the relay admitted someone just before it went): queue the
-      // SSUBSCRIBE for the reconnect and hold live messages until then. With no known
-      // reference point the replay only records the head; the members' own catch-up
-      // covers that window.
-      subscription.lastSeen = UNKNOWN_LAST_SEEN;
-      subscription.needsReplay = true;
-      subscription.buffer = [];
-      this.#subscriber.ssubscribe(this.#key(room, 'fanout')).catch(() => undefined);
-      return;
-    }
-    try {
-      await this.#run(() => this.#subscriber.ssubscribe(this.#key(room, 'fanout')));
-      // The reference point for a replay after an outage: everything up to the head
-      // read now is either older than this subscription (the relay's catch-up covers
-      // it) or arrives live, which raises lastSeen itself.
-      const head = await this.#run(() => this.#commands.hget(this.#key(room, 'meta'), 'head'));
-      const parsed = head === null ? undefined : parseStreamId(head);
-      if (parsed) subscription.lastSeen = Math.max(subscription.lastSeen, streamIdToCursor(parsed));
-    } catch (error) {
-      if (this.#subscriptions.get(room) === subscription && subscription.lastSeen === 0) {
-        // Keep the subscription (the relay has members here) and settle it on reconnect.
-        subscription.lastSeen = UNKNOWN_LAST_SEEN;
-        subscription.needsReplay = true;
-        subscription.buffer ??= [];
-      }
-      throw error;
-    }
+  subscribe(room: RoomKey): Promise<void> {
+    return this.#subscriptions.subscribe(room);
   }
 
   async unsubscribe(room: RoomKey): Promise<void> {
-    const subscription = this.#subscriptions.get(room);
-    if (!subscription) return;
-    subscription.refs -= 1;
-    if (subscription.refs > 0) return;
-    this.#subscriptions.delete(room);
+    if (!this.#subscriptions.release(room)) return;
     this.#known.set(room, Date.now());
     // While Redis is away the channel stays in ioredis's set and may be restored on
     // reconnect; messages for a room without a subscription are ignored.
@@ -418,7 +347,7 @@ export class RedisRoomStore implements RoomStore {
   }
 
   onRemoteEnvelope(listener: RemoteEnvelopeListener): void {
-    this.#listener = listener;
+    this.#subscriptions.onEnvelope(listener);
   }
 
   async sweep(nowMs: number): Promise<void> {
@@ -438,7 +367,7 @@ export class RedisRoomStore implements RoomStore {
         this.#sampled.delete(room);
       }
     }
-    for (const room of this.#subscriptions.keys()) this.#known.set(room, nowMs);
+    for (const room of this.#subscriptions.rooms()) this.#known.set(room, nowMs);
     const rooms = [...this.#known.keys()];
     // Issued a chunk at a time: ioredis writes concurrent commands back to back, so a
     // chunk costs about one round trip without flooding Redis in one go.
@@ -453,7 +382,7 @@ export class RedisRoomStore implements RoomStore {
       );
     }
     // A replay that failed because the command connection was still down is retried.
-    await this.#replayAll();
+    await this.#subscriptions.replayAll();
   }
 
   stats(): StoreStats {
@@ -463,7 +392,7 @@ export class RedisRoomStore implements RoomStore {
       retainedEnvelopes += sample.envelopes;
       retainedBytes += sample.bytes;
     }
-    const rooms = new Set([...this.#known.keys(), ...this.#subscriptions.keys()]).size;
+    const rooms = new Set([...this.#known.keys(), ...this.#subscriptions.rooms()]).size;
     return { rooms, retainedEnvelopes, retainedBytes, backendUp: this.#isUp() };
   }
 
@@ -480,89 +409,6 @@ export class RedisRoomStore implements RoomStore {
         }
       }),
     );
-  }
-
-  // ---- fan-out ----------------------------------------------------------------------
-
-  #onMessage(channel: Buffer, message: Buffer): void {
-    const room = this.#roomOfChannel(channel.toString('latin1'));
-    if (room === undefined) return;
-    const subscription = this.#subscriptions.get(room);
-    if (!subscription) return;
-    const separator = message.indexOf(FANOUT_SEPARATOR, ORIGIN_ID_BYTES);
-    if (separator < 0) return;
-    const id = parseStreamId(message.subarray(ORIGIN_ID_BYTES, separator).toString('latin1'));
-    if (!id) return;
-    const cursor = streamIdToCursor(id);
-    const own = message.subarray(0, ORIGIN_ID_BYTES).equals(this.#origin);
-    // Copy: the message buffer may be pooled by the parser. This process's own envelopes
-    // echo back on every publish and are never delivered: only their cursor matters.
-    const envelope = own ? NO_ENVELOPE : new Uint8Array(message.subarray(separator + 1));
-    if (subscription.buffer) {
-      if (subscription.buffer.length >= REPLAY_BUFFER_MAX) subscription.buffer.shift();
-      subscription.buffer.push({ cursor, envelope, own });
-      return;
-    }
-    this.#deliver(room, subscription, cursor, envelope, own);
-  }
-
-  #deliver(room: RoomKey, subscription: Subscription, cursor: number, envelope: Uint8Array, own: boolean): void {
-    // A room's cursors reach a subscription in increasing order, so one at or below
-    // lastSeen was delivered already: typically the pub/sub copy of an envelope that a
-    // replay has just read from the stream.
-    if (cursor <= subscription.lastSeen || own || subscription.own.has(cursor)) {
-      subscription.own.delete(cursor);
-      subscription.lastSeen = Math.max(subscription.lastSeen, cursor);
-      return;
-    }
-    subscription.lastSeen = cursor;
-    this.#listener?.(room, cursor, envelope);
-  }
-
-  async #replayAll(): Promise<void> {
-    if (!this.#isUp() || this.#closed) return;
-    const rooms = [...this.#subscriptions].filter(([, subscription]) => subscription.needsReplay && !subscription.replaying);
-    if (rooms.length === 0) return;
-    await Promise.all(rooms.map(([room, subscription]) => this.#replay(room, subscription)));
-  }
-
-  async #replay(room: RoomKey, subscription: Subscription): Promise<void> {
-    subscription.needsReplay = false;
-    subscription.replaying = true;
-    subscription.buffer ??= [];
-    try {
-      // ioredis's autoResubscribe has already re-sent this SSUBSCRIBE; sending it again
-      // is harmless and its answer proves the channel is live before the stream is
-      // read, so nothing published from here on can fall between the two.
-      await this.#subscriber.ssubscribe(this.#key(room, 'fanout'));
-      await Promise.allSettled([...subscription.inflight]);
-      if (subscription.lastSeen === UNKNOWN_LAST_SEEN) {
-        const { head } = await this.readAfter(room, Number.MAX_SAFE_INTEGER, 0, Date.now());
-        subscription.lastSeen = Math.max(subscription.lastSeen, head);
-      }
-      for (;;) {
-        const page = await this.readAfter(room, subscription.lastSeen, REPLAY_PAGE_ENTRIES, Date.now());
-        if (this.#subscriptions.get(room) !== subscription) return;
-        for (const entry of page.entries) this.#deliver(room, subscription, entry.cursor, entry.envelope, false);
-        // Nothing retained past a trimmed range can be replayed; clients learn about
-        // that gap through their own catch-up.
-        if (page.entries.length === 0 && page.head > subscription.lastSeen) subscription.lastSeen = page.head;
-        if (!page.more) break;
-      }
-      const held = subscription.buffer;
-      subscription.buffer = undefined;
-      for (const message of held) {
-        if (message.cursor > subscription.lastSeen) {
-          this.#deliver(room, subscription, message.cursor, message.envelope, message.own);
-        }
-      }
-      for (const cursor of subscription.own) if (cursor <= subscription.lastSeen) subscription.own.delete(cursor);
-    } catch {
-      // Keep holding live messages; the next 'ready' or sweep tries again from lastSeen.
-      subscription.needsReplay = true;
-    } finally {
-      subscription.replaying = false;
-    }
   }
 }
 
