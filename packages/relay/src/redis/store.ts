@@ -8,16 +8,14 @@
  *   room, subscribed only while this process has members in the room. Each message
  *   carries the publishing process's random origin id so a process skips its own.
  * - Admission keys: `SET NX`, so the first registration wins across processes.
- * - Resilience: two connections. Commands fail fast while Redis is unreachable (no
- *   offline queue, no blind resend of a script whose outcome is unknown), so an append
- *   is either acknowledged after Redis accepted it or refused with
- *   `BACKEND_UNAVAILABLE`. The subscriber reconnects with backoff; ioredis's
- *   `autoResubscribe` restores its channels, and this store then replays from the
- *   stream whatever was published while it was away, so local members miss nothing
+ * - Resilience: two connections, commands failing fast and a reconnecting subscriber
+ *   (connections.ts). After a subscriber outage the store replays from the stream
+ *   whatever was published while it was away, so local members miss nothing
  *   (subscriptions.ts).
  */
-import { randomBytes, randomInt } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RedisConnections, StoreUnavailableError, type ConnectionOptions } from './connections.js';
 import {
   CURSOR_SEQ_PER_MS,
   MAX_CURSOR_MS,
@@ -30,27 +28,10 @@ import { APPEND_SCRIPT, READ_SCRIPT, SET_MAX_AGE_SCRIPT, SWEEP_SCRIPT } from './
 import { ORIGIN_ID_BYTES, Subscriptions } from './subscriptions.js';
 import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from '../store.js';
 
-/** Stable code of every error this store throws; the relay maps it to a wire refusal. */
-export const BACKEND_UNAVAILABLE = 'BACKEND_UNAVAILABLE';
-
-export class StoreUnavailableError extends Error {
-  readonly code = BACKEND_UNAVAILABLE;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreUnavailableError';
-  }
-}
-
 /** Default key prefix; every key is `<prefix>:{<room>}:<part>`. */
 export const DEFAULT_KEY_PREFIX = 'sealroom';
 /** Default TTL of a room's admission key and metadata after its last use: 30 days. */
 export const DEFAULT_IDLE_ROOM_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-/** How long `createRedisStore` waits for the first connection before giving up. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Reconnect backoff: first delay, doubling per attempt up to the cap, plus jitter. */
-const RECONNECT_BASE_MS = 50;
-const RECONNECT_CAP_MS = 2_000;
-const RECONNECT_JITTER_MS = 100;
 /** Rooms this process touched but has no members in are forgotten after this long. */
 const KNOWN_ROOM_IDLE_MS = 10 * 60 * 1000;
 /** Rooms swept concurrently per round trip. */
@@ -65,18 +46,11 @@ export interface RedisRetention {
   readonly maxAgeMs: number;
 }
 
-export interface RedisStoreOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
-  readonly url: string;
+export interface RedisStoreOptions extends ConnectionOptions {
   readonly retention: RedisRetention;
   /** TTL of a room's admission key and metadata after its last use (≥ maxAgeMs). */
   readonly idleRoomTtlMs?: number;
   readonly keyPrefix?: string;
-  readonly connectTimeoutMs?: number;
-  /** Told when the backend goes down or comes back; never given room ids or bytes. */
-  readonly onBackendChange?: (up: boolean, detail: string) => void;
-  /** Extra ioredis options (tests shorten timeouts here). */
-  readonly redisOptions?: Partial<RedisOptions>;
 }
 
 type ScriptArgs = (string | number | Buffer)[];
@@ -96,13 +70,8 @@ function nonNegativeInteger(value: number, name: string): number {
   return value;
 }
 
-function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  // Errors from Redis itself (ReplyError: OOM, NOSCRIPT, WRONGTYPE…) are not outages.
-  return error.name !== 'ReplyError';
-}
-
 export class RedisRoomStore implements RoomStore {
+  readonly #connections: RedisConnections;
   readonly #commands: Redis & ScriptCommands;
   readonly #subscriber: Redis;
   readonly #origin = randomBytes(ORIGIN_ID_BYTES);
@@ -113,10 +82,6 @@ export class RedisRoomStore implements RoomStore {
   /** Rooms this process used recently (for sweep and stats), with last use time. */
   readonly #known = new Map<RoomKey, number>();
   readonly #sampled = new Map<RoomKey, { envelopes: number; bytes: number }>();
-  readonly #onBackendChange: ((up: boolean, detail: string) => void) | undefined;
-  /** Starts false so the first 'ready' of both connections is reported as up. */
-  #wasUp = false;
-  #closed = false;
 
   private constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
@@ -126,32 +91,9 @@ export class RedisRoomStore implements RoomStore {
       maxAgeMs: nonNegativeInteger(options.retention.maxAgeMs, 'maxAgeMs'),
     };
     this.#idleTtlMs = Math.max(options.idleRoomTtlMs ?? DEFAULT_IDLE_ROOM_TTL_MS, this.#retention.maxAgeMs, 1);
-    this.#onBackendChange = options.onBackendChange;
-    const retryStrategy = (attempt: number): number =>
-      Math.min(RECONNECT_BASE_MS * 2 ** Math.min(attempt - 1, 16), RECONNECT_CAP_MS) + randomInt(RECONNECT_JITTER_MS);
-    const common: RedisOptions = {
-      lazyConnect: true,
-      retryStrategy,
-      connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      ...options.redisOptions,
-    };
-    this.#commands = new Redis(options.url, {
-      ...common,
-      connectionName: 'sealroom-relay',
-      // Fail fast while Redis is away: the relay refuses the publish with a code
-      // instead of holding it, and never re-sends a script whose effect is unknown
-      // (it may have run; a blind resend would store the envelope twice).
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-    }) as Redis & ScriptCommands;
-    this.#subscriber = new Redis(options.url, {
-      ...common,
-      connectionName: 'sealroom-relay-sub',
-      // ioredis re-issues every SSUBSCRIBE it held when the connection comes back
-      // (tested against a restarted redis-server; DEPLOYMENT.md §7 says why ioredis).
-      autoResubscribe: true,
-    });
+    this.#connections = new RedisConnections(options);
+    this.#commands = this.#connections.commands as Redis & ScriptCommands;
+    this.#subscriber = this.#connections.subscriber;
     this.#commands.defineCommand('sealroomAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
     this.#commands.defineCommand('sealroomRead', { numberOfKeys: 2, lua: READ_SCRIPT });
     this.#commands.defineCommand('sealroomSetMaxAge', { numberOfKeys: 2, lua: SET_MAX_AGE_SCRIPT });
@@ -160,10 +102,10 @@ export class RedisRoomStore implements RoomStore {
     this.#subscriptions = new Subscriptions(
       {
         subscriberReady: () => this.#subscriber.status === 'ready',
-        canReplay: () => this.#isUp() && !this.#closed,
-        listen: (room) => this.#run(() => this.#subscriber.ssubscribe(this.#key(room, 'fanout'))),
+        canReplay: () => this.#connections.isUp() && !this.#connections.closed,
+        listen: (room) => this.#connections.run(() => this.#subscriber.ssubscribe(this.#key(room, 'fanout'))),
         head: async (room) => {
-          const head = await this.#run(() => this.#commands.hget(this.#key(room, 'meta'), 'head'));
+          const head = await this.#connections.run(() => this.#commands.hget(this.#key(room, 'meta'), 'head'));
           const parsed = head === null ? undefined : parseStreamId(head);
           return parsed ? streamIdToCursor(parsed) : 0;
         },
@@ -172,12 +114,6 @@ export class RedisRoomStore implements RoomStore {
       this.#origin,
     );
 
-    for (const connection of [this.#commands, this.#subscriber]) {
-      // Without an 'error' listener ioredis would crash the process on an outage.
-      connection.on('error', () => this.#noteBackend());
-      connection.on('close', () => this.#noteBackend());
-      connection.on('ready', () => this.#noteBackend());
-    }
     this.#subscriber.on('close', () => this.#subscriptions.onSubscriberClosed());
     // Replays start once both connections are back: the subscriber to hear what comes
     // next, the command connection to read what was missed.
@@ -191,12 +127,7 @@ export class RedisRoomStore implements RoomStore {
 
   static async create(options: RedisStoreOptions): Promise<RedisRoomStore> {
     const store = new RedisRoomStore(options);
-    try {
-      await Promise.all([store.#commands.connect(), store.#subscriber.connect()]);
-    } catch (error) {
-      await store.close();
-      throw new StoreUnavailableError(`cannot connect to Redis: ${(error as Error).message}`, { cause: error });
-    }
+    await store.#connections.connect();
     return store;
   }
 
@@ -221,42 +152,16 @@ export class RedisRoomStore implements RoomStore {
     return [now, this.#retention.maxEnvelopes, this.#retention.maxBytes, this.#retention.maxAgeMs, this.#idleTtlMs];
   }
 
-  // ---- backend health ---------------------------------------------------------------
-
-  #isUp(): boolean {
-    return this.#commands.status === 'ready' && this.#subscriber.status === 'ready';
-  }
-
-  #noteBackend(): void {
-    if (this.#closed) return;
-    const up = this.#isUp();
-    if (up === this.#wasUp) return;
-    this.#wasUp = up;
-    this.#onBackendChange?.(up, `commands ${this.#commands.status}, subscriber ${this.#subscriber.status}`);
-  }
-
-  async #run<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new StoreUnavailableError('store closed');
-    try {
-      return await operation();
-    } catch (error) {
-      if (isConnectionError(error)) {
-        throw new StoreUnavailableError(`Redis unavailable: ${(error as Error).message}`, { cause: error });
-      }
-      throw error;
-    }
-  }
-
   // ---- RoomStore --------------------------------------------------------------------
 
   async admissionKey(room: RoomKey): Promise<Uint8Array | undefined> {
     // GETEX refreshes the TTL: a room people keep joining stays registered.
-    const key = await this.#run(() => this.#commands.getexBuffer(this.#key(room, 'key'), 'PX', this.#idleTtlMs));
+    const key = await this.#connections.run(() => this.#commands.getexBuffer(this.#key(room, 'key'), 'PX', this.#idleTtlMs));
     return key === null ? undefined : new Uint8Array(key);
   }
 
   async claimAdmissionKey(room: RoomKey, key: Uint8Array): Promise<Uint8Array> {
-    const previous = await this.#run(() =>
+    const previous = await this.#connections.run(() =>
       this.#commands.setBuffer(this.#key(room, 'key'), toBuffer(key), 'PX', this.#idleTtlMs, 'NX', 'GET'),
     );
     return previous === null ? new Uint8Array(key) : new Uint8Array(previous);
@@ -269,7 +174,7 @@ export class RedisRoomStore implements RoomStore {
 
   async #appendCursor(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
     const id = parseStreamId(
-      await this.#run(() =>
+      await this.#connections.run(() =>
         this.#commands.sealroomAppend(
           this.#key(room, 'log'),
           this.#key(room, 'meta'),
@@ -291,7 +196,7 @@ export class RedisRoomStore implements RoomStore {
     const count = Math.max(0, Math.floor(limit));
     const start = after <= 0 ? '-' : `(${formatStreamId(cursorToStreamId(after))}`;
     // One extra entry tells whether more follow.
-    const [head, trimmed, raw] = await this.#run(() =>
+    const [head, trimmed, raw] = await this.#connections.run(() =>
       this.#commands.sealroomReadBuffer(
         this.#key(room, 'log'),
         this.#key(room, 'meta'),
@@ -322,7 +227,7 @@ export class RedisRoomStore implements RoomStore {
 
   async setMaxAge(room: RoomKey, maxAgeMs: number): Promise<void> {
     const requested = nonNegativeInteger(Math.floor(maxAgeMs), 'maxAgeMs');
-    await this.#run(() =>
+    await this.#connections.run(() =>
       this.#commands.sealroomSetMaxAge(
         this.#key(room, 'log'),
         this.#key(room, 'meta'),
@@ -351,7 +256,7 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async sweep(nowMs: number): Promise<void> {
-    if (!this.#isUp()) return;
+    if (!this.#connections.isUp()) return;
     try {
       await this.#sweepKnown(nowMs);
     } catch (error) {
@@ -374,7 +279,7 @@ export class RedisRoomStore implements RoomStore {
     for (let index = 0; index < rooms.length; index += SWEEP_CHUNK_ROOMS) {
       await Promise.all(
         rooms.slice(index, index + SWEEP_CHUNK_ROOMS).map(async (room) => {
-          const [envelopes, bytes] = await this.#run(() =>
+          const [envelopes, bytes] = await this.#connections.run(() =>
             this.#commands.sealroomSweep(this.#key(room, 'log'), this.#key(room, 'meta'), ...this.#commonArgs(nowMs)),
           );
           this.#sampled.set(room, { envelopes: Number(envelopes), bytes: Number(bytes) });
@@ -393,22 +298,13 @@ export class RedisRoomStore implements RoomStore {
       retainedBytes += sample.bytes;
     }
     const rooms = new Set([...this.#known.keys(), ...this.#subscriptions.rooms()]).size;
-    return { rooms, retainedEnvelopes, retainedBytes, backendUp: this.#isUp() };
+    return { rooms, retainedEnvelopes, retainedBytes, backendUp: this.#connections.isUp() };
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#connections.closed) return;
     this.#subscriptions.clear();
-    await Promise.all(
-      [this.#commands, this.#subscriber].map(async (connection) => {
-        if (connection.status === 'ready') {
-          await connection.quit().catch(() => connection.disconnect());
-        } else {
-          connection.disconnect();
-        }
-      }),
-    );
+    await this.#connections.close();
   }
 }
 
