@@ -33,7 +33,7 @@ function verifyAdmission(key: Uint8Array, roomId: Uint8Array, nonce: Uint8Array,
 }
 
 /** What admission needs from the relay. */
-export interface AdmissionPort {
+interface AdmissionPort {
   readonly store: Pick<RoomStore, 'admissionKey' | 'claimAdmissionKey' | 'readAfter'>;
   readonly rooms: Pick<Rooms, 'open' | 'releaseIfEmpty' | 'addMember'>;
   readonly out: Pick<Outbound, 'json' | 'error'>;

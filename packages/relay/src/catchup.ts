@@ -15,7 +15,7 @@ import { isCursor, type Json } from './validation.js';
 import { FrameKind, MAX_HISTORY_PAGE_ENTRIES, PROTOCOL_VERSION } from './wire.js';
 
 /** What catch-up needs from the relay. */
-export interface CatchUpPort {
+interface CatchUpPort {
   readonly rooms: ReadonlyMap<RoomKey, LocalRoom>;
   readonly store: Pick<RoomStore, 'readAfter'>;
   readonly out: Pick<Outbound, 'json' | 'error' | 'envelope'>;

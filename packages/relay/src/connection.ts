@@ -86,7 +86,7 @@ function onSocketClose(this: WebSocket): void {
 }
 
 /** What the registry needs from the relay. */
-export interface ConnectionsPort {
+interface ConnectionsPort {
   readonly limits: RelayLimits;
   readonly counters: RelayCounters;
   readonly log: Logger;

@@ -16,7 +16,7 @@ import { MAX_HISTORY_PAGE_ENTRIES, PROTOCOL_VERSION, PUBLISH_HEADER_BYTES, ROOM_
 const MAX_PING_ID_CHARS = 64;
 
 /** The requests about one room, by their `t`; each gets a valid room id. */
-export interface RoomRequests {
+interface RoomRequests {
   join(conn: Connection, room: RoomKey, msg: Json): Promise<void>;
   prove(conn: Connection, room: RoomKey, msg: Json): Promise<void>;
   leave(conn: Connection, room: RoomKey, msg: Json): void;

@@ -87,10 +87,9 @@ export const CLOSE_REASON = {
   [CloseCode.GOING_AWAY]: 'server shutting down',
   [CloseCode.HANDSHAKE_TIMEOUT]: 'handshake timeout',
 } as const;
-export type RelayCloseCode = keyof typeof CLOSE_REASON;
 
 /** Why `startRelay` failed. */
-export type RelayStartErrorCode = 'REDIS_UNAVAILABLE' | 'LISTEN_FAILED';
+type RelayStartErrorCode = 'REDIS_UNAVAILABLE' | 'LISTEN_FAILED';
 
 /** Why `startRelay` failed, as a value with a stable code. */
 export class RelayStartError extends Error {

@@ -31,7 +31,7 @@ export const HTTP_REFUSAL = {
 export type HttpRefusal = keyof typeof HTTP_REFUSAL;
 
 /** What the HTTP side needs from the relay. */
-export interface HttpPort {
+interface HttpPort {
   readonly limits: Pick<RelayLimits, 'maxHeaderCount'>;
   readonly counters: Pick<RelayCounters, 'refuse'>;
   readonly metrics: Pick<Registry, 'metrics' | 'contentType'>;
@@ -40,7 +40,7 @@ export interface HttpPort {
 }
 
 /** Where the web app comes from and which relays its pages may connect to. */
-export interface SiteOptions {
+interface SiteOptions {
   readonly webRoot?: string | undefined;
   readonly connectSrc?: readonly string[] | undefined;
 }

@@ -2,7 +2,7 @@ import type { LogLevel } from './options.js';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-export type LogFields = Record<string, string | number | boolean | undefined>;
+type LogFields = Record<string, string | number | boolean | undefined>;
 
 /**
  * Structured JSON lines. Callers pass only counts, codes, addresses and sizes: never

@@ -19,7 +19,7 @@ export class RelayCounters {
   }
 }
 
-export interface MetricsSources {
+interface MetricsSources {
   counters: RelayCounters;
   localRooms: () => number;
   storeStats: () => StoreStats;

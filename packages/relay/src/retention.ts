@@ -11,7 +11,7 @@ import type { Json } from './validation.js';
 import { PROTOCOL_VERSION } from './wire.js';
 
 /** What a retention request needs from the relay. */
-export interface RetentionPort {
+interface RetentionPort {
   readonly store: Pick<RoomStore, 'setMaxAge'>;
   readonly out: Pick<Outbound, 'json' | 'error'>;
   readonly retention: Pick<RetentionLimits, 'maxAgeMs'>;

@@ -32,7 +32,7 @@ export interface LocalRoom {
 }
 
 /** What room membership needs from the relay. */
-export interface RoomsPort {
+interface RoomsPort {
   readonly store: Pick<RoomStore, 'subscribe' | 'unsubscribe'>;
   readonly out: Pick<Outbound, 'json' | 'error'>;
   readonly log: Logger;
@@ -163,7 +163,7 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
 }
 
 /** Sends one frame to every member of the room but `except`. */
-export function fanOut(out: Pick<Outbound, 'envelope'>, room: LocalRoom, frame: Buffer, except: Connection | undefined): void {
+function fanOut(out: Pick<Outbound, 'envelope'>, room: LocalRoom, frame: Buffer, except: Connection | undefined): void {
   for (const member of room.members) {
     if (member !== except) out.envelope(member, frame);
   }

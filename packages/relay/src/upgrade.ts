@@ -13,7 +13,7 @@ import type { RelayLimits } from './options.js';
 const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 /** What the upgrade checks need from the relay. */
-export interface UpgradePort {
+interface UpgradePort {
   readonly limits: Pick<RelayLimits, 'maxHeaderCount' | 'maxConnectionsPerAddress'>;
   readonly counters: Pick<RelayCounters, 'refuse'>;
   /** True once shutdown has begun. */

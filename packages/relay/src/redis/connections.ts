@@ -10,7 +10,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 /** Stable code of every outage error the store throws; the relay maps it to a wire refusal. */
 export const BACKEND_UNAVAILABLE = 'BACKEND_UNAVAILABLE';
-export type StoreErrorCode = typeof BACKEND_UNAVAILABLE;
+type StoreErrorCode = typeof BACKEND_UNAVAILABLE;
 
 export class StoreUnavailableError extends Error {
   readonly code: StoreErrorCode = BACKEND_UNAVAILABLE;

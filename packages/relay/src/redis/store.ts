@@ -29,15 +29,15 @@ import { ORIGIN_ID_BYTES, Subscriptions } from './subscriptions.js';
 import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from '../store.js';
 
 /** Default key prefix; every key is `<prefix>:{<room>}:<part>`. */
-export const DEFAULT_KEY_PREFIX = 'sealroom';
+const DEFAULT_KEY_PREFIX = 'sealroom';
 /** Default TTL of a room's admission key and metadata after its last use: 30 days. */
-export const DEFAULT_IDLE_ROOM_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const DEFAULT_IDLE_ROOM_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Rooms this process touched but has no members in are forgotten after this long. */
 const KNOWN_ROOM_IDLE_MS = 10 * 60 * 1000;
 /** Rooms swept concurrently per round trip. */
 const SWEEP_CHUNK_ROOMS = 256;
 
-export interface RedisRetention {
+interface RedisRetention {
   /** Envelopes kept per room. */
   readonly maxEnvelopes: number;
   /** Sum of envelope lengths kept per room, in bytes. */
