@@ -8,7 +8,7 @@ import { CLOSE_REASON, CloseCode, RefusalReason } from './errors.js';
 import type { Logger } from './log.js';
 import type { RelayCounters } from './metrics.js';
 import type { RelayLimits } from './options.js';
-import { TokenBuckets } from './rate-limit.js';
+import { TokenBuckets, type RateBudget } from './rate-limit.js';
 import type { RoomKey } from './store.js';
 
 /** Where a connection's socket events go. */
@@ -40,9 +40,9 @@ export class Connection extends TokenBuckets {
     readonly ws: WebSocket,
     readonly address: string,
     readonly connectedAtMs: number,
-    limits: RelayLimits,
+    budget: RateBudget,
   ) {
-    super(limits, connectedAtMs);
+    super(budget, connectedAtMs);
   }
 
   inRoom(room: RoomKey): boolean {
@@ -87,7 +87,7 @@ function onSocketClose(this: WebSocket): void {
 
 /** What the registry needs from the relay. */
 interface ConnectionsPort {
-  readonly limits: RelayLimits;
+  readonly limits: RateBudget & Pick<RelayLimits, 'handshakeTimeoutMs'>;
   readonly counters: RelayCounters;
   readonly log: Logger;
   readonly events: ConnectionEvents;

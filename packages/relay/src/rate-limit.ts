@@ -6,7 +6,7 @@ import { PUBLISH_HEADER_BYTES, PUBLISH_ID_OFFSET, PUBLISH_ROOM_OFFSET } from './
  * Two token buckets (messages and bytes) refilled lazily from the clock on each
  * message: no timer per connection, a few numbers of state.
  */
-interface RateBudget {
+export interface RateBudget {
   messagesPerSecond: number;
   messageBurst: number;
   bytesPerSecond: number;

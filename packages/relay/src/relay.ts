@@ -1,15 +1,7 @@
 /**
  * The composition root: builds each part of the relay over the narrow port it needs,
  * and wires the HTTP server, the WebSocket server and the store's events to them.
- *
- * http.ts       /healthz, /metrics, static files
- * upgrade.ts    checks before a WebSocket exists (path, headers, Origin, per address)
- * connection.ts a connection's state; open connections, heartbeat, handshake timeout
- * control.ts    JSON control messages: validation and dispatch
- * admission.ts  join/prove challenge–response
- * rooms.ts      membership, publish and fan-out (the hot path)
- * catchup.ts    history pages and gaps;  retention.ts  a room's maximum age
- * outbound.ts   every send, under the slow-consumer bound
+ * Which file holds which part: the Layout table in the package README.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
