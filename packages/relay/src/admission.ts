@@ -1,9 +1,23 @@
+/**
+ * Admission to a room (docs/PROTOCOL.md A.3): `join` gets a one-time challenge, `prove`
+ * answers it with HMAC(admission key, label ‖ room id ‖ nonce). The first proof for a
+ * room registers its key; every later one must verify under the registered key.
+ */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ADMISSION_KEY_BYTES, ADMISSION_LABEL, MAC_BYTES, NONCE_BYTES } from './wire.js';
+import { WebSocket } from 'ws';
+import type { Connection } from './connection.js';
+import { ErrorCode } from './errors.js';
+import type { Logger } from './log.js';
+import type { RelayLimits } from './options.js';
+import type { Outbound } from './outbound.js';
+import type { Rooms } from './rooms.js';
+import type { RoomKey, RoomStore } from './store.js';
+import { decodeFixed, type Json } from './validation.js';
+import { ADMISSION_KEY_BYTES, ADMISSION_LABEL, MAC_BYTES, MAX_CURSOR, NONCE_BYTES, PROTOCOL_VERSION } from './wire.js';
 
 const LABEL_BYTES = Buffer.from(ADMISSION_LABEL, 'ascii');
 
-export function freshNonce(): Buffer {
+function freshNonce(): Buffer {
   return randomBytes(NONCE_BYTES);
 }
 
@@ -13,7 +27,124 @@ export function admissionMac(key: Uint8Array, roomId: Uint8Array, nonce: Uint8Ar
 }
 
 /** Constant-time check of a client's proof. Wrong lengths fail without comparing. */
-export function verifyAdmission(key: Uint8Array, roomId: Uint8Array, nonce: Uint8Array, mac: Uint8Array): boolean {
+function verifyAdmission(key: Uint8Array, roomId: Uint8Array, nonce: Uint8Array, mac: Uint8Array): boolean {
   if (key.byteLength !== ADMISSION_KEY_BYTES || mac.byteLength !== MAC_BYTES) return false;
   return timingSafeEqual(admissionMac(key, roomId, nonce), mac);
+}
+
+/** What admission needs from the relay. */
+interface AdmissionPort {
+  readonly store: Pick<RoomStore, 'admissionKey' | 'claimAdmissionKey' | 'readAfter'>;
+  readonly rooms: Pick<Rooms, 'open' | 'releaseIfEmpty' | 'addMember'>;
+  readonly out: Pick<Outbound, 'json' | 'error'>;
+  readonly limits: Pick<RelayLimits, 'maxRoomsPerConnection'>;
+  readonly log: Logger;
+  /** The connection is still registered (it has not closed). */
+  isOpen(conn: Connection): boolean;
+}
+
+/** The challenge–response flow, per connection and room. */
+export class Admission {
+  constructor(private readonly port: AdmissionPort) {}
+
+  /** A `join`: answers with a fresh challenge (or `joined` when already a member). */
+  async join(conn: Connection, room: RoomKey): Promise<void> {
+    const { store, out, limits } = this.port;
+    if (conn.inRoom(room)) {
+      // Already admitted: answer as a fresh admission would, without a new proof.
+      const { head } = await store.readAfter(room, MAX_CURSOR, 0, Date.now());
+      out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
+      return;
+    }
+    if (!conn.challenges?.has(room) && conn.roomCount() >= limits.maxRoomsPerConnection) {
+      out.error(conn, ErrorCode.ROOM_LIMIT, `at most ${limits.maxRoomsPerConnection} rooms per connection`, room);
+      return;
+    }
+    const nonce = freshNonce();
+    (conn.challenges ??= new Map()).set(room, nonce);
+    const registered = (await store.admissionKey(room)) !== undefined;
+    // Answer only if this is still the challenge outstanding (a second join replaces it).
+    if (conn.challenges?.get(room) !== nonce) return;
+    out.json(conn, { v: PROTOCOL_VERSION, t: 'challenge', room, nonce: nonce.toString('base64url'), registered });
+  }
+
+  /** A `prove`: spends the room's challenge and admits the connection if the proof verifies. */
+  async prove(conn: Connection, room: RoomKey, msg: Json): Promise<void> {
+    const nonce = conn.challenges?.get(room);
+    if (nonce === undefined) {
+      this.port.out.error(conn, ErrorCode.NO_CHALLENGE, 'no pending challenge for this room; send join first', room);
+      return;
+    }
+    // The nonce is spent whatever happens next: an answer is never accepted twice. Its
+    // room keeps counting against the room limit until the admission is settled.
+    conn.challenges!.delete(room);
+    if (conn.challenges!.size === 0) conn.challenges = undefined;
+    (conn.admitting ??= new Map()).set(room, nonce);
+    try {
+      await this.admit(conn, room, nonce, msg);
+    } finally {
+      if (conn.admitting?.get(room) === nonce) conn.admitting.delete(room);
+      if (conn.admitting?.size === 0) conn.admitting = undefined;
+    }
+  }
+
+  /** Whether this admission still stands: the connection is open and did not leave the room meanwhile. */
+  private stillAdmitting(conn: Connection, room: RoomKey, nonce: Buffer): boolean {
+    return conn.ws.readyState === WebSocket.OPEN && this.port.isOpen(conn) && conn.admitting?.get(room) === nonce;
+  }
+
+  private async admit(conn: Connection, room: RoomKey, nonce: Buffer, msg: Json): Promise<void> {
+    const { store, rooms, out, limits } = this.port;
+    const mac = decodeFixed(msg.mac, MAC_BYTES);
+    const offeredKey = msg.key === undefined ? undefined : decodeFixed(msg.key, ADMISSION_KEY_BYTES);
+    if (mac === undefined || mac === null || offeredKey === null) {
+      out.error(conn, ErrorCode.BAD_MESSAGE, `"mac" and "key" must be ${MAC_BYTES} bytes in base64url`, room);
+      return;
+    }
+    const roomId = Buffer.from(room, 'base64url');
+    let key = await store.admissionKey(room);
+    if (key === undefined) {
+      // Registration on first use: the proof must verify under the offered key before
+      // the key is stored, and again under whatever key won a concurrent claim.
+      if (offeredKey === undefined || !verifyAdmission(offeredKey, roomId, nonce, mac)) {
+        this.refuseAdmission(conn, room);
+        return;
+      }
+      key = await store.claimAdmissionKey(room, offeredKey);
+    }
+    if (!verifyAdmission(key, roomId, nonce, mac)) {
+      this.refuseAdmission(conn, room);
+      return;
+    }
+    if (!this.stillAdmitting(conn, room, nonce)) return;
+    if ((conn.rooms?.length ?? 0) >= limits.maxRoomsPerConnection && !conn.inRoom(room)) {
+      out.error(conn, ErrorCode.ROOM_LIMIT, `at most ${limits.maxRoomsPerConnection} rooms per connection`, room);
+      return;
+    }
+    // Subscribe (other processes' envelopes) first, then read the head, then admit:
+    // everything up to `head` is in the log, everything after it arrives live, and
+    // nothing arrives live before `joined`.
+    const local = rooms.open(room, roomId);
+    local.joining += 1;
+    let head: number | undefined;
+    try {
+      await local.subscribed;
+      ({ head } = await store.readAfter(room, MAX_CURSOR, 0, Date.now()));
+    } finally {
+      local.joining -= 1;
+      // The store failed: the error goes to the client, the room must not stay open here.
+      if (head === undefined) rooms.releaseIfEmpty(local);
+    }
+    if (!this.stillAdmitting(conn, room, nonce)) {
+      rooms.releaseIfEmpty(local);
+      return;
+    }
+    rooms.addMember(conn, local);
+    out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
+  }
+
+  private refuseAdmission(conn: Connection, room: RoomKey): void {
+    this.port.log.debug('admission_denied', { address: conn.address });
+    this.port.out.error(conn, ErrorCode.ADMISSION_DENIED, 'admission proof did not verify', room);
+  }
 }

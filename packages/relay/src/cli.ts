@@ -26,7 +26,8 @@ interface Flag {
   readonly kind: ValueKind;
   readonly help: string;
   readonly fallback?: string;
-  readonly apply: (options: RelayOptions, value: never) => void;
+  /** Puts the value into the options. The TLS flags have none: main() reads those files. */
+  readonly apply?: (options: RelayOptions, value: never) => void;
 }
 
 const limit =
@@ -48,8 +49,8 @@ const duration = (ms: number): string =>
 const FLAGS: readonly Flag[] = [
   { name: 'host', env: 'SEALROOM_HOST', kind: 'string', fallback: DEFAULT_HOST, help: 'Interface to listen on. Loopback only by default; use 0.0.0.0 to expose the relay (put TLS in front or use --tls-cert/--tls-key).', apply: (o, v: string) => (o.host = v) },
   { name: 'port', env: 'SEALROOM_PORT', kind: 'port', fallback: String(DEFAULT_PORT), help: 'Port to listen on (0 picks a free one).', apply: (o, v: number) => (o.port = v) },
-  { name: 'tls-cert', env: 'SEALROOM_TLS_CERT', kind: 'string', help: 'PEM certificate chain file: serve https:// and wss:// (needs --tls-key).', apply: () => undefined },
-  { name: 'tls-key', env: 'SEALROOM_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert.', apply: () => undefined },
+  { name: 'tls-cert', env: 'SEALROOM_TLS_CERT', kind: 'string', help: 'PEM certificate chain file: serve https:// and wss:// (needs --tls-key).' },
+  { name: 'tls-key', env: 'SEALROOM_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert.' },
   { name: 'allowed-origin', env: 'SEALROOM_ALLOWED_ORIGINS', kind: 'list', fallback: 'own origin + localhost', help: 'Origin allowed to open a WebSocket, besides the relay\'s own (repeat, or comma-separated in the variable; * allows any).', apply: (o, v: string[]) => (o.allowedOrigins = v) },
   { name: 'connect-src', env: 'SEALROOM_CONNECT_SRC', kind: 'list', help: 'Extra relay the served app may connect to, added to the CSP connect-src (repeat, or comma-separated).', apply: (o, v: string[]) => (o.connectSrc = v) },
   { name: 'web-root', env: 'SEALROOM_WEB_ROOT', kind: 'string', fallback: 'the bundled app', help: 'Directory of the built web app to serve.', apply: (o, v: string) => (o.webRoot = v) },
@@ -78,7 +79,7 @@ const FLAGS: readonly Flag[] = [
 const UNITS_BYTES: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 const UNITS_MS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-export type ParsedRelayArgs =
+type ParsedRelayArgs =
   | { readonly kind: 'run'; readonly options: RelayOptions; readonly tlsCertFile?: string; readonly tlsKeyFile?: string }
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
@@ -118,7 +119,7 @@ function parseValue(flag: Flag, raw: string | string[]): { ok: true; value: unkn
   return bad('unreadable');
 }
 
-export function helpText(): string {
+function helpText(): string {
   const lines = [
     'Usage: sealroom-relay [options]',
     '',
@@ -130,8 +131,7 @@ export function helpText(): string {
     '',
   ];
   for (const flag of FLAGS) {
-    const arg = flag.kind === 'list' ? ' <value>' : ' <value>';
-    lines.push(`  --${flag.name}${arg}`.padEnd(38) + `${flag.env}`);
+    lines.push(`  --${flag.name} <value>`.padEnd(38) + `${flag.env}`);
     lines.push(`      ${flag.help}${flag.fallback !== undefined ? ` Default: ${flag.fallback}.` : ''}`);
   }
   lines.push('  --help, -h'.padEnd(38) + 'Show this help.');
@@ -164,7 +164,7 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
     const parsed = parseValue(flag, value);
     if (!parsed.ok) return { kind: 'error', message: parsed.message };
     raw.set(flag.name, value);
-    (flag.apply as (o: RelayOptions, v: unknown) => void)(options, parsed.value);
+    (flag.apply as ((o: RelayOptions, v: unknown) => void) | undefined)?.(options, parsed.value);
   }
   const tlsCertFile = raw.get('tls-cert') as string | undefined;
   const tlsKeyFile = raw.get('tls-key') as string | undefined;

@@ -61,6 +61,9 @@ export const RefusalReason = {
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
 
+/** Every label of `sealroom_refusals_total{reason}`: an error code or a refusal reason. */
+export type RefusalCode = ErrorCode | RefusalReason;
+
 /** WebSocket close codes the relay sends (RFC 6455 §7.4 and the private 4000–4999 range). */
 export const CloseCode = {
   /** The server is shutting down (SIGTERM/SIGINT): reconnect, possibly elsewhere. */
@@ -76,10 +79,22 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
+/**
+ * The close codes the relay sends itself (the others come from `ws`), each with the
+ * reason text that goes with it in the close frame.
+ */
+export const CLOSE_REASON = {
+  [CloseCode.GOING_AWAY]: 'server shutting down',
+  [CloseCode.HANDSHAKE_TIMEOUT]: 'handshake timeout',
+} as const;
+
+/** Why `startRelay` failed. */
+type RelayStartErrorCode = 'REDIS_UNAVAILABLE' | 'LISTEN_FAILED';
+
 /** Why `startRelay` failed, as a value with a stable code. */
 export class RelayStartError extends Error {
   constructor(
-    readonly code: 'REDIS_UNAVAILABLE' | 'LISTEN_FAILED' | 'BAD_OPTIONS',
+    readonly code: RelayStartErrorCode,
     message: string,
   ) {
     super(message);

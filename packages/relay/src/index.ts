@@ -22,5 +22,5 @@ export { CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.j
 export * as wire from './wire.js';
 export { MemoryRoomStore } from './memory-store.js';
 export { startRelay } from './relay.js';
-export { helpText, main, parseRelayArgs, type ParsedRelayArgs } from './cli.js';
+export { main, parseRelayArgs } from './cli.js';
 export { admissionMac } from './admission.js';

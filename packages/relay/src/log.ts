@@ -2,7 +2,7 @@ import type { LogLevel } from './options.js';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-export type LogFields = Record<string, string | number | boolean | undefined>;
+type LogFields = Record<string, string | number | boolean | undefined>;
 
 /**
  * Structured JSON lines. Callers pass only counts, codes, addresses and sizes: never
@@ -33,4 +33,9 @@ export function createLogger(level: LogLevel, sink: (line: string) => void): Log
 
 export function isLogLevel(value: string): value is LogLevel {
   return Object.hasOwn(LEVEL_RANK, value);
+}
+
+/** The message of a caught value, for a log field (never its stack or its data). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { RefusalCode } from './errors.js';
 import type { StoreStats } from './store.js';
 
 /**
@@ -11,14 +12,14 @@ export class RelayCounters {
   bytesIn = 0;
   envelopesOut = 0;
   bytesOut = 0;
-  readonly refusals = new Map<string, number>();
+  readonly refusals = new Map<RefusalCode, number>();
 
-  refuse(reason: string): void {
+  refuse(reason: RefusalCode): void {
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
   }
 }
 
-export interface MetricsSources {
+interface MetricsSources {
   counters: RelayCounters;
   localRooms: () => number;
   storeStats: () => StoreStats;

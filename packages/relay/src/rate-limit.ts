@@ -1,3 +1,7 @@
+import type { RoomKey } from './store.js';
+import { roomField, type Json } from './validation.js';
+import { PUBLISH_HEADER_BYTES, PUBLISH_ID_OFFSET, PUBLISH_ROOM_OFFSET } from './wire.js';
+
 /**
  * Two token buckets (messages and bytes) refilled lazily from the clock on each
  * message: no timer per connection, a few numbers of state.
@@ -35,4 +39,23 @@ export class TokenBuckets {
     this.bytes -= size;
     return true;
   }
+}
+
+/**
+ * The room (and PUBLISH id) of a message refused as RATE_LIMITED, when it can be read,
+ * so the client knows which publish or history request to send again later.
+ */
+export function refusedRequest(data: Buffer, isBinary: boolean, maxControlBytes: number): { room?: RoomKey; id?: number } {
+  if (isBinary) {
+    if (data.length < PUBLISH_HEADER_BYTES) return {};
+    return { id: data.readUInt32BE(PUBLISH_ID_OFFSET), room: data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES) };
+  }
+  if (data.length > maxControlBytes) return {};
+  try {
+    const message: unknown = JSON.parse(data.toString('utf8'));
+    if (message !== null && typeof message === 'object') return { room: roomField(message as Json) };
+  } catch {
+    // Not JSON: no room to name.
+  }
+  return {};
 }

@@ -1,14 +1,21 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+/**
+ * The composition root: builds each part of the relay over the narrow port it needs,
+ * and wires the HTTP server, the WebSocket server and the store's events to them.
+ * Which file holds which part: the Layout table in the package README.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { freshNonce, verifyAdmission } from './admission.js';
-import { CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
-import { COPY_BELOW_BYTES, MemoryRoomStore } from './memory-store.js';
+import { Admission } from './admission.js';
+import { answerHistory } from './catchup.js';
+import { Connections, type Connection, type ConnectionEvents } from './connection.js';
+import { helloText, onControl, type ControlPort } from './control.js';
+import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
+import { createRequestListener, WS_PATH } from './http.js';
+import { createLogger, errorMessage, type Logger } from './log.js';
+import { MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
 import {
   DEFAULT_HOST,
@@ -21,191 +28,97 @@ import {
   type RetentionLimits,
   type RunningRelay,
 } from './options.js';
-import { TokenBuckets } from './rate-limit.js';
-import { SendBatch } from './send-batch.js';
-import { resolveWebRoot, securityHeaders, serveStatic } from './static-files.js';
-import type { RoomKey, RoomStore } from './store.js';
-import {
-  ADMISSION_KEY_BYTES,
-  DELIVER_CURSOR_OFFSET,
-  DELIVER_HEADER_BYTES,
-  DELIVER_ROOM_OFFSET,
-  FRAME_PREFIX_BYTES,
-  FrameKind,
-  MAC_BYTES,
-  MAX_CURSOR,
-  MAX_HISTORY_PAGE_ENTRIES,
-  PROTOCOL_VERSION,
-  PUBLISH_HEADER_BYTES,
-  PUBLISH_ID_OFFSET,
-  PUBLISH_ROOM_OFFSET,
-  ROOM_ID_BASE64URL_CHARS,
-  ROOM_ID_BYTES,
-} from './wire.js';
+import { Outbound } from './outbound.js';
+import { refusedRequest } from './rate-limit.js';
+import { setRoomRetention } from './retention.js';
+import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
+import type { RoomStore } from './store.js';
+import { UpgradeGate } from './upgrade.js';
 
-const WS_PATH = '/ws';
 /** How long shutdown waits for clients to answer the 1001 close before cutting them. */
 const SHUTDOWN_GRACE_MS = 2000;
-/** Longest `id` string a ping may carry (it is echoed back). */
-const MAX_PING_ID_CHARS = 64;
 /** The handshake check runs this many times per timeout, so a timeout fires within 1.5×. */
 const HANDSHAKE_CHECKS_PER_TIMEOUT = 2;
 const MIN_TIMER_MS = 5;
-const BASE64URL_PATTERN = /^[A-Za-z0-9_-]+$/;
-const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-/**
- * Per-connection state, kept small (idle memory per connection is a budget): the rate
- * buckets are inherited fields, rooms a short array, challenges a map only while one is
- * pending, and the socket's listeners are shared functions, not closures.
- */
-class Connection extends TokenBuckets {
-  /** Rooms this connection is admitted to (at most maxRoomsPerConnection, usually 1–3). */
-  rooms: RoomKey[] | undefined = undefined;
-  /** Pending challenge nonce per room; each is used at most once. */
-  challenges: Map<RoomKey, Buffer> | undefined = undefined;
-  /** Answered the last heartbeat ping. */
-  alive = true;
-  admittedOnce = false;
-  /** Admissions being checked (store round trips) per room, with the nonce they answer;
-   * only while one runs. A leave removes the entry, and that admission then ends silently. */
-  admitting: Map<RoomKey, Buffer> | undefined = undefined;
-
-  constructor(
-    readonly relay: Relay,
-    readonly ws: WebSocket,
-    readonly address: string,
-    readonly connectedAtMs: number,
-  ) {
-    super(relay.limits, connectedAtMs);
-  }
-
-  inRoom(room: RoomKey): boolean {
-    return this.rooms?.includes(room) ?? false;
-  }
-
-  /** Rooms admitted, challenged or being admitted: what maxRoomsPerConnection bounds. */
-  roomCount(): number {
-    return (this.rooms?.length ?? 0) + (this.challenges?.size ?? 0) + (this.admitting?.size ?? 0);
-  }
-}
-
-const CONNECTION = Symbol('sealroom.connection');
-type RelaySocket = WebSocket & { [CONNECTION]: Connection };
-
-function connectionOf(ws: WebSocket): Connection {
-  return (ws as RelaySocket)[CONNECTION];
-}
-function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  const conn = connectionOf(this);
-  conn.relay.onMessage(conn, data, isBinary);
-}
-function onSocketPong(this: WebSocket): void {
-  connectionOf(this).alive = true;
-}
-function onSocketError(this: WebSocket, err: Error & { code?: string }): void {
-  connectionOf(this).relay.onSocketError(err);
-}
-function onSocketClose(this: WebSocket): void {
-  const conn = connectionOf(this);
-  conn.relay.onClose(conn);
-}
-
-/** A room with at least one connection on this process. */
-interface LocalRoom {
-  readonly key: RoomKey;
-  readonly id: Buffer;
-  readonly members: Set<Connection>;
-  /** Settles once the store delivers this room's envelopes from other processes. */
-  readonly subscribed: Promise<void>;
-  /** Admissions waiting on `subscribed`; the room is not released while any wait. */
-  joining: number;
-}
-
-type Json = Record<string, unknown>;
-
-class Relay {
-  readonly limits: RelayLimits;
-  readonly retention: RetentionLimits;
-  readonly counters = new RelayCounters();
-  readonly localRooms = new Map<RoomKey, LocalRoom>();
-  private readonly sendBatch = new SendBatch();
-  readonly connections = new Set<Connection>();
-  /** Connections not yet admitted to any room (handshake timeout applies). */
-  readonly pending = new Set<Connection>();
-  readonly perAddress = new Map<string, number>();
-  readonly wss: WebSocketServer;
-  readonly server: Server;
-  readonly metrics;
-  readonly headers: Record<string, string>;
-  readonly webRoot: string | undefined;
-  readonly helloText: string;
+class Relay implements ConnectionEvents {
+  private readonly limits: RelayLimits;
+  private readonly retention: RetentionLimits;
+  private readonly counters = new RelayCounters();
+  private readonly connections: Connections;
+  private readonly out: Outbound;
+  private readonly rooms: Rooms;
+  private readonly publishing: PublishPort;
+  private readonly control: ControlPort;
+  private readonly wss: WebSocketServer;
+  private readonly server: Server;
+  private readonly helloText: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
-  private readonly allowAnyOrigin: boolean;
-  private readonly allowedOrigins: Set<string>;
-  private readonly explicitOrigins: boolean;
 
   constructor(
-    readonly options: RelayOptions,
-    readonly store: RoomStore,
+    private readonly options: RelayOptions,
+    private readonly store: RoomStore,
     private readonly ownsStore: boolean,
-    readonly log: Logger,
+    private readonly log: Logger,
   ) {
-    this.limits = resolveLimits(options.limits);
-    this.retention = resolveRetention(options.retention);
-    this.headers = securityHeaders(options.connectSrc ?? []);
-    this.webRoot = resolveWebRoot(options.webRoot);
-    this.explicitOrigins = options.allowedOrigins !== undefined && options.allowedOrigins.length > 0;
-    this.allowAnyOrigin = options.allowedOrigins?.includes('*') ?? false;
-    this.allowedOrigins = new Set(options.allowedOrigins ?? []);
-    this.metrics = createMetrics({
-      counters: this.counters,
-      localRooms: () => this.localRooms.size,
-      storeStats: () => this.store.stats(),
-    });
-    this.helloText = JSON.stringify({
-      v: PROTOCOL_VERSION,
-      t: 'hello',
-      limits: {
-        maxFrameBytes: this.limits.maxFrameBytes,
-        maxEnvelopeBytes: this.limits.maxFrameBytes - PUBLISH_HEADER_BYTES,
-        maxControlBytes: this.limits.maxControlBytes,
-        maxRoomsPerConnection: this.limits.maxRoomsPerConnection,
-        messagesPerSecond: this.limits.messagesPerSecond,
-        messageBurst: this.limits.messageBurst,
-        bytesPerSecond: this.limits.bytesPerSecond,
-        byteBurst: this.limits.byteBurst,
-        maxHistoryPage: MAX_HISTORY_PAGE_ENTRIES,
-        heartbeatIntervalMs: this.limits.heartbeatIntervalMs,
-        maxRetentionAgeMs: this.retention.maxAgeMs,
+    const limits = resolveLimits(options.limits);
+    const retention = resolveRetention(options.retention);
+    const counters = this.counters;
+    this.limits = limits;
+    this.retention = retention;
+    this.helloText = helloText(limits, retention);
+    this.connections = new Connections({ limits, counters, log, events: this });
+    const out = new Outbound(limits, counters, log);
+    this.out = out;
+    const rooms = new Rooms({ store, out, log, admitted: (conn) => this.connections.admitted(conn) });
+    this.rooms = rooms;
+    this.publishing = { rooms: rooms.local, store, out, counters, log };
+    const admission = new Admission({ store, rooms, out, limits, log, isOpen: (conn) => this.connections.open.has(conn) });
+    const catchUp = { rooms: rooms.local, store, out, limits };
+    const retentionPort = { store, out, retention };
+    this.control = {
+      limits,
+      out,
+      log,
+      requests: {
+        join: (conn, room) => admission.join(conn, room),
+        prove: (conn, room, msg) => admission.prove(conn, room, msg),
+        leave: (conn, room) => rooms.leave(conn, room),
+        history: (conn, room, msg) => answerHistory(catchUp, conn, room, msg),
+        retention: (conn, room, msg) => setRoomRetention(retentionPort, conn, room, msg),
       },
-    });
+    };
+    store.onRemoteEnvelope((room, cursor, envelope) => deliverRemote(this.publishing, room, cursor, envelope));
 
-    const serverOptions = { maxHeaderSize: this.limits.maxHeaderBytes };
+    const metrics = createMetrics({ counters, localRooms: () => rooms.local.size, storeStats: () => store.stats() });
+    const serverOptions = { maxHeaderSize: limits.maxHeaderBytes };
     this.server = options.tls
       ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
       : createHttpServer(serverOptions);
     // One more than allowed, so a request over the limit is seen (and refused) rather
     // than silently truncated.
-    this.server.maxHeadersCount = this.limits.maxHeaderCount + 1;
-    this.server.on('request', (req, res) => this.onRequest(req, res));
-    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
-
+    this.server.maxHeadersCount = limits.maxHeaderCount + 1;
+    this.server.on('request', createRequestListener({ limits, counters, metrics, log, health: () => this.health() }, options));
+    const gate = new UpgradeGate(
+      {
+        limits,
+        counters,
+        closing: () => this.closing !== undefined,
+        connectionsFrom: (address) => this.connections.fromAddress(address),
+        accept: (req, socket, head, address) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address)),
+      },
+      options.allowedOrigins,
+    );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => gate.onUpgrade(req, socket, head));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => gate.onClientError(err, socket));
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: this.limits.maxFrameBytes,
+      maxPayload: limits.maxFrameBytes,
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.wss.on('wsClientError', (_err: Error, socket: Duplex) => {
-      this.counters.refuse(RefusalReason.BAD_UPGRADE);
-      rejectUpgrade(socket, 400, 'Bad Request');
-    });
-    store.onRemoteEnvelope((room, cursor, envelope) => this.onRemoteEnvelope(room, cursor, envelope));
-    if (this.webRoot === undefined) log.info('web_app_not_built', { hint: 'serving a placeholder page; build apps/web or pass --web-root' });
-    else if (!existsSync(join(this.webRoot, 'index.html'))) log.warn('web_root_without_index', { webRoot: this.webRoot });
+    this.wss.on('wsClientError', (_err: Error, socket: Duplex) => gate.onBadHandshake(socket));
   }
 
   async listen(): Promise<RunningRelay> {
@@ -241,150 +154,41 @@ class Relay {
       timer.unref();
       this.timers.push(timer);
     };
-    every(this.limits.heartbeatIntervalMs, () => this.heartbeat());
-    every(this.limits.handshakeTimeoutMs / HANDSHAKE_CHECKS_PER_TIMEOUT, () => this.checkHandshakes());
+    every(this.limits.heartbeatIntervalMs, () => this.connections.heartbeat());
+    every(this.limits.handshakeTimeoutMs / HANDSHAKE_CHECKS_PER_TIMEOUT, () => this.connections.closeUnadmitted(Date.now()));
     every(this.retention.sweepIntervalMs, () => {
       this.store.sweep(Date.now()).catch((err: unknown) => this.log.warn('sweep_failed', { message: errorMessage(err) }));
     });
   }
 
-  health(): RelayHealth {
+  private health(): RelayHealth {
     const stats = this.store.stats();
     return {
       status: stats.backendUp ? 'ok' : 'degraded',
       connections: this.counters.connections,
-      rooms: this.localRooms.size,
+      rooms: this.rooms.local.size,
       retainedEnvelopes: stats.retainedEnvelopes,
       retainedBytes: stats.retainedBytes,
     };
   }
 
-  // ---------------------------------------------------------------- HTTP
-
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    for (const [name, value] of Object.entries(this.headers)) res.setHeader(name, value);
-    if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
-      this.counters.refuse(RefusalReason.TOO_MANY_HEADERS);
-      res.setHeader('Connection', 'close');
-      plain(res, 431, 'Request Header Fields Too Large\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      plain(res, 405, 'Method Not Allowed\n');
-      return;
-    }
-    const pathname = pathOf(req.url);
-    if (pathname === '/healthz') {
-      const health = this.health();
-      const body = JSON.stringify(health);
-      res.writeHead(health.status === 'ok' ? 200 : 503, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Cache-Control': 'no-store',
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    if (pathname === '/metrics') {
-      this.metrics.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'Content-Type': this.metrics.contentType, 'Cache-Control': 'no-store' });
-          res.end(req.method === 'HEAD' ? undefined : text);
-        },
-        (err: unknown) => {
-          this.log.error('metrics_failed', { message: errorMessage(err) });
-          plain(res, 500, 'Internal Server Error\n');
-        },
-      )
-        .catch((err: unknown) => this.log.error('metrics_failed', { message: errorMessage(err) }));
-      return;
-    }
-    if (pathname === WS_PATH) {
-      plain(res, 426, 'Upgrade Required\n');
-      return;
-    }
-    serveStatic(this.webRoot, req, res, pathname);
-  }
-
-  private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-    // Node's own answer for oversized headers is 431; keep it, and count it.
-    if (err.code === 'HPE_HEADER_OVERFLOW') {
-      this.counters.refuse(RefusalReason.HEADERS_TOO_LARGE);
-      rejectUpgrade(socket, 431, 'Request Header Fields Too Large');
-      return;
-    }
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      rejectUpgrade(socket, 408, 'Request Timeout');
-      return;
-    }
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    rejectUpgrade(socket, 400, 'Bad Request');
-  }
-
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    if (this.closing) {
-      rejectUpgrade(socket, 503, 'Service Unavailable');
-      return;
-    }
-    if (pathOf(req.url) !== WS_PATH) {
-      this.counters.refuse(RefusalReason.BAD_UPGRADE);
-      rejectUpgrade(socket, 404, 'Not Found');
-      return;
-    }
-    if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
-      this.counters.refuse(RefusalReason.TOO_MANY_HEADERS);
-      rejectUpgrade(socket, 431, 'Request Header Fields Too Large');
-      return;
-    }
-    if (!this.originAllowed(req)) {
-      this.counters.refuse(RefusalReason.ORIGIN_FORBIDDEN);
-      rejectUpgrade(socket, 403, 'Forbidden');
-      return;
-    }
-    const address = req.socket.remoteAddress ?? 'unknown';
-    if ((this.perAddress.get(address) ?? 0) >= this.limits.maxConnectionsPerAddress) {
-      this.counters.refuse(RefusalReason.TOO_MANY_CONNECTIONS);
-      rejectUpgrade(socket, 429, 'Too Many Requests');
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address));
-  }
-
-  private originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    // Browsers always send Origin on WebSocket upgrades; other clients can set any
-    // Origin they like, so its absence proves nothing and is allowed.
-    if (origin === undefined) return true;
-    if (this.allowAnyOrigin || this.allowedOrigins.has(origin)) return true;
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      return false;
-    }
-    if (parsed.host === req.headers.host) return true;
-    return !this.explicitOrigins && LOCAL_HOSTNAMES.has(parsed.hostname);
-  }
-
   // ---------------------------------------------------------------- connections
 
   private onConnection(ws: WebSocket, address: string): void {
-    const conn = new Connection(this, ws, address, Date.now());
-    (ws as RelaySocket)[CONNECTION] = conn;
-    this.connections.add(conn);
-    this.pending.add(conn);
-    this.counters.connections += 1;
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    ws.on('message', onSocketMessage);
-    ws.on('pong', onSocketPong);
-    ws.on('error', onSocketError);
-    ws.on('close', onSocketClose);
+    this.connections.add(ws, address, Date.now());
     ws.send(this.helloText);
     if (this.log.enabled('debug')) this.log.debug('connection_open', { address, connections: this.counters.connections });
+  }
+
+  onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
+    if (this.closing) return;
+    if (!conn.take(this.limits, data.length, Date.now())) {
+      const { room, id } = refusedRequest(data, isBinary, this.limits.maxControlBytes);
+      this.out.error(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped, send it again later', room, id);
+      return;
+    }
+    if (isBinary) publish(this.publishing, conn, data);
+    else onControl(this.control, conn, data);
   }
 
   onSocketError(err: Error & { code?: string }): void {
@@ -394,482 +198,16 @@ class Relay {
   }
 
   onClose(conn: Connection): void {
-    if (!this.connections.delete(conn)) return;
-    this.pending.delete(conn);
-    this.counters.connections -= 1;
-    const left = (this.perAddress.get(conn.address) ?? 1) - 1;
-    if (left > 0) this.perAddress.set(conn.address, left);
-    else this.perAddress.delete(conn.address);
-    if (conn.rooms) for (const room of [...conn.rooms]) this.removeMember(conn, room);
-    conn.rooms = undefined;
+    if (!this.connections.remove(conn)) return;
+    this.rooms.leaveAll(conn);
     conn.challenges = undefined;
     conn.admitting = undefined;
     if (this.log.enabled('debug')) this.log.debug('connection_closed', { address: conn.address, connections: this.counters.connections });
   }
 
-  private heartbeat(): void {
-    for (const conn of this.connections) {
-      if (!conn.alive) {
-        this.counters.refuse(RefusalReason.HEARTBEAT_TIMEOUT);
-        this.log.debug('heartbeat_timeout', { address: conn.address });
-        conn.ws.terminate();
-        continue;
-      }
-      conn.alive = false;
-      try {
-        conn.ws.ping();
-      } catch {
-        conn.ws.terminate();
-      }
-    }
-  }
-
-  private checkHandshakes(): void {
-    const deadline = Date.now() - this.limits.handshakeTimeoutMs;
-    for (const conn of this.pending) {
-      if (conn.connectedAtMs > deadline) continue;
-      this.pending.delete(conn);
-      this.counters.refuse(RefusalReason.HANDSHAKE_TIMEOUT);
-      conn.ws.close(CloseCode.HANDSHAKE_TIMEOUT, 'handshake timeout');
-    }
-  }
-
-  private cut(conn: Connection, reason: RefusalReason): void {
-    this.counters.refuse(reason);
-    this.log.debug('connection_cut', { address: conn.address, reason });
-    // A consumer this far behind cannot take a close frame either: drop the socket.
-    conn.ws.terminate();
-  }
-
-  // ---------------------------------------------------------------- messages
-
-  onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
-    if (this.closing) return;
-    if (!conn.take(this.limits, data.length, Date.now())) {
-      this.refuseRate(conn, data, isBinary);
-      return;
-    }
-    if (isBinary) this.onBinary(conn, data);
-    else this.onText(conn, data);
-  }
-
-  /**
-   * RATE_LIMITED names the refused request's room (and PUBLISH id) when it can, so a
-   * client knows which publish or history request to send again later.
-   */
-  private refuseRate(conn: Connection, data: Buffer, isBinary: boolean): void {
-    let room: RoomKey | undefined;
-    let id: number | undefined;
-    if (isBinary && data.length >= PUBLISH_HEADER_BYTES) {
-      id = data.readUInt32BE(PUBLISH_ID_OFFSET);
-      room = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
-    } else if (!isBinary && data.length <= this.limits.maxControlBytes) {
-      try {
-        const message: unknown = JSON.parse(data.toString('utf8'));
-        if (message !== null && typeof message === 'object') room = roomField(message as Json);
-      } catch {
-        // Not JSON: no room to name.
-      }
-    }
-    this.sendError(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped, send it again later', room, id);
-  }
-
-  private onBinary(conn: Connection, data: Buffer): void {
-    if (data.length < FRAME_PREFIX_BYTES) {
-      this.sendError(conn, ErrorCode.BAD_FRAME, 'binary frame shorter than its header');
-      return;
-    }
-    if (data[0] !== PROTOCOL_VERSION) {
-      this.sendError(conn, ErrorCode.UNSUPPORTED_VERSION, `binary frame version ${data[0]} is not ${PROTOCOL_VERSION}`);
-      return;
-    }
-    if (data[1] !== FrameKind.PUBLISH) {
-      this.sendError(conn, ErrorCode.BAD_FRAME, `a client may only send PUBLISH frames, not kind ${data[1]}`);
-      return;
-    }
-    if (data.length <= PUBLISH_HEADER_BYTES) {
-      this.sendError(conn, ErrorCode.BAD_FRAME, 'PUBLISH frame without an envelope');
-      return;
-    }
-    const id = data.readUInt32BE(PUBLISH_ID_OFFSET);
-    const roomKey = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
-    const room = this.localRooms.get(roomKey);
-    if (!room?.members.has(conn)) {
-      this.sendError(conn, ErrorCode.NOT_JOINED, 'publish to a room this connection has not joined', roomKey, id);
-      return;
-    }
-    const envelopeBytes = data.length - PUBLISH_HEADER_BYTES;
-    // The DELIVER frame is built once and the very same buffer goes to every
-    // recipient; its envelope part is what the store gets. Small frames come from Node's
-    // buffer pool, since the memory store copies small envelopes into its own slabs; large
-    // ones, which it keeps as they are, get a buffer of their own, so retention never pins
-    // a pool block.
-    const frameBytes = DELIVER_HEADER_BYTES + envelopeBytes;
-    const frame = envelopeBytes < COPY_BELOW_BYTES ? Buffer.allocUnsafe(frameBytes) : Buffer.allocUnsafeSlow(frameBytes);
-    frame[0] = PROTOCOL_VERSION;
-    frame[1] = FrameKind.DELIVER;
-    room.id.copy(frame, DELIVER_ROOM_OFFSET);
-    data.copy(frame, DELIVER_HEADER_BYTES, PUBLISH_HEADER_BYTES);
-    this.counters.envelopesIn += 1;
-    this.counters.bytesIn += envelopeBytes;
-    this.store.append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now()).then(
-      (cursor) => {
-        writeCursor(frame, cursor);
-        this.sendText(conn, `{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
-        const target = this.localRooms.get(roomKey);
-        if (target) this.fanOut(target, frame, conn);
-      },
-      (err: unknown) => {
-        this.log.warn('append_failed', { message: errorMessage(err) });
-        this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
-      },
-    )
-      // A bug in delivery must not become an unhandled rejection (which ends the process).
-      .catch((err: unknown) => this.log.error('deliver_failed', { message: errorMessage(err) }));
-  }
-
-  private fanOut(room: LocalRoom, frame: Buffer, except: Connection | undefined): void {
-    for (const member of room.members) {
-      if (member !== except) this.sendEnvelope(member, frame);
-    }
-  }
-
-  /** Sends a DELIVER/HISTORY frame unless the peer is too far behind (then cuts it). */
-  private sendEnvelope(conn: Connection, frame: Buffer): boolean {
-    const { ws } = conn;
-    if (ws.readyState !== WebSocket.OPEN) return false;
-    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.cut(conn, RefusalReason.SLOW_CONSUMER);
-      return false;
-    }
-    this.sendBatch.send(ws, frame);
-    this.counters.envelopesOut += 1;
-    this.counters.bytesOut += frame.length - DELIVER_HEADER_BYTES;
-    return true;
-  }
-
-  private onRemoteEnvelope(roomKey: RoomKey, cursor: number, envelope: Uint8Array): void {
-    const room = this.localRooms.get(roomKey);
-    if (!room) return;
-    this.fanOut(room, envelopeFrame(FrameKind.DELIVER, cursor, room.id, envelope), undefined);
-  }
-
-  private onText(conn: Connection, data: Buffer): void {
-    if (data.length > this.limits.maxControlBytes) {
-      this.sendError(conn, ErrorCode.MESSAGE_TOO_LARGE, `control messages are at most ${this.limits.maxControlBytes} bytes`);
-      return;
-    }
-    let message: unknown;
-    try {
-      message = JSON.parse(data.toString('utf8'));
-    } catch {
-      this.sendError(conn, ErrorCode.BAD_JSON, 'text frame is not JSON');
-      return;
-    }
-    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-      this.sendError(conn, ErrorCode.BAD_JSON, 'text frame is not a JSON object');
-      return;
-    }
-    const msg = message as Json;
-    if (typeof msg.v !== 'number') {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, 'missing protocol version "v"');
-      return;
-    }
-    if (msg.v !== PROTOCOL_VERSION) {
-      this.sendError(conn, ErrorCode.UNSUPPORTED_VERSION, `protocol version ${msg.v} is not supported; this relay speaks ${PROTOCOL_VERSION}`);
-      return;
-    }
-    let work: Promise<void> | undefined;
-    switch (msg.t) {
-      case 'join':
-        work = this.onJoin(conn, msg);
-        break;
-      case 'prove':
-        work = this.onProve(conn, msg);
-        break;
-      case 'leave':
-        this.onLeave(conn, msg);
-        break;
-      case 'history':
-        work = this.onHistory(conn, msg);
-        break;
-      case 'retention':
-        work = this.onRetention(conn, msg);
-        break;
-      case 'ping':
-        this.onPing(conn, msg);
-        break;
-      default:
-        if (typeof msg.t === 'string') this.sendError(conn, ErrorCode.UNKNOWN_TYPE, 'unknown message type');
-        else this.sendError(conn, ErrorCode.BAD_MESSAGE, 'missing message type "t"');
-    }
-    work
-      ?.catch((err: unknown) => {
-        this.log.warn('store_failed', { message: errorMessage(err) });
-        this.sendError(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable', roomField(msg));
-      })
-      .catch((err: unknown) => this.log.error('refusal_failed', { message: errorMessage(err) }));
-  }
-
-  /** The room of a message, or undefined after answering BAD_ROOM. */
-  private roomOf(conn: Connection, msg: Json): RoomKey | undefined {
-    const room = msg.room;
-    if (!isRoomKey(room)) {
-      this.sendError(conn, ErrorCode.BAD_ROOM, `"room" must be ${ROOM_ID_BYTES} bytes in base64url (${ROOM_ID_BASE64URL_CHARS} characters)`);
-      return undefined;
-    }
-    return room;
-  }
-
-  private async onJoin(conn: Connection, msg: Json): Promise<void> {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    if (conn.inRoom(room)) {
-      // Already admitted: answer as a fresh admission would, without a new proof.
-      const { head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now());
-      this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
-      return;
-    }
-    if (!conn.challenges?.has(room) && conn.roomCount() >= this.limits.maxRoomsPerConnection) {
-      this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
-      return;
-    }
-    const nonce = freshNonce();
-    (conn.challenges ??= new Map()).set(room, nonce);
-    const registered = (await this.store.admissionKey(room)) !== undefined;
-    // Answer only if this is still the challenge outstanding (a second join replaces it).
-    if (conn.challenges?.get(room) !== nonce) return;
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'challenge', room, nonce: nonce.toString('base64url'), registered });
-  }
-
-  private async onProve(conn: Connection, msg: Json): Promise<void> {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    const nonce = conn.challenges?.get(room);
-    if (nonce === undefined) {
-      this.sendError(conn, ErrorCode.NO_CHALLENGE, 'no pending challenge for this room; send join first', room);
-      return;
-    }
-    // The nonce is spent whatever happens next: an answer is never accepted twice. Its
-    // room keeps counting against the room limit until the admission is settled.
-    conn.challenges!.delete(room);
-    if (conn.challenges!.size === 0) conn.challenges = undefined;
-    (conn.admitting ??= new Map()).set(room, nonce);
-    try {
-      await this.admit(conn, room, nonce, msg);
-    } finally {
-      if (conn.admitting?.get(room) === nonce) conn.admitting.delete(room);
-      if (conn.admitting?.size === 0) conn.admitting = undefined;
-    }
-  }
-
-  /** Whether this admission still stands: the connection is open and did not leave the room meanwhile. */
-  private stillAdmitting(conn: Connection, room: RoomKey, nonce: Buffer): boolean {
-    return conn.ws.readyState === WebSocket.OPEN && this.connections.has(conn) && conn.admitting?.get(room) === nonce;
-  }
-
-  private async admit(conn: Connection, room: RoomKey, nonce: Buffer, msg: Json): Promise<void> {
-    const mac = decodeFixed(msg.mac, MAC_BYTES);
-    const offeredKey = msg.key === undefined ? undefined : decodeFixed(msg.key, ADMISSION_KEY_BYTES);
-    if (mac === undefined || mac === null || offeredKey === null) {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, `"mac" and "key" must be ${MAC_BYTES} bytes in base64url`, room);
-      return;
-    }
-    const roomId = Buffer.from(room, 'base64url');
-    let key = await this.store.admissionKey(room);
-    if (key === undefined) {
-      // Registration on first use: the proof must verify under the offered key before
-      // the key is stored, and again under whatever key won a concurrent claim.
-      if (offeredKey === undefined || !verifyAdmission(offeredKey, roomId, nonce, mac)) {
-        this.refuseAdmission(conn, room);
-        return;
-      }
-      key = await this.store.claimAdmissionKey(room, offeredKey);
-    }
-    if (!verifyAdmission(key, roomId, nonce, mac)) {
-      this.refuseAdmission(conn, room);
-      return;
-    }
-    if (!this.stillAdmitting(conn, room, nonce)) return;
-    if ((conn.rooms?.length ?? 0) >= this.limits.maxRoomsPerConnection && !conn.inRoom(room)) {
-      this.sendError(conn, ErrorCode.ROOM_LIMIT, `at most ${this.limits.maxRoomsPerConnection} rooms per connection`, room);
-      return;
-    }
-    // Subscribe (other processes' envelopes) first, then read the head, then admit:
-    // everything up to `head` is in the log, everything after it arrives live, and
-    // nothing arrives live before `joined`.
-    const local = this.localRoom(room, roomId);
-    local.joining += 1;
-    let head: number | undefined;
-    try {
-      await local.subscribed;
-      ({ head } = await this.store.readAfter(room, MAX_CURSOR, 0, Date.now()));
-    } finally {
-      local.joining -= 1;
-      // The store failed: the error goes to the client, the room must not stay open here.
-      if (head === undefined) this.releaseIfEmpty(local);
-    }
-    if (!this.stillAdmitting(conn, room, nonce)) {
-      this.releaseIfEmpty(local);
-      return;
-    }
-    this.addMember(conn, local);
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
-  }
-
-  private refuseAdmission(conn: Connection, room: RoomKey): void {
-    this.log.debug('admission_denied', { address: conn.address });
-    this.sendError(conn, ErrorCode.ADMISSION_DENIED, 'admission proof did not verify', room);
-  }
-
-  /** The room's local state, subscribing to the store when it is new here. */
-  private localRoom(room: RoomKey, roomId: Buffer): LocalRoom {
-    let local = this.localRooms.get(room);
-    if (!local) {
-      const subscribed = this.store
-        .subscribe(room)
-        .catch((err: unknown) => this.log.warn('subscribe_failed', { message: errorMessage(err) }));
-      local = { key: room, id: roomId, members: new Set(), subscribed, joining: 0 };
-      this.localRooms.set(room, local);
-    }
-    return local;
-  }
-
-  private releaseIfEmpty(local: LocalRoom): void {
-    if (local.members.size > 0 || local.joining > 0 || this.localRooms.get(local.key) !== local) return;
-    this.localRooms.delete(local.key);
-    this.store.unsubscribe(local.key).catch((err: unknown) => this.log.warn('unsubscribe_failed', { message: errorMessage(err) }));
-  }
-
-  private addMember(conn: Connection, local: LocalRoom): void {
-    if (!conn.inRoom(local.key)) (conn.rooms ??= []).push(local.key);
-    local.members.add(conn);
-    if (!conn.admittedOnce) {
-      conn.admittedOnce = true;
-      this.pending.delete(conn);
-    }
-  }
-
-  private removeMember(conn: Connection, room: RoomKey): void {
-    if (conn.rooms) {
-      const index = conn.rooms.indexOf(room);
-      if (index !== -1) conn.rooms.splice(index, 1);
-      if (conn.rooms.length === 0) conn.rooms = undefined;
-    }
-    const local = this.localRooms.get(room);
-    if (!local) return;
-    local.members.delete(conn);
-    this.releaseIfEmpty(local);
-  }
-
-  private onLeave(conn: Connection, msg: Json): void {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    const cancelledChallenge = conn.challenges?.delete(room) ?? false;
-    const cancelledAdmission = conn.admitting?.delete(room) ?? false;
-    if (conn.challenges?.size === 0) conn.challenges = undefined;
-    if (conn.admitting?.size === 0) conn.admitting = undefined;
-    if (!conn.inRoom(room)) {
-      if (cancelledChallenge || cancelledAdmission) this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
-      else this.sendError(conn, ErrorCode.NOT_JOINED, 'not in this room', room);
-      return;
-    }
-    this.removeMember(conn, room);
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'left', room });
-  }
-
-  private async onHistory(conn: Connection, msg: Json): Promise<void> {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    const after = msg.after;
-    const limit = msg.limit ?? MAX_HISTORY_PAGE_ENTRIES;
-    if (!isCursor(after) || !Number.isSafeInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_HISTORY_PAGE_ENTRIES) {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, `"after" must be a cursor and "limit" 1..${MAX_HISTORY_PAGE_ENTRIES}`, room);
-      return;
-    }
-    const local = this.localRooms.get(room);
-    if (!local?.members.has(conn)) {
-      this.sendError(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
-      return;
-    }
-    const page = await this.store.readAfter(room, after, limit as number, Date.now());
-    if (conn.ws.readyState !== WebSocket.OPEN) return;
-    if (page.trimmedUpTo > after) {
-      this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
-    }
-    let bytes = 0;
-    let cutShort = false;
-    for (const entry of page.entries) {
-      if (bytes > 0 && bytes + entry.envelope.byteLength > this.limits.maxHistoryPageBytes) {
-        cutShort = true;
-        break;
-      }
-      if (!this.sendEnvelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
-      bytes += entry.envelope.byteLength;
-    }
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'history-end', room, head: page.head, more: page.more || cutShort });
-  }
-
-  private async onRetention(conn: Connection, msg: Json): Promise<void> {
-    const room = this.roomOf(conn, msg);
-    if (room === undefined) return;
-    const requested = msg.maxAgeMs;
-    if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, '"maxAgeMs" must be a positive integer', room);
-      return;
-    }
-    if (!conn.inRoom(room)) {
-      this.sendError(conn, ErrorCode.NOT_JOINED, 'retention of a room this connection has not joined', room);
-      return;
-    }
-    const applied = Math.min(requested, this.retention.maxAgeMs);
-    await this.store.setMaxAge(room, applied);
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'retention-set', room, maxAgeMs: applied });
-  }
-
-  private onPing(conn: Connection, msg: Json): void {
-    const id = msg.id;
-    const valid =
-      id === undefined ||
-      (typeof id === 'number' && Number.isFinite(id)) ||
-      (typeof id === 'string' && id.length <= MAX_PING_ID_CHARS);
-    if (!valid) {
-      this.sendError(conn, ErrorCode.BAD_MESSAGE, `ping "id" must be a number or a string of at most ${MAX_PING_ID_CHARS} characters`);
-      return;
-    }
-    this.sendJson(conn, { v: PROTOCOL_VERSION, t: 'pong', id });
-  }
-
-  private sendJson(conn: Connection, message: Json): void {
-    this.sendText(conn, JSON.stringify(message));
-  }
-
-  /**
-   * Control messages obey the slow-consumer bound too: a client that floods the relay
-   * with bad frames and never reads its errors must not grow the relay's memory.
-   */
-  private sendText(conn: Connection, text: string): void {
-    const { ws } = conn;
-    if (ws.readyState !== WebSocket.OPEN) return;
-    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.cut(conn, RefusalReason.SLOW_CONSUMER);
-      return;
-    }
-    this.sendBatch.send(ws, text);
-  }
-
-  private sendError(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number): void {
-    this.counters.refuse(code);
-    if (this.log.enabled('debug')) this.log.debug('refused', { code, address: conn.address });
-    const error: Json = { v: PROTOCOL_VERSION, t: 'error', code, message };
-    if (room !== undefined) error.room = room;
-    if (id !== undefined) error.id = id;
-    this.sendJson(conn, error);
-  }
-
   // ---------------------------------------------------------------- shutdown
 
-  close(): Promise<void> {
+  private close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
   }
@@ -877,7 +215,7 @@ class Relay {
   private async shutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const open = [...this.connections];
+    const open = [...this.connections.open];
     const allClosed = Promise.all(
       open.map(
         (conn) =>
@@ -887,11 +225,11 @@ class Relay {
           }),
       ),
     );
-    for (const conn of open) conn.ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+    for (const conn of open) conn.ws.close(CloseCode.GOING_AWAY, CLOSE_REASON[CloseCode.GOING_AWAY]);
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([allClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
     clearTimeout(grace);
-    for (const conn of this.connections) conn.ws.terminate();
+    for (const conn of this.connections.open) conn.ws.terminate();
     this.server.closeAllConnections();
     await serverClosed;
     this.wss.close();
@@ -902,86 +240,10 @@ class Relay {
 
 // ------------------------------------------------------------------ helpers
 
-function envelopeFrame(kind: number, cursor: number, roomId: Buffer, envelope: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(DELIVER_HEADER_BYTES + envelope.byteLength);
-  frame[0] = PROTOCOL_VERSION;
-  frame[1] = kind;
-  writeCursor(frame, cursor);
-  roomId.copy(frame, DELIVER_ROOM_OFFSET);
-  frame.set(envelope, DELIVER_HEADER_BYTES);
-  return frame;
-}
-
-const U32_RANGE = 2 ** 32;
-const U32_BYTES = 4;
-
-/** Writes a cursor (≤ 2^53 − 1) as a big-endian u64 without a BigInt per envelope. */
-function writeCursor(frame: Buffer, cursor: number): void {
-  frame.writeUInt32BE(Math.floor(cursor / U32_RANGE), DELIVER_CURSOR_OFFSET);
-  frame.writeUInt32BE(cursor % U32_RANGE, DELIVER_CURSOR_OFFSET + U32_BYTES);
-}
-
-/** A canonical base64url room id of exactly 32 bytes (one string per room). */
-function isRoomKey(value: unknown): value is RoomKey {
-  return (
-    typeof value === 'string' &&
-    value.length === ROOM_ID_BASE64URL_CHARS &&
-    BASE64URL_PATTERN.test(value) &&
-    Buffer.from(value, 'base64url').toString('base64url') === value
-  );
-}
-
-/** Decodes canonical base64url of exactly `length` bytes; undefined if absent, null if bad. */
-function decodeFixed(value: unknown, length: number): Buffer | undefined | null {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !BASE64URL_PATTERN.test(value)) return null;
-  const bytes = Buffer.from(value, 'base64url');
-  if (bytes.length !== length || bytes.toString('base64url') !== value) return null;
-  return bytes;
-}
-
-function isCursor(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_CURSOR;
-}
-
-function roomField(msg: Json): RoomKey | undefined {
-  return isRoomKey(msg.room) ? msg.room : undefined;
-}
-
-/** The path of a request target, without query or fragment (never logged). */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
-}
-
 function displayHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function plain(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  if (socket.writable) {
-    const body = `${status} ${text}\n`;
-    // Destroy once flushed: a peer that never closes its side must not hold the socket.
-    socket.once('finish', () => socket.destroy());
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  } else {
-    socket.destroy();
-  }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 async function createStore(options: RelayOptions, log: Logger): Promise<{ store: RoomStore; owned: boolean }> {
@@ -989,7 +251,7 @@ async function createStore(options: RelayOptions, log: Logger): Promise<{ store:
   const retention = resolveRetention(options.retention);
   if (options.redis !== undefined) {
     // Loaded only when asked for, so the in-memory relay never touches ioredis.
-    const { createRedisStore } = await import('./redis-store.js');
+    const { createRedisStore } = await import('./redis/store.js');
     try {
       const store = await createRedisStore({
         url: options.redis,

@@ -42,7 +42,7 @@ export function resolveWebRoot(explicit: string | undefined): string | undefined
   return candidates.find((dir) => existsSync(join(dir, INDEX_FILE)));
 }
 
-export function contentSecurityPolicy(connectSrc: readonly string[]): string {
+function contentSecurityPolicy(connectSrc: readonly string[]): string {
   return [
     "default-src 'self'",
     "script-src 'self'",

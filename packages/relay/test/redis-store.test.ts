@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BACKEND_UNAVAILABLE, ORIGIN_ID_BYTES, createRedisStore, type RedisRoomStore, type RedisStoreOptions } from '../src/redis-store.js';
+import { BACKEND_UNAVAILABLE } from '../src/redis/connections.js';
+import { createRedisStore, type RedisRoomStore, type RedisStoreOptions } from '../src/redis/store.js';
+import { ORIGIN_ID_BYTES } from '../src/redis/subscriptions.js';
 import { CURSOR_SEQ_PER_MS, MAX_CURSOR_MS, cursorToStreamId, streamIdToCursor } from '../src/redis/cursor.js';
 import { newRoom, runStoreContract, type ContractRetention } from './store-contract.js';
 import { redisAvailability, startRedisServer, type RedisServerHandle } from './support/redis-server.js';

@@ -11,7 +11,7 @@
  */
 
 /** Low bits of a cursor that hold the per-millisecond sequence: 1,024 appends per ms per room. */
-export const CURSOR_SEQ_BITS = 10;
+const CURSOR_SEQ_BITS = 10;
 /** Appends one room can take within one millisecond before the script borrows the next one. */
 export const CURSOR_SEQ_PER_MS = 2 ** CURSOR_SEQ_BITS;
 /**
@@ -21,7 +21,7 @@ export const CURSOR_SEQ_PER_MS = 2 ** CURSOR_SEQ_BITS;
  */
 export const MAX_CURSOR_MS = 2 ** (53 - CURSOR_SEQ_BITS) - 1;
 
-export interface StreamId {
+interface StreamId {
   readonly ms: number;
   readonly seq: number;
 }

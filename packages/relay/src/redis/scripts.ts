@@ -20,7 +20,7 @@
  */
 
 /** Most entries examined per XRANGE while trimming; trimming is amortised O(1) per append. */
-export const TRIM_BATCH_ENTRIES = 64;
+const TRIM_BATCH_ENTRIES = 64;
 
 const COMMON = `
 local now = tonumber(ARGV[1])

@@ -1,0 +1,74 @@
+/**
+ * Everything the relay sends to a connection: control JSON, error replies with their
+ * codes, and envelope frames. Every send obeys the slow-consumer bound: a peer whose
+ * unsent output passes maxBufferedBytes is cut, not buffered for.
+ */
+import { WebSocket } from 'ws';
+import type { Connection } from './connection.js';
+import { RefusalReason, type ErrorCode } from './errors.js';
+import type { Logger } from './log.js';
+import type { RelayCounters } from './metrics.js';
+import type { RelayLimits } from './options.js';
+import { SendBatch } from './send-batch.js';
+import type { RoomKey } from './store.js';
+import type { Json } from './validation.js';
+import { DELIVER_HEADER_BYTES, PROTOCOL_VERSION } from './wire.js';
+
+export class Outbound {
+  private readonly sendBatch = new SendBatch();
+
+  constructor(
+    private readonly limits: Pick<RelayLimits, 'maxBufferedBytes'>,
+    private readonly counters: RelayCounters,
+    private readonly log: Logger,
+  ) {}
+
+  json(conn: Connection, message: Json): void {
+    this.text(conn, JSON.stringify(message));
+  }
+
+  /**
+   * Control messages obey the slow-consumer bound too: a client that floods the relay
+   * with bad frames and never reads its errors must not grow the relay's memory.
+   */
+  text(conn: Connection, text: string): void {
+    const { ws } = conn;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.cut(conn, RefusalReason.SLOW_CONSUMER);
+      return;
+    }
+    this.sendBatch.send(ws, text);
+  }
+
+  /** An `error` reply (docs/PROTOCOL.md A.7), counted by code. */
+  error(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number): void {
+    this.counters.refuse(code);
+    if (this.log.enabled('debug')) this.log.debug('refused', { code, address: conn.address });
+    const error: Json = { v: PROTOCOL_VERSION, t: 'error', code, message };
+    if (room !== undefined) error.room = room;
+    if (id !== undefined) error.id = id;
+    this.json(conn, error);
+  }
+
+  /** Sends a DELIVER/HISTORY frame unless the peer is too far behind (then cuts it). */
+  envelope(conn: Connection, frame: Buffer): boolean {
+    const { ws } = conn;
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.cut(conn, RefusalReason.SLOW_CONSUMER);
+      return false;
+    }
+    this.sendBatch.send(ws, frame);
+    this.counters.envelopesOut += 1;
+    this.counters.bytesOut += frame.length - DELIVER_HEADER_BYTES;
+    return true;
+  }
+
+  cut(conn: Connection, reason: RefusalReason): void {
+    this.counters.refuse(reason);
+    this.log.debug('connection_cut', { address: conn.address, reason });
+    // A consumer this far behind cannot take a close frame either: drop the socket.
+    conn.ws.terminate();
+  }
+}
