@@ -2,11 +2,12 @@
  * How fast a file goes (PROTOCOL C.6, step 3): the sender's three bounds and the progress
  * reports from receivers that pace it. Both ends and the benchmark's plain sender use these.
  */
+import { MIB } from '@sealroom/units';
 
 /** Unacknowledged chunk bytes per outgoing file: 16 chunks of 256 KiB. */
-export const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+export const MAX_IN_FLIGHT_BYTES = 4 * MIB;
 /** Wait while the socket holds more than this many unsent bytes (about 8 chunks). */
-export const MAX_SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
+export const MAX_SOCKET_BUFFER_BYTES = 2 * MIB;
 /**
  * End-to-end pacing: the sender stays at most this many chunks (8 MiB) ahead of the slowest
  * receiver's reported progress, so a slow sink bounds what piles up in receivers' memory

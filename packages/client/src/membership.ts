@@ -15,12 +15,15 @@ import type { RoomStatus } from './room-status.js';
 import type { Roster } from './roster.js';
 import type { SenderKeys } from './sender-key-rotation.js';
 import type { TimelineWriter } from './timeline.js';
+import { SECOND_MS } from '@sealroom/units';
 
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
-const MS_PER_SECOND = 1000;
 
 /** The part of the room record membership changes. */
-export type MembershipState = Pick<RoomRecord, 'id' | 'name' | 'creatorId' | 'active' | 'removedBy' | 'disappearingMs' | 'joinCursor' | 'joinedAt' | 'lastActivityAt'>;
+export type MembershipState = Pick<
+  RoomRecord,
+  'id' | 'name' | 'creatorId' | 'active' | 'removedBy' | 'disappearingMs' | 'joinCursor' | 'joinedAt' | 'lastActivityAt'
+>;
 
 /** The parts a membership change reaches, each through the narrow face it needs. */
 export interface MembershipPort {
@@ -168,5 +171,5 @@ export class Membership {
 
 /** The timer in ms from its wire form in seconds (0: off). */
 function toTimerMs(seconds: number): number | null {
-  return seconds === 0 ? null : seconds * MS_PER_SECOND;
+  return seconds === 0 ? null : seconds * SECOND_MS;
 }

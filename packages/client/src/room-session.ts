@@ -32,9 +32,9 @@ import { APP_ID_BYTES, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import type { OutboxIntent, RoomRecord } from './records.js';
 import { assembleRoom, type RoomParts, type SessionContext } from './room-parts.js';
 import type { RoomBinding } from './room-binding.js';
+import { SECOND_MS } from '@sealroom/units';
 
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
-const MS_PER_SECOND = 1000;
 
 export class RoomSession implements RoomHandle, RoomBinding {
   readonly id: string;
@@ -139,7 +139,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
 
   async setDisappearingTimer(ms: number | null): Promise<void> {
     this.assertActive();
-    const seconds = ms === null ? 0 : Math.max(1, Math.round(ms / MS_PER_SECOND));
+    const seconds = ms === null ? 0 : Math.max(1, Math.round(ms / SECOND_MS));
     await this.queue({ k: 'control', action: { kind: 'settings', disappearingAfterSeconds: seconds } });
   }
 

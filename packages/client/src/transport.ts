@@ -27,6 +27,7 @@ import {
   type EnvelopeBytes,
   type ServerMessage,
 } from './wire.js';
+import { MIB } from '@sealroom/units';
 
 /** WebSocket readyState OPEN (WHATWG). */
 const WS_OPEN = 1;
@@ -37,7 +38,7 @@ const HISTORY_RETRY_MS = 1_000;
 /** Poll interval while waiting for the socket's send buffer to drain, ms (no drain event exists). */
 const BUFFER_POLL_MS = 5;
 /** Envelope limit assumed until the relay's hello says otherwise: 1 MiB frame − header. */
-const FALLBACK_MAX_ENVELOPE_BYTES = 1024 * 1024 - PUBLISH_HEADER_BYTES;
+const FALLBACK_MAX_ENVELOPE_BYTES = MIB - PUBLISH_HEADER_BYTES;
 
 interface RoomState {
   binding: RoomBinding;
@@ -256,7 +257,8 @@ export class RelayConnection {
       if (message !== undefined) this.onControl(message);
       return;
     }
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
+    const bytes =
+      data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
     if (bytes === undefined) return;
     const frame = decodeDeliver(bytes);
     if (frame === undefined) return;
@@ -302,7 +304,12 @@ export class RelayConnection {
           .prove(message.nonce, message.registered)
           .then(({ mac, key }) => {
             if (this.socket !== socket) return;
-            this.sendJson({ t: 'prove', room: message.room, mac: toBase64Url(mac), ...(key !== undefined && !message.registered ? { key: toBase64Url(key) } : {}) });
+            this.sendJson({
+              t: 'prove',
+              room: message.room,
+              mac: toBase64Url(mac),
+              ...(key !== undefined && !message.registered ? { key: toBase64Url(key) } : {}),
+            });
           })
           .catch(() => state.binding.onError('PROOF_FAILED', 'could not compute the admission proof'));
         return;

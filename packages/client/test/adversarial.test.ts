@@ -6,6 +6,7 @@ import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import type { Warning } from '../src/index.js';
 import { MAX_SEEN_IDS } from '../src/seen-ids.js';
 import type { RoomSession } from '../src/room-session.js';
+import { DAY_MS, HOUR_MS } from '@sealroom/units';
 
 describe('hostile envelopes injected by someone holding the admission key', () => {
   let relay: RunningRelay;
@@ -29,7 +30,10 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     const other = await alice.client.createRoom({ name: 'elsewhere' });
     await bob.client.joinRoom(room.inviteLink());
     await bob.client.joinRoom(other.inviteLink());
-    await waitFor('alice sees bob in both rooms', () => alice.client.room(room.id)!.members().length === 2 && alice.client.room(other.id)!.members().length === 2);
+    await waitFor(
+      'alice sees bob in both rooms',
+      () => alice.client.room(room.id)!.members().length === 2 && alice.client.room(other.id)!.members().length === 2,
+    );
     await alice.client.room(room.id)!.sendText('genuine');
     await alice.client.room(other.id)!.sendText('genuine elsewhere');
     await waitFor('bob reads both', () => receivedTexts(bob, room.id).length === 1 && receivedTexts(bob, other.id).length === 1);
@@ -43,10 +47,12 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     await raw.join(keys);
     await raw.join(otherKeys);
     const fromAlice = (list: { envelope: Uint8Array }[], member: Uint8Array, type: number) =>
-      list.map((e) => e.envelope).filter((envelope) => {
-        const peek = peekEnvelope(envelope);
-        return peek.ok && envelope[1] === type && equalBytes(peek.peek.sender, member);
-      });
+      list
+        .map((e) => e.envelope)
+        .filter((envelope) => {
+          const peek = peekEnvelope(envelope);
+          return peek.ok && envelope[1] === type && equalBytes(peek.peek.sender, member);
+        });
     const here = await raw.history(keys);
     const there = await raw.history(otherKeys);
     const groupHere = fromAlice(here, aliceHere, ENVELOPE_TYPE.group);
@@ -106,8 +112,6 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     const room = await alice.client.createRoom({ name: 'timer' });
     await bob.client.joinRoom(room.inviteLink());
     await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
-    const HOUR_MS = 3_600_000;
-    const DAY_MS = 24 * HOUR_MS;
     await alice.client.room(room.id)!.setDisappearingTimer(HOUR_MS);
     await waitFor('bob has the hour', () => bob.client.room(room.id)!.summary().disappearingMs === HOUR_MS);
     await alice.client.room(room.id)!.setDisappearingTimer(DAY_MS);

@@ -10,8 +10,8 @@ import { hashingSink } from './hashing-sink.js';
 import type { FileMessage } from '../src/index.js';
 import { RECEIVER_WINDOW_CHUNKS } from '../src/file-flow-control.js';
 import { DEFAULT_FILE_CHUNK_BYTES } from '@sealroom/protocol';
+import { MIB } from '@sealroom/units';
 
-const MIB = 1024 * 1024;
 /** The figure: 100 MB (decimal), streamed without holding it in memory. */
 const LARGE_FILE_BYTES = 100 * 1000 * 1000;
 /** Random data is written in pieces of this size to build the test file. */
@@ -47,8 +47,7 @@ describe('files', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const offerFor = (fileId: string) => () =>
-    bob.events.some((e) => e.type === 'file-offer' && e.item.file.fileId === fileId);
+  const offerFor = (fileId: string) => () => bob.events.some((e) => e.type === 'file-offer' && e.item.file.fileId === fileId);
 
   it('a small file: offer, accept, progress on both sides, digest checked; a declined one never streams', async () => {
     const bytes = new Uint8Array(700 * 1024);
@@ -62,7 +61,8 @@ describe('files', () => {
     await bob.client.room(roomId)!.acceptFile(sent.file.fileId, sink);
     expect(state.closed).toBe(true);
     expect(state.digest).toBe(createHash('sha256').update(bytes).digest('hex'));
-    const progress = (who: TestClient, direction: string) => who.events.filter((e) => e.type === 'file-progress' && e.direction === direction && e.fileId === sent.file.fileId);
+    const progress = (who: TestClient, direction: string) =>
+      who.events.filter((e) => e.type === 'file-progress' && e.direction === direction && e.fileId === sent.file.fileId);
     expect(progress(bob, 'receive').length).toBe(3); // 700 KiB in 256 KiB chunks
     await waitFor('alice sees the send complete', () => alice.events.some((e) => e.type === 'file-complete' && e.fileId === sent.file.fileId));
     expect(progress(alice, 'send').at(-1)).toMatchObject({ bytes: bytes.length, total: bytes.length });

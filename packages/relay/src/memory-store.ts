@@ -1,12 +1,6 @@
 import { DEFAULT_RETENTION, type RetentionLimits } from './options.js';
-import type {
-  HistoryPage,
-  RemoteEnvelopeListener,
-  RetainedEnvelope,
-  RoomKey,
-  RoomStore,
-  StoreStats,
-} from './store.js';
+import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
+import { MIB } from '@sealroom/units';
 
 /**
  * A new room's cursors start above `nowMs × CURSOR_BASE_PER_MS`, so a room that was
@@ -27,7 +21,7 @@ export const COPY_BELOW_BYTES = 16 * 1024;
  * envelope that needs it).
  */
 const MIN_SLAB_BYTES = 1024;
-const MAX_SLAB_BYTES = 1024 * 1024;
+const MAX_SLAB_BYTES = MIB;
 /**
  * Trimming frees a slab only once none of its envelopes is kept, so a room that keeps little
  * can still hold large slabs. Once what a room holds passes this many times what it keeps

@@ -1,11 +1,5 @@
 import type { RoomStore } from './store.js';
-
-const KIB = 1024;
-const MIB = 1024 * KIB;
-const SECOND_MS = 1000;
-const MINUTE_MS = 60 * SECOND_MS;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
+import { DAY_MS, KIB, MIB, MINUTE_MS, SECOND_MS } from '@sealroom/units';
 
 /** Per-connection and per-address limits. Every refusal has a code (errors.ts). */
 export interface RelayLimits {

@@ -1,6 +1,7 @@
 import type { RoomKey } from './store.js';
 import { roomField, type Json } from './validation.js';
 import { PUBLISH_HEADER_BYTES, PUBLISH_ID_OFFSET, PUBLISH_ROOM_OFFSET } from './wire.js';
+import { SECOND_MS } from '@sealroom/units';
 
 /**
  * Two token buckets (messages and bytes) refilled lazily from the clock on each
@@ -12,8 +13,6 @@ export interface RateBudget {
   bytesPerSecond: number;
   byteBurst: number;
 }
-
-const MS_PER_SECOND = 1000;
 
 export class TokenBuckets {
   private messages: number;
@@ -30,8 +29,8 @@ export class TokenBuckets {
   take(budget: RateBudget, size: number, nowMs: number): boolean {
     const elapsed = nowMs - this.lastMs;
     if (elapsed > 0) {
-      this.messages = Math.min(budget.messageBurst, this.messages + (elapsed * budget.messagesPerSecond) / MS_PER_SECOND);
-      this.bytes = Math.min(budget.byteBurst, this.bytes + (elapsed * budget.bytesPerSecond) / MS_PER_SECOND);
+      this.messages = Math.min(budget.messageBurst, this.messages + (elapsed * budget.messagesPerSecond) / SECOND_MS);
+      this.bytes = Math.min(budget.byteBurst, this.bytes + (elapsed * budget.bytesPerSecond) / SECOND_MS);
       this.lastMs = nowMs;
     }
     if (this.messages < 1 || this.bytes < size) return false;

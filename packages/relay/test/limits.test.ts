@@ -4,8 +4,7 @@ import { CloseCode, ErrorCode, RefusalReason } from '../src/index.js';
 import { Bystanders, expectJoined, newRoom, publishFrame, TestClient } from './helpers/client.js';
 import { rawRequest, refusals, statusOf, upgradeRequest } from './helpers/http.js';
 import { useRelays } from './helpers/relay.js';
-
-const KIB = 1024;
+import { KIB } from '@sealroom/units';
 
 /**
  * Each limit is triggered on purpose while two clients in another room keep exchanging

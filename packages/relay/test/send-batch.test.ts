@@ -2,8 +2,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SendBatch } from '../src/send-batch.js';
-
-const KIB = 1024;
+import { KIB } from '@sealroom/units';
 
 /** A connected pair: the server side (what the relay sends on) and a client collecting text frames. */
 async function pair(): Promise<{ server: WebSocket; socket: Socket; received: string[]; closed: Promise<void> }> {

@@ -1,9 +1,10 @@
 // Where a received file goes. Small files collect in memory and download through a Blob
 // URL; large ones stream straight to disk through the File System Access API where the
 // browser has it, so a 100 MB file never sits in one buffer.
+import { MIB } from '@sealroom/units';
 
 /** Above this size, and when the browser allows it, we ask where to save before receiving. */
-export const STREAM_TO_DISK_THRESHOLD_BYTES = 64 * 1024 * 1024;
+export const STREAM_TO_DISK_THRESHOLD_BYTES = 64 * MIB;
 
 interface SaveFilePickerWindow {
   showSaveFilePicker?: (options: { suggestedName?: string }) => Promise<{

@@ -16,22 +16,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RedisConnections, StoreUnavailableError, type ConnectionOptions } from './connections.js';
-import {
-  CURSOR_SEQ_PER_MS,
-  MAX_CURSOR_MS,
-  cursorToStreamId,
-  formatStreamId,
-  parseStreamId,
-  streamIdToCursor,
-} from './cursor.js';
+import { CURSOR_SEQ_PER_MS, MAX_CURSOR_MS, cursorToStreamId, formatStreamId, parseStreamId, streamIdToCursor } from './cursor.js';
 import { APPEND_SCRIPT, READ_SCRIPT, SET_MAX_AGE_SCRIPT, SWEEP_SCRIPT } from './scripts.js';
 import { ORIGIN_ID_BYTES, Subscriptions } from './subscriptions.js';
 import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from '../store.js';
+import { DAY_MS } from '@sealroom/units';
 
 /** Default key prefix; every key is `<prefix>:{<room>}:<part>`. */
 const DEFAULT_KEY_PREFIX = 'sealroom';
 /** Default TTL of a room's admission key and metadata after its last use: 30 days. */
-const DEFAULT_IDLE_ROOM_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const DEFAULT_IDLE_ROOM_TTL_MS = 30 * DAY_MS;
 /** Rooms this process touched but has no members in are forgotten after this long. */
 const KNOWN_ROOM_IDLE_MS = 10 * 60 * 1000;
 /** Rooms swept concurrently per round trip. */
@@ -161,9 +155,7 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async claimAdmissionKey(room: RoomKey, key: Uint8Array): Promise<Uint8Array> {
-    const previous = await this.#connections.run(() =>
-      this.#commands.setBuffer(this.#key(room, 'key'), toBuffer(key), 'PX', this.#idleTtlMs, 'NX', 'GET'),
-    );
+    const previous = await this.#connections.run(() => this.#commands.setBuffer(this.#key(room, 'key'), toBuffer(key), 'PX', this.#idleTtlMs, 'NX', 'GET'));
     return previous === null ? new Uint8Array(key) : new Uint8Array(previous);
   }
 
@@ -197,13 +189,7 @@ export class RedisRoomStore implements RoomStore {
     const start = after <= 0 ? '-' : `(${formatStreamId(cursorToStreamId(after))}`;
     // One extra entry tells whether more follow.
     const [head, trimmed, raw] = await this.#connections.run(() =>
-      this.#commands.sealroomReadBuffer(
-        this.#key(room, 'log'),
-        this.#key(room, 'meta'),
-        ...this.#commonArgs(nowMs),
-        start,
-        count + 1,
-      ),
+      this.#commands.sealroomReadBuffer(this.#key(room, 'log'), this.#key(room, 'meta'), ...this.#commonArgs(nowMs), start, count + 1),
     );
     const entries: RetainedEnvelope[] = [];
     for (const [id, fields] of raw.slice(0, count)) {
@@ -228,12 +214,7 @@ export class RedisRoomStore implements RoomStore {
   async setMaxAge(room: RoomKey, maxAgeMs: number): Promise<void> {
     const requested = nonNegativeInteger(Math.floor(maxAgeMs), 'maxAgeMs');
     await this.#connections.run(() =>
-      this.#commands.sealroomSetMaxAge(
-        this.#key(room, 'log'),
-        this.#key(room, 'meta'),
-        ...this.#commonArgs(Date.now()),
-        requested,
-      ),
+      this.#commands.sealroomSetMaxAge(this.#key(room, 'log'), this.#key(room, 'meta'), ...this.#commonArgs(Date.now()), requested),
     );
   }
 
