@@ -96,3 +96,17 @@ export type FileFailureCode =
   | 'ROOM_INACTIVE'
   /** The client was locked or closed. */
   | 'CLOSED';
+
+/** Every file failure code: a receiver's `file-cancel` carries one of them. */
+const FILE_FAILURE_CODES: Record<FileFailureCode, true> = {
+  TRANSFER_FAILED: true,
+  HASH_MISMATCH: true,
+  SINK_FAILED: true,
+  RESEND_EXHAUSTED: true,
+  STALLED: true,
+  CANCELLED: true,
+  SENDER_GONE: true,
+  ROOM_INACTIVE: true,
+  CLOSED: true,
+};
+export const isFileFailureCode = (code: string): code is FileFailureCode => Object.hasOwn(FILE_FAILURE_CODES, code);

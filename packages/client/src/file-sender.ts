@@ -30,7 +30,7 @@ import {
   type FileManifest,
 } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
-import type { FileFailureCode } from './codes.js';
+import { isFileFailureCode } from './codes.js';
 import { SealroomClientError } from './errors.js';
 import { MAX_IN_FLIGHT_BYTES, MAX_SOCKET_BUFFER_BYTES, RECEIVER_STALL_MS, RECEIVER_WINDOW_CHUNKS } from './file-flow-control.js';
 import { HASH_AHEAD, offerOf, type FileRoom } from './file-room.js';
@@ -55,20 +55,6 @@ const MAX_RESEND_PUBLISH_FAILURES = 10;
 const OFFER_CONNECT_TIMEOUT_MS = 60_000;
 /** Refusals of an offer that pass: the room reconnects, the rate bucket refills. */
 const OFFER_RETRYABLE: ReadonlySet<string> = new Set(['NOT_CONNECTED', 'DISCONNECTED', 'RATE_LIMITED']);
-
-/** Every file failure code: a receiver's `file-cancel` carries one of them. */
-const FILE_FAILURE_CODES: Record<FileFailureCode, true> = {
-  TRANSFER_FAILED: true,
-  HASH_MISMATCH: true,
-  SINK_FAILED: true,
-  RESEND_EXHAUSTED: true,
-  STALLED: true,
-  CANCELLED: true,
-  SENDER_GONE: true,
-  ROOM_INACTIVE: true,
-  CLOSED: true,
-};
-const isFileFailureCode = (code: string): code is FileFailureCode => Object.hasOwn(FILE_FAILURE_CODES, code);
 
 interface Outgoing {
   manifest: FileManifest;
@@ -272,7 +258,14 @@ export class FileSender {
           }
           while (index < chunkCount && sealing.length < SEAL_AHEAD) {
             const data = await out.readChunk(index);
-            const envelope = sealFileChunkParts({ roomKeys: room.keys, senderMemberId: room.myMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+            const envelope = sealFileChunkParts({
+              roomKeys: room.keys,
+              senderMemberId: room.myMemberId,
+              manifest: out.manifest,
+              fileKey: out.fileKey,
+              index,
+              data,
+            });
             envelope.catch(() => undefined); // awaited in order below, or dropped on a restart
             sealing.push({ index, envelope });
             index += 1;
@@ -320,7 +313,14 @@ export class FileSender {
         if (out.stopped) return;
         await room.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
         const data = await out.readResend(index);
-        const envelope = await sealFileChunkParts({ roomKeys: room.keys, senderMemberId: room.myMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+        const envelope = await sealFileChunkParts({
+          roomKeys: room.keys,
+          senderMemberId: room.myMemberId,
+          manifest: out.manifest,
+          fileKey: out.fileKey,
+          index,
+          data,
+        });
         try {
           await room.publish(envelope);
         } catch (error) {
@@ -362,10 +362,13 @@ export class FileSender {
       // Until a receiver reports progress or leaves, or the first pacing receiver counts as stalled.
       const stallsIn = Math.min(...pacing.map((r) => r.at + RECEIVER_STALL_MS - now));
       await new Promise<void>((resolve) => {
-        const timer = clock.setTimeout(() => {
-          out.wake = undefined;
-          resolve();
-        }, Math.max(1, stallsIn));
+        const timer = clock.setTimeout(
+          () => {
+            out.wake = undefined;
+            resolve();
+          },
+          Math.max(1, stallsIn),
+        );
         out.wake = () => {
           out.wake = undefined;
           clock.clearTimeout(timer);
