@@ -102,19 +102,6 @@ export default tseslint.config(
       },
     })),
   {
-    // TEMPORARY (issue 12): these files pass promises where a void callback is expected
-    // (no-misused-promises) or drop one (no-floating-promises, SafetyDialog.tsx:137). They
-    // are being restructured on another branch; warn here until that lands, then delete
-    // this block so the rules are errors everywhere.
-    files: [
-      'apps/web/src/dialogs/AccountDialog.tsx',
-      'apps/web/src/dialogs/SafetyDialog.tsx',
-      'apps/web/src/dialogs/SingleFieldDialog.tsx',
-      'apps/web/src/screens/Unlock.tsx',
-    ],
-    rules: { '@typescript-eslint/no-floating-promises': 'warn', '@typescript-eslint/no-misused-promises': 'warn' },
-  },
-  {
     files: ['apps/web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },

@@ -55,17 +55,13 @@ function ExportForm() {
     setBusy(false);
     setPassword('');
     setResult(
-      outcome.ok
-        ? { ok: true, text: 'Backup saved. It is locked with your current password; keep both safe.' }
-        : { ok: false, text: outcome.error.message },
+      outcome.ok ? { ok: true, text: 'Backup saved. It is locked with your current password; keep both safe.' } : { ok: false, text: outcome.error.message },
     );
   };
   return (
-    <form onSubmit={submit} className="stack" aria-labelledby="export-title">
+    <form onSubmit={(e) => void submit(e)} className="stack" aria-labelledby="export-title">
       <h3 id="export-title">Back up your identity</h3>
-      <p className="hint">
-        Saves a file with your keys, locked under your password. Import it in another browser to be the same person there.
-      </p>
+      <p className="hint">Saves a file with your keys, locked under your password. Import it in another browser to be the same person there.</p>
       <PasswordField
         label="Password for the backup (your current one)"
         value={password}
@@ -103,7 +99,7 @@ function ChangePasswordForm() {
   };
 
   return (
-    <form onSubmit={submit} className="stack" aria-labelledby="change-title">
+    <form onSubmit={(e) => void submit(e)} className="stack" aria-labelledby="change-title">
       <h3 id="change-title">Change password</h3>
       <PasswordField label="Current password" value={current} onChange={setCurrent} autoComplete="current-password" name="old-password" />
       <PasswordField
@@ -121,7 +117,19 @@ function ChangePasswordForm() {
 }
 
 /** Both forms end the same way: their submit button, then the outcome of the last try. */
-function SubmitRow({ label, busyLabel, disabled, busy, result }: { label: string; busyLabel: string; disabled: boolean; busy: boolean; result: FormResult | null }) {
+function SubmitRow({
+  label,
+  busyLabel,
+  disabled,
+  busy,
+  result,
+}: {
+  label: string;
+  busyLabel: string;
+  disabled: boolean;
+  busy: boolean;
+  result: FormResult | null;
+}) {
   return (
     <div className="row">
       <button type="submit" className="button" disabled={disabled || busy}>

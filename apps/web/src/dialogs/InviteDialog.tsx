@@ -23,20 +23,10 @@ export default function InviteDialog({ roomId, roomName }: { roomId: string; roo
 
   return (
     <Dialog title={`Invite people to ${roomName}`} onClose={close} testId="invite-dialog">
-      <p>
-        Anyone who opens this link can join and read what is said from then on. Send it only to the people you mean, over
-        a channel you trust.
-      </p>
+      <p>Anyone who opens this link can join and read what is said from then on. Send it only to the people you mean, over a channel you trust.</p>
       <div className="field">
         <label htmlFor="invite-link">Invite link</label>
-        <input
-          id="invite-link"
-          className="input invite-link"
-          readOnly
-          value={link}
-          onFocus={(e) => e.currentTarget.select()}
-          data-testid="invite-link"
-        />
+        <input id="invite-link" className="input invite-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} data-testid="invite-link" />
       </div>
       <div className="row">
         <button type="button" className="button primary" onClick={() => void copy()}>

@@ -18,9 +18,7 @@ export const DISAPPEARING_CHOICES: { label: string; ms: number | null }[] = [
 
 export default function RoomSettingsDialog({ room }: { room: RoomSummary }) {
   const [confirmLeave, setConfirmLeave] = useState(false);
-  const [permission, setPermission] = useState<string>(
-    typeof Notification === 'undefined' ? 'unsupported' : Notification.permission,
-  );
+  const [permission, setPermission] = useState<string>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
   const close = () => dispatch({ type: 'ui/panel', panel: null });
   const known = DISAPPEARING_CHOICES.some((c) => c.ms === room.disappearingMs);
 
@@ -45,8 +43,7 @@ export default function RoomSettingsDialog({ room }: { room: RoomSummary }) {
           {!known && room.disappearingMs !== null && <option value={String(room.disappearingMs)}>Custom</option>}
         </select>
         <span id="timer-hint" className="hint">
-          Applies to everyone in the room from now on: new messages are deleted from every member's device, and from the
-          relay, once the time is up.
+          Applies to everyone in the room from now on: new messages are deleted from every member's device, and from the relay, once the time is up.
         </span>
       </div>
       <div className="field">
@@ -67,8 +64,7 @@ export default function RoomSettingsDialog({ room }: { room: RoomSummary }) {
         <div className="field">
           <span className="label">Leave</span>
           <span className="hint">
-            The others rotate their keys, so you cannot read anything sent after you leave. Your copy of the history stays
-            in this browser.
+            The others rotate their keys, so you cannot read anything sent after you leave. Your copy of the history stays in this browser.
           </span>
           {confirmLeave ? (
             <div className="row">

@@ -36,8 +36,8 @@ export default function SafetyDialog({ roomId, member }: { roomId: string; membe
   return (
     <Dialog title={`Safety number with ${name}`} onClose={close} testId="safety-dialog">
       <p>
-        Compare these digits with what {name} sees, in person or over a call you trust. If they match, nobody is in the
-        middle, and you can mark {name} as verified.
+        Compare these digits with what {name} sees, in person or over a call you trust. If they match, nobody is in the middle, and you can mark {name} as
+        verified.
       </p>
       {error && (
         <p className="error-text" role="alert">
@@ -134,7 +134,7 @@ function Scanner({ onResult }: { onResult(text: string): void }) {
     let stream: MediaStream | null = null;
     let timer: ReturnType<typeof setInterval> | undefined;
     let stopped = false;
-    (async () => {
+    void (async () => {
       try {
         const Detector = (window as unknown as { BarcodeDetector: BarcodeDetectorCtor }).BarcodeDetector;
         const detector = new Detector({ formats: ['qr_code'] });
@@ -142,12 +142,13 @@ function Scanner({ onResult }: { onResult(text: string): void }) {
         if (stopped || !videoRef.current) return;
         videoRef.current.srcObject = stream;
         await videoRef.current.play();
-        timer = setInterval(async () => {
+        const scan = async () => {
           if (!videoRef.current) return;
           const found = await detector.detect(videoRef.current).catch(() => []);
           const value = found[0]?.rawValue;
           if (value) onResult(value);
-        }, SCAN_INTERVAL_MS);
+        };
+        timer = setInterval(() => void scan(), SCAN_INTERVAL_MS);
       } catch {
         setProblem('The camera is not available. Paste the digits instead.');
       }
@@ -158,9 +159,5 @@ function Scanner({ onResult }: { onResult(text: string): void }) {
       stream?.getTracks().forEach((t) => t.stop());
     };
   }, [onResult]);
-  return problem ? (
-    <p className="error-text">{problem}</p>
-  ) : (
-    <video ref={videoRef} className="qr" muted playsInline aria-label="Camera view for scanning" />
-  );
+  return problem ? <p className="error-text">{problem}</p> : <video ref={videoRef} className="qr" muted playsInline aria-label="Camera view for scanning" />;
 }

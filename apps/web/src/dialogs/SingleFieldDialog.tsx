@@ -36,7 +36,7 @@ export function SingleFieldDialog({ title, testId, canSubmit, submitLabel, busyL
 
   return (
     <Dialog title={title} onClose={close} testId={testId}>
-      <form onSubmit={submit}>
+      <form onSubmit={(e) => void submit(e)}>
         {children(error)}
         {error && (
           <p className="error-text" role="alert">

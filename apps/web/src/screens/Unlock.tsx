@@ -22,7 +22,7 @@ export function Unlock() {
 
   return (
     <main className="center-screen" id="main">
-      <form className="card" onSubmit={submit} aria-labelledby="unlock-title">
+      <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="unlock-title">
         <Brand />
         <h1 id="unlock-title">Welcome back</h1>
         {invite ? (
