@@ -30,7 +30,7 @@ function install() {
 
 function ensureBrowser() {
   if (chromiumExecutable()) return;
-  console.log('No system Chromium found (set CHROMIUM_PATH to use another): installing Playwright\'s own.');
+  console.log("No system Chromium found (set CHROMIUM_PATH to use another): installing Playwright's own.");
   run(localPnpm, ['exec', 'playwright', 'install', 'chromium']);
 }
 

@@ -19,7 +19,17 @@ let origin = '';
 test.beforeAll(async () => {
   relay = spawn(
     process.execPath,
-    [join(ROOT, 'packages/relay/bin/sealroom-relay.js'), '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn', '--retention-count', String(RETENTION_COUNT)],
+    [
+      join(ROOT, 'packages/relay/bin/sealroom-relay.js'),
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      '--retention-count',
+      String(RETENTION_COUNT),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   origin = await new Promise<string>((resolve, reject) => {

@@ -75,7 +75,9 @@ test.afterAll(async () => {
   await rm(carolDir, { recursive: true, force: true });
 });
 
-test('Alice creates a room and copies the invite; Bob and Carol join by link; everyone chats and sees everyone once', async ({ browserName: _browserName }, testInfo) => {
+test('Alice creates a room and copies the invite; Bob and Carol join by link; everyone chats and sees everyone once', async ({
+  browserName: _browserName,
+}, testInfo) => {
   invite = await createRoom(alice.page, ROOM);
   expect(invite).toMatch(/#.+/u);
   expect(new URL(invite).origin).toBe(relayOrigin(testInfo));
@@ -217,9 +219,7 @@ test('@mentions autocomplete, are highlighted for the person mentioned, notify a
   await expect(atAlice.locator('mark.mention[data-me="true"]')).toHaveText('@Alice');
   // The hidden tab was notified (sender and room only: no message text on a lock screen),
   // and the room counts the message as unread until Alice comes back.
-  expect(await alice.page.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes)).toEqual([
-    { title: 'Bob mentioned you', body: `in ${ROOM}` },
-  ]);
+  expect(await alice.page.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes)).toEqual([{ title: 'Bob mentioned you', body: `in ${ROOM}` }]);
   const incidentLink = alice.page.getByTestId('room-link').filter({ hasText: ROOM });
   await expect(incidentLink.getByTestId('unread')).toContainText('1');
   await expect(alice.page).toHaveTitle('(1) Sealroom');
@@ -362,7 +362,7 @@ test('Alice removes Carol: Carol is told, and later messages do not reach her', 
   await expect(carol.page.getByText('Bob, also after.')).toHaveCount(0);
 });
 
-test('a newcomer using an existing member\'s name is flagged, and the alert needs a deliberate dismissal', async ({ browser }, testInfo) => {
+test("a newcomer using an existing member's name is flagged, and the alert needs a deliberate dismissal", async ({ browser }, testInfo) => {
   // The impostor sets up first and pastes the link into "Join with a link".
   const impostor = await newPerson(browser, 'Bob (impostor)', testInfo);
   await impostor.page.goto('/');

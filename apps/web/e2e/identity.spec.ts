@@ -1,16 +1,7 @@
 // Journey 1 and 11: first visit, unlock, lock, change password, backup and import.
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import {
-  createIdentity,
-  expectAccessible,
-  expectCleanPage,
-  newPerson,
-  PASSWORD,
-  PHONE_VIEWPORT,
-  screenshot,
-  unlock,
-} from './support.js';
+import { createIdentity, expectAccessible, expectCleanPage, newPerson, PASSWORD, PHONE_VIEWPORT, screenshot, unlock } from './support.js';
 
 test('onboarding shows key-generation progress; a wrong password says so and destroys nothing; lock and unlock', async ({ browser }, testInfo) => {
   const alice = await newPerson(browser, 'Alice', testInfo);

@@ -34,7 +34,9 @@ for (const path of initial) {
 }
 const assets = join(dist, 'assets');
 let lazyGzip = 0;
-for (const file of readdirSync(assets).filter((f) => f.endsWith('.js')).sort()) {
+for (const file of readdirSync(assets)
+  .filter((f) => f.endsWith('.js'))
+  .sort()) {
   if (initial.has(`/assets/${file}`)) continue;
   const g = gz(readFileSync(join(assets, file)));
   lazyGzip += g;

@@ -70,7 +70,10 @@ function parseArgs(argv: string[]): CliOptions {
 }
 
 function timestamp(date: Date): string {
-  return date.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replaceAll(':', '-')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 // A stray rejection inside one section must not take the whole run (and its report) down.

@@ -61,7 +61,9 @@ export async function sealNaive(options: { roomId: Uint8Array; sender: NaiveSend
   const ciphertext = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: header }, key, payload));
   // One RSA-OAEP encryption per recipient: this is the cost that grows with the room.
   const wrapped = await Promise.all(recipients.map((recipient) => subtle().encrypt({ name: 'RSA-OAEP' }, recipient.encryptionKey, rawKey)));
-  const body = new Uint8Array(HEADER_BYTES + IV_BYTES + U32_BYTES + ciphertext.length + U16_BYTES + recipients.length * (MEMBER_ID_BYTES + sender.modulusBytes));
+  const body = new Uint8Array(
+    HEADER_BYTES + IV_BYTES + U32_BYTES + ciphertext.length + U16_BYTES + recipients.length * (MEMBER_ID_BYTES + sender.modulusBytes),
+  );
   const view = new DataView(body.buffer);
   let offset = 0;
   body.set(header, offset);
@@ -87,7 +89,8 @@ export async function sealNaive(options: { roomId: Uint8Array; sender: NaiveSend
   return envelope;
 }
 
-export type NaiveOpenResult = { ok: true; payload: Uint8Array } | { ok: false; code: 'MALFORMED' | 'NOT_A_RECIPIENT' | 'BAD_SIGNATURE' | 'BAD_KEY' | 'BAD_TAG' };
+export type NaiveOpenResult =
+  { ok: true; payload: Uint8Array } | { ok: false; code: 'MALFORMED' | 'NOT_A_RECIPIENT' | 'BAD_SIGNATURE' | 'BAD_KEY' | 'BAD_TAG' };
 
 /** Finds my wrapped key, checks the signature, unwraps (one RSA-OAEP decryption) and decrypts. */
 export async function openNaive(options: {

@@ -38,7 +38,12 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
     const build = spawnSync('pnpm', ['--filter', '@sealroom/relay', 'run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
     if (build.status !== 0) {
       options.log(`relay build failed:\n${(build.stdout ?? '') + (build.stderr ?? '') || String(build.error)}`);
-      return { available: false, reason: 'the relay does not build (`pnpm --filter @sealroom/relay build` failed; output on stderr)', benchArgs: [], missingFlags };
+      return {
+        available: false,
+        reason: 'the relay does not build (`pnpm --filter @sealroom/relay build` failed; output on stderr)',
+        benchArgs: [],
+        missingFlags,
+      };
     }
   }
   if (!relayBuilt()) return { available: false, reason: `relay CLI not built (${RELAY_CLI})`, benchArgs: [], missingFlags };

@@ -15,7 +15,19 @@ import { startServer } from '../src/servers.js';
 const TINY: Profile = {
   ...QUICK,
   workers: 1,
-  fanout: { connections: 20, roomSize: 5, envelopeBytes: 64, startRate: 5, stepFactor: 2, maxSteps: 1, warmupMs: 100, measureMs: 300, trials: 1, drainQuietMs: 100, drainMaxMs: 1_000 },
+  fanout: {
+    connections: 20,
+    roomSize: 5,
+    envelopeBytes: 64,
+    startRate: 5,
+    stepFactor: 2,
+    maxSteps: 1,
+    warmupMs: 100,
+    measureMs: 300,
+    trials: 1,
+    drainQuietMs: 100,
+    drainMaxMs: 1_000,
+  },
 };
 
 const TEST_RSA_BITS = 2048;
@@ -31,7 +43,10 @@ describe('bench harness', () => {
     };
     const result = await runFanout(context);
     expect(result.status).toBe('ok');
-    const report = jsonReport({ mode: 'test' }, [result]) as { relay: { fanout: { servers: Record<string, { saturationDeliveriesPerSec: number; p99Ms: number }> } }; sections: Record<string, { status: string }> };
+    const report = jsonReport({ mode: 'test' }, [result]) as {
+      relay: { fanout: { servers: Record<string, { saturationDeliveriesPerSec: number; p99Ms: number }> } };
+      sections: Record<string, { status: string }>;
+    };
     for (const kind of ['bare-ws', 'socket.io']) {
       const server = report.relay.fanout.servers[kind]!;
       expect(server.saturationDeliveriesPerSec).toBeGreaterThan(0);
@@ -77,7 +92,13 @@ describe('bench harness', () => {
       await real.emitWithAck('join', roomName);
       const received = new Promise<Buffer>((resolve) => real.once('m', (data: Buffer) => resolve(data)));
       const deliveries: Buffer[] = [];
-      const bench = await openConnection({ kind: 'socket.io', url: server.wsUrl, room, envelopeBytes: 32, events: { onDelivery: (envelope) => deliveries.push(envelope), onError: () => {} } });
+      const bench = await openConnection({
+        kind: 'socket.io',
+        url: server.wsUrl,
+        room,
+        envelopeBytes: 32,
+        events: { onDelivery: (envelope) => deliveries.push(envelope), onError: () => {} },
+      });
       const stamp = 123_456_789n;
       expect(bench.send(stamp)).toBe(true);
       const envelope = await received;
@@ -95,7 +116,11 @@ describe('bench harness', () => {
 
   it('seals the naive scheme to every recipient, opens it for each, and rejects tampering', async () => {
     const rsa = (name: 'RSA-OAEP' | 'RSA-PSS', usages: KeyUsage[]) =>
-      crypto.subtle.generateKey({ name, modulusLength: TEST_RSA_BITS, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, false, usages) as Promise<CryptoKeyPair>;
+      crypto.subtle.generateKey(
+        { name, modulusLength: TEST_RSA_BITS, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+        false,
+        usages,
+      ) as Promise<CryptoKeyPair>;
     const [oaep, pss] = await Promise.all([rsa('RSA-OAEP', ['encrypt', 'decrypt']), rsa('RSA-PSS', ['sign', 'verify'])]);
     const ids = [1, 2, 3].map((fill) => new Uint8Array(32).fill(fill));
     const payload = new TextEncoder().encode('hello, room');

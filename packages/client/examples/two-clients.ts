@@ -11,15 +11,17 @@ import { createMemoryStorage, createSealroomClient, type WebSocketConstructor } 
 const relay = process.env.RELAY_URL === undefined ? await startRelay({ port: 0, logLevel: 'warn' }) : undefined;
 const relayUrl = process.env.RELAY_URL ?? relay!.url;
 
-const makeClient = () =>
-  createSealroomClient({ relayUrl, storage: createMemoryStorage(), WebSocket: WebSocket as unknown as WebSocketConstructor });
+const makeClient = () => createSealroomClient({ relayUrl, storage: createMemoryStorage(), WebSocket: WebSocket as unknown as WebSocketConstructor });
 
 const alice = makeClient();
 const bob = makeClient();
 await alice.createIdentity({ displayName: 'Alice', password: 'alice has a long passphrase' });
 await bob.createIdentity({ displayName: 'Bob', password: 'bob has a long passphrase' });
 
-for (const [name, client] of [['alice', alice], ['bob', bob]] as const) {
+for (const [name, client] of [
+  ['alice', alice],
+  ['bob', bob],
+] as const) {
   client.on('message', ({ item }) => {
     if (item.kind === 'text' && item.state === 'received') console.log(`[${name}] ${item.senderName}: ${item.text}`);
     if (item.kind === 'system') console.log(`[${name}] (${item.event.type})`);

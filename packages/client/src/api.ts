@@ -199,8 +199,7 @@ export interface SendTextOptions {
  * a stream source is a factory; neither pass holds the whole file in memory.
  */
 export type FileSource =
-  | { blob: Blob; name?: string; mimeType?: string }
-  | { openStream: () => ReadableStream<Uint8Array>; size: number; name: string; mimeType?: string };
+  { blob: Blob; name?: string; mimeType?: string } | { openStream: () => ReadableStream<Uint8Array>; size: number; name: string; mimeType?: string };
 
 export interface HistoryOptions {
   /** Only items strictly older than this timeline id. */

@@ -83,7 +83,20 @@ export class FileReceiver {
 
   onOffer(manifest: FileManifest, sender: LiveMember, item: FileMessage): void {
     const fileId = toBase64Url(manifest.fileId);
-    this.incoming.set(fileId, { manifest, sender: sender.member, senderId: sender.record.id, itemId: item.id, state: 'offered', next: 0, bytes: 0, reorder: new Map(), requestedAt: new Map(), requestCount: new Map(), lastProgressAt: 0, stalledRounds: 0 });
+    this.incoming.set(fileId, {
+      manifest,
+      sender: sender.member,
+      senderId: sender.record.id,
+      itemId: item.id,
+      state: 'offered',
+      next: 0,
+      bytes: 0,
+      reorder: new Map(),
+      requestedAt: new Map(),
+      requestCount: new Map(),
+      lastProgressAt: 0,
+      stalledRounds: 0,
+    });
   }
 
   async accept(fileId: string, sink: WritableStream<Uint8Array>): Promise<void> {
@@ -143,7 +156,8 @@ export class FileReceiver {
       // The (unverified) index only chooses what to ask for again: the resend is verified.
       const peeked = peekEnvelope(envelope);
       const index = peeked.ok ? peeked.peek.chunkIndex : undefined;
-      if (index !== undefined && index >= entry.next && index < entry.manifest.chunkCount && !entry.reorder.has(index)) this.requestResend(fileId, entry, [index]);
+      if (index !== undefined && index >= entry.next && index < entry.manifest.chunkCount && !entry.reorder.has(index))
+        this.requestResend(fileId, entry, [index]);
       return;
     }
     if (opened.index < entry.next || entry.reorder.has(opened.index)) return; // a resend of what I have
@@ -240,7 +254,8 @@ export class FileReceiver {
       void room.locked(async () => {
         if (!isActive(entry)) return;
         const now = room.clock.now();
-        if (!room.isReady()) entry.lastProgressAt = now; // a disconnection is no stall
+        if (!room.isReady())
+          entry.lastProgressAt = now; // a disconnection is no stall
         else if (now - entry.lastProgressAt >= RESEND_AFTER_MS) {
           entry.stalledRounds += 1;
           if (entry.stalledRounds > MAX_STALLED_ROUNDS) {

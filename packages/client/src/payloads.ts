@@ -77,7 +77,18 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
       if (!isCount(m.size) || !isCount(m.chunks) || !isCount(m.chunkBytes) || (m.chunkBytes as number) < 1) return undefined;
       if (typeof m.sha256 !== 'string' || !new RegExp(`^[0-9a-f]{${SHA256_HEX_CHARS}}$`).test(m.sha256)) return undefined;
       if (Math.ceil((m.size as number) / (m.chunkBytes as number)) !== m.chunks) return undefined;
-      return { t: 'file-offer', id: m.id, ts: m.ts, file: m.file, name: m.name, size: m.size, mime: m.mime, sha256: m.sha256, chunkBytes: m.chunkBytes, chunks: m.chunks };
+      return {
+        t: 'file-offer',
+        id: m.id,
+        ts: m.ts,
+        file: m.file,
+        name: m.name,
+        size: m.size,
+        mime: m.mime,
+        sha256: m.sha256,
+        chunkBytes: m.chunkBytes,
+        chunks: m.chunks,
+      };
     }
     case 'file-accept':
     case 'file-decline':

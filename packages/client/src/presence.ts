@@ -61,9 +61,7 @@ export class Presence {
 
   emit(): void {
     const now = this.deps.clock.now();
-    const online = [...this.online.entries()]
-      .filter(([id, at]) => this.port.isMember(id) && now - at < this.deps.timeoutMs)
-      .map(([id]) => id);
+    const online = [...this.online.entries()].filter(([id, at]) => this.port.isMember(id) && now - at < this.deps.timeoutMs).map(([id]) => id);
     this.deps.events.emit('presence', { roomId: this.deps.roomId, online });
   }
 

@@ -2,7 +2,16 @@
  * Shapes of what the client persists (each sealed at rest by the vault), the storage key
  * names they live under, and the record a room starts with. Plain JSON data only.
  */
-import { publicIdentityToJson, toBase64Url, type ControlAction, type OutboundSenderKey, type PublicIdentityJson, type RoomKeys, type SenderKeyRing, type UnlockedIdentity } from '@sealroom/protocol';
+import {
+  publicIdentityToJson,
+  toBase64Url,
+  type ControlAction,
+  type OutboundSenderKey,
+  type PublicIdentityJson,
+  type RoomKeys,
+  type SenderKeyRing,
+  type UnlockedIdentity,
+} from '@sealroom/protocol';
 import type { AppPayload } from './payloads.js';
 import type { TimelineItem } from './api.js';
 

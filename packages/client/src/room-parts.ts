@@ -149,10 +149,10 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, keys
     { keys, me, myId, lock, roster, senderKeys, outbox, seen, timeline, membership, presence, persistence, status, events, publish, isConnected: connected },
     record,
   );
-  const receiver = new Receiver(
-    { keys, roster, seen, senderKeys, membership, timeline, presence, files, persistence, status, events, clock, warn },
-    record,
-    { me, identityId: myId, memberId: toBase64Url(myMemberId) },
-  );
+  const receiver = new Receiver({ keys, roster, seen, senderKeys, membership, timeline, presence, files, persistence, status, events, clock, warn }, record, {
+    me,
+    identityId: myId,
+    memberId: toBase64Url(myMemberId),
+  });
   return { lock, status, persistence, warn, seen, roster, timeline, senderKeys, presence, outbox, files, membership, sending, receiver };
 }

@@ -26,9 +26,7 @@ export interface Persistence {
 export class RoomPersistence implements Persistence {
   private timer: unknown;
 
-  constructor(
-    private readonly deps: { vault: Vault; clock: Clock; lock: TaskLock; record: RoomRecord; isDead(): boolean },
-  ) {}
+  constructor(private readonly deps: { vault: Vault; clock: Clock; lock: TaskLock; record: RoomRecord; isDead(): boolean }) {}
 
   async persist(): Promise<void> {
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);

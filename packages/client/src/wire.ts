@@ -129,7 +129,14 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
     case 'hello': {
       const limits = typeof m.limits === 'object' && m.limits !== null ? (m.limits as Record<string, unknown>) : {};
       const num = (value: unknown) => (Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : undefined);
-      return { t: 'hello', limits: { maxFrameBytes: num(limits.maxFrameBytes), maxEnvelopeBytes: num(limits.maxEnvelopeBytes), maxRoomsPerConnection: num(limits.maxRoomsPerConnection) } };
+      return {
+        t: 'hello',
+        limits: {
+          maxFrameBytes: num(limits.maxFrameBytes),
+          maxEnvelopeBytes: num(limits.maxEnvelopeBytes),
+          maxRoomsPerConnection: num(limits.maxRoomsPerConnection),
+        },
+      };
     }
     case 'challenge': {
       const nonce = typeof m.nonce === 'string' ? fromBase64Url(m.nonce) : undefined;

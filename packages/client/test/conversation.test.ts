@@ -69,7 +69,12 @@ describe('a room of four', () => {
     await waitFor('carol gets it too', () => receivedTexts(carol, roomId).some((m) => m.text.startsWith('@Alice')));
     expect(receivedTexts(carol, roomId).find((m) => m.text.startsWith('@Alice'))!.mentionsMe).toBe(false);
 
-    const onlineFor = (t: TestClient) => t.client.room(roomId)!.members().filter((m) => m.online).map((m) => m.id);
+    const onlineFor = (t: TestClient) =>
+      t.client
+        .room(roomId)!
+        .members()
+        .filter((m) => m.online)
+        .map((m) => m.id);
     await waitFor('alice sees bob online', () => onlineFor(alice).includes(bobId));
     const presenceEvents = alice.events.filter((e) => e.type === 'presence' && e.roomId === roomId);
     expect(presenceEvents.some((e) => e.type === 'presence' && e.online.includes(bobId))).toBe(true);

@@ -134,7 +134,13 @@ describe('file chunk recovery', () => {
     const { sink, state } = hashingSink();
     const started = Date.now();
     let settled: unknown;
-    const accepted = bob.client.room(roomId)!.acceptFile(sent.file.fileId, sink).then(() => 'completed', (error: unknown) => error);
+    const accepted = bob.client
+      .room(roomId)!
+      .acceptFile(sent.file.fileId, sink)
+      .then(
+        () => 'completed',
+        (error: unknown) => error,
+      );
     void accepted.then((value) => (settled = value));
     // Each round, Bob's recovery wait passes at once: he asks again, Alice resends, the
     // resend arrives altered. Recovery must give up within its bounds, never wait on.
@@ -150,7 +156,9 @@ describe('file chunk recovery', () => {
     expect(outcome).toMatchObject({ name: 'SealroomClientError', code: 'TRANSFER_FAILED' });
     expect(['RESEND_EXHAUSTED', 'STALLED']).toContain((outcome as SealroomClientError).reason);
     expect(state.aborted).toBe(true);
-    await waitFor('alice’s send fails too', () => alice.events.some((e) => e.type === 'file-failed' && e.fileId === sent.file.fileId && e.direction === 'send'));
+    await waitFor('alice’s send fails too', () =>
+      alice.events.some((e) => e.type === 'file-failed' && e.fileId === sent.file.fileId && e.direction === 'send'),
+    );
     const failed = alice.events.find((e) => e.type === 'file-failed' && e.fileId === sent.file.fileId);
     console.log(`gave up after ${Date.now() - started} ms and ${tamper.altered} altered deliveries: ${JSON.stringify(failed)}`);
   }, 60_000);

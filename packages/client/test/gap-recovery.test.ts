@@ -109,7 +109,10 @@ describe('after a retention gap the conversation carries on', () => {
     await waitFor('bob hears of the gap', () => bobAgain.events.some((e) => e.type === 'gap'));
     // Bob's key request reaches Alice: her next send distributes her current chain state to him.
     const aliceRoom = alice.client.room(room.id)! as unknown as { record: { distributedTo: string[] } };
-    const bobId = bobAgain.client.room(room.id)!.members().find((m) => m.isMe)!.id;
+    const bobId = bobAgain.client
+      .room(room.id)!
+      .members()
+      .find((m) => m.isMe)!.id;
     await waitFor('alice hears bob’s key request', () => !aliceRoom.record.distributedTo.includes(bobId));
 
     await alice.client.room(room.id)!.sendText('After Bob is back.');

@@ -4,7 +4,16 @@
  * clients from a backup, and a bounded poll for asynchronous conditions.
  */
 import WebSocket from 'ws';
-import { createMemoryStorage, createSealroomClient, type Clock, type ClientEvent, type SealroomClient, type TextMessage, type TimelineItem, type WebSocketConstructor } from '../src/index.js';
+import {
+  createMemoryStorage,
+  createSealroomClient,
+  type Clock,
+  type ClientEvent,
+  type SealroomClient,
+  type TextMessage,
+  type TimelineItem,
+  type WebSocketConstructor,
+} from '../src/index.js';
 
 /** PBKDF2 iterations for test identities only (the shipped default is 600,000). */
 export const TEST_PBKDF2_ITERATIONS = 1_000;
@@ -21,7 +30,12 @@ export async function makePersonas(relayUrl: string, names: string[], displayNam
   const out = new Map<string, Uint8Array>();
   await Promise.all(
     names.map(async (name) => {
-      const client = createSealroomClient({ relayUrl, storage: createMemoryStorage(), WebSocket: NodeWebSocket, dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS });
+      const client = createSealroomClient({
+        relayUrl,
+        storage: createMemoryStorage(),
+        WebSocket: NodeWebSocket,
+        dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS,
+      });
       await client.createIdentity({ displayName: displayNames[name] ?? name, password: PASSWORD });
       out.set(name, await client.exportBackup(PASSWORD));
       await client.close();

@@ -24,7 +24,10 @@ describe('a hostile member', () => {
 
   beforeAll(async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent' });
-    personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory', 'LookalikeBob', 'Eve', 'FakeMallory'], { LookalikeBob: 'ｂｏｂ', FakeMallory: 'Mallory' });
+    personas = await makePersonas(relay.url, ['Alice', 'Bob', 'Mallory', 'LookalikeBob', 'Eve', 'FakeMallory'], {
+      LookalikeBob: 'ｂｏｂ',
+      FakeMallory: 'Mallory',
+    });
     alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
     bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!);
     mallory = await clientFor(relay.url, 'Mallory', personas.get('Mallory')!);
@@ -57,7 +60,9 @@ describe('a hostile member', () => {
       () => bob.events.some((e) => e.type === 'warning' && e.code === 'FILE_ID_TAKEN' && e.member === malloryId),
       WARNING_WAIT_MS,
     );
-    expect(bob.events.filter((e) => e.type === 'file-offer' && e.item.file.fileId === fileId).map((e) => e.type === 'file-offer' && e.item.sender)).toEqual([alice.client.identity()!.identityId]);
+    expect(bob.events.filter((e) => e.type === 'file-offer' && e.item.file.fileId === fileId).map((e) => e.type === 'file-offer' && e.item.sender)).toEqual([
+      alice.client.identity()!.identityId,
+    ]);
 
     // Accepting "report.pdf" still gets Alice's file.
     const hash = createHash('sha256');
@@ -72,7 +77,12 @@ describe('a hostile member', () => {
     try {
       await lookalike.client.joinRoom(alice.client.room(roomId)!.inviteLink());
       const lookalikeId = lookalike.client.identity()!.identityId;
-      await waitFor('alice sees the newcomer', () => alice.client.room(roomId)!.members().some((m) => m.id === lookalikeId));
+      await waitFor('alice sees the newcomer', () =>
+        alice.client
+          .room(roomId)!
+          .members()
+          .some((m) => m.id === lookalikeId),
+      );
       expect(alice.events.find((e) => e.type === 'warning' && e.member === lookalikeId)).toMatchObject({ kind: 'key-changed', code: 'KEY_CHANGED' });
     } finally {
       await lookalike.client.close();
@@ -106,20 +116,42 @@ describe('a hostile member', () => {
       () => bob.events.some((e) => e.type === 'warning' && e.code === 'REMOVED_MEMBER' && e.member === eveId),
       WARNING_WAIT_MS,
     );
-    expect(bob.client.room(roomId)!.members().map((m) => m.id)).not.toContain(eveId);
-    expect(alice.client.room(roomId)!.members().map((m) => m.id)).not.toContain(eveId);
+    expect(
+      bob.client
+        .room(roomId)!
+        .members()
+        .map((m) => m.id),
+    ).not.toContain(eveId);
+    expect(
+      alice.client
+        .room(roomId)!
+        .members()
+        .map((m) => m.id),
+    ).not.toContain(eveId);
   });
 
   it('cannot take the name of a verified member who left without the key-change warning', async () => {
     const malloryId = mallory.client.identity()!.identityId;
     await alice.client.room(roomId)!.markVerified(malloryId, true);
     await mallory.client.room(roomId)!.leave();
-    await waitFor('alice sees mallory leave', () => !alice.client.room(roomId)!.members().some((m) => m.id === malloryId));
+    await waitFor(
+      'alice sees mallory leave',
+      () =>
+        !alice.client
+          .room(roomId)!
+          .members()
+          .some((m) => m.id === malloryId),
+    );
     const impostor = await clientFor(relay.url, 'FakeMallory', personas.get('FakeMallory')!);
     try {
       await impostor.client.joinRoom(alice.client.room(roomId)!.inviteLink());
       const impostorId = impostor.client.identity()!.identityId;
-      await waitFor('alice sees the newcomer', () => alice.client.room(roomId)!.members().some((m) => m.id === impostorId));
+      await waitFor('alice sees the newcomer', () =>
+        alice.client
+          .room(roomId)!
+          .members()
+          .some((m) => m.id === impostorId),
+      );
       expect(alice.events.find((e) => e.type === 'warning' && e.member === impostorId)).toMatchObject({ kind: 'key-changed', code: 'KEY_CHANGED' });
     } finally {
       await impostor.client.close();

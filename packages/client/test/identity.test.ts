@@ -63,7 +63,12 @@ describe('identity lifecycle and storage at rest', () => {
 
     await expect(alice.client.exportBackup('not it')).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
     const backup = await alice.client.exportBackup('a new passphrase');
-    const elsewhere = createSealroomClient({ relayUrl: relay.url, storage: createMemoryStorage(), WebSocket: NodeWebSocket, dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS });
+    const elsewhere = createSealroomClient({
+      relayUrl: relay.url,
+      storage: createMemoryStorage(),
+      WebSocket: NodeWebSocket,
+      dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS,
+    });
     await expect(elsewhere.importBackup(backup, 'wrong')).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
     await expect(elsewhere.importBackup(utf8('{"not":"a backup"}'), 'x')).rejects.toMatchObject({ code: 'BAD_BACKUP' });
     const imported = await elsewhere.importBackup(backup, 'a new passphrase');
@@ -107,7 +112,14 @@ describe('identity lifecycle and storage at rest', () => {
     await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
     await alice.client.lock();
     await Promise.all([alice.client.unlock(PASSWORD), alice.client.unlock(PASSWORD)]);
-    await waitFor('alice is back online in the room', () => bob.client.room(room.id)!.members().find((m) => !m.isMe)?.online === true);
+    await waitFor(
+      'alice is back online in the room',
+      () =>
+        bob.client
+          .room(room.id)!
+          .members()
+          .find((m) => !m.isMe)?.online === true,
+    );
     await bob.client.room(room.id)!.sendText('after the double unlock');
     await waitFor('the room handle alice holds shows the message', async () =>
       (await alice.client.room(room.id)!.history()).some((i) => i.kind === 'text' && i.text === 'after the double unlock'),
@@ -172,10 +184,14 @@ describe('disappearing messages', () => {
     expect((await bob.client.room(room.id)!.history()).some((i) => i.id === received.id)).toBe(false);
     expect((await alice.client.room(room.id)!.history()).some((i) => i.id === sent.id)).toBe(false);
     // The relay's retention for the room follows the timer: none of it is served any more.
-    await waitFor('the relay drops them too', async () => {
-      const heldNow = new Set((await raw.history(keys)).map((e) => e.cursor));
-      return heldThen.every((cursor) => !heldNow.has(cursor));
-    }, 5_000);
+    await waitFor(
+      'the relay drops them too',
+      async () => {
+        const heldNow = new Set((await raw.history(keys)).map((e) => e.cursor));
+        return heldThen.every((cursor) => !heldNow.has(cursor));
+      },
+      5_000,
+    );
     raw.close();
     await alice.client.close();
     await bob.client.close();

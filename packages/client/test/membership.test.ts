@@ -117,7 +117,13 @@ describe('membership, removal and who can read what', () => {
     const malloryId = mallory.client.identity()?.identityId ?? stolen.members.find((m) => m.identity.displayName === 'Mallory')!.id;
     await alice.client.room(room.id)!.removeMember(malloryId);
     await waitFor('bob sees the removal', () => bob.events.some((e) => e.type === 'member-removed'));
-    expect(bob.client.room(room.id)!.members().map((m) => m.displayName).sort()).toEqual(['Alice', 'Bob']);
+    expect(
+      bob.client
+        .room(room.id)!
+        .members()
+        .map((m) => m.displayName)
+        .sort(),
+    ).toEqual(['Alice', 'Bob']);
 
     const after = ['after removal 1 (alice)', 'after removal 2 (bob)', 'after removal 3 (alice)'];
     await alice.client.room(room.id)!.sendText(after[0]!);
@@ -145,7 +151,12 @@ describe('membership, removal and who can read what', () => {
     const nina = await client('Nina');
     await nina.client.joinRoom(link);
     await waitFor('nina sees members', () => nina.client.room(room.id)!.members().length === 3);
-    await waitFor('alice sees nina', () => alice.client.room(room.id)!.members().some((m) => m.displayName === 'Nina'));
+    await waitFor('alice sees nina', () =>
+      alice.client
+        .room(room.id)!
+        .members()
+        .some((m) => m.displayName === 'Nina'),
+    );
     await alice.client.room(room.id)!.sendText('welcome nina');
     await waitFor('nina reads the welcome', () => textOf(receivedTexts(nina, room.id)).includes('welcome nina'));
     const ninaHistory = await nina.client.room(room.id)!.history();
@@ -184,7 +195,8 @@ describe('membership, removal and who can read what', () => {
 
     // Hold the ack of Alice's removal, and send a file offer (it carries the file key)
     // meanwhile: the offer is sealed after the removal has left, so after it in cursor order.
-    const connection = (alice.client.room(room.id) as unknown as { ctx: { connection: { publish(roomId: string, envelope: Uint8Array): Promise<number> } } }).ctx.connection;
+    const connection = (alice.client.room(room.id) as unknown as { ctx: { connection: { publish(roomId: string, envelope: Uint8Array): Promise<number> } } })
+      .ctx.connection;
     const publish = connection.publish.bind(connection);
     let release = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -317,10 +329,15 @@ describe('membership, removal and who can read what', () => {
       await waitFor('bob’s room goes inactive', () => bob.client.room(room.id)!.summary().active === false);
       // Enough chatter that the relay keeps none of the removal.
       for (let i = 0; i < RETAINED + 2; i += 1) await alice.client.room(room.id)!.sendText(`meanwhile ${i}`);
-      await waitFor('alice’s texts are out', async () => (await alice.client.room(room.id)!.history()).every((item) => item.kind !== 'text' || item.state === 'sent'));
+      await waitFor('alice’s texts are out', async () =>
+        (await alice.client.room(room.id)!.history()).every((item) => item.kind !== 'text' || item.state === 'sent'),
+      );
 
       await bob.client.joinRoom(link);
-      await waitFor('alice and bob know each other again', () => alice.client.room(room.id)!.members().length === 2 && bob.client.room(room.id)!.members().length === 2);
+      await waitFor(
+        'alice and bob know each other again',
+        () => alice.client.room(room.id)!.members().length === 2 && bob.client.room(room.id)!.members().length === 2,
+      );
       // Mallory announces herself again (her own client took the removal to heart).
       const keys = await roomKeysFromInvite(link);
       const imported = await importBackup(fromUtf8(personas.get('Mallory')!)!, PASSWORD);
@@ -330,7 +347,12 @@ describe('membership, removal and who can read what', () => {
       expect((await raw.publish(keys, (await sealJoinAnnouncement({ roomKeys: keys, me: imported.unlocked })).envelope)).t).toBe('ack');
       raw.close();
       await waitFor('bob refuses her', () => bob.events.some((e) => e.type === 'warning' && e.code === 'REMOVED_MEMBER' && e.member === malloryId), 5_000);
-      expect(bob.client.room(room.id)!.members().map((m) => m.id)).not.toContain(malloryId);
+      expect(
+        bob.client
+          .room(room.id)!
+          .members()
+          .map((m) => m.id),
+      ).not.toContain(malloryId);
 
       await alice.client.room(room.id)!.sendText('after rejoining');
       await waitFor('bob reads it', () => textOf(receivedTexts(bob, room.id)).includes('after rejoining'));

@@ -41,7 +41,9 @@ describe('catch-up, gaps and relay restarts', () => {
 
     const missed = Array.from({ length: 10 }, (_, i) => `while bob is away #${i}`);
     for (const text of missed) await alice.client.room(room.id)!.sendText(text);
-    await waitFor('alice’s messages are acknowledged', async () => (await alice.client.room(room.id)!.history()).every((i) => i.kind !== 'text' || i.state !== 'pending'));
+    await waitFor('alice’s messages are acknowledged', async () =>
+      (await alice.client.room(room.id)!.history()).every((i) => i.kind !== 'text' || i.state !== 'pending'),
+    );
 
     const bobAgain = await client(relay, 'Bob', bobStorage);
     await waitFor('bob catches up', () => textOf(bobAgain, room.id).length >= missed.length);
@@ -67,7 +69,9 @@ describe('catch-up, gaps and relay restarts', () => {
 
     const missed = Array.from({ length: 20 }, (_, i) => `missed #${i}`);
     for (const text of missed) await alice.client.room(room.id)!.sendText(text);
-    await waitFor('alice’s messages are acknowledged', async () => (await alice.client.room(room.id)!.history()).every((i) => i.kind !== 'text' || i.state !== 'pending'));
+    await waitFor('alice’s messages are acknowledged', async () =>
+      (await alice.client.room(room.id)!.history()).every((i) => i.kind !== 'text' || i.state !== 'pending'),
+    );
 
     const bobAgain = await client(small, 'Bob', bobStorage);
     await waitFor('bob hears of a gap', () => bobAgain.events.some((e) => e.type === 'gap'));

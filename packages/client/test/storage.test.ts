@@ -28,7 +28,13 @@ describe.each(implementations)('%s storage', (_name, make) => {
 
   it('keeps an identity and its rooms across lock and a new client on the same storage', async () => {
     const storage = make();
-    const options = { relayUrl: 'http://127.0.0.1:9', storage, WebSocket: NodeWebSocket, dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS, reconnect: { baseDelayMs: 60_000, maxDelayMs: 60_000 } };
+    const options = {
+      relayUrl: 'http://127.0.0.1:9',
+      storage,
+      WebSocket: NodeWebSocket,
+      dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS,
+      reconnect: { baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    };
     const first = createSealroomClient(options);
     const me = await first.createIdentity({ displayName: 'Alice', password: PASSWORD });
     const room = await first.createRoom({ name: 'stored' });

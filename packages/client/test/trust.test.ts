@@ -31,7 +31,12 @@ describe('membership trust', () => {
     await bob.client.joinRoom(room.inviteLink());
     await carol.client.joinRoom(room.inviteLink());
     await waitFor('alice sees everyone', () => alice.client.room(room.id)!.members().length === 3);
-    await waitFor('bob sees alice', () => bob.client.room(room.id)!.members().some((m) => m.displayName === 'Alice'));
+    await waitFor('bob sees alice', () =>
+      bob.client
+        .room(room.id)!
+        .members()
+        .some((m) => m.displayName === 'Alice'),
+    );
 
     const bobId = bob.client.identity()!.identityId;
     const aliceId = alice.client.identity()!.identityId;
@@ -39,7 +44,10 @@ describe('membership trust', () => {
     const fromBob = await bob.client.room(room.id)!.safetyNumber(aliceId);
     expect(fromAlice.digits).toMatch(/^\d{60}$/);
     expect(fromAlice).toEqual(fromBob);
-    const bobAsSeen = alice.client.room(room.id)!.members().find((m) => m.id === bobId)!;
+    const bobAsSeen = alice.client
+      .room(room.id)!
+      .members()
+      .find((m) => m.id === bobId)!;
     expect(bobAsSeen.fingerprint.length).toBeGreaterThan(0);
     expect(bobAsSeen.verified).toBe(false);
     await alice.client.room(room.id)!.markVerified(bobId, true);
@@ -47,7 +55,12 @@ describe('membership trust', () => {
     // Verified marks survive a lock.
     await alice.client.lock();
     await alice.client.unlock('correct horse battery staple');
-    expect(alice.client.room(room.id)!.members().find((m) => m.id === bobId)!.verified).toBe(true);
+    expect(
+      alice.client
+        .room(room.id)!
+        .members()
+        .find((m) => m.id === bobId)!.verified,
+    ).toBe(true);
 
     const fakeBob = await c('FakeBob');
     await fakeBob.client.joinRoom(alice.client.room(room.id)!.inviteLink());
@@ -60,7 +73,12 @@ describe('membership trust', () => {
     expect(keyChanged).toMatchObject({ member: fakeBob.client.identity()!.identityId, roomId: room.id });
     expect(clash).toMatchObject({ member: fakeCarol.client.identity()!.identityId, roomId: room.id });
     const members = alice.client.room(room.id)!.members();
-    expect(members.filter((m) => m.displayName === 'Bob').map((m) => m.verified).sort()).toEqual([false, true]);
+    expect(
+      members
+        .filter((m) => m.displayName === 'Bob')
+        .map((m) => m.verified)
+        .sort(),
+    ).toEqual([false, true]);
     expect(members.filter((m) => m.displayName === 'Carol')).toHaveLength(2);
   });
 });

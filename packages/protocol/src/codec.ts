@@ -124,7 +124,10 @@ export function decodeEnvelope(data: Uint8Array): Result<{ envelope: DecodedEnve
       if (recipient === undefined || keyId === undefined || wrappedKey === undefined || wrappedKey.length < MIN_SIGNATURE_BYTES) return fail('BAD_LENGTH');
       const sig = signatureFrom(r.offset);
       if (!sig.ok) return sig;
-      return { ok: true, envelope: { ...base, recipient, keyId, wrappedKey, ciphertext: wrappedKey, aad: sig.signed, signed: sig.signed, signature: sig.signature } };
+      return {
+        ok: true,
+        envelope: { ...base, recipient, keyId, wrappedKey, ciphertext: wrappedKey, aad: sig.signed, signed: sig.signed, signature: sig.signature },
+      };
     }
     case 'group': {
       const keyId = r.u32();
@@ -138,7 +141,10 @@ export function decodeEnvelope(data: Uint8Array): Result<{ envelope: DecodedEnve
       if (content === undefined) return fail('BAD_ENCODING', 'content kind');
       const sig = signatureFrom(r.offset);
       if (!sig.ok) return sig;
-      return { ok: true, envelope: { ...base, keyId, sequence, content, iv, ciphertext, aad: data.slice(0, aadEnd), signed: sig.signed, signature: sig.signature } };
+      return {
+        ok: true,
+        envelope: { ...base, keyId, sequence, content, iv, ciphertext, aad: data.slice(0, aadEnd), signed: sig.signed, signature: sig.signature },
+      };
     }
     case 'direct': {
       const recipient = r.take(MEMBER_ID_BYTES);
@@ -147,14 +153,24 @@ export function decodeEnvelope(data: Uint8Array): Result<{ envelope: DecodedEnve
       const wrappedKey = r.vec16(MAX_OAEP_BYTES);
       const iv = r.take(AES_GCM_IV_BYTES);
       const ciphertext = ctField();
-      if (recipient === undefined || contentRaw === undefined || wrappedKey === undefined || wrappedKey.length < MIN_SIGNATURE_BYTES || iv === undefined || ciphertext === undefined) {
+      if (
+        recipient === undefined ||
+        contentRaw === undefined ||
+        wrappedKey === undefined ||
+        wrappedKey.length < MIN_SIGNATURE_BYTES ||
+        iv === undefined ||
+        ciphertext === undefined
+      ) {
         return fail('BAD_LENGTH');
       }
       const content = CONTENT_BY_BYTE.get(contentRaw);
       if (content === undefined) return fail('BAD_ENCODING', 'content kind');
       const sig = signatureFrom(r.offset);
       if (!sig.ok) return sig;
-      return { ok: true, envelope: { ...base, recipient, content, wrappedKey, iv, ciphertext, aad: data.slice(0, aadEnd), signed: sig.signed, signature: sig.signature } };
+      return {
+        ok: true,
+        envelope: { ...base, recipient, content, wrappedKey, iv, ciphertext, aad: data.slice(0, aadEnd), signed: sig.signed, signature: sig.signature },
+      };
     }
     case 'file-chunk': {
       const fileId = r.take(FILE_ID_BYTES);
@@ -164,7 +180,14 @@ export function decodeEnvelope(data: Uint8Array): Result<{ envelope: DecodedEnve
       // A view: a chunk is up to 1 MiB, decoded twice per receipt (peek, open), and only ever
       // handed to AES-GCM, which copies it.
       const ciphertext = r.restView();
-      if (fileId === undefined || chunkIndex === undefined || iv === undefined || ciphertext.length < AES_GCM_TAG_BYTES || ciphertext.length > MAX_PAYLOAD_BYTES) return fail('BAD_LENGTH');
+      if (
+        fileId === undefined ||
+        chunkIndex === undefined ||
+        iv === undefined ||
+        ciphertext.length < AES_GCM_TAG_BYTES ||
+        ciphertext.length > MAX_PAYLOAD_BYTES
+      )
+        return fail('BAD_LENGTH');
       return { ok: true, envelope: { ...base, fileId, chunkIndex, iv, ciphertext, aad: data.slice(0, aadEnd) } };
     }
   }

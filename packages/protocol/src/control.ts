@@ -36,7 +36,11 @@ function encodeAction(action: ControlAction): Uint8Array {
       if (action.target.length !== IDENTITY_ID_BYTES) throw new RangeError('removal target must be a 32-byte identity id');
       return concat(u8(CONTROL_KIND.remove), action.target);
     case 'settings':
-      if (!Number.isInteger(action.disappearingAfterSeconds) || action.disappearingAfterSeconds < 0 || action.disappearingAfterSeconds > MAX_DISAPPEARING_SECONDS) {
+      if (
+        !Number.isInteger(action.disappearingAfterSeconds) ||
+        action.disappearingAfterSeconds < 0 ||
+        action.disappearingAfterSeconds > MAX_DISAPPEARING_SECONDS
+      ) {
         throw new RangeError('disappearing timer out of range');
       }
       return concat(u8(CONTROL_KIND.settings), u32(action.disappearingAfterSeconds));
@@ -56,7 +60,11 @@ function decodeAction(payload: Uint8Array): ControlAction | undefined {
 }
 
 /** Seals a control envelope. Throws `RangeError` for an invalid action (caller error). */
-export async function sealControl(options: { roomKeys: RoomKeys; me: LocalIdentity; action: ControlAction }): Promise<{ envelope: Uint8Array; messageId: Uint8Array }> {
+export async function sealControl(options: {
+  roomKeys: RoomKeys;
+  me: LocalIdentity;
+  action: ControlAction;
+}): Promise<{ envelope: Uint8Array; messageId: Uint8Array }> {
   return sealRoomSealed('control', options.roomKeys, options.me, encodeAction(options.action));
 }
 

@@ -104,7 +104,12 @@ export async function neverThrows<T extends object>(open: () => Promise<Result<T
  * RSA-PSS over "sealroom/signature/v1" ‖ header ‖ payload. The signature sits inside the
  * encryption so the relay cannot test it against public keys it may know.
  */
-export async function sealRoomSealed(type: EnvelopeType, roomKeys: RoomKeys, me: LocalIdentity, payload: Uint8Array): Promise<{ envelope: Bytes; messageId: Bytes }> {
+export async function sealRoomSealed(
+  type: EnvelopeType,
+  roomKeys: RoomKeys,
+  me: LocalIdentity,
+  payload: Uint8Array,
+): Promise<{ envelope: Bytes; messageId: Bytes }> {
   const messageId = newMessageId();
   const sender = await memberIdOf(roomKeys, me.public.id);
   const header = encodeHeader(type, roomKeys.roomId, sender, messageId);

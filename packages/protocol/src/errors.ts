@@ -46,15 +46,7 @@ export type WrapErrorCode =
 
 /** Failure codes of invite parsing. */
 export type InviteErrorCode =
-  | 'NOT_A_URL'
-  | 'NO_FRAGMENT'
-  | 'BAD_VERSION'
-  | 'BAD_SECRET'
-  | 'BAD_CREATOR'
-  | 'BAD_RELAY_URL'
-  | 'BAD_ROOM_NAME'
-  | 'DUPLICATE_FIELD'
-  | 'UNKNOWN_FIELD';
+  'NOT_A_URL' | 'NO_FRAGMENT' | 'BAD_VERSION' | 'BAD_SECRET' | 'BAD_CREATOR' | 'BAD_RELAY_URL' | 'BAD_ROOM_NAME' | 'DUPLICATE_FIELD' | 'UNKNOWN_FIELD';
 
 /** Failure codes of safety-number comparison. */
 export type SafetyErrorCode = 'BAD_FORMAT' | 'BAD_VERSION' | 'MISMATCH';

@@ -81,7 +81,10 @@ export class FileDigest {
    * an untrusted manifest (up to 2^32 − 1), memory must follow the chunks that arrive. */
   readonly #hashes = new Map<number, Uint8Array>();
 
-  constructor(readonly size: number, readonly chunkSize: number) {
+  constructor(
+    readonly size: number,
+    readonly chunkSize: number,
+  ) {
     if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_FILE_CHUNK_BYTES) {
       throw new RangeError('bad file size or chunk size');
     }
@@ -167,7 +170,17 @@ export function decodeFileManifest(data: Uint8Array): Result<{ manifest: FileMan
     const fileKey = r.take(AES_KEY_BYTES);
     const nameBytes = r.vec16(MAX_FILE_NAME_BYTES);
     const typeBytes = r.vec16(MAX_FILE_TYPE_BYTES);
-    if (fileId === undefined || sizeBytes === undefined || chunkSize === undefined || chunkCount === undefined || digest === undefined || fileKey === undefined || nameBytes === undefined || typeBytes === undefined || r.remaining !== 0) {
+    if (
+      fileId === undefined ||
+      sizeBytes === undefined ||
+      chunkSize === undefined ||
+      chunkCount === undefined ||
+      digest === undefined ||
+      fileKey === undefined ||
+      nameBytes === undefined ||
+      typeBytes === undefined ||
+      r.remaining !== 0
+    ) {
       return fail('BAD_LENGTH');
     }
     const size = readU64(sizeBytes, 0);
@@ -243,4 +256,3 @@ export function openFileChunk(options: {
     return { ok: true, index, data: data as Bytes };
   });
 }
-

@@ -205,7 +205,11 @@ async function importRsa(spki: Uint8Array, params: RsaHashedImportParams, usage:
   return { ok: true, key: fixed };
 }
 
-async function importPublicKeys(displayName: string, encryptionSpki: Uint8Array, signingSpki: Uint8Array): Promise<Result<{ identity: PublicIdentity }, IdentityErrorCode>> {
+async function importPublicKeys(
+  displayName: string,
+  encryptionSpki: Uint8Array,
+  signingSpki: Uint8Array,
+): Promise<Result<{ identity: PublicIdentity }, IdentityErrorCode>> {
   try {
     if (equalBytes(encryptionSpki, signingSpki)) return fail('SAME_KEY');
     const enc = await importRsa(encryptionSpki, RSA_OAEP_IMPORT, 'encrypt');
@@ -238,7 +242,11 @@ export function formatFingerprint(id: Uint8Array): string {
 /** A short fingerprint for member lists: the first 64 bits as 4 groups of 4 hex characters.
  * For verification use the safety number, never this. */
 export function shortFingerprint(id: Uint8Array): string {
-  return (toHex(id).slice(0, SHORT_FINGERPRINT_HEX_CHARS).match(/.{1,4}/g) ?? []).join(' ');
+  return (
+    toHex(id)
+      .slice(0, SHORT_FINGERPRINT_HEX_CHARS)
+      .match(/.{1,4}/g) ?? []
+  ).join(' ');
 }
 
 /** Whether two identities have the same keys (display names may differ). */

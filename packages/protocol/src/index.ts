@@ -8,16 +8,7 @@
  * their (trusted) caller throw `RangeError`. Time is always passed in (`now`, ms).
  */
 export * from './constants.js';
-export type {
-  AtRestErrorCode,
-  EnvelopeErrorCode,
-  Failure,
-  IdentityErrorCode,
-  InviteErrorCode,
-  Result,
-  SafetyErrorCode,
-  WrapErrorCode,
-} from './errors.js';
+export type { AtRestErrorCode, EnvelopeErrorCode, Failure, IdentityErrorCode, InviteErrorCode, Result, SafetyErrorCode, WrapErrorCode } from './errors.js';
 // Byte helpers: strict base64url and UTF-8 (undefined on non-canonical or malformed input),
 // hex, constant-time-style equality and random bytes from crypto.getRandomValues.
 export { equalBytes, fromBase64Url, fromUtf8, randomBytes, toBase64Url, toHex, utf8 } from './bytes.js';

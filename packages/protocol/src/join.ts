@@ -19,7 +19,10 @@ export async function sealJoinAnnouncement(options: { roomKeys: RoomKeys; me: Lo
  * inner lengths → identity (algorithm, modulus, exponent, name) → header sender equals the
  * member id of that identity → signature by that identity. Never throws.
  */
-export function openJoinAnnouncement(options: { roomKeys: RoomKeys; envelope: Uint8Array }): Promise<Result<{ member: RoomMember; messageId: Uint8Array }, EnvelopeErrorCode>> {
+export function openJoinAnnouncement(options: {
+  roomKeys: RoomKeys;
+  envelope: Uint8Array;
+}): Promise<Result<{ member: RoomMember; messageId: Uint8Array }, EnvelopeErrorCode>> {
   return neverThrows(async () => {
     const opened = await openRoomSealed(options.envelope, 'join', options.roomKeys);
     if (!opened.ok) return opened;

@@ -146,9 +146,18 @@ async function wrapSecrets(publicIdentity: PublicIdentity, secrets: PlainSecrets
  * Wraps a freshly generated identity under a password, with a new random storage key.
  * Returns the blob to store and the unlocked identity (non-extractable keys) to use now.
  */
-export async function wrapIdentity(generated: GeneratedIdentity, password: string, options: KdfOptions = {}): Promise<{ wrapped: WrappedIdentity; unlocked: UnlockedIdentity }> {
+export async function wrapIdentity(
+  generated: GeneratedIdentity,
+  password: string,
+  options: KdfOptions = {},
+): Promise<{ wrapped: WrappedIdentity; unlocked: UnlockedIdentity }> {
   const storageKey = randomBytes(STORAGE_KEY_BYTES);
-  const wrapped = await wrapSecrets(generated.public, { encryptionPkcs8: generated.encryptionPkcs8, signingPkcs8: generated.signingPkcs8, storageKey }, password, options);
+  const wrapped = await wrapSecrets(
+    generated.public,
+    { encryptionPkcs8: generated.encryptionPkcs8, signingPkcs8: generated.signingPkcs8, storageKey },
+    password,
+    options,
+  );
   const keys = await importPrivateKeys(generated.encryptionPkcs8, generated.signingPkcs8);
   return { wrapped, unlocked: { public: generated.public, ...keys, storageKey: await importAesKey(storageKey) } };
 }
@@ -165,7 +174,8 @@ export function readWrappedIdentity(value: unknown): Result<{ wrapped: WrappedId
   if (blob.v !== 1) return fail('BAD_VERSION');
   const kdf = blob.kdf as Record<string, unknown> | null | undefined;
   if (typeof kdf !== 'object' || kdf === null || kdf.name !== 'PBKDF2-SHA-256') return fail('BAD_KDF');
-  if (typeof kdf.iterations !== 'number' || !Number.isSafeInteger(kdf.iterations) || kdf.iterations < 1 || kdf.iterations > MAX_PBKDF2_ITERATIONS) return fail('BAD_KDF');
+  if (typeof kdf.iterations !== 'number' || !Number.isSafeInteger(kdf.iterations) || kdf.iterations < 1 || kdf.iterations > MAX_PBKDF2_ITERATIONS)
+    return fail('BAD_KDF');
   const salt = typeof kdf.salt === 'string' ? fromBase64Url(kdf.salt) : undefined;
   if (salt === undefined || salt.length !== PBKDF2_SALT_BYTES) return fail('BAD_KDF');
   const id = typeof blob.id === 'string' ? fromBase64Url(blob.id) : undefined;
@@ -178,7 +188,10 @@ export function readWrappedIdentity(value: unknown): Result<{ wrapped: WrappedId
   return { ok: true, wrapped: value as WrappedIdentity };
 }
 
-async function unwrapSecrets(value: unknown, password: string): Promise<Result<{ wrapped: WrappedIdentity; publicIdentity: PublicIdentity; secrets: PlainSecrets }, WrapErrorCode>> {
+async function unwrapSecrets(
+  value: unknown,
+  password: string,
+): Promise<Result<{ wrapped: WrappedIdentity; publicIdentity: PublicIdentity; secrets: PlainSecrets }, WrapErrorCode>> {
   const read = readWrappedIdentity(value);
   if (!read.ok) return read;
   const { wrapped } = read;
@@ -222,7 +235,12 @@ export async function unwrapIdentity(wrapped: unknown, password: string): Promis
  * Re-wraps under a new password (fresh salt, fresh IVs; same keys and storage key, so data
  * already encrypted at rest stays readable). Also the way to raise the iteration count.
  */
-export async function changePassword(wrapped: unknown, oldPassword: string, newPassword: string, options: KdfOptions = {}): Promise<Result<{ wrapped: WrappedIdentity }, WrapErrorCode>> {
+export async function changePassword(
+  wrapped: unknown,
+  oldPassword: string,
+  newPassword: string,
+  options: KdfOptions = {},
+): Promise<Result<{ wrapped: WrappedIdentity }, WrapErrorCode>> {
   const iterations = chooseIterations(options);
   try {
     const opened = await unwrapSecrets(wrapped, oldPassword);

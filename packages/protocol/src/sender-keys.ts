@@ -243,7 +243,9 @@ export function openGroupMessage(options: {
   sender: RoomMember;
   envelope: Uint8Array;
   ring: SenderKeyRing;
-}): Promise<Result<{ payload: Uint8Array; content: ContentKind; keyId: number; sequence: number; messageId: Uint8Array; ring: SenderKeyRing }, EnvelopeErrorCode>> {
+}): Promise<
+  Result<{ payload: Uint8Array; content: ContentKind; keyId: number; sequence: number; messageId: Uint8Array; ring: SenderKeyRing }, EnvelopeErrorCode>
+> {
   return neverThrows(async () => {
     const { roomKeys, sender, ring } = options;
     const decoded = decodeFor(options.envelope, 'group', roomKeys, sender);

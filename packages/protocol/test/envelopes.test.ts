@@ -79,7 +79,11 @@ beforeAll(async () => {
   cases.push({ name: 'group', envelope: group.envelope, open: (e, t) => openGroupMessage({ roomKeys: keysOf(t), sender: senderOf(t, 0), envelope: e, ring }) });
 
   const direct = await sealDirectMessage({ roomKeys: room.keys, me: alice.unlocked, recipient: mB, payload: enc('psst') });
-  cases.push({ name: 'direct', envelope: direct.envelope, open: (e, t) => openDirectMessage({ roomKeys: keysOf(t), me: bob.unlocked, sender: senderOf(t, 0), envelope: e }) });
+  cases.push({
+    name: 'direct',
+    envelope: direct.envelope,
+    open: (e, t) => openDirectMessage({ roomKeys: keysOf(t), me: bob.unlocked, sender: senderOf(t, 0), envelope: e }),
+  });
 
   const control = await sealControl({ roomKeys: room.keys, me: alice.unlocked, action: { kind: 'remove', target: carol.unlocked.public.id } });
   cases.push({
@@ -94,7 +98,11 @@ beforeAll(async () => {
   manifest = createFileManifest({ name: 'notes.txt', type: 'text/plain', size: content.length, digest: (await digest.finish())!, chunkSize: 64 });
   fileKey = await importFileKey(manifest);
   const chunk = await sealFileChunk({ roomKeys: room.keys, senderMemberId: mA.memberId, manifest, fileKey, index: 1, data: content.subarray(64, 100) });
-  cases.push({ name: 'file-chunk', envelope: chunk, open: (e, t) => openFileChunk({ roomKeys: keysOf(t), sender: senderOf(t, 0), manifest, fileKey, envelope: e }) });
+  cases.push({
+    name: 'file-chunk',
+    envelope: chunk,
+    open: (e, t) => openFileChunk({ roomKeys: keysOf(t), sender: senderOf(t, 0), manifest, fileKey, envelope: e }),
+  });
 });
 
 describe('round trips', () => {
@@ -137,10 +145,12 @@ describe('round trips', () => {
 
   it('control: removal only from the creator; leave and settings from anyone', async () => {
     const removal = await sealControl({ roomKeys: room.keys, me: bob.unlocked, action: { kind: 'remove', target: carol.unlocked.public.id } });
-    expect(await openControl({ roomKeys: room.keys, sender: room.members[1]!, envelope: removal.envelope, creatorId: alice.unlocked.public.id })).toMatchObject({
-      ok: false,
-      code: 'NOT_CREATOR',
-    });
+    expect(await openControl({ roomKeys: room.keys, sender: room.members[1]!, envelope: removal.envelope, creatorId: alice.unlocked.public.id })).toMatchObject(
+      {
+        ok: false,
+        code: 'NOT_CREATOR',
+      },
+    );
     const leave = await sealControl({ roomKeys: room.keys, me: bob.unlocked, action: { kind: 'leave' } });
     expect(await openControl({ roomKeys: room.keys, sender: room.members[1]!, envelope: leave.envelope, creatorId: alice.unlocked.public.id })).toMatchObject({
       ok: true,
@@ -162,7 +172,13 @@ describe('round trips', () => {
     expect(m.chunkCount).toBe(4);
     const key = createSenderKey({ now: NOW });
     const dist = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
-    const got = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope: dist.envelope, ring: emptySenderKeyRing() });
+    const got = await openSenderKeyDistribution({
+      roomKeys: room.keys,
+      me: bob.unlocked,
+      sender: room.members[0]!,
+      envelope: dist.envelope,
+      ring: emptySenderKeyRing(),
+    });
     if (!got.ok) throw new Error(got.code);
     const sent = await sealGroupMessage({ roomKeys: room.keys, me: alice.unlocked, senderKey: key, payload: encodeFileManifest(m), content: 'file-manifest' });
     const opened = await openGroupMessage({ roomKeys: room.keys, sender: room.members[0]!, envelope: sent.envelope, ring: got.ring });
@@ -286,7 +302,17 @@ describe('tampering', () => {
 
   it('truncated at every length and padded → rejected', async () => {
     for (const c of cases) {
-      for (const length of [0, 1, 2, HEADER_BYTES - 1, HEADER_BYTES, HEADER_BYTES + 5, c.envelope.length - 1, c.envelope.length - 17, c.envelope.length - 384]) {
+      for (const length of [
+        0,
+        1,
+        2,
+        HEADER_BYTES - 1,
+        HEADER_BYTES,
+        HEADER_BYTES + 5,
+        c.envelope.length - 1,
+        c.envelope.length - 17,
+        c.envelope.length - 384,
+      ]) {
         if (length < 0 || length >= c.envelope.length) continue;
         expect((await c.open(c.envelope.slice(0, length))).ok, `${c.name} cut to ${length}`).toBe(false);
       }

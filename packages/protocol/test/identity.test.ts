@@ -36,7 +36,12 @@ const b64u = (data: ArrayBuffer): string => Buffer.from(data).toString('base64ur
 async function customIdentity(enc: RsaHashedKeyGenParams | EcKeyGenParams, sig: RsaHashedKeyGenParams | EcKeyGenParams): Promise<PublicIdentityJson> {
   const e = (await subtle.generateKey(enc, true, enc.name === 'ECDSA' ? ['sign', 'verify'] : ['encrypt', 'decrypt'])) as CryptoKeyPair;
   const s = (await subtle.generateKey(sig, true, ['sign', 'verify'])) as CryptoKeyPair;
-  return { v: 1, displayName: 'Mallory', encryptionSpki: b64u(await subtle.exportKey('spki', e.publicKey)), signingSpki: b64u(await subtle.exportKey('spki', s.publicKey)) };
+  return {
+    v: 1,
+    displayName: 'Mallory',
+    encryptionSpki: b64u(await subtle.exportKey('spki', e.publicKey)),
+    signingSpki: b64u(await subtle.exportKey('spki', s.publicKey)),
+  };
 }
 const rsa = (name: string, modulusLength: number, exponent = [1, 0, 1]): RsaHashedKeyGenParams => ({
   name,
@@ -79,7 +84,10 @@ describe('identities', () => {
       ok: false,
       code: 'BAD_KEY_ALGORITHM',
     });
-    expect(await importPublicIdentityJson(await customIdentity(rsa('RSA-OAEP', 3072, [3]), rsa('RSA-PSS', 3072)))).toMatchObject({ ok: false, code: 'BAD_EXPONENT' });
+    expect(await importPublicIdentityJson(await customIdentity(rsa('RSA-OAEP', 3072, [3]), rsa('RSA-PSS', 3072)))).toMatchObject({
+      ok: false,
+      code: 'BAD_EXPONENT',
+    });
     const json = publicIdentityToJson(alice.unlocked.public);
     expect(await importPublicIdentityJson({ ...json, signingSpki: json.encryptionSpki })).toMatchObject({ ok: false, code: 'SAME_KEY' });
     expect(await importPublicIdentityJson({ ...json, displayName: 'A\u202eB' })).toMatchObject({ ok: false, code: 'BAD_DISPLAY_NAME' });

@@ -25,12 +25,22 @@ describe('invites', () => {
   const creatorId = new Uint8Array(32).fill(0xab);
 
   it('round-trips with everything in the fragment', () => {
-    const url = formatInvite({ secret, creatorId, relayUrl: 'wss://relay.example:8443/ws', roomName: 'Incident #42 ✓', baseUrl: 'https://chat.example/app?x=1#old' });
+    const url = formatInvite({
+      secret,
+      creatorId,
+      relayUrl: 'wss://relay.example:8443/ws',
+      roomName: 'Incident #42 ✓',
+      baseUrl: 'https://chat.example/app?x=1#old',
+    });
     const parsed = new URL(url);
     expect(parsed.origin + parsed.pathname + parsed.search).toBe('https://chat.example/app?x=1');
     expect(parsed.hash).toContain(toBase64Url(secret));
     const back = parseInvite(url);
-    expect(back).toEqual({ ok: true, baseUrl: 'https://chat.example/app?x=1', invite: { secret, creatorId, relayUrl: 'wss://relay.example:8443/ws', roomName: 'Incident #42 ✓' } });
+    expect(back).toEqual({
+      ok: true,
+      baseUrl: 'https://chat.example/app?x=1',
+      invite: { secret, creatorId, relayUrl: 'wss://relay.example:8443/ws', roomName: 'Incident #42 ✓' },
+    });
     const minimal = parseInvite(formatInvite({ secret, creatorId, baseUrl: 'http://localhost:5173/' }));
     expect(minimal.ok && minimal.invite).toEqual({ secret, creatorId });
   });
@@ -79,7 +89,9 @@ describe('room keys', () => {
     const nonce = new Uint8Array(32).fill(9);
     const mac = await admissionProof(keys.admissionKey, keys.roomId, nonce);
     // The relay verifies with node:crypto exactly like this.
-    const expected = createHmac('sha256', keys.admissionKey).update(Buffer.concat([Buffer.from('sealroom/admit/v1', 'ascii'), keys.roomId, nonce])).digest();
+    const expected = createHmac('sha256', keys.admissionKey)
+      .update(Buffer.concat([Buffer.from('sealroom/admit/v1', 'ascii'), keys.roomId, nonce]))
+      .digest();
     expect(Buffer.from(mac)).toEqual(expected);
     expect((await deriveRoomKeys(new Uint8Array(32).fill(2))).roomId).not.toEqual(keys.roomId);
     await expect(deriveRoomKeys(new Uint8Array(31))).rejects.toThrow(RangeError);

@@ -55,7 +55,13 @@ beforeAll(async () => {
   room = await makeRoom([alice, bob]);
   const key = createSenderKey({ now: 0 });
   const dist = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
-  const got = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope: dist.envelope, ring: emptySenderKeyRing() });
+  const got = await openSenderKeyDistribution({
+    roomKeys: room.keys,
+    me: bob.unlocked,
+    sender: room.members[0]!,
+    envelope: dist.envelope,
+    ring: emptySenderKeyRing(),
+  });
   if (!got.ok) throw new Error(got.code);
   ring = got.ring;
   manifest = createFileManifest({ name: 'f', type: 'text/plain', size: 10, digest: new Uint8Array(32), chunkSize: 4 });
@@ -89,7 +95,10 @@ const mutated = () =>
   fc
     .record({
       sample: fc.nat(5),
-      edits: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), kind: fc.constantFrom('set', 'insert', 'delete') }), { minLength: 1, maxLength: 4 }),
+      edits: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), kind: fc.constantFrom('set', 'insert', 'delete') }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
     })
     .map(({ sample, edits }) => {
       let bytes = [...samples[sample]!];

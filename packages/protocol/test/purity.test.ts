@@ -73,6 +73,10 @@ describe('protocol purity', () => {
     expect(impurities("const b = Buffer.from('x');")).toContain('uses global Buffer');
     expect(impurities("const x = await import('node:crypto');")).toContain('dynamic import node:crypto');
     // Allowed: relative imports, the units, crypto.subtle, words in comments and strings, property names.
-    expect(impurities("import { a } from './a.js';\nimport { KIB } from '@sealroom/units';\n// Date and window in a comment\nconst s = 'Date';\nconst o = { self: 1 }.self;\nglobalThis.crypto.subtle;")).toEqual([]);
+    expect(
+      impurities(
+        "import { a } from './a.js';\nimport { KIB } from '@sealroom/units';\n// Date and window in a comment\nconst s = 'Date';\nconst o = { self: 1 }.self;\nglobalThis.crypto.subtle;",
+      ),
+    ).toEqual([]);
   });
 });

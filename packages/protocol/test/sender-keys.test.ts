@@ -52,7 +52,10 @@ async function sealMany(key: OutboundSenderKey, count: number): Promise<{ envelo
  * the spec (CK(n+1) = HMAC(CK(n), 0x02)) — cheaper than sealing and signing each message. */
 function advance(key: OutboundSenderKey, steps: number): OutboundSenderKey {
   let chainKey = Buffer.from(key.chainKey, 'base64url');
-  for (let i = 0; i < steps; i += 1) chainKey = createHmac('sha256', chainKey).update(Buffer.from([0x02])).digest();
+  for (let i = 0; i < steps; i += 1)
+    chainKey = createHmac('sha256', chainKey)
+      .update(Buffer.from([0x02]))
+      .digest();
   return { ...key, chainKey: chainKey.toString('base64url'), sequence: key.sequence + steps };
 }
 
@@ -64,12 +67,30 @@ describe('sender-key distribution', () => {
   it('opens only for its recipient, bound to sender and room', async () => {
     const key = createSenderKey({ now: NOW });
     const { envelope } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
-    const asCarol = await openSenderKeyDistribution({ roomKeys: room.keys, me: carol.unlocked, sender: room.members[0]!, envelope, ring: emptySenderKeyRing() });
+    const asCarol = await openSenderKeyDistribution({
+      roomKeys: room.keys,
+      me: carol.unlocked,
+      sender: room.members[0]!,
+      envelope,
+      ring: emptySenderKeyRing(),
+    });
     expect(asCarol).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
-    const claimedByCarol = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[2]!, envelope, ring: emptySenderKeyRing() });
+    const claimedByCarol = await openSenderKeyDistribution({
+      roomKeys: room.keys,
+      me: bob.unlocked,
+      sender: room.members[2]!,
+      envelope,
+      ring: emptySenderKeyRing(),
+    });
     expect(claimedByCarol).toMatchObject({ ok: false, code: 'WRONG_SENDER' });
     const otherRoom = await makeRoom([alice, bob], 9);
-    const moved = await openSenderKeyDistribution({ roomKeys: otherRoom.keys, me: bob.unlocked, sender: otherRoom.members[0]!, envelope, ring: emptySenderKeyRing() });
+    const moved = await openSenderKeyDistribution({
+      roomKeys: otherRoom.keys,
+      me: bob.unlocked,
+      sender: otherRoom.members[0]!,
+      envelope,
+      ring: emptySenderKeyRing(),
+    });
     expect(moved).toMatchObject({ ok: false, code: 'WRONG_ROOM' });
     const ok = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope, ring: emptySenderKeyRing() });
     expect(ok).toMatchObject({ ok: true, keyId: key.keyId, sequence: 0 });
@@ -87,7 +108,12 @@ describe('sender-key distribution', () => {
 
   it('refuses a replayed distribution of a key already dropped by rotation, so its old messages cannot open again', async () => {
     let previous = createSenderKey({ now: NOW });
-    const { envelope: oldDistribution } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: previous });
+    const { envelope: oldDistribution } = await sealSenderKeyDistribution({
+      roomKeys: room.keys,
+      me: alice.unlocked,
+      recipient: room.members[1]!,
+      senderKey: previous,
+    });
     let ring = await distribute(previous);
     const { envelopes } = await sealMany(previous, 1);
     const opened = await open(envelopes[0]!, ring);
@@ -111,7 +137,13 @@ describe('sender-key distribution', () => {
     const key = createSenderKey({ now: NOW });
     const { envelope } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
     const ring = forgetSender(await distribute(key), room.members[0]!.memberId);
-    const replayed = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope, ring: JSON.parse(JSON.stringify(ring)) as SenderKeyRing });
+    const replayed = await openSenderKeyDistribution({
+      roomKeys: room.keys,
+      me: bob.unlocked,
+      sender: room.members[0]!,
+      envelope,
+      ring: JSON.parse(JSON.stringify(ring)) as SenderKeyRing,
+    });
     expect(replayed).toMatchObject({ ok: false, code: 'KEY_ALREADY_KNOWN' });
   });
 });
@@ -151,7 +183,12 @@ describe('group messages: ordering as libsignal tests it', () => {
     const key = createSenderKey({ now: NOW });
     let ring = await distribute(key);
     const { envelopes: early } = await sealMany(key, 2);
-    const atBound = await sealGroupMessage({ roomKeys: room.keys, me: alice.unlocked, senderKey: advance(key, MAX_FORWARD_JUMP), payload: enc('at the bound') });
+    const atBound = await sealGroupMessage({
+      roomKeys: room.keys,
+      me: alice.unlocked,
+      senderKey: advance(key, MAX_FORWARD_JUMP),
+      payload: enc('at the bound'),
+    });
     const opened = await open(atBound.envelope, ring);
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
@@ -162,7 +199,12 @@ describe('group messages: ordering as libsignal tests it', () => {
     expect(late.ok && dec(late.payload)).toBe('m1');
     if (!late.ok) return;
     // …and another full jump pushes the oldest skipped keys out: message 0 is gone for good.
-    const further = await sealGroupMessage({ roomKeys: room.keys, me: alice.unlocked, senderKey: advance(key, 2 * MAX_FORWARD_JUMP + 1), payload: enc('further') });
+    const further = await sealGroupMessage({
+      roomKeys: room.keys,
+      me: alice.unlocked,
+      senderKey: advance(key, 2 * MAX_FORWARD_JUMP + 1),
+      payload: enc('further'),
+    });
     const openedFurther = await open(further.envelope, late.ring);
     expect(openedFurther.ok).toBe(true);
     if (!openedFurther.ok) return;

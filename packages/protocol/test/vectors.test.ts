@@ -40,7 +40,13 @@ const vectors = JSON.parse(readFileSync(new URL('./vectors/protocol-v1.json', im
   roomKeys: Record<string, string>;
   safetyNumber: { digits: string; display: string; scannable: string };
   invite: { url: string; secret: string; creatorIdHex: string; relayUrl: string; roomName: string; baseUrl: string };
-  groupMessage: { inboundSenderKey: { keyId: number; chainKey: string; sequence: number }; sequence: number; envelope: string; payload: string; tampered: Tampered[] };
+  groupMessage: {
+    inboundSenderKey: { keyId: number; chainKey: string; sequence: number };
+    sequence: number;
+    envelope: string;
+    payload: string;
+    tampered: Tampered[];
+  };
   directMessage: { envelope: string; payload: string; tampered: Tampered[] };
   joinAnnouncement: { envelope: string; tampered: Tampered[] };
 };
@@ -65,7 +71,17 @@ describe('protocol v1 vectors', async () => {
   const aliceMember: RoomMember = { memberId: bytes(vectors.roomKeys.aliceMemberId!), identity: alice.public };
   const ring = (sequence: number): SenderKeyRing => ({
     v: 1,
-    keys: [{ sender: vectors.roomKeys.aliceMemberId!, keyId: vectors.groupMessage.inboundSenderKey.keyId, chainKey: vectors.groupMessage.inboundSenderKey.chainKey, next: sequence, first: sequence, skipped: [], seen: [] }],
+    keys: [
+      {
+        sender: vectors.roomKeys.aliceMemberId!,
+        keyId: vectors.groupMessage.inboundSenderKey.keyId,
+        chainKey: vectors.groupMessage.inboundSenderKey.chainKey,
+        next: sequence,
+        first: sequence,
+        skipped: [],
+        seen: [],
+      },
+    ],
   });
 
   it('HKDF room keys, admission MAC and member ids', async () => {
@@ -95,13 +111,23 @@ describe('protocol v1 vectors', async () => {
   });
 
   it('sealed group message opens with the given sender key; tampered copies fail with their code', async () => {
-    const opened = await openGroupMessage({ roomKeys: keys, sender: aliceMember, envelope: bytes(vectors.groupMessage.envelope), ring: ring(vectors.groupMessage.inboundSenderKey.sequence) });
+    const opened = await openGroupMessage({
+      roomKeys: keys,
+      sender: aliceMember,
+      envelope: bytes(vectors.groupMessage.envelope),
+      ring: ring(vectors.groupMessage.inboundSenderKey.sequence),
+    });
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
     expect(new TextDecoder().decode(opened.payload)).toBe(vectors.groupMessage.payload);
     expect(opened.sequence).toBe(vectors.groupMessage.sequence);
     for (const t of vectors.groupMessage.tampered) {
-      const result = await openGroupMessage({ roomKeys: keys, sender: aliceMember, envelope: bytes(t.envelope), ring: ring(t.inboundSequence ?? vectors.groupMessage.inboundSenderKey.sequence) });
+      const result = await openGroupMessage({
+        roomKeys: keys,
+        sender: aliceMember,
+        envelope: bytes(t.envelope),
+        ring: ring(t.inboundSequence ?? vectors.groupMessage.inboundSenderKey.sequence),
+      });
       expect(result, t.what).toMatchObject({ ok: false, code: t.code });
     }
   });
@@ -110,7 +136,10 @@ describe('protocol v1 vectors', async () => {
     const opened = await openDirectMessage({ roomKeys: keys, me: bob, sender: aliceMember, envelope: bytes(vectors.directMessage.envelope) });
     expect(opened.ok && new TextDecoder().decode(opened.payload)).toBe(vectors.directMessage.payload);
     for (const t of vectors.directMessage.tampered) {
-      expect(await openDirectMessage({ roomKeys: keys, me: bob, sender: aliceMember, envelope: bytes(t.envelope) }), t.what).toMatchObject({ ok: false, code: t.code });
+      expect(await openDirectMessage({ roomKeys: keys, me: bob, sender: aliceMember, envelope: bytes(t.envelope) }), t.what).toMatchObject({
+        ok: false,
+        code: t.code,
+      });
     }
   });
 

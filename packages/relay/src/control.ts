@@ -89,10 +89,7 @@ export function onControl(port: ControlPort, conn: Connection, data: Buffer): vo
 
 function answerPing(out: ControlPort['out'], conn: Connection, msg: Json): void {
   const id = msg.id;
-  const valid =
-    id === undefined ||
-    (typeof id === 'number' && Number.isFinite(id)) ||
-    (typeof id === 'string' && id.length <= MAX_PING_ID_CHARS);
+  const valid = id === undefined || (typeof id === 'number' && Number.isFinite(id)) || (typeof id === 'string' && id.length <= MAX_PING_ID_CHARS);
   if (!valid) {
     out.error(conn, ErrorCode.BAD_MESSAGE, `ping "id" must be a number or a string of at most ${MAX_PING_ID_CHARS} characters`);
     return;

@@ -3,14 +3,7 @@
  * version(1) kind(1) cursor(8) room id(32) envelope.
  */
 import { COPY_BELOW_BYTES } from './memory-store.js';
-import {
-  DELIVER_CURSOR_OFFSET,
-  DELIVER_HEADER_BYTES,
-  DELIVER_ROOM_OFFSET,
-  FrameKind,
-  PROTOCOL_VERSION,
-  PUBLISH_HEADER_BYTES,
-} from './wire.js';
+import { DELIVER_CURSOR_OFFSET, DELIVER_HEADER_BYTES, DELIVER_ROOM_OFFSET, FrameKind, PROTOCOL_VERSION, PUBLISH_HEADER_BYTES } from './wire.js';
 
 const U32_RANGE = 2 ** 32;
 const U32_BYTES = 4;

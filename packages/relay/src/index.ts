@@ -1,11 +1,4 @@
-export type {
-  HistoryPage,
-  RemoteEnvelopeListener,
-  RetainedEnvelope,
-  RoomKey,
-  RoomStore,
-  StoreStats,
-} from './store.js';
+export type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
 export {
   DEFAULT_HOST,
   DEFAULT_LIMITS,

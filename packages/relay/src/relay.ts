@@ -93,9 +93,7 @@ class Relay implements ConnectionEvents {
 
     const metrics = createMetrics({ counters, localRooms: () => rooms.local.size, storeStats: () => store.stats() });
     const serverOptions = { maxHeaderSize: limits.maxHeaderBytes };
-    this.server = options.tls
-      ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
-      : createHttpServer(serverOptions);
+    this.server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(serverOptions);
     // One more than allowed, so a request over the limit is seen (and refused) rather
     // than silently truncated.
     this.server.maxHeadersCount = limits.maxHeaderCount + 1;

@@ -10,15 +10,7 @@ import { errorMessage, type Logger } from './log.js';
 import type { RelayCounters } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import type { RoomKey, RoomStore } from './store.js';
-import {
-  DELIVER_HEADER_BYTES,
-  FRAME_PREFIX_BYTES,
-  FrameKind,
-  PROTOCOL_VERSION,
-  PUBLISH_HEADER_BYTES,
-  PUBLISH_ID_OFFSET,
-  PUBLISH_ROOM_OFFSET,
-} from './wire.js';
+import { DELIVER_HEADER_BYTES, FRAME_PREFIX_BYTES, FrameKind, PROTOCOL_VERSION, PUBLISH_HEADER_BYTES, PUBLISH_ID_OFFSET, PUBLISH_ROOM_OFFSET } from './wire.js';
 
 /** A room with at least one connection on this process. */
 export interface LocalRoom {
@@ -50,9 +42,7 @@ export class Rooms {
   open(room: RoomKey, roomId: Buffer): LocalRoom {
     let local = this.local.get(room);
     if (!local) {
-      const subscribed = this.port.store
-        .subscribe(room)
-        .catch((err: unknown) => this.port.log.warn('subscribe_failed', { message: errorMessage(err) }));
+      const subscribed = this.port.store.subscribe(room).catch((err: unknown) => this.port.log.warn('subscribe_failed', { message: errorMessage(err) }));
       local = { key: room, id: roomId, members: new Set(), subscribed, joining: 0 };
       this.local.set(room, local);
     }

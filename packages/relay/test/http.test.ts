@@ -131,8 +131,27 @@ describe('HTTP', () => {
   it('serves https and wss with --tls-cert/--tls-key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealroom-tls-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
       const { readFileSync } = await import('node:fs');
       const relay = await start({ tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') } });
       expect(relay.url).toMatch(/^https:\/\//);
@@ -142,7 +161,9 @@ describe('HTTP', () => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
           res.on('end', () => resolve(text));
-        }).on('error', reject).end();
+        })
+          .on('error', reject)
+          .end();
       });
       expect(JSON.parse(body)).toMatchObject({ status: 'ok' });
       const client = track(await TestClient.connect(relay.wsUrl, { rejectUnauthorized: false }));

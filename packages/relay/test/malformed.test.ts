@@ -118,7 +118,10 @@ describe('malformed input', () => {
         }),
       fc.uint8Array({ minLength: 4097, maxLength: 5000 }),
     );
-    const frame = fc.oneof(text.map((t) => ({ text: t })), binary.map((b) => ({ binary: b })));
+    const frame = fc.oneof(
+      text.map((t) => ({ text: t })),
+      binary.map((b) => ({ binary: b })),
+    );
 
     let runs = 0;
     await fc.assert(

@@ -101,7 +101,13 @@ describe('MemoryRoomStore specifics', () => {
     const limits = { maxEnvelopesPerRoom: 40, maxBytesPerRoom: 200_000, maxTotalBytes: 400_000 };
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ room: fc.nat(3), size: fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: COPY_BELOW_BYTES - 10, max: COPY_BELOW_BYTES + 10 })) }), { maxLength: 300 }),
+        fc.array(
+          fc.record({
+            room: fc.nat(3),
+            size: fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: COPY_BELOW_BYTES - 10, max: COPY_BELOW_BYTES + 10 })),
+          }),
+          { maxLength: 300 },
+        ),
         async (appends) => {
           const store = new MemoryRoomStore(limits);
           const rooms = Array.from({ length: 4 }, newRoom);

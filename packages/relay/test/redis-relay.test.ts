@@ -46,11 +46,15 @@ const processes: RelayProcess[] = [];
 
 async function startRelayProcess(redisUrl: string, extraArgs: readonly string[] = []): Promise<RelayProcess> {
   const args = [
-    '--import', 'tsx',
-    '-e', `import(${JSON.stringify(CLI_SOURCE)}).then((cli) => cli.main(process.argv.slice(1)))`,
+    '--import',
+    'tsx',
+    '-e',
+    `import(${JSON.stringify(CLI_SOURCE)}).then((cli) => cli.main(process.argv.slice(1)))`,
     '--',
-    '--port', '0',
-    '--log-level', process.env.RELAY_TEST_LOGS ? 'debug' : 'warn',
+    '--port',
+    '0',
+    '--log-level',
+    process.env.RELAY_TEST_LOGS ? 'debug' : 'warn',
     ...extraArgs,
   ];
   // The Redis URL goes through the environment twin, as the deployment guide advises.
@@ -59,7 +63,9 @@ async function startRelayProcess(redisUrl: string, extraArgs: readonly string[] 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   child.stderr!.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     if (process.env.RELAY_TEST_LOGS) process.stderr.write(chunk);
@@ -108,8 +114,7 @@ class Member {
     this.client.sendBinary(publishFrame(room.id, id, new TextEncoder().encode(text)));
     const answer = (
       await this.client.take(
-        (item): item is { json: Json } =>
-          'json' in item && (item.json.t === 'ack' || item.json.t === 'error') && item.json.id === id,
+        (item): item is { json: Json } => 'json' in item && (item.json.t === 'ack' || item.json.t === 'error') && item.json.id === id,
         `answer to ${text}`,
       )
     ).json;
@@ -190,7 +195,10 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
       await eventually(() => member.received('deliver').length >= expected.length || undefined, `${member.name}'s deliveries`);
       await member.client.sync();
       const received = member.received('deliver');
-      expectExactlyOnceInSenderOrder(received.map((entry) => entry.text), expected);
+      expectExactlyOnceInSenderOrder(
+        received.map((entry) => entry.text),
+        expected,
+      );
       // The cursor a receiver sees is the one the sender was acknowledged with.
       for (const entry of received) expect(entry.cursor).toBe(cursorOf.get(entry.text));
       // Each sender's acks strictly increase.
@@ -198,7 +206,9 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
         expect(member.acked[index]!.cursor).toBeGreaterThan(member.acked[index - 1]!.cursor);
       }
     }
-    console.log(`[redis-relay] 3 processes, ${members.length} clients, ${all.length} messages, ${all.length * (members.length - 1)} deliveries, each exactly once`);
+    console.log(
+      `[redis-relay] 3 processes, ${members.length} clients, ${all.length} messages, ${all.length * (members.length - 1)} deliveries, each exactly once`,
+    );
 
     // A process listens to a room only while it has members there.
     const raw = new Redis(redis.url);
@@ -257,7 +267,16 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
       fc.string({ maxLength: 200 }).map((text) => ({ binary: false as const, data: text })),
       fc.jsonValue().map((value) => ({ binary: false as const, data: JSON.stringify(value) })),
       fc
-        .record({ v: fc.oneof(fc.constant(1), fc.integer()), t: fc.constantFrom('join', 'prove', 'history', 'leave', 'retention', 'ping', 'nope'), room: fc.oneof(fc.constant(room.key), fc.string()), after: fc.oneof(fc.integer(), fc.double(), fc.string()), mac: fc.string() }, { requiredKeys: ['v', 't'] })
+        .record(
+          {
+            v: fc.oneof(fc.constant(1), fc.integer()),
+            t: fc.constantFrom('join', 'prove', 'history', 'leave', 'retention', 'ping', 'nope'),
+            room: fc.oneof(fc.constant(room.key), fc.string()),
+            after: fc.oneof(fc.integer(), fc.double(), fc.string()),
+            mac: fc.string(),
+          },
+          { requiredKeys: ['v', 't'] },
+        )
         .map((value) => ({ binary: false as const, data: JSON.stringify(value) })),
       // PUBLISH headers to the real room id from a connection that never joined it.
       fc.uint8Array({ minLength: 1, maxLength: 64 }).map((tail) => ({ binary: true as const, data: publishFrame(room.id, 7, tail) })),
@@ -308,7 +327,7 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
     c.client = await TestClient.connect(relays[0]!.wsUrl);
     expectJoined(await c.client.join(room));
     const caughtUp: { cursor: number; text: string }[] = [];
-    for (let from = after, more = true; more; ) {
+    for (let from = after, more = true; more;) {
       c.client.send({ v: 1, t: 'history', room: room.key, after: from });
       const end = await c.client.json('history-end');
       const page = c.client.frames().filter((frame) => frame.kind === 'history' && frame.cursor > from);
@@ -339,7 +358,10 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
       const expected = everything.filter((entry) => senderOf(entry.text) !== member.name).map((entry) => entry.text);
       await eventually(() => member.received().length >= expected.length || undefined, `${member.name} deliveries`);
       await member.client.sync();
-      expectExactlyOnceInSenderOrder(member.received().map((entry) => entry.text), expected);
+      expectExactlyOnceInSenderOrder(
+        member.received().map((entry) => entry.text),
+        expected,
+      );
     }
     console.log(`[redis-relay] killed 1 of 3 processes mid-conversation; c caught up ${caughtUp.length} envelopes from another process, 0 lost`);
     for (const member of [a, b, c]) member.client.close();
@@ -375,11 +397,17 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
       await eventually(async () => (await healthOf(relay)).status === 'ok' || undefined, '/healthz ok');
       expect(await storeUpMetric(relay)).toBe('1');
     }
-    for (const [member, other] of [[a, b], [b, a]] as const) {
+    for (const [member, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       const expected = other.acked.map((entry) => entry.text);
       await eventually(() => member.received().length >= expected.length || undefined, `${member.name} deliveries`);
       await member.client.sync();
-      expectExactlyOnceInSenderOrder(member.received().map((entry) => entry.text), expected);
+      expectExactlyOnceInSenderOrder(
+        member.received().map((entry) => entry.text),
+        expected,
+      );
     }
     // Catch-up from scratch on either process holds every acknowledged envelope.
     const acked = [...a.acked, ...b.acked].sort((x, y) => x.cursor - y.cursor);

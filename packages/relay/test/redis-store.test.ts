@@ -89,7 +89,11 @@ describe.skipIf(!available)('RedisRoomStore', () => {
   it('fans out between processes exactly once, in order, only to subscribed processes', async () => {
     const [a, b, c] = [await store(), await store(), await store()];
     const room = newRoom();
-    const received = new Map<RedisRoomStore, string[]>([[a, []], [b, []], [c, []]]);
+    const received = new Map<RedisRoomStore, string[]>([
+      [a, []],
+      [b, []],
+      [c, []],
+    ]);
     for (const [target, list] of received) {
       target.onRemoteEnvelope((r, _cursor, bytes) => {
         if (r === room) list.push(new TextDecoder().decode(bytes));

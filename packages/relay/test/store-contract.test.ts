@@ -2,10 +2,12 @@
 import { MemoryRoomStore } from '../src/memory-store.js';
 import { runStoreContract } from './store-contract.js';
 
-runStoreContract('memory', async (retention) =>
-  new MemoryRoomStore({
-    maxEnvelopesPerRoom: retention.maxEnvelopes,
-    maxBytesPerRoom: retention.maxBytes,
-    maxAgeMs: retention.maxAgeMs,
-  }),
+runStoreContract(
+  'memory',
+  async (retention) =>
+    new MemoryRoomStore({
+      maxEnvelopesPerRoom: retention.maxEnvelopes,
+      maxBytesPerRoom: retention.maxBytes,
+      maxAgeMs: retention.maxAgeMs,
+    }),
 );

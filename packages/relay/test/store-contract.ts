@@ -108,9 +108,7 @@ export function runStoreContract(name: string, factory: StoreFactory, options: {
       const cursors = await Promise.all(Array.from({ length: 50 }, (_, index) => store.append(room, envelope(`m${index}`), t0)));
       for (let index = 1; index < cursors.length; index += 1) expect(cursors[index]).toBeGreaterThan(cursors[index - 1]!);
       const page = await store.readAfter(room, 0, PAGE_ALL, t0);
-      expect(page.entries.map((entry) => new TextDecoder().decode(entry.envelope))).toEqual(
-        Array.from({ length: 50 }, (_, index) => `m${index}`),
-      );
+      expect(page.entries.map((entry) => new TextDecoder().decode(entry.envelope))).toEqual(Array.from({ length: 50 }, (_, index) => `m${index}`));
     });
 
     it('pages after a cursor with `more` until the head', async () => {

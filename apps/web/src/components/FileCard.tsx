@@ -41,12 +41,7 @@ export function FileCard({ item, mine }: { item: FileMessage; mine: boolean }) {
         <label className="hint">
           {mine ? 'Sending' : 'Receiving'}
           {fraction !== null ? ` ${Math.round(fraction * 100)}%` : '…'}
-          <progress
-            max={1}
-            value={fraction ?? undefined}
-            aria-label={`${mine ? 'Sending' : 'Receiving'} ${name}`}
-            data-testid="file-progress"
-          />
+          <progress max={1} value={fraction ?? undefined} aria-label={`${mine ? 'Sending' : 'Receiving'} ${name}`} data-testid="file-progress" />
         </label>
       )}
       {complete && (

@@ -16,14 +16,12 @@ export function MembersPanel({ room, members }: { room: RoomSummary; members: re
     <aside className="panel" aria-labelledby="members-title" data-testid="members-panel">
       <div className="panel-header">
         <h2 id="members-title">
-          Members <span className="hint">({members.length}, {online} online)</span>
+          Members{' '}
+          <span className="hint">
+            ({members.length}, {online} online)
+          </span>
         </h2>
-        <button
-          type="button"
-          className="button ghost small"
-          onClick={() => dispatch({ type: 'ui/members-open', open: false })}
-          aria-label="Close members"
-        >
+        <button type="button" className="button ghost small" onClick={() => dispatch({ type: 'ui/members-open', open: false })} aria-label="Close members">
           ✕
         </button>
       </div>
@@ -33,9 +31,7 @@ export function MembersPanel({ room, members }: { room: RoomSummary; members: re
             <MemberRow key={m.id} member={m} room={room} clash={clashes.has(m.id)} canRemove={iAmCreator && !m.isMe && room.active} />
           ))}
         </ul>
-        {members.length <= 1 && (
-          <p className="hint">Nobody else is here yet. Share the invite link to bring people in.</p>
-        )}
+        {members.length <= 1 && <p className="hint">Nobody else is here yet. Share the invite link to bring people in.</p>}
       </div>
     </aside>
   );

@@ -25,7 +25,14 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
   const myName = identity?.displayName ?? null;
   const names = useMemo(() => members.map((m) => m.displayName), [members]);
   // Re-label day separators when the day rolls over; the list is rebuilt on change anyway.
-  const rows = useMemo(() => timelineRows(items.filter((i) => visibleTo(i, me)), Date.now()), [items, me]);
+  const rows = useMemo(
+    () =>
+      timelineRows(
+        items.filter((i) => visibleTo(i, me)),
+        Date.now(),
+      ),
+    [items, me],
+  );
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
@@ -96,13 +103,7 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
           const row = rows[v.index];
           if (!row) return null;
           return (
-            <div
-              key={v.key}
-              data-index={v.index}
-              ref={virtualizer.measureElement}
-              className="message-row"
-              style={{ transform: `translateY(${v.start}px)` }}
-            >
+            <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="message-row" style={{ transform: `translateY(${v.start}px)` }}>
               {row.kind === 'day' ? (
                 <div className="day-separator" role="separator">
                   {row.label}

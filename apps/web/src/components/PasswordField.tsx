@@ -1,11 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import {
-  loadStrengthChecker,
-  MIN_PASSWORD_LENGTH,
-  SCORE_LABELS,
-  type RatedPassword,
-  type Strength,
-} from '../lib/strength.js';
+import { loadStrengthChecker, MIN_PASSWORD_LENGTH, SCORE_LABELS, type RatedPassword, type Strength } from '../lib/strength.js';
 
 interface Props {
   label: string;
@@ -23,18 +17,7 @@ interface Props {
   name?: string;
 }
 
-export function PasswordField({
-  label,
-  value,
-  onChange,
-  withStrength = false,
-  onStrength,
-  userInputs,
-  autoComplete,
-  error,
-  autoFocus,
-  name,
-}: Props) {
+export function PasswordField({ label, value, onChange, withStrength = false, onStrength, userInputs, autoComplete, error, autoFocus, name }: Props) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;

@@ -57,27 +57,14 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
         </div>
         <div className="room-actions">
           {room.active && (
-            <button
-              type="button"
-              className="button small"
-              onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'invite', roomId: room.id } })}
-            >
+            <button type="button" className="button small" onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'invite', roomId: room.id } })}>
               Invite
             </button>
           )}
-          <button
-            type="button"
-            className="button small"
-            aria-pressed={membersOpen}
-            onClick={() => dispatch({ type: 'ui/members-open', open: !membersOpen })}
-          >
+          <button type="button" className="button small" aria-pressed={membersOpen} onClick={() => dispatch({ type: 'ui/members-open', open: !membersOpen })}>
             Members
           </button>
-          <button
-            type="button"
-            className="button small"
-            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'room-settings', roomId: room.id } })}
-          >
+          <button type="button" className="button small" onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'room-settings', roomId: room.id } })}>
             Settings
           </button>
         </div>

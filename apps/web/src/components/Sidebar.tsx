@@ -21,18 +21,10 @@ export function Sidebar() {
       </div>
       <div className="sidebar-section">
         <div className="row">
-          <button
-            type="button"
-            className="button primary"
-            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'new-room' } })}
-          >
+          <button type="button" className="button primary" onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'new-room' } })}>
             New room
           </button>
-          <button
-            type="button"
-            className="button"
-            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'join-room' } })}
-          >
+          <button type="button" className="button" onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'join-room' } })}>
             Join with a link
           </button>
         </div>

@@ -46,14 +46,12 @@ interface Props {
 }
 
 export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, members }: Props) {
-  const nameOf = (id: string) =>
-    id === me ? 'you' : neutraliseBidi(members.find((m) => m.id === id)?.displayName ?? 'a former member');
+  const nameOf = (id: string) => (id === me ? 'you' : neutraliseBidi(members.find((m) => m.id === id)?.displayName ?? 'a former member'));
 
   if (item.kind === 'warning') {
     return (
       <div className="warning-line" role="note" data-testid="warning-line">
-        <strong>⚠ {WARNING_LINE_TEXT[item.warning]}</strong>{' '}
-        <span className="hint">({item.code})</span>
+        <strong>⚠ {WARNING_LINE_TEXT[item.warning]}</strong> <span className="hint">({item.code})</span>
       </div>
     );
   }

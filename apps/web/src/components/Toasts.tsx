@@ -8,12 +8,7 @@ export function Toasts() {
       {toasts.map((t) => (
         <div key={t.id} className="toast" data-tone={t.tone}>
           <span>{t.text}</span>
-          <button
-            type="button"
-            className="button ghost small"
-            onClick={() => dispatch({ type: 'ui/toast-dismiss', id: t.id })}
-            aria-label="Dismiss notice"
-          >
+          <button type="button" className="button ghost small" onClick={() => dispatch({ type: 'ui/toast-dismiss', id: t.id })} aria-label="Dismiss notice">
             ✕
           </button>
         </div>

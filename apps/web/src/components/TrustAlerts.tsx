@@ -27,9 +27,7 @@ function AlertCard({ alert, member, roomId }: { alert: TrustAlert; member: Membe
   const keyChanged = alert.kind === 'key-changed';
   return (
     <section className="alert danger" role="alert" aria-labelledby={`${alert.id}-title`} data-testid="trust-alert" data-kind={alert.kind}>
-      <h2 id={`${alert.id}-title`}>
-        ⚠ {keyChanged ? `${name}'s security key has changed` : `Two members are using the name "${name}"`}
-      </h2>
+      <h2 id={`${alert.id}-title`}>⚠ {keyChanged ? `${name}'s security key has changed` : `Two members are using the name "${name}"`}</h2>
       <p>
         {keyChanged
           ? `This can mean ${name} reinstalled or moved to a new browser, or that someone is impersonating them. Until you have compared safety numbers again, do not trust what this identity says.`
@@ -37,11 +35,7 @@ function AlertCard({ alert, member, roomId }: { alert: TrustAlert; member: Membe
       </p>
       <div className="row">
         {member && (
-          <button
-            type="button"
-            className="button small"
-            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'safety', roomId, member: member.id } })}
-          >
+          <button type="button" className="button small" onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'safety', roomId, member: member.id } })}>
             Compare safety number
           </button>
         )}

@@ -45,10 +45,5 @@ export function loadStrengthChecker(): Promise<Checker> {
 
 /** Whether a password meets the minimum: long enough and not easily guessed. */
 export function meetsPolicy(password: string, rated: RatedPassword | null): boolean {
-  return (
-    password.length >= MIN_PASSWORD_LENGTH &&
-    rated !== null &&
-    rated.password === password &&
-    rated.strength.score >= MIN_PASSWORD_SCORE
-  );
+  return password.length >= MIN_PASSWORD_LENGTH && rated !== null && rated.password === password && rated.strength.score >= MIN_PASSWORD_SCORE;
 }

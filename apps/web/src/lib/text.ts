@@ -3,9 +3,7 @@
 // else, `javascript:` included, stays plain text.
 
 export type Segment =
-  | { kind: 'text'; text: string }
-  | { kind: 'link'; text: string; href: string }
-  | { kind: 'mention'; text: string; name: string; me: boolean };
+  { kind: 'text'; text: string } | { kind: 'link'; text: string; href: string } | { kind: 'mention'; text: string; name: string; me: boolean };
 
 // An http(s) URL up to the next whitespace; trailing punctuation is trimmed below.
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"]+/giu;
@@ -35,8 +33,7 @@ export function segmentText(body: string, names: readonly string[], myName: stri
   const text = neutraliseBidi(body);
   const segments: Segment[] = [];
   const sorted = [...new Set(names)].filter((n) => n.length > 0).sort((a, b) => b.length - a.length);
-  const mentionPattern =
-    sorted.length > 0 ? new RegExp(`@(${sorted.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_])`, 'gu') : null;
+  const mentionPattern = sorted.length > 0 ? new RegExp(`@(${sorted.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_])`, 'gu') : null;
 
   const pushText = (chunk: string) => {
     if (chunk.length === 0) return;

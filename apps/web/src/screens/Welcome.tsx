@@ -60,8 +60,7 @@ function CreateForm({ onImport }: { onImport(): void }) {
     <form onSubmit={submit} aria-labelledby="welcome-title" noValidate>
       <h1 id="welcome-title">Private group chat, sealed in your browser</h1>
       <p className="lead">
-        No account and no phone number. Your keys are made here and locked with a password only you know. The relay
-        only ever forwards sealed envelopes.
+        No account and no phone number. Your keys are made here and locked with a password only you know. The relay only ever forwards sealed envelopes.
       </p>
       <div className="field">
         <label htmlFor="display-name">Your name, as others will see it</label>
@@ -96,9 +95,7 @@ function CreateForm({ onImport }: { onImport(): void }) {
         autoComplete="new-password"
         error={mismatch ? 'The two passwords differ.' : null}
       />
-      <p className="hint">
-        There is no way to recover a forgotten password. After you start, you can export a backup of your identity.
-      </p>
+      <p className="hint">There is no way to recover a forgotten password. After you start, you can export a backup of your identity.</p>
       {creating && progress && (
         <div className="progress-block" role="status" aria-live="polite">
           <label htmlFor="keygen-progress" className="label">
@@ -143,14 +140,7 @@ function ImportForm({ onCreate }: { onCreate(): void }) {
       <p className="lead">Choose the backup file you exported, and enter the password you used for it.</p>
       <div className="field">
         <label htmlFor="backup-file">Backup file</label>
-        <input
-          id="backup-file"
-          className="input"
-          type="file"
-          accept=".json,application/json"
-          onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-          required
-        />
+        <input id="backup-file" className="input" type="file" accept=".json,application/json" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
       </div>
       <PasswordField label="Backup password" value={password} onChange={setPassword} autoComplete="current-password" />
       {error && !importing && (

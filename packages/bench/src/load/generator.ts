@@ -203,7 +203,7 @@ export class LoadGenerator {
     const latencies = concatSorted(replies.map((reply) => reply.latenciesMs));
     const errors: Record<string, number> = {};
     for (const reply of replies) for (const [code, count] of Object.entries(reply.errors)) errors[code] = (errors[code] ?? 0) + count;
-    const offeredPerSec = (params.ratePerConnection * this.opened * fanOut);
+    const offeredPerSec = params.ratePerConnection * this.opened * fanOut;
     const deliveredPerSec = delivered / windowSeconds;
     return {
       offeredPerSec,

@@ -29,7 +29,20 @@ type ProtocolModule = typeof Protocol;
 async function loadProtocol(): Promise<ProtocolModule | string> {
   try {
     const protocol = await import('@sealroom/protocol');
-    const needed = ['generateIdentity', 'deriveRoomKeys', 'createRoomSecret', 'roomMember', 'createSenderKey', 'sealGroupMessage', 'openGroupMessage', 'sealSenderKeyDistribution', 'openSenderKeyDistribution', 'emptySenderKeyRing', 'wrapIdentity', 'unwrapIdentity'] as const;
+    const needed = [
+      'generateIdentity',
+      'deriveRoomKeys',
+      'createRoomSecret',
+      'roomMember',
+      'createSenderKey',
+      'sealGroupMessage',
+      'openGroupMessage',
+      'sealSenderKeyDistribution',
+      'openSenderKeyDistribution',
+      'emptySenderKeyRing',
+      'wrapIdentity',
+      'unwrapIdentity',
+    ] as const;
     const missing = needed.filter((name) => typeof (protocol as Record<string, unknown>)[name] !== 'function');
     return missing.length > 0 ? `@sealroom/protocol does not export ${missing.join(', ')} yet` : protocol;
   } catch (error) {
@@ -104,7 +117,13 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
     }));
     const senderKey = p.createSenderKey({ now: Date.now() });
     const distribution = await p.sealSenderKeyDistribution({ roomKeys, me: sender, recipient: receiverMember, senderKey });
-    const opened = await p.openSenderKeyDistribution({ roomKeys, me: receiver, sender: senderMember, envelope: distribution.envelope, ring: { v: 1, keys: filler } });
+    const opened = await p.openSenderKeyDistribution({
+      roomKeys,
+      me: receiver,
+      sender: senderMember,
+      envelope: distribution.envelope,
+      ring: { v: 1, keys: filler },
+    });
     if (!opened.ok) throw new Error(`sender-key distribution did not open: ${opened.code}`);
     const recipients: NaiveRecipient[] = Array.from({ length: roomSize - 1 }, (_, index) =>
       index === 0
@@ -145,7 +164,9 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
       state.ring = opened.ring;
       const naive = await timed(state.naiveSeal, () => sealNaive({ roomId: roomKeys.roomId, sender: naiveSender, recipients: state.recipients, payload }));
       state.naiveEnvelopeBytes = naive.length;
-      const naiveOpened = await timed(state.naiveOpen, () => openNaive({ envelope: naive, me: naiveMe, senderVerifyKey: sender.public.verifyKey, modulusBytes }));
+      const naiveOpened = await timed(state.naiveOpen, () =>
+        openNaive({ envelope: naive, me: naiveMe, senderVerifyKey: sender.public.verifyKey, modulusBytes }),
+      );
       if (!naiveOpened.ok) throw new Error(`naive envelope did not open: ${naiveOpened.code}`);
     }
   }
@@ -159,7 +180,8 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
     naiveEnvelopeBytes: state.naiveEnvelopeBytes,
     runs: state.seal.length,
   }));
-  for (const size of sizes) context.log(`crypto room ${size.roomSize}: seal ${fmtFixed(size.sealMs)} ms vs naive ${fmtFixed(size.naiveSealMs)} ms (${size.runs} runs)`);
+  for (const size of sizes)
+    context.log(`crypto room ${size.roomSize}: seal ${fmtFixed(size.sealMs)} ms vs naive ${fmtFixed(size.naiveSealMs)} ms (${size.runs} runs)`);
 
   // Rotation after a removal: every remaining member makes a new sender key and seals it to
   // each of the other remaining members, then opens theirs. Measured for one member.
@@ -201,7 +223,8 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
     openMs: median(runs.map((run) => run.openMs)),
     distributions: runs[0]!.distributions,
   }));
-  for (const rotation of rotations) context.log(`crypto rotation room ${rotation.roomSize}: seal ${fmtFixed(rotation.sealMs)} ms, open ${fmtFixed(rotation.openMs)} ms`);
+  for (const rotation of rotations)
+    context.log(`crypto rotation room ${rotation.roomSize}: seal ${fmtFixed(rotation.sealMs)} ms, open ${fmtFixed(rotation.openMs)} ms`);
 
   const wrapped = await p.wrapIdentity(sender, BENCH_PASSWORD);
   const unlockTimes: number[] = [];
@@ -217,7 +240,15 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
   return buildResult({ sizes, rotations, rotationRuns: context.profile.crypto.rotationRuns, unlockMs, iterations, identityMs: median(identityMs), budgetMs });
 }
 
-function buildResult(figures: { sizes: SizeFigures[]; rotations: RotationFigures[]; rotationRuns: number; unlockMs: number; iterations: number; identityMs: number; budgetMs: number }): SectionResult {
+function buildResult(figures: {
+  sizes: SizeFigures[];
+  rotations: RotationFigures[];
+  rotationRuns: number;
+  unlockMs: number;
+  iterations: number;
+  identityMs: number;
+  budgetMs: number;
+}): SectionResult {
   const { sizes, rotations } = figures;
   const smallest = sizes[0]!;
   const largest = sizes[sizes.length - 1]!;
@@ -246,8 +277,16 @@ function buildResult(figures: { sizes: SizeFigures[]; rotations: RotationFigures
   const rotationTable: Table = {
     title: 'Key rotation after a removal, per remaining member',
     headers: ['Room size before removal', 'Distributions', 'Seal my new key to the others, ms', 'Open the others’ new keys, ms', 'Total ms'],
-    rows: rotations.map((rotation) => [String(rotation.roomSize), String(rotation.distributions), fmtFixed(rotation.sealMs, 1), fmtFixed(rotation.openMs, 1), fmtFixed(rotation.sealMs + rotation.openMs, 1)]),
-    notes: [`Median of ${figures.rotationRuns} run(s) per size. Each remaining member seals one RSA-OAEP + RSA-PSS distribution per other remaining member and opens one from each: linear in room size, as in Signal groups and Megolm; it happens once per leave or removal, not per message.`],
+    rows: rotations.map((rotation) => [
+      String(rotation.roomSize),
+      String(rotation.distributions),
+      fmtFixed(rotation.sealMs, 1),
+      fmtFixed(rotation.openMs, 1),
+      fmtFixed(rotation.sealMs + rotation.openMs, 1),
+    ]),
+    notes: [
+      `Median of ${figures.rotationRuns} run(s) per size. Each remaining member seals one RSA-OAEP + RSA-PSS distribution per other remaining member and opens one from each: linear in room size, as in Signal groups and Megolm; it happens once per leave or removal, not per message.`,
+    ],
   };
   const unlockTable: Table = {
     title: 'Identity',
@@ -270,7 +309,11 @@ function buildResult(figures: { sizes: SizeFigures[]; rotations: RotationFigures
       target: 'independent of member count',
       met: envelopeFlat,
     },
-    { figure: `Naive scheme seal cost at room ${largest.roomSize}`, value: `${fmtFixed(largest.naiveSealMs)} ms, ${fmtInt(largest.naiveEnvelopeBytes)} bytes`, target: 'context' },
+    {
+      figure: `Naive scheme seal cost at room ${largest.roomSize}`,
+      value: `${fmtFixed(largest.naiveSealMs)} ms, ${fmtInt(largest.naiveEnvelopeBytes)} bytes`,
+      target: 'context',
+    },
     { figure: 'Identity unlock', value: `${fmtFixed(figures.unlockMs, 0)} ms`, target: 'context (PBKDF2 at ≥ 600,000)' },
   ];
   return {
@@ -289,7 +332,9 @@ function buildResult(figures: { sizes: SizeFigures[]; rotations: RotationFigures
         openMs: byRoom((size) => size.naiveOpenMs),
         envelopeBytes: byRoom((size) => size.naiveEnvelopeBytes),
       },
-      rotationAfterRemovalMs: Object.fromEntries(rotations.map((rotation) => [String(rotation.roomSize), { sealMs: rotation.sealMs, openMs: rotation.openMs, distributions: rotation.distributions }])),
+      rotationAfterRemovalMs: Object.fromEntries(
+        rotations.map((rotation) => [String(rotation.roomSize), { sealMs: rotation.sealMs, openMs: rotation.openMs, distributions: rotation.distributions }]),
+      ),
       unlockMs: figures.unlockMs,
       pbkdf2Iterations: figures.iterations,
       identityGenerationMs: figures.identityMs,

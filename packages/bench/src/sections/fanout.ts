@@ -23,7 +23,12 @@ const GENERATOR_DOUBLING_TOLERANCE = 1.1;
 /** A generator that issued less than this share of its schedule lagged. */
 const SCHEDULE_KEPT_MIN = 0.98;
 
-const LABELS: Record<SubjectKey, string> = { relay: 'Sealroom relay', 'relay-candidate': 'relay candidate (--compare-relay)', 'bare-ws': 'bare ws broadcast', 'socket.io': 'Socket.IO rooms' };
+const LABELS: Record<SubjectKey, string> = {
+  relay: 'Sealroom relay',
+  'relay-candidate': 'relay candidate (--compare-relay)',
+  'bare-ws': 'bare ws broadcast',
+  'socket.io': 'Socket.IO rooms',
+};
 
 /** Row key: a server kind, or the candidate relay of `--compare-relay`. */
 type SubjectKey = ServerKind | 'relay-candidate';
@@ -46,7 +51,9 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
   // Socket.IO last in every round: it is the one pushed past its capacity at half load.
   const specs: SubjectSpec[] = [
     ...(context.relay.available ? [{ key: 'relay' as const, kind: 'relay' as const }] : []),
-    ...(context.relay.available && context.relayCandidate ? [{ key: 'relay-candidate' as const, kind: 'relay' as const, relayCli: context.relayCandidate }] : []),
+    ...(context.relay.available && context.relayCandidate
+      ? [{ key: 'relay-candidate' as const, kind: 'relay' as const, relayCli: context.relayCandidate }]
+      : []),
     { key: 'bare-ws', kind: 'bare-ws' },
     { key: 'socket.io', kind: 'socket.io' },
   ];
@@ -121,7 +128,9 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
       for (const subject of subjects) {
         const result = await measure(subject.generator, profile, halfRate, subject.pids);
         subject.half.push(result);
-        context.log(`fan-out ${subject.key} @half: p50 ${fmtFixed(result.p50Ms)} ms, p99 ${fmtFixed(result.p99Ms)} ms, delivered ${fmtFixed(result.deliveredRatio * 100, 1)}%`);
+        context.log(
+          `fan-out ${subject.key} @half: p50 ${fmtFixed(result.p50Ms)} ms, p99 ${fmtFixed(result.p99Ms)} ms, delivered ${fmtFixed(result.deliveredRatio * 100, 1)}%`,
+        );
       }
     }
 
@@ -156,7 +165,9 @@ export async function runFanout(context: BenchContext): Promise<SectionResult> {
     } finally {
       await doubled.close();
     }
-    context.log(`fan-out generator check: ${fmtInt(median(normalRuns.map((run) => run.deliveredPerSec)))} delivered/s with ${context.profile.workers} workers, ${fmtInt(median(doubledRuns.map((run) => run.deliveredPerSec)))} with ${context.profile.workers * 2}`);
+    context.log(
+      `fan-out generator check: ${fmtInt(median(normalRuns.map((run) => run.deliveredPerSec)))} delivered/s with ${context.profile.workers} workers, ${fmtInt(median(doubledRuns.map((run) => run.deliveredPerSec)))} with ${context.profile.workers * 2}`,
+    );
     return buildResult(context, subjects, { halfRate, bareSaturation, normalRuns, doubledRuns });
   } finally {
     await stopAll();
@@ -176,7 +187,8 @@ function summariseRelayProfile(context: BenchContext): void {
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   context.log(`fan-out: relay CPU profile of the sweep at ${file}; top self time:`);
-  for (const entry of topSelfTime(profile, PROFILE_TOP_FUNCTIONS)) context.log(`  ${fmtFixed(entry.selfMs, 0).padStart(6)} ms ${fmtFixed(entry.share * 100, 1).padStart(5)}%  ${entry.name}`);
+  for (const entry of topSelfTime(profile, PROFILE_TOP_FUNCTIONS))
+    context.log(`  ${fmtFixed(entry.selfMs, 0).padStart(6)} ms ${fmtFixed(entry.share * 100, 1).padStart(5)}%  ${entry.name}`);
 }
 
 interface Checks {
@@ -265,15 +277,34 @@ function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks:
   const verdicts: Verdict[] = [];
   if (relay) {
     verdicts.push(
-      { figure: 'Relay throughput vs bare ws', value: fmtRatio(throughputVsBare), target: `≥ ${TARGET_THROUGHPUT_VS_BARE}×`, met: throughputVsBare >= TARGET_THROUGHPUT_VS_BARE },
-      { figure: 'Relay throughput vs Socket.IO', value: fmtRatio(throughputVsSocketIo), target: `> ${TARGET_THROUGHPUT_VS_SOCKET_IO}× (clearly ahead)`, met: throughputVsSocketIo > TARGET_THROUGHPUT_VS_SOCKET_IO },
-      { figure: 'Relay p99 at half load vs bare ws', value: fmtRatio(p99VsBare), target: `close to bare (≤ ${TARGET_P99_VS_BARE}×)`, met: p99VsBare <= TARGET_P99_VS_BARE },
+      {
+        figure: 'Relay throughput vs bare ws',
+        value: fmtRatio(throughputVsBare),
+        target: `≥ ${TARGET_THROUGHPUT_VS_BARE}×`,
+        met: throughputVsBare >= TARGET_THROUGHPUT_VS_BARE,
+      },
+      {
+        figure: 'Relay throughput vs Socket.IO',
+        value: fmtRatio(throughputVsSocketIo),
+        target: `> ${TARGET_THROUGHPUT_VS_SOCKET_IO}× (clearly ahead)`,
+        met: throughputVsSocketIo > TARGET_THROUGHPUT_VS_SOCKET_IO,
+      },
+      {
+        figure: 'Relay p99 at half load vs bare ws',
+        value: fmtRatio(p99VsBare),
+        target: `close to bare (≤ ${TARGET_P99_VS_BARE}×)`,
+        met: p99VsBare <= TARGET_P99_VS_BARE,
+      },
     );
   } else {
     verdicts.push({ figure: 'Relay fan-out', value: 'not available yet', target: 'relay vs bare ws and Socket.IO' });
   }
   if (relay) {
-    verdicts.push({ figure: 'Relay CPU per delivery vs bare ws (half load)', value: fmtRatio(ratio(relay.cpuMicrosPerDelivery, bare.cpuMicrosPerDelivery)), target: 'context (noise-resistant cross-check of throughput)' });
+    verdicts.push({
+      figure: 'Relay CPU per delivery vs bare ws (half load)',
+      value: fmtRatio(ratio(relay.cpuMicrosPerDelivery, bare.cpuMicrosPerDelivery)),
+      target: 'context (noise-resistant cross-check of throughput)',
+    });
   }
   const candidate = figures.get('relay-candidate');
   if (candidate) {

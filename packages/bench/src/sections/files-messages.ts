@@ -7,12 +7,7 @@ export type ReceiverRequest =
   /** Closes the plain receiver, or with `all` every client of the thread. */
   | { type: 'close'; all: boolean };
 
-export type ReceiverReply =
-  | { type: 'ready' }
-  | { type: 'plain-done' }
-  | { type: 'file-complete' }
-  | { type: 'failed'; message: string }
-  | { type: 'closed' };
+export type ReceiverReply = { type: 'ready' } | { type: 'plain-done' } | { type: 'file-complete' } | { type: 'failed'; message: string } | { type: 'closed' };
 
 /** The plain receiver's progress report, u32 chunks received: the only envelopes the sender gets. */
 export const PROGRESS_BYTES = 4;

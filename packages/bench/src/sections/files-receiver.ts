@@ -32,7 +32,8 @@ async function receivePlain(request: Extract<ReceiverRequest, { type: 'plain' }>
       reply({ type: 'plain-done' });
     }
   };
-  client.onClose = (code) => reply({ type: 'failed', message: `the relay closed the plain receiver (close ${code}) after ${received} of ${request.size} bytes` });
+  client.onClose = (code) =>
+    reply({ type: 'failed', message: `the relay closed the plain receiver (close ${code}) after ${received} of ${request.size} bytes` });
   reply({ type: 'ready' });
 }
 

@@ -111,12 +111,23 @@ class Receiver {
  * the receiver, which reports its progress every {@link PROGRESS_EVERY_CHUNKS} chunks as a
  * small envelope into the room, like the client's file-progress).
  */
-async function plainTransfer(server: RunningServer, receiver: Receiver, size: number, chunkBytes: number, windowBytes: number, block: Uint8Array): Promise<number> {
+async function plainTransfer(
+  server: RunningServer,
+  receiver: Receiver,
+  size: number,
+  chunkBytes: number,
+  windowBytes: number,
+  block: Uint8Array,
+): Promise<number> {
   const room = randomRoom();
   const sender = await RawRelayClient.connect(server.wsUrl);
   try {
     await sender.join(room);
-    await receiver.ask({ type: 'plain', wsUrl: server.wsUrl, room, size, chunkBytes, progressEvery: PROGRESS_EVERY_CHUNKS }, 'ready', 'the plain receiver joining');
+    await receiver.ask(
+      { type: 'plain', wsUrl: server.wsUrl, room, size, chunkBytes, progressEvery: PROGRESS_EVERY_CHUNKS },
+      'ready',
+      'the plain receiver joining',
+    );
     const done = receiver.next('plain-done', 'plain transfer');
     // Awaited below; until then a rejection must not count as unhandled.
     done.catch(() => {});
@@ -211,7 +222,15 @@ async function encryptedSession(server: RunningServer, client: ClientModule, rec
 export async function runFiles(context: BenchContext): Promise<SectionResult> {
   const title = 'File transfer';
   if (!context.relay.available) return { name: 'files', title, status: 'unavailable', reason: `relay: ${context.relay.reason}`, tables: [], verdicts: [] };
-  if (!existsSync(CLIENT_FILES_SOURCE)) return { name: 'files', title, status: 'unavailable', reason: 'the client package has no file transfer yet (packages/client/src/files.ts)', tables: [], verdicts: [] };
+  if (!existsSync(CLIENT_FILES_SOURCE))
+    return {
+      name: 'files',
+      title,
+      status: 'unavailable',
+      reason: 'the client package has no file transfer yet (packages/client/src/files.ts)',
+      tables: [],
+      verdicts: [],
+    };
   const client = (await import('@sealroom/client')) as unknown as ClientModule;
   const protocol = (await import('@sealroom/protocol')) as Record<string, unknown>;
   const chunkBytes = typeof protocol.DEFAULT_FILE_CHUNK_BYTES === 'number' ? protocol.DEFAULT_FILE_CHUNK_BYTES : FALLBACK_CHUNK_BYTES;
@@ -246,7 +265,9 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
       const encrypted = await measured(cpu.encrypted, () => session!.transfer(size, chunkBytes, block));
       encryptedMs.push(encrypted.totalMs);
       streamingMs.push(encrypted.streamingMs);
-      context.log(`files: plain ${fmtFixed(plainMs.at(-1)!, 0)} ms, encrypted ${fmtFixed(encrypted.totalMs, 0)} ms (${fmtFixed(encrypted.streamingMs, 0)} ms after the digest pass)`);
+      context.log(
+        `files: plain ${fmtFixed(plainMs.at(-1)!, 0)} ms, encrypted ${fmtFixed(encrypted.totalMs, 0)} ms (${fmtFixed(encrypted.streamingMs, 0)} ms after the digest pass)`,
+      );
     }
   } finally {
     await session?.close();
@@ -259,7 +280,12 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
   const streaming = mbps(median(streamingMs));
   const encryptedVsPlain = ratio(encrypted, plain);
   const verdicts: Verdict[] = [
-    { figure: 'Encrypted vs plain file throughput', value: `${fmtRatio(encryptedVsPlain)} (${fmtFixed(encrypted, 1)} vs ${fmtFixed(plain, 1)} MB/s)`, target: `≥ ${TARGET_ENCRYPTED_VS_PLAIN}×`, met: encryptedVsPlain >= TARGET_ENCRYPTED_VS_PLAIN },
+    {
+      figure: 'Encrypted vs plain file throughput',
+      value: `${fmtRatio(encryptedVsPlain)} (${fmtFixed(encrypted, 1)} vs ${fmtFixed(plain, 1)} MB/s)`,
+      target: `≥ ${TARGET_ENCRYPTED_VS_PLAIN}×`,
+      met: encryptedVsPlain >= TARGET_ENCRYPTED_VS_PLAIN,
+    },
   ];
   return {
     name: 'files',
@@ -270,8 +296,20 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
         title: `File transfer: ${fmtMiB(size)} between two Node clients through one relay`,
         headers: ['Transfer', 'MB/s', 'Seconds', 'Clients CPU s', 'Relay CPU s'],
         rows: [
-          ['Plain: raw PUBLISH frames', fmtFixed(plain, 1), fmtFixed(median(plainMs) / SECOND_MS, 2), fmtFixed(median(cpu.plain.clients), 2), fmtFixed(median(cpu.plain.relay), 2)],
-          ['Encrypted: client package, offer to verified receipt', fmtFixed(encrypted, 1), fmtFixed(median(encryptedMs) / SECOND_MS, 2), fmtFixed(median(cpu.encrypted.clients), 2), fmtFixed(median(cpu.encrypted.relay), 2)],
+          [
+            'Plain: raw PUBLISH frames',
+            fmtFixed(plain, 1),
+            fmtFixed(median(plainMs) / SECOND_MS, 2),
+            fmtFixed(median(cpu.plain.clients), 2),
+            fmtFixed(median(cpu.plain.relay), 2),
+          ],
+          [
+            'Encrypted: client package, offer to verified receipt',
+            fmtFixed(encrypted, 1),
+            fmtFixed(median(encryptedMs) / SECOND_MS, 2),
+            fmtFixed(median(cpu.encrypted.clients), 2),
+            fmtFixed(median(cpu.encrypted.relay), 2),
+          ],
           ['Encrypted, from the first chunk sent (after the digest pass)', fmtFixed(streaming, 1), fmtFixed(median(streamingMs) / SECOND_MS, 2), '', ''],
         ],
         notes: [
@@ -301,7 +339,8 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
 function randomBlock(length: number): Uint8Array {
   // getRandomValues fills at most 65,536 bytes per call.
   const block = new Uint8Array(length);
-  for (let offset = 0; offset < length; offset += RANDOM_FILL_LIMIT) crypto.getRandomValues(block.subarray(offset, Math.min(length, offset + RANDOM_FILL_LIMIT)));
+  for (let offset = 0; offset < length; offset += RANDOM_FILL_LIMIT)
+    crypto.getRandomValues(block.subarray(offset, Math.min(length, offset + RANDOM_FILL_LIMIT)));
   return block;
 }
 

@@ -86,7 +86,9 @@ export async function runIdle(context: BenchContext): Promise<SectionResult> {
       const loadedRssBytes = await settledRss(server.pid, context.profile.idle.settleMs);
       const figure = { kind, connections, baselineRssBytes, loadedRssBytes, perConnectionBytes: (loadedRssBytes - baselineRssBytes) / connections };
       figures.push(figure);
-      context.log(`idle ${kind}: ${fmtInt(connections)} connections, ${fmtMiB(baselineRssBytes)} → ${fmtMiB(loadedRssBytes)}, ${fmtKiB(figure.perConnectionBytes)} each`);
+      context.log(
+        `idle ${kind}: ${fmtInt(connections)} connections, ${fmtMiB(baselineRssBytes)} → ${fmtMiB(loadedRssBytes)}, ${fmtKiB(figure.perConnectionBytes)} each`,
+      );
     } finally {
       await generator?.close();
       await server.stop();
@@ -99,7 +101,12 @@ export async function runIdle(context: BenchContext): Promise<SectionResult> {
   const memoryVsBare = ratio(relay?.perConnectionBytes, bare.perConnectionBytes);
   const verdicts: Verdict[] = relay
     ? [
-        { figure: 'Relay memory per idle connection vs bare ws', value: `${fmtRatio(memoryVsBare)} (${fmtKiB(relay.perConnectionBytes)} vs ${fmtKiB(bare.perConnectionBytes)})`, target: `≤ ${TARGET_MEMORY_VS_BARE}×`, met: memoryVsBare <= TARGET_MEMORY_VS_BARE },
+        {
+          figure: 'Relay memory per idle connection vs bare ws',
+          value: `${fmtRatio(memoryVsBare)} (${fmtKiB(relay.perConnectionBytes)} vs ${fmtKiB(bare.perConnectionBytes)})`,
+          target: `≤ ${TARGET_MEMORY_VS_BARE}×`,
+          met: memoryVsBare <= TARGET_MEMORY_VS_BARE,
+        },
         { figure: `Relay RSS with ${fmtInt(relay.connections)} idle connections`, value: fmtMiB(relay.loadedRssBytes), target: 'a few hundred MB at most' },
       ]
     : [{ figure: 'Relay memory per idle connection', value: 'not available yet', target: `≤ ${TARGET_MEMORY_VS_BARE}× bare ws` }];
@@ -132,7 +139,13 @@ export async function runIdle(context: BenchContext): Promise<SectionResult> {
           .filter((kind) => byKind.has(kind))
           .map((kind) => {
             const f = byKind.get(kind)!;
-            return [LABELS[kind], fmtMiB(f.baselineRssBytes), fmtMiB(f.loadedRssBytes), fmtKiB(f.perConnectionBytes), fmtRatio(ratio(f.perConnectionBytes, bare.perConnectionBytes))];
+            return [
+              LABELS[kind],
+              fmtMiB(f.baselineRssBytes),
+              fmtMiB(f.loadedRssBytes),
+              fmtKiB(f.perConnectionBytes),
+              fmtRatio(ratio(f.perConnectionBytes, bare.perConnectionBytes)),
+            ];
           }),
         notes: [
           `Clients connect from ${LOOPBACK_SOURCE_ADDRESSES.length} loopback source addresses (${LOOPBACK_SOURCE_ADDRESSES[0]}…${LOOPBACK_SOURCE_ADDRESSES.at(-1)}); ${fmtInt(portsPerAddress)} ephemeral ports per address, open-file limit ${fmtInt(fdLimit)}.`,

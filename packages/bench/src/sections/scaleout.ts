@@ -23,7 +23,8 @@ export async function runScaleOut(context: BenchContext): Promise<SectionResult>
   if (context.relay.missingFlags.includes('--redis')) {
     return { name: 'scaleOut', title, status: 'unavailable', reason: 'the relay CLI has no --redis flag yet', tables: [], verdicts: [] };
   }
-  if (!redisAvailable()) return { name: 'scaleOut', title, status: 'unavailable', reason: 'redis-server is not installed on this machine', tables: [], verdicts: [] };
+  if (!redisAvailable())
+    return { name: 'scaleOut', title, status: 'unavailable', reason: 'redis-server is not installed on this machine', tables: [], verdicts: [] };
   const profile = { ...context.profile.fanout, startRate: context.profile.scaleOut.startRate };
   const fanOut = profile.roomSize - 1;
   let redis: RunningRedis | undefined;
@@ -95,7 +96,14 @@ export async function runScaleOut(context: BenchContext): Promise<SectionResult>
     const twoVsOne = ratio(byKey.get('twoProcessesRedis')?.saturation, byKey.get('oneProcessRedis')?.saturation);
     const table: Table = {
       title: `Scale-out: ${profile.connections} connections in rooms of ${profile.roomSize}, ${profile.envelopeBytes}-byte envelopes`,
-      headers: ['Relay', 'Deliveries/s at saturation', `p50 ms @ ${fmtInt(commonPerSec)}/s`, `p99 ms @ ${fmtInt(commonPerSec)}/s`, 'Delivered @ common load', 'Server CPU µs / delivery (relays + Redis)'],
+      headers: [
+        'Relay',
+        'Deliveries/s at saturation',
+        `p50 ms @ ${fmtInt(commonPerSec)}/s`,
+        `p99 ms @ ${fmtInt(commonPerSec)}/s`,
+        'Delivered @ common load',
+        'Server CPU µs / delivery (relays + Redis)',
+      ],
       rows: figures.map((figure) => [
         figure.setup.label,
         `${fmtInt(figure.saturation)}${figure.setup.reachedSaturation ? '' : ' (not saturated)'}`,

@@ -69,11 +69,7 @@ export interface SweepSubject {
 }
 
 export function isSaturated(result: RunResult): boolean {
-  return (
-    result.deliveredRatio < SATURATED_DELIVERED_RATIO ||
-    result.skippedRatio > SATURATED_SKIPPED_RATIO ||
-    !(result.p50Ms <= SATURATED_P50_MS)
-  );
+  return result.deliveredRatio < SATURATED_DELIVERED_RATIO || result.skippedRatio > SATURATED_SKIPPED_RATIO || !(result.p50Ms <= SATURATED_P50_MS);
 }
 
 export function runParams(profile: FanoutProfile, ratePerConnection: number, serverPids: number[]): RunParams {

@@ -150,18 +150,23 @@ async function measureCatchUp(context: BenchContext): Promise<CatchUpFigures> {
     const clickedAt = await page.evaluate(() => performance.now());
     await page.getByRole('button', { name: 'Unlock' }).click();
     await lastMessage(page, last).waitFor({ state: 'visible' });
-    const inPage = await page.evaluate((mark: string) => ({
-      unlockedAt: performance.getEntriesByName(mark, 'mark')[0]?.startTime,
-      renderedAt: (window as unknown as Record<string, number | undefined>).__benchRenderedAt,
-    }), UNLOCKED_MARK);
-    if (inPage.unlockedAt === undefined || inPage.renderedAt === undefined) throw new Error(`the page did not record ${inPage.unlockedAt === undefined ? `the ${UNLOCKED_MARK} mark` : 'the newest message being rendered'}`);
+    const inPage = await page.evaluate(
+      (mark: string) => ({
+        unlockedAt: performance.getEntriesByName(mark, 'mark')[0]?.startTime,
+        renderedAt: (window as unknown as Record<string, number | undefined>).__benchRenderedAt,
+      }),
+      UNLOCKED_MARK,
+    );
+    if (inPage.unlockedAt === undefined || inPage.renderedAt === undefined)
+      throw new Error(`the page did not record ${inPage.unlockedAt === undefined ? `the ${UNLOCKED_MARK} mark` : 'the newest message being rendered'}`);
     if (cdp && context.profileBrowser) {
       const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
       const file = path.join(context.profileBrowser.outDir, `catch-up-${Date.now()}.cpuprofile`);
       mkdirSync(context.profileBrowser.outDir, { recursive: true });
       writeFileSync(file, JSON.stringify(profile));
       context.log(`web: page CPU profile of the catch-up written to ${file} (open in Chrome DevTools); top self time:`);
-      for (const entry of topSelfTime(profile, PROFILE_TOP_FUNCTIONS)) context.log(`  ${fmtFixed(entry.selfMs, 0).padStart(6)} ms ${fmtFixed(entry.share * 100, 1).padStart(5)}%  ${entry.name}`);
+      for (const entry of topSelfTime(profile, PROFILE_TOP_FUNCTIONS))
+        context.log(`  ${fmtFixed(entry.selfMs, 0).padStart(6)} ms ${fmtFixed(entry.share * 100, 1).padStart(5)}%  ${entry.name}`);
     }
     return { bootMs: t1 - t0, unlockMs: inPage.unlockedAt - clickedAt, catchUpMs: inPage.renderedAt - inPage.unlockedAt };
   } finally {
@@ -178,7 +183,14 @@ function lastMessage(page: PlaywrightPage, text: string) {
 export async function runWeb(context: BenchContext): Promise<SectionResult> {
   const title = 'Browser';
   if (!existsSync(WEB_PACKAGE) || !existsSync(BUNDLE_SIZE_SCRIPT)) {
-    return { name: 'web', title, status: 'unavailable', reason: 'apps/web has no production build script yet (scripts/bundle-size.mjs)', tables: [], verdicts: [] };
+    return {
+      name: 'web',
+      title,
+      status: 'unavailable',
+      reason: 'apps/web has no production build script yet (scripts/bundle-size.mjs)',
+      tables: [],
+      verdicts: [],
+    };
   }
   const bundle = buildAndMeasureBundle(context.log);
   if (typeof bundle === 'string') return { name: 'web', title, status: 'unavailable', reason: bundle, tables: [], verdicts: [] };
@@ -199,9 +211,19 @@ export async function runWeb(context: BenchContext): Promise<SectionResult> {
   }
 
   const verdicts: Verdict[] = [
-    { figure: 'Initial JavaScript, gzipped', value: fmtKiB(bundle.initialJsGzipBytes), target: `< ${fmtKiB(TARGET_INITIAL_JS_GZIP_BYTES)}`, met: bundle.initialJsGzipBytes < TARGET_INITIAL_JS_GZIP_BYTES },
+    {
+      figure: 'Initial JavaScript, gzipped',
+      value: fmtKiB(bundle.initialJsGzipBytes),
+      target: `< ${fmtKiB(TARGET_INITIAL_JS_GZIP_BYTES)}`,
+      met: bundle.initialJsGzipBytes < TARGET_INITIAL_JS_GZIP_BYTES,
+    },
     catchUp
-      ? { figure: `Invite opened (identity unlocked) → ${fmtInt(MISSED_MESSAGES)} messages rendered, Chromium`, value: `${fmtFixed(catchUp.catchUpMs, 0)} ms`, target: `about a second (≤ ${fmtInt(TARGET_CATCH_UP_MS)} ms)`, met: catchUp.catchUpMs <= TARGET_CATCH_UP_MS }
+      ? {
+          figure: `Invite opened (identity unlocked) → ${fmtInt(MISSED_MESSAGES)} messages rendered, Chromium`,
+          value: `${fmtFixed(catchUp.catchUpMs, 0)} ms`,
+          target: `about a second (≤ ${fmtInt(TARGET_CATCH_UP_MS)} ms)`,
+          met: catchUp.catchUpMs <= TARGET_CATCH_UP_MS,
+        }
       : { figure: `Invite opened → ${fmtInt(MISSED_MESSAGES)} messages rendered, Chromium`, value: 'not available yet', target: catchUpProblem ?? '' },
   ];
   const tables: Table[] = [
@@ -232,7 +254,9 @@ export async function runWeb(context: BenchContext): Promise<SectionResult> {
     verdicts,
     json: {
       initialJsGzipBytes: bundle.initialJsGzipBytes,
-      ...(catchUp ? { inviteToHistoryRenderedMs: catchUp.catchUpMs, catchUpMessages: MISSED_MESSAGES, pageBootMs: catchUp.bootMs, browserUnlockMs: catchUp.unlockMs } : {}),
+      ...(catchUp
+        ? { inviteToHistoryRenderedMs: catchUp.catchUpMs, catchUpMessages: MISSED_MESSAGES, pageBootMs: catchUp.bootMs, browserUnlockMs: catchUp.unlockMs }
+        : {}),
     },
   };
 }

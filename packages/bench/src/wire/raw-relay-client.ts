@@ -2,7 +2,16 @@
 // scale-out checks): join a room, publish envelopes and await their acks, receive
 // deliveries. Part A of docs/PROTOCOL.md only; nothing is encrypted.
 import WebSocket from 'ws';
-import { admissionProof, deliveredEnvelope, fromBase64Url, PUBLISH_HEADER_BYTES, publishFrame, setRequestId, toBase64Url, WIRE_VERSION } from './relay-frames.js';
+import {
+  admissionProof,
+  deliveredEnvelope,
+  fromBase64Url,
+  PUBLISH_HEADER_BYTES,
+  publishFrame,
+  setRequestId,
+  toBase64Url,
+  WIRE_VERSION,
+} from './relay-frames.js';
 
 /** How long connecting and admission may take, ms. */
 const ADMISSION_TIMEOUT_MS = 15_000;

@@ -87,10 +87,16 @@ const vectors = {
     sequence: 5,
     envelope: b(group.envelope),
     payload: '{"text":"hello, vectors"}',
-    tampered: [...tampered(group.envelope, 'BAD_SIGNATURE'), { what: 'sequence before the key', envelope: b(group.envelope), code: 'BEFORE_KEY', inboundSequence: 6 }],
+    tampered: [
+      ...tampered(group.envelope, 'BAD_SIGNATURE'),
+      { what: 'sequence before the key', envelope: b(group.envelope), code: 'BEFORE_KEY', inboundSequence: 6 },
+    ],
   },
   directMessage: { envelope: b(direct.envelope), payload: '{"text":"only bob"}', tampered: tampered(direct.envelope, 'BAD_SIGNATURE') },
-  joinAnnouncement: { envelope: b(join.envelope), tampered: [{ what: 'ciphertext byte flipped', envelope: tamper(join.envelope, join.envelope.length - 1), code: 'BAD_TAG' }] },
+  joinAnnouncement: {
+    envelope: b(join.envelope),
+    tampered: [{ what: 'ciphertext byte flipped', envelope: tamper(join.envelope, join.envelope.length - 1), code: 'BAD_TAG' }],
+  },
 };
 
 const out = fileURLToPath(new URL('./protocol-v1.json', import.meta.url));

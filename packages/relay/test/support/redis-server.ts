@@ -106,20 +106,31 @@ function exited(child: ChildProcess): Promise<void> {
 
 async function launch(port: number, dir: string, options: RedisServerOptions): Promise<ChildProcess> {
   const args = [
-    '--port', String(port),
-    '--bind', LOOPBACK,
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.appendOnly ? 'yes' : 'no',
+    '--port',
+    String(port),
+    '--bind',
+    LOOPBACK,
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendOnly ? 'yes' : 'no',
     ...(options.appendOnly ? ['--appendfsync', 'always'] : []),
-    '--daemonize', 'no',
-    '--loglevel', 'warning',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(REDIS_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited: ${output.trim()}`);

@@ -46,9 +46,7 @@ export function unlock(password: string): Promise<boolean> {
 }
 
 export function importBackup(file: Blob, password: string): Promise<boolean> {
-  return identityAction('importing', async () =>
-    requireClient().importBackup(new Uint8Array(await file.arrayBuffer()), password),
-  );
+  return identityAction('importing', async () => requireClient().importBackup(new Uint8Array(await file.arrayBuffer()), password));
 }
 
 export async function lock(): Promise<void> {

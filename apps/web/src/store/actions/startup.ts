@@ -1,12 +1,6 @@
 // Start-up: the client is created, its events flow into the store, and once an identity is
 // unlocked its rooms are loaded and a pending invite is joined.
-import {
-  createIndexedDbStorage,
-  createSealroomClient,
-  type ClientEvent,
-  type SealroomClient,
-  type WebSocketConstructor,
-} from '@sealroom/client';
+import { createIndexedDbStorage, createSealroomClient, type ClientEvent, type SealroomClient, type WebSocketConstructor } from '@sealroom/client';
 import { describeError } from '../../lib/errors.js';
 import { takeInviteFromAddress } from '../../lib/invite.js';
 import { RELAY_ERROR_TEXT } from '../../lib/warnings.js';
@@ -97,9 +91,7 @@ export async function boot(): Promise<void> {
     if (phase === 'unlocked' && busy !== 'locking') void joinRoom(link);
     else dispatch({ type: 'ui/pending-invite', invite: link });
   });
-  document.addEventListener('visibilitychange', () =>
-    dispatch({ type: 'ui/document-visible', visible: document.visibilityState === 'visible' }),
-  );
+  document.addEventListener('visibilitychange', () => dispatch({ type: 'ui/document-visible', visible: document.visibilityState === 'visible' }));
   setInterval(() => dispatch({ type: 'timeline/prune', now: Date.now() }), EXPIRY_SWEEP_INTERVAL_MS);
   const state = await client.identityState();
   dispatch({ type: 'session/booted', state, identity: client.identity() });

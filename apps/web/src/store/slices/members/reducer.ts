@@ -23,13 +23,21 @@ export function membersReducer(state: MembersState, event: AppEvent): MembersSta
       return withRoom(state, event.roomId, upsert(state.byRoom[event.roomId] ?? [], event.member));
     case 'member-left':
     case 'member-removed':
-      return withRoom(state, event.roomId, (state.byRoom[event.roomId] ?? []).filter((m) => m.id !== event.member.id));
+      return withRoom(
+        state,
+        event.roomId,
+        (state.byRoom[event.roomId] ?? []).filter((m) => m.id !== event.member.id),
+      );
     case 'presence': {
       const online = new Set(event.online);
       const members = state.byRoom[event.roomId];
       if (!members) return state;
       // I am always online to myself while the page is open.
-      return withRoom(state, event.roomId, members.map((m) => ({ ...m, online: m.isMe || online.has(m.id) })));
+      return withRoom(
+        state,
+        event.roomId,
+        members.map((m) => ({ ...m, online: m.isMe || online.has(m.id) })),
+      );
     }
     case 'identity':
       return event.state === 'unlocked' ? state : initialMembersState;

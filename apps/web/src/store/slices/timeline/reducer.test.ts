@@ -42,7 +42,11 @@ describe('timelineReducer', () => {
   });
 
   it('removes expired items, by event and by clock', () => {
-    let s = timelineReducer(initialTimelineState, { type: 'timeline/loaded', roomId: 'r', items: [text('a', { expiresAt: 100 }), text('b', { expiresAt: 300 }), text('c')] });
+    let s = timelineReducer(initialTimelineState, {
+      type: 'timeline/loaded',
+      roomId: 'r',
+      items: [text('a', { expiresAt: 100 }), text('b', { expiresAt: 300 }), text('c')],
+    });
     s = timelineReducer(s, { type: 'expired', roomId: 'r', ids: ['a'] });
     expect(s.byRoom.r?.map((i) => i.id)).toEqual(['b', 'c']);
     s = timelineReducer(s, { type: 'timeline/prune', now: 300 });
@@ -57,7 +61,16 @@ describe('timelineReducer', () => {
       warning: { kind: 'bad-message', roomId: 'r', member: null, code: 'BAD_SIGNATURE', detail: 'signature did not verify' },
     });
     expect(s.byRoom.r).toEqual([
-      { kind: 'warning', id: 'w1', roomId: 'r', receivedAt: 5, expiresAt: null, warning: 'bad-message', code: 'BAD_SIGNATURE', detail: 'signature did not verify' },
+      {
+        kind: 'warning',
+        id: 'w1',
+        roomId: 'r',
+        receivedAt: 5,
+        expiresAt: null,
+        warning: 'bad-message',
+        code: 'BAD_SIGNATURE',
+        detail: 'signature did not verify',
+      },
     ]);
   });
 
@@ -73,8 +86,17 @@ describe('timelineReducer', () => {
 
   it('marks file transfers complete or failed', () => {
     const file: FileMessage = {
-      kind: 'file', id: 'f', roomId: 'r', sentAt: 0, receivedAt: 0, expiresAt: null, sender: 'm', senderName: 'B',
-      file: { fileId: 'F1', name: 'a.txt', size: 3, mimeType: 'text/plain', sha256: '00' }, transfer: 'offered', state: 'received',
+      kind: 'file',
+      id: 'f',
+      roomId: 'r',
+      sentAt: 0,
+      receivedAt: 0,
+      expiresAt: null,
+      sender: 'm',
+      senderName: 'B',
+      file: { fileId: 'F1', name: 'a.txt', size: 3, mimeType: 'text/plain', sha256: '00' },
+      transfer: 'offered',
+      state: 'received',
     };
     let s = timelineReducer(initialTimelineState, { type: 'file-offer', roomId: 'r', item: file });
     s = timelineReducer(s, { type: 'file-failed', roomId: 'r', fileId: 'F1', direction: 'receive', code: 'HASH_MISMATCH' });

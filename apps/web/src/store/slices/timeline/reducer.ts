@@ -44,7 +44,11 @@ export function timelineReducer(state: TimelineState, event: AppEvent): Timeline
       const items = state.byRoom[event.roomId];
       if (!items) return state;
       const gone = new Set(event.ids);
-      return withRoom(state, event.roomId, items.filter((i) => !gone.has(i.id)));
+      return withRoom(
+        state,
+        event.roomId,
+        items.filter((i) => !gone.has(i.id)),
+      );
     }
     case 'timeline/prune': {
       // Belt and braces beside the client's own expiry: never show a message past its time.

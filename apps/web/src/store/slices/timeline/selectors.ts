@@ -5,8 +5,7 @@ import type { DisplayItem } from './initialState.js';
 
 const NO_ITEMS: DisplayItem[] = [];
 
-export const selectRoomItems = (roomId: RoomId | null) => (s: AppState) =>
-  (roomId ? s.timeline.byRoom[roomId] : undefined) ?? NO_ITEMS;
+export const selectRoomItems = (roomId: RoomId | null) => (s: AppState) => (roomId ? s.timeline.byRoom[roomId] : undefined) ?? NO_ITEMS;
 export const selectRoomLoaded = (roomId: RoomId | null) => (s: AppState) => (roomId ? !!s.timeline.loaded[roomId] : false);
 
 /** When an item happened, for ordering days: the sender's time for messages. */

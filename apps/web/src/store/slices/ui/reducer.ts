@@ -39,9 +39,7 @@ export function uiReducer(state: UiState, event: AppEvent): UiState {
     case 'ui/pending-invite':
       return { ...state, pendingInvite: event.invite };
     case 'identity':
-      return event.state === 'unlocked'
-        ? state
-        : { ...state, view: 'list', panel: null, membersOpen: false, directTarget: {} };
+      return event.state === 'unlocked' ? state : { ...state, view: 'list', panel: null, membersOpen: false, directTarget: {} };
     default:
       return state;
   }

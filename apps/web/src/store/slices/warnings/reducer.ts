@@ -8,9 +8,7 @@ export function warningsReducer(state: WarningsState, event: AppEvent): Warnings
       const { warning } = event;
       if (!isAlertWarning(warning)) return state;
       // One open alert per (kind, room, member) is enough.
-      const duplicate = state.alerts.some(
-        (a) => a.kind === warning.kind && a.roomId === warning.roomId && a.member === warning.member,
-      );
+      const duplicate = state.alerts.some((a) => a.kind === warning.kind && a.roomId === warning.roomId && a.member === warning.member);
       if (duplicate) return state;
       return { alerts: [...state.alerts, { id: event.id, at: event.at, ...warning }] };
     }
