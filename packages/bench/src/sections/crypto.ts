@@ -29,7 +29,7 @@ type ProtocolModule = typeof Protocol;
 async function loadProtocol(): Promise<ProtocolModule | string> {
   try {
     const protocol = await import('@sealroom/protocol');
-    const needed = ['generateIdentity', 'deriveRoomKeys', 'createRoomSecret', 'roomMember', 'createSenderKey', 'sealGroupMessage', 'openGroupMessage', 'sealSenderKeyDistribution', 'openSenderKeyDistribution', 'emptySenderKeyRing', 'wrapIdentity', 'unwrapIdentity'] as const;
+    const needed = ['generateIdentity', 'deriveRoomKeys', 'createRoomSecret', 'roomMember', 'createSenderKey', 'sealGroupMessage', 'openGroupMessage', 'sealSenderKeyDistributionV1', 'openSenderKeyDistributionV1', 'emptySenderKeyRing', 'wrapIdentity', 'unwrapIdentity'] as const;
     const missing = needed.filter((name) => typeof (protocol as Record<string, unknown>)[name] !== 'function');
     return missing.length > 0 ? `@sealroom/protocol does not export ${missing.join(', ')} yet` : protocol;
   } catch (error) {
@@ -103,8 +103,8 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
       seen: [],
     }));
     const senderKey = p.createSenderKey({ now: Date.now() });
-    const distribution = await p.sealSenderKeyDistribution({ roomKeys, me: sender, recipient: receiverMember, senderKey });
-    const opened = await p.openSenderKeyDistribution({ roomKeys, me: receiver, sender: senderMember, envelope: distribution.envelope, ring: { v: 1, keys: filler } });
+    const distribution = await p.sealSenderKeyDistributionV1({ roomKeys, me: sender, recipient: receiverMember, senderKey });
+    const opened = await p.openSenderKeyDistributionV1({ roomKeys, me: receiver, sender: senderMember, envelope: distribution.envelope, ring: { v: 1, keys: filler } });
     if (!opened.ok) throw new Error(`sender-key distribution did not open: ${opened.code}`);
     const recipients: NaiveRecipient[] = Array.from({ length: roomSize - 1 }, (_, index) =>
       index === 0
@@ -168,20 +168,20 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
     const recipients = Array.from({ length: others }, (_, index) => members[(index % (IDENTITY_POOL - 1)) + 1]!);
     const t0 = performance.now();
     const newKey = p.createSenderKey({ now: Date.now() });
-    for (const recipient of recipients) await p.sealSenderKeyDistribution({ roomKeys, me: sender, recipient, senderKey: newKey });
+    for (const recipient of recipients) await p.sealSenderKeyDistributionV1({ roomKeys, me: sender, recipient, senderKey: newKey });
     const sealMs = performance.now() - t0;
     // What arrives from the others (sealed outside the timing): one distribution each.
     const incoming: { envelope: Uint8Array; from: Protocol.RoomMember }[] = [];
     for (let index = 0; index < others; index += 1) {
       const fromIndex = [0, 2, 3][index % 3]!;
       const key = p.createSenderKey({ now: Date.now() });
-      const sealed = await p.sealSenderKeyDistribution({ roomKeys, me: pool[fromIndex]!, recipient: receiverMember, senderKey: key });
+      const sealed = await p.sealSenderKeyDistributionV1({ roomKeys, me: pool[fromIndex]!, recipient: receiverMember, senderKey: key });
       incoming.push({ envelope: sealed.envelope, from: members[fromIndex]! });
     }
     let ring = p.emptySenderKeyRing();
     const t1 = performance.now();
     for (const { envelope, from } of incoming) {
-      const result = await p.openSenderKeyDistribution({ roomKeys, me: receiver, sender: from, envelope, ring });
+      const result = await p.openSenderKeyDistributionV1({ roomKeys, me: receiver, sender: from, envelope, ring });
       if (!result.ok) throw new Error(`rotation distribution did not open: ${result.code}`);
       ring = result.ring;
     }
