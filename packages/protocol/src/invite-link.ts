@@ -78,8 +78,9 @@ function decodeComponent(value: string): string | undefined {
 
 /**
  * Parses an invite link strictly: an http(s) URL (`NOT_A_URL`) with a fragment
- * (`NO_FRAGMENT`) of `key=value` fields, each known (`UNKNOWN_FIELD`) and at most once
- * (`DUPLICATE_FIELD`); then `v` = 2 (`OLD_VERSION` for 1, else `BAD_VERSION`), `i` 32 bytes
+ * (`NO_FRAGMENT`); a `v=1` field makes it a v1 link (`OLD_VERSION`); then `key=value`
+ * fields, each known (`UNKNOWN_FIELD`) and at most once (`DUPLICATE_FIELD`); `v` = 2
+ * (`BAD_VERSION`), `i` 32 bytes
  * (`BAD_ROOM_ID`), `s` 32 bytes (`BAD_SECRET`), `r` (`BAD_RELAY_URL`), `n` (`BAD_ROOM_NAME`),
  * `p` = `a` (`UNKNOWN_FIELD`). `baseUrl` is the link without its fragment. Never throws.
  */
@@ -93,8 +94,12 @@ export function parseInvite(url: string): Result<{ invite: Invite; baseUrl: stri
   if (!APP_PROTOCOLS.has(parsed.protocol)) return fail('NOT_A_URL', 'not http(s)');
   const fragment = parsed.hash.startsWith('#') ? parsed.hash.slice(1) : '';
   if (fragment === '') return fail('NO_FRAGMENT');
+  const parts = fragment.split('&');
+  // A v1 link has v1's fields (c=…): recognise it before those count as unknown, so the
+  // user hears "made by an older version" rather than "broken link".
+  if (parts.includes(`v=${INVITE_VERSION_V1}`)) return fail('OLD_VERSION');
   const fields = new Map<string, string>();
-  for (const part of fragment.split('&')) {
+  for (const part of parts) {
     const eq = part.indexOf('=');
     if (eq <= 0) return fail('UNKNOWN_FIELD');
     const key = part.slice(0, eq);
@@ -102,9 +107,7 @@ export function parseInvite(url: string): Result<{ invite: Invite; baseUrl: stri
     if (fields.has(key)) return fail('DUPLICATE_FIELD', key);
     fields.set(key, part.slice(eq + 1));
   }
-  const version = fields.get('v');
-  if (version === INVITE_VERSION_V1) return fail('OLD_VERSION');
-  if (version !== INVITE_VERSION_V2) return fail('BAD_VERSION');
+  if (fields.get('v') !== INVITE_VERSION_V2) return fail('BAD_VERSION');
   const roomId = fromBase64Url(fields.get('i') ?? '');
   if (roomId === undefined || roomId.length !== HASH_BYTES) return fail('BAD_ROOM_ID');
   const linkSecret = fromBase64Url(fields.get('s') ?? '');

@@ -99,8 +99,9 @@ describe('invite links v2', () => {
     expect(parseInvite('https://chat.example/')).toMatchObject({ code: 'NO_FRAGMENT' });
     expect(parseInvite(`${base}v=2&i=${i}&s=${s}&c=x`)).toMatchObject({ code: 'UNKNOWN_FIELD' });
     expect(parseInvite(`${base}v=2&i=${i}&s=${s}&s=${s}`)).toMatchObject({ code: 'DUPLICATE_FIELD' });
-    expect(parseInvite(`${base}v=1&s=${s}&c=${i}`)).toMatchObject({ code: 'UNKNOWN_FIELD' });
-    expect(parseInvite(`${base}v=1&s=${s}&i=${i}`)).toMatchObject({ code: 'OLD_VERSION' });
+    // A real v1 link (with its creator field) is recognised as one.
+    expect(parseInvite(`${base}v=1&s=${s}&c=${i}&n=Old`)).toMatchObject({ code: 'OLD_VERSION' });
+    expect(parseInvite(`${base}v=2&i=${i}&s=${s}&v=1`)).toMatchObject({ code: 'OLD_VERSION' });
     expect(parseInvite(`${base}v=3&i=${i}&s=${s}`)).toMatchObject({ code: 'BAD_VERSION' });
     expect(parseInvite(`${base}v=2&i=${i.slice(1)}&s=${s}`)).toMatchObject({ code: 'BAD_ROOM_ID' });
     expect(parseInvite(`${base}v=2&i=${i}&s=${s}A`)).toMatchObject({ code: 'BAD_SECRET' });
