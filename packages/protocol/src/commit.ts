@@ -1,5 +1,5 @@
 /**
- * Commits (PROTOCOL.md B.13): a signed log entry that ends epoch n and starts epoch n + 1,
+ * Commits (PROTOCOL.md B.9): a signed log entry that ends epoch n and starts epoch n + 1,
  * with its secrets part, sealed as inner type 0x01 in epoch n's relay room:
  *
  *   inner = u8(0x01) ‖ vec32(entry) ‖ vec32(secrets)
@@ -83,6 +83,8 @@ export interface DangerousCommitTamper {
   membershipHash?: Uint8Array;
   /** Who gets a share (default: the roster the action would produce). */
   recipients?: (roster: PublicIdentity[]) => PublicIdentity[];
+  /** Applied to the secrets part before the entry commits to its hash (a consistent lie). */
+  secretsBeforeSigning?: (secrets: Uint8Array) => Uint8Array;
   /** Applied to the secrets part after the entry committed to its hash. */
   secretsAfterSigning?: (secrets: Uint8Array) => Uint8Array;
   /** Applied to the signed entry. */
@@ -128,6 +130,7 @@ async function buildCommit(options: {
   // The link-wrap key depends only on the room, the epoch and its secret, not on the entry.
   const linkWrapKey = await importAesKey((await epochKeyMaterial(roomId, epoch, epochSecret)).linkWrapKey);
   let secrets = await sealSecrets({ roomId, epoch, epochSecret, linkSecret, recipients, linkWrapKey });
+  if (tamper.secretsBeforeSigning !== undefined) secrets = tamper.secretsBeforeSigning(secrets) as Bytes;
   const membershipHash = tamper.membershipHash ?? plan?.membershipHash ?? fromBase64Url(state.epochs[state.epoch]!.membershipHash)!;
   let entry = await signEntry(me, {
     roomId: tamper.roomId ?? roomId,

@@ -42,7 +42,7 @@ const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) &
 const u16 = (n: number) => Buffer.from([n >>> 8, n & 0xff]);
 const vec32 = (b: Uint8Array) => Buffer.concat([u32(b.length), b]);
 
-/** An independent encoder of the welcome (PROTOCOL.md B.15), so tests can lie in any field. */
+/** An independent encoder of the welcome (PROTOCOL.md B.12), so tests can lie in any field. */
 async function forgeWelcome(o: {
   lobbyKeys: LobbyKeys;
   signer: LocalIdentity;
@@ -161,6 +161,9 @@ describe('welcomes', () => {
     const knockId = new Uint8Array(16).fill(6);
     const envelope = await forgeWelcome({ lobbyKeys: lobby, signer: alice, knockId, knocker: dave.public, roomId: room.roomId, epoch: a.state.epoch, epochSecret: a.epochSecret, linkSecret: a.linkSecret, secrets: a.secrets!, entries: a.entries });
     expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope })).toMatchObject({ ok: false, code: 'NOT_IN_ROSTER' });
+    // The roster is checked before the secrets part: a broken one does not change the answer.
+    const broken = await forgeWelcome({ lobbyKeys: lobby, signer: alice, knockId, knocker: dave.public, roomId: room.roomId, epoch: a.state.epoch, epochSecret: a.epochSecret, linkSecret: a.linkSecret, secrets: flip(a.secrets!, 40), entries: a.entries });
+    expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope: broken })).toMatchObject({ ok: false, code: 'NOT_IN_ROSTER' });
   });
 
   it('a tampered share: the others accept the commit, the newcomer refuses the welcome (BAD_KEY)', async () => {

@@ -1,6 +1,6 @@
 /**
- * The membership log and commits, adversarially: every check of the entry rules (B.12) and
- * of the secrets part (B.13) refuses with its code, in order; unauthorised authors are
+ * The membership log and commits, adversarially: every check of the entry rules (B.8) and
+ * of the secrets part (B.9) refuses with its code, in order; unauthorised authors are
  * refused; a removal really removes (no key, no link); members agree.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +183,14 @@ describe('commits: the secrets part', () => {
     expect(await forged('Carol', settings(), { recipients: swap }, 'Bob')).toMatchObject({ ok: false, code: 'BAD_KEY' });
   });
 
+  it("my own share from an earlier commit, replayed in a new one, names the wrong epoch: BAD_KEY", async () => {
+    const earlier = room.member('Bob').secrets!;
+    const replay = (secrets: Uint8Array) => replaceShare(secrets, bob.public.id, earlier);
+    expect(await forged('Carol', settings(), { secretsBeforeSigning: replay }, 'Bob')).toMatchObject({ ok: false, code: 'BAD_KEY' });
+    // The others cannot tell (it is not their share) and accept it: only Bob's keys are at stake.
+    expect(await forged('Carol', settings(), { secretsBeforeSigning: replay }, 'Dave')).toMatchObject({ ok: true });
+  });
+
   it('a removal must reset the link, and nothing else may: BAD_SECRETS', async () => {
     const current = room.member('Alice').linkSecret;
     expect(await forged('Alice', { kind: 'remove', member: dave.public.id }, { linkSecret: current })).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
@@ -288,3 +296,22 @@ describe('roles, removals and leaves', () => {
     expect(await applyEntry(m.state, m.entries[1]!)).toMatchObject({ ok: false, code: 'STALE_COMMIT' });
   });
 });
+
+/** A secrets part with `recipient`'s share taken from another secrets part (B.9 layout). */
+function replaceShare(secrets: Uint8Array, recipient: Uint8Array, from: Uint8Array): Uint8Array {
+  const shares = (data: Uint8Array) => {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const out: Array<{ id: string; bytes: Uint8Array }> = [];
+    let at = 2;
+    for (let i = 0; i < view.getUint16(0); i += 1) {
+      const length = 32 + 2 + view.getUint16(at + 32);
+      out.push({ id: Buffer.from(data.subarray(at, at + 32)).toString('hex'), bytes: data.subarray(at, at + length) });
+      at += length;
+    }
+    return { out, rest: data.subarray(at) };
+  };
+  const target = Buffer.from(recipient).toString('hex');
+  const replacement = shares(from).out.find((s) => s.id === target)!;
+  const mine = shares(secrets);
+  return new Uint8Array(Buffer.concat([secrets.subarray(0, 2), ...mine.out.map((s) => (s.id === target ? replacement.bytes : s.bytes)), mine.rest]));
+}

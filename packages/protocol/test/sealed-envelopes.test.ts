@@ -96,6 +96,8 @@ describe('every epoch-room envelope', () => {
     for (const c of cases) expect(await c.open(c.envelope), c.name).toMatchObject({ ok: true });
     const group = await caseNamed('group').open(caseNamed('group').envelope);
     expect(group.ok && dec((group as unknown as { payload: Uint8Array }).payload)).toBe('hello group');
+    // PROTOCOL.md B.10: a group message is its payload plus 506 bytes for an RSA-3072 sender, whatever the room size.
+    expect(caseNamed('group').envelope.length - enc('hello group').length).toBe(506);
   });
 
   it('any flipped bit fails: version, kind, IV, ciphertext, tag', async () => {
