@@ -58,7 +58,7 @@ export type DeclineReason = keyof typeof DECLINE_REASON;
 
 // ---- membership log -------------------------------------------------------------------------
 
-/** Action bytes of log entries (PROTOCOL.md B.12). */
+/** Action bytes of log entries (PROTOCOL.md B.8). */
 export const LOG_ACTION = { genesis: 0x00, add: 0x01, remove: 0x02, role: 0x03, settings: 0x04, link: 0x05 } as const;
 export type LogActionKind = keyof typeof LOG_ACTION;
 

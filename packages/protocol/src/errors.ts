@@ -64,7 +64,7 @@ export type AtRestErrorCode = 'BAD_VERSION' | 'BAD_LENGTH' | 'BAD_TAG';
 
 // ---- protocol v2 ---------------------------------------------------------------------------
 
-/** Why a log entry is refused (PROTOCOL.md B.12), checked in this order; first failure wins. */
+/** Why a log entry is refused (PROTOCOL.md B.8), checked in this order; first failure wins. */
 export type LogErrorCode =
   | 'BAD_VERSION' // first byte is not 2
   | 'BAD_LENGTH' // truncated, padded, a length out of bounds, a signature of the wrong length

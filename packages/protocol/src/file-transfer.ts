@@ -1,5 +1,5 @@
 /**
- * Files v2 (PROTOCOL.md B.16). The manifest (content kind 0x02) goes out as a group or
+ * Files v2 (PROTOCOL.md B.13). The manifest (content kind 0x02) goes out as a group or
  * direct message and the chunks follow at once; after the last chunk the sender sends a
  * digest trailer (content kind 0x03) the same way. Chunks are their own outer kind, bound by
  * AES-GCM to their file id and index under the file key that only the manifest's audience

@@ -1,5 +1,5 @@
 /**
- * The lobby of a link (PROTOCOL.md B.15): a relay room derived from the link secret where a
+ * The lobby of a link (PROTOCOL.md B.12): a relay room derived from the link secret where a
  * newcomer knocks and members answer. Sealed under the lobby key, so only link holders can
  * read or write it; nothing in it is the room's membership secret.
  *

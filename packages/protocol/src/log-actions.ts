@@ -1,5 +1,5 @@
 /**
- * Bodies of the membership-log actions (PROTOCOL.md B.12): their byte layouts and the checks
+ * Bodies of the membership-log actions (PROTOCOL.md B.8): their byte layouts and the checks
  * that need no log state (ranges, flags, names). Whether an action is allowed and valid
  * against the roster is log-state.ts's business.
  *

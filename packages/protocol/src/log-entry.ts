@@ -1,5 +1,5 @@
 /**
- * Entries of the membership log (PROTOCOL.md B.12): encoding, structural decoding, the entry
+ * Entries of the membership log (PROTOCOL.md B.8): encoding, structural decoding, the entry
  * hash that chains them, the room id that names the log by its genesis, and the author's
  * signature.
  *

@@ -1,6 +1,6 @@
 /**
  * The state of a room at epoch n — roster (public identity, role, joined-at epoch), settings,
- * link policy, removal record — as a pure function of log entries 0..n (PROTOCOL.md B.12).
+ * link policy, removal record — as a pure function of log entries 0..n (PROTOCOL.md B.8).
  * Every member applies the same entries with the same checks in the same order, so members
  * who received the same commits agree on who is in the room.
  *

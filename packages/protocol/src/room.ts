@@ -1,5 +1,5 @@
 /**
- * Creating a room (PROTOCOL.md B.17): the genesis entry that binds the creator, the first
+ * Creating a room (PROTOCOL.md B.14.1): the genesis entry that binds the creator, the first
  * epoch secret, the first link secret. The room id is the hash of the genesis, so nobody else
  * can ever claim to have created this room.
  */

@@ -1,5 +1,5 @@
 /**
- * The outer sealed form of v2 envelopes (PROTOCOL.md B.14) and the structure of every inner
+ * The outer sealed form of v2 envelopes (PROTOCOL.md B.10) and the structure of every inner
  * type. The relay sees two bytes and a length; everything else — type, sender, recipient,
  * signature — is under AES-GCM with the epoch's envelope key (scope = group context) or the
  * lobby key (scope = lobby relay room id):

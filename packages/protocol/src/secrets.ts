@@ -1,5 +1,5 @@
 /**
- * The secrets part of a commit (PROTOCOL.md B.13): the new epoch secret sealed by RSA-OAEP to
+ * The secrets part of a commit (PROTOCOL.md B.9): the new epoch secret sealed by RSA-OAEP to
  * every member of the new roster, and the link secret sealed under the new epoch's link-wrap
  * key. It travels with the commit and in welcomes, never in snapshots; the entry commits to
  * it by `secretsHash = SHA256(secrets)`.

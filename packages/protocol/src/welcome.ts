@@ -1,5 +1,5 @@
 /**
- * Welcomes (inner type 0x11, PROTOCOL.md B.15): a member's answer to a knock once the add is
+ * Welcomes (inner type 0x11, PROTOCOL.md B.12): a member's answer to a knock once the add is
  * confirmed — the whole log from genesis, the current epoch's secrets part, the epoch and
  * link secrets, signed by that member and sealed to the knocker. The newcomer checks every
  * entry back to a genesis that hashes to the room id of its link, so it never depends on the
