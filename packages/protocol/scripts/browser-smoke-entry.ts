@@ -55,6 +55,27 @@ async function run(): Promise<Record<string, unknown>> {
   const fk = await p.importFileKey(manifest);
   const sealed = await p.sealFileChunkV1({ roomKeys: keys, senderMemberId: mA.memberId, manifest, fileKey: fk, index: 0, data: chunk });
   out.fileChunk = (await p.openFileChunkV1({ roomKeys: keys, sender: mA, manifest, fileKey: fk, envelope: sealed })).ok;
+  // Protocol v2: a room, an add by commit with a welcome, a group message in the new epoch.
+  const room = await p.createRoom({ me: a.unlocked, name: 'Smoke' });
+  const lobbyKeys = await p.deriveLobbyKeys(room.linkSecret);
+  const knock = await p.sealKnock({ lobbyKeys, me: b.unlocked });
+  const knocked = await p.openKnock({ lobbyKeys, envelope: knock.envelope });
+  const added = knocked.ok ? await p.createCommit({ me: a.unlocked, state: room.state, epochKeys: room.epochKeys, linkSecret: room.linkSecret, action: { kind: 'add', identity: knocked.identity, via: 'link' } }) : undefined;
+  if (added?.ok) {
+    const welcome = await p.sealWelcome({ lobbyKeys, me: a.unlocked, knockId: knock.knockId, knocker: b.unlocked.public, state: added.state, entries: [room.genesis, added.entry], secrets: added.secrets, epochSecret: added.epochSecret, linkSecret: added.linkSecret });
+    const joined = await p.openWelcome({ lobbyKeys, me: b.unlocked, knockId: knock.knockId, roomId: room.roomId, envelope: welcome.envelope });
+    out.v2Welcome = joined.ok && p.equalBytes(joined.epochKeys.relayRoomId, added.epochKeys.relayRoomId);
+    const roster = await p.loadRoster(added.state, added.epochKeys);
+    const key = p.createSenderKey({ now: 0 });
+    const bobMember = roster.byIdentityId.get(p.toBase64Url(b.unlocked.public.id))!;
+    const dist2 = await p.sealSenderKeyDistribution({ keys: added.epochKeys, me: a.unlocked, recipient: bobMember, senderKey: key });
+    const ring2 = await p.openSenderKeyDistribution({ keys: added.epochKeys, roster, me: b.unlocked, envelope: dist2.envelope, ring: p.emptySenderKeyRing() });
+    const g = await p.sealGroup({ keys: added.epochKeys, me: a.unlocked, senderKey: key, payload: enc('v2') });
+    const opened2 = ring2.ok ? await p.openGroup({ keys: added.epochKeys, roster, envelope: g.envelope, ring: ring2.ring }) : undefined;
+    out.v2Group = opened2?.ok === true && dec(opened2.payload) === 'v2';
+  } else {
+    out.v2Welcome = false;
+  }
   const sn1 = await p.computeSafetyNumber(a.unlocked.public, b.unlocked.public);
   const sn2 = await p.computeSafetyNumber(b.unlocked.public, a.unlocked.public);
   out.safetyNumber = sn1.digits === sn2.digits && p.compareSafetyNumber(sn1, sn2.scannable).ok;

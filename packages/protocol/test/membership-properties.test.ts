@@ -85,7 +85,7 @@ function resolve(draw: OpDraw, members: ReadonlySet<number>): Op {
   return out as Op;
 }
 
-/** The rules of PROTOCOL.md B.12, written independently of log-state.ts: the expected code, or undefined for a valid commit. */
+/** The rules of PROTOCOL.md B.8, written independently of log-state.ts: the expected code, or undefined for a valid commit. */
 class Model {
   readonly members = new Map<number, { role: 'member' | 'admin'; joinedAt: number }>([[0, { role: 'admin', joinedAt: 0 }]]);
   readonly removed = new Set<number>();
