@@ -75,7 +75,8 @@ export function linkFlags(policy: LinkPolicy): number {
 
 /** A policy from its wire form, or undefined for unknown flag bits or an unsafe expiry. */
 export function linkPolicyOf(flags: number, expiresAt: number | undefined): LinkPolicy | undefined {
-  if ((flags & ~LINK_FLAGS_KNOWN) !== 0 || expiresAt === undefined) return undefined;
+  // Decoded expiries are always safe integers; a caller's policy may not be.
+  if ((flags & ~LINK_FLAGS_KNOWN) !== 0 || expiresAt === undefined || !Number.isSafeInteger(expiresAt) || expiresAt < 0) return undefined;
   return { approval: (flags & LINK_FLAG_APPROVAL) !== 0, singleUse: (flags & LINK_FLAG_SINGLE_USE) !== 0, expiresAt };
 }
 

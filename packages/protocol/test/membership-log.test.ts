@@ -134,6 +134,10 @@ describe('commits: each check of the entry rules, in order', () => {
     expect(await forged('Bob', { kind: 'role', member: carolId, role: 'admin' })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
     expect(await forged('Bob', { kind: 'link', policy: { approval: false, singleUse: false, expiresAt: 0 } })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
     expect(await forged('Bob', { kind: 'add', identity: erin.public, via: 'knock' })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+    // An admin's policy with an impossible expiry is an invalid body, not an exception.
+    const a = room.member('Alice');
+    expect(await createCommit({ me: a.me, state: a.state, epochKeys: a.keys, linkSecret: a.linkSecret, action: { kind: 'link', policy: { approval: false, singleUse: false, expiresAt: -1 } } })).toMatchObject({ ok: false, code: 'BAD_ACTION' });
+    expect(await createCommit({ me: a.me, state: a.state, epochKeys: a.keys, linkSecret: a.linkSecret, action: { kind: 'settings', timerSeconds: 1.5 } })).toMatchObject({ ok: false, code: 'BAD_ACTION' });
     // And the author-side API refuses the same before anything is built.
     const b = room.member('Bob');
     expect(await createCommit({ me: b.me, state: b.state, epochKeys: b.keys, linkSecret: b.linkSecret, action: { kind: 'remove', member: carolId } })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
