@@ -1,4 +1,5 @@
-import { defaultClientConditions, defaultServerConditions, defineConfig } from 'vite';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under this condition, so tests
 // run against src/ without a build step. Published builds use dist/.
@@ -11,7 +12,10 @@ export default defineConfig({
     // RSA-3072 key generation costs about a second; integration tests start real relays.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // CI (.ci/run exports CI=1) fails on a stray `.only` instead of silently running one test.
+    allowOnly: !process.env.CI,
     projects: [
+      { extends: true, test: { name: 'units', include: ['packages/units/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'protocol', include: ['packages/protocol/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'relay', include: ['packages/relay/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'client', include: ['packages/client/test/**/*.test.ts'] } },

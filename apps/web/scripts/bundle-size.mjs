@@ -7,9 +7,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, constants } from 'node:zlib';
+import { KIB } from '@sealroom/units';
 
 /** DESIGN.md §5: small enough to load fast on a phone. */
-const BUDGET_GZIP_BYTES = 150 * 1024;
+const BUDGET_GZIP_BYTES = 150 * KIB;
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
@@ -19,7 +20,7 @@ for (const m of html.matchAll(/<script[^>]*\ssrc="([^"]+)"/gu)) initial.add(m[1]
 for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/gu)) initial.add(m[1]);
 
 const gz = (buf) => gzipSync(buf, { level: constants.Z_BEST_COMPRESSION }).length;
-const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const kb = (n) => `${(n / KIB).toFixed(1)} KB`;
 
 let initialRaw = 0;
 let initialGzip = 0;

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, preloadChat } from './App.js';
-import { boot } from './store/actions.js';
+import { boot } from './store/actions/startup.js';
 import './styles/app.css';
 
 const root = document.getElementById('root');

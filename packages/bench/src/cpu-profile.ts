@@ -1,5 +1,6 @@
 // Summarises a V8 CPU profile (Chrome DevTools Protocol `Profiler.stop`): self time per
 // function, to say what limits a figure rather than guess.
+import { MILLISECOND_US } from '@sealroom/units';
 
 export interface CpuProfileNode {
   id: number;
@@ -22,8 +23,6 @@ export interface SelfTime {
   share: number;
 }
 
-const MICROS_PER_MS = 1_000;
-
 /** The `limit` functions with the most self time, with their share of the profile. */
 export function topSelfTime(profile: CpuProfile, limit: number): SelfTime[] {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -44,5 +43,5 @@ export function topSelfTime(profile: CpuProfile, limit: number): SelfTime[] {
   return [...selfMicros.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
-    .map(([name, micros]) => ({ name, selfMs: micros / MICROS_PER_MS, share: total === 0 ? 0 : micros / total }));
+    .map(([name, micros]) => ({ name, selfMs: micros / MILLISECOND_US, share: total === 0 ? 0 : micros / total }));
 }

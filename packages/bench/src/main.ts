@@ -3,6 +3,7 @@
 // to the path printed at the end. Progress goes to stderr.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SECOND_MS } from '@sealroom/units';
 import { prepareRelay } from './relay-build.js';
 import type { BenchContext } from './context.js';
 import { machineInfo } from './machine.js';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const base = options.quick ? QUICK : FULL;
   const profile: Profile = { ...base, workers: options.workers && options.workers > 0 ? options.workers : base.workers };
-  const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+  const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / SECOND_MS).toFixed(0).padStart(4)}s] ${line}\n`);
   const started = performance.now();
   const startedAt = new Date();
   const machineBefore = machineInfo();
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const durationSeconds = (performance.now() - started) / 1000;
+  const durationSeconds = (performance.now() - started) / SECOND_MS;
   const meta = {
     startedAt: startedAt.toISOString(),
     mode: profile.name,

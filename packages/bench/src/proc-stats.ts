@@ -1,13 +1,13 @@
 // CPU time and memory of a process, read from Linux's /proc so that servers are measured
 // apart from the load generator (proc(5): /proc/<pid>/stat fields 14–15, /proc/<pid>/status).
 import { readFileSync } from 'node:fs';
+import { KIB } from '@sealroom/units';
 
 /** utime and stime are counted in clock ticks; Linux has used 100 per second on every mainstream architecture (sysconf(_SC_CLK_TCK)). */
 const CLOCK_TICKS_PER_SECOND = 100;
 /** Positions of utime and stime among the fields after the `(comm)` field, which can contain spaces. */
 const UTIME_INDEX_AFTER_COMM = 11;
 const STIME_INDEX_AFTER_COMM = 12;
-const BYTES_PER_KB = 1024;
 
 export interface ProcessSample {
   /** User + system CPU seconds since the process started. */
@@ -36,8 +36,8 @@ export function sampleProcess(pid: number | 'self'): ProcessSample | undefined {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     return {
       cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND,
-      rssBytes: statusKb(status, 'VmRSS') * BYTES_PER_KB,
-      peakRssBytes: statusKb(status, 'VmHWM') * BYTES_PER_KB,
+      rssBytes: statusKb(status, 'VmRSS') * KIB,
+      peakRssBytes: statusKb(status, 'VmHWM') * KIB,
     };
   } catch {
     return undefined;

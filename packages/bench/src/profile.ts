@@ -1,5 +1,6 @@
 // The two sizes of the suite. `--quick` must finish in under 3 minutes on 2 cores; the
 // full run aims at about 10 minutes. Every run is bounded in time and stops by itself.
+import { MIB } from '@sealroom/units';
 
 export interface FanoutProfile {
   connections: number;
@@ -30,8 +31,6 @@ export interface Profile {
   /** `startRate` overrides the fan-out's first rate (envelopes/s per connection) for the scale-out sweep. */
   scaleOut: { trials: number; startRate: number };
 }
-
-const MIB = 1024 * 1024;
 
 export const QUICK: Profile = {
   name: 'quick',

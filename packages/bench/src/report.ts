@@ -1,5 +1,6 @@
 // What every section hands back, and how the harness turns it into a Markdown table on
 // stdout and a JSON report on disk.
+import { KIB, MIB } from '@sealroom/units';
 
 export type SectionStatus = 'ok' | 'unavailable' | 'failed';
 
@@ -104,11 +105,11 @@ export function fmtRatio(value: number): string {
 }
 
 export function fmtMiB(bytes: number): string {
-  return Number.isFinite(bytes) ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : 'n/a';
+  return Number.isFinite(bytes) ? `${(bytes / MIB).toFixed(1)} MiB` : 'n/a';
 }
 
 export function fmtKiB(bytes: number): string {
-  return Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : 'n/a';
+  return Number.isFinite(bytes) ? `${(bytes / KIB).toFixed(1)} KiB` : 'n/a';
 }
 
 /** JSON has no NaN: a figure that could not be measured is left out rather than faked. */

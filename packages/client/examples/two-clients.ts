@@ -36,7 +36,7 @@ const until = async (check: () => boolean) => {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
 };
 await until(() => room.members().length === 2 && bobsRoom.members().length === 2);
-const bobId = bob.identity()!.memberId;
+const bobId = bob.identity()!.identityId;
 console.log('safety number (compare out of band):', (await room.safetyNumber(bobId)).display);
 
 await room.sendText('Hi Bob, this is sealed end to end.');

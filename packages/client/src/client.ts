@@ -11,6 +11,7 @@ import {
   formatFingerprint,
   formatInviteV1 as formatInvite,
   fromBase64Url,
+  fromUtf8,
   generateIdentity,
   importBackup as importWrappedBackup,
   memberIdOf,
@@ -20,6 +21,7 @@ import {
   sealAtRest,
   toBase64Url,
   unwrapIdentity,
+  utf8,
   wrapIdentity,
   type KdfOptions,
   type UnlockedIdentity,
@@ -38,15 +40,16 @@ import type {
   SealroomClient,
   SealroomClientOptions,
   Unsubscribe,
-} from './index.js';
+} from './api.js';
 import { systemClock } from './clock.js';
-import { fromUtf8, utf8 } from './encoding.js';
 import { SealroomClientError } from './errors.js';
 import { EventHub } from './events.js';
 import { AsyncLock } from './lock.js';
-import { KEY_IDENTITY, KEY_ROOM_INDEX, roomKey, type RoomRecord } from './records.js';
-import { RoomSession } from './session.js';
-import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, RelayConnection, toWebSocketUrl } from './transport.js';
+import { KEY_IDENTITY, KEY_ROOM_INDEX, newRoomRecord, roomKey, type RoomRecord } from './records.js';
+import { RoomSession } from './room-session.js';
+import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
+import { httpBase, toWebSocketUrl } from './relay-url.js';
+import { RelayConnection } from './transport.js';
 import { Vault, type AtRestCipher } from './vault.js';
 
 /** A member counts as online this long after its last presence beat (two missed 30 s beats, plus slack). */
@@ -66,16 +69,6 @@ function atRestCipher(storageKey: CryptoKey): AtRestCipher {
       return opened.ok ? opened.plaintext : undefined;
     },
   };
-}
-
-/** The http(s) form of a relay address, for invite links. */
-function httpBase(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'ws:') parsed.protocol = 'http:';
-  else if (parsed.protocol === 'wss:') parsed.protocol = 'https:';
-  parsed.pathname = parsed.pathname.replace(/\/ws$/, '/');
-  parsed.hash = '';
-  return parsed.toString();
 }
 
 class Client implements SealroomClient {
@@ -112,7 +105,7 @@ class Client implements SealroomClient {
   }
 
   private info(identity: UnlockedIdentity): IdentityInfo {
-    return { displayName: identity.public.displayName, memberId: toBase64Url(identity.public.id), fingerprint: formatFingerprint(identity.public.id) };
+    return { displayName: identity.public.displayName, identityId: toBase64Url(identity.public.id), fingerprint: formatFingerprint(identity.public.id) };
   }
 
   createIdentity(options: CreateIdentityOptions): Promise<IdentityInfo> {
@@ -227,7 +220,7 @@ class Client implements SealroomClient {
     const { identity } = this.requireUnlocked();
     const secret = createRoomSecret();
     const keys = await deriveRoomKeys(secret);
-    const record = RoomSession.newRecord({
+    const record = newRoomRecord({
       keys,
       secret,
       creatorId: toBase64Url(identity.public.id),
@@ -257,7 +250,7 @@ class Client implements SealroomClient {
     const keys = await deriveRoomKeys(invite.secret);
     const existing = this.sessions.get(keys.roomIdB64);
     if (existing !== undefined && existing.record.active) return existing;
-    const record = RoomSession.newRecord({
+    const record = newRoomRecord({
       keys,
       secret: invite.secret,
       creatorId: toBase64Url(invite.creatorId),
@@ -305,8 +298,8 @@ class Client implements SealroomClient {
         clock: this.clock,
         connection,
         presenceTimeoutMs: this.options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
-        onInactive: (s) => {
-          connection.removeRoom(s.id);
+        onInactive: () => {
+          connection.removeRoom(record.id);
           // A socket admitted to no room would only be cut by the relay's handshake timer
           // and reconnect forever: close it; a later room on this relay opens a new one.
           if (!connection.hasRooms()) {

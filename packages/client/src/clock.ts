@@ -1,4 +1,4 @@
-import type { Clock } from './index.js';
+import type { Clock } from './platform.js';
 
 /** The platform clock: wall time and the global timers. */
 export const systemClock: Clock = {

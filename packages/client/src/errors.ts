@@ -1,3 +1,5 @@
+import type { FileFailureCode } from './codes.js';
+
 /**
  * Stable error codes. Every rejection from the public API is a {@link SealroomClientError}
  * whose `code` callers branch on; messages are for humans and may change.
@@ -26,11 +28,16 @@ export type ClientErrorCode =
 
 export class SealroomClientError extends Error {
   override readonly name = 'SealroomClientError';
+  /** Why a file transfer failed, on the rejection of `acceptFile` (`TRANSFER_FAILED`, `HASH_MISMATCH`). */
+  readonly reason: FileFailureCode | undefined;
+
   constructor(
     readonly code: ClientErrorCode,
     message: string = code,
+    options: { reason?: FileFailureCode } = {},
   ) {
     super(message);
+    this.reason = options.reason;
   }
 }
 

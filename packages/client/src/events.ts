@@ -2,7 +2,7 @@
  * A small typed event emitter. Listeners run synchronously in registration order; a
  * throwing listener is isolated so one broken subscriber cannot stall the session.
  */
-import type { ClientEvent, ClientEventMap, ClientEventType, Unsubscribe } from './index.js';
+import type { ClientEvent, ClientEventMap, ClientEventType, Unsubscribe } from './api.js';
 
 type AnyListener = (event: ClientEvent) => void;
 

@@ -3,7 +3,7 @@
  * replaced across awaits by both the receiving path and the sending path; running them
  * one at a time keeps each read-modify-persist step whole.
  */
-export class AsyncLock {
+export class AsyncLock implements TaskLock {
   private tail: Promise<void> = Promise.resolve();
 
   run<T>(task: () => Promise<T>): Promise<T> {
@@ -14,4 +14,9 @@ export class AsyncLock {
     );
     return result;
   }
+}
+
+/** What a part of a room needs of the room's lock: running a task under it. */
+export interface TaskLock {
+  run<T>(task: () => Promise<T>): Promise<T>;
 }

@@ -3,7 +3,7 @@
  * Everything here arrives from other members, who may be hostile: decoding validates each
  * field and returns undefined for anything unexpected instead of throwing.
  */
-import { fromBase64Url, fromUtf8, utf8 } from './encoding.js';
+import { fromBase64Url, fromUtf8, utf8 } from '@sealroom/protocol';
 
 /** Part C payload version. */
 export const PAYLOAD_VERSION = 1;

@@ -1,10 +1,10 @@
 /**
- * Shapes of what the client persists (each sealed at rest by the vault) and the storage
- * key names they live under. Plain JSON data only.
+ * Shapes of what the client persists (each sealed at rest by the vault), the storage key
+ * names they live under, and the record a room starts with. Plain JSON data only.
  */
-import type { ControlAction, OutboundSenderKey, PublicIdentityJson, SenderKeyRing } from '@sealroom/protocol';
+import { publicIdentityToJson, toBase64Url, type ControlAction, type OutboundSenderKey, type PublicIdentityJson, type RoomKeys, type SenderKeyRing, type UnlockedIdentity } from '@sealroom/protocol';
 import type { AppPayload } from './payloads.js';
-import type { TimelineItem } from './index.js';
+import type { TimelineItem } from './api.js';
 
 /** Storage key names. The identity blob is the only record stored unsealed. */
 export const KEY_IDENTITY = 'identity';
@@ -17,7 +17,7 @@ const SEQ_DIGITS = 12;
 export const seqKey = (prefix: string, seq: number) => `${prefix}${String(seq).padStart(SEQ_DIGITS, '0')}`;
 
 export interface MemberRecord {
-  /** Identity id, base64url (the public MemberId). */
+  /** Identity id, base64url (the public IdentityId). */
   id: string;
   /** Room-scoped member id (envelope `sender`), base64url. */
   memberId: string;
@@ -74,9 +74,12 @@ export interface RoomRecord {
   lastActivityAt: number;
 }
 
+/** A control I send: leave, remove a member (identity id, b64), or the room's settings. */
+export type ControlIntent = { kind: 'leave' } | { kind: 'remove'; target: string } | { kind: 'settings'; disappearingAfterSeconds: number };
+
 export type OutboxIntent =
   | { k: 'announce' }
-  | { k: 'control'; action: { kind: 'leave' } | { kind: 'remove'; target: string } | { kind: 'settings'; disappearingAfterSeconds: number } }
+  | { k: 'control'; action: ControlIntent }
   | { k: 'group'; payload: AppPayload; itemId?: string }
   | { k: 'direct'; to: string; payload: AppPayload; itemId?: string };
 
@@ -90,6 +93,54 @@ export interface StoredItem {
   item: TimelineItem;
 }
 
-export function toControlAction(action: Extract<OutboxIntent, { k: 'control' }>['action'], decode: (b64: string) => Uint8Array): ControlAction {
+export function toControlAction(action: ControlIntent, decode: (b64: string) => Uint8Array): ControlAction {
   return action.kind === 'remove' ? { kind: 'remove', target: decode(action.target) } : action;
+}
+
+/** A fresh record for a room I create or join: I am its only member so far, verified. */
+export function newRoomRecord(options: {
+  keys: RoomKeys;
+  secret: Uint8Array;
+  creatorId: string;
+  relayUrl: string;
+  appUrl: string;
+  name: string;
+  now: number;
+  me: UnlockedIdentity;
+  /** My room-scoped member id, b64. */
+  myMemberId: string;
+}): RoomRecord {
+  const self: MemberRecord = {
+    id: toBase64Url(options.me.public.id),
+    memberId: options.myMemberId,
+    identity: publicIdentityToJson(options.me.public),
+    joinedAt: options.now,
+    verified: true,
+  };
+  return {
+    v: 1,
+    id: options.keys.roomIdB64,
+    secret: toBase64Url(options.secret),
+    creatorId: options.creatorId,
+    relayUrl: options.relayUrl,
+    appUrl: options.appUrl,
+    name: options.name,
+    joinedAt: options.now,
+    disappearingMs: null,
+    active: true,
+    removedBy: null,
+    cursor: 0,
+    joinCursor: 0,
+    members: [self],
+    removed: [],
+    outboundKey: null,
+    mustRotate: false,
+    distributedTo: [],
+    ring: { v: 1, keys: [] },
+    seen: [],
+    seenControl: [],
+    nextItemSeq: 1,
+    nextOutboxSeq: 1,
+    lastActivityAt: options.now,
+  };
 }

@@ -1,5 +1,5 @@
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
-import type { ClientStorage } from './index.js';
+import type { ClientStorage } from './platform.js';
 
 /** Default IndexedDB database and object store names. */
 const DEFAULT_DB_NAME = 'sealroom';

@@ -1,4 +1,4 @@
-import type { ClientStorage } from './index.js';
+import type { ClientStorage } from './platform.js';
 
 /**
  * In-memory storage for Node and tests. Values are copied on the way in and out so a

@@ -7,8 +7,14 @@
  * reach a room's handler strictly in cursor order, one at a time, each exactly once per
  * connection lifetime (the session de-duplicates by message id across lifetimes).
  */
-import type { Clock, ConnectionState, WebSocketConstructor, WebSocketLike } from './index.js';
-import { fromBase64Url, toBase64Url } from './encoding.js';
+import type { ConnectionState } from './api.js';
+import type { TransportErrorCode } from './codes.js';
+import type { Clock, WebSocketConstructor, WebSocketLike } from './platform.js';
+import { reconnectDelay } from './backoff.js';
+import { Keepalive } from './keepalive.js';
+import type { RoomBinding } from './room-binding.js';
+import { TransportError } from './transport-errors.js';
+import { fromBase64Url, toBase64Url } from '@sealroom/protocol';
 import {
   decodeDeliver,
   encodeJson,
@@ -26,57 +32,12 @@ import {
 const WS_OPEN = 1;
 /** Close code for a client-initiated close (RFC 6455 normal closure). */
 const WS_CLOSE_NORMAL = 1000;
-/** First reconnect delay before jitter, ms. */
-export const DEFAULT_BACKOFF_BASE_MS = 500;
-/** Cap on a reconnect delay, ms: long enough not to hammer a relay that is down. */
-export const DEFAULT_BACKOFF_MAX_MS = 30_000;
-/** Application-level keepalive: browsers cannot send WebSocket pings, so we send JSON pings, ms. */
-const KEEPALIVE_INTERVAL_MS = 20_000;
-/** A connection with no pong this long after a ping is treated as dead (half-open TCP), ms. */
-const KEEPALIVE_TIMEOUT_MS = 10_000;
-/** Backoff doubles at most this many times before the cap applies (keeps 2^n finite). */
-const MAX_BACKOFF_DOUBLINGS = 30;
 /** Wait before asking again for history the relay refused, ms. */
 const HISTORY_RETRY_MS = 1_000;
 /** Poll interval while waiting for the socket's send buffer to drain, ms (no drain event exists). */
 const BUFFER_POLL_MS = 5;
 /** Envelope limit assumed until the relay's hello says otherwise: 1 MiB frame − header. */
 const FALLBACK_MAX_ENVELOPE_BYTES = 1024 * 1024 - PUBLISH_HEADER_BYTES;
-
-export interface RoomBinding {
-  /** Base64url room id. */
-  readonly roomId: string;
-  /** Answers an admission challenge: HMAC over the nonce; the admission key when the room is unregistered. */
-  prove(nonce: Uint8Array, registered: boolean): Promise<{ mac: Uint8Array; key?: Uint8Array }>;
-  /** Last cursor fully processed (0 = none); catch-up asks for everything after it. */
-  cursor(): number;
-  /**
-   * One envelope, in cursor order; awaited before the next is handed over. `live` is true
-   * for a DELIVER (sent just now), false for a HISTORY replay (catch-up).
-   */
-  onEnvelope(cursor: number, envelope: Uint8Array, live: boolean): Promise<void>;
-  /** The relay dropped (after, upTo] before we could fetch it. */
-  onGap(after: number, upTo: number): void;
-  /** Admission and catch-up finished on this connection: sending may start. */
-  onReady(): void;
-  /** Admission refused or a room-scoped error. */
-  onError(code: string, message: string): void;
-  /**
-   * The relay no longer knows this room's past (an in-memory relay restarted: the room is
-   * unregistered again, or its head is behind our cursor). The binding must restart its
-   * cursor at 0; message-id de-duplication absorbs anything seen twice.
-   */
-  onRelayReset(): void;
-  /** The connection dropped; the room is not ready until the next `onReady`. */
-  onDisconnected(): void;
-}
-
-export class TransportError extends Error {
-  override readonly name = 'TransportError';
-  constructor(readonly code: string, message: string = code) {
-    super(message);
-  }
-}
 
 interface RoomState {
   binding: RoomBinding;
@@ -105,15 +66,7 @@ export interface RelayConnectionOptions {
   maxDelayMs: number;
   onState(state: ConnectionState, retryInMs: number | null): void;
   /** Connection-level relay error (not tied to a room). */
-  onRelayError(code: string, message: string): void;
-}
-
-/** Uniform random integer in [0, bound) from crypto.getRandomValues (never Math.random). */
-function randomBelow(bound: number): number {
-  if (bound <= 1) return 0;
-  const word = new Uint32Array(1);
-  globalThis.crypto.getRandomValues(word);
-  return Math.floor((word[0]! / 2 ** 32) * bound);
+  onRelayError(code: TransportErrorCode, message: string): void;
 }
 
 export class RelayConnection {
@@ -123,8 +76,7 @@ export class RelayConnection {
   private nextRequestId = 1;
   private attempt = 0;
   private retryTimer: unknown;
-  private keepaliveTimer: unknown;
-  private keepaliveDeadline: unknown;
+  private readonly keepalive: Keepalive;
   private closed = false;
   private helloSeen = false;
   private stateValue: ConnectionState = 'offline';
@@ -132,7 +84,18 @@ export class RelayConnection {
   maxEnvelopeBytes = FALLBACK_MAX_ENVELOPE_BYTES;
   private readonly waiters = new Set<() => void>();
 
-  constructor(private readonly options: RelayConnectionOptions) {}
+  constructor(private readonly options: RelayConnectionOptions) {
+    this.keepalive = new Keepalive(options.clock, {
+      ping: () => this.sendJson({ t: 'ping', id: options.clock.now() }),
+      dead: () => {
+        // No pong: the path is dead even though no close arrived. Start over.
+        const socket = this.socket;
+        this.dropSocket();
+        socket?.close(WS_CLOSE_NORMAL, 'keepalive timeout');
+        this.scheduleReconnect();
+      },
+    });
+  }
 
   get state(): ConnectionState {
     return this.stateValue;
@@ -209,7 +172,7 @@ export class RelayConnection {
 
   close(): void {
     this.closed = true;
-    this.clearTimers();
+    this.keepalive.stop();
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const socket = this.socket;
@@ -258,7 +221,7 @@ export class RelayConnection {
     const socket = this.socket;
     this.socket = undefined;
     this.helloSeen = false;
-    this.clearTimers();
+    this.keepalive.stop();
     if (socket !== undefined) {
       socket.onmessage = null;
       socket.onclose = null;
@@ -277,35 +240,10 @@ export class RelayConnection {
 
   private scheduleReconnect(): void {
     if (this.closed) return;
-    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(this.attempt, MAX_BACKOFF_DOUBLINGS));
-    // Full jitter (AWS architecture blog): spreads a crowd of clients reconnecting
-    // after a relay restart across the whole window instead of synchronised waves.
-    const delay = Math.max(this.options.baseDelayMs / 2, randomBelow(ceiling));
+    const delay = reconnectDelay(this.attempt, this.options.baseDelayMs, this.options.maxDelayMs);
     this.attempt += 1;
     this.setState('reconnecting', delay);
     this.retryTimer = this.options.clock.setTimeout(() => this.connect(), delay);
-  }
-
-  private clearTimers(): void {
-    if (this.keepaliveTimer !== undefined) this.options.clock.clearTimeout(this.keepaliveTimer);
-    if (this.keepaliveDeadline !== undefined) this.options.clock.clearTimeout(this.keepaliveDeadline);
-    this.keepaliveTimer = undefined;
-    this.keepaliveDeadline = undefined;
-  }
-
-  private armKeepalive(): void {
-    this.clearTimers();
-    this.keepaliveTimer = this.options.clock.setTimeout(() => {
-      this.keepaliveTimer = undefined;
-      this.sendJson({ t: 'ping', id: this.options.clock.now() });
-      this.keepaliveDeadline = this.options.clock.setTimeout(() => {
-        // No pong: the path is dead even though no close arrived. Start over.
-        const socket = this.socket;
-        this.dropSocket();
-        socket?.close(WS_CLOSE_NORMAL, 'keepalive timeout');
-        this.scheduleReconnect();
-      }, KEEPALIVE_TIMEOUT_MS);
-    }, KEEPALIVE_INTERVAL_MS);
   }
 
   private sendJson(message: Record<string, unknown>): void {
@@ -351,7 +289,7 @@ export class RelayConnection {
         if (message.limits.maxEnvelopeBytes !== undefined) this.maxEnvelopeBytes = message.limits.maxEnvelopeBytes;
         else if (message.limits.maxFrameBytes !== undefined) this.maxEnvelopeBytes = message.limits.maxFrameBytes - PUBLISH_HEADER_BYTES;
         this.setState('open', null);
-        this.armKeepalive();
+        this.keepalive.arm();
         for (const state of this.rooms.values()) this.join(state);
         return;
       }
@@ -408,7 +346,7 @@ export class RelayConnection {
         return;
       }
       case 'pong': {
-        this.armKeepalive();
+        this.keepalive.arm();
         return;
       }
       case 'error': {
@@ -443,14 +381,4 @@ export class RelayConnection {
   private requestHistory(state: RoomState, after: number): void {
     this.sendJson({ t: 'history', room: state.binding.roomId, after, limit: HISTORY_PAGE_LIMIT });
   }
-}
-
-/** Normalises a relay address to its WebSocket endpoint (`…/ws`). */
-export function toWebSocketUrl(relayUrl: string): string {
-  const url = new URL(relayUrl);
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (!url.pathname.endsWith('/ws')) url.pathname = url.pathname.replace(/\/?$/, '/ws');
-  url.hash = '';
-  return url.toString();
 }

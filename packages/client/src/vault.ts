@@ -4,8 +4,8 @@
  * at-rest functions) before they touch the storage. Each record is bound to its storage
  * key name, so a storage that swaps two records gets a failed open, not confusion.
  */
-import type { ClientStorage } from './index.js';
-import { fromUtf8, utf8 } from './encoding.js';
+import type { ClientStorage } from './platform.js';
+import { fromUtf8, utf8 } from '@sealroom/protocol';
 
 export interface AtRestCipher {
   seal(plaintext: Uint8Array, context: string): Promise<Uint8Array>;

@@ -3,7 +3,8 @@
  * envelopes in binary frames. Parsing is defensive: the relay is not trusted for
  * anything but delivery, so a malformed frame is a value, never an exception.
  */
-import { fromBase64Url, toBase64Url } from './encoding.js';
+import { fromBase64Url, toBase64Url } from '@sealroom/protocol';
+import type { RelayErrorCode } from './codes.js';
 
 /** Part A protocol version, in every JSON message (`v`) and binary frame (first byte). */
 export const WIRE_VERSION = 1;
@@ -92,8 +93,25 @@ export type ServerMessage =
   | { t: 'left'; room: string }
   | { t: 'retention-set'; room: string }
   | { t: 'pong'; id: unknown }
-  | { t: 'error'; code: string; message: string; room?: string; id?: number };
+  | { t: 'error'; code: RelayErrorCode | 'UNKNOWN_RELAY_ERROR'; message: string; room?: string; id?: number };
 
+/** Every code of Part A.7: a relay error with another code (or none) is reported as `UNKNOWN_RELAY_ERROR`. */
+const RELAY_ERROR_CODES: Record<RelayErrorCode, true> = {
+  BAD_JSON: true,
+  BAD_MESSAGE: true,
+  UNSUPPORTED_VERSION: true,
+  UNKNOWN_TYPE: true,
+  BAD_FRAME: true,
+  BAD_ROOM: true,
+  NOT_JOINED: true,
+  NO_CHALLENGE: true,
+  ADMISSION_DENIED: true,
+  ROOM_LIMIT: true,
+  RATE_LIMITED: true,
+  MESSAGE_TOO_LARGE: true,
+  UNAVAILABLE: true,
+};
+const isRelayErrorCode = (value: unknown): value is RelayErrorCode => typeof value === 'string' && Object.hasOwn(RELAY_ERROR_CODES, value);
 const isCursor = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isRoom = (value: unknown): value is string => typeof value === 'string' && fromBase64Url(value)?.length === ROOM_ID_BYTES;
 
@@ -134,7 +152,7 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
     case 'error':
       return {
         t: 'error',
-        code: typeof m.code === 'string' ? m.code : 'UNKNOWN',
+        code: isRelayErrorCode(m.code) ? m.code : 'UNKNOWN_RELAY_ERROR',
         message: typeof m.message === 'string' ? m.message : '',
         ...(isRoom(m.room) ? { room: m.room } : {}),
         ...(Number.isSafeInteger(m.id) ? { id: m.id as number } : {}),

@@ -4,7 +4,8 @@ import { ENVELOPE_TYPE, HEADER_BYTES, KEY_ID_BYTES, fromBase64Url, memberIdOf, p
 import { clientFor, makePersonas, receivedTexts, waitFor, type TestClient } from './helpers.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import type { Warning } from '../src/index.js';
-import { MAX_SEEN_IDS } from '../src/session.js';
+import { MAX_SEEN_IDS } from '../src/seen-ids.js';
+import type { RoomSession } from '../src/room-session.js';
 
 describe('hostile envelopes injected by someone holding the admission key', () => {
   let relay: RunningRelay;
@@ -35,7 +36,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
 
     const keys = await roomKeysFromInvite(room.inviteLink());
     const otherKeys = await roomKeysFromInvite(other.inviteLink());
-    const aliceIdentity = fromBase64Url(alice.client.identity()!.memberId)!;
+    const aliceIdentity = fromBase64Url(alice.client.identity()!.identityId)!;
     const aliceHere = await memberIdOf(keys, aliceIdentity);
     const aliceThere = await memberIdOf(otherKeys, aliceIdentity);
     const raw = await RawRelayClient.connect(relay.wsUrl);
@@ -114,8 +115,8 @@ describe('hostile envelopes injected by someone holding the admission key', () =
 
     // A long conversation since: as many texts as the seen set keeps (recorded directly, as
     // sending them all would take minutes).
-    const bobRoom = bob.client.room(room.id) as unknown as { remember(key: string): void };
-    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobRoom.remember(`${alice.client.identity()!.memberId}/text-${i}`);
+    const bobSeen = (bob.client.room(room.id) as unknown as RoomSession).parts.seen;
+    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobSeen.remember(`${alice.client.identity()!.identityId}/text-${i}`);
 
     const keys = await roomKeysFromInvite(room.inviteLink());
     const raw = await RawRelayClient.connect(relay.wsUrl);
@@ -139,7 +140,7 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     const TIMER_MS = 1_000;
     await alice.client.room(room.id)!.setDisappearingTimer(TIMER_MS);
     await waitFor('bob has the timer', () => bob.client.room(room.id)!.summary().disappearingMs === TIMER_MS);
-    await alice.client.room(room.id)!.sendDirect(bob.client.identity()!.memberId, 'for your eyes only, briefly');
+    await alice.client.room(room.id)!.sendDirect(bob.client.identity()!.identityId, 'for your eyes only, briefly');
     await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
     const keys = await roomKeysFromInvite(room.inviteLink());
     const raw = await RawRelayClient.connect(relay.wsUrl);
@@ -148,8 +149,8 @@ describe('hostile envelopes injected by someone holding the admission key', () =
     await waitFor('it expires on bob', () => bob.events.some((e) => e.type === 'expired'), 3 * TIMER_MS);
 
     // A long conversation since (recorded directly, as sending it would take minutes).
-    const bobRoom = bob.client.room(room.id) as unknown as { remember(key: string): void };
-    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobRoom.remember(`${alice.client.identity()!.memberId}/text-${i}`);
+    const bobSeen = (bob.client.room(room.id) as unknown as RoomSession).parts.seen;
+    for (let i = 0; i < MAX_SEEN_IDS; i += 1) bobSeen.remember(`${alice.client.identity()!.identityId}/text-${i}`);
     expect((await raw.publish(keys, direct)).t).toBe('ack');
     await alice.client.room(room.id)!.sendText('and now for everyone');
     raw.close();

@@ -60,8 +60,8 @@ describe('a room of four', () => {
   it('mentions reach the member named, and presence says who is online now', async () => {
     const [alice, bob, carol] = clients as [TestClient, TestClient, TestClient];
     const roomId = alice.client.rooms()[0]!.id;
-    const aliceId = alice.client.identity()!.memberId;
-    const bobId = bob.client.identity()!.memberId;
+    const aliceId = alice.client.identity()!.identityId;
+    const bobId = bob.client.identity()!.identityId;
     await bob.client.room(roomId)!.sendText('@Alice can you look at this?');
     await waitFor('alice gets the mention', () => receivedTexts(alice, roomId).some((m) => m.mentionsMe));
     const mention = receivedTexts(alice, roomId).find((m) => m.mentionsMe)!;

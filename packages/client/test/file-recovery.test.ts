@@ -8,8 +8,9 @@ import { createHash, randomFillSync } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { createMemoryStorage, createSealroomClient, type WebSocketConstructor } from '../src/index.js';
-import { PASSWORD, TEST_PBKDF2_ITERATIONS, TEST_RECONNECT, clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
+import { createMemoryStorage, createSealroomClient, SealroomClientError, type WebSocketConstructor } from '../src/index.js';
+import { PASSWORD, TEST_PBKDF2_ITERATIONS, TEST_RECONNECT, clientFor, makePersonas, skippableClock, waitFor, type TestClient } from './helpers.js';
+import { MAX_CHUNK_RETRIES, MAX_STALLED_ROUNDS, RESEND_AFTER_MS } from '../src/file-receiver.js';
 import { hashingSink } from './hashing-sink.js';
 import { DEFAULT_FILE_CHUNK_BYTES } from '@sealroom/protocol';
 import type { ClientEvent } from '../src/index.js';
@@ -54,6 +55,8 @@ describe('file chunk recovery', () => {
   let alice: TestClient;
   let bob: TestClient;
   let roomId: string;
+  /** Bob's clock: recovery's waits (resend, stall) are skipped, not slept through. */
+  const bobClock = skippableClock();
 
   beforeAll(async () => {
     relay = await startRelay({ port: 0, logLevel: 'silent' });
@@ -65,6 +68,7 @@ describe('file chunk recovery', () => {
       WebSocket: TamperingWebSocket as unknown as WebSocketConstructor,
       dangerousTestOnlyPbkdf2Iterations: TEST_PBKDF2_ITERATIONS,
       reconnect: TEST_RECONNECT,
+      clock: bobClock,
     });
     const events: ClientEvent[] = [];
     bobClient.onEvent((event) => events.push(event));
@@ -129,11 +133,22 @@ describe('file chunk recovery', () => {
     Object.assign(tamper, { skip: 0, count: Number.POSITIVE_INFINITY, altered: 0, seen: 0 });
     const { sink, state } = hashingSink();
     const started = Date.now();
-    const outcome = await withTimeout(bob.client.room(roomId)!.acceptFile(sent.file.fileId, sink).then(() => 'completed', (error: unknown) => error), 40_000, 'the transfer stalled');
+    let settled: unknown;
+    const accepted = bob.client.room(roomId)!.acceptFile(sent.file.fileId, sink).then(() => 'completed', (error: unknown) => error);
+    void accepted.then((value) => (settled = value));
+    // Each round, Bob's recovery wait passes at once: he asks again, Alice resends, the
+    // resend arrives altered. Recovery must give up within its bounds, never wait on.
+    const ROUNDS = MAX_CHUNK_RETRIES + MAX_STALLED_ROUNDS + 2;
+    for (let round = 0; round < ROUNDS && settled === undefined; round += 1) {
+      const altered = tamper.altered;
+      bobClock.advance(RESEND_AFTER_MS);
+      await waitFor('a resend round trip, or the end', () => settled !== undefined || tamper.altered > altered);
+    }
+    const outcome = await withTimeout(accepted, RESEND_AFTER_MS, 'the transfer stalled');
     Object.assign(tamper, { count: 0 });
     // Whichever bound is reached first: the chunk's retries, or rounds without progress.
     expect(outcome).toMatchObject({ name: 'SealroomClientError', code: 'TRANSFER_FAILED' });
-    expect(['RESEND_EXHAUSTED', 'STALLED']).toContain((outcome as Error).message);
+    expect(['RESEND_EXHAUSTED', 'STALLED']).toContain((outcome as SealroomClientError).reason);
     expect(state.aborted).toBe(true);
     await waitFor('alice’s send fails too', () => alice.events.some((e) => e.type === 'file-failed' && e.fileId === sent.file.fileId && e.direction === 'send'));
     const failed = alice.events.find((e) => e.type === 'file-failed' && e.fileId === sent.file.fileId);

@@ -8,7 +8,7 @@ import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { clientFor, makePersonas, waitFor, type TestClient } from './helpers.js';
 import { hashingSink } from './hashing-sink.js';
 import type { FileMessage } from '../src/index.js';
-import { RECEIVER_WINDOW_CHUNKS } from '../src/files.js';
+import { RECEIVER_WINDOW_CHUNKS } from '../src/file-flow-control.js';
 import { DEFAULT_FILE_CHUNK_BYTES } from '@sealroom/protocol';
 
 const MIB = 1024 * 1024;

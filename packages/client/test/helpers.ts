@@ -4,7 +4,7 @@
  * clients from a backup, and a bounded poll for asynchronous conditions.
  */
 import WebSocket from 'ws';
-import { createMemoryStorage, createSealroomClient, type ClientEvent, type SealroomClient, type TextMessage, type TimelineItem, type WebSocketConstructor } from '../src/index.js';
+import { createMemoryStorage, createSealroomClient, type Clock, type ClientEvent, type SealroomClient, type TextMessage, type TimelineItem, type WebSocketConstructor } from '../src/index.js';
 
 /** PBKDF2 iterations for test identities only (the shipped default is 600,000). */
 export const TEST_PBKDF2_ITERATIONS = 1_000;
@@ -66,4 +66,43 @@ export function texts(items: TimelineItem[]): TextMessage[] {
 
 export function receivedTexts(t: TestClient, roomId: string): TextMessage[] {
   return t.events.flatMap((e) => (e.type === 'message' && e.roomId === roomId && e.item.kind === 'text' && e.item.state === 'received' ? [e.item] : []));
+}
+
+/**
+ * A clock that runs in real time and can be moved forward: `advance(ms)` adds to its time
+ * and runs at once every timer that falls due. A test skips the waits of recovery (resend,
+ * stall) this way instead of sleeping through them, while the network stays real.
+ */
+export function skippableClock(): Clock & { advance(ms: number): void } {
+  let offset = 0;
+  let nextId = 1;
+  const timers = new Map<number, { at: number; run: () => void; handle: ReturnType<typeof setTimeout> }>();
+  const now = () => Date.now() + offset;
+  return {
+    now,
+    setTimeout(run, ms) {
+      const id = nextId++;
+      const handle = setTimeout(() => {
+        timers.delete(id);
+        run();
+      }, ms);
+      timers.set(id, { at: now() + ms, run, handle });
+      return id;
+    },
+    clearTimeout(id) {
+      const timer = timers.get(id as number);
+      if (timer === undefined) return;
+      clearTimeout(timer.handle);
+      timers.delete(id as number);
+    },
+    advance(ms) {
+      offset += ms;
+      const due = [...timers.entries()].filter(([, timer]) => timer.at <= now()).sort((a, b) => a[1].at - b[1].at);
+      for (const [id, timer] of due) {
+        clearTimeout(timer.handle);
+        timers.delete(id);
+        timer.run();
+      }
+    },
+  };
 }

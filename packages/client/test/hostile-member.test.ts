@@ -6,11 +6,10 @@
 import { createHash, randomFillSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { createFileManifestV1 as createFileManifest, encodeFileManifestV1 as encodeFileManifest, fromBase64Url, importBackup, sealJoinAnnouncement, toBase64Url } from '@sealroom/protocol';
+import { createFileManifestV1 as createFileManifest, encodeFileManifestV1 as encodeFileManifest, fromBase64Url, fromUtf8, importBackup, sealJoinAnnouncement, toBase64Url } from '@sealroom/protocol';
 import { clientFor, makePersonas, PASSWORD, waitFor, type TestClient } from './helpers.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
-import { fromUtf8 } from '../src/encoding.js';
-import type { RoomSession } from '../src/session.js';
+import type { RoomSession } from '../src/room-session.js';
 
 /** How long a test waits for the warning it expects, ms (well under the test timeout). */
 const WARNING_WAIT_MS = 5_000;
@@ -50,15 +49,15 @@ describe('a hostile member', () => {
     // Mallory re-offers under Alice's file id, with her own content and key.
     const forged = createFileManifest({ name: 'report.pdf', type: 'application/pdf', size: 1, digest: new Uint8Array(32) });
     const session = mallory.client.room(roomId) as unknown as RoomSession;
-    await session.sendEphemeral(encodeFileManifest({ ...forged, fileId: fromBase64Url(fileId)! }), 'file-manifest');
+    await session.parts.sending.sendGroup(encodeFileManifest({ ...forged, fileId: fromBase64Url(fileId)! }), 'file-manifest');
 
-    const malloryId = mallory.client.identity()!.memberId;
+    const malloryId = mallory.client.identity()!.identityId;
     await waitFor(
       'a warning about the reused file id',
       () => bob.events.some((e) => e.type === 'warning' && e.code === 'FILE_ID_TAKEN' && e.member === malloryId),
       WARNING_WAIT_MS,
     );
-    expect(bob.events.filter((e) => e.type === 'file-offer' && e.item.file.fileId === fileId).map((e) => e.type === 'file-offer' && e.item.sender)).toEqual([alice.client.identity()!.memberId]);
+    expect(bob.events.filter((e) => e.type === 'file-offer' && e.item.file.fileId === fileId).map((e) => e.type === 'file-offer' && e.item.sender)).toEqual([alice.client.identity()!.identityId]);
 
     // Accepting "report.pdf" still gets Alice's file.
     const hash = createHash('sha256');
@@ -67,12 +66,12 @@ describe('a hostile member', () => {
   });
 
   it('cannot slip a lookalike of a verified member’s name past the key-change warning', async () => {
-    const bobId = bob.client.identity()!.memberId;
+    const bobId = bob.client.identity()!.identityId;
     await alice.client.room(roomId)!.markVerified(bobId, true);
     const lookalike = await clientFor(relay.url, 'LookalikeBob', personas.get('LookalikeBob')!);
     try {
       await lookalike.client.joinRoom(alice.client.room(roomId)!.inviteLink());
-      const lookalikeId = lookalike.client.identity()!.memberId;
+      const lookalikeId = lookalike.client.identity()!.identityId;
       await waitFor('alice sees the newcomer', () => alice.client.room(roomId)!.members().some((m) => m.id === lookalikeId));
       expect(alice.events.find((e) => e.type === 'warning' && e.member === lookalikeId)).toMatchObject({ kind: 'key-changed', code: 'KEY_CHANGED' });
     } finally {
@@ -112,14 +111,14 @@ describe('a hostile member', () => {
   });
 
   it('cannot take the name of a verified member who left without the key-change warning', async () => {
-    const malloryId = mallory.client.identity()!.memberId;
+    const malloryId = mallory.client.identity()!.identityId;
     await alice.client.room(roomId)!.markVerified(malloryId, true);
     await mallory.client.room(roomId)!.leave();
     await waitFor('alice sees mallory leave', () => !alice.client.room(roomId)!.members().some((m) => m.id === malloryId));
     const impostor = await clientFor(relay.url, 'FakeMallory', personas.get('FakeMallory')!);
     try {
       await impostor.client.joinRoom(alice.client.room(roomId)!.inviteLink());
-      const impostorId = impostor.client.identity()!.memberId;
+      const impostorId = impostor.client.identity()!.identityId;
       await waitFor('alice sees the newcomer', () => alice.client.room(roomId)!.members().some((m) => m.id === impostorId));
       expect(alice.events.find((e) => e.type === 'warning' && e.member === impostorId)).toMatchObject({ kind: 'key-changed', code: 'KEY_CHANGED' });
     } finally {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { DEFAULT_PBKDF2_ITERATIONS, parseInviteV1 as parseInvite, toBase64Url } from '@sealroom/protocol';
 import { createMemoryStorage, createSealroomClient } from '../src/index.js';
-import { fromUtf8, utf8 } from '../src/encoding.js';
+import { fromUtf8, utf8 } from '@sealroom/protocol';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
-import type { RoomSession } from '../src/session.js';
+import type { RoomSession } from '../src/room-session.js';
 import { clientFor, makePersonas, NodeWebSocket, PASSWORD, receivedTexts, TEST_PBKDF2_ITERATIONS, waitFor } from './helpers.js';
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {

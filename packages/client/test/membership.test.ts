@@ -3,6 +3,7 @@ import { startRelay, type RunningRelay } from '@sealroom/relay';
 import {
   ENVELOPE_TYPE,
   MAX_MESSAGES_PER_SENDER_KEY,
+  fromUtf8,
   importBackup,
   importPublicIdentityJson,
   openDirectMessage,
@@ -20,7 +21,6 @@ import { clientFor, makePersonas, PASSWORD, receivedTexts, waitFor, type TestCli
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import type { RoomRecord } from '../src/records.js';
 import { createMemoryStorage, type TimelineItem } from '../src/index.js';
-import { fromUtf8 } from '../src/encoding.js';
 
 const NAMES = ['Alice', 'Bob', 'Mallory', 'Nina', 'Carol'];
 
@@ -114,7 +114,7 @@ describe('membership, removal and who can read what', () => {
     await mallory.client.close();
     await alice.client.room(room.id)!.sendText('late, still before removal');
 
-    const malloryId = mallory.client.identity()?.memberId ?? stolen.members.find((m) => m.identity.displayName === 'Mallory')!.id;
+    const malloryId = mallory.client.identity()?.identityId ?? stolen.members.find((m) => m.identity.displayName === 'Mallory')!.id;
     await alice.client.room(room.id)!.removeMember(malloryId);
     await waitFor('bob sees the removal', () => bob.events.some((e) => e.type === 'member-removed'));
     expect(bob.client.room(room.id)!.members().map((m) => m.displayName).sort()).toEqual(['Alice', 'Bob']);
@@ -178,7 +178,7 @@ describe('membership, removal and who can read what', () => {
     await alice.client.room(room.id)!.sendText('before removal');
     await waitFor('mallory reads it', () => receivedTexts(mallory, room.id).length === 1);
     const stolen = recordOf(mallory, room.id);
-    const malloryId = mallory.client.identity()!.memberId;
+    const malloryId = mallory.client.identity()!.identityId;
     await mallory.client.close();
     await alice.client.room(room.id)!.sendText('late, still before removal');
 
@@ -228,7 +228,7 @@ describe('membership, removal and who can read what', () => {
     await bob.client.joinRoom(link);
     await carol.client.joinRoom(link);
     for (const t of [alice, bob, carol]) await waitFor(`${t.name} sees 3 members`, () => t.client.room(room.id)!.members().length === 3);
-    const bobId = bob.client.identity()!.memberId;
+    const bobId = bob.client.identity()!.identityId;
     await alice.client.room(room.id)!.sendDirect(bobId, 'for bob only');
     await alice.client.room(room.id)!.sendText('for everyone');
     await waitFor('carol reads the group message', () => textOf(receivedTexts(carol, room.id)).includes('for everyone'));
@@ -290,7 +290,7 @@ describe('membership, removal and who can read what', () => {
     await waitFor('carol reads it', () => textOf(receivedTexts(carol, room.id)).includes('just the two of us'));
     const after = recordOf(alice, room.id);
     expect(after.outboundKey!.keyId).not.toBe(keyBefore);
-    expect(after.distributedTo).not.toContain(bob.client.identity()!.memberId);
+    expect(after.distributedTo).not.toContain(bob.client.identity()!.identityId);
     expect(recordOf(bob, room.id).ring.keys).toEqual([]);
     expect(textOf(receivedTexts(bob, room.id))).toEqual(['all three of us']);
   });
@@ -310,7 +310,7 @@ describe('membership, removal and who can read what', () => {
       for (const t of [alice, bob]) await waitFor(`${t.name} sees 3 members`, () => t.client.room(room.id)!.members().length === 3);
       await alice.client.room(room.id)!.sendText('before leaving');
       await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
-      const malloryId = mallory.client.identity()!.memberId;
+      const malloryId = mallory.client.identity()!.identityId;
       await alice.client.room(room.id)!.removeMember(malloryId);
       await waitFor('bob sees the removal', () => bob.client.room(room.id)!.members().length === 2);
       await bob.client.room(room.id)!.leave();

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { decodePayload, encodePayload, MAX_TEXT_BYTES, type AppPayload } from '../src/payloads.js';
 import { runInNewContext } from 'node:vm';
 import { decodeDeliver, encodePublish, envelopeLength, parseServerMessage } from '../src/wire.js';
-import { fromBase64Url, toBase64Url, utf8 } from '../src/encoding.js';
+import { fromBase64Url, toBase64Url, utf8 } from '@sealroom/protocol';
 
 const id16 = toBase64Url(new Uint8Array(16).fill(7));
 const id32 = toBase64Url(new Uint8Array(32).fill(9));

@@ -120,7 +120,7 @@ describe('catch-up, gaps and relay restarts', () => {
     expect(textOf(alice, room.id)).toEqual(['b1', 'b2', 'b3']);
     expect(textOf(bob, room.id)).toEqual(['a1', 'a2', 'a3', 'a4']);
     for (const t of [alice, bob]) {
-      const mine = (await t.client.room(room.id)!.history()).filter((i) => i.kind === 'text' && i.sender === t.client.identity()!.memberId);
+      const mine = (await t.client.room(room.id)!.history()).filter((i) => i.kind === 'text' && i.sender === t.client.identity()!.identityId);
       expect(mine.every((i) => i.kind === 'text' && i.state === 'sent')).toBe(true);
       expect(t.events.filter((e) => e.type === 'delivery').length).toBe(mine.length);
     }

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { admissionMac, startRelay, type RunningRelay } from '@sealroom/relay';
-import { RelayConnection, type RoomBinding } from '../src/transport.js';
+import { RelayConnection } from '../src/transport.js';
+import type { RoomBinding } from '../src/room-binding.js';
 import { systemClock } from '../src/clock.js';
-import { randomBytes, toBase64Url } from '../src/encoding.js';
+import { randomBytes, toBase64Url } from '@sealroom/protocol';
 import type { WebSocketConstructor } from '../src/index.js';
 
 // The relay's HMAC helper stands in for the protocol's admission proof: this test is about

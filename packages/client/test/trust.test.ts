@@ -33,8 +33,8 @@ describe('membership trust', () => {
     await waitFor('alice sees everyone', () => alice.client.room(room.id)!.members().length === 3);
     await waitFor('bob sees alice', () => bob.client.room(room.id)!.members().some((m) => m.displayName === 'Alice'));
 
-    const bobId = bob.client.identity()!.memberId;
-    const aliceId = alice.client.identity()!.memberId;
+    const bobId = bob.client.identity()!.identityId;
+    const aliceId = alice.client.identity()!.identityId;
     const fromAlice = await alice.client.room(room.id)!.safetyNumber(bobId);
     const fromBob = await bob.client.room(room.id)!.safetyNumber(aliceId);
     expect(fromAlice.digits).toMatch(/^\d{60}$/);
@@ -57,8 +57,8 @@ describe('membership trust', () => {
     const warnings = alice.events.filter((e) => e.type === 'warning');
     const keyChanged = warnings.find((w) => w.type === 'warning' && w.kind === 'key-changed');
     const clash = warnings.find((w) => w.type === 'warning' && w.kind === 'name-clash');
-    expect(keyChanged).toMatchObject({ member: fakeBob.client.identity()!.memberId, roomId: room.id });
-    expect(clash).toMatchObject({ member: fakeCarol.client.identity()!.memberId, roomId: room.id });
+    expect(keyChanged).toMatchObject({ member: fakeBob.client.identity()!.identityId, roomId: room.id });
+    expect(clash).toMatchObject({ member: fakeCarol.client.identity()!.identityId, roomId: room.id });
     const members = alice.client.room(room.id)!.members();
     expect(members.filter((m) => m.displayName === 'Bob').map((m) => m.verified).sort()).toEqual([false, true]);
     expect(members.filter((m) => m.displayName === 'Carol')).toHaveLength(2);

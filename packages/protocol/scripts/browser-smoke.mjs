@@ -4,7 +4,7 @@
 // secure context), and prints what each round trip returned. Exits non-zero on a failure.
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { build, defaultClientConditions } from 'vite';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../../scripts/chromium.mjs';
 
@@ -12,6 +12,8 @@ const entry = fileURLToPath(new URL('./browser-smoke-entry.ts', import.meta.url)
 const result = await build({
   configFile: false,
   logLevel: 'warn',
+  // Workspace packages (@sealroom/units) from their sources, as the app's build takes them.
+  resolve: { conditions: ['@sealroom/source', ...defaultClientConditions] },
   build: { write: false, lib: { entry, formats: ['es'], fileName: 'smoke' }, minify: false },
 });
 const code = (Array.isArray(result) ? result[0] : result).output[0].code;

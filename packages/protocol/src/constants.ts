@@ -3,6 +3,7 @@
  * Part B). Lengths are in bytes unless the name says otherwise. Labels are ASCII and are
  * part of the wire contract: changing one breaks interoperability.
  */
+import { DAY_MS, KIB, MIB } from '@sealroom/units';
 
 /** Version byte of every envelope, wrapped blob and at-rest record defined here. */
 export const PROTOCOL_VERSION = 1;
@@ -87,11 +88,11 @@ export const MAX_SEQUENCE = 0xffff_ffff;
 /** Chain key of a sender key (HMAC-SHA-256 key). */
 export const CHAIN_KEY_BYTES = 32;
 /** Largest plaintext accepted in one envelope (64 MiB): bounds memory on hostile input. */
-export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+export const MAX_PAYLOAD_BYTES = 64 * MIB;
 /** Largest file chunk (1 MiB); 256 KiB is the suggested size (DESIGN.md §6). */
-export const MAX_FILE_CHUNK_BYTES = 1024 * 1024;
+export const MAX_FILE_CHUNK_BYTES = MIB;
 /** Suggested chunk size: AES-GCM in Chromium is fastest around 256 KiB per call. */
-export const DEFAULT_FILE_CHUNK_BYTES = 256 * 1024;
+export const DEFAULT_FILE_CHUNK_BYTES = 256 * KIB;
 /** Longest file name in a manifest, UTF-8 bytes. */
 export const MAX_FILE_NAME_BYTES = 1_024;
 /** Longest MIME type in a manifest, UTF-8 bytes. */
@@ -114,7 +115,7 @@ export const MAX_RETIRED_SENDER_KEYS = 1_024;
 /** Rotate after this many messages (Megolm: 100). See docs for the reasoning. */
 export const MAX_MESSAGES_PER_SENDER_KEY = 200;
 /** Rotate after this age in milliseconds: 24 hours (Megolm: one week). */
-export const MAX_SENDER_KEY_AGE_MS = 24 * 60 * 60 * 1000;
+export const MAX_SENDER_KEY_AGE_MS = DAY_MS;
 
 // ---- domain-separation labels (ASCII) -------------------------------------------------------
 

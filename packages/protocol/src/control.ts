@@ -7,6 +7,7 @@
  * identity id of the removed member); 0x03 settings (u32 disappearing-message timer in
  * seconds, 0 = off).
  */
+import { DAY_S } from '@sealroom/units';
 import { IDENTITY_ID_BYTES, TIMER_BYTES } from './constants.js';
 import { Reader, concat, equalBytes, u32, u8 } from './bytes.js';
 import { fail, type EnvelopeErrorCode, type Result } from './errors.js';
@@ -18,7 +19,7 @@ import type { RoomKeys, RoomMember } from './room-keys.js';
 export const CONTROL_KIND = { leave: 0x01, remove: 0x02, settings: 0x03 } as const;
 
 /** Longest disappearing-message timer: one year in seconds (fits a u32 with room to spare). */
-export const MAX_DISAPPEARING_SECONDS = 365 * 24 * 60 * 60;
+export const MAX_DISAPPEARING_SECONDS = 365 * DAY_S;
 
 export type ControlAction =
   | { kind: 'leave' }

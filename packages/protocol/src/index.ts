@@ -23,7 +23,9 @@ export type {
   WelcomeErrorCode,
   WrapErrorCode,
 } from './errors.js';
-export { fromBase64Url, toBase64Url, toHex, equalBytes } from './bytes.js';
+// Byte helpers: strict base64url and UTF-8 (undefined on non-canonical or malformed input),
+// hex, constant-time-style equality and random bytes from crypto.getRandomValues.
+export { equalBytes, fromBase64Url, fromUtf8, randomBytes, toBase64Url, toHex, utf8 } from './bytes.js';
 
 // Identities
 export {

@@ -48,7 +48,7 @@ describe('npm pack', () => {
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('package.json');
     for (const path of paths) {
-      expect(path).toMatch(/^(bin\/|dist\/|package\.json$|README\.md$)/);
+      expect(path).toMatch(/^(bin\/|dist\/|package\.json$|README\.md$|LICENSE$)/);
       expect(path).not.toMatch(/\.ts$(?<!\.d\.ts)|\.map$|^test\/|^src\//);
     }
     const manifest = JSON.parse(execFileSync('tar', ['-xOzf', join(work, packed!.filename), 'package/package.json'], { encoding: 'utf8' })) as {

@@ -1,8 +1,8 @@
 import type { FileMessage } from '@sealroom/client';
 import { formatBytes } from '../lib/format.js';
-import { messageForCode } from '../lib/errors.js';
+import { FILE_FAILURE_TEXT } from '../lib/file-failures.js';
 import { neutraliseBidi } from '../lib/text.js';
-import { acceptFile, declineFile } from '../store/actions.js';
+import { acceptFile, declineFile } from '../store/actions/files.js';
 import { selectTransfer, transferFraction } from '../store/slices/files/selectors.js';
 import { useAppStore } from '../store/store.js';
 import { triggerDownload } from '../lib/save.js';
@@ -65,7 +65,7 @@ export function FileCard({ item, mine }: { item: FileMessage; mine: boolean }) {
       )}
       {failed && (
         <p className="error-text" role="alert" data-testid="file-error">
-          {messageForCode(transfer?.code ?? 'TRANSFER_FAILED')}
+          {FILE_FAILURE_TEXT[transfer?.code ?? 'TRANSFER_FAILED']}
         </p>
       )}
       {declined && <span className="hint">Declined</span>}

@@ -1,7 +1,8 @@
 import type { MemberInfo, RoomSummary } from '@sealroom/client';
 import { useMemo, useState } from 'react';
 import { neutraliseBidi } from '../lib/text.js';
-import { removeMember, setDirectTarget } from '../store/actions.js';
+import { setDirectTarget } from '../store/actions/messages.js';
+import { removeMember } from '../store/actions/rooms.js';
 import { clashingNames, sortMembers } from '../store/slices/members/selectors.js';
 import { dispatch } from '../store/store.js';
 

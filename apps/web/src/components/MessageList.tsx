@@ -21,7 +21,7 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
   const items = useAppStore(selectRoomItems(roomId));
   const loaded = useAppStore(selectRoomLoaded(roomId));
   const identity = useAppStore(selectIdentity);
-  const me = identity?.memberId ?? null;
+  const me = identity?.identityId ?? null;
   const myName = identity?.displayName ?? null;
   const names = useMemo(() => members.map((m) => m.displayName), [members]);
   // Re-label day separators when the day rolls over; the list is rebuilt on change anyway.

@@ -1,7 +1,9 @@
 import type { MemberInfo, RoomSummary } from '@sealroom/client';
+import { SECOND_MS } from '@sealroom/units';
 import { type DragEvent, useMemo, useState } from 'react';
 import { formatDuration } from '../lib/format.js';
-import { selectRoom, sendFile } from '../store/actions.js';
+import { sendFile } from '../store/actions/files.js';
+import { selectRoom } from '../store/actions/rooms.js';
 import { selectRemovedMe } from '../store/slices/rooms/selectors.js';
 import { selectMembersOpen } from '../store/slices/ui/selectors.js';
 import { alertsForRoom, selectAlerts } from '../store/slices/warnings/selectors.js';
@@ -9,8 +11,6 @@ import { dispatch, useAppStore } from '../store/store.js';
 import { Composer } from './Composer.js';
 import { MessageList } from './MessageList.js';
 import { TrustAlerts } from './TrustAlerts.js';
-
-const MS_PER_SECOND = 1000;
 
 export function RoomView({ room, members }: { room: RoomSummary; members: readonly MemberInfo[] }) {
   const removedBy = useAppStore(selectRemovedMe)[room.id];
@@ -52,7 +52,7 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
           <span className="room-meta">
             {members.length > 0 && `${members.length} ${members.length === 1 ? 'member' : 'members'}`}
             {online > 0 ? ` · ${online} online` : ''}
-            {room.disappearingMs ? ` · messages disappear after ${formatDuration(Math.round(room.disappearingMs / MS_PER_SECOND))}` : ''}
+            {room.disappearingMs ? ` · messages disappear after ${formatDuration(Math.round(room.disappearingMs / SECOND_MS))}` : ''}
           </span>
         </div>
         <div className="room-actions">

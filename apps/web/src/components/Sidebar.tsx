@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { lock, selectRoom } from '../store/actions.js';
+import { lock } from '../store/actions/identity.js';
+import { selectRoom } from '../store/actions/rooms.js';
 import { selectActiveRoomId, selectSummaries, selectUnread, sortRooms } from '../store/slices/rooms/selectors.js';
 import { selectIdentity } from '../store/slices/session/selectors.js';
 import { dispatch, useAppStore } from '../store/store.js';

@@ -1,7 +1,9 @@
 import type { MemberInfo, SystemEvent } from '@sealroom/client';
+import { SECOND_MS } from '@sealroom/units';
 import { memo } from 'react';
 import { formatDuration, formatTime } from '../lib/format.js';
 import { neutraliseBidi } from '../lib/text.js';
+import { WARNING_LINE_TEXT } from '../lib/warnings.js';
 import type { DisplayItem } from '../store/slices/timeline/initialState.js';
 import { FileCard } from './FileCard.js';
 import { Icon } from './Icon.js';
@@ -9,8 +11,6 @@ import { MessageText } from './MessageText.js';
 
 /** Bodies longer than this scroll inside their bubble instead of filling the screen. */
 const CLAMP_BODY_CHARS = 2000;
-
-const MS_PER_SECOND = 1000;
 
 function systemText(event: SystemEvent, nameOf: (id: string) => string): string {
   switch (event.type) {
@@ -22,7 +22,7 @@ function systemText(event: SystemEvent, nameOf: (id: string) => string): string 
       return `${neutraliseBidi(event.name)} was removed by ${nameOf(event.by)}`;
     case 'timer-set':
       return event.disappearingMs
-        ? `${nameOf(event.by)} set messages to disappear after ${formatDuration(Math.round(event.disappearingMs / MS_PER_SECOND))}`
+        ? `${nameOf(event.by)} set messages to disappear after ${formatDuration(Math.round(event.disappearingMs / SECOND_MS))}`
         : `${nameOf(event.by)} turned disappearing messages off`;
     case 'gap':
       return 'Some messages from while you were away are no longer held by the relay and could not be fetched.';
@@ -36,13 +36,6 @@ function systemText(event: SystemEvent, nameOf: (id: string) => string): string 
 function capitalise(text: string): string {
   return text.charAt(0).toLocaleUpperCase() + text.slice(1);
 }
-
-const WARNING_TEXT: Record<string, string> = {
-  'bad-message': 'A message failed its security check and was not shown.',
-  replay: 'A repeated copy of an earlier message was ignored.',
-  'unknown-sender': 'A message from someone who is not a member was not shown.',
-  'relay-error': 'The relay refused a request.',
-};
 
 interface Props {
   item: DisplayItem;
@@ -59,7 +52,7 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
   if (item.kind === 'warning') {
     return (
       <div className="warning-line" role="note" data-testid="warning-line">
-        <strong>⚠ {WARNING_TEXT[item.warning] ?? 'Something could not be verified.'}</strong>{' '}
+        <strong>⚠ {WARNING_LINE_TEXT[item.warning]}</strong>{' '}
         <span className="hint">({item.code})</span>
       </div>
     );

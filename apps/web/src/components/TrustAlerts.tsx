@@ -1,7 +1,7 @@
 import type { MemberInfo } from '@sealroom/client';
 import { useState } from 'react';
 import { neutraliseBidi } from '../lib/text.js';
-import { acknowledgeAlert } from '../store/actions.js';
+import { acknowledgeAlert } from '../store/actions/trust.js';
 import type { TrustAlert } from '../store/slices/warnings/initialState.js';
 import { dispatch } from '../store/store.js';
 

@@ -2,7 +2,7 @@ import { type FormEvent, useCallback, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { PasswordField } from '../components/PasswordField.js';
 import { meetsPolicy, type RatedPassword } from '../lib/strength.js';
-import { changePassword, exportBackup, lock } from '../store/actions.js';
+import { changePassword, exportBackup, lock } from '../store/actions/identity.js';
 import { selectIdentity } from '../store/slices/session/selectors.js';
 import { dispatch, useAppStore } from '../store/store.js';
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { QrImage } from '../components/QrImage.js';
-import { inviteLink } from '../store/actions.js';
+import { inviteLink } from '../store/actions/rooms.js';
 import { dispatch } from '../store/store.js';
 
 const COPIED_NOTICE_MS = 3000;

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { joinRoom } from '../store/actions.js';
+import { joinRoom } from '../store/actions/rooms.js';
 import { SingleFieldDialog } from './SingleFieldDialog.js';
 
 export default function JoinRoomDialog() {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { createRoom } from '../store/actions.js';
+import { createRoom } from '../store/actions/rooms.js';
 import { SingleFieldDialog } from './SingleFieldDialog.js';
 
 /** Room names are shown in lists; keep them to a line. */

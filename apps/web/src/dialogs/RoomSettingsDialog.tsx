@@ -1,13 +1,10 @@
 import type { RoomSummary } from '@sealroom/client';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '@sealroom/units';
 import { useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
-import { leaveRoom, requestNotifications, setDisappearingTimer } from '../store/actions.js';
+import { requestNotifications } from '../store/actions/messages.js';
+import { leaveRoom, setDisappearingTimer } from '../store/actions/rooms.js';
 import { dispatch } from '../store/store.js';
-
-const SECOND_MS = 1000;
-const MINUTE_MS = 60 * SECOND_MS;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 /** The timers offered; a few clear choices rather than a free-form field. */
 export const DISAPPEARING_CHOICES: { label: string; ms: number | null }[] = [

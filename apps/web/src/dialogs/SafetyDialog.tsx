@@ -4,7 +4,7 @@ import { Dialog } from '../components/Dialog.js';
 import { QrImage } from '../components/QrImage.js';
 import { compareSafety, groupDigits } from '../lib/safety.js';
 import { neutraliseBidi } from '../lib/text.js';
-import { markVerified, safetyNumber } from '../store/actions.js';
+import { markVerified, safetyNumber } from '../store/actions/trust.js';
 import { dispatch } from '../store/store.js';
 
 export default function SafetyDialog({ roomId, member }: { roomId: string; member: MemberInfo }) {

@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
-import type { Outcome } from '../store/actions.js';
+import type { Outcome } from '../store/actions/feedback.js';
 import { dispatch } from '../store/store.js';
 
 interface Props {

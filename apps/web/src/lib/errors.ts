@@ -1,13 +1,15 @@
-import type { AppError } from '../store/events.js';
+import type { AppError, AppErrorCode } from '../store/events.js';
 
-/** What each stable client code means to a person, in plain words. */
-const MESSAGES: Record<string, string> = {
+/** What each stable client (or app) error code means to a person, in plain words. */
+const ERROR_TEXT: Record<AppErrorCode, string> = {
   WRONG_PASSWORD: 'That password is not right. Nothing was changed; try again.',
   NO_IDENTITY: 'There is no identity in this browser yet.',
+  BAD_DISPLAY_NAME: 'That name cannot be used: keep it short, without control characters or spaces at either end.',
   IDENTITY_EXISTS: 'This browser already has an identity.',
   LOCKED: 'Sealroom is locked. Unlock it with your password first.',
   BAD_BACKUP: 'That file is not a Sealroom backup, or it is damaged.',
   BAD_INVITE: 'That invite link is not valid. Ask for a fresh one.',
+  BAD_ROOM_NAME: 'That room name cannot be used: keep it short, without control characters.',
   ADMISSION_DENIED: 'The relay refused this invite. It may have been mistyped or the room is gone.',
   NOT_MEMBER: 'You are no longer a member of this room.',
   NOT_CREATOR: 'Only the person who created the room can remove members.',
@@ -23,14 +25,11 @@ const MESSAGES: Record<string, string> = {
   UNSUPPORTED: 'This browser lacks something Sealroom needs (WebCrypto in a secure page, IndexedDB).',
 };
 
+const isKnownCode = (code: unknown): code is AppErrorCode => typeof code === 'string' && Object.hasOwn(ERROR_TEXT, code);
+
 /** Turns anything thrown by the client into a stable code and a readable message. */
 export function describeError(error: unknown): AppError {
-  const code =
-    typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'UNKNOWN';
-  const message = MESSAGES[code] ?? (error instanceof Error && error.message ? error.message : 'Something went wrong.');
-  return { code, message };
-}
-
-export function messageForCode(code: string): string {
-  return MESSAGES[code] ?? `Something went wrong (${code}).`;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  if (isKnownCode(code)) return { code, message: ERROR_TEXT[code] };
+  return { code: 'UNKNOWN', message: error instanceof Error && error.message ? error.message : 'Something went wrong.' };
 }

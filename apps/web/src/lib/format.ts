@@ -1,17 +1,17 @@
 // Display formatting for sizes, times and day separators. Pure functions, so the
 // message list and the tests agree on every label.
+import { DAY_MS, DAY_S, HOUR_S, KIB, MINUTE_S } from '@sealroom/units';
 
-const BYTES_PER_KIB = 1024;
 const SIZE_UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB'] as const;
 
 /** "0 bytes", "999 bytes", "1.5 KB", "12 MB": one decimal below ten units, none above. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '?';
-  if (bytes < BYTES_PER_KIB) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  if (bytes < KIB) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
   let value = bytes;
   let unit = 0;
-  while (value >= BYTES_PER_KIB && unit < SIZE_UNITS.length - 1) {
-    value /= BYTES_PER_KIB;
+  while (value >= KIB && unit < SIZE_UNITS.length - 1) {
+    value /= KIB;
     unit += 1;
   }
   const digits = value < 10 ? 1 : 0;
@@ -26,13 +26,11 @@ export function dayKey(timestampMs: number): string {
   return `${d.getFullYear()}-${month}-${day}`;
 }
 
-const MS_PER_DAY = 24 * 60 * 60 * 1000;
-
 /** "Today", "Yesterday", or a date such as "Monday, 23 November 2026". */
 export function dayLabel(timestampMs: number, nowMs: number, locale?: string): string {
   const key = dayKey(timestampMs);
   if (key === dayKey(nowMs)) return 'Today';
-  if (key === dayKey(nowMs - MS_PER_DAY)) return 'Yesterday';
+  if (key === dayKey(nowMs - DAY_MS)) return 'Yesterday';
   return new Date(timestampMs).toLocaleDateString(locale, {
     weekday: 'long',
     day: 'numeric',
@@ -46,15 +44,11 @@ export function formatTime(timestampMs: number, locale?: string): string {
   return new Date(timestampMs).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
 
-const SECONDS_PER_MINUTE = 60;
-const SECONDS_PER_HOUR = 3600;
-const SECONDS_PER_DAY = 86_400;
-
 /** "30 seconds", "5 minutes", "1 hour", "7 days". */
 export function formatDuration(seconds: number): string {
   const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
-  if (seconds < SECONDS_PER_MINUTE) return plural(seconds, 'second');
-  if (seconds < SECONDS_PER_HOUR) return plural(Math.round(seconds / SECONDS_PER_MINUTE), 'minute');
-  if (seconds < SECONDS_PER_DAY) return plural(Math.round(seconds / SECONDS_PER_HOUR), 'hour');
-  return plural(Math.round(seconds / SECONDS_PER_DAY), 'day');
+  if (seconds < MINUTE_S) return plural(seconds, 'second');
+  if (seconds < HOUR_S) return plural(Math.round(seconds / MINUTE_S), 'minute');
+  if (seconds < DAY_S) return plural(Math.round(seconds / HOUR_S), 'hour');
+  return plural(Math.round(seconds / DAY_S), 'day');
 }

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { Brand } from '../components/Brand.js';
 import { PasswordField } from '../components/PasswordField.js';
-import { unlock } from '../store/actions.js';
+import { unlock } from '../store/actions/identity.js';
 import { selectBusy, selectSessionError } from '../store/slices/session/selectors.js';
 import { selectPendingInvite } from '../store/slices/ui/selectors.js';
 import { useAppStore } from '../store/store.js';

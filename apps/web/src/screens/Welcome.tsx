@@ -2,7 +2,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { Brand } from '../components/Brand.js';
 import { PasswordField } from '../components/PasswordField.js';
 import { loadStrengthChecker, meetsPolicy, type RatedPassword } from '../lib/strength.js';
-import { createIdentity, importBackup } from '../store/actions.js';
+import { createIdentity, importBackup } from '../store/actions/identity.js';
 import { selectBusy, selectProgress, selectSessionError } from '../store/slices/session/selectors.js';
 import { selectPendingInvite } from '../store/slices/ui/selectors.js';
 import { useAppStore } from '../store/store.js';

@@ -2,10 +2,11 @@
 // through unchanged, and a few local ones the app raises (loading, selection, UI).
 // Every slice reducer sees every event and ignores what is not its business.
 import type {
+  ClientErrorCode,
   ClientEvent,
   IdentityInfo,
   IdentityState,
-  MemberId,
+  IdentityId,
   MemberInfo,
   RoomId,
   RoomSummary,
@@ -13,9 +14,12 @@ import type {
   Warning,
 } from '@sealroom/client';
 
+/** Error codes the app shows a text for: the client's, and the app's own. */
+export type AppErrorCode = ClientErrorCode | 'UNSUPPORTED';
+
 export interface AppError {
-  /** Stable code, from the client (`WRONG_PASSWORD`…) or the app (`UNSUPPORTED`…). */
-  code: string;
+  /** Stable code, from the client (`WRONG_PASSWORD`…) or the app (`UNSUPPORTED`); `UNKNOWN` for anything else. */
+  code: AppErrorCode | 'UNKNOWN';
   message: string;
 }
 
@@ -42,7 +46,7 @@ export type LocalEvent =
   | { type: 'ui/view'; view: View }
   | { type: 'ui/panel'; panel: Panel | null }
   | { type: 'ui/members-open'; open: boolean }
-  | { type: 'ui/direct-target'; roomId: RoomId; member: MemberId | null }
+  | { type: 'ui/direct-target'; roomId: RoomId; member: IdentityId | null }
   | { type: 'ui/toast'; id: string; text: string; tone: 'info' | 'error' }
   | { type: 'ui/toast-dismiss'; id: string }
   | { type: 'ui/pending-invite'; invite: string | null }
@@ -51,7 +55,7 @@ export type LocalEvent =
 /** Dialogs and side panels; one at a time. */
 export type Panel =
   | { kind: 'invite'; roomId: RoomId }
-  | { kind: 'safety'; roomId: RoomId; member: MemberId }
+  | { kind: 'safety'; roomId: RoomId; member: IdentityId }
   | { kind: 'room-settings'; roomId: RoomId }
   | { kind: 'new-room' }
   | { kind: 'join-room' }

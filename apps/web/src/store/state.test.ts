@@ -15,7 +15,7 @@ describe('rootReducer', () => {
 
   it('never holds a password or key material', () => {
     let s = rootReducer(initialAppState, { type: 'session/busy', busy: 'creating' });
-    s = rootReducer(s, { type: 'identity', state: 'unlocked', identity: { displayName: 'A', memberId: 'm', fingerprint: 'f' } });
+    s = rootReducer(s, { type: 'identity', state: 'unlocked', identity: { displayName: 'A', identityId: 'm', fingerprint: 'f' } });
     expect(JSON.stringify(s)).not.toMatch(/password|privateKey|secret/iu);
   });
 });

@@ -1,6 +1,7 @@
 // The harness side of the load generator: spreads whole rooms over worker threads, starts
 // every worker's schedule at the same instant and merges what they measured.
 import { Worker } from 'node:worker_threads';
+import { MILLISECOND_NS, SECOND_MS } from '@sealroom/units';
 import { withDeadline } from '../deadline.js';
 import { cpuBetween, sampleProcess, type ProcessSample } from '../proc-stats.js';
 import { quantileOfSorted } from '../stats.js';
@@ -14,7 +15,6 @@ const WORKER_ENTRY = new URL('./worker.ts', import.meta.url).href;
 const START_LEAD_MS = 200;
 /** How long opening all connections may take before giving up, ms. */
 const OPEN_ALL_TIMEOUT_MS = 180_000;
-const MS_PER_S = 1_000;
 
 /**
  * Loopback source addresses for client connections. All of 127.0.0.0/8 is local on Linux;
@@ -163,7 +163,7 @@ export class LoadGenerator {
   }
 
   async run(params: RunParams): Promise<RunResult> {
-    const startNs = process.hrtime.bigint() + BigInt(START_LEAD_MS) * 1_000_000n;
+    const startNs = process.hrtime.bigint() + BigInt(START_LEAD_MS * MILLISECOND_NS);
     const windowStartMs = START_LEAD_MS + params.warmupMs;
     let serverBefore: (ProcessSample | undefined)[] = [];
     let serverAfter: (ProcessSample | undefined)[] = [];
@@ -195,7 +195,7 @@ export class LoadGenerator {
     );
     clearTimeout(sampleStart);
     clearTimeout(sampleEnd);
-    const windowSeconds = params.measureMs / MS_PER_S;
+    const windowSeconds = params.measureMs / SECOND_MS;
     const fanOut = this.plan.roomSize - 1;
     const scheduled = replies.reduce((sum, reply) => sum + reply.scheduledInWindow, 0);
     const skipped = replies.reduce((sum, reply) => sum + reply.skippedInWindow, 0);

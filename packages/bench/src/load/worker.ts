@@ -2,6 +2,7 @@
 // open-loop schedule (a fixed rate that does not wait for the server) and records when
 // each delivery arrives.
 import { parentPort } from 'node:worker_threads';
+import { MILLISECOND_NS, SECOND_MS, SECOND_NS } from '@sealroom/units';
 import { openConnection, type BenchConnection } from './connections.js';
 import type { OpenRequest, RunRequest, WorkerReply, WorkerRequest } from './messages.js';
 
@@ -12,9 +13,8 @@ import type { OpenRequest, RunRequest, WorkerReply, WorkerRequest } from './mess
 const MAX_SENDS_PER_TURN = 200;
 /** Samples kept per run; past this, latencies are no longer recorded (the count still is). */
 const MAX_LATENCY_SAMPLES = 4_000_000;
-const NS_PER_MS = 1_000_000n;
-const NS_PER_MS_NUMBER = 1e6;
-const MS_PER_S = 1_000;
+/** `process.hrtime.bigint()` counts nanoseconds. */
+const MILLISECOND_NS_BIG = BigInt(MILLISECOND_NS);
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread');
@@ -92,9 +92,9 @@ async function runBounded(indices: number[], concurrency: number, task: (index: 
 
 async function run(request: RunRequest): Promise<void> {
   const startNs = BigInt(request.startNs);
-  const windowStartNs = startNs + BigInt(request.warmupMs) * NS_PER_MS;
-  const windowEndNs = windowStartNs + BigInt(request.measureMs) * NS_PER_MS;
-  const ratePerNs = (request.ratePerConnection * connections.length) / 1e9;
+  const windowStartNs = startNs + BigInt(request.warmupMs) * MILLISECOND_NS_BIG;
+  const windowEndNs = windowStartNs + BigInt(request.measureMs) * MILLISECOND_NS_BIG;
+  const ratePerNs = (request.ratePerConnection * connections.length) / SECOND_NS;
   let latencies = new Float64Array(1 << 16);
   let latencyCount = 0;
   let deliveredInWindow = 0;
@@ -110,7 +110,7 @@ async function run(request: RunRequest): Promise<void> {
       grown.set(latencies);
       latencies = grown;
     }
-    latencies[latencyCount++] = Number(now - envelope.readBigUInt64BE(0)) / NS_PER_MS_NUMBER;
+    latencies[latencyCount++] = Number(now - envelope.readBigUInt64BE(0)) / MILLISECOND_NS;
   };
 
   let issued = 0;
@@ -148,8 +148,8 @@ async function run(request: RunRequest): Promise<void> {
   const scheduleKeptRatio = planned === 0 ? 1 : issued / planned;
 
   const drainStarted = process.hrtime.bigint();
-  const quietNs = BigInt(request.drainQuietMs) * NS_PER_MS;
-  const maxNs = BigInt(request.drainMaxMs) * NS_PER_MS;
+  const quietNs = BigInt(request.drainQuietMs) * MILLISECOND_NS_BIG;
+  const maxNs = BigInt(request.drainMaxMs) * MILLISECOND_NS_BIG;
   let drained = false;
   for (;;) {
     const now = process.hrtime.bigint();
@@ -179,9 +179,9 @@ async function run(request: RunRequest): Promise<void> {
 
 async function waitUntil(targetNs: bigint): Promise<void> {
   for (;;) {
-    const remainingMs = Number(targetNs - process.hrtime.bigint()) / NS_PER_MS_NUMBER;
+    const remainingMs = Number(targetNs - process.hrtime.bigint()) / MILLISECOND_NS;
     if (remainingMs <= 0) return;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(remainingMs, MS_PER_S)));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(remainingMs, SECOND_MS)));
   }
 }
 

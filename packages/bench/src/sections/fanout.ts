@@ -2,6 +2,7 @@
 // with rooms, same rooms, envelope size and rates for all three.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SECOND_US } from '@sealroom/units';
 import type { BenchContext } from '../context.js';
 import { topSelfTime, type CpuProfile } from '../cpu-profile.js';
 import type { ServerKind } from '../load/connections.js';
@@ -201,7 +202,7 @@ function buildResult(context: BenchContext, subjects: ServerUnderTest[], checks:
       p99Ms: median(half.map((run) => run.p99Ms)),
       halfLoadDeliveredRatio: median(half.map((run) => run.deliveredRatio)),
       serverCpuSecondsAtHalfLoad: median(half.map((run) => run.serverCpuSeconds)),
-      cpuMicrosPerDelivery: (cpu / delivered) * 1e6,
+      cpuMicrosPerDelivery: (cpu / delivered) * SECOND_US,
       peakRssBytes: subject.peakRssBytes,
       errors: Object.assign({}, ...[...subject.sweep, ...half].map((run) => run.errors)) as Record<string, number>,
     };

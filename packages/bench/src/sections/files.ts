@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { FILE_FLOW_CONTROL } from '@sealroom/client';
+import { KIB, MIB, SECOND_MS } from '@sealroom/units';
 import type { BenchContext } from '../context.js';
 import { withDeadline } from '../deadline.js';
 import { randomRoom } from '../load/generator.js';
@@ -23,7 +24,7 @@ const RECEIVER_ENTRY = new URL('./files-receiver.ts', import.meta.url).href;
 
 const CLIENT_FILES_SOURCE = fileURLToPath(new URL('../../../client/src/files.ts', import.meta.url));
 /** Plaintext bytes per chunk: the protocol's default file chunk (DEFAULT_FILE_CHUNK_BYTES), 256 KiB. */
-const FALLBACK_CHUNK_BYTES = 256 * 1024;
+const FALLBACK_CHUNK_BYTES = 256 * KIB;
 /**
  * The plain sender uses the client's own flow control: bytes unacknowledged by the relay,
  * bytes unsent in the socket, chunks ahead of the receiver and how often it reports
@@ -42,9 +43,8 @@ const TRANSFER_TIMEOUT_MS = 180_000;
 /** Target from DESIGN.md §5: encrypted file throughput at least half the plain one. */
 const TARGET_ENCRYPTED_VS_PLAIN = 0.5;
 /** Bytes sent each way, untimed, before the measured transfers. */
-const WARMUP_BYTES = 4 * 1024 * 1024;
+const WARMUP_BYTES = 4 * MIB;
 const BENCH_PASSWORD = 'correct horse battery staple, benchmark only';
-const MS_PER_S = 1_000;
 const BYTES_PER_MB = 1_000_000;
 
 /** A file's bytes, generated on the fly from one random block so no pass holds the file. */
@@ -253,7 +253,7 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
     await receiver.stop();
     await server.stop();
   }
-  const mbps = (ms: number) => size / BYTES_PER_MB / (ms / MS_PER_S);
+  const mbps = (ms: number) => size / BYTES_PER_MB / (ms / SECOND_MS);
   const plain = mbps(median(plainMs));
   const encrypted = mbps(median(encryptedMs));
   const streaming = mbps(median(streamingMs));
@@ -270,9 +270,9 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
         title: `File transfer: ${fmtMiB(size)} between two Node clients through one relay`,
         headers: ['Transfer', 'MB/s', 'Seconds', 'Clients CPU s', 'Relay CPU s'],
         rows: [
-          ['Plain: raw PUBLISH frames', fmtFixed(plain, 1), fmtFixed(median(plainMs) / MS_PER_S, 2), fmtFixed(median(cpu.plain.clients), 2), fmtFixed(median(cpu.plain.relay), 2)],
-          ['Encrypted: client package, offer to verified receipt', fmtFixed(encrypted, 1), fmtFixed(median(encryptedMs) / MS_PER_S, 2), fmtFixed(median(cpu.encrypted.clients), 2), fmtFixed(median(cpu.encrypted.relay), 2)],
-          ['Encrypted, from the first chunk sent (after the digest pass)', fmtFixed(streaming, 1), fmtFixed(median(streamingMs) / MS_PER_S, 2), '', ''],
+          ['Plain: raw PUBLISH frames', fmtFixed(plain, 1), fmtFixed(median(plainMs) / SECOND_MS, 2), fmtFixed(median(cpu.plain.clients), 2), fmtFixed(median(cpu.plain.relay), 2)],
+          ['Encrypted: client package, offer to verified receipt', fmtFixed(encrypted, 1), fmtFixed(median(encryptedMs) / SECOND_MS, 2), fmtFixed(median(cpu.encrypted.clients), 2), fmtFixed(median(cpu.encrypted.relay), 2)],
+          ['Encrypted, from the first chunk sent (after the digest pass)', fmtFixed(streaming, 1), fmtFixed(median(streamingMs) / SECOND_MS, 2), '', ''],
         ],
         notes: [
           'Sender and receiver are separate clients, the receiver in its own worker thread (two people, two devices); the relay is a separate process. All three share the machine’s cores, so the clients’ CPU time costs the relay time too.',

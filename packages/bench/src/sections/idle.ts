@@ -1,6 +1,7 @@
 // Section 2: resident memory per idle, admitted connection, for the relay and both
 // baselines: RSS with N joined connections minus RSS before them, divided by N.
 import { readFileSync } from 'node:fs';
+import { SECOND_MS } from '@sealroom/units';
 import type { BenchContext } from '../context.js';
 import type { ServerKind } from '../load/connections.js';
 import { LoadGenerator, LOOPBACK_SOURCE_ADDRESSES } from '../load/generator.js';
@@ -135,7 +136,7 @@ export async function runIdle(context: BenchContext): Promise<SectionResult> {
           }),
         notes: [
           `Clients connect from ${LOOPBACK_SOURCE_ADDRESSES.length} loopback source addresses (${LOOPBACK_SOURCE_ADDRESSES[0]}…${LOOPBACK_SOURCE_ADDRESSES.at(-1)}); ${fmtInt(portsPerAddress)} ephemeral ports per address, open-file limit ${fmtInt(fdLimit)}.`,
-          `RSS is the median of ${RSS_SAMPLES} samples over ${fmtFixed(context.profile.idle.settleMs / 1000, 1)} s after the last connection was admitted; no forced GC in any server.`,
+          `RSS is the median of ${RSS_SAMPLES} samples over ${fmtFixed(context.profile.idle.settleMs / SECOND_MS, 1)} s after the last connection was admitted; no forced GC in any server.`,
           ...(connections < wanted ? [`Asked for ${fmtInt(wanted)} connections; the open-file limit allowed ${fmtInt(connections)}.`] : []),
           ...(context.relay.missingFlags.length > 0 ? [`Relay flags missing for this test: ${context.relay.missingFlags.join(', ')}.`] : []),
         ],

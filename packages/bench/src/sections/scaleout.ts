@@ -2,6 +2,7 @@
 // same rooms and rates as the fan-out section; in the two-process case the members of
 // each room alternate between the processes, so every delivery to half the room crosses
 // Redis.
+import { SECOND_US } from '@sealroom/units';
 import type { BenchContext } from '../context.js';
 import { LoadGenerator, type RunResult } from '../load/generator.js';
 import { fmtFixed, fmtInt, fmtRatio, finiteOrUndefined, type SectionResult, type Table } from '../report.js';
@@ -87,7 +88,7 @@ export async function runScaleOut(context: BenchContext): Promise<SectionResult>
         p50: median(setup.common.map((run) => run.p50Ms)),
         p99: median(setup.common.map((run) => run.p99Ms)),
         deliveredRatio: median(setup.common.map((run) => run.deliveredRatio)),
-        cpuMicrosPerDelivery: (cpu / delivered) * 1e6,
+        cpuMicrosPerDelivery: (cpu / delivered) * SECOND_US,
       };
     });
     const byKey = new Map(figures.map((figure) => [figure.setup.key, figure]));

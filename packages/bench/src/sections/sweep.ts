@@ -1,6 +1,7 @@
 // The offered-rate sweep shared by the fan-out and scale-out sections. Servers take turns
 // at every rate, so a change in the machine's background load hits all of them alike; each
 // keeps climbing until it is saturated and a further step no longer raises what it delivers.
+import { SECOND_MS } from '@sealroom/units';
 import type { FanoutProfile } from '../profile.js';
 import type { LoadGenerator, RunParams, RunResult } from '../load/generator.js';
 import { fmtFixed, fmtInt } from '../report.js';
@@ -26,7 +27,7 @@ export async function waitForIdle(pids: number[]): Promise<boolean> {
     const before = watched.map((pid) => sampleProcess(pid));
     await new Promise((resolve) => setTimeout(resolve, IDLE_PROBE_MS));
     const busiest = Math.max(...watched.map((pid, index) => cpuBetween(before[index], sampleProcess(pid)) || 0));
-    if (busiest < (IDLE_CORE_SHARE * IDLE_PROBE_MS) / 1_000) return true;
+    if (busiest < (IDLE_CORE_SHARE * IDLE_PROBE_MS) / SECOND_MS) return true;
   }
   return false;
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
+import { KIB } from '@sealroom/units';
 import type { BenchContext } from '../context.js';
 import { topSelfTime, type CpuProfile } from '../cpu-profile.js';
 import { fmtFixed, fmtInt, fmtKiB, type SectionResult, type Table, type Verdict } from '../report.js';
@@ -21,7 +22,7 @@ const BUNDLE_SIZE_LINE = /^INITIAL_JS_GZIP_BYTES=(\d+)$/m;
 /** `vite build` of the app; minutes means something is wrong, ms. */
 const BUILD_TIMEOUT_MS = 300_000;
 /** Target from DESIGN.md §5: initial JavaScript under 150 KB gzipped. */
-const TARGET_INITIAL_JS_GZIP_BYTES = 150 * 1024;
+const TARGET_INITIAL_JS_GZIP_BYTES = 150 * KIB;
 /** DESIGN.md §5: catch-up of 1,000 messages rendered "in about a second"; read as ≤ 1.5 s. */
 const TARGET_CATCH_UP_MS = 1_500;
 /** Messages the member missed while away. */

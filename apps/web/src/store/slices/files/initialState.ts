@@ -1,4 +1,4 @@
-import type { RoomId } from '@sealroom/client';
+import type { FileFailureCode, RoomId } from '@sealroom/client';
 
 export type TransferStatus = 'waiting' | 'transferring' | 'complete' | 'failed' | 'declined';
 
@@ -10,8 +10,8 @@ export interface Transfer {
   bytes: number;
   total: number;
   status: TransferStatus;
-  /** Error code when failed, e.g. `HASH_MISMATCH`. */
-  code: string | null;
+  /** Why it failed, e.g. `HASH_MISMATCH`. */
+  code: FileFailureCode | null;
   /** A Blob URL to save the received file again, once complete. */
   url: string | null;
   savedTo: 'download' | 'disk' | null;

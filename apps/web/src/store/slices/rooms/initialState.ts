@@ -1,4 +1,4 @@
-import type { MemberId, RoomId, RoomSummary } from '@sealroom/client';
+import type { IdentityId, RoomId, RoomSummary } from '@sealroom/client';
 
 export interface RoomsState {
   summaries: Record<RoomId, RoomSummary>;
@@ -6,7 +6,7 @@ export interface RoomsState {
   /** Messages from others that arrived while the room was not in front of the user. */
   unread: Record<RoomId, number>;
   /** Rooms the creator removed me from, and by whom. */
-  removedMe: Record<RoomId, MemberId>;
+  removedMe: Record<RoomId, IdentityId>;
   /** Whether the page is visible; a hidden tab counts new messages as unread. */
   visible: boolean;
 }

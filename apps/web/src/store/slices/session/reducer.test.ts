@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialSessionState } from './initialState.js';
 import { sessionReducer } from './reducer.js';
 
-const alice = { displayName: 'Alice', memberId: 'm-alice', fingerprint: '1234' };
+const alice = { displayName: 'Alice', identityId: 'm-alice', fingerprint: '1234' };
 
 describe('sessionReducer', () => {
   it('boots into the stored identity state', () => {

@@ -1,4 +1,5 @@
-import type { RoomId, TimelineItem, WarningKind } from '@sealroom/client';
+import type { RoomId, TimelineItem } from '@sealroom/client';
+import type { LineWarning } from '../../../lib/warnings.js';
 
 /**
  * Something that failed to verify, shown in the timeline where the message would have
@@ -10,8 +11,8 @@ export interface WarningItem {
   roomId: RoomId;
   receivedAt: number;
   expiresAt: null;
-  warning: WarningKind;
-  code: string;
+  warning: LineWarning['kind'];
+  code: LineWarning['code'];
   detail: string;
 }
 

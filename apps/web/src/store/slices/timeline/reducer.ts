@@ -1,9 +1,7 @@
 import type { RoomId } from '@sealroom/client';
+import { isLineWarning } from '../../../lib/warnings.js';
 import type { AppEvent } from '../../events.js';
 import { type DisplayItem, initialTimelineState, type TimelineState } from './initialState.js';
-
-/** Warnings that belong inline, in the room where the bad envelope arrived. */
-const INLINE_WARNINGS = new Set(['bad-message', 'replay', 'unknown-sender', 'relay-error']);
 
 function withRoom(state: TimelineState, roomId: RoomId, items: DisplayItem[]): TimelineState {
   return { ...state, byRoom: { ...state.byRoom, [roomId]: items } };
@@ -72,7 +70,8 @@ export function timelineReducer(state: TimelineState, event: AppEvent): Timeline
     }
     case 'warnings/received': {
       const { warning } = event;
-      if (!warning.roomId || !INLINE_WARNINGS.has(warning.kind)) return state;
+      // Lines go in the room where the bad envelope arrived.
+      if (!warning.roomId || !isLineWarning(warning)) return state;
       const item: DisplayItem = {
         kind: 'warning',
         id: event.id,

@@ -1,4 +1,4 @@
-import type { MemberId, RoomId } from '@sealroom/client';
+import type { IdentityId, RoomId } from '@sealroom/client';
 import type { Panel, View } from '../../events.js';
 
 export interface Toast {
@@ -14,7 +14,7 @@ export interface UiState {
   /** The member panel beside the conversation (desktop) or instead of it (phone). */
   membersOpen: boolean;
   /** Per room: the member the composer is writing a private message to. */
-  directTarget: Record<RoomId, MemberId>;
+  directTarget: Record<RoomId, IdentityId>;
   toasts: Toast[];
   /**
    * An invite link read from the address bar at start, held in memory only until the

@@ -1,15 +1,10 @@
-import type { MemberId, RoomId, WarningKind } from '@sealroom/client';
+import type { AlertWarning } from '../../../lib/warnings.js';
 
 /** A trust alert (key change, name clash): stays until the user deliberately acknowledges it. */
-export interface TrustAlert {
+export type TrustAlert = AlertWarning & {
   id: string;
-  kind: WarningKind;
-  roomId: RoomId | null;
-  member: MemberId | null;
-  code: string;
-  detail: string;
   at: number;
-}
+};
 
 export interface WarningsState {
   alerts: TrustAlert[];

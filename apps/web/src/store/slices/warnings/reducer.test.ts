@@ -3,7 +3,7 @@ import { initialWarningsState } from './initialState.js';
 import { warningsReducer } from './reducer.js';
 import { alertsForRoom } from './selectors.js';
 
-const keyChanged = { kind: 'key-changed' as const, roomId: 'r', member: 'm-bob', code: 'KEY_CHANGED', detail: 'Bob has a new key' };
+const keyChanged = { kind: 'key-changed' as const, roomId: 'r', member: 'm-bob', code: 'KEY_CHANGED' as const, detail: 'Bob has a new key' };
 
 describe('warningsReducer', () => {
   it('keeps trust alerts until acknowledged, once per member', () => {

@@ -1,14 +1,12 @@
+import { isAlertWarning } from '../../../lib/warnings.js';
 import type { AppEvent } from '../../events.js';
 import { initialWarningsState, type WarningsState } from './initialState.js';
-
-/** Kinds that need the user's attention beyond a line in the timeline. */
-export const TRUST_ALERT_KINDS = new Set(['key-changed', 'name-clash']);
 
 export function warningsReducer(state: WarningsState, event: AppEvent): WarningsState {
   switch (event.type) {
     case 'warnings/received': {
       const { warning } = event;
-      if (!TRUST_ALERT_KINDS.has(warning.kind)) return state;
+      if (!isAlertWarning(warning)) return state;
       // One open alert per (kind, room, member) is enough.
       const duplicate = state.alerts.some(
         (a) => a.kind === warning.kind && a.roomId === warning.roomId && a.member === warning.member,

@@ -1,0 +1,373 @@
+/**
+ * The public types of `@sealroom/client`: options, identity, rooms, members, the timeline,
+ * the per-room handle, events and the client interface. Types only; `index.ts` re-exports
+ * them, and modules inside the package import them from here, never from the barrel.
+ */
+import type { FileFailureCode, WarningCodes, WarningKind } from './codes.js';
+import type { Clock, ClientStorage, ReconnectOptions, WebSocketConstructor } from './platform.js';
+
+export interface SealroomClientOptions {
+  /**
+   * The relay new rooms are created on: an `http(s)://` base (the WebSocket endpoint is
+   * `<base>/ws`) or the `ws(s)://…/ws` endpoint itself. Rooms joined by invite use the
+   * relay named in their invite link.
+   */
+  relayUrl: string;
+  /** Where invite links point (the web app's origin). Defaults to `relayUrl`'s http(s) form. */
+  appUrl?: string;
+  storage: ClientStorage;
+  WebSocket: WebSocketConstructor;
+  clock?: Clock;
+  reconnect?: ReconnectOptions;
+  /**
+   * Lowers the PBKDF2 iteration count for identities created by this client. Tests only:
+   * a real user must get the shipped default (at least 600 000). Ignored unless it is
+   * set explicitly; the name is meant to look dangerous.
+   */
+  dangerousTestOnlyPbkdf2Iterations?: number;
+  /**
+   * How long a member stays "online" after its last presence beat without a new one,
+   * in ms. Default 75 000 (two missed 30 s beats, plus slack).
+   */
+  presenceTimeoutMs?: number;
+}
+
+// ---------------------------------------------------------------------------------
+// Identity
+// ---------------------------------------------------------------------------------
+
+/** `'none'`: no identity stored. `'locked'`: stored but not unlocked. `'unlocked'`: ready. */
+export type IdentityState = 'none' | 'locked' | 'unlocked';
+
+export interface IdentityInfo {
+  displayName: string;
+  /** This identity's id: the same in every room, never sent in the clear. */
+  identityId: IdentityId;
+  /** Human-readable fingerprint of the public keys (groups of digits/hex for display). */
+  fingerprint: string;
+}
+
+export interface CreateIdentityOptions {
+  displayName: string;
+  password: string;
+  /** Called as key generation proceeds; `fraction` goes from 0 to 1. */
+  onProgress?: (progress: { step: string; fraction: number }) => void;
+}
+
+// ---------------------------------------------------------------------------------
+// Rooms, members, timeline
+// ---------------------------------------------------------------------------------
+
+/** A room id: the base64url form (43 characters) of the 32-byte id derived from the invite. */
+export type RoomId = string;
+/**
+ * An identity id: the base64url form (43 characters) of the identity hash of the public keys
+ * (PROTOCOL B.1), the same in every room. It names members in this API and inside sealed
+ * payloads; envelope headers carry room-scoped member ids (B.6) instead, so the relay cannot
+ * link one person across rooms. "Member id" means only that room-scoped id.
+ */
+export type IdentityId = string;
+/** A message id: 16 random bytes in base64url, chosen by the sender. */
+export type MessageId = string;
+
+export interface RoomSummary {
+  id: RoomId;
+  name: string;
+  /** Identity id of the creator (the only member allowed to remove others). */
+  createdBy: IdentityId;
+  /** Disappearing-message timer in ms, or null when messages are kept. */
+  disappearingMs: number | null;
+  memberCount: number;
+  /** False once I left or was removed; the room stays listed for its history. */
+  active: boolean;
+  /** Epoch ms of my joining. */
+  joinedAt: number;
+  /** Epoch ms of the newest timeline item, for sorting a room list. */
+  lastActivityAt: number;
+}
+
+export interface MemberInfo {
+  id: IdentityId;
+  displayName: string;
+  fingerprint: string;
+  /** True for the local identity's own entry. */
+  isMe: boolean;
+  isCreator: boolean;
+  /** Marked verified by me after comparing the safety number. Persisted. */
+  verified: boolean;
+  /** A presence beat arrived recently. */
+  online: boolean;
+  joinedAt: number;
+}
+
+export interface SafetyNumber {
+  /** 60 digits, identical on both members' screens. */
+  digits: string;
+  /** The digits in 12 groups of 5, separated by spaces. */
+  display: string;
+  /** Text to encode as a QR code for scanning instead of reading digits. */
+  qrPayload: string;
+}
+
+/** `'pending'`: stored in the outbox, not yet acknowledged by the relay. `'sent'`: acknowledged. `'received'`: from someone else. */
+export type DeliveryState = 'pending' | 'sent' | 'received';
+
+interface TimelineBase {
+  /** Unique within the room; for messages, the sender's message id. */
+  id: string;
+  roomId: RoomId;
+  /** Sender's clock at sending (epoch ms); display only, not trusted for ordering. */
+  sentAt: number;
+  /** Epoch ms when this device stored it. */
+  receivedAt: number;
+  /** Epoch ms after which this device deletes it (disappearing messages), or null. */
+  expiresAt: number | null;
+}
+
+export interface TextMessage extends TimelineBase {
+  kind: 'text';
+  sender: IdentityId;
+  senderName: string;
+  text: string;
+  /** Identity ids of the members mentioned with `@name`. */
+  mentions: IdentityId[];
+  /** True when I am among `mentions`. */
+  mentionsMe: boolean;
+  /** Set for a direct message: the one member (besides the sender) who can read it. */
+  directTo: IdentityId | null;
+  state: DeliveryState;
+}
+
+export interface FileOffer {
+  fileId: string;
+  name: string;
+  /** Bytes. */
+  size: number;
+  mimeType: string;
+  /**
+   * Hex file digest, checked before a transfer completes: SHA-256 over a hash list of the
+   * chunks (PROTOCOL Part B, files), so it is computed without holding the file in memory.
+   */
+  sha256: string;
+}
+
+export type FileTransferState = 'offered' | 'accepted' | 'declined' | 'transferring' | 'complete' | 'failed';
+
+export interface FileMessage extends TimelineBase {
+  kind: 'file';
+  sender: IdentityId;
+  senderName: string;
+  file: FileOffer;
+  transfer: FileTransferState;
+  state: DeliveryState;
+}
+
+/** Things that happened in the room, shown inline in the timeline. */
+export type SystemEvent =
+  | { type: 'member-joined'; member: IdentityId; name: string }
+  | { type: 'member-left'; member: IdentityId; name: string }
+  | { type: 'member-removed'; member: IdentityId; name: string; by: IdentityId }
+  | { type: 'timer-set'; by: IdentityId; disappearingMs: number | null }
+  /** Envelopes the relay dropped before I could fetch them (cursor range). */
+  | { type: 'gap'; afterCursor: number; upToCursor: number }
+  /**
+   * Messages from before I joined: sealed under keys I never had, which is by design.
+   * `count` is of sealed group envelopes, presence beats included (they are
+   * indistinguishable from outside): show "earlier messages", not the number as texts.
+   */
+  | { type: 'before-join'; count: number }
+  | { type: 'removed-me'; by: IdentityId };
+
+export interface SystemItem extends TimelineBase {
+  kind: 'system';
+  event: SystemEvent;
+}
+
+export type TimelineItem = TextMessage | FileMessage | SystemItem;
+
+export interface SendTextOptions {
+  /**
+   * Identity ids of the members to mention. When omitted, `@name` tokens in the text that match a
+   * member's display name are turned into mentions.
+   */
+  mentions?: IdentityId[];
+}
+
+/**
+ * What to send as a file: a `Blob`/`File`, or a function opening a byte stream of it. The
+ * file is read twice (once for the digest that goes in the signed offer, once to send), so
+ * a stream source is a factory; neither pass holds the whole file in memory.
+ */
+export type FileSource =
+  | { blob: Blob; name?: string; mimeType?: string }
+  | { openStream: () => ReadableStream<Uint8Array>; size: number; name: string; mimeType?: string };
+
+export interface HistoryOptions {
+  /** Only items strictly older than this timeline id. */
+  before?: string;
+  /** At most this many (newest last). Default: all. */
+  limit?: number;
+}
+
+/** One room as seen by this device. Obtained from {@link SealroomClient.createRoom}, `joinRoom` or `room`. */
+export interface RoomHandle {
+  readonly id: RoomId;
+  /** The relay WebSocket endpoint this room lives on. */
+  readonly relayUrl: string;
+  summary(): RoomSummary;
+  members(): MemberInfo[];
+  /** The invite link (secret in the fragment only). Anyone holding it can join. */
+  inviteLink(): string;
+  /** Stored timeline, oldest first. */
+  history(options?: HistoryOptions): Promise<TimelineItem[]>;
+  /** Queues a text message; resolves once it is persisted in the outbox (`state: 'pending'`). */
+  sendText(text: string, options?: SendTextOptions): Promise<TextMessage>;
+  /** A message inside the room that only `to` can open. */
+  sendDirect(to: IdentityId, text: string): Promise<TextMessage>;
+  /**
+   * Offers a file to the room and streams it to every member who accepts. Resolves
+   * once the offer is queued; progress arrives as `file-progress` events.
+   */
+  sendFile(source: FileSource): Promise<FileMessage>;
+  /**
+   * Accepts an offered file and writes its plaintext into `sink` chunk by chunk.
+   * Resolves after the whole-file SHA-256 matched; rejects otherwise (the sink is aborted
+   * then) with a `SealroomClientError` whose `code` is `HASH_MISMATCH` or `TRANSFER_FAILED`
+   * and whose `reason` is the {@link FileFailureCode} (the `file-failed` event's `code`).
+   * Lost or altered chunks are asked for again; when that is exhausted the reason is
+   * `RESEND_EXHAUSTED` or `STALLED`, never a silent wait (PROTOCOL.md C.6).
+   */
+  acceptFile(fileId: string, sink: WritableStream<Uint8Array>): Promise<void>;
+  declineFile(fileId: string): Promise<void>;
+  /** Persists my verification mark for a member (after comparing safety numbers). */
+  markVerified(member: IdentityId, verified: boolean): Promise<void>;
+  safetyNumber(member: IdentityId): Promise<SafetyNumber>;
+  /** Sets the room's disappearing-message timer for everyone; `null` turns it off. */
+  setDisappearingTimer(ms: number | null): Promise<void>;
+  /** Creator only: removes a member; everyone else rotates keys before sending again. */
+  removeMember(member: IdentityId): Promise<void>;
+  /** Leaves the room; remaining members rotate keys. The room stays listed, inactive. */
+  leave(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------
+
+/** `'offline'` before the first connect attempt or after close(). */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'offline';
+
+/**
+ * Something that could not be shown or done, raised instead of failing the session. The
+ * `code` is one of the codes of its `kind` ({@link WarningCodes}): from the protocol's
+ * checks (`BAD_SIGNATURE`…), the relay (Part A.7) or the client itself.
+ */
+export type Warning = {
+  [K in WarningKind]: {
+    kind: K;
+    roomId: RoomId | null;
+    /** The member concerned, when one can be named. */
+    member: IdentityId | null;
+    code: WarningCodes[K];
+    /** Human-readable detail; never contains plaintext of the failed envelope. */
+    detail: string;
+  };
+}[WarningKind];
+
+/** Every event the client emits, keyed by type. Each carries the room where applicable. */
+export interface ClientEventMap {
+  /** A new timeline item (message, file offer, system event) was stored. */
+  message: { roomId: RoomId; item: TimelineItem };
+  /** A message of mine moved from pending to sent. */
+  delivery: { roomId: RoomId; id: MessageId; state: DeliveryState };
+  /** Items deleted locally because their disappearing timer ran out. */
+  expired: { roomId: RoomId; ids: string[] };
+  'member-joined': { roomId: RoomId; member: MemberInfo };
+  'member-left': { roomId: RoomId; member: MemberInfo };
+  'member-removed': { roomId: RoomId; member: MemberInfo; by: IdentityId };
+  /** A member's state changed (verified mark, name, online). */
+  'member-updated': { roomId: RoomId; member: MemberInfo };
+  /** The set of members online now in a room. */
+  presence: { roomId: RoomId; online: IdentityId[] };
+  warning: Warning;
+  /** Part of the room's past is gone at the relay and cannot be caught up. */
+  gap: { roomId: RoomId; afterCursor: number; upToCursor: number };
+  connection: { relayUrl: string; state: ConnectionState; /** Next retry in ms when reconnecting. */ retryInMs: number | null };
+  /** Room list or a room's summary changed (created, joined, name, timer, left). */
+  room: { roomId: RoomId; summary: RoomSummary };
+  /** The creator removed me: the room is now inactive and I hold no current keys. */
+  'removed-me': { roomId: RoomId; by: IdentityId };
+  'file-offer': { roomId: RoomId; item: FileMessage };
+  'file-progress': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; bytes: number; total: number };
+  'file-complete': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; sha256: string };
+  'file-failed': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; code: FileFailureCode };
+  /** Identity state changed (created, unlocked, locked). */
+  identity: { state: IdentityState; identity: IdentityInfo | null };
+}
+
+export type ClientEventType = keyof ClientEventMap;
+/** A discriminated union of all events, for one reducer-style listener (e.g. a zustand store). */
+export type ClientEvent = { [K in ClientEventType]: { type: K } & ClientEventMap[K] }[ClientEventType];
+
+/** Detaches a listener. */
+export type Unsubscribe = () => void;
+
+// ---------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------
+
+export interface SealroomClient {
+  // Identity ----------------------------------------------------------------------
+  identityState(): Promise<IdentityState>;
+  /** The unlocked identity, or null while none/locked. */
+  identity(): IdentityInfo | null;
+  /**
+   * Generates identity keys (RSA-OAEP and RSA-PSS, about a second), wraps them under the
+   * password and stores them; leaves the client unlocked. Rejects `IDENTITY_EXISTS`, or
+   * `BAD_DISPLAY_NAME` (empty, over 128 UTF-8 bytes, control or bidi characters, or
+   * leading/trailing spaces).
+   */
+  createIdentity(options: CreateIdentityOptions): Promise<IdentityInfo>;
+  /** Rejects `WRONG_PASSWORD` (nothing is destroyed) or `NO_IDENTITY`. Connects to the relays of stored rooms. */
+  unlock(password: string): Promise<IdentityInfo>;
+  /**
+   * Says goodbye (presence), closes connections and forgets every unwrapped key from
+   * memory. Room handles obtained before are dead afterwards: after `unlock`, get them again
+   * with `room(id)`. Event listeners stay attached.
+   */
+  lock(): Promise<void>;
+  /** Re-wraps the identity and storage key under a new password. Rejects `WRONG_PASSWORD`. */
+  changePassword(oldPassword: string, newPassword: string): Promise<void>;
+  /** The password-wrapped identity as a file's bytes (JSON). Needs the current password. */
+  exportBackup(password: string): Promise<Uint8Array>;
+  /**
+   * Imports a backup made by {@link exportBackup} and unlocks with its password.
+   * Rejects `BAD_BACKUP`, `WRONG_PASSWORD`, or `IDENTITY_EXISTS` when one is stored.
+   */
+  importBackup(backup: Uint8Array, password: string): Promise<IdentityInfo>;
+
+  // Rooms -------------------------------------------------------------------------
+  /**
+   * Creates a room on `relayUrl` (default: the client's) and returns its handle. Rejects
+   * `BAD_ROOM_NAME` for an empty name, one over 128 UTF-8 bytes or with control characters.
+   */
+  createRoom(options: { name: string; relayUrl?: string }): Promise<RoomHandle>;
+  /**
+   * Joins by invite link (or just its `#…` fragment). Resolves once the room is stored and
+   * its join announcement queued, even offline; the relay's refusal arrives later as a
+   * `warning` of kind `relay-error` (code `ADMISSION_DENIED`). Rejects `BAD_INVITE`.
+   */
+  joinRoom(inviteLink: string): Promise<RoomHandle>;
+  rooms(): RoomSummary[];
+  room(id: RoomId): RoomHandle | undefined;
+
+  // Events ------------------------------------------------------------------------
+  on<K extends ClientEventType>(type: K, listener: (event: ClientEventMap[K]) => void): Unsubscribe;
+  /** Every event as a discriminated union, in emission order. */
+  onEvent(listener: (event: ClientEvent) => void): Unsubscribe;
+  /** Connection state per relay endpoint. */
+  connectionState(relayUrl?: string): ConnectionState;
+
+  /** Flushes pending storage writes, closes sockets and timers. The client is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,98 @@
+/**
+ * The stable codes the client reports, as typed unions: warning codes by kind, transport
+ * errors (the relay's and the client's own) and file-transfer failures. Callers branch on
+ * them and a UI keys its texts by them (`Record<Code, string>`), so a code added here
+ * without a text fails that UI's typecheck. Types only.
+ */
+import type { EnvelopeErrorCode } from '@sealroom/protocol';
+
+/**
+ * The relay's refusal codes (docs/PROTOCOL.md A.7). Written out here rather than imported:
+ * the client never depends on the relay, only on the wire contract.
+ */
+export type RelayErrorCode =
+  | 'BAD_JSON'
+  | 'BAD_MESSAGE'
+  | 'UNSUPPORTED_VERSION'
+  | 'UNKNOWN_TYPE'
+  | 'BAD_FRAME'
+  | 'BAD_ROOM'
+  | 'NOT_JOINED'
+  | 'NO_CHALLENGE'
+  | 'ADMISSION_DENIED'
+  | 'ROOM_LIMIT'
+  | 'RATE_LIMITED'
+  | 'MESSAGE_TOO_LARGE'
+  | 'UNAVAILABLE';
+
+/** Codes the client's transport raises itself. */
+export type ClientTransportErrorCode =
+  /** The room is not admitted and caught up on an open connection: nothing was sent. */
+  | 'NOT_CONNECTED'
+  /** The connection dropped before the relay acknowledged the envelope. */
+  | 'DISCONNECTED'
+  /** The envelope is larger than the relay's `maxEnvelopeBytes` (its hello). */
+  | 'ENVELOPE_TOO_LARGE'
+  /** A queued direct message whose recipient is no longer a member. */
+  | 'UNKNOWN_RECIPIENT'
+  /** The admission proof could not be computed. */
+  | 'PROOF_FAILED'
+  /** A room id that is not canonical base64url. */
+  | 'BAD_ROOM_ID'
+  /** The relay sent an error without a code, or with one this client does not know. */
+  | 'UNKNOWN_RELAY_ERROR';
+
+/** Why a publish or a room on a relay connection failed (`TransportError.code`). */
+export type TransportErrorCode = RelayErrorCode | ClientTransportErrorCode;
+
+/** Envelope failures that mean "genuine once, seen again" (PROTOCOL C.7 step 5). */
+export type ReplayCode = Extract<EnvelopeErrorCode, 'DUPLICATE' | 'TOO_OLD' | 'KEY_ALREADY_KNOWN'>;
+
+/** The codes each kind of warning carries. */
+export interface WarningCodes {
+  /** A member (verified or not) presented a different identity key than before. */
+  'key-changed': 'KEY_CHANGED';
+  /** A second identity announced a display name an existing member already uses. */
+  'name-clash': 'NAME_CLASH';
+  /**
+   * An envelope (or a file chunk) failed to verify — signature, tag, context — or could not
+   * be parsed; its content does not parse (`BAD_PAYLOAD`); a file offer reuses another
+   * member's file id (`FILE_ID_TAKEN`).
+   */
+  'bad-message': EnvelopeErrorCode | 'BAD_PAYLOAD' | 'FILE_ID_TAKEN';
+  /** An envelope replayed an already-seen sequence number or message id. */
+  replay: ReplayCode;
+  /** An envelope from a sender who is not (or no longer) a member; a removed member announced itself. */
+  'unknown-sender': 'UNKNOWN_SENDER' | 'REMOVED_MEMBER';
+  /** The relay refused something (Part A.7), or a queued message could not be sent (`SEND_FAILED`). */
+  'relay-error': TransportErrorCode | 'SEND_FAILED';
+  /** This device's storage refused a write (quota, closed database). */
+  'storage-error': 'STORAGE_WRITE_FAILED';
+}
+
+export type WarningKind = keyof WarningCodes;
+export type WarningCode = WarningCodes[WarningKind];
+
+/**
+ * Why a file transfer failed: the `file-failed` event's `code`, and the `reason` of the
+ * `SealroomClientError` an `acceptFile` rejects with.
+ */
+export type FileFailureCode =
+  /** The transfer could not go on: the offer or accept could not be sent, the source could not be read again, hashing failed. */
+  | 'TRANSFER_FAILED'
+  /** Every chunk arrived but the file does not match the digest its sender signed. */
+  | 'HASH_MISMATCH'
+  /** The sink refused a write. */
+  | 'SINK_FAILED'
+  /** A chunk was asked for again too often (C.6 chunk recovery). */
+  | 'RESEND_EXHAUSTED'
+  /** Too long without progress while connected (C.6 chunk recovery). */
+  | 'STALLED'
+  /** The other end cancelled the transfer. */
+  | 'CANCELLED'
+  /** The file's sender left or was removed. */
+  | 'SENDER_GONE'
+  /** I left the room or was removed. */
+  | 'ROOM_INACTIVE'
+  /** The client was locked or closed. */
+  | 'CLOSED';

@@ -1,0 +1,386 @@
+/**
+ * Sending files (PROTOCOL C.6). The sender reads the file once to compute the protocol's
+ * file digest (a hash list, so no pass needs the whole file in memory), sends the signed
+ * manifest as a group message (the offer), and streams the chunks when a member accepts.
+ * Chunks go to the whole room (the relay fans out); members who did not accept drop them
+ * unopened.
+ *
+ * Backpressure: at most {@link MAX_IN_FLIGHT_BYTES} of chunks unacknowledged by the relay,
+ * no new chunk while the socket's own buffer is above {@link MAX_SOCKET_BUFFER_BYTES}, and
+ * within {@link RECEIVER_WINDOW_CHUNKS} of the slowest receiver's reported progress.
+ *
+ * Pipelining: WebCrypto runs hashing and AES-GCM off the calling thread, so the sender keeps
+ * {@link HASH_AHEAD} chunk hashes going during its digest pass and seals {@link SEAL_AHEAD}
+ * chunks ahead of the one it publishes.
+ */
+import {
+  AES_GCM_IV_BYTES,
+  AES_GCM_TAG_BYTES,
+  DEFAULT_FILE_CHUNK_BYTES,
+  FILE_ID_BYTES,
+  HEADER_BYTES,
+  FileDigest,
+  chunkLength,
+  createFileManifestV1 as createFileManifest,
+  encodeFileManifestV1 as encodeFileManifest,
+  importFileKey,
+  sealFileChunkPartsV1 as sealFileChunkParts,
+  toBase64Url,
+  toHex,
+  type FileManifestV1 as FileManifest,
+} from '@sealroom/protocol';
+import type { FileMessage, FileSource } from './api.js';
+import type { FileFailureCode } from './codes.js';
+import { SealroomClientError } from './errors.js';
+import { MAX_IN_FLIGHT_BYTES, MAX_SOCKET_BUFFER_BYTES, RECEIVER_STALL_MS, RECEIVER_WINDOW_CHUNKS } from './file-flow-control.js';
+import { HASH_AHEAD, offerOf, type FileRoom } from './file-room.js';
+import { chunkReader, describeSource } from './file-source.js';
+import { JobWindow } from './job-window.js';
+import { TransportError } from './transport-errors.js';
+import { envelopeLength } from './wire.js';
+
+/** Chunk index in a file-chunk envelope: u32. */
+const CHUNK_INDEX_BYTES = 4;
+/** A file-chunk envelope around its plaintext: header, file id, chunk index, IV, GCM tag (B.7). */
+const FILE_CHUNK_OVERHEAD_BYTES = HEADER_BYTES + FILE_ID_BYTES + CHUNK_INDEX_BYTES + AES_GCM_IV_BYTES + AES_GCM_TAG_BYTES;
+/** Chunks the sender reads and seals ahead of the one it publishes. */
+const SEAL_AHEAD = 3;
+/** Pause before resending after the relay refused a chunk for rate, ms. */
+const RATE_LIMIT_PAUSE_MS = 1_000;
+/** Chunk resends a sender serves one receiver per file: requests beyond it are ignored. */
+const MAX_RESENDS_PER_RECEIVER = 1024;
+/** Failed publishes of one resend before the sender stops serving resends of that file. */
+const MAX_RESEND_PUBLISH_FAILURES = 10;
+/** How long a sender waits for its room to be connected before giving up on an offer, ms. */
+const OFFER_CONNECT_TIMEOUT_MS = 60_000;
+/** Refusals of an offer that pass: the room reconnects, the rate bucket refills. */
+const OFFER_RETRYABLE: ReadonlySet<string> = new Set(['NOT_CONNECTED', 'DISCONNECTED', 'RATE_LIMITED']);
+
+/** Every file failure code: a receiver's `file-cancel` carries one of them. */
+const FILE_FAILURE_CODES: Record<FileFailureCode, true> = {
+  TRANSFER_FAILED: true,
+  HASH_MISMATCH: true,
+  SINK_FAILED: true,
+  RESEND_EXHAUSTED: true,
+  STALLED: true,
+  CANCELLED: true,
+  SENDER_GONE: true,
+  ROOM_INACTIVE: true,
+  CLOSED: true,
+};
+const isFileFailureCode = (code: string): code is FileFailureCode => Object.hasOwn(FILE_FAILURE_CODES, code);
+
+interface Outgoing {
+  manifest: FileManifest;
+  fileKey: CryptoKey;
+  readChunk: (index: number) => Promise<Uint8Array>;
+  /** A second reader for resends, so they do not disturb the running pass's stream. */
+  readResend: (index: number) => Promise<Uint8Array>;
+  /** Chunk indices receivers asked for again, and how many each receiver asked for so far. */
+  resend: Set<number>;
+  resendsServed: Map<string, number>;
+  resending: boolean;
+  itemId: string;
+  streaming: boolean;
+  again: boolean;
+  stopped: boolean;
+  /** Accepters and their reported progress: chunks written, and when they last said so. */
+  receivers: Map<string, { next: number; at: number }>;
+  /** Wakes the sender waiting for receivers (progress, a receiver gone, the transfer stopped). */
+  wake?: () => void;
+}
+
+export class FileSender {
+  private readonly outgoing = new Map<string, Outgoing>();
+
+  constructor(private readonly room: FileRoom) {}
+
+  /** Whether I offered this file id. */
+  has(fileId: string): boolean {
+    return this.outgoing.has(fileId);
+  }
+
+  async send(source: FileSource): Promise<FileMessage> {
+    const { room } = this;
+    // 256 KiB unless the relay's frames are smaller (its hello says how large they may be).
+    const chunkSize = Math.max(1, Math.min(DEFAULT_FILE_CHUNK_BYTES, room.maxEnvelopeBytes() - FILE_CHUNK_OVERHEAD_BYTES));
+    const { name, type, size } = describeSource(source);
+    const chunkCount = Math.ceil(size / chunkSize);
+
+    const digest = new FileDigest(size, chunkSize);
+    const firstPass = chunkReader(source, chunkSize);
+    const hashing = new JobWindow(HASH_AHEAD);
+    for (let index = 0; index < chunkCount; index += 1) await hashing.add(digest.add(index, await firstPass(index)));
+    await hashing.drain();
+    const manifest = createFileManifest({ name, type, size, digest: (await digest.finish())!, chunkSize });
+    const fileId = toBase64Url(manifest.fileId);
+    const out: Outgoing = {
+      manifest,
+      fileKey: await importFileKey(manifest),
+      readChunk: chunkReader(source, chunkSize),
+      readResend: chunkReader(source, chunkSize),
+      resend: new Set(),
+      resendsServed: new Map(),
+      resending: false,
+      itemId: `${room.myIdentityId}/${fileId}`,
+      streaming: false,
+      again: false,
+      stopped: false,
+      receivers: new Map(),
+    };
+    this.outgoing.set(fileId, out);
+
+    const item = await room.locked(() =>
+      room.timeline.add({
+        kind: 'file',
+        id: out.itemId,
+        sender: room.myIdentityId,
+        senderName: room.myName,
+        file: offerOf(manifest),
+        transfer: 'offered',
+        state: 'pending',
+        sentAt: room.clock.now(),
+      }),
+    );
+
+    const deadline = room.clock.now() + OFFER_CONNECT_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await room.sendGroup(encodeFileManifest(manifest), 'file-manifest');
+        break;
+      } catch (error) {
+        const retryable = error instanceof TransportError && OFFER_RETRYABLE.has(error.code);
+        if (!retryable || room.clock.now() > deadline) {
+          this.outgoing.delete(fileId);
+          throw new SealroomClientError('TRANSFER_FAILED', 'the offer could not be sent');
+        }
+        await this.pause(RATE_LIMIT_PAUSE_MS);
+      }
+    }
+    const sent = await room.locked(() => room.timeline.update(out.itemId, (i) => ({ ...i, state: 'sent' }) as FileMessage));
+    room.events.emit('delivery', { roomId: room.roomId, id: out.itemId, state: 'sent' });
+    return (sent as FileMessage | undefined) ?? item;
+  }
+
+  /** A member accepted my file: stream it (again, after the running pass, if one runs). */
+  onAccept(fileId: string, from: string): void {
+    const out = this.outgoing.get(fileId);
+    if (out === undefined) return;
+    out.receivers.set(from, { next: 0, at: this.room.clock.now() });
+    if (out.streaming) out.again = true;
+    else void this.stream(fileId, out);
+  }
+
+  /** An accepter wrote chunks [0, next): it paces my sending. */
+  onProgress(fileId: string, from: string, next: number): void {
+    const out = this.outgoing.get(fileId);
+    const receiver = out?.receivers.get(from);
+    if (out === undefined || receiver === undefined || next <= receiver.next) return;
+    receiver.next = next;
+    receiver.at = this.room.clock.now();
+    out.wake?.();
+  }
+
+  /** An accepter asks for chunks again (C.6 chunk recovery), within a per-receiver budget. */
+  onResend(fileId: string, from: string, ranges: readonly [number, number][]): void {
+    const out = this.outgoing.get(fileId);
+    // Only an accepter of my own file may ask.
+    if (out === undefined || out.stopped || !out.receivers.has(from)) return;
+    let served = out.resendsServed.get(from) ?? 0;
+    for (const [start, end] of ranges) {
+      for (let index = start; index < Math.min(end, out.manifest.chunkCount) && served < MAX_RESENDS_PER_RECEIVER; index += 1) {
+        out.resend.add(index);
+        served += 1;
+      }
+    }
+    out.resendsServed.set(from, served);
+    void this.serveResends(fileId, out);
+  }
+
+  /**
+   * An accepter of my file gave up on it (chunk recovery exhausted): the send fails for it
+   * too, with its code. A code this client does not know counts as `CANCELLED`.
+   */
+  onCancel(fileId: string, from: string, code: string): void {
+    const out = this.outgoing.get(fileId);
+    if (out === undefined || !out.receivers.delete(from)) return;
+    out.wake?.();
+    this.room.events.emit('file-failed', { roomId: this.room.roomId, fileId, direction: 'send', code: isFileFailureCode(code) ? code : 'CANCELLED' });
+  }
+
+  /** A receiver that left no longer paces my sending. */
+  onMemberGone(identityId: string): void {
+    for (const out of this.outgoing.values()) {
+      if (out.receivers.delete(identityId)) out.wake?.();
+    }
+  }
+
+  stopAll(): void {
+    for (const out of this.outgoing.values()) {
+      out.stopped = true;
+      out.wake?.();
+    }
+  }
+
+  private async stream(fileId: string, out: Outgoing): Promise<void> {
+    const { room } = this;
+    out.streaming = true;
+    const { chunkCount, chunkSize, size: total } = out.manifest;
+    let resumeAt = 0;
+    try {
+      do {
+        out.again = false;
+        /** Next chunk to read and seal; chunks before it are sealed, published or being published. */
+        let index = resumeAt;
+        resumeAt = 0;
+        let acked = index * chunkSize;
+        const inFlight = new Map<number, { bytes: number; ack: Promise<number> }>();
+        let inFlightBytes = 0;
+        /** Chunks being sealed, in index order, published from the front. */
+        const sealing: { index: number; envelope: Promise<readonly Uint8Array[]> }[] = [];
+        let failedAt: number | undefined;
+        const settleOldest = async () => {
+          const [first] = inFlight.keys();
+          if (first === undefined) return;
+          const entry = inFlight.get(first)!;
+          inFlight.delete(first);
+          inFlightBytes -= entry.bytes;
+          try {
+            await entry.ack;
+            acked += chunkLength(out.manifest, first);
+            room.events.emit('file-progress', { roomId: room.roomId, fileId, direction: 'send', bytes: acked, total });
+          } catch (error) {
+            if (!(error instanceof TransportError)) throw error;
+            failedAt = Math.min(failedAt ?? first, first);
+          }
+        };
+        while ((index < chunkCount || sealing.length > 0) && !out.stopped) {
+          if (inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
+            await settleOldest();
+            continue;
+          }
+          if (failedAt !== undefined) {
+            // Rate limit or reconnect: drain, pause, wait for the room, resume at the first hole.
+            while (inFlight.size > 0) await settleOldest();
+            sealing.length = 0; // their rejections, if any, are already handled
+            await this.pause(RATE_LIMIT_PAUSE_MS);
+            await this.untilReady(out);
+            index = failedAt;
+            acked = index * chunkSize;
+            failedAt = undefined;
+            continue;
+          }
+          while (index < chunkCount && sealing.length < SEAL_AHEAD) {
+            const data = await out.readChunk(index);
+            const envelope = sealFileChunkParts({ roomKeys: room.keys, senderMemberId: room.myMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+            envelope.catch(() => undefined); // awaited in order below, or dropped on a restart
+            sealing.push({ index, envelope });
+            index += 1;
+          }
+          const next = sealing.shift()!;
+          await room.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
+          await this.waitForReceivers(out, next.index);
+          const envelope = await next.envelope;
+          const ack = room.publish(envelope);
+          ack.catch(() => undefined); // settled in order by settleOldest
+          const bytes = envelopeLength(envelope);
+          inFlight.set(next.index, { bytes, ack });
+          inFlightBytes += bytes;
+        }
+        while (inFlight.size > 0) await settleOldest();
+        if (failedAt !== undefined) {
+          out.again = true;
+          resumeAt = failedAt;
+          await this.untilReady(out);
+          continue;
+        }
+        if (!out.stopped) room.events.emit('file-complete', { roomId: room.roomId, fileId, direction: 'send', sha256: toHex(out.manifest.digest) });
+      } while (out.again && !out.stopped);
+    } catch {
+      await this.failSend(fileId);
+    } finally {
+      out.streaming = false;
+    }
+  }
+
+  /**
+   * Resends the chunks receivers asked for again (C.6), lowest index first, one at a time
+   * (each acknowledged before the next), read afresh from the source.
+   */
+  private async serveResends(fileId: string, out: Outgoing): Promise<void> {
+    const { room } = this;
+    if (out.resending) return;
+    out.resending = true;
+    let failures = 0;
+    try {
+      while (out.resend.size > 0 && !out.stopped) {
+        const index = Math.min(...out.resend);
+        out.resend.delete(index);
+        await this.untilReady(out);
+        if (out.stopped) return;
+        await room.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
+        const data = await out.readResend(index);
+        const envelope = await sealFileChunkParts({ roomKeys: room.keys, senderMemberId: room.myMemberId, manifest: out.manifest, fileKey: out.fileKey, index, data });
+        try {
+          await room.publish(envelope);
+        } catch (error) {
+          if (!(error instanceof TransportError) || (failures += 1) > MAX_RESEND_PUBLISH_FAILURES) throw error;
+          out.resend.add(index);
+          await this.pause(RATE_LIMIT_PAUSE_MS);
+        }
+      }
+    } catch {
+      // The source changed or cannot be read again: receivers must not wait for it.
+      out.resend.clear();
+      await this.failSend(fileId);
+    } finally {
+      out.resending = false;
+    }
+  }
+
+  /** The send failed; receivers waiting for the rest must not wait forever. */
+  private async failSend(fileId: string): Promise<void> {
+    const { room } = this;
+    room.events.emit('file-failed', { roomId: room.roomId, fileId, direction: 'send', code: 'TRANSFER_FAILED' });
+    await room.sendGroup({ t: 'file-cancel', ts: room.clock.now(), file: fileId, code: 'TRANSFER_FAILED' }).catch(() => undefined);
+  }
+
+  /**
+   * Waits until chunk `index` is within the window of every receiver that is still making
+   * progress. Receivers silent for {@link RECEIVER_STALL_MS} stop pacing (they may be gone;
+   * they get the rest on a later pass). A receiver that reported completion of an earlier
+   * pass (next ≥ chunk count) no longer paces either.
+   */
+  private async waitForReceivers(out: Outgoing, index: number): Promise<void> {
+    const { clock } = this.room;
+    for (;;) {
+      if (out.stopped) return;
+      const now = clock.now();
+      const pacing = [...out.receivers.values()].filter((r) => r.next < out.manifest.chunkCount && now - r.at < RECEIVER_STALL_MS);
+      const slowest = Math.min(...pacing.map((r) => r.next));
+      if (pacing.length === 0 || index < slowest + RECEIVER_WINDOW_CHUNKS) return;
+      // Until a receiver reports progress or leaves, or the first pacing receiver counts as stalled.
+      const stallsIn = Math.min(...pacing.map((r) => r.at + RECEIVER_STALL_MS - now));
+      await new Promise<void>((resolve) => {
+        const timer = clock.setTimeout(() => {
+          out.wake = undefined;
+          resolve();
+        }, Math.max(1, stallsIn));
+        out.wake = () => {
+          out.wake = undefined;
+          clock.clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Waits for the room to be ready again (a reconnect), unless the transfer stopped. */
+  private async untilReady(out: Outgoing): Promise<void> {
+    while (!this.room.isReady() && !out.stopped) await this.room.nextReady();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => this.room.clock.setTimeout(resolve, ms));
+  }
+}
