@@ -8,63 +8,18 @@
  * can persist it sealed at rest and hand it back as is.
  */
 import { IDENTITY_ID_BYTES } from './constants.js';
-import { MAX_ROSTER_MEMBERS, type AddVia, type Role } from './constants-v2.js';
+import { MAX_ROSTER_MEMBERS } from './constants-v2.js';
 import { compareBytes, equalBytes, fromBase64Url, toBase64Url, type Bytes } from './bytes.js';
 import { groupContext, membershipHash } from './epoch-keys.js';
 import { fail, type LogErrorCode, type Result } from './errors.js';
-import { importPublicIdentity, publicIdentityToJson, type PublicIdentityJson } from './identity.js';
+import { importPublicIdentity, publicIdentityToJson } from './identity.js';
 import { decodeLeaveProposal, verifyLeaveProposal } from './leave.js';
 import { decodeRoomName, linkPolicyOf, roleOf, timerOk, viaOf, type LinkPolicy, type LogAction } from './log-actions.js';
 import { ZERO_HASH, decodeEntry, entryHash, roomIdOf, verifyEntrySignature, type LogEntry } from './log-entry.js';
+import type { LogChange, LogState, RosterMember } from './log-types.js';
 import { rosterIdentity } from './roster.js';
 
-/** One member in the log state. */
-export interface RosterMember {
-  /** Identity id, base64url. */
-  id: string;
-  identity: PublicIdentityJson;
-  role: Role;
-  /** Epoch whose entry made this membership begin (0 for the creator). */
-  joinedAt: number;
-}
-
-/** What the entry that started an epoch fixed: its hash and the membership hash it carries. */
-export interface EpochRecord {
-  head: string;
-  membershipHash: string;
-}
-
-/** A room's state after entries 0..epoch. Plain JSON data. */
-export interface LogState {
-  v: 2;
-  /** Room id (SHA-256 of the genesis), base64url. */
-  roomId: string;
-  epoch: number;
-  /** Identity id of the creator (the genesis author), base64url. */
-  creator: string;
-  /** Room name from the genesis (untrusted text: never render as HTML). */
-  name: string;
-  /** Disappearing-message timer in seconds; 0 = off. */
-  timerSeconds: number;
-  link: LinkPolicy;
-  /** Epoch whose entry made the current link secret (0: the creator's). */
-  linkEpoch: number;
-  /** Members sorted by identity id bytewise. */
-  members: RosterMember[];
-  /** Identity ids removed by an admin (not departures), in log order, each once. */
-  removed: string[];
-  /** `epochs[n]` for n = 0..epoch. */
-  epochs: EpochRecord[];
-}
-
-/** What an entry did, for the timeline ("Alice removed Mallory; the invite link was reset"). */
-export type LogChange =
-  | { kind: 'genesis'; by: string }
-  | { kind: 'add'; by: string; member: string; via: AddVia }
-  | { kind: 'remove'; by: string; member: string; left: boolean }
-  | { kind: 'role'; by: string; member: string; role: Role }
-  | { kind: 'settings'; by: string; timerSeconds: number }
-  | { kind: 'link'; by: string; policy: LinkPolicy };
+export type { EpochRecord, LogChange, LogState, RosterMember } from './log-types.js';
 
 /** A verified entry and the state after it. */
 export interface AppliedEntry {
@@ -322,7 +277,10 @@ export function applyEntry(state: LogState, entryBytes: Uint8Array): Promise<Res
  * `expectedRoomId`, and returns the state after the last entry and that entry. A failure's `detail` names
  * the entry index. Never throws on untrusted input.
  */
-export async function verifyLog(entries: readonly Uint8Array[], expectedRoomId: Uint8Array): Promise<Result<{ state: LogState; last: LogEntry }, LogErrorCode>> {
+export async function verifyLog(
+  entries: readonly Uint8Array[],
+  expectedRoomId: Uint8Array,
+): Promise<Result<{ state: LogState; last: LogEntry }, LogErrorCode>> {
   const [genesis, ...rest] = entries;
   if (genesis === undefined) return fail('BAD_LENGTH', 'empty log');
   const first = await genesisState(genesis, expectedRoomId);

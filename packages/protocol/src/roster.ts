@@ -7,7 +7,7 @@ import { fromBase64Url, toBase64Url, toHex, type Bytes } from './bytes.js';
 import type { Role } from './constants-v2.js';
 import type { EpochKeys } from './epoch-keys.js';
 import { importPublicIdentityJson, type PublicIdentity } from './identity.js';
-import type { LogState, RosterMember } from './log-state.js';
+import type { LogState, RosterMember } from './log-types.js';
 import { hmac } from './webcrypto.js';
 
 /** A member of an epoch, ready to verify and encrypt to. */
@@ -40,7 +40,8 @@ export function epochMemberId(keys: Pick<EpochKeys, 'memberIdKey'>, identityId: 
 /** @internal Imports a roster member's stored public identity. Throws: the state is trusted data. */
 export async function rosterIdentity(member: RosterMember): Promise<PublicIdentity> {
   const imported = await importPublicIdentityJson(member.identity);
-  if (!imported.ok || imported.identity.idHex !== toHex(fromBase64Url(member.id) ?? new Uint8Array(0))) throw new RangeError(`corrupt log state: member ${member.id}`);
+  if (!imported.ok || imported.identity.idHex !== toHex(fromBase64Url(member.id) ?? new Uint8Array(0)))
+    throw new RangeError(`corrupt log state: member ${member.id}`);
   return imported.identity;
 }
 
@@ -49,7 +50,8 @@ export async function rosterIdentity(member: RosterMember): Promise<PublicIdenti
  * the keys are of another room or epoch than the state, or the state is corrupt.
  */
 export async function loadRoster(state: LogState, keys: EpochKeys): Promise<EpochRoster> {
-  if (state.epoch !== keys.epoch || state.roomId !== toBase64Url(keys.roomId)) throw new RangeError('epoch keys and log state are of different epochs or rooms');
+  if (state.epoch !== keys.epoch || state.roomId !== toBase64Url(keys.roomId))
+    throw new RangeError('epoch keys and log state are of different epochs or rooms');
   const members = await Promise.all(
     state.members.map(async (m): Promise<EpochMember> => {
       const identity = await rosterIdentity(m);
