@@ -60,9 +60,27 @@ async function run(): Promise<Record<string, unknown>> {
   const lobbyKeys = await p.deriveLobbyKeys(room.linkSecret);
   const knock = await p.sealKnock({ lobbyKeys, me: b.unlocked });
   const knocked = await p.openKnock({ lobbyKeys, envelope: knock.envelope });
-  const added = knocked.ok ? await p.createCommit({ me: a.unlocked, state: room.state, epochKeys: room.epochKeys, linkSecret: room.linkSecret, action: { kind: 'add', identity: knocked.identity, via: 'link' } }) : undefined;
+  const added = knocked.ok
+    ? await p.createCommit({
+        me: a.unlocked,
+        state: room.state,
+        epochKeys: room.epochKeys,
+        linkSecret: room.linkSecret,
+        action: { kind: 'add', identity: knocked.identity, via: 'link' },
+      })
+    : undefined;
   if (added?.ok) {
-    const welcome = await p.sealWelcome({ lobbyKeys, me: a.unlocked, knockId: knock.knockId, knocker: b.unlocked.public, state: added.state, entries: [room.genesis, added.entry], secrets: added.secrets, epochSecret: added.epochSecret, linkSecret: added.linkSecret });
+    const welcome = await p.sealWelcome({
+      lobbyKeys,
+      me: a.unlocked,
+      knockId: knock.knockId,
+      knocker: b.unlocked.public,
+      state: added.state,
+      entries: [room.genesis, added.entry],
+      secrets: added.secrets,
+      epochSecret: added.epochSecret,
+      linkSecret: added.linkSecret,
+    });
     const joined = await p.openWelcome({ lobbyKeys, me: b.unlocked, knockId: knock.knockId, roomId: room.roomId, envelope: welcome.envelope });
     out.v2Welcome = joined.ok && p.equalBytes(joined.epochKeys.relayRoomId, added.epochKeys.relayRoomId);
     const roster = await p.loadRoster(added.state, added.epochKeys);

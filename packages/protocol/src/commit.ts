@@ -98,12 +98,22 @@ export interface DangerousCommitTamper {
  * build such commits; createCommit refuses them first) it is computed as if the author
  * were an admin, keeping the author's real role.
  */
-async function rosterAfter(state: LogState, author: Uint8Array, action: LogAction, epoch: number): Promise<{ members: LogState['members']; membershipHash: Uint8Array; linkReset: boolean } | undefined> {
+async function rosterAfter(
+  state: LogState,
+  author: Uint8Array,
+  action: LogAction,
+  epoch: number,
+): Promise<{ members: LogState['members']; membershipHash: Uint8Array; linkReset: boolean } | undefined> {
   const plan = await planAction(state, author, action, epoch);
   if (plan.ok) return plan;
   const me = findMember(state, author);
   if (plan.code !== 'NOT_ALLOWED' || me === undefined) return undefined;
-  const privileged = await planAction({ ...state, members: state.members.map((m) => (m.id === me.id ? { ...m, role: 'admin' as const } : m)) }, author, action, epoch);
+  const privileged = await planAction(
+    { ...state, members: state.members.map((m) => (m.id === me.id ? { ...m, role: 'admin' as const } : m)) },
+    author,
+    action,
+    epoch,
+  );
   if (!privileged.ok) return undefined;
   const members = privileged.members.map((m) => (m.id === me.id ? { ...m, role: me.role } : m));
   return { members, membershipHash: await membershipHash(members.map((m) => ({ id: fromBase64Url(m.id)!, role: m.role }))), linkReset: privileged.linkReset };
@@ -174,7 +184,14 @@ export async function createCommit(options: {
   if (!applied.ok) throw new Error(`own commit refused: ${applied.code}`);
   const opened = await openSecrets(me, applied.state, built.secrets, applied.entry.secretsHash);
   if (!opened.ok || opened.removedMe) throw new Error('own commit secrets do not open');
-  return { ok: true, ...commitView(built.entry, built.secrets, applied), epochSecret: opened.epochSecret, linkSecret: opened.linkSecret, epochKeys: opened.epochKeys, envelope: built.envelope };
+  return {
+    ok: true,
+    ...commitView(built.entry, built.secrets, applied),
+    epochSecret: opened.epochSecret,
+    linkSecret: opened.linkSecret,
+    epochKeys: opened.epochKeys,
+    envelope: built.envelope,
+  };
 }
 
 function commitView(entry: Uint8Array, secrets: Uint8Array, applied: AppliedEntry) {
@@ -210,7 +227,8 @@ export function openCommit(options: {
     if (keys.removedMe) return { ok: true, ...view, removedMe: true };
     // A removal that keeps the old link would let the removed member knock again with a
     // fresh identity; a reset nobody asked for would break everyone's shared link.
-    if (equalBytes(keys.linkSecret, options.linkSecret) === applied.linkReset) return fail('BAD_SECRETS', applied.linkReset ? 'link not reset' : 'link reset without reason');
+    if (equalBytes(keys.linkSecret, options.linkSecret) === applied.linkReset)
+      return fail('BAD_SECRETS', applied.linkReset ? 'link not reset' : 'link reset without reason');
     return { ok: true, ...view, removedMe: false, epochSecret: keys.epochSecret, linkSecret: keys.linkSecret, epochKeys: keys.epochKeys };
   });
 }

@@ -30,7 +30,13 @@ export async function sealDirect(options: {
 }): Promise<{ envelope: Uint8Array; messageId: Uint8Array }> {
   const { keys, me, recipient, payload } = options;
   const messageId = newMessageId();
-  const head = concat(u8(INNER_TYPE.direct), await epochMemberId(keys, me.public.id), messageId, recipient.memberId, contentKindByte(options.content ?? 'message'));
+  const head = concat(
+    u8(INNER_TYPE.direct),
+    await epochMemberId(keys, me.public.id),
+    messageId,
+    recipient.memberId,
+    contentKindByte(options.content ?? 'message'),
+  );
   const rawKey = randomBytes(AES_KEY_BYTES);
   const wrapped = await oaepEncrypt(recipient.identity.encryptionKey, utf8(LABEL_V2_DIRECT_KEY), concat(keys.roomId, me.public.id, recipient.id, rawKey));
   const iv = randomBytes(AES_GCM_IV_BYTES);

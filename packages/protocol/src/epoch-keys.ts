@@ -117,7 +117,8 @@ export async function epochKeyMaterial(roomId: Uint8Array, epoch: number, epochS
 /** `ctx_n = SHA256("sealroom/v2/context" ‖ roomId ‖ u32(n) ‖ head_n ‖ membershipHash_n)`. */
 export function groupContext(roomId: Uint8Array, epoch: number, head: Uint8Array, membershipHash: Uint8Array): Promise<Bytes> {
   checkEpoch(epoch);
-  if (roomId.length !== HASH_BYTES || head.length !== HASH_BYTES || membershipHash.length !== HASH_BYTES) throw new RangeError('room id, head and membership hash must be 32 bytes');
+  if (roomId.length !== HASH_BYTES || head.length !== HASH_BYTES || membershipHash.length !== HASH_BYTES)
+    throw new RangeError('room id, head and membership hash must be 32 bytes');
   return sha256(concat(utf8(LABEL_V2_CONTEXT), roomId, u32(epoch), head, membershipHash));
 }
 
@@ -126,7 +127,13 @@ export function groupContext(roomId: Uint8Array, epoch: number, head: Uint8Array
  * that started it and the membership hash that entry carries. Throws `RangeError` on
  * lengths that are not 32 bytes or an epoch outside u32.
  */
-export async function deriveEpochKeys(roomId: Uint8Array, epoch: number, epochSecret: Uint8Array, head: Uint8Array, membershipHash: Uint8Array): Promise<EpochKeys> {
+export async function deriveEpochKeys(
+  roomId: Uint8Array,
+  epoch: number,
+  epochSecret: Uint8Array,
+  head: Uint8Array,
+  membershipHash: Uint8Array,
+): Promise<EpochKeys> {
   const material = await epochKeyMaterial(roomId, epoch, epochSecret);
   const context = await groupContext(roomId, epoch, head, membershipHash);
   return {

@@ -59,14 +59,33 @@ export function createFileManifest(options: { name: string; type: string; size: 
   if (!Number.isSafeInteger(options.size) || options.size < 0) throw new RangeError('bad file size');
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_FILE_CHUNK_BYTES) throw new RangeError('bad chunk size');
   if (utf8(options.name).length > MAX_FILE_NAME_BYTES || utf8(options.type).length > MAX_FILE_TYPE_BYTES) throw new RangeError('file name or type too long');
-  return { fileId: randomBytes(FILE_ID_BYTES), name: options.name, type: options.type, size: options.size, chunkSize, chunkCount: Math.ceil(options.size / chunkSize), fileKey: randomBytes(AES_KEY_BYTES) };
+  return {
+    fileId: randomBytes(FILE_ID_BYTES),
+    name: options.name,
+    type: options.type,
+    size: options.size,
+    chunkSize,
+    chunkCount: Math.ceil(options.size / chunkSize),
+    fileKey: randomBytes(AES_KEY_BYTES),
+  };
 }
 
 /** The manifest's bytes: the payload of a group or direct message with content "file-manifest". */
 export function encodeFileManifest(manifest: FileManifest): Uint8Array {
   const name = utf8(manifest.name);
   const type = utf8(manifest.type);
-  return concat(u8(PROTOCOL_VERSION), manifest.fileId, u64(manifest.size), u32(manifest.chunkSize), u32(manifest.chunkCount), manifest.fileKey, u16(name.length), name, u16(type.length), type);
+  return concat(
+    u8(PROTOCOL_VERSION),
+    manifest.fileId,
+    u64(manifest.size),
+    u32(manifest.chunkSize),
+    u32(manifest.chunkCount),
+    manifest.fileKey,
+    u16(name.length),
+    name,
+    u16(type.length),
+    type,
+  );
 }
 
 /** Decodes and checks a manifest (version, lengths, UTF-8, consistent chunking). Never throws. */
@@ -82,7 +101,16 @@ export function decodeFileManifest(data: Uint8Array): Result<{ manifest: FileMan
   const fileKey = r.take(AES_KEY_BYTES);
   const nameBytes = r.vec16(MAX_FILE_NAME_BYTES);
   const typeBytes = r.vec16(MAX_FILE_TYPE_BYTES);
-  if (fileId === undefined || sizeBytes === undefined || chunkSize === undefined || chunkCount === undefined || fileKey === undefined || nameBytes === undefined || typeBytes === undefined || r.remaining !== 0) {
+  if (
+    fileId === undefined ||
+    sizeBytes === undefined ||
+    chunkSize === undefined ||
+    chunkCount === undefined ||
+    fileKey === undefined ||
+    nameBytes === undefined ||
+    typeBytes === undefined ||
+    r.remaining !== 0
+  ) {
     return fail('BAD_LENGTH');
   }
   const size = readU64(sizeBytes, 0);
@@ -148,7 +176,11 @@ export function peekFileChunk(envelope: Uint8Array): Result<{ fileId: Uint8Array
   if (envelope[0] !== PROTOCOL_VERSION) return fail('BAD_VERSION');
   if (envelope[1] !== ENVELOPE_KIND.chunk) return fail('BAD_TYPE');
   if (envelope.length < FILE_CHUNK_OVERHEAD_BYTES) return fail('BAD_LENGTH');
-  return { ok: true, fileId: envelope.slice(SEALED_HEADER_BYTES, SEALED_HEADER_BYTES + FILE_ID_BYTES), index: readU32(envelope, SEALED_HEADER_BYTES + FILE_ID_BYTES) };
+  return {
+    ok: true,
+    fileId: envelope.slice(SEALED_HEADER_BYTES, SEALED_HEADER_BYTES + FILE_ID_BYTES),
+    index: readU32(envelope, SEALED_HEADER_BYTES + FILE_ID_BYTES),
+  };
 }
 
 /**
@@ -157,7 +189,11 @@ export function peekFileChunk(envelope: Uint8Array): Result<{ fileId: Uint8Array
  * (`BAD_TAG`) → plaintext length (`BAD_LENGTH`). Never throws. Complete the file only when
  * every chunk arrived and the trailer's digest matches.
  */
-export async function openFileChunk(options: { manifest: FileManifest; fileKey: CryptoKey; envelope: Uint8Array }): Promise<Result<{ index: number; data: Uint8Array }, SealedErrorCode>> {
+export async function openFileChunk(options: {
+  manifest: FileManifest;
+  fileKey: CryptoKey;
+  envelope: Uint8Array;
+}): Promise<Result<{ index: number; data: Uint8Array }, SealedErrorCode>> {
   try {
     const { manifest, envelope } = options;
     const peeked = peekFileChunk(envelope);

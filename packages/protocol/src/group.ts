@@ -35,11 +35,23 @@ export async function sealGroup(options: {
   if (chainKey === undefined || chainKey.length !== CHAIN_KEY_BYTES) throw new RangeError('corrupt sender key');
   const { messageKey, nextChainKey } = await ratchetStep(chainKey);
   const messageId = newMessageId();
-  const head = concat(u8(INNER_TYPE.group), await epochMemberId(keys, me.public.id), messageId, u32(senderKey.keyId), u32(sequence), contentKindByte(options.content ?? 'message'));
+  const head = concat(
+    u8(INNER_TYPE.group),
+    await epochMemberId(keys, me.public.id),
+    messageId,
+    u32(senderKey.keyId),
+    u32(sequence),
+    contentKindByte(options.content ?? 'message'),
+  );
   const iv = randomBytes(AES_GCM_IV_BYTES);
   const ciphertext = await gcmEncrypt(await importAesKey(messageKey, ['encrypt']), iv, concat(keys.context, head), payload);
   const inner = await withSignature(me, keys.context, concat(head, iv, u32(ciphertext.length), ciphertext));
-  return { envelope: await sealInner(keys, inner), messageId, sequence, senderKey: { ...senderKey, chainKey: toBase64Url(nextChainKey), sequence: sequence + 1 } };
+  return {
+    envelope: await sealInner(keys, inner),
+    messageId,
+    sequence,
+    senderKey: { ...senderKey, chainKey: toBase64Url(nextChainKey), sequence: sequence + 1 },
+  };
 }
 
 /**
@@ -55,7 +67,12 @@ export function openGroup(options: {
   roster: EpochRoster;
   envelope: Uint8Array | SealedPeek;
   ring: SenderKeyRing;
-}): Promise<Result<{ payload: Uint8Array; content: ContentKind; sender: EpochMember; keyId: number; sequence: number; messageId: Uint8Array; ring: SenderKeyRing }, SealedErrorCode>> {
+}): Promise<
+  Result<
+    { payload: Uint8Array; content: ContentKind; sender: EpochMember; keyId: number; sequence: number; messageId: Uint8Array; ring: SenderKeyRing },
+    SealedErrorCode
+  >
+> {
   return neverThrows(async () => {
     const { keys, roster, ring } = options;
     const opened = await openAs(keys, options.envelope, 'group');

@@ -17,7 +17,10 @@ import { epochMemberId, type EpochMember, type EpochRoster } from './roster.js';
 import { decodeInner, neverThrows, newMessageId, openAs, sealInner, verifyInner, withSignature, type DecodedInner, type SealedPeek } from './sealed.js';
 
 /** Seals my leave proposal for the epoch of `keys`. Publish it in that epoch's relay room. */
-export async function sealLeave(options: { keys: EpochKeys; me: LocalIdentity }): Promise<{ envelope: Uint8Array; proposal: Uint8Array; messageId: Uint8Array }> {
+export async function sealLeave(options: {
+  keys: EpochKeys;
+  me: LocalIdentity;
+}): Promise<{ envelope: Uint8Array; proposal: Uint8Array; messageId: Uint8Array }> {
   const { keys, me } = options;
   const messageId = newMessageId();
   const signed = concat(u8(INNER_TYPE.leave), await epochMemberId(keys, me.public.id), messageId, u32(keys.epoch));

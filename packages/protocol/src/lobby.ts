@@ -36,7 +36,10 @@ export async function sealKnock(options: { lobbyKeys: LobbyKeys; me: LocalIdenti
  * public identity (B.1 checks, `BAD_IDENTITY`) → signature length (`BAD_LENGTH`) → signature
  * by that identity (`BAD_SIGNATURE`). Never throws. Whether to admit it is the room's policy.
  */
-export function openKnock(options: { lobbyKeys: LobbyKeys; envelope: Uint8Array | SealedPeek }): Promise<Result<{ knockId: Uint8Array; identity: PublicIdentity }, SealedErrorCode>> {
+export function openKnock(options: {
+  lobbyKeys: LobbyKeys;
+  envelope: Uint8Array | SealedPeek;
+}): Promise<Result<{ knockId: Uint8Array; identity: PublicIdentity }, SealedErrorCode>> {
   return neverThrows(async () => {
     const { lobbyKeys } = options;
     const opened = await openAs(lobbyKeys, options.envelope, 'knock');
@@ -62,7 +65,10 @@ export async function sealDecline(options: { lobbyKeys: LobbyKeys; knockId: Uint
  * (`BAD_ENCODING`). It proves nothing: show it as "a member declined" only while no welcome
  * arrived, and keep waiting for one. Never throws.
  */
-export function openDecline(options: { lobbyKeys: LobbyKeys; envelope: Uint8Array | SealedPeek }): Promise<Result<{ knockId: Uint8Array; reason: DeclineReason }, SealedErrorCode>> {
+export function openDecline(options: {
+  lobbyKeys: LobbyKeys;
+  envelope: Uint8Array | SealedPeek;
+}): Promise<Result<{ knockId: Uint8Array; reason: DeclineReason }, SealedErrorCode>> {
   return neverThrows(async () => {
     const opened = await openAs(options.lobbyKeys, options.envelope, 'decline');
     if (!opened.ok) return opened;

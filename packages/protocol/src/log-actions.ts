@@ -104,7 +104,16 @@ export function encodeActionBody(action: LogAction): Bytes {
   switch (action.kind) {
     case 'genesis':
       if (action.nonce.length !== GENESIS_NONCE_BYTES) throw new RangeError('genesis nonce must be 16 bytes');
-      return concat(u16(action.creator.length), action.creator, action.nonce, u16(action.name.length), action.name, u32(action.timerSeconds), u8(action.linkFlags), u64(action.linkExpiresAt ?? 0));
+      return concat(
+        u16(action.creator.length),
+        action.creator,
+        action.nonce,
+        u16(action.name.length),
+        action.name,
+        u32(action.timerSeconds),
+        u8(action.linkFlags),
+        u64(action.linkExpiresAt ?? 0),
+      );
     case 'add':
       return concat(u16(action.identity.length), action.identity, u8(action.via));
     case 'remove': {
@@ -141,7 +150,8 @@ export function decodeActionBody(actionByte: number, body: Uint8Array): Result<{
       const timerSeconds = r.u32();
       const linkFlags = r.u8();
       const linkExpiresAt = expiry();
-      if (creator === undefined || nonce === undefined || name === undefined || timerSeconds === undefined || linkFlags === undefined || linkExpiresAt === null) return done(undefined);
+      if (creator === undefined || nonce === undefined || name === undefined || timerSeconds === undefined || linkFlags === undefined || linkExpiresAt === null)
+        return done(undefined);
       return done({ kind, creator, nonce, name, timerSeconds, linkFlags, linkExpiresAt });
     }
     case 'add': {

@@ -9,7 +9,16 @@
  *   roomId    = SHA256("sealroom/v2/room-id" ‖ genesis entry)
  */
 import { IDENTITY_ID_BYTES, MAX_SIGNATURE_BYTES, MIN_SIGNATURE_BYTES } from './constants.js';
-import { HASH_BYTES, LABEL_V2_ENTRY, LABEL_V2_ENTRY_HASH, LABEL_V2_ROOM_ID, LOG_ACTION, MAX_ACTION_BODY_BYTES, MAX_ENTRY_BYTES, PROTOCOL_VERSION } from './constants-v2.js';
+import {
+  HASH_BYTES,
+  LABEL_V2_ENTRY,
+  LABEL_V2_ENTRY_HASH,
+  LABEL_V2_ROOM_ID,
+  LOG_ACTION,
+  MAX_ACTION_BODY_BYTES,
+  MAX_ENTRY_BYTES,
+  PROTOCOL_VERSION,
+} from './constants-v2.js';
 import { Reader, concat, u16, u32, u8, utf8, type Bytes } from './bytes.js';
 import { fail, type LogErrorCode, type Result } from './errors.js';
 import type { LocalIdentity, PublicIdentity } from './identity.js';
@@ -52,7 +61,18 @@ export function encodeUnsignedEntry(fields: EntryFields): Bytes {
     throw new RangeError('entry hashes and ids are 32 bytes');
   }
   const body = encodeActionBody(fields.action);
-  return concat(u8(PROTOCOL_VERSION), roomId, u32(fields.epoch), prev, author, u8(LOG_ACTION[fields.action.kind]), u32(body.length), body, membershipHash, secretsHash);
+  return concat(
+    u8(PROTOCOL_VERSION),
+    roomId,
+    u32(fields.epoch),
+    prev,
+    author,
+    u8(LOG_ACTION[fields.action.kind]),
+    u32(body.length),
+    body,
+    membershipHash,
+    secretsHash,
+  );
 }
 
 /** Signs an entry with my signing key and returns its bytes. */

@@ -10,7 +10,16 @@
  * inner[0 .. signature))`: inside the encryption, so nobody without K can test them against
  * a public key, and bound to the epoch's group context.
  */
-import { AES_GCM_IV_BYTES, AES_GCM_TAG_BYTES, CHAIN_KEY_BYTES, MAX_PAYLOAD_BYTES, MAX_SIGNATURE_BYTES, MEMBER_ID_BYTES, MESSAGE_ID_BYTES, MIN_SIGNATURE_BYTES } from './constants.js';
+import {
+  AES_GCM_IV_BYTES,
+  AES_GCM_TAG_BYTES,
+  CHAIN_KEY_BYTES,
+  MAX_PAYLOAD_BYTES,
+  MAX_SIGNATURE_BYTES,
+  MEMBER_ID_BYTES,
+  MESSAGE_ID_BYTES,
+  MIN_SIGNATURE_BYTES,
+} from './constants.js';
 import {
   CONTENT_KIND,
   ENVELOPE_KIND,
@@ -132,7 +141,8 @@ export function decodeInner(inner: Uint8Array, where: 'epoch' | 'lobby'): Result
       d.recipient = r.take(MEMBER_ID_BYTES);
       d.keyId = r.u32();
       d.wrappedKey = oaep();
-      ok = d.sender !== undefined && d.messageId !== undefined && d.recipient !== undefined && d.keyId !== undefined && d.wrappedKey !== undefined && signature();
+      ok =
+        d.sender !== undefined && d.messageId !== undefined && d.recipient !== undefined && d.keyId !== undefined && d.wrappedKey !== undefined && signature();
       break;
     case 'group': {
       d.sender = r.take(MEMBER_ID_BYTES);
@@ -143,7 +153,15 @@ export function decodeInner(inner: Uint8Array, where: 'epoch' | 'lobby'): Result
       d.aadInner = d.inner.slice(0, r.offset);
       d.iv = r.take(AES_GCM_IV_BYTES);
       d.ciphertext = ciphertext();
-      ok = d.sender !== undefined && d.messageId !== undefined && d.keyId !== undefined && d.sequence !== undefined && kind !== null && d.iv !== undefined && d.ciphertext !== undefined && signature();
+      ok =
+        d.sender !== undefined &&
+        d.messageId !== undefined &&
+        d.keyId !== undefined &&
+        d.sequence !== undefined &&
+        kind !== null &&
+        d.iv !== undefined &&
+        d.ciphertext !== undefined &&
+        signature();
       if (kind === undefined) badContent = true;
       else if (kind !== null) d.content = kind;
       break;
@@ -157,7 +175,15 @@ export function decodeInner(inner: Uint8Array, where: 'epoch' | 'lobby'): Result
       d.wrappedKey = oaep();
       d.iv = r.take(AES_GCM_IV_BYTES);
       d.ciphertext = ciphertext();
-      ok = d.sender !== undefined && d.messageId !== undefined && d.recipient !== undefined && kind !== null && d.wrappedKey !== undefined && d.iv !== undefined && d.ciphertext !== undefined && signature();
+      ok =
+        d.sender !== undefined &&
+        d.messageId !== undefined &&
+        d.recipient !== undefined &&
+        kind !== null &&
+        d.wrappedKey !== undefined &&
+        d.iv !== undefined &&
+        d.ciphertext !== undefined &&
+        signature();
       if (kind === undefined) badContent = true;
       else if (kind !== null) d.content = kind;
       break;
@@ -255,7 +281,11 @@ export async function peekSealed(keys: SealingKeys, envelope: Uint8Array): Promi
  * @internal The opener's first steps: peek (or take the caller's peek, if it was opened
  * under these keys) and insist on the expected inner type (`WRONG_TYPE`).
  */
-export async function openAs(keys: SealingKeys, envelope: Uint8Array | SealedPeek, type: InnerType): Promise<Result<{ decoded: DecodedInner }, SealedErrorCode>> {
+export async function openAs(
+  keys: SealingKeys,
+  envelope: Uint8Array | SealedPeek,
+  type: InnerType,
+): Promise<Result<{ decoded: DecodedInner }, SealedErrorCode>> {
   let peek: SealedPeek;
   if (envelope instanceof Uint8Array) {
     const peeked = await peekSealed(keys, envelope);

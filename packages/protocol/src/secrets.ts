@@ -103,7 +103,8 @@ export async function openSecrets(
   // Every member checks the whole recipient list, not only its own share: a committer who
   // leaves someone out, or keys a non-member, is caught by everyone.
   const recipients = decoded.shares.map((s) => toBase64Url(s.recipient));
-  if (recipients.length !== state.members.length || recipients.some((id, i) => id !== state.members[i]!.id)) return fail('BAD_SECRETS', 'recipients are not the roster');
+  if (recipients.length !== state.members.length || recipients.some((id, i) => id !== state.members[i]!.id))
+    return fail('BAD_SECRETS', 'recipients are not the roster');
   if (findMember(state, me.public.id) === undefined) return { ok: true, removedMe: true };
   const roomId = fromBase64Url(state.roomId)!;
   const epoch = state.epoch;

@@ -34,7 +34,15 @@ export async function sealSenderKeyDistribution(options: {
   const plaintext = concat(keys.roomId, me.public.id, recipient.id, u32(senderKey.keyId), u32(senderKey.sequence), chainKey);
   const wrapped = await oaepEncrypt(recipient.identity.encryptionKey, utf8(LABEL_V2_SENDER_KEY), plaintext);
   const messageId = newMessageId();
-  const signed = concat(u8(INNER_TYPE['sender-key']), await epochMemberId(keys, me.public.id), messageId, recipient.memberId, u32(senderKey.keyId), u16(wrapped.length), wrapped);
+  const signed = concat(
+    u8(INNER_TYPE['sender-key']),
+    await epochMemberId(keys, me.public.id),
+    messageId,
+    recipient.memberId,
+    u32(senderKey.keyId),
+    u16(wrapped.length),
+    wrapped,
+  );
   return { envelope: await sealInner(keys, await withSignature(me, keys.context, signed)), messageId };
 }
 
@@ -66,7 +74,14 @@ export function openSenderKeyDistribution(options: {
     const plaintext = await oaepDecrypt(me.decryptionKey, utf8(LABEL_V2_SENDER_KEY), d.wrappedKey!);
     if (plaintext === undefined || plaintext.length !== DISTRIBUTION_PLAINTEXT_BYTES) return fail('BAD_KEY');
     const r = new Reader(plaintext);
-    const [room, from, to, keyId, sequence, chainKey] = [r.take(HASH_BYTES)!, r.take(IDENTITY_ID_BYTES)!, r.take(IDENTITY_ID_BYTES)!, r.u32()!, r.u32()!, r.take(CHAIN_KEY_BYTES)!];
+    const [room, from, to, keyId, sequence, chainKey] = [
+      r.take(HASH_BYTES)!,
+      r.take(IDENTITY_ID_BYTES)!,
+      r.take(IDENTITY_ID_BYTES)!,
+      r.u32()!,
+      r.u32()!,
+      r.take(CHAIN_KEY_BYTES)!,
+    ];
     if (!equalBytes(room, keys.roomId) || !equalBytes(from, sender.id) || !equalBytes(to, me.public.id) || keyId !== d.keyId) return fail('BAD_KEY', 'context');
     const accepted = acceptSenderKey(options.ring, sender.idB64, keyId, sequence, chainKey);
     if (!accepted.ok) return accepted;

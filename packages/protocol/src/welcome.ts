@@ -11,7 +11,16 @@
  *           ‖ adder(32) ‖ vec16(PSS(adder, "sealroom/v2/welcome" ‖ lobbyRoomId ‖ knockId ‖ every payload byte before it))
  */
 import { AES_GCM_IV_BYTES, AES_KEY_BYTES, IDENTITY_ID_BYTES, MAX_PAYLOAD_BYTES, MAX_SIGNATURE_BYTES } from './constants.js';
-import { EPOCH_SECRET_BYTES, HASH_BYTES, INNER_TYPE, KNOCK_ID_BYTES, LABEL_V2_WELCOME, LINK_SECRET_BYTES, MAX_ENTRY_BYTES, MAX_LOG_ENTRIES } from './constants-v2.js';
+import {
+  EPOCH_SECRET_BYTES,
+  HASH_BYTES,
+  INNER_TYPE,
+  KNOCK_ID_BYTES,
+  LABEL_V2_WELCOME,
+  LINK_SECRET_BYTES,
+  MAX_ENTRY_BYTES,
+  MAX_LOG_ENTRIES,
+} from './constants-v2.js';
 import { Reader, concat, equalBytes, fromBase64Url, randomBytes, u16, u32, u8, utf8, type Bytes } from './bytes.js';
 import type { EpochKeys, LobbyKeys } from './epoch-keys.js';
 import { fail, type Result, type WelcomeErrorCode } from './errors.js';
@@ -49,9 +58,18 @@ export async function sealWelcome(options: {
   const { lobbyKeys, me, knockId, knocker, state, entries } = options;
   if (knockId.length !== KNOCK_ID_BYTES) throw new RangeError('knock id must be 16 bytes');
   if (entries.length !== state.epoch + 1) throw new RangeError('the welcome carries the whole log: entries 0..epoch');
-  if (options.epochSecret.length !== EPOCH_SECRET_BYTES || options.linkSecret.length !== LINK_SECRET_BYTES) throw new RangeError('epoch and link secrets are 32 bytes');
+  if (options.epochSecret.length !== EPOCH_SECRET_BYTES || options.linkSecret.length !== LINK_SECRET_BYTES)
+    throw new RangeError('epoch and link secrets are 32 bytes');
   if (findMember(state, knocker.id) === undefined) throw new RangeError('the knocker is not a member of this epoch: commit the add first');
-  const parts: Uint8Array[] = [fromBase64Url(state.roomId)!, u32(state.epoch), options.epochSecret, options.linkSecret, u32(options.secrets.length), options.secrets, u32(entries.length)];
+  const parts: Uint8Array[] = [
+    fromBase64Url(state.roomId)!,
+    u32(state.epoch),
+    options.epochSecret,
+    options.linkSecret,
+    u32(options.secrets.length),
+    options.secrets,
+    u32(entries.length),
+  ];
   for (const entry of entries) parts.push(u32(entry.length), entry);
   parts.push(me.public.id);
   const unsigned = concat(...parts);
@@ -85,7 +103,16 @@ function decodePayload(payload: Uint8Array): WelcomePayload | undefined {
   const linkSecret = r.take(LINK_SECRET_BYTES);
   const secrets = r.vec32(MAX_PAYLOAD_BYTES);
   const count = r.u32();
-  if (roomId === undefined || epoch === undefined || epochSecret === undefined || linkSecret === undefined || secrets === undefined || count === undefined || count > MAX_LOG_ENTRIES) return undefined;
+  if (
+    roomId === undefined ||
+    epoch === undefined ||
+    epochSecret === undefined ||
+    linkSecret === undefined ||
+    secrets === undefined ||
+    count === undefined ||
+    count > MAX_LOG_ENTRIES
+  )
+    return undefined;
   const entries: Bytes[] = [];
   for (let i = 0; i < count; i += 1) {
     const entry = r.vec32(MAX_ENTRY_BYTES);
@@ -140,8 +167,14 @@ export function openWelcome(options: {
     const d = opened.decoded;
     if (!equalBytes(d.knockId!, knockId)) return fail('WRONG_RECIPIENT');
     const keyPlaintext = await oaepDecrypt(me.decryptionKey, utf8(LABEL_V2_WELCOME), d.wrappedKey!);
-    if (keyPlaintext === undefined || keyPlaintext.length !== WELCOME_KEY_PLAINTEXT_BYTES || !equalBytes(keyPlaintext.subarray(AES_KEY_BYTES), knockId)) return fail('BAD_KEY');
-    const plaintext = await gcmDecrypt(await importAesKey(keyPlaintext.subarray(0, AES_KEY_BYTES), ['decrypt']), d.iv!, concat(lobbyKeys.relayRoomId, knockId), d.ciphertext!);
+    if (keyPlaintext === undefined || keyPlaintext.length !== WELCOME_KEY_PLAINTEXT_BYTES || !equalBytes(keyPlaintext.subarray(AES_KEY_BYTES), knockId))
+      return fail('BAD_KEY');
+    const plaintext = await gcmDecrypt(
+      await importAesKey(keyPlaintext.subarray(0, AES_KEY_BYTES), ['decrypt']),
+      d.iv!,
+      concat(lobbyKeys.relayRoomId, knockId),
+      d.ciphertext!,
+    );
     if (plaintext === undefined) return fail('BAD_TAG');
     const payload = decodePayload(plaintext);
     if (payload === undefined) return fail('BAD_LENGTH', 'welcome payload');

@@ -70,14 +70,38 @@ describe('membership hash', () => {
 
   it('is SHA256(label ‖ u16(count) ‖ sorted (id ‖ role))', async () => {
     const expected = sha(Buffer.from('sealroom/v2/membership'), Buffer.from([0, 3]), a, Buffer.from([2]), c, Buffer.from([1]), b, Buffer.from([1]));
-    expect(await membershipHash([{ id: b, role: 'member' }, { id: a, role: 'admin' }, { id: c, role: 'member' }])).toEqual(expected);
+    expect(
+      await membershipHash([
+        { id: b, role: 'member' },
+        { id: a, role: 'admin' },
+        { id: c, role: 'member' },
+      ]),
+    ).toEqual(expected);
   });
 
   it('does not depend on order, but on every id and role', async () => {
-    const base = await membershipHash([{ id: a, role: 'admin' }, { id: b, role: 'member' }]);
-    expect(await membershipHash([{ id: b, role: 'member' }, { id: a, role: 'admin' }])).toEqual(base);
-    expect(await membershipHash([{ id: a, role: 'admin' }, { id: b, role: 'admin' }])).not.toEqual(base);
+    const base = await membershipHash([
+      { id: a, role: 'admin' },
+      { id: b, role: 'member' },
+    ]);
+    expect(
+      await membershipHash([
+        { id: b, role: 'member' },
+        { id: a, role: 'admin' },
+      ]),
+    ).toEqual(base);
+    expect(
+      await membershipHash([
+        { id: a, role: 'admin' },
+        { id: b, role: 'admin' },
+      ]),
+    ).not.toEqual(base);
     expect(await membershipHash([{ id: a, role: 'admin' }])).not.toEqual(base);
-    expect(await membershipHash([{ id: a, role: 'admin' }, { id: c, role: 'member' }])).not.toEqual(base);
+    expect(
+      await membershipHash([
+        { id: a, role: 'admin' },
+        { id: c, role: 'member' },
+      ]),
+    ).not.toEqual(base);
   });
 });

@@ -41,7 +41,9 @@ describe('files v2', () => {
   it('chunks open under the file key; every tampering fails; the trailer carries the digest', async () => {
     const manifest = createFileManifest({ name: 'f', type: 'x/y', size: data.length, chunkSize: 8 });
     const fileKey = await importFileKey(manifest);
-    const chunks = await Promise.all([0, 1, 2].map((index) => sealFileChunk({ manifest, fileKey, index, data: data.subarray(index * 8, index * 8 + (index === 2 ? 4 : 8)) })));
+    const chunks = await Promise.all(
+      [0, 1, 2].map((index) => sealFileChunk({ manifest, fileKey, index, data: data.subarray(index * 8, index * 8 + (index === 2 ? 4 : 8)) })),
+    );
     expect(chunks[0]!.length).toBe(8 + FILE_CHUNK_OVERHEAD_BYTES);
     expect(peekFileChunk(chunks[1]!)).toMatchObject({ ok: true, index: 1, fileId: manifest.fileId });
     const parts = await sealFileChunkParts({ manifest, fileKey, index: 2, data: data.subarray(16) });
@@ -82,12 +84,26 @@ describe('invite links v2', () => {
   const linkSecret = new Uint8Array(32).map((_, i) => 255 - i);
 
   it('round-trip with everything in the fragment', () => {
-    const url = formatInvite({ baseUrl: 'https://chat.example/app?x=1#old', roomId, linkSecret, relayUrl: 'https://relay.example:8443/', roomName: 'Incident #42 ✓', approval: true });
+    const url = formatInvite({
+      baseUrl: 'https://chat.example/app?x=1#old',
+      roomId,
+      linkSecret,
+      relayUrl: 'https://relay.example:8443/',
+      roomName: 'Incident #42 ✓',
+      approval: true,
+    });
     const parsed = new URL(url);
     expect(parsed.origin + parsed.pathname + parsed.search).toBe('https://chat.example/app?x=1');
     expect(parsed.hash.startsWith('#v=2&i=')).toBe(true);
-    expect(parseInvite(url)).toMatchObject({ ok: true, invite: { roomId, linkSecret, relayUrl: 'https://relay.example:8443/', roomName: 'Incident #42 ✓', approval: true }, baseUrl: 'https://chat.example/app?x=1' });
-    expect(parseInvite(formatInvite({ baseUrl: 'https://chat.example/', roomId, linkSecret, approval: false }))).toMatchObject({ ok: true, invite: { approval: false } });
+    expect(parseInvite(url)).toMatchObject({
+      ok: true,
+      invite: { roomId, linkSecret, relayUrl: 'https://relay.example:8443/', roomName: 'Incident #42 ✓', approval: true },
+      baseUrl: 'https://chat.example/app?x=1',
+    });
+    expect(parseInvite(formatInvite({ baseUrl: 'https://chat.example/', roomId, linkSecret, approval: false }))).toMatchObject({
+      ok: true,
+      invite: { approval: false },
+    });
   });
 
   it('strict parsing with one code per defect', () => {

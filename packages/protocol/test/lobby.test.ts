@@ -31,7 +31,16 @@ let room: SimRoom;
 let lobby: LobbyKeys;
 
 beforeAll(async () => {
-  [alice, bob, carol, dave, , , grace, mallory] = (await loadIdentities(8)) as [LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity];
+  [alice, bob, carol, dave, , , grace, mallory] = (await loadIdentities(8)) as [
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+  ];
   room = await SimRoom.create(alice, { name: 'Lobby test' });
   await room.admit('Alice', bob);
   await room.admit('Alice', mallory);
@@ -56,12 +65,24 @@ async function forgeWelcome(o: {
   secrets: Uint8Array;
   entries: Uint8Array[];
 }): Promise<Uint8Array> {
-  const unsigned = Buffer.concat([o.roomId, u32(o.epoch), o.epochSecret, o.linkSecret, vec32(o.secrets), u32(o.entries.length), ...o.entries.map(vec32), o.adderId ?? o.signer.public.id]);
+  const unsigned = Buffer.concat([
+    o.roomId,
+    u32(o.epoch),
+    o.epochSecret,
+    o.linkSecret,
+    vec32(o.secrets),
+    u32(o.entries.length),
+    ...o.entries.map(vec32),
+    o.adderId ?? o.signer.public.id,
+  ]);
   const signature = await pssSign(o.signer.signingKey, Buffer.concat([Buffer.from('sealroom/v2/welcome'), o.lobbyKeys.relayRoomId, o.knockId, unsigned]));
   const payload = Buffer.concat([unsigned, u16(signature.length), signature]);
   const w = nodeRandom(32);
   const rsa = createPublicKey({ key: Buffer.from(o.knocker.encryptionSpki), format: 'der', type: 'spki' });
-  const wrapped = publicEncrypt({ key: rsa, padding: nodeConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from('sealroom/v2/welcome') }, Buffer.concat([w, o.knockId]));
+  const wrapped = publicEncrypt(
+    { key: rsa, padding: nodeConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from('sealroom/v2/welcome') },
+    Buffer.concat([w, o.knockId]),
+  );
   const iv = nodeRandom(12);
   const cipher = createCipheriv('aes-256-gcm', w, iv);
   cipher.setAAD(Buffer.concat([o.lobbyKeys.relayRoomId, o.knockId]));
@@ -85,7 +106,7 @@ async function addCarol() {
 }
 
 describe('knocks', () => {
-  it('open to the knocker\'s verified identity', async () => {
+  it("open to the knocker's verified identity", async () => {
     const knock = await sealKnock({ lobbyKeys: lobby, me: dave });
     const opened = await openKnock({ lobbyKeys: lobby, envelope: knock.envelope });
     expect(opened.ok && opened.identity.idHex).toBe(dave.public.idHex);
@@ -117,25 +138,54 @@ describe('knocks', () => {
     const { envelope } = await sealDecline({ lobbyKeys: lobby, knockId, reason: 'link-used' });
     expect(await openDecline({ lobbyKeys: lobby, envelope })).toMatchObject({ ok: true, reason: 'link-used', knockId });
     expect(await openKnock({ lobbyKeys: lobby, envelope })).toMatchObject({ ok: false, code: 'WRONG_TYPE' });
-    expect(await openDecline({ lobbyKeys: lobby, envelope: await sealInner(lobby, new Uint8Array([0x12, ...knockId, 9])) })).toMatchObject({ ok: false, code: 'BAD_ENCODING' });
-    expect(await openDecline({ lobbyKeys: lobby, envelope: await sealInner(lobby, new Uint8Array([0x12, ...knockId])) })).toMatchObject({ ok: false, code: 'BAD_LENGTH' });
+    expect(await openDecline({ lobbyKeys: lobby, envelope: await sealInner(lobby, new Uint8Array([0x12, ...knockId, 9])) })).toMatchObject({
+      ok: false,
+      code: 'BAD_ENCODING',
+    });
+    expect(await openDecline({ lobbyKeys: lobby, envelope: await sealInner(lobby, new Uint8Array([0x12, ...knockId])) })).toMatchObject({
+      ok: false,
+      code: 'BAD_LENGTH',
+    });
   });
 });
 
 describe('welcomes', () => {
   it('an honest welcome opens; a second open by someone else or for another knock fails', async () => {
     const { knockId, a } = await addCarol();
-    const { envelope } = await sealWelcome({ lobbyKeys: lobby, me: alice, knockId, knocker: carol.public, state: a.state, entries: a.entries, secrets: a.secrets!, epochSecret: a.epochSecret, linkSecret: a.linkSecret });
+    const { envelope } = await sealWelcome({
+      lobbyKeys: lobby,
+      me: alice,
+      knockId,
+      knocker: carol.public,
+      state: a.state,
+      entries: a.entries,
+      secrets: a.secrets!,
+      epochSecret: a.epochSecret,
+      linkSecret: a.linkSecret,
+    });
     const opened = await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope });
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
     expect(opened.state).toEqual(a.state);
     expect(opened.epochKeys.relayRoomId).toEqual(a.keys.relayRoomId);
     expect(opened.adder).toBe(Buffer.from(alice.public.id).toString('base64url'));
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId: new Uint8Array(16), roomId: room.roomId, envelope })).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
+    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId: new Uint8Array(16), roomId: room.roomId, envelope })).toMatchObject({
+      ok: false,
+      code: 'WRONG_RECIPIENT',
+    });
     expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope })).toMatchObject({ ok: false, code: 'BAD_KEY' });
-    expect(await openWelcome({ lobbyKeys: await deriveLobbyKeys(new Uint8Array(32).fill(1)), me: carol, knockId, roomId: room.roomId, envelope })).toMatchObject({ ok: false, code: 'BAD_TAG' });
-    room.members.set('Carol', { me: carol, state: opened.state, keys: opened.epochKeys, epochSecret: opened.epochSecret, linkSecret: opened.linkSecret, entries: opened.entries, secrets: opened.secrets });
+    expect(
+      await openWelcome({ lobbyKeys: await deriveLobbyKeys(new Uint8Array(32).fill(1)), me: carol, knockId, roomId: room.roomId, envelope }),
+    ).toMatchObject({ ok: false, code: 'BAD_TAG' });
+    room.members.set('Carol', {
+      me: carol,
+      state: opened.state,
+      keys: opened.epochKeys,
+      epochSecret: opened.epochSecret,
+      linkSecret: opened.linkSecret,
+      entries: opened.entries,
+      secrets: opened.secrets,
+    });
   });
 
   it('a member re-sharing the link "as creator": her log is another room (WRONG_ROOM)', async () => {
@@ -144,26 +194,86 @@ describe('welcomes', () => {
     await fake.commit('Mallory', { kind: 'add', identity: dave.public, via: 'link' });
     const f = fake.member('Mallory');
     const knockId = new Uint8Array(16).fill(5);
-    const honestFake = await sealWelcome({ lobbyKeys: lobby, me: mallory, knockId, knocker: dave.public, state: f.state, entries: f.entries, secrets: f.secrets!, epochSecret: f.epochSecret, linkSecret: f.linkSecret });
+    const honestFake = await sealWelcome({
+      lobbyKeys: lobby,
+      me: mallory,
+      knockId,
+      knocker: dave.public,
+      state: f.state,
+      entries: f.entries,
+      secrets: f.secrets!,
+      epochSecret: f.epochSecret,
+      linkSecret: f.linkSecret,
+    });
     // ...but Dave's link names the real room.
-    expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope: honestFake.envelope })).toMatchObject({ ok: false, code: 'WRONG_ROOM' });
+    expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope: honestFake.envelope })).toMatchObject({
+      ok: false,
+      code: 'WRONG_ROOM',
+    });
     // Claiming the real room id over her own log does not help: the genesis does not hash to it.
-    const lying = await forgeWelcome({ lobbyKeys: lobby, signer: mallory, knockId, knocker: dave.public, roomId: room.roomId, epoch: f.state.epoch, epochSecret: f.epochSecret, linkSecret: f.linkSecret, secrets: f.secrets!, entries: f.entries });
+    const lying = await forgeWelcome({
+      lobbyKeys: lobby,
+      signer: mallory,
+      knockId,
+      knocker: dave.public,
+      roomId: room.roomId,
+      epoch: f.state.epoch,
+      epochSecret: f.epochSecret,
+      linkSecret: f.linkSecret,
+      secrets: f.secrets!,
+      entries: f.entries,
+    });
     expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope: lying })).toMatchObject({ ok: false, code: 'WRONG_ROOM' });
     // Nor does a real log with her genesis swapped in.
     const real = room.member('Alice');
-    const spliced = await forgeWelcome({ lobbyKeys: lobby, signer: mallory, knockId, knocker: dave.public, roomId: room.roomId, epoch: real.state.epoch, epochSecret: real.epochSecret, linkSecret: real.linkSecret, secrets: real.secrets!, entries: [f.entries[0]!, ...real.entries.slice(1)] });
+    const spliced = await forgeWelcome({
+      lobbyKeys: lobby,
+      signer: mallory,
+      knockId,
+      knocker: dave.public,
+      roomId: room.roomId,
+      epoch: real.state.epoch,
+      epochSecret: real.epochSecret,
+      linkSecret: real.linkSecret,
+      secrets: real.secrets!,
+      entries: [f.entries[0]!, ...real.entries.slice(1)],
+    });
     expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope: spliced })).toMatchObject({ ok: false, code: 'WRONG_ROOM' });
   });
 
   it('a roster without me: NOT_IN_ROSTER', async () => {
     const a = room.member('Alice');
     const knockId = new Uint8Array(16).fill(6);
-    const envelope = await forgeWelcome({ lobbyKeys: lobby, signer: alice, knockId, knocker: dave.public, roomId: room.roomId, epoch: a.state.epoch, epochSecret: a.epochSecret, linkSecret: a.linkSecret, secrets: a.secrets!, entries: a.entries });
+    const envelope = await forgeWelcome({
+      lobbyKeys: lobby,
+      signer: alice,
+      knockId,
+      knocker: dave.public,
+      roomId: room.roomId,
+      epoch: a.state.epoch,
+      epochSecret: a.epochSecret,
+      linkSecret: a.linkSecret,
+      secrets: a.secrets!,
+      entries: a.entries,
+    });
     expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope })).toMatchObject({ ok: false, code: 'NOT_IN_ROSTER' });
     // The roster is checked before the secrets part: a broken one does not change the answer.
-    const broken = await forgeWelcome({ lobbyKeys: lobby, signer: alice, knockId, knocker: dave.public, roomId: room.roomId, epoch: a.state.epoch, epochSecret: a.epochSecret, linkSecret: a.linkSecret, secrets: flip(a.secrets!, 40), entries: a.entries });
-    expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope: broken })).toMatchObject({ ok: false, code: 'NOT_IN_ROSTER' });
+    const broken = await forgeWelcome({
+      lobbyKeys: lobby,
+      signer: alice,
+      knockId,
+      knocker: dave.public,
+      roomId: room.roomId,
+      epoch: a.state.epoch,
+      epochSecret: a.epochSecret,
+      linkSecret: a.linkSecret,
+      secrets: flip(a.secrets!, 40),
+      entries: a.entries,
+    });
+    expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope: broken })).toMatchObject({
+      ok: false,
+      code: 'NOT_IN_ROSTER',
+    });
   });
 
   it('a tampered share: the others accept the commit, the newcomer refuses the welcome (BAD_KEY)', async () => {
@@ -180,36 +290,139 @@ describe('welcomes', () => {
     await room.deliver(built.envelope);
     const after = room.member('Mallory');
     const knockId = new Uint8Array(16).fill(7);
-    const { envelope } = await sealWelcome({ lobbyKeys: lobby, me: mallory, knockId, knocker: dave.public, state: after.state, entries: after.entries, secrets: after.secrets!, epochSecret: after.epochSecret, linkSecret: after.linkSecret });
+    const { envelope } = await sealWelcome({
+      lobbyKeys: lobby,
+      me: mallory,
+      knockId,
+      knocker: dave.public,
+      state: after.state,
+      entries: after.entries,
+      secrets: after.secrets!,
+      epochSecret: after.epochSecret,
+      linkSecret: after.linkSecret,
+    });
     expect(await openWelcome({ lobbyKeys: lobby, me: dave, knockId, roomId: room.roomId, envelope })).toMatchObject({ ok: false, code: 'BAD_KEY' });
     // Stated secrets that are not the ones in the shares: BAD_KEY (epoch) and BAD_SECRETS (link).
     await room.commit('Alice', { kind: 'settings', timerSeconds: 1 });
     const a = room.member('Alice');
-    const base = { lobbyKeys: lobby, signer: alice, knockId, knocker: carol.public, roomId: room.roomId, epoch: a.state.epoch, epochSecret: a.epochSecret, linkSecret: a.linkSecret, secrets: a.secrets!, entries: a.entries };
+    const base = {
+      lobbyKeys: lobby,
+      signer: alice,
+      knockId,
+      knocker: carol.public,
+      roomId: room.roomId,
+      epoch: a.state.epoch,
+      epochSecret: a.epochSecret,
+      linkSecret: a.linkSecret,
+      secrets: a.secrets!,
+      entries: a.entries,
+    };
     expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome(base) })).toMatchObject({ ok: true });
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, epochSecret: new Uint8Array(32) }) })).toMatchObject({ ok: false, code: 'BAD_KEY' });
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, linkSecret: new Uint8Array(32) }) })).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, secrets: flip(a.secrets!, 50) }) })).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, entries: a.entries.slice(0, -1) }) })).toMatchObject({ ok: false, code: 'BAD_LENGTH' });
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, entries: [...a.entries.slice(0, -1), flip(a.entries.at(-1)!, -1)] }) })).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    expect(
+      await openWelcome({
+        lobbyKeys: lobby,
+        me: carol,
+        knockId,
+        roomId: room.roomId,
+        envelope: await forgeWelcome({ ...base, epochSecret: new Uint8Array(32) }),
+      }),
+    ).toMatchObject({ ok: false, code: 'BAD_KEY' });
+    expect(
+      await openWelcome({
+        lobbyKeys: lobby,
+        me: carol,
+        knockId,
+        roomId: room.roomId,
+        envelope: await forgeWelcome({ ...base, linkSecret: new Uint8Array(32) }),
+      }),
+    ).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
+    expect(
+      await openWelcome({
+        lobbyKeys: lobby,
+        me: carol,
+        knockId,
+        roomId: room.roomId,
+        envelope: await forgeWelcome({ ...base, secrets: flip(a.secrets!, 50) }),
+      }),
+    ).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
+    expect(
+      await openWelcome({
+        lobbyKeys: lobby,
+        me: carol,
+        knockId,
+        roomId: room.roomId,
+        envelope: await forgeWelcome({ ...base, entries: a.entries.slice(0, -1) }),
+      }),
+    ).toMatchObject({ ok: false, code: 'BAD_LENGTH' });
+    expect(
+      await openWelcome({
+        lobbyKeys: lobby,
+        me: carol,
+        knockId,
+        roomId: room.roomId,
+        envelope: await forgeWelcome({ ...base, entries: [...a.entries.slice(0, -1), flip(a.entries.at(-1)!, -1)] }),
+      }),
+    ).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
   });
 
   it('a wrong adder signature: BAD_SIGNATURE; an adder who is not a member: NOT_MEMBER', async () => {
     const a = room.member('Alice');
     const knockId = new Uint8Array(16).fill(8);
-    const base = { lobbyKeys: lobby, knockId, knocker: carol.public, roomId: room.roomId, epoch: a.state.epoch, epochSecret: a.epochSecret, linkSecret: a.linkSecret, secrets: a.secrets!, entries: a.entries };
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, signer: bob, adderId: alice.public.id }) })).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, signer: grace }) })).toMatchObject({ ok: false, code: 'NOT_MEMBER' });
+    const base = {
+      lobbyKeys: lobby,
+      knockId,
+      knocker: carol.public,
+      roomId: room.roomId,
+      epoch: a.state.epoch,
+      epochSecret: a.epochSecret,
+      linkSecret: a.linkSecret,
+      secrets: a.secrets!,
+      entries: a.entries,
+    };
+    expect(
+      await openWelcome({
+        lobbyKeys: lobby,
+        me: carol,
+        knockId,
+        roomId: room.roomId,
+        envelope: await forgeWelcome({ ...base, signer: bob, adderId: alice.public.id }),
+      }),
+    ).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    expect(
+      await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, signer: grace }) }),
+    ).toMatchObject({ ok: false, code: 'NOT_MEMBER' });
     // A welcome sealed for another lobby's knock id does not transfer.
     const other = await deriveLobbyKeys(new Uint8Array(32).fill(2));
-    expect(await openWelcome({ lobbyKeys: lobby, me: carol, knockId, roomId: room.roomId, envelope: await forgeWelcome({ ...base, signer: alice, lobbyKeys: other }) })).toMatchObject({ ok: false, code: 'BAD_TAG' });
+    expect(
+      await openWelcome({
+        lobbyKeys: lobby,
+        me: carol,
+        knockId,
+        roomId: room.roomId,
+        envelope: await forgeWelcome({ ...base, signer: alice, lobbyKeys: other }),
+      }),
+    ).toMatchObject({ ok: false, code: 'BAD_TAG' });
   });
 
   it('a welcome at epoch 0 (no secrets part) is refused', async () => {
     const created = await createRoom({ me: alice, name: 'Zero' });
     const knockId = new Uint8Array(16).fill(9);
-    const envelope = await forgeWelcome({ lobbyKeys: created.lobbyKeys, signer: alice, knockId, knocker: alice.public, roomId: created.roomId, epoch: 0, epochSecret: created.epochSecret, linkSecret: created.linkSecret, secrets: new Uint8Array(0), entries: [created.genesis] });
-    expect(await openWelcome({ lobbyKeys: created.lobbyKeys, me: alice, knockId, roomId: created.roomId, envelope })).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
+    const envelope = await forgeWelcome({
+      lobbyKeys: created.lobbyKeys,
+      signer: alice,
+      knockId,
+      knocker: alice.public,
+      roomId: created.roomId,
+      epoch: 0,
+      epochSecret: created.epochSecret,
+      linkSecret: created.linkSecret,
+      secrets: new Uint8Array(0),
+      entries: [created.genesis],
+    });
+    expect(await openWelcome({ lobbyKeys: created.lobbyKeys, me: alice, knockId, roomId: created.roomId, envelope })).toMatchObject({
+      ok: false,
+      code: 'BAD_SECRETS',
+    });
     expect(b64(created.state.roomId)).toEqual(created.roomId);
   });
 });

@@ -30,7 +30,16 @@ let alice: LocalIdentity, bob: LocalIdentity, carol: LocalIdentity, dave: LocalI
 let room: SimRoom;
 
 beforeAll(async () => {
-  [alice, bob, carol, dave, erin, , , mallory] = (await loadIdentities(8)) as [LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity];
+  [alice, bob, carol, dave, erin, , , mallory] = (await loadIdentities(8)) as [
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+  ];
   room = await SimRoom.create(alice, { name: 'Incident 42' });
   await room.admit('Alice', bob);
   await room.admit('Alice', carol);
@@ -41,7 +50,14 @@ beforeAll(async () => {
 async function forged(authorName: string, action: CommitAction, tamper: DangerousCommitTamper = {}, as = 'Bob', signer?: LocalIdentity) {
   const author = room.member(authorName);
   const receiver = room.member(as);
-  const built = await dangerouslyBuildCommitForTests({ me: signer ?? author.me, state: author.state, epochKeys: author.keys, linkSecret: author.linkSecret, action: toLogAction(action), tamper });
+  const built = await dangerouslyBuildCommitForTests({
+    me: signer ?? author.me,
+    state: author.state,
+    epochKeys: author.keys,
+    linkSecret: author.linkSecret,
+    action: toLogAction(action),
+    tamper,
+  });
   return openCommit({ me: receiver.me, state: receiver.state, epochKeys: receiver.keys, linkSecret: receiver.linkSecret, envelope: built.envelope });
 }
 
@@ -54,7 +70,13 @@ describe('genesis', () => {
     expect(verified.ok).toBe(true);
     if (!verified.ok) return;
     expect(verified.state.members.map((m) => [m.identity.displayName, m.role])).toEqual([['Alice', 'admin']]);
-    expect(verified.state).toMatchObject({ epoch: 0, name: 'Mine', timerSeconds: 30, link: { approval: true }, creator: Buffer.from(alice.public.id).toString('base64url') });
+    expect(verified.state).toMatchObject({
+      epoch: 0,
+      name: 'Mine',
+      timerSeconds: 30,
+      link: { approval: true },
+      creator: Buffer.from(alice.public.id).toString('base64url'),
+    });
     // Anyone else's genesis with the same name is another room: a link "as creator" cannot point here.
     const other = await createRoom({ me: mallory, name: 'Mine' });
     expect(await genesisState(other.genesis, created.roomId)).toMatchObject({ ok: false, code: 'WRONG_ROOM' });
@@ -71,7 +93,15 @@ describe('genesis', () => {
       epoch: 0,
       prev: ZERO_HASH,
       author: alice.public.id,
-      action: { kind: 'genesis' as const, creator: encodePublicIdentity(alice.public), nonce: new Uint8Array(16), name: new TextEncoder().encode('x'), timerSeconds: 0, linkFlags: 0, linkExpiresAt: 0 },
+      action: {
+        kind: 'genesis' as const,
+        creator: encodePublicIdentity(alice.public),
+        nonce: new Uint8Array(16),
+        name: new TextEncoder().encode('x'),
+        timerSeconds: 0,
+        linkFlags: 0,
+        linkExpiresAt: 0,
+      },
       membershipHash: await membershipHash([{ id: alice.public.id, role: 'admin' }]),
       secretsHash: ZERO_HASH,
     };
@@ -82,10 +112,16 @@ describe('genesis', () => {
     expect(await check(await signEntry(mallory, fields))).toMatchObject({ code: 'BAD_SIGNATURE' });
     expect(await check(await signEntry(alice, { ...fields, epoch: 1 }))).toMatchObject({ code: 'BAD_ACTION' });
     expect(await check(await signEntry(alice, { ...fields, secretsHash: new Uint8Array(32).fill(1) }))).toMatchObject({ code: 'BAD_ACTION' });
-    expect(await check(await signEntry(alice, { ...fields, action: { ...fields.action, timerSeconds: 365 * 86400 + 1 } }))).toMatchObject({ code: 'BAD_ACTION' });
+    expect(await check(await signEntry(alice, { ...fields, action: { ...fields.action, timerSeconds: 365 * 86400 + 1 } }))).toMatchObject({
+      code: 'BAD_ACTION',
+    });
     expect(await check(await signEntry(alice, { ...fields, action: { ...fields.action, linkFlags: 0x04 } }))).toMatchObject({ code: 'BAD_ACTION' });
-    expect(await check(await signEntry(alice, { ...fields, action: { ...fields.action, name: new TextEncoder().encode('a\u202eb') } }))).toMatchObject({ code: 'BAD_ACTION' });
-    expect(await check(await signEntry(alice, { ...fields, membershipHash: await membershipHash([{ id: alice.public.id, role: 'member' }]) }))).toMatchObject({ code: 'BAD_MEMBERSHIP' });
+    expect(await check(await signEntry(alice, { ...fields, action: { ...fields.action, name: new TextEncoder().encode('a\u202eb') } }))).toMatchObject({
+      code: 'BAD_ACTION',
+    });
+    expect(await check(await signEntry(alice, { ...fields, membershipHash: await membershipHash([{ id: alice.public.id, role: 'member' }]) }))).toMatchObject({
+      code: 'BAD_MEMBERSHIP',
+    });
   });
 });
 
@@ -118,10 +154,19 @@ describe('commits: each check of the entry rules, in order', () => {
     await room.deliver(first.envelope);
     const bob = room.member('Bob');
     // Both were sealed in the previous epoch room: opened with that epoch's keys against the new state.
-    expect(await openCommit({ me: bob.me, state: bob.state, epochKeys: bobBefore.keys, linkSecret: bob.linkSecret, envelope: second.envelope })).toMatchObject({ ok: false, code: 'STALE_COMMIT' });
-    expect(await openCommit({ me: bob.me, state: bob.state, epochKeys: bobBefore.keys, linkSecret: bob.linkSecret, envelope: first.envelope })).toMatchObject({ ok: false, code: 'STALE_COMMIT' });
+    expect(await openCommit({ me: bob.me, state: bob.state, epochKeys: bobBefore.keys, linkSecret: bob.linkSecret, envelope: second.envelope })).toMatchObject({
+      ok: false,
+      code: 'STALE_COMMIT',
+    });
+    expect(await openCommit({ me: bob.me, state: bob.state, epochKeys: bobBefore.keys, linkSecret: bob.linkSecret, envelope: first.envelope })).toMatchObject({
+      ok: false,
+      code: 'STALE_COMMIT',
+    });
     // Under the new epoch's keys the old envelope does not even open.
-    expect(await openCommit({ me: bob.me, state: bob.state, epochKeys: bob.keys, linkSecret: bob.linkSecret, envelope: first.envelope })).toMatchObject({ ok: false, code: 'BAD_TAG' });
+    expect(await openCommit({ me: bob.me, state: bob.state, epochKeys: bob.keys, linkSecret: bob.linkSecret, envelope: first.envelope })).toMatchObject({
+      ok: false,
+      code: 'BAD_TAG',
+    });
   });
 
   it('an author who is not a member: NOT_MEMBER', async () => {
@@ -132,15 +177,30 @@ describe('commits: each check of the entry rules, in order', () => {
     const carolId = carol.public.id;
     expect(await forged('Bob', { kind: 'remove', member: carolId })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
     expect(await forged('Bob', { kind: 'role', member: carolId, role: 'admin' })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
-    expect(await forged('Bob', { kind: 'link', policy: { approval: false, singleUse: false, expiresAt: 0 } })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+    expect(await forged('Bob', { kind: 'link', policy: { approval: false, singleUse: false, expiresAt: 0 } })).toMatchObject({
+      ok: false,
+      code: 'NOT_ALLOWED',
+    });
     expect(await forged('Bob', { kind: 'add', identity: erin.public, via: 'knock' })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
     // An admin's policy with an impossible expiry is an invalid body, not an exception.
     const a = room.member('Alice');
-    expect(await createCommit({ me: a.me, state: a.state, epochKeys: a.keys, linkSecret: a.linkSecret, action: { kind: 'link', policy: { approval: false, singleUse: false, expiresAt: -1 } } })).toMatchObject({ ok: false, code: 'BAD_ACTION' });
-    expect(await createCommit({ me: a.me, state: a.state, epochKeys: a.keys, linkSecret: a.linkSecret, action: { kind: 'settings', timerSeconds: 1.5 } })).toMatchObject({ ok: false, code: 'BAD_ACTION' });
+    expect(
+      await createCommit({
+        me: a.me,
+        state: a.state,
+        epochKeys: a.keys,
+        linkSecret: a.linkSecret,
+        action: { kind: 'link', policy: { approval: false, singleUse: false, expiresAt: -1 } },
+      }),
+    ).toMatchObject({ ok: false, code: 'BAD_ACTION' });
+    expect(
+      await createCommit({ me: a.me, state: a.state, epochKeys: a.keys, linkSecret: a.linkSecret, action: { kind: 'settings', timerSeconds: 1.5 } }),
+    ).toMatchObject({ ok: false, code: 'BAD_ACTION' });
     // And the author-side API refuses the same before anything is built.
     const b = room.member('Bob');
-    expect(await createCommit({ me: b.me, state: b.state, epochKeys: b.keys, linkSecret: b.linkSecret, action: { kind: 'remove', member: carolId } })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+    expect(
+      await createCommit({ me: b.me, state: b.state, epochKeys: b.keys, linkSecret: b.linkSecret, action: { kind: 'remove', member: carolId } }),
+    ).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
   });
 
   it('bodies that are invalid against the state: BAD_ACTION', async () => {
@@ -158,7 +218,9 @@ describe('commits: each check of the entry rules, in order', () => {
     expect(await forged('Carol', settings(), { membershipHash: new Uint8Array(32).fill(1) })).toMatchObject({ ok: false, code: 'BAD_MEMBERSHIP' });
     // An admin adding Erin but committing to the roster without her.
     const unchanged = b64(room.member('Alice').state.epochs.at(-1)!.membershipHash);
-    expect(await forged('Alice', { kind: 'add', identity: erin.public, via: 'member' }, { membershipHash: unchanged })).toMatchObject({ code: 'BAD_MEMBERSHIP' });
+    expect(await forged('Alice', { kind: 'add', identity: erin.public, via: 'member' }, { membershipHash: unchanged })).toMatchObject({
+      code: 'BAD_MEMBERSHIP',
+    });
   });
 
   it('signature: BAD_SIGNATURE; truncated entry: BAD_LENGTH', async () => {
@@ -176,9 +238,15 @@ describe('commits: the secrets part', () => {
 
   it('a missing share, an extra share, a share for a non-member: every member refuses', async () => {
     for (const as of ['Alice', 'Bob', 'Dave']) {
-      expect(await forged('Carol', settings(), { recipients: (r) => r.filter((x) => x.displayName !== 'Dave') }, as)).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
+      expect(await forged('Carol', settings(), { recipients: (r) => r.filter((x) => x.displayName !== 'Dave') }, as)).toMatchObject({
+        ok: false,
+        code: 'BAD_SECRETS',
+      });
       expect(await forged('Carol', settings(), { recipients: (r) => [...r, mallory.public] }, as)).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
-      expect(await forged('Carol', settings(), { recipients: (r) => r.map((x) => (x.displayName === 'Dave' ? mallory.public : x)) }, as)).toMatchObject({ ok: false, code: 'BAD_SECRETS' });
+      expect(await forged('Carol', settings(), { recipients: (r) => r.map((x) => (x.displayName === 'Dave' ? mallory.public : x)) }, as)).toMatchObject({
+        ok: false,
+        code: 'BAD_SECRETS',
+      });
     }
   });
 
@@ -187,7 +255,7 @@ describe('commits: the secrets part', () => {
     expect(await forged('Carol', settings(), { recipients: swap }, 'Bob')).toMatchObject({ ok: false, code: 'BAD_KEY' });
   });
 
-  it("my own share from an earlier commit, replayed in a new one, names the wrong epoch: BAD_KEY", async () => {
+  it('my own share from an earlier commit, replayed in a new one, names the wrong epoch: BAD_KEY', async () => {
     const earlier = room.member('Bob').secrets!;
     const replay = (secrets: Uint8Array) => replaceShare(secrets, bob.public.id, earlier);
     expect(await forged('Carol', settings(), { secretsBeforeSigning: replay }, 'Bob')).toMatchObject({ ok: false, code: 'BAD_KEY' });
@@ -205,9 +273,15 @@ describe('commits: the secrets part', () => {
     const carolM = room.member('Carol');
     const group = await sealGroup({ keys: carolM.keys, me: carolM.me, senderKey: createSenderKey({ now: 0 }), payload: new Uint8Array(1) });
     const bobM = room.member('Bob');
-    expect(await openCommit({ me: bobM.me, state: bobM.state, epochKeys: bobM.keys, linkSecret: bobM.linkSecret, envelope: group.envelope })).toMatchObject({ ok: false, code: 'WRONG_TYPE' });
+    expect(await openCommit({ me: bobM.me, state: bobM.state, epochKeys: bobM.keys, linkSecret: bobM.linkSecret, envelope: group.envelope })).toMatchObject({
+      ok: false,
+      code: 'WRONG_TYPE',
+    });
     const elsewhere = await deriveEpochKeys(bobM.keys.roomId, bobM.keys.epoch, new Uint8Array(32), bobM.keys.head, bobM.keys.membershipHash);
-    expect(await openCommit({ me: bobM.me, state: bobM.state, epochKeys: elsewhere, linkSecret: bobM.linkSecret, envelope: group.envelope })).toMatchObject({ ok: false, code: 'BAD_TAG' });
+    expect(await openCommit({ me: bobM.me, state: bobM.state, epochKeys: elsewhere, linkSecret: bobM.linkSecret, envelope: group.envelope })).toMatchObject({
+      ok: false,
+      code: 'BAD_TAG',
+    });
   });
 });
 
@@ -238,13 +312,17 @@ describe('roles, removals and leaves', () => {
     // Dave, with his old keys, cannot open the next commit.
     await room.commit('Carol', settings(7));
     const next = room.published.at(-1)!.envelope;
-    expect(await openCommit({ me: dave, state: daveBefore.state, epochKeys: daveBefore.keys, linkSecret: daveBefore.linkSecret, envelope: next })).toMatchObject({ ok: false, code: 'BAD_TAG' });
+    expect(
+      await openCommit({ me: dave, state: daveBefore.state, epochKeys: daveBefore.keys, linkSecret: daveBefore.linkSecret, envelope: next }),
+    ).toMatchObject({ ok: false, code: 'BAD_TAG' });
   });
 
   it('an identity in the removal record comes back only by an admin adding it as a member', async () => {
     expect(await forged('Bob', { kind: 'add', identity: dave.public, via: 'link' })).toMatchObject({ ok: false, code: 'BAD_ACTION' });
     expect(await forged('Alice', { kind: 'add', identity: dave.public, via: 'link' })).toMatchObject({ ok: false, code: 'BAD_ACTION' });
-    expect(await forged('Alice', { kind: 'add', identity: dave.public, via: 'member' }, { entryAfterSigning: (e) => flip(e, -1) })).toMatchObject({ code: 'BAD_SIGNATURE' });
+    expect(await forged('Alice', { kind: 'add', identity: dave.public, via: 'member' }, { entryAfterSigning: (e) => flip(e, -1) })).toMatchObject({
+      code: 'BAD_SIGNATURE',
+    });
   });
 
   it('a leave proposal lets any member commit the removal; the leaver is not in the removal record', async () => {
@@ -263,9 +341,15 @@ describe('roles, removals and leaves', () => {
   it("a leave proposal that is forged, another member's, or older than the membership: BAD_ACTION", async () => {
     const erinM = room.member('Erin');
     const leave = await sealLeave({ keys: erinM.keys, me: erin });
-    expect(await forged('Carol', { kind: 'remove', member: erin.public.id, leaveProposal: flip(leave.proposal, -1) }, {}, 'Alice')).toMatchObject({ code: 'BAD_ACTION' });
-    expect(await forged('Carol', { kind: 'remove', member: alice.public.id, leaveProposal: leave.proposal }, {}, 'Alice')).toMatchObject({ code: 'BAD_ACTION' });
-    expect(await forged('Carol', { kind: 'remove', member: erin.public.id, leaveProposal: leave.proposal.subarray(1) }, {}, 'Alice')).toMatchObject({ code: 'BAD_ACTION' });
+    expect(await forged('Carol', { kind: 'remove', member: erin.public.id, leaveProposal: flip(leave.proposal, -1) }, {}, 'Alice')).toMatchObject({
+      code: 'BAD_ACTION',
+    });
+    expect(await forged('Carol', { kind: 'remove', member: alice.public.id, leaveProposal: leave.proposal }, {}, 'Alice')).toMatchObject({
+      code: 'BAD_ACTION',
+    });
+    expect(await forged('Carol', { kind: 'remove', member: erin.public.id, leaveProposal: leave.proposal.subarray(1) }, {}, 'Alice')).toMatchObject({
+      code: 'BAD_ACTION',
+    });
     // The leaver can never commit its own removal: it would know the next epoch secret.
     expect(await forged('Erin', { kind: 'remove', member: erin.public.id, leaveProposal: leave.proposal }, {}, 'Alice')).toMatchObject({ code: 'BAD_ACTION' });
     await room.commit('Carol', { kind: 'remove', member: erin.public.id, leaveProposal: leave.proposal });
@@ -296,7 +380,10 @@ describe('roles, removals and leaves', () => {
     expect(await entryHash(m.entries.at(-1)!)).toEqual(b64(m.state.epochs.at(-1)!.head));
     // Dropping an entry breaks the chain; a reordered log too.
     expect(await verifyLog([m.entries[0]!, ...m.entries.slice(2)], room.roomId)).toMatchObject({ ok: false, code: 'FUTURE_COMMIT' });
-    expect(await verifyLog([m.entries[0]!, m.entries[2]!, m.entries[1]!, ...m.entries.slice(3)], room.roomId)).toMatchObject({ ok: false, code: 'FUTURE_COMMIT' });
+    expect(await verifyLog([m.entries[0]!, m.entries[2]!, m.entries[1]!, ...m.entries.slice(3)], room.roomId)).toMatchObject({
+      ok: false,
+      code: 'FUTURE_COMMIT',
+    });
     expect(await applyEntry(m.state, m.entries[1]!)).toMatchObject({ ok: false, code: 'STALE_COMMIT' });
   });
 });

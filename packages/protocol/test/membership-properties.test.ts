@@ -59,7 +59,10 @@ interface Pick {
 type Drawn<T> = { [K in keyof T]: K extends 'author' | 'target' ? Pick : T[K] };
 type OpDraw = Op extends infer O ? (O extends Op ? Drawn<O> : never) : never;
 
-const author = fc.record({ pick: fc.constantFrom('member' as const, 'member' as const, 'member' as const, 'member' as const, 'outsider' as const), n: fc.nat(6) });
+const author = fc.record({
+  pick: fc.constantFrom('member' as const, 'member' as const, 'member' as const, 'member' as const, 'outsider' as const),
+  n: fc.nat(6),
+});
 /** Mostly someone who can be the target: an outsider to add, a member to remove or promote. */
 const target = fc.record({ pick: fc.constantFrom('member' as const, 'member' as const, 'member' as const, 'outsider' as const), n: fc.nat(6) });
 const newcomer = fc.record({ pick: fc.constantFrom('outsider' as const, 'outsider' as const, 'outsider' as const, 'member' as const), n: fc.nat(6) });
@@ -135,7 +138,19 @@ class Model {
 async function play(draws: readonly OpDraw[]): Promise<{ accepted: number; refused: number }> {
   const model = new Model();
   const created = await createRoom({ me: people[0]!, name: 'Property room' });
-  const views = new Map<number, SimMember>([[0, { me: people[0]!, state: created.state, keys: created.epochKeys, epochSecret: created.epochSecret, linkSecret: created.linkSecret, entries: [created.genesis] }]]);
+  const views = new Map<number, SimMember>([
+    [
+      0,
+      {
+        me: people[0]!,
+        state: created.state,
+        keys: created.epochKeys,
+        epochSecret: created.epochSecret,
+        linkSecret: created.linkSecret,
+        entries: [created.genesis],
+      },
+    ],
+  ]);
   /** Leave proposals made earlier, by member index, to try them again after the member came back. */
   const oldProposals = new Map<number, Uint8Array>();
   let accepted = 0;
@@ -178,8 +193,20 @@ async function play(draws: readonly OpDraw[]): Promise<{ accepted: number; refus
       if (!made.ok) return { accepted, refused };
       envelope = made.envelope;
     } else {
-      if (views.has(o.author)) expect(await createCommit({ me: any.me, state: any.state, epochKeys: any.keys, linkSecret: any.linkSecret, action })).toMatchObject({ ok: false, code: expected });
-      envelope = (await dangerouslyBuildCommitForTests({ me: people[o.author]!, state: any.state, epochKeys: any.keys, linkSecret: any.linkSecret, action: toLogAction(action) })).envelope;
+      if (views.has(o.author))
+        expect(await createCommit({ me: any.me, state: any.state, epochKeys: any.keys, linkSecret: any.linkSecret, action })).toMatchObject({
+          ok: false,
+          code: expected,
+        });
+      envelope = (
+        await dangerouslyBuildCommitForTests({
+          me: people[o.author]!,
+          state: any.state,
+          epochKeys: any.keys,
+          linkSecret: any.linkSecret,
+          action: toLogAction(action),
+        })
+      ).envelope;
     }
     const before = new Map([...views].map(([i, v]) => [i, v.state]));
     for (const [index, view] of [...views]) {
@@ -193,7 +220,15 @@ async function play(draws: readonly OpDraw[]): Promise<{ accepted: number; refus
         if (o.kind === 'leave') oldProposals.set(index, (action as { leaveProposal: Uint8Array }).leaveProposal);
         views.delete(index);
       } else {
-        views.set(index, { ...view, state: opened.state, keys: opened.epochKeys, epochSecret: opened.epochSecret, linkSecret: opened.linkSecret, entries: [...view.entries, opened.entry], secrets: opened.secrets });
+        views.set(index, {
+          ...view,
+          state: opened.state,
+          keys: opened.epochKeys,
+          epochSecret: opened.epochSecret,
+          linkSecret: opened.linkSecret,
+          entries: [...view.entries, opened.entry],
+          secrets: opened.secrets,
+        });
       }
     }
     if (expected !== undefined) {
@@ -209,10 +244,28 @@ async function play(draws: readonly OpDraw[]): Promise<{ accepted: number; refus
       const adder = views.get(o.author)!;
       const lobbyKeys = await deriveLobbyKeys(adder.linkSecret);
       const knock = await sealKnock({ lobbyKeys, me: people[o.target]! });
-      const welcome = await sealWelcome({ lobbyKeys, me: adder.me, knockId: knock.knockId, knocker: people[o.target]!.public, state: adder.state, entries: adder.entries, secrets: adder.secrets!, epochSecret: adder.epochSecret, linkSecret: adder.linkSecret });
+      const welcome = await sealWelcome({
+        lobbyKeys,
+        me: adder.me,
+        knockId: knock.knockId,
+        knocker: people[o.target]!.public,
+        state: adder.state,
+        entries: adder.entries,
+        secrets: adder.secrets!,
+        epochSecret: adder.epochSecret,
+        linkSecret: adder.linkSecret,
+      });
       const joined = await openWelcome({ lobbyKeys, me: people[o.target]!, knockId: knock.knockId, roomId: created.roomId, envelope: welcome.envelope });
       if (!joined.ok) throw new Error(`welcome refused: ${joined.code}`);
-      views.set(o.target, { me: people[o.target]!, state: joined.state, keys: joined.epochKeys, epochSecret: joined.epochSecret, linkSecret: joined.linkSecret, entries: joined.entries, secrets: joined.secrets });
+      views.set(o.target, {
+        me: people[o.target]!,
+        state: joined.state,
+        keys: joined.epochKeys,
+        epochSecret: joined.epochSecret,
+        linkSecret: joined.linkSecret,
+        entries: joined.entries,
+        secrets: joined.secrets,
+      });
     }
     // Everyone agrees: state, membership hash, relay room, link secret; and the model agrees.
     const all = [...views.values()];
@@ -232,7 +285,7 @@ async function play(draws: readonly OpDraw[]): Promise<{ accepted: number; refus
 }
 
 describe('membership log properties', () => {
-  it('members who receive the same commits agree; unauthorised commits are refused with the model\'s code', async () => {
+  it("members who receive the same commits agree; unauthorised commits are refused with the model's code", async () => {
     let accepted = 0;
     let refused = 0;
     await fc.assert(
@@ -251,10 +304,25 @@ describe('membership log properties', () => {
   it('biased to admins: long sequences of mostly accepted commits', async () => {
     const admin = fc.record({ pick: fc.constant('member' as const), n: fc.constant(0) });
     const adminDraw: fc.Arbitrary<OpDraw> = fc.oneof(
-      fc.record({ kind: fc.constant('add' as const), author: admin, target: fc.record({ pick: fc.constant('outsider' as const), n: fc.nat(6) }), via: fc.constantFrom('member' as const, 'link' as const) }),
+      fc.record({
+        kind: fc.constant('add' as const),
+        author: admin,
+        target: fc.record({ pick: fc.constant('outsider' as const), n: fc.nat(6) }),
+        via: fc.constantFrom('member' as const, 'link' as const),
+      }),
       fc.record({ kind: fc.constant('remove' as const), author: admin, target: fc.record({ pick: fc.constant('member' as const), n: fc.nat(6) }) }),
-      fc.record({ kind: fc.constant('leave' as const), author: admin, target: fc.record({ pick: fc.constant('member' as const), n: fc.nat(6) }), stale: fc.boolean() }),
-      fc.record({ kind: fc.constant('role' as const), author: admin, target: fc.record({ pick: fc.constant('member' as const), n: fc.nat(6) }), role: fc.constantFrom('member' as const, 'admin' as const) }),
+      fc.record({
+        kind: fc.constant('leave' as const),
+        author: admin,
+        target: fc.record({ pick: fc.constant('member' as const), n: fc.nat(6) }),
+        stale: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant('role' as const),
+        author: admin,
+        target: fc.record({ pick: fc.constant('member' as const), n: fc.nat(6) }),
+        role: fc.constantFrom('member' as const, 'admin' as const),
+      }),
       opDraw,
     );
     await fc.assert(

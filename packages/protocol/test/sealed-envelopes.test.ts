@@ -55,7 +55,16 @@ const cases: Case[] = [];
 const caseNamed = (name: string): Case => cases.find((c) => c.name === name)!;
 
 beforeAll(async () => {
-  [alice, bob, carol, , , , , mallory] = (await loadIdentities(8)) as LocalIdentity[] as [LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity];
+  [alice, bob, carol, , , , , mallory] = (await loadIdentities(8)) as LocalIdentity[] as [
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+    LocalIdentity,
+  ];
   room = await SimRoom.create(alice);
   await room.admit('Alice', bob);
   await room.admit('Alice', carol);
@@ -78,7 +87,11 @@ beforeAll(async () => {
   const leave = await sealLeave({ keys, me: alice });
   const bobM = room.member('Bob');
   cases.push(
-    { name: 'sender-key', envelope: dist.envelope, open: (e, k = keys) => openSenderKeyDistribution({ keys: k, roster, me: bob, envelope: e, ring: emptySenderKeyRing() }) },
+    {
+      name: 'sender-key',
+      envelope: dist.envelope,
+      open: (e, k = keys) => openSenderKeyDistribution({ keys: k, roster, me: bob, envelope: e, ring: emptySenderKeyRing() }),
+    },
     { name: 'group', envelope: group.envelope, open: (e, k = keys) => openGroup({ keys: k, roster, envelope: e, ring: bobRing }) },
     { name: 'direct', envelope: direct.envelope, open: (e, k = keys) => openDirect({ keys: k, roster, me: bob, envelope: e }) },
     { name: 'leave', envelope: leave.envelope, open: (e, k = keys) => openLeave({ keys: k, roster, envelope: e }) },
@@ -86,9 +99,19 @@ beforeAll(async () => {
   // A commit, as the last case (opened by Bob against his state).
   const carolM = room.member('Carol');
   const { createCommit } = await import('../src/index.js');
-  const commit = await createCommit({ me: carol, state: carolM.state, epochKeys: carolM.keys, linkSecret: carolM.linkSecret, action: { kind: 'settings', timerSeconds: 60 } });
+  const commit = await createCommit({
+    me: carol,
+    state: carolM.state,
+    epochKeys: carolM.keys,
+    linkSecret: carolM.linkSecret,
+    action: { kind: 'settings', timerSeconds: 60 },
+  });
   if (!commit.ok) throw new Error(commit.code);
-  cases.push({ name: 'commit', envelope: commit.envelope, open: (e, k = keys) => openCommit({ me: bob, state: bobM.state, epochKeys: k, linkSecret: bobM.linkSecret, envelope: e }) });
+  cases.push({
+    name: 'commit',
+    envelope: commit.envelope,
+    open: (e, k = keys) => openCommit({ me: bob, state: bobM.state, epochKeys: k, linkSecret: bobM.linkSecret, envelope: e }),
+  });
 });
 
 describe('every epoch-room envelope', () => {
@@ -134,7 +157,8 @@ describe('every epoch-room envelope', () => {
 
   it('a swapped inner type: WRONG_TYPE; a lobby type in an epoch room or an unknown one: BAD_TYPE', async () => {
     for (const c of cases) {
-      for (const other of cases.filter((o) => o !== c)) expect(await c.open(other.envelope), `${other.name} as ${c.name}`).toMatchObject({ ok: false, code: 'WRONG_TYPE' });
+      for (const other of cases.filter((o) => o !== c))
+        expect(await c.open(other.envelope), `${other.name} as ${c.name}`).toMatchObject({ ok: false, code: 'WRONG_TYPE' });
       const inner = await innerOf(c.envelope);
       for (const type of [0x10, 0x11, 0x12, 0x00, 0x06, 0xff]) {
         const swapped = inner.slice();
@@ -145,7 +169,13 @@ describe('every epoch-room envelope', () => {
   });
 
   it('nothing in the clear links a person across rooms: no signature, identity id or member id appears in the envelope bytes', async () => {
-    const needles = [alice.public.id, encodePublicIdentity(alice.public).subarray(0, 64), await epochMemberId(keys, alice.public.id), keys.context, keys.roomId];
+    const needles = [
+      alice.public.id,
+      encodePublicIdentity(alice.public).subarray(0, 64),
+      await epochMemberId(keys, alice.public.id),
+      keys.context,
+      keys.roomId,
+    ];
     for (const c of cases) {
       const raw = Buffer.from(c.envelope);
       const decoded = decodeInner(await innerOf(c.envelope), 'epoch');
@@ -156,7 +186,7 @@ describe('every epoch-room envelope', () => {
     }
   });
 
-  it('no 384-byte window of a group or direct envelope verifies as the sender\'s signature', async () => {
+  it("no 384-byte window of a group or direct envelope verifies as the sender's signature", async () => {
     const pss = createPublicKey({ key: Buffer.from(alice.public.signingSpki), format: 'der', type: 'spki' });
     for (const name of ['group', 'direct']) {
       const c = caseNamed(name);
@@ -173,9 +203,14 @@ describe('every epoch-room envelope', () => {
 describe('senders and recipients', () => {
   it('a sender who is not a member of this epoch: UNKNOWN_SENDER', async () => {
     const without: EpochRoster = { ...roster, byMemberId: new Map([...roster.byMemberId].filter(([, m]) => m.identity.displayName !== 'Alice')) };
-    expect(await openGroup({ keys, roster: without, envelope: caseNamed('group').envelope, ring: bobRing })).toMatchObject({ ok: false, code: 'UNKNOWN_SENDER' });
+    expect(await openGroup({ keys, roster: without, envelope: caseNamed('group').envelope, ring: bobRing })).toMatchObject({
+      ok: false,
+      code: 'UNKNOWN_SENDER',
+    });
     expect(await openDirect({ keys, roster: without, me: bob, envelope: caseNamed('direct').envelope })).toMatchObject({ ok: false, code: 'UNKNOWN_SENDER' });
-    expect(await openSenderKeyDistribution({ keys, roster: without, me: bob, envelope: caseNamed('sender-key').envelope, ring: emptySenderKeyRing() })).toMatchObject({ ok: false, code: 'UNKNOWN_SENDER' });
+    expect(
+      await openSenderKeyDistribution({ keys, roster: without, me: bob, envelope: caseNamed('sender-key').envelope, ring: emptySenderKeyRing() }),
+    ).toMatchObject({ ok: false, code: 'UNKNOWN_SENDER' });
     expect(await openLeave({ keys, roster: without, envelope: caseNamed('leave').envelope })).toMatchObject({ ok: false, code: 'UNKNOWN_SENDER' });
   });
 
@@ -197,10 +232,13 @@ describe('senders and recipients', () => {
 
   it('addressed to someone else: WRONG_RECIPIENT', async () => {
     expect(await openDirect({ keys, roster, me: carol, envelope: caseNamed('direct').envelope })).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
-    expect(await openSenderKeyDistribution({ keys, roster, me: carol, envelope: caseNamed('sender-key').envelope, ring: emptySenderKeyRing() })).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
+    expect(await openSenderKeyDistribution({ keys, roster, me: carol, envelope: caseNamed('sender-key').envelope, ring: emptySenderKeyRing() })).toMatchObject({
+      ok: false,
+      code: 'WRONG_RECIPIENT',
+    });
   });
 
-  it('a wrapped key lifted into another sender\'s envelope names the wrong sender: BAD_KEY', async () => {
+  it("a wrapped key lifted into another sender's envelope names the wrong sender: BAD_KEY", async () => {
     for (const name of ['direct', 'sender-key']) {
       const decoded = decodeInner(await innerOf(caseNamed(name).envelope), 'epoch');
       if (!decoded.ok) throw new Error(decoded.code);
@@ -227,7 +265,10 @@ describe('replay and ordering', () => {
     const once = await openGroup({ keys, roster, envelope: caseNamed('group').envelope, ring: bobRing });
     if (!once.ok) throw new Error(once.code);
     expect(await openGroup({ keys, roster, envelope: caseNamed('group').envelope, ring: once.ring })).toMatchObject({ ok: false, code: 'DUPLICATE' });
-    expect(await openSenderKeyDistribution({ keys, roster, me: bob, envelope: caseNamed('sender-key').envelope, ring: bobRing })).toMatchObject({ ok: false, code: 'KEY_ALREADY_KNOWN' });
+    expect(await openSenderKeyDistribution({ keys, roster, me: bob, envelope: caseNamed('sender-key').envelope, ring: bobRing })).toMatchObject({
+      ok: false,
+      code: 'KEY_ALREADY_KNOWN',
+    });
   });
 
   it('out of order opens; resealed (new message id) an old sequence is TOO_OLD; beyond the jump bound TOO_FAR_AHEAD; BEFORE_KEY', async () => {
@@ -251,7 +292,12 @@ describe('replay and ordering', () => {
     expect(first.ok && dec(first.payload)).toBe('m1');
     if (!first.ok) return;
     // Sequence 1 again under a fresh message id (Carol reseals it): its key is used up.
-    const again = await sealGroup({ keys, me: carol, senderKey: { ...key, sequence: 1, chainKey: (await import('../src/index.js')).toBase64Url(new Uint8Array(32)) }, payload: enc('x') });
+    const again = await sealGroup({
+      keys,
+      me: carol,
+      senderKey: { ...key, sequence: 1, chainKey: (await import('../src/index.js')).toBase64Url(new Uint8Array(32)) },
+      payload: enc('x'),
+    });
     expect(await openGroup({ keys, roster, envelope: again.envelope, ring: first.ring })).toMatchObject({ ok: false, code: 'TOO_OLD' });
     const far = await sealGroup({ keys, me: carol, senderKey: { ...key, sequence: 4 + MAX_FORWARD_JUMP + 1 }, payload: enc('x') });
     expect(await openGroup({ keys, roster, envelope: far.envelope, ring: first.ring })).toMatchObject({ ok: false, code: 'TOO_FAR_AHEAD' });

@@ -69,7 +69,13 @@ beforeAll(async () => {
   const got = await openSenderKeyDistribution({ keys: alice.keys, roster, me: bob, envelope: dist.envelope, ring: emptySenderKeyRing() });
   if (!got.ok) throw new Error(got.code);
   ring = got.ring;
-  const commit = await createCommit({ me: alice.me, state: alice.state, epochKeys: alice.keys, linkSecret: alice.linkSecret, action: { kind: 'settings', timerSeconds: 5 } });
+  const commit = await createCommit({
+    me: alice.me,
+    state: alice.state,
+    epochKeys: alice.keys,
+    linkSecret: alice.linkSecret,
+    action: { kind: 'settings', timerSeconds: 5 },
+  });
   if (!commit.ok) throw new Error(commit.code);
   for (const envelope of [
     dist.envelope,
@@ -111,7 +117,13 @@ async function openAllLobby(envelope: Uint8Array) {
 
 const mutate = (samples: () => Uint8Array[]) =>
   fc
-    .record({ sample: fc.nat(), edits: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), kind: fc.constantFrom('set', 'insert', 'delete') }), { minLength: 1, maxLength: 4 }) })
+    .record({
+      sample: fc.nat(),
+      edits: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), kind: fc.constantFrom('set', 'insert', 'delete') }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+    })
     .map(({ sample, edits }) => {
       const list = samples();
       let bytes = [...list[sample % list.length]!];
@@ -156,17 +168,23 @@ describe('v2 decoders are total and accept no forgery', () => {
 
   it('mutated real inners, resealed: no opener accepts', async () => {
     await fc.assert(
-      fc.asyncProperty(mutate(() => inners), async (inner) => {
-        if (inners.some((s) => s.length === inner.length && s.every((b, i) => b === inner[i]))) return;
-        for (const r of await openAllEpoch(await sealInner(alice.keys, inner))) expect(r.ok).toBe(false);
-      }),
+      fc.asyncProperty(
+        mutate(() => inners),
+        async (inner) => {
+          if (inners.some((s) => s.length === inner.length && s.every((b, i) => b === inner[i]))) return;
+          for (const r of await openAllEpoch(await sealInner(alice.keys, inner))) expect(r.ok).toBe(false);
+        },
+      ),
       RUNS,
     );
     await fc.assert(
-      fc.asyncProperty(mutate(() => lobbyInners), async (inner) => {
-        if (lobbyInners.some((s) => s.length === inner.length && s.every((b, i) => b === inner[i]))) return;
-        expect((await openKnock({ lobbyKeys: lobby, envelope: await sealInner(lobby, inner) })).ok).toBe(false);
-      }),
+      fc.asyncProperty(
+        mutate(() => lobbyInners),
+        async (inner) => {
+          if (lobbyInners.some((s) => s.length === inner.length && s.every((b, i) => b === inner[i]))) return;
+          expect((await openKnock({ lobbyKeys: lobby, envelope: await sealInner(lobby, inner) })).ok).toBe(false);
+        },
+      ),
       RUNS,
     );
   });

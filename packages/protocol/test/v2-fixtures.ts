@@ -137,7 +137,15 @@ export class SimRoom {
       return;
     }
     const next = c as CreatedCommit;
-    this.members.set(name, { ...m, state: next.state, keys: next.epochKeys, epochSecret: next.epochSecret, linkSecret: next.linkSecret, entries: [...m.entries, next.entry], secrets: next.secrets });
+    this.members.set(name, {
+      ...m,
+      state: next.state,
+      keys: next.epochKeys,
+      epochSecret: next.epochSecret,
+      linkSecret: next.linkSecret,
+      entries: [...m.entries, next.entry],
+      secrets: next.secrets,
+    });
   }
 
   /** `adderName` adds `person` (knock in the lobby, add commit, welcome). */
@@ -148,10 +156,28 @@ export class SimRoom {
     if (!opened.ok) throw new Error(`knock refused: ${opened.code}`);
     await this.commit(adderName, { kind: 'add', identity: opened.identity, via });
     const adder = this.member(adderName);
-    const welcome = await sealWelcome({ lobbyKeys, me: adder.me, knockId: knock.knockId, knocker: opened.identity, state: adder.state, entries: adder.entries, secrets: adder.secrets!, epochSecret: adder.epochSecret, linkSecret: adder.linkSecret });
+    const welcome = await sealWelcome({
+      lobbyKeys,
+      me: adder.me,
+      knockId: knock.knockId,
+      knocker: opened.identity,
+      state: adder.state,
+      entries: adder.entries,
+      secrets: adder.secrets!,
+      epochSecret: adder.epochSecret,
+      linkSecret: adder.linkSecret,
+    });
     const joined = await openWelcome({ lobbyKeys, me: person, knockId: knock.knockId, roomId: this.roomId, envelope: welcome.envelope });
     if (!joined.ok) throw new Error(`welcome refused: ${joined.code} ${joined.detail ?? ''}`);
     const w = joined;
-    this.members.set(person.public.displayName, { me: person, state: w.state, keys: w.epochKeys, epochSecret: w.epochSecret, linkSecret: w.linkSecret, entries: w.entries, secrets: w.secrets });
+    this.members.set(person.public.displayName, {
+      me: person,
+      state: w.state,
+      keys: w.epochKeys,
+      epochSecret: w.epochSecret,
+      linkSecret: w.linkSecret,
+      entries: w.entries,
+      secrets: w.secrets,
+    });
   }
 }

@@ -88,7 +88,12 @@ const v = JSON.parse(readFileSync(new URL('./vectors/protocol-v2.json', import.m
     direct: { envelope: string; inner: string; payload: string; tampered: Tampered[] };
     leave: { envelope: string; inner: string; tampered: Tampered[] };
   };
-  lobby: { epoch: number; knock: { envelope: string; knockId: string }; welcome: { envelope: string; epoch: number; tampered: Tampered[] }; decline: { envelope: string; knockId: string; reason: string } };
+  lobby: {
+    epoch: number;
+    knock: { envelope: string; knockId: string };
+    welcome: { envelope: string; epoch: number; tampered: Tampered[] };
+    decline: { envelope: string; knockId: string; reason: string };
+  };
   files: {
     manifest: { fileId: string; name: string; type: string; size: number; chunkSize: number; chunkCount: number; fileKey: string; encoded: string };
     plaintext: string;
@@ -149,7 +154,11 @@ describe('protocol v2 vectors', async () => {
     expect(toBase64Url(await epochMemberId(keys, people.alice.public.id))).toBe(ks.memberIds.alice);
     expect(toBase64Url(createHmac('sha256', bytes(ks.memberIdKey!)).update(people.bob.public.id).digest())).toBe(ks.memberIds.bob);
     const l = await lobbyKeyMaterial(bytes(v.lobbyKeys.linkSecret!));
-    expect([toBase64Url(l.relayRoomId), toBase64Url(l.admissionKey), toBase64Url(l.lobbyKey)]).toEqual([v.lobbyKeys.relayRoomId, v.lobbyKeys.admissionKey, v.lobbyKeys.lobbyKey]);
+    expect([toBase64Url(l.relayRoomId), toBase64Url(l.admissionKey), toBase64Url(l.lobbyKey)]).toEqual([
+      v.lobbyKeys.relayRoomId,
+      v.lobbyKeys.admissionKey,
+      v.lobbyKeys.lobbyKey,
+    ]);
     const hash = await membershipHash(v.membershipHash.members.map((x) => ({ id: people[x.name].public.id, role: x.role })));
     expect(toBase64Url(hash)).toBe(v.membershipHash.hash);
   });
@@ -160,7 +169,14 @@ describe('protocol v2 vectors', async () => {
       expect(toBase64Url(await entryHash(entries[k]!))).toBe(e.entryHash);
       const state = await stateAt(k);
       expect(state.epoch).toBe(e.epoch);
-      expect(summaryOf(state), `after entry ${k} (${e.action})`).toEqual({ membershipHash: e.membershipHash, roster: e.roster, removed: e.removed, timerSeconds: e.timerSeconds, link: e.link, linkEpoch: e.linkEpoch });
+      expect(summaryOf(state), `after entry ${k} (${e.action})`).toEqual({
+        membershipHash: e.membershipHash,
+        roster: e.roster,
+        removed: e.removed,
+        timerSeconds: e.timerSeconds,
+        link: e.link,
+        linkEpoch: e.linkEpoch,
+      });
     }
     const state2 = await stateAt(2);
     for (const t of v.log.tamperedEntries) expect(await applyEntry(state2, bytes(t.entry)), t.what).toMatchObject({ ok: false, code: t.code });
@@ -182,9 +198,16 @@ describe('protocol v2 vectors', async () => {
         expect(toBase64Url(opened.linkSecret)).toBe(v.log.linkSecrets[c.epoch]);
         expect(opened.linkReset).toBe(v.log.entries[c.epoch]!.linkReset);
       }
-      for (const t of c.tampered) expect(await openCommit({ me, state: before, epochKeys: keys, linkSecret, envelope: bytes(t.envelope) }), t.what).toMatchObject({ ok: false, code: t.code });
+      for (const t of c.tampered)
+        expect(await openCommit({ me, state: before, epochKeys: keys, linkSecret, envelope: bytes(t.envelope) }), t.what).toMatchObject({
+          ok: false,
+          code: t.code,
+        });
       // Replayed after it was applied: stale.
-      expect(await openCommit({ me, state: await stateAt(c.epoch), epochKeys: keys, linkSecret, envelope: bytes(c.envelope) })).toMatchObject({ ok: false, code: 'STALE_COMMIT' });
+      expect(await openCommit({ me, state: await stateAt(c.epoch), epochKeys: keys, linkSecret, envelope: bytes(c.envelope) })).toMatchObject({
+        ok: false,
+        code: 'STALE_COMMIT',
+      });
     }
   });
 
@@ -202,15 +225,38 @@ describe('protocol v2 vectors', async () => {
     const dist = await openSenderKeyDistribution({ keys, roster, me: people.bob, envelope: bytes(sk.envelope), ring: { v: 1, keys: [] } });
     expect(dist).toMatchObject({ ok: true, keyId: sk.keyId, sequence: sk.sequence });
     expect(dist.ok && dist.ring.keys[0]!.chainKey).toBe(sk.chainKey);
-    for (const t of sk.tampered) expect(await openSenderKeyDistribution({ keys, roster, me: people.bob, envelope: bytes(t.envelope), ring: { v: 1, keys: [] } }), t.what).toMatchObject({ ok: false, code: t.code });
+    for (const t of sk.tampered)
+      expect(await openSenderKeyDistribution({ keys, roster, me: people.bob, envelope: bytes(t.envelope), ring: { v: 1, keys: [] } }), t.what).toMatchObject({
+        ok: false,
+        code: t.code,
+      });
 
     const g = v.envelopes.group;
     for (const step of g.chain) {
       const { messageKey, nextChainKey } = await ratchetStep(bytes(step.chainKey));
       expect([toBase64Url(messageKey), toBase64Url(nextChainKey)]).toEqual([step.messageKey, step.nextChainKey]);
-      expect(toBase64Url(createHmac('sha256', bytes(step.chainKey)).update(Buffer.from([1])).digest())).toBe(step.messageKey);
+      expect(
+        toBase64Url(
+          createHmac('sha256', bytes(step.chainKey))
+            .update(Buffer.from([1]))
+            .digest(),
+        ),
+      ).toBe(step.messageKey);
     }
-    let ring: SenderKeyRing = { v: 1, keys: [{ sender: toBase64Url(people.alice.public.id), keyId: g.inboundSenderKey.keyId, chainKey: g.inboundSenderKey.chainKey, next: g.inboundSenderKey.sequence, first: g.inboundSenderKey.sequence, skipped: [], seen: [] }] };
+    let ring: SenderKeyRing = {
+      v: 1,
+      keys: [
+        {
+          sender: toBase64Url(people.alice.public.id),
+          keyId: g.inboundSenderKey.keyId,
+          chainKey: g.inboundSenderKey.chainKey,
+          next: g.inboundSenderKey.sequence,
+          first: g.inboundSenderKey.sequence,
+          skipped: [],
+          seen: [],
+        },
+      ],
+    };
     for (const sequence of g.openOrder) {
       const m = g.messages.find((x) => x.sequence === sequence)!;
       expect(await inner(m.envelope)).toBe(m.inner);
@@ -231,7 +277,8 @@ describe('protocol v2 vectors', async () => {
     const direct = await openDirect({ keys, roster, me: people.bob, envelope: bytes(d.envelope) });
     expect(direct.ok && text(direct.payload)).toBe(d.payload);
     expect(await openDirect({ keys, roster, me: people.carol, envelope: bytes(d.envelope) })).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
-    for (const t of d.tampered) expect(await openDirect({ keys, roster, me: people.bob, envelope: bytes(t.envelope) }), t.what).toMatchObject({ ok: false, code: t.code });
+    for (const t of d.tampered)
+      expect(await openDirect({ keys, roster, me: people.bob, envelope: bytes(t.envelope) }), t.what).toMatchObject({ ok: false, code: t.code });
 
     const l = v.envelopes.leave;
     const leave = await openLeave({ keys, roster, envelope: bytes(l.envelope) });
@@ -253,9 +300,20 @@ describe('protocol v2 vectors', async () => {
     expect(toBase64Url(welcome.epochSecret)).toBe(v.log.epochSecrets[v.lobby.welcome.epoch]);
     expect(toBase64Url(welcome.linkSecret)).toBe(v.log.linkSecrets[v.lobby.welcome.epoch]);
     expect(ids[welcome.adder]).toBe('carol');
-    expect(await openWelcome({ lobbyKeys, me: people.dave, knockId, roomId: new Uint8Array(32), envelope: bytes(v.lobby.welcome.envelope) })).toMatchObject({ ok: false, code: 'WRONG_ROOM' });
-    for (const t of v.lobby.welcome.tampered) expect(await openWelcome({ lobbyKeys, me: people.dave, knockId, roomId, envelope: bytes(t.envelope) }), t.what).toMatchObject({ ok: false, code: t.code });
-    expect(await openDecline({ lobbyKeys, envelope: bytes(v.lobby.decline.envelope) })).toMatchObject({ ok: true, reason: v.lobby.decline.reason, knockId: bytes(v.lobby.decline.knockId) });
+    expect(await openWelcome({ lobbyKeys, me: people.dave, knockId, roomId: new Uint8Array(32), envelope: bytes(v.lobby.welcome.envelope) })).toMatchObject({
+      ok: false,
+      code: 'WRONG_ROOM',
+    });
+    for (const t of v.lobby.welcome.tampered)
+      expect(await openWelcome({ lobbyKeys, me: people.dave, knockId, roomId, envelope: bytes(t.envelope) }), t.what).toMatchObject({
+        ok: false,
+        code: t.code,
+      });
+    expect(await openDecline({ lobbyKeys, envelope: bytes(v.lobby.decline.envelope) })).toMatchObject({
+      ok: true,
+      reason: v.lobby.decline.reason,
+      knockId: bytes(v.lobby.decline.knockId),
+    });
   });
 
   it('files: manifest bytes, chunks, digest and trailer', async () => {
@@ -276,13 +334,27 @@ describe('protocol v2 vectors', async () => {
     expect(toBase64Url(Buffer.concat(pieces))).toBe(f.plaintext);
     expect(toBase64Url((await digest.finish())!)).toBe(f.digest);
     expect(decodeFileDigest(bytes(f.trailer))).toMatchObject({ ok: true, fileId: fields.fileId, digest: bytes(f.digest) });
-    for (const t of f.tamperedChunk) expect(await openFileChunk({ manifest: fields, fileKey, envelope: bytes(t.envelope) }), t.what).toMatchObject({ ok: false, code: t.code });
+    for (const t of f.tamperedChunk)
+      expect(await openFileChunk({ manifest: fields, fileKey, envelope: bytes(t.envelope) }), t.what).toMatchObject({ ok: false, code: t.code });
   });
 
   it('invite link and relay endpoints', () => {
     const i = v.invite;
-    expect(formatInvite({ baseUrl: i.baseUrl, roomId: bytes(i.roomId), linkSecret: bytes(i.linkSecret), relayUrl: i.relayUrl, roomName: i.roomName, approval: i.approval })).toBe(i.url);
-    expect(parseInvite(i.url)).toMatchObject({ ok: true, baseUrl: i.baseUrl, invite: { roomId: bytes(i.roomId), linkSecret: bytes(i.linkSecret), relayUrl: i.relayUrl, roomName: i.roomName, approval: true } });
+    expect(
+      formatInvite({
+        baseUrl: i.baseUrl,
+        roomId: bytes(i.roomId),
+        linkSecret: bytes(i.linkSecret),
+        relayUrl: i.relayUrl,
+        roomName: i.roomName,
+        approval: i.approval,
+      }),
+    ).toBe(i.url);
+    expect(parseInvite(i.url)).toMatchObject({
+      ok: true,
+      baseUrl: i.baseUrl,
+      invite: { roomId: bytes(i.roomId), linkSecret: bytes(i.linkSecret), relayUrl: i.relayUrl, roomName: i.roomName, approval: true },
+    });
     for (const [address, url] of v.relayWebSocketUrls) expect(relayWebSocketUrl(address)).toEqual({ ok: true, url });
   });
 

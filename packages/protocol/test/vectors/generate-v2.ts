@@ -46,7 +46,9 @@ import { ratchetStep } from '../../src/sender-keys.js';
 import { peekSealed } from '../../src/sealed.js';
 import { loadIdentities } from '../v2-fixtures.js';
 
-const pool = JSON.parse(readFileSync(new URL('../fixtures/identities.json', import.meta.url), 'utf8')) as { identities: Array<{ encryptionPkcs8: string; signingPkcs8: string }> };
+const pool = JSON.parse(readFileSync(new URL('../fixtures/identities.json', import.meta.url), 'utf8')) as {
+  identities: Array<{ encryptionPkcs8: string; signingPkcs8: string }>;
+};
 const b = toBase64Url;
 const seq = (start: number, length = 32) => new Uint8Array(length).map((_, i) => (start + i) & 0xff);
 const [alice, bob, carol, dave] = (await loadIdentities(4)) as [LocalIdentity, LocalIdentity, LocalIdentity, LocalIdentity];
@@ -75,10 +77,26 @@ interface View {
   secrets?: Uint8Array;
 }
 const created = await createRoom({ me: alice, name: 'Vectors room' });
-let view: View = { state: created.state, keys: created.epochKeys, epochSecret: created.epochSecret, linkSecret: created.linkSecret, entries: [created.genesis] };
+let view: View = {
+  state: created.state,
+  keys: created.epochKeys,
+  epochSecret: created.epochSecret,
+  linkSecret: created.linkSecret,
+  entries: [created.genesis],
+};
 const epochSecrets = [created.epochSecret];
 const linkSecrets = [created.linkSecret];
-const entries = [{ epoch: 0, action: 'genesis', author: 'alice', entry: b(created.genesis), entryHash: created.state.epochs[0]!.head, ...summary(created.state), linkReset: false }];
+const entries = [
+  {
+    epoch: 0,
+    action: 'genesis',
+    author: 'alice',
+    entry: b(created.genesis),
+    entryHash: created.state.epochs[0]!.head,
+    ...summary(created.state),
+    linkReset: false,
+  },
+];
 const commits: unknown[] = [];
 /** Views kept per epoch, for the envelope and lobby vectors below. */
 const views: View[] = [view];
@@ -97,7 +115,15 @@ function summary(state: LogState) {
 async function commit(authorName: keyof typeof people, action: CommitAction, openAs: keyof typeof people) {
   const made = await createCommit({ me: people[authorName], state: view.state, epochKeys: view.keys, linkSecret: view.linkSecret, action });
   if (!made.ok) throw new Error(`${authorName}: ${made.code}`);
-  entries.push({ epoch: made.state.epoch, action: action.kind === 'remove' && action.leaveProposal !== undefined ? 'remove (leave)' : action.kind, author: authorName, entry: b(made.entry), entryHash: b(made.entryHash), ...summary(made.state), linkReset: made.linkReset });
+  entries.push({
+    epoch: made.state.epoch,
+    action: action.kind === 'remove' && action.leaveProposal !== undefined ? 'remove (leave)' : action.kind,
+    author: authorName,
+    entry: b(made.entry),
+    entryHash: b(made.entryHash),
+    ...summary(made.state),
+    linkReset: made.linkReset,
+  });
   // The secrets part is inside the envelope; tampered copies of the first commit only (they are large).
   commits.push({
     epoch: made.state.epoch,
@@ -114,7 +140,14 @@ async function commit(authorName: keyof typeof people, action: CommitAction, ope
   });
   epochSecrets.push(made.epochSecret);
   linkSecrets.push(made.linkSecret);
-  view = { state: made.state, keys: made.epochKeys, epochSecret: made.epochSecret, linkSecret: made.linkSecret, entries: [...view.entries, made.entry], secrets: made.secrets };
+  view = {
+    state: made.state,
+    keys: made.epochKeys,
+    epochSecret: made.epochSecret,
+    linkSecret: made.linkSecret,
+    entries: [...view.entries, made.entry],
+    secrets: made.secrets,
+  };
   views.push(view);
 }
 
@@ -136,7 +169,17 @@ const knocked = await openKnock({ lobbyKeys: lobby5, envelope: daveKnock.envelop
 if (!knocked.ok) throw new Error(knocked.code);
 await commit('carol', { kind: 'add', identity: knocked.identity, via: 'knock' }, 'bob');
 const welcomeView = view;
-const welcome = await sealWelcome({ lobbyKeys: lobby5, me: carol, knockId: daveKnock.knockId, knocker: dave.public, state: view.state, entries: view.entries, secrets: view.secrets!, epochSecret: view.epochSecret, linkSecret: view.linkSecret });
+const welcome = await sealWelcome({
+  lobbyKeys: lobby5,
+  me: carol,
+  knockId: daveKnock.knockId,
+  knocker: dave.public,
+  state: view.state,
+  entries: view.entries,
+  secrets: view.secrets!,
+  epochSecret: view.epochSecret,
+  linkSecret: view.linkSecret,
+});
 const decline = await sealDecline({ lobbyKeys: lobby5, knockId: seq(0xa0, 16), reason: 'declined' });
 await commit('alice', { kind: 'remove', member: bob.public.id }, 'bob');
 const carolLeave = await sealLeave({ keys: view.keys, me: carol });
@@ -176,7 +219,15 @@ for (let s = 5; s <= 7; s += 1) {
 
 // ---- files --------------------------------------------------------------------------------------
 const fileData = new TextEncoder().encode('Sealroom file vector: twenty-nine bytes? no, more.');
-const manifest = { fileId: seq(0x30, 16), name: 'vector.txt', type: 'text/plain', size: fileData.length, chunkSize: 16, chunkCount: Math.ceil(fileData.length / 16), fileKey: seq(0x60) };
+const manifest = {
+  fileId: seq(0x30, 16),
+  name: 'vector.txt',
+  type: 'text/plain',
+  size: fileData.length,
+  chunkSize: 16,
+  chunkCount: Math.ceil(fileData.length / 16),
+  fileKey: seq(0x60),
+};
 const fileKey = await importFileKey(manifest);
 const fileDigest = new FileDigest(manifest.size, manifest.chunkSize);
 const chunks: string[] = [];
@@ -227,7 +278,12 @@ const vectors = {
     context: b(ksKeys.context),
     memberIds: { alice: b(await epochMemberId(ksKeys, alice.public.id)), bob: b(await epochMemberId(ksKeys, bob.public.id)) },
   },
-  lobbyKeys: { linkSecret: b(linkSecret), relayRoomId: b(lobbyMaterial.relayRoomId), admissionKey: b(lobbyMaterial.admissionKey), lobbyKey: b(lobbyMaterial.lobbyKey) },
+  lobbyKeys: {
+    linkSecret: b(linkSecret),
+    relayRoomId: b(lobbyMaterial.relayRoomId),
+    admissionKey: b(lobbyMaterial.admissionKey),
+    lobbyKey: b(lobbyMaterial.lobbyKey),
+  },
   membershipHash: { members: rosterForHash.map((m) => ({ name: m.name, role: m.role })), hash: b(await membershipHash(rosterForHash)) },
   log: {
     roomId: b(created.roomId),
@@ -239,7 +295,16 @@ const vectors = {
   },
   envelopes: {
     epoch: 6,
-    senderKey: { from: 'alice', to: 'bob', envelope: b(distribution.envelope), inner: await innerOf(distribution.envelope), keyId: senderKey.keyId, sequence: 5, chainKey: senderKey.chainKey, tampered: outerTampered(distribution.envelope) },
+    senderKey: {
+      from: 'alice',
+      to: 'bob',
+      envelope: b(distribution.envelope),
+      inner: await innerOf(distribution.envelope),
+      keyId: senderKey.keyId,
+      sequence: 5,
+      chainKey: senderKey.chainKey,
+      tampered: outerTampered(distribution.envelope),
+    },
     group: {
       from: 'alice',
       inboundSenderKey: { keyId: senderKey.keyId, chainKey: senderKey.chainKey, sequence: 5 },
@@ -252,17 +317,39 @@ const vectors = {
       chain,
       tampered: outerTampered(group5.envelope),
     },
-    direct: { from: 'alice', to: 'bob', envelope: b(direct.envelope), inner: await innerOf(direct.envelope), payload: '{"text":"only bob"}', tampered: outerTampered(direct.envelope) },
+    direct: {
+      from: 'alice',
+      to: 'bob',
+      envelope: b(direct.envelope),
+      inner: await innerOf(direct.envelope),
+      payload: '{"text":"only bob"}',
+      tampered: outerTampered(direct.envelope),
+    },
     leave: { from: 'bob', envelope: b(leave.envelope), inner: await innerOf(leave.envelope), tampered: outerTampered(leave.envelope) },
   },
   lobby: {
     epoch: 5,
     knock: { from: 'dave', envelope: b(daveKnock.envelope), knockId: b(daveKnock.knockId) },
-    welcome: { to: 'dave', adder: 'carol', epoch: welcomeView.state.epoch, envelope: b(welcome.envelope), tampered: [{ what: 'last tag byte flipped', envelope: b(flip(welcome.envelope, welcome.envelope.length - 1)), code: 'BAD_TAG' }] },
+    welcome: {
+      to: 'dave',
+      adder: 'carol',
+      epoch: welcomeView.state.epoch,
+      envelope: b(welcome.envelope),
+      tampered: [{ what: 'last tag byte flipped', envelope: b(flip(welcome.envelope, welcome.envelope.length - 1)), code: 'BAD_TAG' }],
+    },
     decline: { envelope: b(decline.envelope), knockId: b(seq(0xa0, 16)), reason: 'declined' },
   },
   files: {
-    manifest: { fileId: b(manifest.fileId), name: manifest.name, type: manifest.type, size: manifest.size, chunkSize: manifest.chunkSize, chunkCount: manifest.chunkCount, fileKey: b(manifest.fileKey), encoded: b(encodeFileManifest(manifest)) },
+    manifest: {
+      fileId: b(manifest.fileId),
+      name: manifest.name,
+      type: manifest.type,
+      size: manifest.size,
+      chunkSize: manifest.chunkSize,
+      chunkCount: manifest.chunkCount,
+      fileKey: b(manifest.fileKey),
+      encoded: b(encodeFileManifest(manifest)),
+    },
     plaintext: b(fileData),
     chunks,
     digest: b(digest),
@@ -274,7 +361,14 @@ const vectors = {
     ],
   },
   invite: {
-    url: formatInvite({ baseUrl: 'https://sealroom.example/', roomId: ks.roomId, linkSecret, relayUrl: 'https://relay.example/', roomName: 'Vectors', approval: true }),
+    url: formatInvite({
+      baseUrl: 'https://sealroom.example/',
+      roomId: ks.roomId,
+      linkSecret,
+      relayUrl: 'https://relay.example/',
+      roomName: 'Vectors',
+      approval: true,
+    }),
     roomId: b(ks.roomId),
     linkSecret: b(linkSecret),
     relayUrl: 'https://relay.example/',
