@@ -7,7 +7,17 @@
  * Chunk recovery: a chunk that fails verification or never arrives is asked for again; a
  * transfer that cannot be recovered fails with a typed reason, never a silent wait.
  */
-import { FileDigest, equalBytes, importFileKey, openFileChunk, peekEnvelope, toBase64Url, toHex, type FileManifest, type RoomMember } from '@sealroom/protocol';
+import {
+  FileDigest,
+  equalBytes,
+  importFileKey,
+  openFileChunkV1 as openFileChunk,
+  peekEnvelope,
+  toBase64Url,
+  toHex,
+  type FileManifestV1 as FileManifest,
+  type RoomMember,
+} from '@sealroom/protocol';
 import type { FileMessage, FileTransferState } from './api.js';
 import type { FileFailureCode } from './codes.js';
 import { SealroomClientError } from './errors.js';

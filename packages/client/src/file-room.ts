@@ -3,7 +3,7 @@
  * pieces both ends of a transfer share: how an offer is shown and how many chunk hashes
  * run at once.
  */
-import { toBase64Url, toHex, type ContentKind, type FileManifest, type RoomKeys } from '@sealroom/protocol';
+import { toBase64Url, toHex, type ContentKindV1 as ContentKind, type FileManifestV1 as FileManifest, type RoomKeys } from '@sealroom/protocol';
 import type { FileOffer } from './api.js';
 import type { EventHub } from './events.js';
 import type { AppPayload } from './payloads.js';

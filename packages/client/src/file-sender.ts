@@ -21,13 +21,13 @@ import {
   HEADER_BYTES,
   FileDigest,
   chunkLength,
-  createFileManifest,
-  encodeFileManifest,
+  createFileManifestV1 as createFileManifest,
+  encodeFileManifestV1 as encodeFileManifest,
   importFileKey,
-  sealFileChunkParts,
+  sealFileChunkPartsV1 as sealFileChunkParts,
   toBase64Url,
   toHex,
-  type FileManifest,
+  type FileManifestV1 as FileManifest,
 } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
 import { isFileFailureCode } from './codes.js';

@@ -5,7 +5,7 @@
  * here reaches into the session. After a reconnect nothing resumes on the receiving end: a
  * sender resends from the first unacknowledged chunk.
  */
-import type { FileManifest } from '@sealroom/protocol';
+import type { FileManifestV1 as FileManifest } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
 import type { FileFailureCode } from './codes.js';
 import { FileReceiver } from './file-receiver.js';

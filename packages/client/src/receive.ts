@@ -5,14 +5,14 @@
  * message: it becomes a warning, and the session goes on.
  */
 import {
-  decodeFileManifest,
+  decodeFileManifestV1 as decodeFileManifest,
   equalBytes,
   fromBase64Url,
   openControl,
   openDirectMessage,
   openGroupMessage,
   openJoinAnnouncement,
-  openSenderKeyDistribution,
+  openSenderKeyDistributionV1 as openSenderKeyDistribution,
   peekEnvelope,
   toBase64Url,
   type RoomKeys,

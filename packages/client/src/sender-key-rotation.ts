@@ -9,9 +9,9 @@ import {
   forgetSender,
   sealDirectMessage,
   sealGroupMessage,
-  sealSenderKeyDistribution,
+  sealSenderKeyDistributionV1 as sealSenderKeyDistribution,
   senderKeyNeedsRotation,
-  type ContentKind,
+  type ContentKindV1 as ContentKind,
   type RoomKeys,
   type UnlockedIdentity,
 } from '@sealroom/protocol';

@@ -8,7 +8,7 @@ import {
   sealControl,
   sealDirectMessage,
   sealJoinAnnouncement,
-  type ContentKind,
+  type ContentKindV1 as ContentKind,
   type RoomKeys,
   type UnlockedIdentity,
 } from '@sealroom/protocol';

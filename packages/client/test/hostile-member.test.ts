@@ -6,7 +6,15 @@
 import { createHash, randomFillSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { createFileManifest, encodeFileManifest, fromBase64Url, fromUtf8, importBackup, sealJoinAnnouncement, toBase64Url } from '@sealroom/protocol';
+import {
+  createFileManifestV1 as createFileManifest,
+  encodeFileManifestV1 as encodeFileManifest,
+  fromBase64Url,
+  fromUtf8,
+  importBackup,
+  sealJoinAnnouncement,
+  toBase64Url,
+} from '@sealroom/protocol';
 import { clientFor, makePersonas, PASSWORD, waitFor, type TestClient } from './helpers.js';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
 import type { RoomSession } from '../src/room-session.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { DEFAULT_PBKDF2_ITERATIONS, parseInvite, toBase64Url } from '@sealroom/protocol';
+import { DEFAULT_PBKDF2_ITERATIONS, parseInviteV1 as parseInvite, toBase64Url } from '@sealroom/protocol';
 import { createMemoryStorage, createSealroomClient } from '../src/index.js';
 import { fromUtf8, utf8 } from '@sealroom/protocol';
 import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';

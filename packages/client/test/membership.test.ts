@@ -8,7 +8,7 @@ import {
   importPublicIdentityJson,
   openDirectMessage,
   openGroupMessage,
-  openSenderKeyDistribution,
+  openSenderKeyDistributionV1 as openSenderKeyDistribution,
   peekEnvelope,
   roomMember,
   sealJoinAnnouncement,

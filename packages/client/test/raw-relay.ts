@@ -4,7 +4,7 @@
  * publish arbitrary bytes into the room.
  */
 import WebSocket from 'ws';
-import { admissionProof, deriveRoomKeys, parseInvite, toBase64Url, fromBase64Url, type RoomKeys } from '@sealroom/protocol';
+import { admissionProof, deriveRoomKeys, parseInviteV1 as parseInvite, toBase64Url, fromBase64Url, type RoomKeys } from '@sealroom/protocol';
 import { decodeDeliver, encodePublish } from '../src/wire.js';
 
 export async function roomKeysFromInvite(link: string): Promise<RoomKeys> {

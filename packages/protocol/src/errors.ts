@@ -44,8 +44,8 @@ export type WrapErrorCode =
   | 'BAD_KDF' // KDF parameters out of bounds (iterations, salt length)
   | 'CORRUPT'; // decrypted fine but the keys inside do not match the stated identity
 
-/** Failure codes of invite parsing. */
-export type InviteErrorCode =
+/** Failure codes of v1 invite parsing. */
+export type InviteV1ErrorCode =
   'NOT_A_URL' | 'NO_FRAGMENT' | 'BAD_VERSION' | 'BAD_SECRET' | 'BAD_CREATOR' | 'BAD_RELAY_URL' | 'BAD_ROOM_NAME' | 'DUPLICATE_FIELD' | 'UNKNOWN_FIELD';
 
 /** Failure codes of safety-number comparison. */
@@ -53,6 +53,62 @@ export type SafetyErrorCode = 'BAD_FORMAT' | 'BAD_VERSION' | 'MISMATCH';
 
 /** Failure codes of at-rest records. */
 export type AtRestErrorCode = 'BAD_VERSION' | 'BAD_LENGTH' | 'BAD_TAG';
+
+// ---- protocol v2 ---------------------------------------------------------------------------
+
+/** Why a log entry is refused (PROTOCOL.md B.8), checked in this order; first failure wins. */
+export type LogErrorCode =
+  | 'BAD_VERSION' // first byte is not 2
+  | 'BAD_LENGTH' // truncated, padded, a length out of bounds, a signature of the wrong length
+  | 'BAD_ACTION' // unknown action, or an action body that is invalid against the state
+  | 'WRONG_ROOM' // another room's entry, or a genesis that does not hash to the expected room id
+  | 'STALE_COMMIT' // for an epoch already passed, or not chained to the current head
+  | 'FUTURE_COMMIT' // for an epoch beyond the next one: a commit was missed
+  | 'NOT_MEMBER' // the author is not a member of the current epoch
+  | 'NOT_ALLOWED' // the author's role does not allow this action
+  | 'BAD_MEMBERSHIP' // the membership hash is not the hash of the resulting roster
+  | 'BAD_SIGNATURE'; // the author's RSA-PSS signature does not verify
+
+/** Why a v2 envelope (sealed or file chunk) is refused. */
+export type SealedErrorCode =
+  | 'BAD_LENGTH' // truncated, padded, a length field out of bounds, a signature of the wrong length
+  | 'BAD_VERSION' // first byte is not 2
+  | 'BAD_TYPE' // unknown outer kind or inner type, or an inner type of the other kind of room
+  | 'BAD_TAG' // AES-GCM failed: also what another epoch, room or lobby gives
+  | 'BAD_ENCODING' // a field decoded but its content is malformed (content kind, UTF-8)
+  | 'WRONG_TYPE' // a valid envelope of another inner type than the caller asked for
+  | 'WRONG_EPOCH' // a leave proposal naming another epoch than the room it travels in
+  | 'WRONG_RECIPIENT' // addressed to another member (normal traffic, not an attack)
+  | 'WRONG_FILE' // a chunk of another file than the manifest given
+  | 'UNKNOWN_SENDER' // the sender is not a member of this epoch
+  | 'BAD_SIGNATURE' // RSA-PSS signature does not verify
+  | 'BAD_KEY' // RSA-OAEP failed, or the decrypted context names another room, sender or recipient
+  | 'BAD_IDENTITY' // the public identity in a knock is invalid (B.1 checks)
+  | 'UNKNOWN_SENDER_KEY' // no inbound sender key for this sender and key id
+  | 'DUPLICATE' // message id already opened
+  | 'TOO_OLD' // sequence already consumed, or its skipped key is gone
+  | 'BEFORE_KEY' // sequence before the point where the key was received
+  | 'TOO_FAR_AHEAD' // jumps further than MAX_FORWARD_JUMP
+  | 'KEY_ALREADY_KNOWN'; // a distribution for a sender key already held or retired (replay)
+
+/** Why a commit envelope is refused: the envelope, the entry, or its secrets part. */
+export type CommitErrorCode = SealedErrorCode | LogErrorCode | 'BAD_SECRETS';
+
+/** Why a welcome is refused: the envelope, the log it carries, its secrets, or the roster. */
+export type WelcomeErrorCode = CommitErrorCode | 'NOT_IN_ROSTER';
+
+/** Failure codes of v2 invite parsing (PROTOCOL.md B.5). */
+export type InviteErrorCode =
+  | 'NOT_A_URL'
+  | 'NO_FRAGMENT'
+  | 'UNKNOWN_FIELD'
+  | 'DUPLICATE_FIELD'
+  | 'BAD_VERSION' // v is not 2 (and not 1)
+  | 'OLD_VERSION' // v=1: a link made by an older version ("ask for a new invite")
+  | 'BAD_ROOM_ID'
+  | 'BAD_SECRET'
+  | 'BAD_RELAY_URL'
+  | 'BAD_ROOM_NAME';
 
 /** Success carries fields of `T`; failure carries a stable code. */
 export type Result<T extends object, C extends string> = ({ ok: true } & T) | Failure<C>;

@@ -8,7 +8,21 @@
  * their (trusted) caller throw `RangeError`. Time is always passed in (`now`, ms).
  */
 export * from './constants.js';
-export type { AtRestErrorCode, EnvelopeErrorCode, Failure, IdentityErrorCode, InviteErrorCode, Result, SafetyErrorCode, WrapErrorCode } from './errors.js';
+export type {
+  AtRestErrorCode,
+  CommitErrorCode,
+  EnvelopeErrorCode,
+  Failure,
+  IdentityErrorCode,
+  InviteErrorCode,
+  InviteV1ErrorCode,
+  LogErrorCode,
+  Result,
+  SafetyErrorCode,
+  SealedErrorCode,
+  WelcomeErrorCode,
+  WrapErrorCode,
+} from './errors.js';
 // Byte helpers: strict base64url and UTF-8 (undefined on non-canonical or malformed input),
 // hex, constant-time-style equality and random bytes from crypto.getRandomValues.
 export { equalBytes, fromBase64Url, fromUtf8, randomBytes, toBase64Url, toHex, utf8 } from './bytes.js';
@@ -36,15 +50,15 @@ export { openAtRest, sealAtRest } from './at-rest.js';
 export { compareSafetyNumber, computeSafetyNumber } from './safety-number.js';
 export type { SafetyNumber } from './safety-number.js';
 
-// Invites and room keys
-export { formatInvite, parseInvite } from './invite.js';
-export type { FormatInviteOptions, Invite } from './invite.js';
+// Invites and room keys (v1; where a v2 export took the plain name, v1's carries a V1 suffix)
+export { formatInvite as formatInviteV1, parseInvite as parseInviteV1 } from './invite.js';
+export type { FormatInviteOptions as FormatInviteOptionsV1, Invite as InviteV1 } from './invite.js';
 export { admissionProof, createRoomSecret, deriveRoomKeys, memberIdOf, roomMember } from './room-keys.js';
 export type { RoomKeys, RoomMember } from './room-keys.js';
 
 // Envelopes
-export { CONTENT_KIND, ENVELOPE_TYPE, HEADER_BYTES } from './codec.js';
-export type { ContentKind, EnvelopeType } from './codec.js';
+export { CONTENT_KIND as CONTENT_KIND_V1, ENVELOPE_TYPE, HEADER_BYTES } from './codec.js';
+export type { ContentKind as ContentKindV1, EnvelopeType } from './codec.js';
 export { peekEnvelope } from './envelope.js';
 export type { EnvelopePeek } from './envelope.js';
 export { openJoinAnnouncement, sealJoinAnnouncement } from './join.js';
@@ -54,9 +68,9 @@ export {
   forgetSender,
   hasSenderKey,
   openGroupMessage,
-  openSenderKeyDistribution,
+  openSenderKeyDistribution as openSenderKeyDistributionV1,
   sealGroupMessage,
-  sealSenderKeyDistribution,
+  sealSenderKeyDistribution as sealSenderKeyDistributionV1,
   senderKeyNeedsRotation,
 } from './sender-keys.js';
 export type { InboundSenderKey, OutboundSenderKey, SenderKeyRing } from './sender-keys.js';
@@ -65,14 +79,73 @@ export {
   FileDigest,
   LABEL_FILE_DIGEST,
   chunkLength,
+  createFileManifest as createFileManifestV1,
+  decodeFileManifest as decodeFileManifestV1,
+  encodeFileManifest as encodeFileManifestV1,
+  openFileChunk as openFileChunkV1,
+  sealFileChunk as sealFileChunkV1,
+  sealFileChunkParts as sealFileChunkPartsV1,
+} from './files.js';
+export type { FileManifest as FileManifestV1, SealFileChunkOptions as SealFileChunkOptionsV1 } from './files.js';
+export { CONTROL_KIND, MAX_DISAPPEARING_SECONDS, openControl, sealControl } from './control.js';
+export type { ControlAction } from './control.js';
+
+// ---- protocol v2: epochs, the membership log, sealed envelopes, lobbies (PROTOCOL.md Part B) ----
+
+export * from './constants-v2.js';
+// PROTOCOL_VERSION (2) is the version byte of the v2 formats; the v1 formats and those v2
+// keeps unchanged (identities, wrapping, at-rest records) carry PROTOCOL_VERSION_V1 (1).
+export { PROTOCOL_VERSION } from './constants-v2.js';
+export { PROTOCOL_VERSION as PROTOCOL_VERSION_V1 } from './constants.js';
+
+// Key schedule
+export { createEpochSecret, createLinkSecret, deriveEpochKeys, deriveLobbyKeys, groupContext, membershipHash } from './epoch-keys.js';
+export type { EpochKeys, LobbyKeys, MembershipEntry } from './epoch-keys.js';
+
+// The membership log
+export { OPEN_LINK } from './log-actions.js';
+export type { LinkPolicy } from './log-actions.js';
+export { decodeEntry, entryHash, roomIdOf } from './log-entry.js';
+export type { LogEntry } from './log-entry.js';
+export { applyEntry, findMember, genesisState, linkExpired, verifyLog } from './log-state.js';
+export type { AppliedEntry } from './log-state.js';
+export type { EpochRecord, LogChange, LogState, RosterMember } from './log-types.js';
+export { createRoom, epochKeysFor } from './room.js';
+export type { CreatedRoom } from './room.js';
+export { createCommit, openCommit } from './commit.js';
+export type { CommitAction, CreatedCommit, OpenedCommit } from './commit.js';
+export { epochMemberId, loadRoster } from './roster.js';
+export type { EpochMember, EpochRoster } from './roster.js';
+
+// Sealed envelopes in epoch rooms
+export { peekSealed } from './sealed.js';
+export type { SealedPeek, SealingKeys } from './sealed.js';
+export { openSenderKeyDistribution, sealSenderKeyDistribution } from './sender-key-distribution.js';
+export { openGroup, sealGroup } from './group.js';
+export { openDirect, sealDirect } from './direct-message.js';
+export { openLeave, sealLeave } from './leave.js';
+
+// Lobbies
+export { openDecline, openKnock, sealDecline, sealKnock } from './lobby.js';
+export { openWelcome, sealWelcome } from './welcome.js';
+export type { OpenedWelcome } from './welcome.js';
+
+// Files v2
+export {
+  FILE_CHUNK_OVERHEAD_BYTES,
   createFileManifest,
+  decodeFileDigest,
   decodeFileManifest,
+  encodeFileDigest,
   encodeFileManifest,
   importFileKey,
   openFileChunk,
+  peekFileChunk,
   sealFileChunk,
   sealFileChunkParts,
-} from './files.js';
-export type { FileManifest, SealFileChunkOptions } from './files.js';
-export { CONTROL_KIND, MAX_DISAPPEARING_SECONDS, openControl, sealControl } from './control.js';
-export type { ControlAction } from './control.js';
+} from './file-transfer.js';
+export type { FileManifest, SealFileChunkOptions } from './file-transfer.js';
+
+// Invites v2
+export { formatInvite, parseInvite, relayWebSocketUrl } from './invite-link.js';
+export type { FormatInviteOptions, Invite } from './invite-link.js';

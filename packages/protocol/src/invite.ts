@@ -5,7 +5,7 @@
  */
 import { IDENTITY_ID_BYTES, INVITE_VERSION, MAX_RELAY_URL_CHARS, MAX_ROOM_NAME_BYTES, ROOM_SECRET_BYTES } from './constants.js';
 import { fromBase64Url, toBase64Url, utf8 } from './bytes.js';
-import { fail, type InviteErrorCode, type Result } from './errors.js';
+import { fail, type InviteV1ErrorCode, type Result } from './errors.js';
 import { hasUnsafeCharacters } from './text.js';
 
 export interface Invite {
@@ -62,7 +62,7 @@ export function formatInvite(options: FormatInviteOptions): string {
  * Parses an invite link strictly: every field at most once, no unknown fields, exact
  * lengths. `baseUrl` is the link without its fragment. Never throws.
  */
-export function parseInvite(url: string): Result<{ invite: Invite; baseUrl: string }, InviteErrorCode> {
+export function parseInvite(url: string): Result<{ invite: Invite; baseUrl: string }, InviteV1ErrorCode> {
   let parsed: URL;
   try {
     parsed = new URL(url);

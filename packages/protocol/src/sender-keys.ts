@@ -106,8 +106,8 @@ export function emptySenderKeyRing(): SenderKeyRing {
   return { v: 1, keys: [] };
 }
 
-/** A ring without `dropped`, whose (sender, key id) pairs are remembered as retired. */
-function retire(ring: SenderKeyRing, dropped: ReadonlySet<InboundSenderKey>, added?: InboundSenderKey): SenderKeyRing {
+/** @internal A ring without `dropped`, whose (sender, key id) pairs are remembered as retired. */
+export function retire(ring: SenderKeyRing, dropped: ReadonlySet<InboundSenderKey>, added?: InboundSenderKey): SenderKeyRing {
   const keys = ring.keys.filter((key) => !dropped.has(key));
   if (added !== undefined) keys.push(added);
   const retired = [...(ring.retired ?? []), ...[...dropped].map((key): [string, number] => [key.sender, key.keyId])].slice(-MAX_RETIRED_SENDER_KEYS);
@@ -126,11 +126,13 @@ export function hasSenderKey(ring: SenderKeyRing, memberId: Uint8Array, keyId: n
   return ring.keys.some((key) => key.sender === sender && key.keyId === keyId);
 }
 
-function wasRetired(ring: SenderKeyRing, sender: string, keyId: number): boolean {
+/** @internal */
+export function wasRetired(ring: SenderKeyRing, sender: string, keyId: number): boolean {
   return ring.retired?.some(([s, k]) => s === sender && k === keyId) ?? false;
 }
 
-async function ratchetStep(chainKey: Uint8Array): Promise<{ messageKey: Bytes; nextChainKey: Bytes }> {
+/** @internal One step of the chain: the message key for this position and the next chain key. */
+export async function ratchetStep(chainKey: Uint8Array): Promise<{ messageKey: Bytes; nextChainKey: Bytes }> {
   const key = await importHmacKey(chainKey, ['sign']);
   const [messageKey, nextChainKey] = await Promise.all([hmac(key, u8(RATCHET_MESSAGE_KEY_INPUT)), hmac(key, u8(RATCHET_CHAIN_KEY_INPUT))]);
   return { messageKey, nextChainKey };
@@ -191,14 +193,29 @@ export function openSenderKeyDistribution(options: {
     const sequence = r.u32()!;
     const chainKey = r.take(CHAIN_KEY_BYTES)!;
     if (!equalBytes(room, roomKeys.roomId) || !equalBytes(from, e.sender) || !equalBytes(to, myId) || keyId !== e.keyId) return fail('BAD_KEY', 'context');
-    const senderB64 = toBase64Url(e.sender);
-    if (hasSenderKey(ring, e.sender, keyId) || wasRetired(ring, senderB64, keyId)) return fail('KEY_ALREADY_KNOWN');
-    const entry: InboundSenderKey = { sender: senderB64, keyId, chainKey: toBase64Url(chainKey), next: sequence, first: sequence, skipped: [], seen: [] };
-    // Keep the newest few keys per sender: messages sealed just before a rotation still open.
-    const own = ring.keys.filter((key) => key.sender === senderB64);
-    const drop = new Set(own.slice(0, Math.max(0, own.length + 1 - MAX_KEYS_PER_SENDER)));
-    return { ok: true, ring: retire(ring, drop, entry), keyId, sequence, messageId: e.messageId };
+    const accepted = acceptSenderKey(ring, toBase64Url(e.sender), keyId, sequence, chainKey);
+    if (!accepted.ok) return accepted;
+    return { ok: true, ring: accepted.ring, keyId, sequence, messageId: e.messageId };
   });
+}
+
+/**
+ * @internal Adds a received chain to the ring, refusing one already held or retired (a
+ * replayed distribution must not reset a chain and let old messages open again).
+ */
+export function acceptSenderKey(
+  ring: SenderKeyRing,
+  sender: string,
+  keyId: number,
+  sequence: number,
+  chainKey: Uint8Array,
+): Result<{ ring: SenderKeyRing }, 'KEY_ALREADY_KNOWN'> {
+  if (ring.keys.some((key) => key.sender === sender && key.keyId === keyId) || wasRetired(ring, sender, keyId)) return fail('KEY_ALREADY_KNOWN');
+  const entry: InboundSenderKey = { sender, keyId, chainKey: toBase64Url(chainKey), next: sequence, first: sequence, skipped: [], seen: [] };
+  // Keep the newest few keys per sender: messages sealed just before a rotation still open.
+  const own = ring.keys.filter((key) => key.sender === sender);
+  const drop = new Set(own.slice(0, Math.max(0, own.length + 1 - MAX_KEYS_PER_SENDER)));
+  return { ok: true, ring: retire(ring, drop, entry) };
 }
 
 // ---- group messages ---------------------------------------------------------------------------
@@ -256,47 +273,72 @@ export function openGroupMessage(options: {
     const state = ring.keys[index];
     if (state === undefined) return fail('UNKNOWN_SENDER_KEY');
     const messageIdB64 = toBase64Url(e.messageId);
-    if (state.seen.includes(messageIdB64)) return fail('DUPLICATE');
     const sequence = e.sequence!;
-    if (sequence < state.first) return fail('BEFORE_KEY');
-    const skippedIndex = sequence < state.next ? state.skipped.findIndex(([s]) => s === sequence) : -1;
-    if (sequence < state.next && skippedIndex < 0) return fail('TOO_OLD');
-    if (sequence - state.next > MAX_FORWARD_JUMP) return fail('TOO_FAR_AHEAD');
+    const refusal = checkWindow(state, sequence, messageIdB64);
+    if (refusal !== undefined) return fail(refusal);
     // Verify before any ratchet work, so a forger cannot make us spend HMACs or move state.
     if (!(await verifyEnvelope(sender, e.signature!, e.signed!))) return fail('BAD_SIGNATURE');
-
-    let messageKey: Bytes;
-    let chainKey = fromBase64Url(state.chainKey)!;
-    let next = state.next;
-    let skipped: Array<[number, string]>;
-    if (skippedIndex >= 0) {
-      messageKey = fromBase64Url(state.skipped[skippedIndex]![1])!;
-      skipped = state.skipped.filter((_, i) => i !== skippedIndex);
-    } else {
-      const fresh: Array<[number, string]> = [];
-      for (; next < sequence; next += 1) {
-        const step = await ratchetStep(chainKey);
-        fresh.push([next, toBase64Url(step.messageKey)]);
-        chainKey = step.nextChainKey;
-      }
-      const step = await ratchetStep(chainKey);
-      messageKey = step.messageKey;
-      chainKey = step.nextChainKey;
-      next = sequence + 1;
-      // Oldest skipped keys go first when the bound is hit: their messages become TOO_OLD.
-      skipped = [...state.skipped, ...fresh].slice(-MAX_SKIPPED_KEYS);
-    }
+    const { messageKey, updated } = await advanceChain(state, sequence, messageIdB64);
     const payload = await gcmDecrypt(await importAesKey(messageKey, ['decrypt']), e.iv!, e.aad, e.ciphertext);
     if (payload === undefined) return fail('BAD_TAG');
-    const updated: InboundSenderKey = {
-      ...state,
-      chainKey: toBase64Url(chainKey),
-      next,
-      skipped,
-      seen: [...state.seen, messageIdB64].slice(-MAX_REMEMBERED_MESSAGE_IDS),
-    };
     const keys = ring.keys.slice();
     keys[index] = updated;
     return { ok: true, payload, content: e.content!, keyId: e.keyId!, sequence, messageId: e.messageId, ring: { ...ring, keys } };
   });
+}
+
+/**
+ * @internal The receive-window checks of B.8 for message `sequence`, in order: message id not
+ * seen (`DUPLICATE`) → not before the key (`BEFORE_KEY`) → not consumed (`TOO_OLD`) → not
+ * beyond the forward bound (`TOO_FAR_AHEAD`).
+ */
+export function checkWindow(
+  state: InboundSenderKey,
+  sequence: number,
+  messageIdB64: string,
+): 'DUPLICATE' | 'BEFORE_KEY' | 'TOO_OLD' | 'TOO_FAR_AHEAD' | undefined {
+  if (state.seen.includes(messageIdB64)) return 'DUPLICATE';
+  if (sequence < state.first) return 'BEFORE_KEY';
+  if (sequence < state.next && !state.skipped.some(([s]) => s === sequence)) return 'TOO_OLD';
+  if (sequence - state.next > MAX_FORWARD_JUMP) return 'TOO_FAR_AHEAD';
+  return undefined;
+}
+
+/**
+ * @internal The message key of `sequence` (which passed {@link checkWindow}) and the chain
+ * state after using it: a skipped key is taken out, or the chain ratchets forward keeping
+ * the keys it passes (oldest dropped past MAX_SKIPPED_KEYS). Commit the state only once the
+ * message's tag verified.
+ */
+export async function advanceChain(state: InboundSenderKey, sequence: number, messageIdB64: string): Promise<{ messageKey: Bytes; updated: InboundSenderKey }> {
+  const skippedIndex = sequence < state.next ? state.skipped.findIndex(([s]) => s === sequence) : -1;
+  let messageKey: Bytes;
+  let chainKey = fromBase64Url(state.chainKey)!;
+  let next = state.next;
+  let skipped: Array<[number, string]>;
+  if (skippedIndex >= 0) {
+    messageKey = fromBase64Url(state.skipped[skippedIndex]![1])!;
+    skipped = state.skipped.filter((_, i) => i !== skippedIndex);
+  } else {
+    const fresh: Array<[number, string]> = [];
+    for (; next < sequence; next += 1) {
+      const step = await ratchetStep(chainKey);
+      fresh.push([next, toBase64Url(step.messageKey)]);
+      chainKey = step.nextChainKey;
+    }
+    const step = await ratchetStep(chainKey);
+    messageKey = step.messageKey;
+    chainKey = step.nextChainKey;
+    next = sequence + 1;
+    // Oldest skipped keys go first when the bound is hit: their messages become TOO_OLD.
+    skipped = [...state.skipped, ...fresh].slice(-MAX_SKIPPED_KEYS);
+  }
+  const updated: InboundSenderKey = {
+    ...state,
+    chainKey: toBase64Url(chainKey),
+    next,
+    skipped,
+    seen: [...state.seen, messageIdB64].slice(-MAX_REMEMBERED_MESSAGE_IDS),
+  };
+  return { messageKey, updated };
 }

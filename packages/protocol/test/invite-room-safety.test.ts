@@ -6,10 +6,10 @@ import {
   computeSafetyNumber,
   createRoomSecret,
   deriveRoomKeys,
-  formatInvite,
+  formatInviteV1 as formatInvite,
   generateIdentity,
   memberIdOf,
-  parseInvite,
+  parseInviteV1 as parseInvite,
   toBase64Url,
 } from '../src/index.js';
 import { makePeople, type Person } from './fixtures.js';

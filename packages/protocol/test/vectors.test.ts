@@ -12,7 +12,7 @@ import {
   openDirectMessage,
   openGroupMessage,
   openJoinAnnouncement,
-  parseInvite,
+  parseInviteV1 as parseInvite,
   toBase64Url,
   toHex,
   type LocalIdentity,

@@ -37,8 +37,8 @@ async function loadProtocol(): Promise<ProtocolModule | string> {
       'createSenderKey',
       'sealGroupMessage',
       'openGroupMessage',
-      'sealSenderKeyDistribution',
-      'openSenderKeyDistribution',
+      'sealSenderKeyDistributionV1',
+      'openSenderKeyDistributionV1',
       'emptySenderKeyRing',
       'wrapIdentity',
       'unwrapIdentity',
@@ -116,8 +116,8 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
       seen: [],
     }));
     const senderKey = p.createSenderKey({ now: Date.now() });
-    const distribution = await p.sealSenderKeyDistribution({ roomKeys, me: sender, recipient: receiverMember, senderKey });
-    const opened = await p.openSenderKeyDistribution({
+    const distribution = await p.sealSenderKeyDistributionV1({ roomKeys, me: sender, recipient: receiverMember, senderKey });
+    const opened = await p.openSenderKeyDistributionV1({
       roomKeys,
       me: receiver,
       sender: senderMember,
@@ -190,20 +190,20 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
     const recipients = Array.from({ length: others }, (_, index) => members[(index % (IDENTITY_POOL - 1)) + 1]!);
     const t0 = performance.now();
     const newKey = p.createSenderKey({ now: Date.now() });
-    for (const recipient of recipients) await p.sealSenderKeyDistribution({ roomKeys, me: sender, recipient, senderKey: newKey });
+    for (const recipient of recipients) await p.sealSenderKeyDistributionV1({ roomKeys, me: sender, recipient, senderKey: newKey });
     const sealMs = performance.now() - t0;
     // What arrives from the others (sealed outside the timing): one distribution each.
     const incoming: { envelope: Uint8Array; from: Protocol.RoomMember }[] = [];
     for (let index = 0; index < others; index += 1) {
       const fromIndex = [0, 2, 3][index % 3]!;
       const key = p.createSenderKey({ now: Date.now() });
-      const sealed = await p.sealSenderKeyDistribution({ roomKeys, me: pool[fromIndex]!, recipient: receiverMember, senderKey: key });
+      const sealed = await p.sealSenderKeyDistributionV1({ roomKeys, me: pool[fromIndex]!, recipient: receiverMember, senderKey: key });
       incoming.push({ envelope: sealed.envelope, from: members[fromIndex]! });
     }
     let ring = p.emptySenderKeyRing();
     const t1 = performance.now();
     for (const { envelope, from } of incoming) {
-      const result = await p.openSenderKeyDistribution({ roomKeys, me: receiver, sender: from, envelope, ring });
+      const result = await p.openSenderKeyDistributionV1({ roomKeys, me: receiver, sender: from, envelope, ring });
       if (!result.ok) throw new Error(`rotation distribution did not open: ${result.code}`);
       ring = result.ring;
     }

@@ -11,7 +11,7 @@ import {
   computeSafetyNumber,
   createSenderKey,
   deriveRoomKeys,
-  formatInvite,
+  formatInviteV1 as formatInvite,
   generateIdentity,
   memberIdOf,
   roomMember,
