@@ -102,7 +102,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = err instanceof RelayStartError ? ExitCode.CANNOT_START : ExitCode.FAILURE;
     return;
   }
-  process.stdout.write(`Sealroom relay listening on ${relay.url} (WebSocket ${relay.wsUrl})\n`);
   const log = createLogger(options.logLevel ?? 'info', (line) => process.stderr.write(line));
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -114,6 +113,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       () => process.exit(ExitCode.FAILURE),
     );
   };
+  // The handlers go in before the "listening" line: a supervisor may signal as soon as it
+  // reads it, and until a handler exists a signal has its default effect (ending the process).
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   // SIGHUP no longer ends the process (Node's default): it reloads, as daemons do.
@@ -121,6 +122,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (stopping) return;
     reload(relay, tls, log).catch((err: unknown) => log.error('reload_failed', { message: errorMessage(err) }));
   });
+  process.stdout.write(`Sealroom relay listening on ${relay.url} (WebSocket ${relay.wsUrl})\n`);
 }
 
 /** What SIGHUP does: the web app directory always, the TLS pair when the relay has one. */

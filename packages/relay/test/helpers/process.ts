@@ -27,7 +27,7 @@ export function spawnRelay(command: string, args: string[], options: { cwd: stri
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  const waiting = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  const waiting = new Set<{ pattern: RegExp; resolve: (line: string) => void; reject: (err: Error) => void }>();
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderr.push(line);
     for (const waiter of waiting) {
@@ -36,7 +36,13 @@ export function spawnRelay(command: string, args: string[], options: { cwd: stri
       waiter.resolve(line);
     }
   });
-  const nextStderr = (pattern: RegExp): Promise<string> => new Promise((resolve) => waiting.add({ pattern, resolve }));
+  const nextStderr = (pattern: RegExp): Promise<string> => new Promise((resolve, reject) => waiting.add({ pattern, resolve, reject }));
+  // A process that ends while a test waits for its output fails the wait at once, saying how it ended.
+  void exited.then(({ code, signal }) => {
+    for (const waiter of waiting)
+      waiter.reject(new Error(`relay exited (code ${code}, signal ${signal}) before logging ${waiter.pattern}; stderr: ${stderr.join('\n')}`));
+    waiting.clear();
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
