@@ -103,7 +103,7 @@ export interface RelayOptions {
    * workspace's apps/web/dist, else a built-in page saying the app is not built. */
   webRoot?: string;
   /** PEM certificate chain and private key (contents, not paths): serve https/wss. */
-  tls?: { cert: string; key: string };
+  tls?: TlsCredentials;
   /** Origins allowed to open a WebSocket besides the relay's own. Default: localhost
    * origins on any port. `*` allows any origin. */
   allowedOrigins?: string[];
@@ -117,6 +117,15 @@ export interface RelayOptions {
   logSink?: (line: string) => void;
 }
 
+/** A PEM certificate chain and its private key (contents, not paths). */
+export interface TlsCredentials {
+  cert: string;
+  key: string;
+}
+
+/** What `RunningRelay.reload` did: done, or why a new certificate was refused (the old one stays). */
+export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly code: 'TLS_NOT_ENABLED' | 'TLS_INVALID'; readonly message: string };
+
 export interface RunningRelay {
   /** http(s)://host:port */
   readonly url: string;
@@ -125,6 +134,11 @@ export interface RunningRelay {
   readonly port: number;
   /** Current counts (what /healthz reports). */
   health(): RelayHealth;
+  /**
+   * Reads the web app directory again and, given `tls`, installs that certificate and key
+   * for new connections (open ones keep theirs). What SIGHUP does in the command.
+   */
+  reload(changes?: { readonly tls?: TlsCredentials }): Promise<ReloadResult>;
   /** Stops accepting, closes every WebSocket with 1001, stops timers. */
   close(): Promise<void>;
 }

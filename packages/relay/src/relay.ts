@@ -4,7 +4,7 @@
  * Which file holds which part: the Layout table in the package README.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -13,7 +13,7 @@ import { answerHistory } from './catchup.js';
 import { Connections, type Connection, type ConnectionEvents } from './connection.js';
 import { helloText, onControl, type ControlPort } from './control.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
-import { createRequestListener, WS_PATH } from './http.js';
+import { createHttpHandler, WS_PATH, type HttpHandler } from './http.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 import { MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
@@ -25,14 +25,17 @@ import {
   type RelayHealth,
   type RelayLimits,
   type RelayOptions,
+  type ReloadResult,
   type RetentionLimits,
   type RunningRelay,
+  type TlsCredentials,
 } from './options.js';
 import { Outbound } from './outbound.js';
 import { refusedRequest } from './rate-limit.js';
 import { setRoomRetention } from './retention.js';
 import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomStore } from './store.js';
+import { swapCertificate } from './tls-reload.js';
 import { UpgradeGate } from './upgrade.js';
 
 /** How long shutdown waits for clients to answer the 1001 close before cutting them. */
@@ -52,6 +55,9 @@ class Relay implements ConnectionEvents {
   private readonly control: ControlPort;
   private readonly wss: WebSocketServer;
   private readonly server: Server;
+  /** The same server when it speaks TLS (its certificate can be swapped), else undefined. */
+  private readonly tlsServer: HttpsServer | undefined;
+  private readonly http: HttpHandler;
   private readonly helloText: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
@@ -93,11 +99,13 @@ class Relay implements ConnectionEvents {
 
     const metrics = createMetrics({ counters, localRooms: () => rooms.local.size, storeStats: () => store.stats() });
     const serverOptions = { maxHeaderSize: limits.maxHeaderBytes };
-    this.server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(serverOptions);
+    this.tlsServer = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : undefined;
+    this.server = this.tlsServer ?? createHttpServer(serverOptions);
     // One more than allowed, so a request over the limit is seen (and refused) rather
     // than silently truncated.
     this.server.maxHeadersCount = limits.maxHeaderCount + 1;
-    this.server.on('request', createRequestListener({ limits, counters, metrics, log, health: () => this.health() }, options));
+    this.http = createHttpHandler({ limits, counters, metrics, log, health: () => this.health() }, options);
+    this.server.on('request', this.http.listener);
     const gate = new UpgradeGate(
       {
         limits,
@@ -142,8 +150,14 @@ class Relay implements ConnectionEvents {
       wsUrl,
       port: actualPort,
       health: () => this.health(),
+      reload: (changes) => this.reload(changes?.tls),
       close: () => this.close(),
     };
+  }
+
+  private async reload(tls: TlsCredentials | undefined): Promise<ReloadResult> {
+    await this.http.reloadWebFiles();
+    return tls === undefined ? { ok: true } : swapCertificate(this.tlsServer, tls);
   }
 
   private startTimers(): void {
