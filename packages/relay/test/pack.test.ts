@@ -77,7 +77,7 @@ describe('npm pack', () => {
       string,
       unknown
     > & { dependencies: Record<string, string>; engines: { node: string } };
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(['ioredis', 'prom-client', 'ws']);
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['fresh', 'ioredis', 'negotiator', 'prom-client', 'ws']);
     // What npm shows and links to, and the same Node range as the workspace.
     expect(manifest).toMatchObject({ license: 'MIT', repository: { type: 'git', directory: 'packages/relay' }, bugs: { url: expect.any(String) } });
     expect(manifest.homepage).toEqual(expect.any(String));
