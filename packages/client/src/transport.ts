@@ -16,7 +16,7 @@ import type { RoomBinding } from './room-binding.js';
 import { TransportError } from './transport-errors.js';
 import { fromBase64Url, toBase64Url } from '@sealroom/protocol';
 import {
-  decodeDeliver,
+  decodeRelayFrame,
   encodeJson,
   encodePublish,
   envelopeLength,
@@ -138,8 +138,8 @@ export class RelayConnection {
     return this.rooms.get(roomId)?.phase === 'ready';
   }
 
-  /** Publishes an envelope; resolves with its cursor when the relay acknowledges it. */
-  publish(roomId: string, envelope: EnvelopeBytes): Promise<number> {
+  /** Publishes an envelope (`pinned`: kept outside the relay's trimming, A.4); resolves with its cursor when the relay acknowledges it. */
+  publish(roomId: string, envelope: EnvelopeBytes, options: { pinned?: boolean } = {}): Promise<number> {
     const state = this.rooms.get(roomId);
     if (state === undefined || state.phase !== 'ready' || this.socket === undefined) {
       return Promise.reject(new TransportError('NOT_CONNECTED'));
@@ -147,16 +147,11 @@ export class RelayConnection {
     if (envelopeLength(envelope) > this.maxEnvelopeBytes) return Promise.reject(new TransportError('ENVELOPE_TOO_LARGE'));
     const id = this.nextRequestId;
     this.nextRequestId = id >= MAX_REQUEST_ID ? 1 : id + 1;
-    const frame = encodePublish(id, state.roomBytes, envelope);
+    const frame = encodePublish(id, state.roomBytes, envelope, options.pinned === true);
     return new Promise<number>((resolve, reject) => {
       this.pending.set(id, { room: roomId, resolve, reject });
       this.socket!.send(frame);
     });
-  }
-
-  /** Asks the relay to keep this room's envelopes at most `maxAgeMs` (Part A.6). */
-  requestRetention(roomId: string, maxAgeMs: number): void {
-    if (this.rooms.get(roomId)?.phase === 'ready') this.sendJson({ t: 'retention', room: roomId, maxAgeMs });
   }
 
   /** Resolves when the socket's send buffer has drained below `bytes` (or the connection changed). */
@@ -260,8 +255,15 @@ export class RelayConnection {
     const bytes =
       data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
     if (bytes === undefined) return;
-    const frame = decodeDeliver(bytes);
+    const frame = decodeRelayFrame(bytes);
     if (frame === undefined) return;
+    if (frame.kind === 'ack') {
+      const entry = this.pending.get(frame.requestId);
+      if (entry === undefined) return;
+      this.pending.delete(frame.requestId);
+      entry.resolve(frame.cursor);
+      return;
+    }
     const state = this.rooms.get(frame.room);
     if (state === undefined) return;
     if (frame.kind === 'deliver' && state.phase !== 'ready') {
@@ -298,18 +300,15 @@ export class RelayConnection {
       case 'challenge': {
         const state = this.rooms.get(message.room);
         if (state === undefined) return;
-        if (!message.registered && state.binding.cursor() > 0) state.binding.onRelayReset();
+        if (!message.registered && state.binding.cursor() > 0)
+          state.binding.onRelayReset({ reason: 'unregistered', lastCursor: state.binding.cursor(), previousEpoch: state.binding.relayEpoch() });
         const socket = this.socket;
         state.binding
           .prove(message.nonce, message.registered)
-          .then(({ mac, key }) => {
+          .then(({ mac, key, maxAgeMs }) => {
             if (this.socket !== socket) return;
-            this.sendJson({
-              t: 'prove',
-              room: message.room,
-              mac: toBase64Url(mac),
-              ...(key !== undefined && !message.registered ? { key: toBase64Url(key) } : {}),
-            });
+            const registration = key !== undefined && !message.registered ? { key: toBase64Url(key), ...(maxAgeMs === undefined ? {} : { maxAgeMs }) } : {};
+            this.sendJson({ t: 'prove', room: message.room, mac: toBase64Url(mac), ...registration });
           })
           .catch(() => state.binding.onError('PROOF_FAILED', 'could not compute the admission proof'));
         return;
@@ -317,13 +316,15 @@ export class RelayConnection {
       case 'joined': {
         const state = this.rooms.get(message.room);
         if (state === undefined) return;
-        if (message.head < state.binding.cursor()) state.binding.onRelayReset();
+        if (message.head < state.binding.cursor())
+          state.binding.onRelayReset({ reason: 'head-behind', lastCursor: state.binding.cursor(), previousEpoch: state.binding.relayEpoch() });
+        state.binding.onRelayEpoch(message.epoch);
         state.phase = 'catching-up';
         this.requestHistory(state, state.binding.cursor());
         return;
       }
       case 'gap': {
-        this.rooms.get(message.room)?.binding.onGap(message.after, message.upTo);
+        void this.rooms.get(message.room)?.binding.onGap(message.after, message.upTo);
         return;
       }
       case 'history-end': {
@@ -343,13 +344,6 @@ export class RelayConnection {
         state.chain = state.chain.then(() => {
           if (this.socket === socket && state.phase === 'ready') state.binding.onReady();
         });
-        return;
-      }
-      case 'ack': {
-        const entry = this.pending.get(message.id);
-        if (entry === undefined) return;
-        this.pending.delete(message.id);
-        entry.resolve(message.cursor);
         return;
       }
       case 'pong': {

@@ -1,35 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { admissionMac, startRelay, type RunningRelay } from '@sealroom/relay';
+import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { RelayConnection } from '../src/transport.js';
-import type { RoomBinding } from '../src/room-binding.js';
+import { RecordingBinding } from './recording-binding.js';
 import { systemClock } from '../src/clock.js';
 import { randomBytes, toBase64Url } from '@sealroom/protocol';
 import type { WebSocketConstructor } from '../src/index.js';
 
-// The relay's HMAC helper stands in for the protocol's admission proof: this test is about
-// framing, admission, ordering and catch-up, not cryptography.
-function binding(roomId: Uint8Array, key: Uint8Array, log: { cursor: number; text: string }[], onReady?: () => void): RoomBinding & { last: number } {
-  const b = {
-    roomId: toBase64Url(roomId),
-    last: 0,
-    async prove(nonce: Uint8Array) {
-      return { mac: admissionMac(key, roomId, nonce), key };
-    },
-    cursor: () => b.last,
-    async onEnvelope(cursor: number, envelope: Uint8Array) {
-      b.last = cursor;
-      log.push({ cursor, text: new TextDecoder().decode(envelope) });
-    },
-    onGap() {},
-    onReady: () => onReady?.(),
-    onError() {},
-    onDisconnected() {},
-    onRelayReset() {
-      b.last = 0;
-    },
+function binding(roomId: Uint8Array, key: Uint8Array, log: { cursor: number; text: string }[]): RecordingBinding {
+  const recording = new RecordingBinding(roomId, key);
+  const onEnvelope = recording.onEnvelope.bind(recording);
+  recording.onEnvelope = async (cursor, envelope, live) => {
+    await onEnvelope(cursor, envelope, live);
+    log.push({ cursor, text: new TextDecoder().decode(envelope) });
   };
-  return b;
+  return recording;
 }
 
 function connection(url: string): RelayConnection {
