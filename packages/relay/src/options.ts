@@ -7,7 +7,11 @@ export interface RelayLimits {
   maxFrameBytes: number;
   /** Largest text (JSON control) message, in bytes. Control messages are tiny. */
   maxControlBytes: number;
-  /** Rooms one connection may be admitted to (or have a pending challenge for). */
+  /**
+   * Rooms one connection may be admitted to (or have a pending challenge for). A room of
+   * the membership protocol uses up to three relay rooms (current epoch, previous epoch,
+   * lobby), so 256 lets one tab hold about 85 rooms.
+   */
   maxRoomsPerConnection: number;
   /** Open WebSocket connections from one remote address. */
   maxConnectionsPerAddress: number;
@@ -39,8 +43,18 @@ export interface RetentionLimits {
   maxEnvelopesPerRoom: number;
   /** Envelope bytes kept per room. */
   maxBytesPerRoom: number;
-  /** Oldest envelope kept, in milliseconds. Rooms may only tighten it. */
+  /** Oldest envelope kept, in milliseconds. A room may register with less (A.3). */
   maxAgeMs: number;
+  /**
+   * The least a room may register for, in milliseconds: a shorter age would let an envelope
+   * expire before a member who was briefly offline (a reload, a tunnel) could fetch it.
+   */
+  minAgeMs: number;
+  /**
+   * Pinned envelopes (membership commits) one room keeps outside trimming, for its whole
+   * life; a pinned publish past it is refused with PIN_LIMIT.
+   */
+  maxPinnedPerRoom: number;
   /** Envelope bytes kept over all rooms; the oldest envelopes go first. */
   maxTotalBytes: number;
   /** A room with no connection and no new envelope for this long is forgotten. */
@@ -60,7 +74,7 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   // that one message cannot hog memory.
   maxFrameBytes: 1 * MIB,
   maxControlBytes: 4 * KIB,
-  maxRoomsPerConnection: 64,
+  maxRoomsPerConnection: 256,
   // A household or an office behind one NAT, with a few tabs each.
   maxConnectionsPerAddress: 64,
   messagesPerSecond: 200,
@@ -80,6 +94,9 @@ export const DEFAULT_RETENTION: Readonly<RetentionLimits> = Object.freeze({
   maxEnvelopesPerRoom: 10_000,
   maxBytesPerRoom: 64 * MIB,
   maxAgeMs: 7 * DAY_MS,
+  minAgeMs: 30 * SECOND_MS,
+  // A commit per epoch wins; a few more leave room for commits that lost a race.
+  maxPinnedPerRoom: 8,
   maxTotalBytes: 256 * MIB,
   idleRoomMs: 7 * DAY_MS,
   // About 1 KiB of bookkeeping per empty room: 100k rooms stay near 100 MiB.
@@ -163,5 +180,8 @@ export function resolveLimits(partial: Partial<RelayLimits> | undefined): RelayL
 }
 
 export function resolveRetention(partial: Partial<RetentionLimits> | undefined): RetentionLimits {
-  return { ...DEFAULT_RETENTION, ...partial };
+  const retention = { ...DEFAULT_RETENTION, ...partial };
+  // A floor above the ceiling would make every room keep longer than the relay allows.
+  retention.minAgeMs = Math.min(retention.minAgeMs, retention.maxAgeMs);
+  return retention;
 }

@@ -32,7 +32,6 @@ import {
 } from './options.js';
 import { Outbound } from './outbound.js';
 import { refusedRequest } from './rate-limit.js';
-import { setRoomRetention } from './retention.js';
 import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomStore } from './store.js';
 import { swapCertificate } from './tls-reload.js';
@@ -80,9 +79,8 @@ class Relay implements ConnectionEvents {
     const rooms = new Rooms({ store, out, log, admitted: (conn) => this.connections.admitted(conn) });
     this.rooms = rooms;
     this.publishing = { rooms: rooms.local, store, out, counters, log };
-    const admission = new Admission({ store, rooms, out, limits, log, isOpen: (conn) => this.connections.open.has(conn) });
+    const admission = new Admission({ store, rooms, out, limits, retention, log, isOpen: (conn) => this.connections.open.has(conn) });
     const catchUp = { rooms: rooms.local, store, out, limits };
-    const retentionPort = { store, out, retention };
     this.control = {
       limits,
       out,
@@ -92,7 +90,6 @@ class Relay implements ConnectionEvents {
         prove: (conn, room, msg) => admission.prove(conn, room, msg),
         leave: (conn, room) => rooms.leave(conn, room),
         history: (conn, room, msg) => answerHistory(catchUp, conn, room, msg),
-        retention: (conn, room, msg) => setRoomRetention(retentionPort, conn, room, msg),
       },
     };
     store.onRemoteEnvelope((room, cursor, envelope) => deliverRemote(this.publishing, room, cursor, envelope));
@@ -204,8 +201,8 @@ class Relay implements ConnectionEvents {
   }
 
   onSocketError(err: Error & { code?: string }): void {
-    // `ws` closes the connection itself (1002/1007/1009); count why.
-    this.counters.refuse(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? RefusalReason.FRAME_TOO_LARGE : RefusalReason.PROTOCOL_ERROR);
+    // `ws` closes the connection itself (1002/1007/1008/1009); count why.
+    this.counters.refuse(refusalOfSocketError(err.code));
     this.log.debug('ws_error', { code: err.code ?? 'unknown' });
   }
 
@@ -252,6 +249,13 @@ class Relay implements ConnectionEvents {
 
 // ------------------------------------------------------------------ helpers
 
+/** The refusal reason of an error `ws` closed a connection for, by its code. */
+function refusalOfSocketError(code: string | undefined): RefusalReason {
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return RefusalReason.FRAME_TOO_LARGE;
+  if (code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') return RefusalReason.TOO_MANY_FRAGMENTS;
+  return RefusalReason.PROTOCOL_ERROR;
+}
+
 function displayHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
@@ -267,7 +271,12 @@ async function createStore(options: RelayOptions, log: Logger): Promise<{ store:
     try {
       const store = await createRedisStore({
         url: options.redis,
-        retention: { maxEnvelopes: retention.maxEnvelopesPerRoom, maxBytes: retention.maxBytesPerRoom, maxAgeMs: retention.maxAgeMs },
+        retention: {
+          maxEnvelopes: retention.maxEnvelopesPerRoom,
+          maxBytes: retention.maxBytesPerRoom,
+          maxAgeMs: retention.maxAgeMs,
+          maxPinned: retention.maxPinnedPerRoom,
+        },
         idleRoomTtlMs: Math.max(retention.idleRoomMs, retention.maxAgeMs),
         onBackendChange: (up, detail) => (up ? log.info('redis_up', { detail }) : log.warn('redis_down', { detail })),
       });
