@@ -18,13 +18,19 @@ const HELP_TIMEOUT_MS = 10_000;
  * them lifted; each flag is passed only if the relay's --help lists it. Retention,
  * heartbeat and slow-consumer limits stay at their defaults: they are part of the job.
  */
-const BENCH_FLAGS: [flag: string, value: string][] = [
+const BENCH_FLAGS: [flag: string, value: string | undefined][] = [
+  // The relay's own default is a data directory; the sections compare in-memory relays
+  // (the storage section starts durable ones itself, each in a directory of its own).
+  ['--memory', undefined],
   ['--log-level', 'warn'],
   ['--max-connections-per-address', '100000'],
   ['--rate-messages', '1000000'],
   ['--burst-messages', '1000000'],
   ['--rate-bytes', '1GiB'],
   ['--burst-bytes', '1GiB'],
+  // Thousands of rooms registered from loopback within seconds is the load, not an attack.
+  ['--registrations-per-minute', '1000000'],
+  ['--registration-burst', '1000000'],
 ];
 
 export async function prepareRelay(options: { build: boolean; log(line: string): void }): Promise<RelayAvailability> {
@@ -53,7 +59,7 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
   // Scale-out needs --redis; record its absence like any other missing flag.
   if (!/--redis\b/.test(helpText)) missingFlags.push('--redis');
   for (const [flag, value] of BENCH_FLAGS) {
-    if (new RegExp(`${flag}\\b`).test(helpText)) benchArgs.push(flag, value);
+    if (new RegExp(`${flag}\\b`).test(helpText)) benchArgs.push(flag, ...(value === undefined ? [] : [value]));
     else missingFlags.push(flag);
   }
   return { available: true, benchArgs, missingFlags };
