@@ -132,8 +132,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   // The handlers go in before the "listening" line: a supervisor may signal as soon as it
   // reads it, and until a handler exists a signal has its default effect (ending the process).
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // `on`, not `once`: a second signal while closing (a process group signalled, then the
+  // relay itself) must not fall back to Node's default and cut the shutdown short.
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   // SIGHUP no longer ends the process (Node's default): it reloads, as daemons do.
   process.on('SIGHUP', () => {
     if (stopping) return;
