@@ -30,6 +30,8 @@ export interface Profile {
   files: { bytes: number; trials: number };
   /** `startRate` overrides the fan-out's first rate (envelopes/s per connection) for the scale-out sweep. */
   scaleOut: { trials: number; startRate: number };
+  /** The durable store beside the memory store (same shape as scale-out). */
+  storage: { trials: number; startRate: number };
 }
 
 export const QUICK: Profile = {
@@ -52,6 +54,7 @@ export const QUICK: Profile = {
   crypto: { budgetMs: 300, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 1, unlockRuns: 2 },
   files: { bytes: 20 * MIB, trials: 1 },
   scaleOut: { trials: 1, startRate: 20 },
+  storage: { trials: 1, startRate: 20 },
 };
 
 export const FULL: Profile = {
@@ -74,4 +77,5 @@ export const FULL: Profile = {
   crypto: { budgetMs: 1_500, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 3, unlockRuns: 5 },
   files: { bytes: 100 * MIB, trials: 3 },
   scaleOut: { trials: 3, startRate: 10 },
+  storage: { trials: 3, startRate: 10 },
 };
