@@ -54,3 +54,30 @@ export function cpuBetween(before: ProcessSample | undefined, after: ProcessSamp
   if (!before || !after) return Number.NaN;
   return after.cpuSeconds - before.cpuSeconds;
 }
+
+export interface MachineSample {
+  /** CPU seconds all cores spent busy (user, nice, system, irq, softirq) since boot. */
+  busySeconds: number;
+  /** CPU seconds the hypervisor ran something else while this machine wanted a core (steal). */
+  stealSeconds: number;
+}
+
+/** Aggregate CPU counters of the whole machine, from the `cpu` line of /proc/stat (proc(5)). */
+export function sampleMachine(): MachineSample | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const [label, ...fields] = line.trim().split(/\s+/);
+    if (label !== 'cpu') return undefined;
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+    const busyTicks = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0);
+    return { busySeconds: busyTicks / CLOCK_TICKS_PER_SECOND, stealSeconds: (steal ?? 0) / CLOCK_TICKS_PER_SECOND };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy and steal CPU seconds of the machine between two samples. */
+export function machineBetween(before: MachineSample | undefined, after: MachineSample | undefined): MachineSample {
+  if (!before || !after) return { busySeconds: Number.NaN, stealSeconds: Number.NaN };
+  return { busySeconds: after.busySeconds - before.busySeconds, stealSeconds: after.stealSeconds - before.stealSeconds };
+}
