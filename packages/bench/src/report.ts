@@ -151,6 +151,11 @@ export function fmtFixed(value: number, digits = 2): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
 
+/** A share (0–1) as a whole percentage. */
+export function fmtPercent(share: number): string {
+  return Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : 'n/a';
+}
+
 export function fmtRatio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
 }
@@ -172,7 +177,8 @@ export function fmtSpreadRange(value: Spread, format: (value: number) => string 
 
 /** A median with its range over rounds: `1.02 [0.95–1.10]`. */
 export function fmtWithSpread(value: Spread, format: (value: number) => string = (v) => v.toFixed(2)): string {
-  if (value.count <= 1) return format(value.median);
+  if (value.count === 0) return 'n/a';
+  if (value.count === 1) return format(value.median);
   return `${format(value.median)} [${format(value.min)}–${format(value.max)}]`;
 }
 

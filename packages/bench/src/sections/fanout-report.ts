@@ -4,7 +4,7 @@
 // ratio, and refuses when the machine was the limit (starvation.ts).
 import type { BenchContext } from '../context.js';
 import type { FanoutWorkload } from '../profile.js';
-import { fmtFixed, fmtInt, fmtMiB, fmtRatio, fmtWithSpread, finiteOrUndefined, type SectionResult, type Table, type Verdict } from '../report.js';
+import { fmtFixed, fmtInt, fmtMiB, fmtPercent, fmtRatio, fmtWithSpread, finiteOrUndefined, type SectionResult, type Table, type Verdict } from '../report.js';
 import { cpuMicrosPerDelivery, generatorCores, otherCores, serverCores, stealCores } from '../run-figures.js';
 import { chooseStep, ratiosByRound, type StepChoice, type StepRun, type SubjectRuns } from '../starvation.js';
 import { median, spread, type Spread } from '../stats.js';
@@ -257,7 +257,7 @@ function sweepTable(result: WorkloadResult): Table {
           fmtFixed(at((run) => run.p99Ms)),
           fmtFixed(at(serverCores)),
           fmtFixed(at(generatorCores)),
-          `${fmtFixed(at((run) => run.generatorLoopUtilisation) * 100, 0)}%`,
+          fmtPercent(at((run) => run.generatorLoopUtilisation)),
           fmtFixed(at(otherCores)),
           runNote(runs, step),
         ];
