@@ -130,6 +130,25 @@ export function randomRoom(): RoomSpec {
   };
 }
 
+/**
+ * Which worker opens each connection, to which room and server process, from which source
+ * address: whole rooms per worker (a room's deliveries stay in one thread), members of a
+ * room over the processes as `placement` says, source addresses in turn.
+ */
+export function planConnections(plan: Pick<LoadPlan, 'connections' | 'roomSize' | 'workers' | 'urls' | 'placement'>): ConnectionPlan[][] {
+  const roomCount = plan.connections / plan.roomSize;
+  const workerCount = Math.max(1, Math.min(plan.workers, roomCount));
+  const plans: ConnectionPlan[][] = Array.from({ length: workerCount }, () => []);
+  const processes = plan.urls.length;
+  for (let connection = 0; connection < plan.connections; connection += 1) {
+    const room = Math.floor(connection / plan.roomSize);
+    const member = connection % plan.roomSize;
+    const urlIndex = (plan.placement ?? 'split') === 'split' ? member % processes : room % processes;
+    plans[room % workerCount]!.push({ room, urlIndex, localAddress: LOOPBACK_SOURCE_ADDRESSES[connection % LOOPBACK_SOURCE_ADDRESSES.length]! });
+  }
+  return plans;
+}
+
 export class LoadGenerator {
   private constructor(
     private readonly plan: LoadPlan,
@@ -140,17 +159,8 @@ export class LoadGenerator {
   /** Opens every connection (admitted and joined) or throws with the first failure. */
   static async open(plan: LoadPlan): Promise<LoadGenerator> {
     if (plan.connections % plan.roomSize !== 0) throw new RangeError('connections must be a whole number of rooms');
-    const roomCount = plan.connections / plan.roomSize;
-    const rooms = Array.from({ length: roomCount }, randomRoom);
-    const workerCount = Math.max(1, Math.min(plan.workers, roomCount));
-    const plans: ConnectionPlan[][] = Array.from({ length: workerCount }, () => []);
-    const processes = plan.urls.length;
-    for (let connection = 0; connection < plan.connections; connection += 1) {
-      const room = Math.floor(connection / plan.roomSize);
-      const member = connection % plan.roomSize;
-      const urlIndex = (plan.placement ?? 'split') === 'split' ? member % processes : room % processes;
-      plans[room % workerCount]!.push({ room, urlIndex, localAddress: LOOPBACK_SOURCE_ADDRESSES[connection % LOOPBACK_SOURCE_ADDRESSES.length]! });
-    }
+    const rooms = Array.from({ length: plan.connections / plan.roomSize }, randomRoom);
+    const plans = planConnections(plan);
     const workers = plans.map(() => new WorkerHandle());
     let replies: OpenedReply[];
     try {
