@@ -28,12 +28,12 @@ export function generatorCores(run: RunResult): number {
 }
 
 /**
- * Cores busy with everything but the servers and the generator during the window: other
- * people's work on a shared machine. Clock ticks make it ±0.01 s per sample, so small
- * negatives are read as zero.
+ * Cores busy with other people's work during the window: the machine's busy time minus
+ * everything this harness started (generator, servers, idle servers of other subjects).
+ * Clock ticks make it ±0.01 s per sample, so small negatives are read as zero.
  */
 export function otherCores(run: RunResult): number {
-  return Math.max(0, (run.machineBusySeconds - run.serverCpuSeconds - run.generatorCpuSeconds) / run.windowSeconds);
+  return Math.max(0, (run.machineBusySeconds - run.ownCpuSeconds) / run.windowSeconds);
 }
 
 /** Cores the hypervisor gave to other machines while this one wanted them. */

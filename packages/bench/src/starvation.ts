@@ -20,10 +20,10 @@ export const SCHEDULE_KEPT_MIN = 0.98;
 /** A worker whose event loop was busy more than this share of the window set the pace itself. */
 export const GENERATOR_LOOP_BUSY_MAX = 0.9;
 /**
- * Cores other processes (not the servers, not the generator) may keep busy during a window
- * before the run no longer compares equals: beside a server and its generator on two cores,
- * more than half a core of someone else's work means the server ran on a crowded machine
- * while the one it is compared with may not have.
+ * Cores other processes (none the harness started) may keep busy during a window before
+ * the run no longer compares equals: beside a server and its generator on two cores, more
+ * than half a core of someone else's work means the server ran on a crowded machine while
+ * the one it is compared with may not have.
  */
 export const OTHER_CORES_MAX = 0.5;
 /** How many steps below the reference a comparison may fall back to (see `chooseStep`). */
@@ -59,7 +59,7 @@ export function machineLimit(result: RunResult): string | undefined {
     return `the generator issued only ${(result.scheduleKeptRatio * 100).toFixed(1)}% of its schedule (achieved offered load below the target)`;
   if (result.generatorLoopUtilisation > GENERATOR_LOOP_BUSY_MAX)
     return `a generator worker's event loop was busy ${(result.generatorLoopUtilisation * 100).toFixed(0)}% of the window (generator CPU saturated)`;
-  const others = (result.machineBusySeconds - result.serverCpuSeconds - result.generatorCpuSeconds) / result.windowSeconds;
+  const others = (result.machineBusySeconds - result.ownCpuSeconds) / result.windowSeconds;
   if (others > OTHER_CORES_MAX) return `other processes kept ${others.toFixed(2)} cores busy during the window`;
   return undefined;
 }

@@ -23,6 +23,7 @@ function healthy(overrides: Partial<RunResult> = {}): RunResult {
     cpuSecondsByPid: [0.3],
     generatorCpuSeconds: 0.4,
     machineBusySeconds: 0.8,
+    ownCpuSeconds: 0.75,
     machineStealSeconds: 0,
     windowSeconds: 1,
     ...overrides,
@@ -55,8 +56,8 @@ describe('saturation and the generator', () => {
     expect(machineLimit(healthy())).toBeUndefined();
     expect(machineLimit(healthy({ scheduleKeptRatio: 0.97 }))).toMatch(/issued only 97\.0% of its schedule/);
     expect(machineLimit(healthy({ generatorLoopUtilisation: 0.95 }))).toMatch(/busy 95% of the window/);
-    // Busy 1.4 core-seconds in a 1 s window, 0.3 of them the server's and 0.4 the generator's.
-    expect(machineLimit(healthy({ machineBusySeconds: 1.4 }))).toBe('other processes kept 0.70 cores busy during the window');
+    // Busy 1.45 core-seconds in a 1 s window, 0.75 of them the harness's own processes'.
+    expect(machineLimit(healthy({ machineBusySeconds: 1.45 }))).toBe('other processes kept 0.70 cores busy during the window');
     expect(machineLimit(healthy({ machineBusySeconds: 1.2 }))).toBeUndefined();
     // A server that stops reading makes sends skip; that is the server's limit, not the machine's.
     expect(machineLimit(healthy({ skippedRatio: 0.5, deliveredRatio: 0.5 }))).toBeUndefined();

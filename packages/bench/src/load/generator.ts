@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { MILLISECOND_NS, SECOND_MS } from '@sealroom/units';
 import { withDeadline } from '../deadline.js';
-import { cpuBetween, machineBetween, sampleMachine, sampleProcess, type MachineSample, type ProcessSample } from '../proc-stats.js';
+import { cpuBetween, machineBetween, sampleMachine, sampleProcess, treeCpuSeconds, type MachineSample, type ProcessSample } from '../proc-stats.js';
 import { quantileOfSorted } from '../stats.js';
 import { ADMISSION_KEY_BYTES, ROOM_ID_BYTES } from '../wire/relay-frames.js';
 import type { RoomSpec, ServerKind } from './connections.js';
@@ -80,6 +80,12 @@ export interface RunResult {
   cpuSecondsByPid: number[];
   /** CPU seconds the whole machine was busy inside the window (every process, ours and others'). */
   machineBusySeconds: number;
+  /**
+   * CPU seconds of this process and all its descendants inside the window: the generator,
+   * the servers under test and any other server this run started and left idle. The rest
+   * of `machineBusySeconds` is other people's work.
+   */
+  ownCpuSeconds: number;
   /** CPU seconds stolen by the hypervisor inside the window. */
   machineStealSeconds: number;
   /** CPU seconds of the generator (this process, all threads) inside the window. */
@@ -205,15 +211,19 @@ export class LoadGenerator {
     let selfAfter: ProcessSample | undefined;
     let machineBefore: MachineSample | undefined;
     let machineAfter: MachineSample | undefined;
+    let ownBefore = Number.NaN;
+    let ownAfter = Number.NaN;
     const sampleStart = setTimeout(() => {
       serverBefore = params.serverPids.map((pid) => sampleProcess(pid));
       selfBefore = sampleProcess('self');
       machineBefore = sampleMachine();
+      ownBefore = treeCpuSeconds();
     }, windowStartMs);
     const sampleEnd = setTimeout(() => {
       serverAfter = params.serverPids.map((pid) => sampleProcess(pid));
       selfAfter = sampleProcess('self');
       machineAfter = sampleMachine();
+      ownAfter = treeCpuSeconds();
     }, windowStartMs + params.measureMs);
     const replies = await Promise.all(
       this.workers.map((worker) =>
@@ -262,6 +272,7 @@ export class LoadGenerator {
       cpuSecondsByPid,
       generatorCpuSeconds: cpuBetween(selfBefore, selfAfter),
       machineBusySeconds: machine.busySeconds,
+      ownCpuSeconds: ownAfter - ownBefore,
       machineStealSeconds: machine.stealSeconds,
       windowSeconds,
     };
