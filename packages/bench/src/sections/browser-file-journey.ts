@@ -7,6 +7,7 @@
 // accepts and saves it, both see it complete. Times are taken inside the pages (wall clock,
 // `performance.timeOrigin + performance.now()`), since a page busy with a transfer answers
 // Playwright's polling late.
+import { basename } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 
 /** Every step of the journey waits at most this long, ms (identity creation makes two RSA-3072 key pairs). */
@@ -18,6 +19,8 @@ const STEP_TIMEOUT_MS = 120_000;
  * percentage and a speed while it ran.
  */
 interface PageRecord {
+  /** Name of the file being watched: only its card counts (earlier transfers stay on screen). */
+  name?: string;
   offerShownAt?: number;
   acceptClickedAt?: number;
   completeAt?: number;
@@ -36,18 +39,25 @@ interface PageRecord {
  * counted and dropped, as a fast disk would take them.
  */
 const RECORDER = `(() => {
-  const record = { sawPercent: false, sawSpeed: false, savedBytes: 0 };
+  let record = { sawPercent: false, sawSpeed: false, savedBytes: 0 };
   const now = () => performance.timeOrigin + performance.now();
   window.__benchFile = record;
+  window.__benchWatch = (name) => {
+    record = { name, sawPercent: false, sawSpeed: false, savedBytes: 0 };
+    window.__benchFile = record;
+  };
   window.showSaveFilePicker = async () => ({
     createWritable: async () => new WritableStream({ write(chunk) { record.savedBytes += chunk.byteLength; } }),
   });
+  const watched = (card) => card && record.name !== undefined && (card.textContent || '').includes(record.name);
   document.addEventListener('click', (event) => {
     const button = event.target && event.target.closest && event.target.closest('[data-testid="file-card"] button');
-    if (button && /Accept/.test(button.textContent || '') && record.acceptClickedAt === undefined) record.acceptClickedAt = now();
+    if (button && watched(button.closest('[data-testid="file-card"]')) && /Accept/.test(button.textContent || '') && record.acceptClickedAt === undefined)
+      record.acceptClickedAt = now();
   }, true);
   const scan = () => {
     for (const card of document.querySelectorAll('[data-testid="file-card"]')) {
+      if (!watched(card)) continue;
       const text = card.textContent || '';
       if (record.offerShownAt === undefined && /Accept/.test(text)) record.offerShownAt = now();
       if (card.querySelector('[data-testid="file-progress"]')) {
@@ -121,15 +131,19 @@ export async function savedBytes(receiver: Person): Promise<number> {
 }
 
 /**
- * Bob picks the file at `path`; Alice accepts it as soon as the offer shows; resolves once
- * both pages show it complete. Throws when `deadlineMs` (wall clock) passes first.
+ * The sender picks the file at `path` (its name must be new to the room); the receiver
+ * accepts it as soon as the offer shows; resolves once both pages show it complete.
+ * Throws when `timeoutMs` passes first.
  */
 export async function sendFile(sender: Person, receiver: Person, path: string, timeoutMs: number): Promise<FileJourney> {
+  const name = basename(path);
+  for (const page of [sender.page, receiver.page])
+    await page.evaluate((watch) => (window as unknown as { __benchWatch(name: string): void }).__benchWatch(watch), name);
+  const card = (page: Page) => page.getByTestId('file-card').filter({ hasText: name });
   const pickedAt = performance.timeOrigin + performance.now();
   await sender.page.getByTestId('file-input').setInputFiles(path);
-  const accept = receiver.page.getByTestId('file-card').getByRole('button', { name: 'Accept and save' });
-  await accept.click({ timeout: timeoutMs });
-  const complete = (page: Page) => page.getByTestId('file-card').getByTestId('file-complete').waitFor({ state: 'visible', timeout: timeoutMs });
+  await card(receiver.page).getByRole('button', { name: 'Accept and save' }).click({ timeout: timeoutMs });
+  const complete = (page: Page) => card(page).getByTestId('file-complete').waitFor({ state: 'visible', timeout: timeoutMs });
   await Promise.all([complete(receiver.page), complete(sender.page)]);
   const [bob, alice] = [await pageRecord(sender.page), await pageRecord(receiver.page)];
   if (alice.offerShownAt === undefined || alice.acceptClickedAt === undefined || alice.completeAt === undefined || bob.completeAt === undefined)

@@ -3,7 +3,7 @@
 // (browser-file-journey.ts). MB/s runs from the moment the sender picks the file to the
 // moment the receiver's page shows it received and checked: the digest pass, the offer,
 // the (immediate) accept, the transfer and the receiver's check, as the user waits for it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -78,7 +78,10 @@ export async function measureBrowserFile(context: BenchContext): Promise<Browser
       const started = performance.now();
       let journey: FileJourney;
       try {
-        journey = await sendFile(sender, receiver, file, timeoutMs);
+        // A new name each time (a link to the same bytes): earlier transfers stay on screen.
+        const named = path.join(dir, `bench-${trial + 1}.bin`);
+        linkSync(file, named);
+        journey = await sendFile(sender, receiver, named, timeoutMs);
       } catch (error) {
         const saved = await savedBytes(receiver).catch(() => 0);
         const seconds = (performance.now() - started) / SECOND_MS;
