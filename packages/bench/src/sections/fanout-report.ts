@@ -27,6 +27,12 @@ interface Comparison {
   numerator: SubjectKey;
   denominator: SubjectKey;
   choice: StepChoice;
+  /**
+   * The step the figures below are read at: the chosen one, or — when the machine was
+   * starved — the reference step, shown for information beside "no verdict" (undefined
+   * when a server did not run it).
+   */
+  step?: number;
   /** numerator / denominator CPU per delivery, round by round, at the chosen step. */
   cpuRatio: Spread;
   p99Ratio: Spread;
@@ -49,7 +55,10 @@ function compare(result: WorkloadResult, numerator: SubjectKey, denominator: Sub
   // "Any server saturated at the first step" looks at every server of the workload, not only these two.
   const everyone = EVERYONE.flatMap((key) => result.runs.get(key) ?? []);
   const choice = chooseStep([a, b], result.workload.referenceStep, describeLoad(result.workload), everyone);
-  if (!('step' in choice)) {
+  const reference = result.workload.referenceStep;
+  const ranReference = [a, b].every((runs) => runs.rounds.every((round) => round[reference] !== undefined));
+  const step = 'step' in choice ? choice.step : ranReference ? reference : undefined;
+  if (step === undefined) {
     const none = spread([]);
     return { numerator, denominator, choice, cpuRatio: none, p99Ratio: none, numeratorCpu: none, denominatorCpu: none };
   }
@@ -57,11 +66,17 @@ function compare(result: WorkloadResult, numerator: SubjectKey, denominator: Sub
     numerator,
     denominator,
     choice,
-    cpuRatio: spread(ratiosByRound(a, b, choice.step, cpuMicrosPerDelivery)),
-    p99Ratio: spread(ratiosByRound(a, b, choice.step, (run) => run.p99Ms)),
-    numeratorCpu: atStep(a, choice.step, cpuMicrosPerDelivery),
-    denominatorCpu: atStep(b, choice.step, cpuMicrosPerDelivery),
+    step,
+    cpuRatio: spread(ratiosByRound(a, b, step, cpuMicrosPerDelivery)),
+    p99Ratio: spread(ratiosByRound(a, b, step, (run) => run.p99Ms)),
+    numeratorCpu: atStep(a, step, cpuMicrosPerDelivery),
+    denominatorCpu: atStep(b, step, cpuMicrosPerDelivery),
   };
+}
+
+/** What a withheld verdict says it is withholding: the figure as measured, or n/a. */
+function starvedValue(comparison: Comparison, shown: string): string {
+  return comparison.step === undefined ? 'n/a' : `${shown} (measured, not judged)`;
 }
 
 interface RatioTarget {
@@ -72,11 +87,16 @@ interface RatioTarget {
 function cpuVerdict(result: WorkloadResult, comparison: Comparison | undefined, key: string, figure: string, target: RatioTarget): Verdict | undefined {
   if (!comparison) return undefined;
   const base = { key: `${result.workload.key}.${key}`, figure, target: target.text };
-  if (!('step' in comparison.choice)) return { ...base, value: 'n/a', starved: comparison.choice.starved };
   const ratio = comparison.cpuRatio;
+  const shown =
+    comparison.step === undefined
+      ? 'n/a'
+      : `${fmtRatio(ratio.median)} (${fmtFixed(comparison.numeratorCpu.median, 2)} vs ${fmtFixed(comparison.denominatorCpu.median, 2)} µs) at ${describeLoad(result.workload)(comparison.step)}`;
+  if (!('step' in comparison.choice))
+    return { ...base, value: starvedValue(comparison, shown), numeric: ratio.median, spread: ratio, starved: comparison.choice.starved };
   return {
     ...base,
-    value: `${fmtRatio(ratio.median)} (${fmtFixed(comparison.numeratorCpu.median, 2)} vs ${fmtFixed(comparison.denominatorCpu.median, 2)} µs) at ${describeLoad(result.workload)(comparison.choice.step)}`,
+    value: shown,
     numeric: ratio.median,
     spread: ratio,
     ...(target.max !== undefined ? { met: ratio.median <= target.max } : {}),
@@ -90,16 +110,13 @@ function p99Verdict(result: WorkloadResult, comparison: Comparison | undefined):
     figure: `Relay p99 vs batched bare ws, same load (${workloadName(result.workload)})`,
     target: `close to bare (≤ ${TARGET_P99_VS_BATCHED}×)`,
   };
-  if (!('step' in comparison.choice)) return { ...base, value: 'n/a', starved: comparison.choice.starved };
-  const relay = atStep(result.runs.get(comparison.numerator)!, comparison.choice.step, (run) => run.p99Ms);
-  const bare = atStep(result.runs.get(comparison.denominator)!, comparison.choice.step, (run) => run.p99Ms);
-  return {
-    ...base,
-    value: `${fmtRatio(comparison.p99Ratio.median)} (${fmtFixed(relay.median)} vs ${fmtFixed(bare.median)} ms) at ${describeLoad(result.workload)(comparison.choice.step)}`,
-    numeric: comparison.p99Ratio.median,
-    spread: comparison.p99Ratio,
-    met: comparison.p99Ratio.median <= TARGET_P99_VS_BATCHED,
-  };
+  if (comparison.step === undefined) return { ...base, value: 'n/a', ...('starved' in comparison.choice ? { starved: comparison.choice.starved } : {}) };
+  const relay = atStep(result.runs.get(comparison.numerator)!, comparison.step, (run) => run.p99Ms);
+  const bare = atStep(result.runs.get(comparison.denominator)!, comparison.step, (run) => run.p99Ms);
+  const shown = `${fmtRatio(comparison.p99Ratio.median)} (${fmtFixed(relay.median)} vs ${fmtFixed(bare.median)} ms) at ${describeLoad(result.workload)(comparison.step)}`;
+  const figures = { numeric: comparison.p99Ratio.median, spread: comparison.p99Ratio };
+  if ('starved' in comparison.choice) return { ...base, value: starvedValue(comparison, shown), ...figures, starved: comparison.choice.starved };
+  return { ...base, value: shown, ...figures, met: comparison.p99Ratio.median <= TARGET_P99_VS_BATCHED };
 }
 
 function workloadName(workload: FanoutWorkload): string {

@@ -174,9 +174,10 @@ function buildResult(context: BenchContext, list: Setup[], runs: Map<string, Sub
   ): Verdict => {
     const choice = chooseStep(compared, 0, describeLoad);
     const base = { key: `scaleOut.${key}`, figure, target };
-    if ('starved' in choice) return { ...base, value: 'n/a', starved: choice.starved };
     const value = spread(values);
-    return { ...base, value: show(value), numeric: value.median, spread: value, ...(met ? { met: met(value.median) } : {}) };
+    const figures = { numeric: value.median, spread: value };
+    if ('starved' in choice) return { ...base, value: value.count > 0 ? `${show(value)} (measured, not judged)` : 'n/a', ...figures, starved: choice.starved };
+    return { ...base, value: show(value), ...figures, ...(met ? { met: met(value.median) } : {}) };
   };
 
   const memoryCpu = perRound(memory, relayMicrosPerDelivery(byKey.get('memory1')!));
