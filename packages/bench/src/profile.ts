@@ -66,7 +66,7 @@ export const QUICK: Profile = {
       { key: 'fanout1000', connections: 1_000, roomSize: 10, envelopeBytes: ENVELOPE_BYTES, relayLimits: 'default', rates: [2, 4, 8, 32], referenceStep: 2 },
     ],
   },
-  idle: { connections: 3_000, settleMs: 1_500 },
+  idle: { connections: 2_000, settleMs: 1_500 },
   crypto: { budgetMs: 200, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 1, unlockRuns: 2 },
   files: { bytes: 20 * MIB, trials: 1 },
   scaleOut: { connections: 200, roomSize: 10, envelopeBytes: ENVELOPE_BYTES, ratePerConnection: 30, processCounts: [1, 2, 4], rounds: 1 },

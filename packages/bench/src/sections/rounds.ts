@@ -90,31 +90,48 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
-/** Runs every subject at every step, round after round; returns each subject's runs by key. */
+/**
+ * Runs every subject at every step, round after round; returns each subject's runs by key.
+ * Within a round a subject is opened just before its first run (then left to go idle) and
+ * closed after its last — early, when it goes deep into overload — so no more processes
+ * sit on the machine than the remaining steps need.
+ */
 export async function runRounds(plan: RoundsPlan): Promise<Map<string, SubjectRuns>> {
   const results = new Map<string, SubjectRuns>(plan.subjects.map((subject) => [subject.key, { label: subject.label, rounds: [] }]));
   for (let round = 0; round < plan.rounds; round += 1) {
     const opened = new Map<Subject, OpenedSubject>();
+    const close = async (subject: Subject) => {
+      const handle = opened.get(subject);
+      opened.delete(subject);
+      await handle?.close();
+    };
     try {
-      for (const subject of plan.subjects) opened.set(subject, await subject.open(round));
       const order = rotate(plan.subjects, round);
       const runs = new Map<Subject, (StepRun | undefined)[]>(plan.subjects.map((subject) => [subject, plan.rates.map(() => undefined)]));
       const deepInOverload = new Set<Subject>();
       for (const [step, rate] of plan.rates.entries()) {
         for (const subject of order) {
           if (deepInOverload.has(subject)) continue;
-          const { generator, pids } = opened.get(subject)!;
-          const run = stepRun(await measure(generator, plan.timing, rate, pids), step, rate);
+          let handle = opened.get(subject);
+          if (!handle) {
+            handle = await subject.open(round);
+            opened.set(subject, handle);
+            await waitForIdle(handle.pids);
+          }
+          const run = stepRun(await measure(handle.generator, plan.timing, rate, handle.pids), step, rate);
           runs.get(subject)![step] = run;
           plan.log(
             `${plan.prefix} round ${round + 1} ${subject.label}: ${fmtInt(run.offeredPerSec)} offered → ${fmtInt(run.deliveredPerSec)} delivered/s, p50 ${fmtFixed(run.p50Ms)} ms, server ${fmtFixed(run.serverCpuSeconds / run.windowSeconds)} cores${run.saturated ? ' (saturated)' : ''}${run.machineLimit ? ' (machine-limited)' : ''}${run.drained ? '' : ' (backlog not drained)'}`,
           );
-          if (run.deliveredRatio < DEEP_OVERLOAD_DELIVERED_RATIO) deepInOverload.add(subject);
+          if (run.deliveredRatio < DEEP_OVERLOAD_DELIVERED_RATIO || step === plan.rates.length - 1) {
+            if (run.deliveredRatio < DEEP_OVERLOAD_DELIVERED_RATIO) deepInOverload.add(subject);
+            await close(subject);
+          }
         }
       }
       for (const subject of plan.subjects) results.get(subject.key)!.rounds.push(runs.get(subject)!);
     } finally {
-      for (const subject of plan.subjects) await opened.get(subject)?.close();
+      for (const subject of [...opened.keys()]) await close(subject);
     }
   }
   return results;

@@ -108,8 +108,13 @@ export async function runScaleOut(context: BenchContext): Promise<SectionResult>
           for (const relay of relays) await relay.stop();
         };
         try {
-          for (let index = 0; index < setup.processes; index += 1)
-            relays.push(await startServer('relay', { relayArgs, label: `${setup.label} #${index + 1}` }));
+          // Started side by side; any that did start are stopped if one fails.
+          const started = await Promise.allSettled(
+            Array.from({ length: setup.processes }, (_, index) => startServer('relay', { relayArgs, label: `${setup.label} #${index + 1}` })),
+          );
+          for (const outcome of started) if (outcome.status === 'fulfilled') relays.push(outcome.value);
+          const failed = started.find((outcome) => outcome.status === 'rejected');
+          if (failed) throw failed.reason;
           const generator = await LoadGenerator.open({
             kind: 'relay',
             urls: relays.map((relay) => relay.wsUrl),
