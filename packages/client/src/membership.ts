@@ -35,8 +35,6 @@ export interface MembershipPort {
   readonly files: Pick<FileTransfers, 'onMemberGone' | 'stopAll'>;
   readonly status: Pick<RoomStatus, 'ready' | 'wake'>;
   readonly events: EventHub;
-  /** Asks the relay to keep the room's envelopes no longer than the timer (A.6). */
-  requestRetention(maxAgeMs: number): void;
   /** Tells the relay I leave the room. */
   leaveRelayRoom(): void;
   /** The room went inactive (left or removed): the client may stop its transport. */
@@ -124,7 +122,6 @@ export class Membership {
   private async applyTimer(ms: number | null, by: string): Promise<void> {
     this.state.disappearingMs = ms;
     await this.port.timeline.add({ kind: 'system', event: { type: 'timer-set', by, disappearingMs: ms } });
-    if (ms !== null) this.port.requestRetention(ms);
     this.emitRoom();
   }
 

@@ -53,6 +53,11 @@ export interface RoomRecord {
   removedBy: string | null;
   /** Last relay cursor fully processed. */
   cursor: number;
+  /**
+   * The relay room incarnation (`joined.epoch`, PROTOCOL A.3) `cursor` belongs to. Absent until
+   * the first admission, and in records stored before relay epochs existed.
+   */
+  relayEpoch?: string;
   /** Cursor of my own first join announcement (0 until acknowledged). */
   joinCursor: number;
   members: MemberRecord[];

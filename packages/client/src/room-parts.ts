@@ -138,7 +138,6 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, keys
       files,
       status,
       events,
-      requestRetention: (ms) => ctx.connection.requestRetention(roomId, ms),
       leaveRelayRoom: () => ctx.connection.removeRoom(roomId),
       onInactive: () => ctx.onInactive(),
     },

@@ -31,7 +31,7 @@ import { SealroomClientError } from './errors.js';
 import { APP_ID_BYTES, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import type { OutboxIntent, RoomRecord } from './records.js';
 import { assembleRoom, type RoomParts, type SessionContext } from './room-parts.js';
-import type { RoomBinding } from './room-binding.js';
+import type { AdmissionProof, RelayReset, RoomBinding } from './room-binding.js';
 import { SECOND_MS } from '@sealroom/units';
 
 /** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
@@ -163,18 +163,39 @@ export class RoomSession implements RoomHandle, RoomBinding {
     return this.record.cursor;
   }
 
-  async prove(nonce: Uint8Array): Promise<{ mac: Uint8Array; key: Uint8Array }> {
-    return { mac: await admissionProof(this.keys.admissionKey, this.keys.roomId, nonce), key: this.keys.admissionKey };
+  async prove(nonce: Uint8Array): Promise<AdmissionProof> {
+    const mac = await admissionProof(this.keys.admissionKey, this.keys.roomId, nonce);
+    // A room registered (again) keeps envelopes no longer than its disappearing timer.
+    return { mac, key: this.keys.admissionKey, ...(this.record.disappearingMs === null ? {} : { maxAgeMs: this.record.disappearingMs }) };
   }
 
-  onRelayReset(): void {
+  relayEpoch(): string | undefined {
+    return this.record.relayEpoch;
+  }
+
+  onRelayEpoch(epoch: string): void {
+    if (this.record.relayEpoch === epoch) return;
+    this.record.relayEpoch = epoch;
+    this.parts.persistence.persistSoon();
+  }
+
+  onRelayReset(reset: RelayReset): void {
     this.record.cursor = 0;
+    delete this.record.relayEpoch;
+    // Everything after the last cursor of the old incarnation may be gone: a gap open at the end.
+    this.recordGap(reset.lastCursor, Number.MAX_SAFE_INTEGER);
   }
 
   onGap(after: number, upTo: number): void {
+    const newcomer = this.record.joinCursor === 0 && this.record.cursor === 0;
+    this.record.cursor = Math.max(this.record.cursor, upTo);
     // A newcomer's first catch-up from 0 finds the room's trimmed past: that is not a gap in
     // anything it could have read.
-    if (this.record.joinCursor === 0 && this.record.cursor === 0) return;
+    if (newcomer) return;
+    this.recordGap(after, upTo);
+  }
+
+  private recordGap(after: number, upTo: number): void {
     void this.parts.lock.run(async () => {
       await this.parts.timeline.add({ kind: 'system', event: { type: 'gap', afterCursor: after, upToCursor: upTo } });
       this.ctx.events.emit('gap', { roomId: this.id, afterCursor: after, upToCursor: upTo });
@@ -189,10 +210,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
     const { status, lock, receiver, presence, outbox, senderKeys } = this.parts;
     status.ready = true;
     status.wake();
-    void lock.run(async () => {
-      await receiver.flushBeforeJoin();
-      if (this.record.disappearingMs !== null) this.ctx.connection.requestRetention(this.id, this.record.disappearingMs);
-    });
+    void lock.run(() => receiver.flushBeforeJoin());
     presence.start();
     void outbox.flush();
     senderKeys.sendPendingRequests();

@@ -1,7 +1,8 @@
 // Section 5: the browser. The production bundle's initial JavaScript, gzipped (measured by
-// the web app's own scripts/bundle-size.mjs after `vite build`); in Chromium, how long a
-// member who was away takes from opening the invite link to a rendered history of 1,000
-// messages sent meanwhile; and how fast a 100 MB file goes between two browser contexts
+// the web app's own scripts/bundle-size.mjs after `vite build`), the bytes a first visit
+// takes on the wire from the relay (web-wire.ts), and, in Chromium, how long a member who
+// was away takes from opening the invite link to a rendered history of 1,000 messages
+// sent meanwhile, and how fast a 100 MB file goes between two browser contexts
 // (browser-file.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,9 +18,11 @@ import { REPO_ROOT, startServer } from '../servers.js';
 import { OTHER_CORES_MAX } from '../starvation.js';
 import { median } from '../stats.js';
 import { measureBrowserFile, type BrowserFileFigures } from './browser-file.js';
+import { BROWSER_ACCEPT_ENCODING, measureFirstVisit, type FirstVisit } from './web-wire.js';
 
 const WEB_PACKAGE = fileURLToPath(new URL('../../../../apps/web/package.json', import.meta.url));
 const BUNDLE_SIZE_SCRIPT = fileURLToPath(new URL('../../../../apps/web/scripts/bundle-size.mjs', import.meta.url));
+const PRECOMPRESS_SCRIPT = fileURLToPath(new URL('../../../../apps/web/scripts/precompress.mjs', import.meta.url));
 const WEB_DIST_INDEX = fileURLToPath(new URL('../../../../apps/web/dist/index.html', import.meta.url));
 const CHROMIUM_HELPER = pathToFileURL(`${REPO_ROOT}scripts/chromium.mjs`).href;
 /** The line bundle-size.mjs prints for machines: `INITIAL_JS_GZIP_BYTES=<n>`. */
@@ -62,6 +65,9 @@ function buildAndMeasureBundle(log: (line: string) => void): BundleFigures | str
     log(`web build failed:\n${(build.stdout ?? '') + (build.stderr ?? '')}`);
     return 'the web app does not build (`vite build` failed; output on stderr)';
   }
+  // The brotli and gzip copies the relay serves, as `pnpm build` makes them.
+  const precompressed = spawnSync(process.execPath, [PRECOMPRESS_SCRIPT], { cwd: REPO_ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+  if (precompressed.status !== 0) return `apps/web/scripts/precompress.mjs failed: ${(precompressed.stderr ?? '').trim()}`;
   // bundle-size.mjs exits 1 over budget but still prints the figure: read it either way.
   const measured = spawnSync(process.execPath, [BUNDLE_SIZE_SCRIPT], { cwd: REPO_ROOT, encoding: 'utf8' });
   const match = BUNDLE_SIZE_LINE.exec(measured.stdout ?? '');
@@ -204,6 +210,48 @@ function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }
 
+/** A first visit with the browser's Accept-Encoding, with gzip only, and with none. */
+interface WireFigures {
+  readonly browser: FirstVisit;
+  readonly gzip: FirstVisit;
+  readonly identity: FirstVisit;
+}
+
+async function measureWire(context: BenchContext): Promise<WireFigures> {
+  const relay = await startServer('relay', { relayArgs: context.relay.benchArgs });
+  try {
+    return {
+      browser: await measureFirstVisit(relay.httpUrl, BROWSER_ACCEPT_ENCODING),
+      gzip: await measureFirstVisit(relay.httpUrl, 'gzip'),
+      identity: await measureFirstVisit(relay.httpUrl, ''),
+    };
+  } finally {
+    await relay.stop();
+  }
+}
+
+function wireTable(wire: WireFigures): Table {
+  const rows = wire.browser.fetches.map((f) => {
+    const plain = wire.identity.fetches.find((other) => other.path === f.path);
+    return [f.path, f.encoding, fmtKiB(f.bodyBytes), plain ? fmtKiB(plain.bodyBytes) : 'n/a'];
+  });
+  const total = (visit: FirstVisit) => `${fmtKiB(visit.totalBytes)} (bodies ${fmtKiB(visit.bodyBytes)})`;
+  rows.push(
+    [`**First visit, Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}**`, '', total(wire.browser), ''],
+    ['First visit, Accept-Encoding: gzip', '', total(wire.gzip), ''],
+    ['First visit, no compression', '', total(wire.identity), ''],
+  );
+  return {
+    title: 'First visit on the wire',
+    headers: ['Resource', 'Sent as', 'Bytes sent', 'Uncompressed'],
+    rows,
+    notes: [
+      "GET / from the relay (a child process serving apps/web/dist), then every same-origin script, module preload, stylesheet and icon the page names, each with the request's Accept-Encoding; totals count status lines, headers and bodies as sent. Lazy chunks (dialogs, the chat screen, password dictionaries) load later and are not counted.",
+      'The relay sends the brotli or gzip copy made at build time (apps/web/scripts/precompress.mjs); a repeat visit revalidates index.html with its ETag (a 304, no body) and takes hashed assets from the cache without asking.',
+    ],
+  };
+}
+
 function lastMessage(page: PlaywrightPage, text: string) {
   return page.getByTestId('message-body').getByText(text, { exact: true });
 }
@@ -223,6 +271,16 @@ export async function runWeb(context: BenchContext): Promise<SectionResult> {
   const bundle = buildAndMeasureBundle(context.log);
   if (typeof bundle === 'string') return { name: 'web', title, status: 'unavailable', reason: bundle, tables: [], verdicts: [] };
   context.log(`web: initial JS ${fmtKiB(bundle.initialJsGzipBytes)} gzipped`);
+
+  let wire: WireFigures | undefined;
+  if (context.relay.available) {
+    try {
+      wire = await measureWire(context);
+      context.log(`web: first visit ${fmtKiB(wire.browser.totalBytes)} on the wire (${fmtKiB(wire.identity.totalBytes)} uncompressed)`);
+    } catch (error) {
+      context.log(`web: first-visit bytes not measured: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 
   let catchUp: CatchUpFigures | undefined;
   let catchUpProblem: string | undefined;
@@ -288,6 +346,7 @@ export async function runWeb(context: BenchContext): Promise<SectionResult> {
       headers: ['Figure', 'Value'],
       rows: [
         ['Initial JavaScript (entry + modulepreloads), gzipped', fmtKiB(bundle.initialJsGzipBytes)],
+        ...(wire ? [[`First visit on the wire from the relay (Accept-Encoding: ${BROWSER_ACCEPT_ENCODING})`, fmtKiB(wire.browser.totalBytes)]] : []),
         ...(catchUp
           ? [
               ['Invite link opened → unlock form ready (page boot)', `${fmtFixed(catchUp.bootMs, 0)} ms`],
@@ -317,6 +376,7 @@ export async function runWeb(context: BenchContext): Promise<SectionResult> {
         `Catch-up: Bob joins in headless Chromium (the system /usr/bin/chromium when present, flags from scripts/chromium.mjs) by invite, navigates away; Alice (Node, client package) sends ${fmtInt(MISSED_MESSAGES)} messages through the same relay; Bob opens the invite link again and unlocks. The figure runs from the identity being unlocked to the newest message being in the DOM (history fetched, every message verified and decrypted, timeline rendered).`,
       ],
     },
+    ...(wire ? [wireTable(wire)] : []),
   ];
   return {
     name: 'web',
@@ -344,6 +404,12 @@ export async function runWeb(context: BenchContext): Promise<SectionResult> {
               relayArgs: file.relayArgs,
               ...(file.starved ? { starved: file.starved } : {}),
             },
+          }
+        : {}),
+      ...(wire
+        ? {
+            firstVisitWireBytes: { browser: wire.browser.totalBytes, gzip: wire.gzip.totalBytes, identity: wire.identity.totalBytes },
+            firstVisitAcceptEncoding: BROWSER_ACCEPT_ENCODING,
           }
         : {}),
       ...(catchUp
