@@ -18,11 +18,17 @@ const HELP_TIMEOUT_MS = 10_000;
  * them lifted; each flag is passed only if the relay's --help lists it. Retention,
  * heartbeat and slow-consumer limits stay at their defaults: they are part of the job.
  */
-const BENCH_FLAGS: [flag: string, value: string | undefined][] = [
-  // The relay's own default is a data directory; the sections compare in-memory relays
-  // (the storage section starts durable ones itself, each in a directory of its own).
+/**
+ * In every run, limits raised or not: logging is not part of what is measured (warnings
+ * and errors only), and rooms are kept in memory — the relay's own default is a data
+ * directory; the storage section starts durable relays itself, each in a directory of its own.
+ */
+const DEFAULT_RUN_FLAGS: [flag: string, value: string | undefined][] = [
   ['--memory', undefined],
   ['--log-level', 'warn'],
+];
+const BENCH_FLAGS: [flag: string, value: string | undefined][] = [
+  ...DEFAULT_RUN_FLAGS,
   ['--max-connections-per-address', '100000'],
   ['--rate-messages', '1000000'],
   ['--burst-messages', '1000000'],
@@ -37,7 +43,7 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
   const missingFlags: string[] = [];
   if (RELAY_CLI_OVERRIDE) options.log(`measuring the relay at ${RELAY_CLI_OVERRIDE} (SEALROOM_BENCH_RELAY_CLI)`);
   else if (!existsSync(RELAY_SOURCE_CLI)) {
-    return { available: false, reason: 'packages/relay has no CLI yet (src/cli.ts)', benchArgs: [], missingFlags };
+    return { available: false, reason: 'packages/relay has no CLI yet (src/cli.ts)', benchArgs: [], defaultArgs: [], missingFlags };
   }
   if (options.build && !RELAY_CLI_OVERRIDE) {
     options.log('building @sealroom/relay');
@@ -48,11 +54,12 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
         available: false,
         reason: 'the relay does not build (`pnpm --filter @sealroom/relay build` failed; output on stderr)',
         benchArgs: [],
+        defaultArgs: [],
         missingFlags,
       };
     }
   }
-  if (!relayBuilt()) return { available: false, reason: `relay CLI not built (${RELAY_CLI})`, benchArgs: [], missingFlags };
+  if (!relayBuilt()) return { available: false, reason: `relay CLI not built (${RELAY_CLI})`, benchArgs: [], defaultArgs: [], missingFlags };
   const help = spawnSync(process.execPath, [RELAY_CLI, '--help'], { encoding: 'utf8', timeout: HELP_TIMEOUT_MS });
   const helpText = `${help.stdout ?? ''}${help.stderr ?? ''}`;
   const benchArgs: string[] = [];
@@ -62,5 +69,8 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
     if (new RegExp(`${flag}\\b`).test(helpText)) benchArgs.push(flag, ...(value === undefined ? [] : [value]));
     else missingFlags.push(flag);
   }
-  return { available: true, benchArgs, missingFlags };
+  const defaultArgs = DEFAULT_RUN_FLAGS.filter(([flag]) => new RegExp(`${flag}\\b`).test(helpText)).flatMap(([flag, value]) =>
+    value === undefined ? [flag] : [flag, value],
+  );
+  return { available: true, benchArgs, defaultArgs, missingFlags };
 }

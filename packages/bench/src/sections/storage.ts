@@ -1,180 +1,221 @@
-// The durable store beside the in-memory one: the same fan-out load, the same sweep, the
-// relays taking turns at every rate. The durable relays commit every event-loop turn's
-// envelopes in one SQLite transaction before acknowledging them (synchronous=NORMAL: a
-// commit survives the process dying; FULL: an fsync per commit, survives a power loss).
+// Section: the durable store beside the in-memory one (issue 14). The same fan-out load at
+// the same fixed offered rates, in rounds, the stores taking turns at every step: the relay
+// in memory, and the relay over a data directory of its own with --data-sync normal and
+// with full. The durable relays commit every event-loop turn's envelopes in one SQLite
+// transaction before acknowledging them (synchronous=NORMAL: a commit survives the process
+// dying; FULL: an fsync per commit, survives a power loss too).
 // Issue 14's goal: the durable store carries at least 0.7× what the memory store does.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SECOND_US } from '@sealroom/units';
 import type { BenchContext } from '../context.js';
-import { LoadGenerator, type RunResult } from '../load/generator.js';
-import { fmtFixed, fmtInt, fmtRatio, finiteOrUndefined, type SectionResult, type Table } from '../report.js';
+import { LoadGenerator } from '../load/generator.js';
+import { loadAverageNow } from '../machine.js';
+import { fmtFixed, fmtInt, fmtRatio, fmtWithSpread, finiteOrUndefined, type SectionResult, type Table, type Verdict } from '../report.js';
+import { cpuMicrosPerDelivery, otherCores, stealCores } from '../run-figures.js';
 import { startServer, type RunningServer } from '../servers.js';
-import { median, ratio } from '../stats.js';
-import { measure, sweepInterleaved, sweepPeak, type SweepSubject } from './sweep.js';
+import { chooseStep, ratiosByRound, type StepRun, type SubjectRuns } from '../starvation.js';
+import { median, spread } from '../stats.js';
+import { atStep, divide, saturation } from './round-figures.js';
+import { runRounds, type Subject } from './rounds.js';
 
-/** The durable store's goal against the memory store (issue 14). */
+/** Issue 14: the durable store's saturation throughput at least this share of the memory store's. */
 const DURABLE_GOAL = 0.7;
+const TITLE = 'Durable store';
 
-interface Setup extends SweepSubject {
-  key: 'memory' | 'durableNormal' | 'durableFull';
-  relay: RunningServer;
-  saturationSamples: number[];
-  common: RunResult[];
+type StoreKey = 'memory' | 'durableNormal' | 'durableFull';
+
+interface Store {
+  key: StoreKey;
+  label: string;
+  /** --data-sync of a durable store; undefined for the memory store. */
+  sync?: 'normal' | 'full';
 }
 
-export async function runStorage(context: BenchContext): Promise<SectionResult> {
-  const title = 'Durable store';
-  if (!context.relay.available) return { name: 'storage', title, status: 'unavailable', reason: `relay: ${context.relay.reason}`, tables: [], verdicts: [] };
-  if (context.relay.missingFlags.includes('--memory')) {
-    return { name: 'storage', title, status: 'unavailable', reason: 'the relay CLI has no --memory / --data-dir flags yet', tables: [], verdicts: [] };
-  }
-  const profile = { ...context.profile.fanout, startRate: context.profile.storage.startRate };
-  const fanOut = profile.roomSize - 1;
-  const inMemoryArgs = context.relay.benchArgs;
-  const withoutMemory = inMemoryArgs.filter((arg) => arg !== '--memory');
-  const dirs: string[] = [];
-  const setups: Setup[] = [];
-  try {
-    const specs: { key: Setup['key']; label: string; args: () => string[] }[] = [
-      { key: 'memory', label: 'in memory (--memory)', args: () => inMemoryArgs },
-      { key: 'durableNormal', label: 'durable, --data-sync normal', args: () => [...withoutMemory, '--data-dir', fresh(dirs), '--data-sync', 'normal'] },
-      { key: 'durableFull', label: 'durable, --data-sync full', args: () => [...withoutMemory, '--data-dir', fresh(dirs), '--data-sync', 'full'] },
-    ];
-    for (const spec of specs) {
-      const relay = await startServer('relay', { relayArgs: spec.args(), label: spec.label });
-      const generator = await LoadGenerator.open({
-        kind: 'relay',
-        urls: [relay.wsUrl],
-        connections: profile.connections,
-        roomSize: profile.roomSize,
-        envelopeBytes: profile.envelopeBytes,
-        workers: context.profile.workers,
-      });
-      setups.push({
-        key: spec.key,
-        label: spec.label,
-        relay,
-        pids: [relay.pid],
-        generator,
-        sweep: [],
-        peakRate: profile.startRate,
-        reachedSaturation: false,
-        saturationSamples: [],
-        common: [],
-      });
-    }
+const STORES: Store[] = [
+  { key: 'memory', label: 'in memory (--memory)' },
+  { key: 'durableNormal', label: 'durable, --data-sync normal', sync: 'normal' },
+  { key: 'durableFull', label: 'durable, --data-sync full', sync: 'full' },
+];
 
-    await sweepInterleaved(setups, profile, context.log, 'storage');
-    for (const setup of setups) setup.saturationSamples.push(sweepPeak(setup));
-    // Latency and CPU at one load every setup carries: half of the lowest saturation.
-    const commonPerSec = Math.min(...setups.map((setup) => sweepPeak(setup))) / 2;
-    const commonRate = commonPerSec / (profile.connections * fanOut);
-    for (let trial = 0; trial < context.profile.storage.trials; trial += 1) {
-      for (const setup of setups) setup.common.push(await measure(setup.generator, profile, commonRate, setup.pids));
-    }
-    for (let trial = 1; trial < context.profile.storage.trials; trial += 1) {
-      for (const setup of setups) setup.saturationSamples.push((await measure(setup.generator, profile, setup.peakRate, setup.pids)).deliveredPerSec);
-    }
-    const figures = setups.map((setup) => {
-      const delivered = setup.common.reduce((sum, run) => sum + run.deliveredPerSec * run.windowSeconds, 0);
-      const cpu = setup.common.reduce((sum, run) => sum + run.serverCpuSeconds, 0);
-      return {
-        setup,
-        saturation: median(setup.saturationSamples),
-        p50: median(setup.common.map((run) => run.p50Ms)),
-        p99: median(setup.common.map((run) => run.p99Ms)),
-        cpuMicrosPerDelivery: (cpu / delivered) * SECOND_US,
+export async function runStorage(context: BenchContext): Promise<SectionResult> {
+  const title = TITLE;
+  if (!context.relay.available) return { name: 'storage', title, status: 'unavailable', reason: `relay: ${context.relay.reason}`, tables: [], verdicts: [] };
+  if (context.relay.missingFlags.includes('--memory'))
+    return { name: 'storage', title, status: 'unavailable', reason: 'the relay CLI has no --memory / --data-dir flags yet', tables: [], verdicts: [] };
+  const profile = context.profile.storage;
+  // Limits raised (200 busy connections from loopback); --memory is among them, and a
+  // durable relay is the same relay with a data directory instead.
+  const withoutMemory = context.relay.benchArgs.filter((arg) => arg !== '--memory');
+  const subjects: Subject[] = STORES.map((store) => ({
+    key: store.key,
+    label: store.label,
+    open: async () => {
+      const dataDir = store.sync !== undefined ? mkdtempSync(path.join(tmpdir(), 'sealroom-bench-')) : undefined;
+      const relayArgs = dataDir !== undefined ? [...withoutMemory, '--data-dir', dataDir, '--data-sync', store.sync!] : context.relay.benchArgs;
+      const removeDir = () => {
+        if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
       };
-    });
-    const byKey = new Map(figures.map((figure) => [figure.setup.key, figure]));
-    const memory = byKey.get('memory');
-    const normalRatio = ratio(byKey.get('durableNormal')?.saturation, memory?.saturation);
-    const fullRatio = ratio(byKey.get('durableFull')?.saturation, memory?.saturation);
-    const normalTrials = trialRatios(byKey.get('durableNormal')?.setup, memory?.setup);
-    const fullTrials = trialRatios(byKey.get('durableFull')?.setup, memory?.setup);
-    const verdict = (value: number, trials: number[]): string =>
-      `${fmtRatio(value)} (${spread(trials)}; ${!Number.isFinite(value) ? 'no verdict' : value >= DURABLE_GOAL ? 'meets the goal' : 'below the goal'})`;
-    const table: Table = {
-      title: `Durable store: ${profile.connections} connections in rooms of ${profile.roomSize}, ${profile.envelopeBytes}-byte envelopes`,
-      headers: [
-        'Store',
-        'Deliveries/s at saturation',
-        'Envelopes stored/s at saturation',
-        'vs memory',
-        `p50 ms @ ${fmtInt(commonPerSec)}/s`,
-        `p99 ms @ ${fmtInt(commonPerSec)}/s`,
-        'Relay CPU µs / delivery',
-      ],
-      rows: figures.map((figure) => [
-        figure.setup.label,
-        `${fmtInt(figure.saturation)}${figure.setup.reachedSaturation ? '' : ' (not saturated)'}`,
-        fmtInt(figure.saturation / fanOut),
-        fmtRatio(ratio(figure.saturation, memory?.saturation)),
-        fmtFixed(figure.p50),
-        fmtFixed(figure.p99),
-        fmtFixed(figure.cpuMicrosPerDelivery, 1),
-      ]),
-      notes: [
-        'Every envelope is stored once and delivered to the other members of its room; the durable relays acknowledge an envelope only after the SQLite transaction holding it committed (one transaction per event-loop turn).',
-        'Development figures from a shared 2-core machine: compare the rows of one run, not runs with each other. The verdicts give the spread of the per-trial ratios (the stores take turns within a trial, so each ratio compares neighbours in time).',
-      ],
-    };
-    return {
-      name: 'storage',
-      title,
-      status: 'ok',
-      tables: [table],
-      verdicts: [
-        { figure: 'Durable (synchronous=normal) vs memory, saturation', value: verdict(normalRatio, normalTrials), target: `≥ ${DURABLE_GOAL}×` },
-        { figure: 'Durable (synchronous=full) vs memory, saturation', value: verdict(fullRatio, fullTrials), target: `≥ ${DURABLE_GOAL}×` },
-      ],
-      json: {
-        commonLoadDeliveriesPerSec: commonPerSec,
-        durableNormalVsMemory: finiteOrUndefined(normalRatio),
-        durableFullVsMemory: finiteOrUndefined(fullRatio),
-        durableNormalVsMemoryPerTrial: normalTrials,
-        durableFullVsMemoryPerTrial: fullTrials,
-        ...Object.fromEntries(
-          figures.map((figure) => [
-            figure.setup.key,
-            {
-              saturationDeliveriesPerSec: finiteOrUndefined(figure.saturation),
-              reachedSaturation: figure.setup.reachedSaturation,
-              p50Ms: finiteOrUndefined(figure.p50),
-              p99Ms: finiteOrUndefined(figure.p99),
-              cpuMicrosPerDelivery: finiteOrUndefined(figure.cpuMicrosPerDelivery),
-            },
-          ]),
-        ),
-      },
-    };
-  } finally {
-    for (const setup of setups) await setup.generator.close().catch(() => {});
-    for (const setup of setups) await setup.relay.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
+      let relay: RunningServer | undefined;
+      try {
+        relay = await startServer('relay', { relayArgs, label: store.label });
+        const generator = await LoadGenerator.open({
+          kind: 'relay',
+          urls: [relay.wsUrl],
+          connections: profile.connections,
+          roomSize: profile.roomSize,
+          envelopeBytes: profile.envelopeBytes,
+          workers: context.profile.workers,
+        });
+        const running = relay;
+        return {
+          generator,
+          pids: [running.pid],
+          close: async () => {
+            await generator.close().catch(() => {});
+            await running.stop();
+            removeDir();
+          },
+        };
+      } catch (error) {
+        await relay?.stop();
+        removeDir();
+        throw error;
+      }
+    },
+  }));
+  const loadStart = loadAverageNow();
+  const runs = await runRounds({ subjects, rates: profile.rates, rounds: profile.rounds, timing: context.profile.timing, prefix: 'storage', log: context.log });
+  return buildResult(context, runs as Map<StoreKey, SubjectRuns>, { start: loadStart, end: loadAverageNow() });
+}
+
+function offeredPerSec(context: BenchContext, step: number): number {
+  const profile = context.profile.storage;
+  return (profile.rates[step] ?? Number.NaN) * profile.connections * (profile.roomSize - 1);
 }
 
 /**
- * A durable store's saturation over the memory store's, trial by trial: the sweep's peak,
- * then one run at the peak rate per further trial, the stores taking turns each time.
+ * Why a throughput ratio cannot be judged: the lightest step already starved the machine,
+ * or in some round the machine, not a store, set the pace at a store's best step.
  */
-function trialRatios(durable: Setup | undefined, memory: Setup | undefined): number[] {
-  if (durable === undefined || memory === undefined) return [];
-  return durable.saturationSamples.map((value, index) => ratio(value, memory.saturationSamples[index])).filter((value) => Number.isFinite(value));
+function throughputStarvation(compared: SubjectRuns[], describeLoad: (step: number) => string): string | undefined {
+  const atFirst = chooseStep(compared, 0, describeLoad);
+  if ('starved' in atFirst) return atFirst.starved;
+  for (const runs of compared) {
+    for (const [round, steps] of runs.rounds.entries()) {
+      const best = steps.reduce<StepRun | undefined>((a, b) => (b === undefined || (a && a.deliveredPerSec >= b.deliveredPerSec) ? a : b), undefined);
+      if (best?.machineLimit) return `${runs.label}, round ${round + 1}, at its best step (${describeLoad(best.step)}): ${best.machineLimit}`;
+    }
+  }
+  return undefined;
 }
 
-/** "0.81×–0.93× over 3 trials", or the one trial there was. */
-function spread(trials: number[]): string {
-  if (trials.length < 2) return `${trials.length} trial`;
-  return `${fmtRatio(Math.min(...trials))}–${fmtRatio(Math.max(...trials))} over ${trials.length} trials`;
-}
+function buildResult(context: BenchContext, runs: Map<StoreKey, SubjectRuns>, loadAverage: { start: number; end: number }): SectionResult {
+  const profile = context.profile.storage;
+  const fanOut = profile.roomSize - 1;
+  const describeLoad = (step: number) => `${fmtInt(offeredPerSec(context, step))} deliveries/s`;
+  const memory = runs.get('memory')!;
+  const memoryTop = saturation(memory);
 
-/** A data directory of its own for one relay, removed when the section ends. */
-function fresh(dirs: string[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sealroom-bench-'));
-  dirs.push(dir);
-  return dir;
+  const verdicts: Verdict[] = [];
+  for (const store of STORES.filter((candidate) => candidate.sync !== undefined)) {
+    const durable = runs.get(store.key)!;
+    const top = saturation(durable);
+    const ratios = spread(divide(top.perRound, memoryTop.perRound));
+    const bounds =
+      top.saturatedRounds < top.perRound.length || memoryTop.saturatedRounds < memoryTop.perRound.length
+        ? ' (a store did not saturate within the steps in every round: bounds, not ratios)'
+        : '';
+    const starved = throughputStarvation([memory, durable], describeLoad);
+    const shown = `${fmtRatio(ratios.median)} (${fmtInt(top.deliveredPerSec.median)} vs ${fmtInt(memoryTop.deliveredPerSec.median)} deliveries/s)${bounds}`;
+    verdicts.push({
+      key: `storage.${store.key}VsMemorySaturation`,
+      figure: `Durable store (--data-sync ${store.sync}) vs memory: saturation throughput`,
+      value: starved ? `${shown} (measured, not judged)` : shown,
+      numeric: ratios.median,
+      spread: ratios,
+      target: `≥ ${fmtRatio(DURABLE_GOAL)}`,
+      ...(starved ? { starved } : { met: ratios.median >= DURABLE_GOAL }),
+    });
+  }
+  for (const store of STORES.filter((candidate) => candidate.sync !== undefined)) {
+    const durable = runs.get(store.key)!;
+    const choice = chooseStep([memory, durable], profile.referenceStep, describeLoad);
+    const step = 'starved' in choice ? profile.referenceStep : choice.step;
+    const ratios = spread(ratiosByRound(durable, memory, step, cpuMicrosPerDelivery));
+    const shown = `${fmtRatio(ratios.median)} (${fmtFixed(atStep(durable, step, cpuMicrosPerDelivery).median)} vs ${fmtFixed(atStep(memory, step, cpuMicrosPerDelivery).median)} µs) at ${describeLoad(step)}`;
+    verdicts.push({
+      key: `storage.${store.key}VsMemoryCpuPerDelivery`,
+      figure: `Durable store (--data-sync ${store.sync}) vs memory: relay CPU per delivery`,
+      value: 'starved' in choice ? `${shown} (measured, not judged)` : shown,
+      numeric: ratios.median,
+      spread: ratios,
+      target: 'context (the cost of keeping every envelope on disk)',
+      ...('starved' in choice ? { starved: choice.starved } : {}),
+    });
+  }
+
+  const reference = profile.referenceStep;
+  const all = [...runs.values()].flatMap((subject) => subject.rounds.flat()).filter((run): run is StepRun => run !== undefined);
+  const table: Table = {
+    title: `Durable store: ${fmtInt(profile.connections)} connections in rooms of ${profile.roomSize}, ${profile.envelopeBytes}-byte envelopes, limits raised`,
+    headers: [
+      'Store',
+      'Deliveries/s at saturation',
+      'Envelopes stored/s at saturation',
+      'vs memory',
+      `Relay CPU µs / delivery @ ${describeLoad(reference)}`,
+      `p50 ms @ ${describeLoad(reference)}`,
+      `p99 ms @ ${describeLoad(reference)}`,
+    ],
+    rows: STORES.map((store) => {
+      const subject = runs.get(store.key)!;
+      const top = saturation(subject);
+      const at = (figure: (run: StepRun) => number) => fmtWithSpread(atStep(subject, reference, figure), (value) => fmtFixed(value));
+      return [
+        store.label,
+        `${fmtWithSpread(top.deliveredPerSec, fmtInt)}${top.saturatedRounds < top.perRound.length ? ' (not saturated within the steps)' : ''}`,
+        fmtWithSpread(spread(top.perRound.map((value) => value / fanOut)), fmtInt),
+        fmtWithSpread(spread(divide(top.perRound, memoryTop.perRound)), fmtRatio),
+        at(cpuMicrosPerDelivery),
+        at((run) => run.p50Ms),
+        at((run) => run.p99Ms),
+      ];
+    }),
+    notes: [
+      `Offered loads, the same for every store: ${profile.rates.map((_, step) => describeLoad(step)).join(', ')}. Saturation is the most a store delivered at any step, round by round; "vs memory" divides it by the memory store's of the same round (the stores take turns within a round, in an order that rotates).`,
+      'Every envelope is stored once and delivered to the other members of its room; a durable relay acknowledges an envelope only after the SQLite transaction holding it committed (one transaction per event-loop turn). Each durable relay starts each round on an empty data directory of its own in the system temporary directory.',
+      `${profile.rounds} round(s), fresh relays and connections each; ${context.profile.timing.measureMs} ms windows after ${context.profile.timing.warmupMs} ms warm-up; medians with [min–max] over rounds.`,
+      `Machine during the windows: other processes used ${fmtFixed(median(all.map(otherCores)))} cores (median), the hypervisor stole ${fmtFixed(median(all.map(stealCores)))}; 1-minute load average ${fmtFixed(loadAverage.start)} before, ${fmtFixed(loadAverage.end)} after. On a shared 2-core machine compare the rows of one run, not runs with each other.`,
+    ],
+  };
+
+  const json: Record<string, unknown> = {
+    connections: profile.connections,
+    roomSize: profile.roomSize,
+    offeredPerSec: profile.rates.map((_, step) => offeredPerSec(context, step)),
+    referenceStep: reference,
+    rounds: profile.rounds,
+    loadAverage,
+    stores: Object.fromEntries(
+      STORES.map((store) => {
+        const subject = runs.get(store.key)!;
+        const top = saturation(subject);
+        return [
+          store.key,
+          {
+            label: store.label,
+            saturationDeliveriesPerSec: top.perRound.map(finiteOrUndefined),
+            saturatedRounds: top.saturatedRounds,
+            vsMemory: divide(top.perRound, memoryTop.perRound).map(finiteOrUndefined),
+            cpuMicrosPerDeliveryAtReference: subject.rounds.map((round) =>
+              finiteOrUndefined(round[reference] ? cpuMicrosPerDelivery(round[reference]) : Number.NaN),
+            ),
+            errors: subject.rounds.map((round) => round.map((run) => run?.errors ?? {})),
+          },
+        ];
+      }),
+    ),
+  };
+  return { name: 'storage', title: TITLE, status: 'ok', tables: [table], verdicts, json };
 }
