@@ -100,7 +100,10 @@ export interface RoomStore {
   appendPinned(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<PinnedAppend>;
   /** Envelopes after a cursor, at most `limit`, with the room's head and epoch. */
   readAfter(room: RoomKey, after: number, limit: number, nowMs: number): Promise<HistoryPage>;
-  /** Starts receiving the room's envelopes appended by other processes. */
+  /**
+   * Starts receiving the room's envelopes appended by other processes. The relay subscribes
+   * a room only once it is registered; a shared store refuses an unregistered one.
+   */
   subscribe(room: RoomKey): Promise<void>;
   /** Stops receiving them once no local connection is in the room. */
   unsubscribe(room: RoomKey): Promise<void>;
