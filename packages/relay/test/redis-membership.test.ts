@@ -79,6 +79,19 @@ class FakeRedis implements MembershipBackend {
     return 1;
   }
 
+  readonly restarts: { room: RoomKey; epoch: string; seen: number }[] = [];
+
+  async restart(room: RoomKey, epoch: string, seen: number): Promise<unknown> {
+    this.restarts.push({ room, epoch, seen });
+    if (!this.up) throw new Error('down');
+    const state = this.rooms.get(room);
+    if (state?.epoch === epoch && state.head < seen) {
+      state.epoch = this.freshEpoch();
+      state.head = 0;
+    }
+    return state?.epoch ?? '';
+  }
+
   async claim(room: RoomKey, key: Uint8Array, maxAgeMs: number | undefined): Promise<Uint8Array> {
     if (!this.up) throw new Error('down');
     const existing = this.rooms.get(room);
@@ -251,6 +264,30 @@ describe('Membership (membership.ts)', () => {
     await settle();
     expect(states).toEqual([{ room, state: { epoch: undefined, head: 0 } }]);
     expect(membership.expectedEpoch(room)).toBe('!');
+  });
+
+  it('when the room’s history went back below cursors it saw (AOF everysec lost its last second), starts a new incarnation and names it', async () => {
+    const { redis, membership, states } = setup();
+    const room = newRoom();
+    redis.create(room).head = 2;
+    await membership.subscribe(room);
+    membership.onMessage(encodeFanout([section(room, 'E1', [3, 'fanned out'])]));
+    membership.saw(room, 'E1', 5);
+    // An append made for another incarnation says nothing about this one.
+    membership.saw(room, 'E0', 9);
+    redis.rooms.get(room)!.head = 4;
+    membership.onFeedLost();
+    await membership.resync();
+    expect(redis.restarts).toEqual([{ room, epoch: 'E1', seen: 5 }]);
+    expect(states).toEqual([{ room, state: { epoch: 'E2', head: 0 } }]);
+    expect(membership.expectedEpoch(room)).toBe('E2');
+    // In the new incarnation the count starts again: a head at what it saw is no loss.
+    membership.saw(room, 'E2', 1);
+    membership.onFeedLost();
+    redis.rooms.get(room)!.head = 1;
+    await membership.resync();
+    expect(redis.restarts).toHaveLength(1);
+    expect(states.at(-1)).toEqual({ room, state: { epoch: 'E2', head: 1 } });
   });
 
   it('runs one check of a room at a time, and one more if asked meanwhile', async () => {

@@ -492,6 +492,49 @@ describe.skipIf(!available)('RedisRoomStore when Redis loses its data', () => {
     expect(await a.append(room, Buffer.from('now'), Date.now())).toBeGreaterThan(0);
   });
 
+  it('starts a new incarnation when the room’s history went back below acknowledged cursors (AOF everysec losing its last second)', async () => {
+    const [a, b] = await pair();
+    const room = newRoom();
+    const key = randomBytes(32);
+    await a.claimAdmissionKey(room, key, 120_000);
+    const statesOfA: RoomState[] = [];
+    const statesOfB: RoomState[] = [];
+    a.onRoomState((_room, state) => statesOfA.push(state));
+    b.onRoomState((_room, state) => statesOfB.push(state));
+    await a.subscribe(room);
+    await b.subscribe(room);
+    for (const text of ['one', 'two', 'three']) await a.append(room, Buffer.from(text), Date.now());
+    const { epoch: before } = await a.readAfter(room, 0, 0, Date.now());
+    const raw = new Redis(volatile!.url);
+    try {
+      // What a restart from an AOF written up to cursor 1 looks like: same epoch, head 1.
+      await raw.xtrim(`sealroom:{${room}}:log`, 'MAXLEN', 1);
+      await raw.hset(`sealroom:{${room}}:meta`, 'head', 1, 'logged', 1);
+      // The restart cut every subscriber off.
+      await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    } finally {
+      raw.disconnect();
+    }
+    await eventually(() => statesOfA.length > 0 && statesOfB.length > 0, 'both told');
+    const after = statesOfA.at(-1)!;
+    expect(after.epoch).toBeDefined();
+    expect(after.epoch).not.toBe(before);
+    expect(after.head).toBe(0);
+    expect(statesOfB.at(-1)).toEqual(after);
+    // Cursors are never handed out twice under one epoch; key and retention age are kept.
+    expect(await a.append(room, Buffer.from('new'), Date.now())).toBe(1);
+    const page = await b.readAfter(room, 0, 10, Date.now());
+    expect(page.epoch).toBe(after.epoch);
+    expect(page.entries.map((entry) => Buffer.from(entry.envelope).toString())).toEqual(['new']);
+    expect(Buffer.from((await a.admissionKey(room))!)).toEqual(key);
+    const check = new Redis(volatile!.url);
+    try {
+      expect(await check.hget(`sealroom:{${room}}:meta`, 'maxAge')).toBe('120000');
+    } finally {
+      check.disconnect();
+    }
+  });
+
   it('says the room is lost when, after the data loss, another key registered it first', async () => {
     const [a, b] = await pair();
     const room = newRoom();

@@ -14,6 +14,12 @@
  *   history. If the admission key is gone too, the room is registered again (CLAIM) under
  *   the key and retention age the members here were admitted with; then the relay is told
  *   the new epoch. If another key holds the room by then, it is told the room is lost.
+ * - **History rolled back.** A Redis that restarts from an append-only file written with
+ *   `appendfsync everysec` may have lost its last second: the room keeps its epoch but its
+ *   head is below cursors this process already delivered or had acknowledged, and new
+ *   appends would reuse them (members would take them for duplicates). A registration
+ *   that finds the head below the highest cursor seen here starts a new incarnation
+ *   (RESTART_SCRIPT), and the relay is told the new epoch, so members see a gap.
  * - A process that dies needs no clean-up: the first PUBLISH to its channel that reaches
  *   no one takes it off the room.
  */
@@ -42,6 +48,11 @@ export interface MembershipBackend {
   unregister(room: RoomKey): Promise<unknown>;
   /** Registers the room (set-if-absent) as `claimAdmissionKey`; resolves with the key registered afterwards. */
   claim(room: RoomKey, key: Uint8Array, maxAgeMs: number | undefined): Promise<Uint8Array>;
+  /**
+   * Starts a new incarnation of the room (same key and retention age) if it is still in
+   * `epoch` with a head below `seen`: its history went back (RESTART_SCRIPT).
+   */
+  restart(room: RoomKey, epoch: string, seen: number): Promise<unknown>;
 }
 
 /** Sections held per room while its first registration is under way; past it the oldest go (the relay reads holes). */
@@ -51,6 +62,8 @@ interface Member {
   refs: number;
   /** The incarnation the members here are in; '' until the first registration answered. */
   epoch: string;
+  /** Highest cursor of that incarnation this process knows existed (registered, fanned out or appended). */
+  seen: number;
   key: Buffer | undefined;
   maxAgeMs: number | undefined;
   /** Registered since the feed last broke. */
@@ -99,6 +112,12 @@ export class Membership {
     return this.#rooms.get(room)?.epoch ?? '';
   }
 
+  /** An append of this process, made for `epoch`, took `cursor`. */
+  saw(room: RoomKey, epoch: string, cursor: number): void {
+    const member = this.#rooms.get(room);
+    if (member !== undefined && member.epoch === epoch && cursor > member.seen) member.seen = cursor;
+  }
+
   /** The channel was subscribed at start-up. */
   feedStarted(): void {
     this.#feedUp = true;
@@ -119,6 +138,7 @@ export class Membership {
     const member: Member = {
       refs: 1,
       epoch: '',
+      seen: 0,
       key: undefined,
       maxAgeMs: undefined,
       registered: false,
@@ -240,6 +260,7 @@ export class Membership {
   }
 
   #adopt(member: Member, registration: Registration): void {
+    member.seen = registration.epoch === member.epoch ? Math.max(member.seen, registration.head) : registration.head;
     member.epoch = registration.epoch;
     member.key = registration.key;
     member.maxAgeMs = registration.maxAgeMs ?? member.maxAgeMs;
@@ -252,7 +273,10 @@ export class Membership {
       this.check(room);
       return;
     }
-    for (const entry of section.entries) this.#envelopes?.(room, entry.cursor, entry.envelope);
+    for (const entry of section.entries) {
+      if (entry.cursor > member.seen) member.seen = entry.cursor;
+      this.#envelopes?.(room, entry.cursor, entry.envelope);
+    }
   }
 
   /** Registers the room again and tells the relay where it stands (see the file's comment). */
@@ -276,6 +300,19 @@ export class Membership {
     if (!sameKey(registration.key, member.key)) {
       this.#lost(room, member);
       return;
+    }
+    if (registration.epoch === member.epoch && registration.head < member.seen) {
+      // Cursors this process delivered or had acknowledged are gone from the room and would
+      // be handed out again under the same epoch: start a new incarnation instead.
+      await this.backend.restart(room, member.epoch, member.seen);
+      if (this.#rooms.get(room) !== member) return;
+      registration = await this.backend.register(room);
+      if (this.#rooms.get(room) !== member) return;
+      if (registration === undefined) throw new StoreUnavailableError('the room vanished while it was restarted');
+      if (!sameKey(registration.key, member.key)) {
+        this.#lost(room, member);
+        return;
+      }
     }
     this.#adopt(member, registration);
     this.#state?.(room, { epoch: registration.epoch, head: registration.head });

@@ -312,6 +312,26 @@ return { epoch, redis.call('HGET', meta, 'head') or '0', redis.call('HGET', meta
 `;
 
 /**
+ * A new incarnation for a room whose history went back (membership.ts). KEYS log, meta, key,
+ * pins; ARGV[7] the epoch the caller's members are in, ARGV[8] the highest cursor the caller
+ * knows existed in it. When the room is still in that epoch with a head below that cursor,
+ * what is left of it goes and cursors restart at 1 under the fresh epoch, keeping the
+ * admission key and the room's retention age; otherwise nothing changes (another process
+ * did it first, or nothing went back). Returns the room's epoch afterwards ('' if unknown).
+ */
+export const RESTART_SCRIPT = `${COMMON}
+local log, meta, admission, pins = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local epoch = redis.call('HGET', meta, 'epoch')
+if not epoch then return '' end
+if epoch == ARGV[7] and (tonumber(redis.call('HGET', meta, 'head')) or 0) < tonumber(ARGV[8]) then
+  redis.call('HDEL', meta, 'firstT', 'lastT', 'touched')
+  epoch = new_incarnation(log, meta, pins)
+  redis.call('PEXPIRE', meta, idleTtl)
+end
+return epoch
+`;
+
+/**
  * Registration. KEYS[1] key, KEYS[2] meta, KEYS[3] log, KEYS[4] pins; ARGV[1] admission key,
  * ARGV[2] idle TTL (ms), ARGV[3] the room's max age (ms), ARGV[4] a fresh epoch. Sets the key
  * unless one is registered and then starts the room's new incarnation; returns the key

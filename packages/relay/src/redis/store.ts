@@ -25,7 +25,7 @@ import { RedisConnections, StoreUnavailableError, type ConnectionOptions } from 
 import { cursorOfStreamId, parseCursor, streamStartAfter } from './cursor.js';
 import { newProcessId } from './fanout.js';
 import { Membership, type Registration } from './membership.js';
-import { ADMISSION_KEY_SCRIPT, APPEND_BATCH_SCRIPT, CLAIM_SCRIPT, READ_SCRIPT, REGISTER_SCRIPT, SWEEP_SCRIPT } from './scripts.js';
+import { ADMISSION_KEY_SCRIPT, APPEND_BATCH_SCRIPT, CLAIM_SCRIPT, READ_SCRIPT, REGISTER_SCRIPT, RESTART_SCRIPT, SWEEP_SCRIPT } from './scripts.js';
 import { mergePinned } from '../pins.js';
 import type { HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStateListener, RoomStore, StoreStats } from '../store.js';
 import { DAY_MS } from '@sealroom/units';
@@ -72,6 +72,7 @@ interface ScriptCommands {
   sealroomClaimBuffer(...args: ScriptArgs): Promise<Buffer | null>;
   sealroomAdmissionKeyBuffer(...args: ScriptArgs): Promise<Buffer | null>;
   sealroomSweep(...args: ScriptArgs): Promise<[number, number]>;
+  sealroomRestart(...args: ScriptArgs): Promise<string>;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -118,6 +119,7 @@ export class RedisRoomStore implements RoomStore {
     this.#commands.defineCommand('sealroomClaim', { numberOfKeys: 4, lua: CLAIM_SCRIPT });
     this.#commands.defineCommand('sealroomAdmissionKey', { numberOfKeys: 3, lua: ADMISSION_KEY_SCRIPT });
     this.#commands.defineCommand('sealroomSweep', { numberOfKeys: 4, lua: SWEEP_SCRIPT });
+    this.#commands.defineCommand('sealroomRestart', { numberOfKeys: 4, lua: RESTART_SCRIPT });
 
     this.#membership = new Membership({
       canResync: () => this.#connections.isUp() && !this.#connections.closed,
@@ -125,6 +127,8 @@ export class RedisRoomStore implements RoomStore {
       register: (room) => this.#register(room),
       unregister: (room) => this.#connections.run(() => this.#commands.hdel(this.#key(room, 'procs'), this.#processId)),
       claim: (room, key, maxAgeMs) => this.claimAdmissionKey(room, key, maxAgeMs ?? this.#retention.maxAgeMs),
+      restart: (room, epoch, seen) =>
+        this.#connections.run(() => this.#commands.sealroomRestart(...this.#roomKeys(room), ...this.#commonArgs(Date.now()), epoch, seen)),
     });
     this.#appends = new AppendBatcher({
       run: (keys, args) => this.#connections.run(() => this.#commands.sealroomAppendBatch(keys.length, ...keys, ...args)),
@@ -252,7 +256,14 @@ export class RedisRoomStore implements RoomStore {
     // The incarnation is the one when the append is made: one made before the room moved
     // to another is refused rather than stored in the new one.
     const epoch = this.#membership.expectedEpoch(room);
-    return new Promise((resolve, reject) => this.#appends.add({ room, envelope, pinned, nowMs, epoch, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const stored = (cursor: number): void => {
+        // What this process had acknowledged, so a history that went back below it is noticed.
+        if (cursor > 0) this.#membership.saw(room, epoch, cursor);
+        resolve(cursor);
+      };
+      this.#appends.add({ room, envelope, pinned, nowMs, epoch, resolve: stored, reject });
+    });
   }
 
   async readAfter(room: RoomKey, after: number, limit: number, nowMs: number): Promise<HistoryPage> {
