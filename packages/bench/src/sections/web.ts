@@ -18,7 +18,7 @@ import { REPO_ROOT, startServer } from '../servers.js';
 import { OTHER_CORES_MAX } from '../starvation.js';
 import { median } from '../stats.js';
 import { measureBrowserFile, type BrowserFileFigures } from './browser-file.js';
-import { BROWSER_ACCEPT_ENCODING, measureFirstVisit, type FirstVisit } from './web-wire.js';
+import { BROWSER_ACCEPT_ENCODING, measureWire, wireTable, type WireFigures } from './web-wire.js';
 
 const WEB_PACKAGE = fileURLToPath(new URL('../../../../apps/web/package.json', import.meta.url));
 const BUNDLE_SIZE_SCRIPT = fileURLToPath(new URL('../../../../apps/web/scripts/bundle-size.mjs', import.meta.url));
@@ -208,48 +208,6 @@ const BYTES_PER_MB = 1_000_000;
 
 function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
-}
-
-/** A first visit with the browser's Accept-Encoding, with gzip only, and with none. */
-interface WireFigures {
-  readonly browser: FirstVisit;
-  readonly gzip: FirstVisit;
-  readonly identity: FirstVisit;
-}
-
-async function measureWire(context: BenchContext): Promise<WireFigures> {
-  const relay = await startServer('relay', { relayArgs: context.relay.benchArgs });
-  try {
-    return {
-      browser: await measureFirstVisit(relay.httpUrl, BROWSER_ACCEPT_ENCODING),
-      gzip: await measureFirstVisit(relay.httpUrl, 'gzip'),
-      identity: await measureFirstVisit(relay.httpUrl, ''),
-    };
-  } finally {
-    await relay.stop();
-  }
-}
-
-function wireTable(wire: WireFigures): Table {
-  const rows = wire.browser.fetches.map((f) => {
-    const plain = wire.identity.fetches.find((other) => other.path === f.path);
-    return [f.path, f.encoding, fmtKiB(f.bodyBytes), plain ? fmtKiB(plain.bodyBytes) : 'n/a'];
-  });
-  const total = (visit: FirstVisit) => `${fmtKiB(visit.totalBytes)} (bodies ${fmtKiB(visit.bodyBytes)})`;
-  rows.push(
-    [`**First visit, Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}**`, '', total(wire.browser), ''],
-    ['First visit, Accept-Encoding: gzip', '', total(wire.gzip), ''],
-    ['First visit, no compression', '', total(wire.identity), ''],
-  );
-  return {
-    title: 'First visit on the wire',
-    headers: ['Resource', 'Sent as', 'Bytes sent', 'Uncompressed'],
-    rows,
-    notes: [
-      "GET / from the relay (a child process serving apps/web/dist), then every same-origin script, module preload, stylesheet and icon the page names, each with the request's Accept-Encoding; totals count status lines, headers and bodies as sent. Lazy chunks (dialogs, the chat screen, password dictionaries) load later and are not counted.",
-      'The relay sends the brotli or gzip copy made at build time (apps/web/scripts/precompress.mjs); a repeat visit revalidates index.html with its ETag (a 304, no body) and takes hashed assets from the cache without asking.',
-    ],
-  };
 }
 
 function lastMessage(page: PlaywrightPage, text: string) {
