@@ -217,10 +217,12 @@ for g = 0, groups - 1 do
           if not firstT then firstT = t end
         end
         reply[#reply + 1] = head
-        entries[#entries + 1] = struct.pack('>dI4', head, string.len(envelope)) .. envelope
+        entries[#entries + 1] = head
+        entries[#entries + 1] = envelope
       end
     end
-    if #entries > 0 then
+    local fresh = #entries / 2
+    if fresh > 0 then
       for _, value in ipairs({ 'head', string.format('%.0f', head), 'bytes', bytes, 'pinnedBytes', pinnedBytes }) do fields[#fields + 1] = value end
       if logged then
         for _, value in ipairs({ 'logged', logged, 'lastT', tText, 'firstT', string.format('%.0f', firstT) }) do fields[#fields + 1] = value end
@@ -231,14 +233,25 @@ for g = 0, groups - 1 do
       redis.call('HSET', meta, unpack(fields))
       if logged then
         if len > maxCount or bytes > maxBytes or firstT < now - maxAge then trim(log, meta, maxAge) end
-        expire_log(log, maxAge)
+        -- See expire_log; the log was just written to, so no EXISTS first (a log trimming
+        -- emptied is gone, and PEXPIRE on it does nothing).
+        redis.call('PEXPIRE', log, math.max(maxAge, 1))
       end
       if refresh then
         for _, key in ipairs({ meta, admission, pins, procs }) do redis.call('PEXPIRE', key, idleTtl) end
       end
-      local section = struct.pack('>B', string.len(room)) .. room .. struct.pack('>B', string.len(epoch)) .. epoch .. struct.pack('>I4', #entries) .. table.concat(entries)
+      local section = nil
       for _, process in ipairs(redis.call('HKEYS', procs)) do
         if process ~= self then
+          -- Built only when another process has members here (one process: never).
+          if not section then
+            local parts = { struct.pack('>B', string.len(room)) .. room .. struct.pack('>B', string.len(epoch)) .. epoch .. struct.pack('>I4', fresh) }
+            for i = 1, #entries, 2 do
+              parts[#parts + 1] = struct.pack('>dI4', entries[i], string.len(entries[i + 1]))
+              parts[#parts + 1] = entries[i + 1]
+            end
+            section = table.concat(parts)
+          end
           local queue = outbox[process]
           if not queue then
             queue = {}
