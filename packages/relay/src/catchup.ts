@@ -36,8 +36,18 @@ export async function answerHistory(port: CatchUpPort, conn: Connection, room: R
     out.error(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
     return;
   }
+  const epoch = local.delivery.epoch;
   const page = await port.store.readAfter(room, after, limit as number, Date.now());
   if (conn.ws.readyState !== WebSocket.OPEN) return;
+  // The room moved to another incarnation meanwhile: the member was sent `joined` with its
+  // epoch, and this answer, about the old one, would mislead it.
+  if (port.rooms.get(room) !== local || local.delivery.epoch !== epoch) return;
+  if (page.epoch !== epoch) {
+    // The store is in another incarnation than the member's, and has not said so yet: its
+    // notice (and `joined`) comes soon; the member asks again.
+    out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is changing incarnation; ask again', room);
+    return;
+  }
   if (page.trimmedUpTo > after) {
     out.json(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
   }
