@@ -403,7 +403,8 @@ export class RelayConnection {
       }
       case 'joined': {
         const state = this.rooms.get(message.room);
-        if (state === undefined || state.phase !== 'joining') return;
+        if (state === undefined || state.phase === 'idle') return;
+        if (state.phase !== 'joining') this.readmitted(state);
         state.phase = 'catching-up';
         const socket = this.socket;
         // In the binding's queue: envelopes of the previous connection may still be in it,
@@ -451,6 +452,22 @@ export class RelayConnection {
       default:
         return;
     }
+  }
+
+  /**
+   * `joined` again while admitted (PROTOCOL A.3): the room's incarnation changed under this
+   * admission (the relay's store lost its history and registered it again). What was held or
+   * being fetched belongs to the old incarnation; the room starts over as after a fresh
+   * admission, the epoch rule tells the binding, and it is not ready until caught up.
+   */
+  private readmitted(state: RoomState): void {
+    const wasReady = state.phase === 'ready' && !state.unavailable;
+    state.order = undefined;
+    state.early = [];
+    state.fetching = false;
+    state.fillAfterSeq = undefined;
+    state.unregistered = false;
+    if (wasReady) state.binding.onDisconnected();
   }
 
   /**

@@ -175,6 +175,9 @@ export class Admission {
       rooms.releaseIfEmpty(local);
       return;
     }
+    // The first admission here starts live delivery after `head`; one that finds another
+    // epoch than the members here were admitted to tells them (room-delivery.ts).
+    local.delivery.admitted(head!, epoch);
     rooms.addMember(conn, local);
     out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head, epoch });
   }

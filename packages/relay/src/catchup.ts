@@ -48,8 +48,18 @@ export async function answerHistory(port: CatchUpPort, conn: Connection, room: R
     refuse(port, conn, room);
     return;
   }
+  const epoch = local.delivery.epoch;
   const page = await port.store.readAfter(room, after, limit as number, Date.now());
   if (conn.ws.readyState !== WebSocket.OPEN) return;
+  // The room moved to another incarnation meanwhile: the member was sent `joined` with its
+  // epoch, and this answer, about the old one, would mislead it.
+  if (port.rooms.get(room) !== local || local.delivery.epoch !== epoch) return;
+  if (page.epoch !== epoch) {
+    // The store is in another incarnation than the member's, and has not said so yet: its
+    // notice (and `joined`) comes soon; the member asks again.
+    out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is changing incarnation; ask again', room);
+    return;
+  }
   // Checked again as the answer goes out: other answers may have spent it meanwhile.
   const grant = port.budget.check(conn, Date.now());
   if (!grant.ok) {

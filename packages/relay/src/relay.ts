@@ -99,7 +99,8 @@ class Relay implements ConnectionEvents {
         history: (conn, room, msg) => answerHistory(catchUp, conn, room, msg),
       },
     };
-    store.onRemoteEnvelope((room, cursor, envelope) => deliverRemote(this.publishing, room, cursor, envelope));
+    store.onRemoteEnvelope((room, cursor, envelope) => deliverRemote(rooms.local, room, cursor, envelope));
+    store.onRoomState?.((room, state) => rooms.storeState(room, state));
 
     const metrics = createMetrics({ counters, localRooms: () => rooms.local.size, storeStats: () => store.stats() });
     const serverOptions = { maxHeaderSize: limits.maxHeaderBytes };

@@ -361,6 +361,8 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       const maxAgeMs = 60_000;
       const store = await make({ ...GENEROUS, maxAgeMs });
       const room = newRoom();
+      // The relay subscribes a room once it is registered.
+      await store.claimAdmissionKey(room, randomBytes(ADMISSION_KEY_BYTES), maxAgeMs);
       await store.subscribe(room);
       const cursor = await store.append(room, envelope('s'), t0);
       await store.sweep(t0 + 1);
@@ -380,6 +382,7 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       const room = newRoom();
       const remote: number[] = [];
       store.onRemoteEnvelope((_room, cursor) => remote.push(cursor));
+      await store.claimAdmissionKey(room, randomBytes(ADMISSION_KEY_BYTES), GENEROUS.maxAgeMs);
       await store.subscribe(room);
       await store.append(room, envelope('mine'), t0);
       // Give a shared backend time to echo the publish back.
