@@ -302,7 +302,10 @@ function applyListEdit(list: Uint8Array[], edit: ListEdit): Uint8Array[] {
       return out;
     case 'mutate': {
       const entry = out[at]!.slice();
-      for (const [i, m] of edit.mutation.entries()) entry[(m * 37 + i * 101) % entry.length] ^= m | 1;
+      for (const [i, m] of edit.mutation.entries()) {
+        const index = (m * 37 + i * 101) % entry.length;
+        entry[index] = entry[index]! ^ (m | 1);
+      }
       out[at] = entry;
       return out;
     }
