@@ -23,9 +23,8 @@ interface Size {
 
 const FULL: Size = { clients: 1_000, roomSize: 10, perClient: 100 };
 const QUICK: Size = { clients: 100, roomSize: 10, perClient: 100 };
-/** Envelope bytes: the tag (send time, sender, seq) and padding, about a short chat message. */
+/** Envelope bytes: the tag (send time, sender, seq; TAG_BYTES, tally.ts) and padding, about a short chat message. */
 const ENVELOPE_BYTES = 200;
-// (at least TAG_BYTES, tally.ts)
 /** Publishes a client has in flight (sent, not yet acknowledged): a closed loop, so the relay paces the run. */
 const WINDOW = 4;
 /** Connections opened (and admitted) at once. */
