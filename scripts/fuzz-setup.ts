@@ -27,7 +27,12 @@ function positiveInteger(name: string, text: string | undefined): number | undef
 
 const runs = positiveInteger('FUZZ_RUNS', process.env.FUZZ_RUNS);
 if (runs === undefined) throw new Error('FUZZ_RUNS is unset: run the fuzz targets through the `fuzz` Vitest project (vitest.config.ts)');
-const seed = positiveInteger('FUZZ_SEED', process.env.FUZZ_SEED);
+const seed = ((text) => {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`FUZZ_SEED must be an integer (fast-check prints it), not ${text}`);
+  return value;
+})(process.env.FUZZ_SEED);
 
 /** Runs made per property of this file, in the order they ran. */
 const made = new Map<string, number>();
