@@ -130,6 +130,11 @@ export class AbuseClient {
     this.ws.pause();
   }
 
+  /** Reads again (to learn whether the relay cut the connection meanwhile). */
+  resumeReading(): void {
+    this.ws.resume();
+  }
+
   close(): void {
     this.ws.terminate();
   }

@@ -97,10 +97,9 @@ function scenarios(url: string, bigRoom: AbuseRoom): Scenario[] {
         const loop = loopOn(clients, async (client, running) => {
           while (running()) {
             const room = newAbuseRoom();
-            if (await client.join(room)) {
-              registered += 1;
-              await client.leave(room);
-            }
+            if (await client.join(room)) registered += 1;
+            // Refused or not, leave: a refused admission still counts against the room limit.
+            await client.leave(room);
           }
         });
         return {
@@ -183,6 +182,9 @@ function scenarios(url: string, bigRoom: AbuseRoom): Scenario[] {
         return {
           async stop() {
             clearInterval(timer);
+            // A paused reader cannot see a close: read again, briefly, to learn which were cut.
+            for (const reader of readers) reader.resumeReading();
+            await sleep(SETTLE_MS);
             const cut = readers.filter((reader) => reader.closedCode !== undefined).length;
             for (const client of [...readers, feeder!]) client.close();
             return `${SLOW_READERS} readers stopped reading; ${fed} envelopes of ${BIG_ENVELOPE_BYTES / KIB} KiB fed to their room; ${cut} cut by the relay; feeder refusals: ${refusals([feeder!])}`;
