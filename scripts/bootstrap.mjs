@@ -51,7 +51,11 @@ if (task === 'start') {
   install();
   ensureBrowser();
   for (const step of ['lint', 'typecheck', 'build', 'test:unit', 'e2e']) pnpm('run', step);
-  console.log('\nAll checks passed: lint, typecheck, build, unit and integration tests, end-to-end tests.');
+  // The quick load test (issue 14): 100 wire-level clients through one relay and through two
+  // relays sharing Redis; fails on any lost, duplicated or reordered delivery. Last, so a
+  // failure here does not hide the other checks' results.
+  pnpm('run', 'test:load', '--quick');
+  console.log('\nAll checks passed: lint, typecheck, build, unit and integration tests, end-to-end tests, quick load test.');
 } else {
   console.error('usage: node scripts/bootstrap.mjs start|test');
   process.exit(2);
