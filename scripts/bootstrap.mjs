@@ -38,7 +38,15 @@ const task = process.argv[2];
 if (task === 'start') {
   install();
   pnpm('run', 'build');
-  pnpm('--filter', '@sealroom/relay', 'run', 'start', ...process.argv.slice(3));
+  // The quick start keeps rooms in memory (nothing written to disk) unless told where to
+  // keep them, by flag or by its environment twin: `npm start -- --data-dir ./sealroom-data`
+  // for the durable store. The relay runs from the clone's root, so a relative data
+  // directory is relative to the clone (and ignored by git), not to packages/relay.
+  const extra = process.argv.slice(3);
+  const chosen =
+    extra.some((arg) => /^--(data-dir|redis|memory)(=|$)/.test(arg)) ||
+    ['SEALROOM_DATA_DIR', 'SEALROOM_REDIS_URL', 'SEALROOM_MEMORY'].some((name) => (process.env[name] ?? '') !== '');
+  run(process.execPath, [join(root, 'packages', 'relay', 'bin', 'sealroom-relay.js'), ...(chosen ? [] : ['--memory']), ...extra]);
 } else if (task === 'test') {
   install();
   ensureBrowser();

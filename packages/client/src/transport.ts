@@ -569,6 +569,19 @@ export class RelayConnection {
       if (message.id === undefined && message.room === undefined) this.options.onRelayError(message.code, message.message);
       return;
     }
+    if (state.fetching && message.code === 'HISTORY_LIMITED') {
+      // The relay is pacing this catch-up (its budget per connection and address): ask
+      // again when it says, without showing the room as disconnected.
+      state.fetching = false;
+      this.retryAfter(state, message.retryAfterMs);
+      return;
+    }
+    if (state.phase === 'joining' && message.code === 'REGISTRATION_LIMITED') {
+      // Too many new rooms from this address lately: register again when the relay says.
+      state.phase = 'idle';
+      this.retryAfter(state, message.retryAfterMs);
+      return;
+    }
     if (state.fetching && (message.code === 'UNAVAILABLE' || message.code === 'RATE_LIMITED')) {
       // A refused history request: asked again after a pause rather than leaving the room
       // stuck before `ready` (or with a hole).
@@ -598,6 +611,17 @@ export class RelayConnection {
       state.retryTimer = this.options.clock.setTimeout(() => this.retry(state), delay);
     }
     this.refreshState();
+  }
+
+  /**
+   * Asks again after the relay's `retryAfterMs` (or the backoff when it named none), with
+   * the room's state as it is: a budget refusal is a pause, not an outage.
+   */
+  private retryAfter(state: RoomState, retryAfterMs: number | undefined): void {
+    if (state.retryTimer !== undefined) return;
+    const delay = retryAfterMs ?? reconnectDelay(state.retryAttempt, this.options.baseDelayMs, this.options.maxDelayMs);
+    state.retryAttempt += 1;
+    state.retryTimer = this.options.clock.setTimeout(() => this.retry(state), delay);
   }
 
   /** The room's retry: whatever the store refused is asked again. */

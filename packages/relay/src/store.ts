@@ -46,6 +46,17 @@ export interface HistoryPage {
 export type PinnedAppend = { readonly ok: true; readonly cursor: number } | { readonly ok: false; readonly code: 'PIN_LIMIT' };
 
 /**
+/**
+ * Why a registration stored nothing (docs/PROTOCOL.md A.3):
+ * - `STORE_FULL`: the store holds as many rooms as it may, and none can be forgotten to
+ *   make space (a room with a retained or pinned envelope, or a connection, never is).
+ * - `NOT_ORIGINAL_KEY`: the room was forgotten a short while ago (within
+ *   `forgottenRoomMemoryMs`), and the offered key is not the one it was registered with:
+ *   only holders of the original key may start it again.
+ */
+export type ClaimRefusal = { readonly ok: false; readonly code: 'STORE_FULL' | 'NOT_ORIGINAL_KEY' };
+
+/**
  * Called for envelopes appended to a room by another relay process. A store calls it, per
  * room, in increasing cursor order, and only for the room's current incarnation.
  */
@@ -83,9 +94,10 @@ export interface RoomStore {
    * Registers `key` for the room unless one is registered already (set-if-absent,
    * atomic across processes), starting a new incarnation (a new epoch, cursors from 1)
    * that keeps envelopes at most `maxAgeMs` (already clamped by the caller; fixed for the
-   * incarnation). Returns the key that is registered afterwards.
+   * incarnation). Returns the key that is registered afterwards, or why nothing was
+   * stored (a store that bounds its rooms, or remembers forgotten ones, may refuse).
    */
-  claimAdmissionKey(room: RoomKey, key: Uint8Array, maxAgeMs: number): Promise<Uint8Array>;
+  claimAdmissionKey(room: RoomKey, key: Uint8Array, maxAgeMs: number): Promise<Uint8Array | ClaimRefusal>;
   /**
    * Assigns the room's next cursor, retains the envelope (trimming by count, bytes and
    * age) and makes it reach subscribers in other processes. Resolves with the cursor.
