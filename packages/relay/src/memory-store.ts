@@ -76,6 +76,18 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
+    return this.appendAtOnce(room, envelope, nowMs);
+  }
+
+  /**
+   * Nothing to wait for in memory: the relay's publish path takes the cursor at once
+   * (RoomStore.appendNow). Offered only while `append` is this class's own, so a subclass
+   * that changes `append` (tests make it fail or record it) still sees every append.
+   */
+  readonly appendNow: ((room: RoomKey, envelope: Uint8Array, nowMs: number) => number) | undefined =
+    this.append === MemoryRoomStore.prototype.append ? (room, envelope, nowMs) => this.appendAtOnce(room, envelope, nowMs) : undefined;
+
+  private appendAtOnce(room: RoomKey, envelope: Uint8Array, nowMs: number): number {
     const state = this.room(room, nowMs);
     state.head += 1;
     state.lastActivityMs = nowMs;
