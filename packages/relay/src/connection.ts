@@ -37,6 +37,12 @@ export class Connection extends TokenBuckets {
   admitting: Map<RoomKey, Buffer> | undefined = undefined;
   /** Catch-up output budget (budgets.ts), made on the first `history` request. */
   historyBucket: TokenBucket | undefined = undefined;
+  /**
+   * The room of this connection's last accepted publish. Clients publish to one room in
+   * runs, so the next PUBLISH is matched against its id bytes first (rooms.ts), and the
+   * room id is decoded to a key only when it names another room.
+   */
+  publishRoom: RoomKey | undefined = undefined;
 
   constructor(
     readonly events: ConnectionEvents,

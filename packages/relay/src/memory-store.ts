@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_RETENTION, type RetentionLimits } from './options.js';
 import { ForgottenRooms } from './forgotten-rooms.js';
 import { mergePinned } from './pins.js';
+import { COPY_BELOW_BYTES, createMemoryRoom, compactSlabs, EMPTY, MAX_HELD_PER_KEPT, MAX_SLAB_BYTES, MIN_SLAB_BYTES, type MemoryRoom } from './memory-room.js';
 import type { ClaimRefusal, HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
-import { MIB } from '@sealroom/units';
 
 /**
  * Random bytes that start every epoch this store hands out: a relay restarted in memory
@@ -12,64 +12,6 @@ import { MIB } from '@sealroom/units';
 const EPOCH_PREFIX_BYTES = 12;
 /** Compact a queue once this many dropped slots sit at its front. */
 const COMPACT_MIN_SLOTS = 1024;
-/**
- * Envelopes shorter than this are copied into their room's slabs; longer ones (file chunks)
- * are kept as they are, in a buffer of their own.
- */
-export const COPY_BELOW_BYTES = 16 * 1024;
-/**
- * A room's next slab holds half of what the room keeps, within these bounds (and at least the
- * envelope that needs it).
- */
-const MIN_SLAB_BYTES = 1024;
-const MAX_SLAB_BYTES = MIB;
-/**
- * Trimming frees a slab only once none of its envelopes is kept, so a room that keeps little
- * can still hold large slabs. Once what a room holds passes this many times what it keeps
- * (plus one minimum slab), its envelopes are copied into one slab of their size.
- */
-const MAX_HELD_PER_KEPT = 3;
-
-/**
- * A room's retained envelopes, oldest first from index `start`, as parallel arrays of
- * numbers and slab references: a retained envelope is no JavaScript object of its own, so a
- * relay holding hundreds of thousands of them costs the garbage collector next to nothing
- * (each envelope as an object made every young-generation collection copy and promote them,
- * which showed as millisecond pauses in delivery latency).
- */
-interface MemoryRoom {
-  readonly key: RoomKey;
-  admissionKey: Uint8Array | undefined;
-  /** Latest cursor assigned; 0 until the first envelope. Cursors are 1, 2, 3, … */
-  head: number;
-  /** This incarnation of the room (docs/PROTOCOL.md A.3 `joined.epoch`). */
-  readonly epoch: string;
-  trimmedUpTo: number;
-  cursors: number[];
-  atMs: number[];
-  offsets: number[];
-  lengths: number[];
-  /** The buffer each envelope's bytes are in: a slab, or the envelope's own buffer. */
-  buffers: Uint8Array[];
-  start: number;
-  bytes: number;
-  /** The slab being filled, and how much of it is. */
-  slab: Uint8Array;
-  slabUsed: number;
-  /** Kept envelopes in each slab still referenced; a slab leaves the map with its last one. */
-  slabRefs: Map<Uint8Array, number>;
-  /** Memory this room holds: its slabs' capacity and its large envelopes, in bytes. */
-  held: number;
-  maxAgeMs: number;
-  /** Pinned envelopes (own copies), in cursor order; never trimmed. */
-  pinned: RetainedEnvelope[];
-  lastActivityMs: number;
-  subscribers: number;
-  /** False once forgotten: the global queue's references to it are then stale. */
-  live: boolean;
-}
-
-const EMPTY = new Uint8Array(0);
 
 /**
  * The default store: everything in this process's memory, bounded by the retention
@@ -134,6 +76,18 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
+    return this.appendAtOnce(room, envelope, nowMs);
+  }
+
+  /**
+   * Nothing to wait for in memory: the relay's publish path takes the cursor at once
+   * (RoomStore.appendNow). Offered only while `append` is this class's own, so a subclass
+   * that changes `append` (tests make it fail or record it) still sees every append.
+   */
+  readonly appendNow: ((room: RoomKey, envelope: Uint8Array, nowMs: number) => number) | undefined =
+    this.append === MemoryRoomStore.prototype.append ? (room, envelope, nowMs) => this.appendAtOnce(room, envelope, nowMs) : undefined;
+
+  private appendAtOnce(room: RoomKey, envelope: Uint8Array, nowMs: number): number {
     const state = this.room(room, nowMs);
     state.head += 1;
     state.lastActivityMs = nowMs;
@@ -248,29 +202,7 @@ export class MemoryRoomStore implements RoomStore {
       // Registrations refuse with STORE_FULL before this; other ways in (a subscribe or an
       // append to a room forgotten meanwhile) make space where they can, never refuse.
       if (this.rooms.size >= this.retention.maxRooms) this.forgetOldestUnused(nowMs);
-      state = {
-        key,
-        admissionKey: undefined,
-        head: 0,
-        epoch: `${this.epochPrefix}${(this.incarnations++).toString(36)}`,
-        trimmedUpTo: 0,
-        cursors: [],
-        atMs: [],
-        offsets: [],
-        lengths: [],
-        buffers: [],
-        start: 0,
-        bytes: 0,
-        slab: EMPTY,
-        slabUsed: 0,
-        slabRefs: new Map(),
-        held: 0,
-        maxAgeMs: this.retention.maxAgeMs,
-        pinned: [],
-        lastActivityMs: nowMs,
-        subscribers: 0,
-        live: true,
-      };
+      state = createMemoryRoom(key, `${this.epochPrefix}${(this.incarnations++).toString(36)}`, this.retention.maxAgeMs, nowMs);
       this.rooms.set(key, state);
     }
     return state;
@@ -346,44 +278,13 @@ export class MemoryRoomStore implements RoomStore {
       state.slabRefs.clear();
       state.slab = EMPTY;
       state.slabUsed = 0;
-    } else if (state.held > MAX_HELD_PER_KEPT * state.bytes + MIN_SLAB_BYTES) this.compactSlabs(state);
+    } else if (state.held > MAX_HELD_PER_KEPT * state.bytes + MIN_SLAB_BYTES) this.hold(state, compactSlabs(state));
     this.compactGlobal(false);
   }
 
   private hold(state: MemoryRoom, bytes: number): void {
     state.held += bytes;
     this.totalHeld += bytes;
-  }
-
-  /**
-   * Copies a room's kept small envelopes into one slab of their size, so slabs mostly made
-   * of trimmed envelopes are freed. Pages handed out before keep their views: slabs are
-   * never written over, only dropped.
-   */
-  private compactSlabs(state: MemoryRoom): void {
-    let small = 0;
-    let count = 0;
-    for (let i = state.start; i < state.cursors.length; i += 1) {
-      if (state.lengths[i]! < COPY_BELOW_BYTES) {
-        small += state.lengths[i]!;
-        count += 1;
-      }
-    }
-    const slab = new Uint8Array(Math.max(small, MIN_SLAB_BYTES));
-    let used = 0;
-    for (let i = state.start; i < state.cursors.length; i += 1) {
-      const length = state.lengths[i]!;
-      if (length >= COPY_BELOW_BYTES) continue;
-      const offset = state.offsets[i]!;
-      slab.set(state.buffers[i]!.subarray(offset, offset + length), used);
-      state.buffers[i] = slab;
-      state.offsets[i] = used;
-      used += length;
-    }
-    this.hold(state, state.bytes - small + slab.length - state.held);
-    state.slabRefs = new Map(count > 0 ? [[slab, count]] : []);
-    state.slab = slab;
-    state.slabUsed = used;
   }
 
   /** Whether the global queue's entry `index` is still retained by its room. */

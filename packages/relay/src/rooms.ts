@@ -112,7 +112,7 @@ export class Rooms {
 /** What publishing needs from the relay. */
 export interface PublishPort {
   readonly rooms: ReadonlyMap<RoomKey, LocalRoom>;
-  readonly store: Pick<RoomStore, 'append' | 'appendPinned'>;
+  readonly store: Pick<RoomStore, 'append' | 'appendNow' | 'appendPinned'>;
   readonly out: Pick<Outbound, 'error'>;
   readonly counters: RelayCounters;
   readonly log: Logger;
@@ -143,10 +143,9 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
     return;
   }
   const id = data.readUInt32BE(PUBLISH_ID_OFFSET);
-  const roomKey = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
-  const room = port.rooms.get(roomKey);
-  if (!room?.members.has(conn)) {
-    out.error(conn, ErrorCode.NOT_JOINED, 'publish to a room this connection has not joined', roomKey, id);
+  const room = memberRoom(port, conn, data);
+  if (typeof room === 'string') {
+    out.error(conn, ErrorCode.NOT_JOINED, 'publish to a room this connection has not joined', room, id);
     return;
   }
   const frame = deliverFrameOf(data, room.id);
@@ -158,17 +157,50 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
   }
   port.counters.envelopesIn += 1;
   port.counters.bytesIn += data.length - PUBLISH_HEADER_BYTES;
-  port.store
-    .append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
+  const { store } = port;
+  if (store.appendNow !== undefined) {
+    // A store that answers at once (memory): ACK and fan-out in this turn, no promise.
+    let cursor: number;
+    try {
+      cursor = store.appendNow(room.key, frame.subarray(DELIVER_HEADER_BYTES), Date.now());
+    } catch (err) {
+      delivery.failed();
+      unavailable(port, conn, room.key, id, err);
+      return;
+    }
+    try {
+      delivery.stored(ticket, conn, id, frame, cursor);
+    } catch (err) {
+      port.log.error('deliver_failed', { message: errorMessage(err) });
+    }
+    return;
+  }
+  store
+    .append(room.key, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
     .then(
       (cursor) => delivery.stored(ticket, conn, id, frame, cursor),
       (err: unknown) => {
         delivery.failed();
-        unavailable(port, conn, roomKey, id, err);
+        unavailable(port, conn, room.key, id, err);
       },
     )
     // A bug in delivery must not become an unhandled rejection (which ends the process).
     .catch((err: unknown) => port.log.error('deliver_failed', { message: errorMessage(err) }));
+}
+
+/**
+ * The local room a PUBLISH names, when the connection is one of its members; otherwise the
+ * room key it names. The connection's last room is matched by its 32 id bytes, so the common
+ * case (publishing again into the same room) decodes no base64url and allocates no string.
+ */
+function memberRoom(port: PublishPort, conn: Connection, data: Buffer): LocalRoom | RoomKey {
+  const last = conn.publishRoom === undefined ? undefined : port.rooms.get(conn.publishRoom);
+  if (last !== undefined && last.members.has(conn) && last.id.compare(data, PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES) === 0) return last;
+  const roomKey = data.toString('base64url', PUBLISH_ROOM_OFFSET, PUBLISH_HEADER_BYTES);
+  const room = port.rooms.get(roomKey);
+  if (!room?.members.has(conn)) return roomKey;
+  conn.publishRoom = roomKey;
+  return room;
 }
 
 /** A pinned publish: as any other once stored, or refused with PIN_LIMIT (nothing stored). */

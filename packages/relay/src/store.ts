@@ -105,6 +105,14 @@ export interface RoomStore {
    */
   append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number>;
   /**
+   * Optional: `append` answered at once, for a store that holds nothing outside this process
+   * and commits nothing (memory). Returns the cursor, or throws where `append` would reject.
+   * The relay's publish path uses it when present, so a publish costs no promise; a store
+   * that acknowledges only after a commit (SQLite, Redis) must not offer it. It shares
+   * `append`'s cursors and order: a caller may mix the two.
+   */
+  readonly appendNow?: ((room: RoomKey, envelope: Uint8Array, nowMs: number) => number) | undefined;
+  /**
    * As `append`, but the envelope is kept outside count, bytes and age trimming until the
    * room is forgotten. Stores nothing and resolves with `PIN_LIMIT` when the room already
    * holds `maxPinnedPerRoom` pinned envelopes.

@@ -87,4 +87,45 @@ describe('fan-out (PROTOCOL.md A.4)', () => {
       expect(got.envelope.toString()).toBe(room.key);
     }
   });
+
+  it('a connection publishing into rooms in turn reaches each room, and not one it has left (the last-room memo)', async () => {
+    const relay = await start();
+    const [a, b] = [newRoom(), newRoom()];
+    const sender = track(await TestClient.connect(relay.wsUrl));
+    const inA = track(await TestClient.connect(relay.wsUrl));
+    const inB = track(await TestClient.connect(relay.wsUrl));
+    for (const room of [a, b]) expectJoined(await sender.join(room));
+    expectJoined(await inA.join(a));
+    expectJoined(await inB.join(b));
+    // A, A, B, A, B, B: a run in one room, then switches both ways.
+    const order = [a, a, b, a, b, b];
+    const sent = order.map((room, index) => ({ room, envelope: randomBytes(20 + index) }));
+    for (const item of sent) await sender.publish(item.room, item.envelope);
+    for (const [member, room] of [
+      [inA, a],
+      [inB, b],
+    ] as const) {
+      for (const item of sent.filter((s) => s.room === room)) {
+        const got = await member.frame('deliver', room.key);
+        expect(got.envelope.equals(item.envelope)).toBe(true);
+      }
+      await member.sync();
+      expect(member.frames()).toEqual([]);
+    }
+
+    // Left room A (last published into): the next publish there is refused, B still works.
+    sender.send({ v: 2, t: 'leave', room: a.key });
+    await sender.json('left');
+    expect(await sender.publishAnswer(a, randomBytes(10))).toMatchObject({ t: 'error', code: 'NOT_JOINED', room: a.key });
+    const intoB = randomBytes(12);
+    await sender.publish(b, intoB);
+    expect((await inB.frame('deliver', b.key)).envelope.equals(intoB)).toBe(true);
+    // Joined again (A has a member left, so it is the same local room): accepted again.
+    expectJoined(await sender.join(a));
+    const again = randomBytes(14);
+    await sender.publish(a, again);
+    expect((await inA.frame('deliver', a.key)).envelope.equals(again)).toBe(true);
+    await inA.sync();
+    expect(inA.frames()).toEqual([]);
+  });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DAY_MS } from '@sealroom/units';
-import { COPY_BELOW_BYTES, MemoryRoomStore } from '../src/memory-store.js';
+import { COPY_BELOW_BYTES } from '../src/memory-room.js';
+import { MemoryRoomStore } from '../src/memory-store.js';
 import { newRoom } from './store-contract.js';
 
 // The shared RoomStore contract runs against this store in store-contract.test.ts.
@@ -9,6 +10,32 @@ import { newRoom } from './store-contract.js';
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
 
 describe('MemoryRoomStore specifics', () => {
+  it('answers appendNow at once, on the same cursors as append and appendPinned, byte-exact', async () => {
+    const store = new MemoryRoomStore();
+    const appendNow = store.appendNow!;
+    const room = newRoom();
+    const t = Date.now();
+    const sent = [bytes(3, 1), bytes(COPY_BELOW_BYTES, 2), bytes(5, 3), bytes(7, 4)];
+    const cursors = [appendNow(room, sent[0]!, t), await store.append(room, sent[1]!, t)];
+    const pinned = await store.appendPinned(room, sent[2]!, t);
+    expect(pinned).toEqual({ ok: true, cursor: 3 });
+    cursors.push(appendNow(room, sent[3]!, t));
+    expect(cursors).toEqual([1, 2, 4]);
+    const page = await store.readAfter(room, 0, 10, t);
+    expect(page.entries.map((entry) => entry.cursor)).toEqual([1, 2, 3, 4]);
+    page.entries.forEach((entry, index) => expect(Buffer.from(entry.envelope).equals(Buffer.from(sent[index]!))).toBe(true));
+  });
+
+  it('offers appendNow only while append is its own, so a subclass that changes append sees every append', () => {
+    class Recording extends MemoryRoomStore {
+      override async append(room: string, envelope: Uint8Array, nowMs: number): Promise<number> {
+        return super.append(room, envelope, nowMs);
+      }
+    }
+    expect(new Recording().appendNow).toBeUndefined();
+    expect(new MemoryRoomStore().appendNow).toBeTypeOf('function');
+  });
+
   it('bounds retention over all rooms by bytes, dropping the oldest first', async () => {
     const store = new MemoryRoomStore({ maxTotalBytes: 1000 });
     const [a, b] = [newRoom(), newRoom()];
