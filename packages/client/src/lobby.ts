@@ -240,6 +240,7 @@ export class LobbyWatch {
       epochSecret: log.epochSecret!,
       linkSecret: log.linkSecret!,
     });
+    await this.port.publish(lobby, envelope).catch(() => undefined);
     await this.refresh();
   }
 
