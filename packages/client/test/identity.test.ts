@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { DEFAULT_PBKDF2_ITERATIONS, parseInviteV1 as parseInvite, toBase64Url } from '@sealroom/protocol';
+import { DEFAULT_PBKDF2_ITERATIONS, fromBase64Url, parseInvite, toBase64Url } from '@sealroom/protocol';
 import { createMemoryStorage, createSealroomClient } from '../src/index.js';
 import { fromUtf8, utf8 } from '@sealroom/protocol';
-import { RawRelayClient, roomKeysFromInvite } from './raw-relay.js';
+import { RawRelayClient, epochKeysOf, sessionOf } from './raw-relay.js';
 import type { RoomSession } from '../src/room-session.js';
 import { clientFor, makePersonas, NodeWebSocket, PASSWORD, receivedTexts, TEST_PBKDF2_ITERATIONS, waitFor } from './helpers.js';
 
@@ -88,12 +88,20 @@ describe('identity lifecycle and storage at rest', () => {
     await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
     await alice.client.room(room.id)!.sendText('the launch code is 0000');
     await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
+    const epochSecret = fromBase64Url(sessionOf(alice, room.id).parts.log.record.epochSecret!)!;
     await alice.client.close();
     await bob.client.close();
 
     const parsed = parseInvite(link);
     if (!parsed.ok) throw new Error('invite');
-    const needles = [utf8('the launch code is 0000'), utf8('Secret Project Room'), parsed.invite.secret, utf8(toBase64Url(parsed.invite.secret))];
+    const needles = [
+      utf8('the launch code is 0000'),
+      utf8('Secret Project Room'),
+      parsed.invite.linkSecret,
+      utf8(toBase64Url(parsed.invite.linkSecret)),
+      epochSecret,
+      utf8(toBase64Url(epochSecret)),
+    ];
     for (const storage of [aliceStorage, bobStorage]) {
       const keys = await storage.keys('');
       expect(keys.length).toBeGreaterThan(3);
@@ -137,12 +145,12 @@ describe('identity lifecycle and storage at rest', () => {
     const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!, watched);
     const room = await alice.client.createRoom({ name: 'locked' });
     await waitFor('the room is ready', () => room.members()[0]!.online);
-    const session = room as unknown as RoomSession;
+    const binding = (room as unknown as RoomSession).parts.relays.current()!;
     await alice.client.lock();
     locked = true;
     const eventsAtLock = alice.events.length;
     // What the transport's per-room chain hands over when it still held an envelope at close.
-    await session.onEnvelope(session.cursor() + 1, new Uint8Array(64), true);
+    await binding.onEnvelope(binding.cursor() + 1, new Uint8Array(64), true);
     await new Promise((resolve) => setTimeout(resolve, PERSIST_WINDOW_MS));
     expect(alice.events.slice(eventsAtLock)).toEqual([]);
     expect(writesAfterLock).toBe(0);
@@ -174,7 +182,8 @@ describe('disappearing messages', () => {
     const received = receivedTexts(bob, room.id)[0]!;
     expect(received.expiresAt).not.toBeNull();
     // What the relay holds right now, the message among it.
-    const keys = await roomKeysFromInvite(room.inviteLink());
+    // The timer started a new epoch, whose relay room keeps envelopes no longer than the timer.
+    const keys = epochKeysOf(alice, room.id);
     const raw = await RawRelayClient.connect(relay.wsUrl);
     await raw.join(keys);
     const heldThen = (await raw.history(keys)).map((e) => e.cursor);
