@@ -65,6 +65,11 @@ export class Knocking {
     this.knocked = false;
   }
 
+  /** The lobby's connection dropped: a relay that lost it may have lost my knock too, so knock again when it is back. */
+  onDisconnected(): void {
+    this.knocked = false;
+  }
+
   get knock(): MyKnock | null {
     return this.record.knock;
   }

@@ -60,6 +60,7 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
     };
     session = new RoomSession(ctx, record, await assembleRoom(ctx, record, host));
     session.parts.timeline.scheduleExpiry();
+    session.parts.senderKeys.afterLoad();
     session.parts.relays.sync();
     return session;
   }
@@ -219,8 +220,10 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
   }
 
   gap(room: RelayRoom, after: number, upTo: number): void {
-    // A first catch-up from 0 finds the relay room's trimmed past: nothing I could have read.
-    if (room.role !== 'epoch' || room.cursor() === 0) return;
+    // Every envelope of an epoch room was sealed for its members, me included (the room begins
+    // with the commit that let me in or moved me there): a gap there is always mine. Lobbies
+    // and the previous epoch's room hold nothing of the conversation.
+    if (room.role !== 'epoch') return;
     void this.parts.lock.run(async () => {
       await this.parts.timeline.add({ kind: 'system', event: { type: 'gap', afterCursor: after, upToCursor: upTo } });
       this.ctx.events.emit('gap', { roomId: this.id, afterCursor: after, upToCursor: upTo });
@@ -267,6 +270,7 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
 
   disconnected(room: RelayRoom): void {
     if (room.role === 'epoch') this.parts.status.ready = false;
+    if (room.role === 'lobby' && this.record.knock?.lobby.room === room.roomId) this.parts.knocking.onDisconnected();
   }
 
   // ---------------------------------------------------------------------------------

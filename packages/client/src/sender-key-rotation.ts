@@ -111,6 +111,17 @@ export class SenderKeys {
     if (last !== undefined && last.epoch === epoch && last.cursor > commitCursor) this.rotateBeforeNextSend();
   }
 
+  /**
+   * The room was just loaded from storage: each session starts a new sender key before its
+   * first group send. The tab that ran the last session may have ended between a publish and
+   * the write after it (a distribution not recorded as done, a sequence number spent but not
+   * recorded): the same chain sent again would be taken for a replay by its receivers. A new
+   * key, distributed afresh, cannot collide with anything sealed before.
+   */
+  afterLoad(): void {
+    if (this.state.outboundKey !== null) this.rotateBeforeNextSend();
+  }
+
   /** Someone will leave or was removed: whatever I send next goes under a new key. */
   rotateBeforeNextSend(): void {
     this.state.mustRotate = true;

@@ -169,6 +169,8 @@ describe('catch-up, gaps and relay restarts', () => {
     const room = await alice.client.createRoom({ name: 'reload' });
     await bob.client.joinRoom(room.inviteLink());
     await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    // Bob is in once he has verified the welcome (it follows Alice's add).
+    await waitFor('bob is in', () => bob.client.room(room.id)!.members().length === 2);
     await relay.close();
     await waitFor('alice notices', () => alice.client.connectionState() !== 'open');
     const queued = await alice.client.room(room.id)!.sendText('typed offline, then the tab closed');
