@@ -106,3 +106,22 @@ export class RawRelayClient {
     this.ws.close();
   }
 }
+
+/**
+ * Seals an inner plaintext for an epoch room as any member can (it holds the epoch's envelope
+ * key): what an insider does to inject a crafted envelope (PROTOCOL B.10 outer layer).
+ */
+export async function sealAsMember(keys: EpochKeys, inner: Uint8Array): Promise<Uint8Array> {
+  const header = new Uint8Array([2, 1]);
+  const iv = globalThis.crypto.getRandomValues(new Uint8Array(12));
+  const aad = new Uint8Array([...header, ...keys.context]);
+  const ciphertext = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, keys.envelopeKey, inner as Uint8Array<ArrayBuffer>));
+  return new Uint8Array([...header, ...iv, ...ciphertext]);
+}
+
+/** The inner plaintext of a sealed envelope of an epoch room, as a member reads it. */
+export async function innerOf(keys: EpochKeys, envelope: Uint8Array): Promise<Uint8Array> {
+  const iv = envelope.subarray(2, 14);
+  const aad = new Uint8Array([...envelope.subarray(0, 2), ...keys.context]);
+  return new Uint8Array(await globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, keys.envelopeKey, envelope.subarray(14)));
+}
