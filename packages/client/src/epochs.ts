@@ -57,7 +57,7 @@ export interface EpochPort {
   readonly sentLog: Pick<SentLog, 'ended'>;
   readonly outbox: Pick<Outbox, 'queueLocked'>;
   readonly membership: Membership;
-  readonly lobby: Pick<LobbyWatch, 'hasPendingIn' | 'refresh'>;
+  readonly lobby: Pick<LobbyWatch, 'hasPendingIn' | 'refresh' | 'onAdded'>;
   readonly leaving: Pick<Leaving, 'onProposal' | 'afterEpoch'>;
   readonly commits: Pick<Commits, 'afterEpoch'>;
   readonly persistence: Persistence;
@@ -118,7 +118,10 @@ export class Epochs {
       roster.onGone(gone);
     }
     const added = next.state.members.filter((m) => !before.members.some((b) => b.id === m.id));
-    for (const member of added) roster.markSeen(member.id, now);
+    for (const member of added) {
+      roster.markSeen(member.id, now);
+      lobby.onAdded(member.id);
+    }
     r.pendingLeaves = r.pendingLeaves.filter((l) => roster.has(l.member));
     // What I sent in epoch n after its commit was refused by everyone: send it again.
     for (const intent of this.port.sentLog.ended(ended.epoch, cursor)) {

@@ -62,7 +62,7 @@ export interface LobbyPort {
 
 export class LobbyWatch {
   /** Knocks waiting for my random delay, by knock id: the timer and the lobby it came from. */
-  private readonly scheduled = new Map<string, { timer: unknown; lobby: string }>();
+  private readonly scheduled = new Map<string, { timer: unknown; lobby: string; identityId: string }>();
 
   constructor(
     private readonly port: LobbyPort,
@@ -130,14 +130,14 @@ export class LobbyWatch {
     const identity = opened.identity;
     const id = toBase64Url(identity.id);
     const state = log.memberState;
-    if (roster.has(id)) return this.schedule(knockId, lobby, () => this.welcome(lobby, knockId, identity));
+    if (roster.has(id)) return this.schedule(knockId, lobby, id, () => this.welcome(lobby, knockId, identity));
     const current = log.currentLobby()?.relayRoomIdB64 === lobby;
     if (!current) {
       // The link was reset since. A single-use link was used: say so; otherwise nobody answers.
-      if (state.link.singleUse) this.schedule(knockId, lobby, () => this.decline(lobby, knockId, 'link-used'));
+      if (state.link.singleUse) this.schedule(knockId, lobby, id, () => this.decline(lobby, knockId, 'link-used'));
       return;
     }
-    if (linkExpired(state, clock.now())) return this.schedule(knockId, lobby, () => this.decline(lobby, knockId, 'link-expired'));
+    if (linkExpired(state, clock.now())) return this.schedule(knockId, lobby, id, () => this.decline(lobby, knockId, 'link-expired'));
     const removed = roster.isRemoved(id);
     if (state.link.approval) {
       if (this.record.pendingKnocks.some((k) => k.knockId === knockId)) return;
@@ -150,7 +150,7 @@ export class LobbyWatch {
       this.markHandled(knockId);
       return warn('unknown-sender', id, 'REMOVED_MEMBER', 'a member removed from this room knocked again');
     }
-    this.schedule(knockId, lobby, () => this.admit({ kind: 'add', knockId, lobby, identityId: id, identity: publicIdentityToJson(identity), via: 'link' }));
+    this.schedule(knockId, lobby, id, () => this.admit({ kind: 'add', knockId, lobby, identityId: id, identity: publicIdentityToJson(identity), via: 'link' }));
   }
 
   /** Admins: approves a pending knock; resolves when its add is committed and the welcome sent. */
@@ -179,8 +179,25 @@ export class LobbyWatch {
     if (imported.ok) await this.welcome(intent.lobby, intent.knockId, imported.identity);
   }
 
-  /** Another member answered a knock (a welcome or decline went by). */
+  /**
+   * A welcome or decline for a knock went by. Neither is proof of anything to a watcher (a
+   * welcome is sealed to the knocker; a decline is unauthenticated; any link holder can send
+   * either): it counts as the knock's answer only once the knocker is a member. Otherwise a
+   * forged answer could hide a knock from the admins, or keep a newcomer out in open mode.
+   */
   private answered(knockId: string): void {
+    const identityId = this.scheduled.get(knockId)?.identityId ?? this.record.pendingKnocks.find((k) => k.knockId === knockId)?.identityId;
+    if (identityId !== undefined && !this.port.roster.has(identityId)) return;
+    this.forgetKnock(knockId);
+  }
+
+  /** A member was added (by any member's commit): its knocks are answered. Caller holds the lock. */
+  onAdded(identityId: string): void {
+    for (const [knockId, scheduled] of this.scheduled) if (scheduled.identityId === identityId) this.forgetKnock(knockId);
+    for (const knock of this.record.pendingKnocks.filter((k) => k.identityId === identityId)) this.forgetKnock(knock.knockId);
+  }
+
+  private forgetKnock(knockId: string): void {
     const scheduled = this.scheduled.get(knockId);
     if (scheduled !== undefined) this.port.clock.clearTimeout(scheduled.timer);
     this.scheduled.delete(knockId);
@@ -201,7 +218,7 @@ export class LobbyWatch {
   }
 
   /** Acts on a knock after the random delay, unless another member answered it first. */
-  private schedule(knockId: string, lobby: string, act: () => Promise<void>): void {
+  private schedule(knockId: string, lobby: string, identityId: string, act: () => Promise<void>): void {
     if (this.scheduled.has(knockId)) return;
     const timer = this.port.clock.setTimeout(() => {
       void this.port.locked(async () => {
@@ -211,7 +228,7 @@ export class LobbyWatch {
         await act();
       });
     }, raceDelayMs());
-    this.scheduled.set(knockId, { timer, lobby });
+    this.scheduled.set(knockId, { timer, lobby, identityId });
   }
 
   private async admit(intent: Extract<CommitIntent, { kind: 'add' }>): Promise<void> {
