@@ -76,7 +76,36 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
           </p>
         </div>
       )}
-      {!room.active && !removedBy && (
+      {room.status === 'knocking' && (
+        <div className="alerts">
+          <p className="alert" role="status" data-testid="knocking">
+            {room.knockDeclined === 'declined'
+              ? 'A member declined your request to join.'
+              : room.knockDeclined === 'link-expired'
+                ? 'This invite link has expired. Ask for a new one.'
+                : room.knockDeclined === 'link-used'
+                  ? 'This invite link was already used. Ask for a new one.'
+                  : room.linkPolicy?.approval
+                    ? 'Waiting for an admin to let you in…'
+                    : 'Waiting for a member to let you in…'}
+          </p>
+        </div>
+      )}
+      {room.status === 'catching-up' && (
+        <div className="alerts">
+          <p className="alert" role="status" data-testid="catching-up">
+            Catching up on membership…
+          </p>
+        </div>
+      )}
+      {room.status === 'outdated' && (
+        <div className="alerts">
+          <p className="alert" role="status">
+            This room was made with an older version of Sealroom. Its history stays here; ask for a new invite to keep talking.
+          </p>
+        </div>
+      )}
+      {room.status === 'left' && !removedBy && (
         <div className="alerts">
           <p className="alert" role="status">
             You left this room. Its history stays in this browser.
