@@ -50,6 +50,7 @@ import { KEY_IDENTITY, KEY_ROOM_INDEX, ROOM_RECORD_VERSION, newRoomRecord, roomK
 import { relayPort } from './relay-port.js';
 import { RoomLog } from './room-log.js';
 import { RoomSession } from './room-session.js';
+import { loadNameData } from './names.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
 import { httpBase, toWebSocketUrl } from './relay-url.js';
 import { RelayConnection } from './transport.js';
@@ -161,7 +162,11 @@ class Client implements SealroomClient {
       const record = await vault.get<RoomRecord | { v: number }>(roomKey(roomId));
       if (record === undefined) continue;
       if (record.v === ROOM_RECORD_VERSION) await this.startSession(record as RoomRecord);
-      else this.outdated.set(roomId, await OutdatedRoom.open({ vault, events: this.events, clock: this.clock, ownerId: this.info(identity).identityId }, roomId, record));
+      else
+        this.outdated.set(
+          roomId,
+          await OutdatedRoom.open({ vault, events: this.events, clock: this.clock, ownerId: this.info(identity).identityId }, roomId, record),
+        );
     }
     const info = this.info(identity);
     this.events.emit('identity', { state: 'unlocked', identity: info });
@@ -308,6 +313,8 @@ class Client implements SealroomClient {
   }
 
   private async startSession(record: RoomRecord): Promise<RoomSession> {
+    // A room compares its members' names from the moment it opens.
+    await loadNameData();
     const { identity, vault } = this.requireUnlocked();
     const connection = this.connectionFor(record.relayUrl);
     const session = await RoomSession.open(
