@@ -108,7 +108,13 @@ export class Knocking {
       return this.port.emitRoom();
     }
     if (peek.type !== 'welcome') return;
-    const opened = await openWelcome({ lobbyKeys: keys, me: this.port.me, knockId: fromBase64Url(knockId)!, roomId: fromBase64Url(this.record.id)!, envelope: peek });
+    const opened = await openWelcome({
+      lobbyKeys: keys,
+      me: this.port.me,
+      knockId: fromBase64Url(knockId)!,
+      roomId: fromBase64Url(this.record.id)!,
+      envelope: peek,
+    });
     if (!opened.ok) return this.port.warn('bad-message', null, opened.code, 'a welcome failed verification');
     await this.adopt(opened);
   }
@@ -135,21 +141,23 @@ export class Knocking {
       return this.port.welcomed(false, opened.adder);
     }
     await log.adoptWelcome(opened);
+    r.name = opened.state.name;
+    r.disappearingMs = timerMs(opened.state.timerSeconds);
+    // The timeline says who let me in before the room reads as active, so nobody sees the
+    // room open without it.
+    if (first) await this.port.timeline.add({ kind: 'system', event: { type: 'joined-room', by: opened.adder } });
     r.status = 'member';
     r.removedBy = null;
     r.knock = null;
-    r.name = opened.state.name;
-    r.disappearingMs = timerMs(opened.state.timerSeconds);
     r.epochRoom = { room: opened.epochKeys.relayRoomIdB64, epoch: opened.state.epoch, cursor: 0, joinCursor: 0 };
     r.previousRoom = null;
     const now = this.port.now();
-    for (const member of opened.state.members) roster.markSeen(member.id, first ? now : now);
+    for (const member of opened.state.members) roster.markSeen(member.id, now);
     if (first) r.joinedAt = now;
     // The log record first: a room record naming an epoch the log lacks could not be loaded.
     await log.persist();
     await this.port.persist();
     this.port.syncRelays();
-    if (first) await this.port.timeline.add({ kind: 'system', event: { type: 'joined-room', by: opened.adder } });
     await this.port.welcomed(first, opened.adder);
   }
 }
