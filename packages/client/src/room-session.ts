@@ -49,16 +49,18 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
 
   /** Restores a session from its records and binds its relay rooms. */
   static async open(ctx: SessionContext, record: RoomRecord): Promise<RoomSession> {
-    let session: RoomSession | undefined;
+    // The relay rooms are bound only after the session exists (relays.sync below).
+    const built: { session?: RoomSession } = {};
     const host: RelayRoomHost = {
-      envelope: (room, cursor, envelope, live) => session!.envelope(room, cursor, envelope, live),
-      gap: (room, after, upTo) => session!.gap(room, after, upTo),
-      ready: (room) => session!.ready(room),
-      error: (room, code, message) => session!.error(room, code, message),
-      relayReset: (room) => session!.relayReset(room),
-      disconnected: (room) => session!.disconnected(room),
+      envelope: (room, cursor, envelope, live) => built.session!.envelope(room, cursor, envelope, live),
+      gap: (room, after, upTo) => built.session!.gap(room, after, upTo),
+      ready: (room) => built.session!.ready(room),
+      error: (room, code, message) => built.session!.error(room, code, message),
+      relayReset: (room) => built.session!.relayReset(room),
+      disconnected: (room) => built.session!.disconnected(room),
     };
-    session = new RoomSession(ctx, record, await assembleRoom(ctx, record, host));
+    const session = new RoomSession(ctx, record, await assembleRoom(ctx, record, host));
+    built.session = session;
     session.parts.timeline.scheduleExpiry();
     session.parts.senderKeys.afterLoad();
     session.parts.relays.sync();

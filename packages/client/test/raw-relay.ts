@@ -75,7 +75,12 @@ export class RawRelayClient {
     this.send({ t: 'join', room: keys.relayRoomIdB64 });
     const challenge = await this.next((m) => m.t === 'challenge' && m.room === keys.relayRoomIdB64);
     const mac = await admissionProof(keys.admissionKey, keys.relayRoomId, fromBase64Url(challenge.nonce as string)!);
-    this.send({ t: 'prove', room: keys.relayRoomIdB64, mac: toBase64Url(mac), ...(challenge.registered === true ? {} : { key: toBase64Url(keys.admissionKey) }) });
+    this.send({
+      t: 'prove',
+      room: keys.relayRoomIdB64,
+      mac: toBase64Url(mac),
+      ...(challenge.registered === true ? {} : { key: toBase64Url(keys.admissionKey) }),
+    });
     return this.next((m) => (m.t === 'joined' || m.t === 'error') && m.room === keys.relayRoomIdB64);
   }
 
@@ -115,13 +120,17 @@ export async function sealAsMember(keys: EpochKeys, inner: Uint8Array): Promise<
   const header = new Uint8Array([2, 1]);
   const iv = globalThis.crypto.getRandomValues(new Uint8Array(12));
   const aad = new Uint8Array([...header, ...keys.context]);
-  const ciphertext = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, keys.envelopeKey, inner as Uint8Array<ArrayBuffer>));
+  const ciphertext = new Uint8Array(
+    await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, keys.envelopeKey, inner as Uint8Array<ArrayBuffer>),
+  );
   return new Uint8Array([...header, ...iv, ...ciphertext]);
 }
 
 /** The inner plaintext of a sealed envelope of an epoch room, as a member reads it. */
 export async function innerOf(keys: EpochKeys, envelope: Uint8Array): Promise<Uint8Array> {
-  const iv = envelope.subarray(2, 14);
+  const iv = Uint8Array.from(envelope.subarray(2, 14));
   const aad = new Uint8Array([...envelope.subarray(0, 2), ...keys.context]);
-  return new Uint8Array(await globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, keys.envelopeKey, envelope.subarray(14)));
+  return new Uint8Array(
+    await globalThis.crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad }, keys.envelopeKey, Uint8Array.from(envelope.subarray(14))),
+  );
 }
