@@ -9,7 +9,15 @@
  * intent planned again in the new epoch (an add of a knocker added meanwhile is done, a
  * timer already set needs nothing, a removal is committed again).
  */
-import { createCommit, equalBytes, importPublicIdentityJson, fromBase64Url, type CommitAction, type CreatedCommit, type UnlockedIdentity } from '@sealroom/protocol';
+import {
+  createCommit,
+  equalBytes,
+  importPublicIdentityJson,
+  fromBase64Url,
+  type CommitAction,
+  type CreatedCommit,
+  type UnlockedIdentity,
+} from '@sealroom/protocol';
 import type { ClientErrorCode } from './errors.js';
 import { SealroomClientError } from './errors.js';
 import type { TaskLock } from './lock.js';
@@ -207,7 +215,9 @@ export class Commits implements CommitRequests {
       case 'remove':
         return roster.has(intent.member) ? { action: { kind: 'remove', member: member(intent.member) } } : { done: true };
       case 'leave':
-        return roster.has(intent.member) ? { action: { kind: 'remove', member: member(intent.member), leaveProposal: fromBase64Url(intent.proposal)! } } : { done: true };
+        return roster.has(intent.member)
+          ? { action: { kind: 'remove', member: member(intent.member), leaveProposal: fromBase64Url(intent.proposal)! } }
+          : { done: true };
       case 'role': {
         const target = roster.get(intent.member);
         if (target === undefined) return { refused: 'UNKNOWN_MEMBER' };

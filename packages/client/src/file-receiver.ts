@@ -163,8 +163,7 @@ export class FileReceiver {
       room.warn('bad-message', entry.senderId, opened.code, 'a file chunk failed verification and was dropped');
       // The (unverified) index only chooses what to ask for again: the resend is verified.
       const index = peeked.index;
-      if (index >= entry.next && index < entry.manifest.chunkCount && !entry.reorder.has(index))
-        this.requestResend(fileId, entry, [index]);
+      if (index >= entry.next && index < entry.manifest.chunkCount && !entry.reorder.has(index)) this.requestResend(fileId, entry, [index]);
       return;
     }
     if (opened.index < entry.next || entry.reorder.has(opened.index)) return; // a resend of what I have

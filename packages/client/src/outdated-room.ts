@@ -36,7 +36,7 @@ export class OutdatedRoom implements RoomHandle {
     const record = { id, nextItemSeq: 0, lastActivityAt: time((stored as StoredV1).lastActivityAt), disappearingMs: null };
     const timeline = await Timeline.load({ ...deps, lock: new AsyncLock(), warn: () => undefined }, record);
     const fields = stored as StoredV1;
-    return new OutdatedRoom(id, text(fields.relayUrl, ""), fields, timeline);
+    return new OutdatedRoom(id, text(fields.relayUrl, ''), fields, timeline);
   }
 
   summary(): RoomSummary {

@@ -213,5 +213,15 @@ export function newRoomRecord(options: { id: string; relayUrl: string; appUrl: s
 }
 
 export function newLogRecord(): LogRecord {
-  return { v: ROOM_RECORD_VERSION, entries: [], state: null, previousState: null, secrets: null, epochSecret: null, previousEpochSecret: null, linkSecret: null, oldLinks: [] };
+  return {
+    v: ROOM_RECORD_VERSION,
+    entries: [],
+    state: null,
+    previousState: null,
+    secrets: null,
+    epochSecret: null,
+    previousEpochSecret: null,
+    linkSecret: null,
+    oldLinks: [],
+  };
 }

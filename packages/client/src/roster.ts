@@ -124,7 +124,8 @@ export class Roster implements RosterView {
       this.warn('name-clash', identityId, 'NAME_CLASH', `a new member's name reads like ${clash.id}'s${verified}`);
     } else {
       const former = this.state.formerlyVerified.find((f) => f.id !== identityId && namesClash(f.name, name));
-      if (former !== undefined) this.warn('key-changed', identityId, 'KEY_CHANGED', `a new identity uses the name of a verified member who is gone (${former.id})`);
+      if (former !== undefined)
+        this.warn('key-changed', identityId, 'KEY_CHANGED', `a new identity uses the name of a verified member who is gone (${former.id})`);
     }
     if (isMixedScript(name)) this.warn('mixed-script', identityId, 'MIXED_SCRIPT', 'the name mixes scripts');
   }

@@ -101,7 +101,15 @@ describe('a hostile member', () => {
       await eve.client.joinRoom(alice.client.room(roomId)!.inviteLink());
       await waitFor('eve is in', () => eve.client.room(roomId)?.summary().active === true);
       await alice.client.room(roomId)!.removeMember(eveId);
-      await waitFor('bob sees the removal', () => !bob.client.room(roomId)!.members().some((m) => m.id === eveId), WARNING_WAIT_MS);
+      await waitFor(
+        'bob sees the removal',
+        () =>
+          !bob.client
+            .room(roomId)!
+            .members()
+            .some((m) => m.id === eveId),
+        WARNING_WAIT_MS,
+      );
     } finally {
       await eve.client.close();
     }

@@ -7,17 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import {
-  createCommit,
-  createRoom,
-  fromBase64Url,
-  fromUtf8,
-  importBackup,
-  peekSealed,
-  sealKnock,
-  sealWelcome,
-  type UnlockedIdentity,
-} from '@sealroom/protocol';
+import { createCommit, createRoom, fromBase64Url, fromUtf8, importBackup, peekSealed, sealKnock, sealWelcome, type UnlockedIdentity } from '@sealroom/protocol';
 import { DAY_MS, HOUR_MS } from '@sealroom/units';
 import { RACE_DELAY_MAX_MS } from '../src/race-delay.js';
 import { MAX_SEEN_IDS } from '../src/seen-ids.js';
@@ -213,7 +203,13 @@ describe('issue 13: membership attacks (v2 client)', () => {
     const ninaIdentity = (await unlocked('Nina')).public;
     const lobby = await lobbyKeysFromInvite(link);
     const fake = await createRoom({ me, name: 'attack-5' });
-    const added = await createCommit({ me, state: fake.state, epochKeys: fake.epochKeys, linkSecret: fake.linkSecret, action: { kind: 'add', identity: ninaIdentity, via: 'member' } });
+    const added = await createCommit({
+      me,
+      state: fake.state,
+      epochKeys: fake.epochKeys,
+      linkSecret: fake.linkSecret,
+      action: { kind: 'add', identity: ninaIdentity, via: 'member' },
+    });
     if (!added.ok) throw new Error(added.code);
     const { envelope: forgedWelcome } = await sealWelcome({
       lobbyKeys: lobby,
@@ -240,7 +236,13 @@ describe('issue 13: membership attacks (v2 client)', () => {
     const asAdmin = { ...state, members: state.members.map((m) => (m.id === malloryId ? { ...m, role: 'admin' as const } : m)) };
     const keys = epochKeysOf(mallory, room.id);
     const bobId = bob.client.identity()!.identityId;
-    const forged = await createCommit({ me, state: asAdmin, epochKeys: keys, linkSecret: sessionOf(mallory, room.id).parts.log.linkSecret!, action: { kind: 'remove', member: fromBase64Url(bobId)! } });
+    const forged = await createCommit({
+      me,
+      state: asAdmin,
+      epochKeys: keys,
+      linkSecret: sessionOf(mallory, room.id).parts.log.linkSecret!,
+      action: { kind: 'remove', member: fromBase64Url(bobId)! },
+    });
     if (!forged.ok) throw new Error(forged.code);
     await raw.join(keys);
     await raw.publish(keys, forged.envelope);

@@ -26,8 +26,7 @@ import { RecordingStore, type SeenEnvelope } from './recording-store.js';
 
 const NAMES = ['Alice', 'Bob', 'Mallory', 'Mallory2', 'Nina', 'Carol', 'Oscar'];
 const textOf = (t: TestClient, roomId: string) => receivedTexts(t, roomId).map((m) => m.text);
-const memberIds = (t: TestClient, roomId: string) =>
-  (t.client.room(roomId)?.members() ?? []).map((m) => m.id);
+const memberIds = (t: TestClient, roomId: string) => (t.client.room(roomId)?.members() ?? []).map((m) => m.id);
 
 /** What a member walks away with: its records, every secret in them. */
 interface Stolen {
@@ -135,7 +134,13 @@ describe('membership that holds', () => {
     const readable = await opened(keys, since);
     expect(readable.map((e) => e.room)).toEqual([stolen.record.epochRoom!.room]);
     const me = await identity('Mallory');
-    const removal = await openCommit({ me, state: stolen.log.state!, epochKeys: keys[0] as EpochKeys, linkSecret: fromBase64Url(stolen.log.linkSecret!)!, envelope: readable[0]!.envelope });
+    const removal = await openCommit({
+      me,
+      state: stolen.log.state!,
+      epochKeys: keys[0] as EpochKeys,
+      linkSecret: fromBase64Url(stolen.log.linkSecret!)!,
+      envelope: readable[0]!.envelope,
+    });
     expect(removal).toMatchObject({ ok: true, removedMe: true });
     expect('epochSecret' in removal).toBe(false);
 

@@ -86,7 +86,7 @@ export async function isPssSignatureBy(target: LinkTarget, s: Uint8Array): Promi
   const maskedDb = em.subarray(0, emLen - HASH_BYTES - 1);
   const h = em.subarray(emLen - HASH_BYTES - 1, emLen - 1);
   const topBits = 8 * emLen - emBits;
-  if ((maskedDb[0]! >> (8 - topBits)) !== 0) return false;
+  if (maskedDb[0]! >> (8 - topBits) !== 0) return false;
   const mask = await mgf1(h, maskedDb.length);
   const db = maskedDb.map((byte, i) => byte ^ mask[i]!);
   db[0]! &= 0xff >> topBits;
@@ -123,4 +123,3 @@ export async function linkIn(target: LinkTarget, envelope: Uint8Array): Promise<
   }
   return undefined;
 }
-

@@ -82,7 +82,11 @@ describe('membership trust', () => {
     await waitFor('the warnings about the newcomers', () => about(fakeBob).length > 0 && about(fakeCarol).length > 0 && about(cyrillicBob).length > 1);
     expect(about(fakeBob).map((w) => w.type === 'warning' && w.kind)).toEqual(['name-clash']);
     expect(about(fakeCarol).map((w) => w.type === 'warning' && w.kind)).toEqual(['name-clash']);
-    expect(about(cyrillicBob).map((w) => w.type === 'warning' && w.kind).sort()).toEqual(['mixed-script', 'name-clash']);
+    expect(
+      about(cyrillicBob)
+        .map((w) => w.type === 'warning' && w.kind)
+        .sort(),
+    ).toEqual(['mixed-script', 'name-clash']);
     expect(warnings().filter((w) => w.type === 'warning' && w.kind === 'key-changed')).toEqual([]);
     const members = alice.client.room(room.id)!.members();
     const bobs = members.filter((m) => m.displayName === 'Bob' || m.displayName === 'B\u043Eb');
@@ -97,7 +101,14 @@ describe('membership trust', () => {
     await alice.client.room(room.id)!.markVerified(carol.client.identity()!.identityId, true);
     await alice.client.room(room.id)!.removeMember(fakeCarol.client.identity()!.identityId);
     await carol.client.room(room.id)!.leave();
-    await waitFor('alice sees carol go', () => !alice.client.room(room.id)!.members().some((m) => m.displayName === 'Carol'));
+    await waitFor(
+      'alice sees carol go',
+      () =>
+        !alice.client
+          .room(room.id)!
+          .members()
+          .some((m) => m.displayName === 'Carol'),
+    );
     const newCarol = await c('NewCarol');
     await newCarol.client.joinRoom(alice.client.room(room.id)!.inviteLink());
     await waitFor('a key change for the new carol', () =>

@@ -141,4 +141,3 @@ export const SAFETY_SCAN_HASH_BYTES = 32;
 export const SAFETY_SCAN_PREFIX = 'SRSN1:';
 
 // ---- invite links ---------------------------------------------------------------------------
-

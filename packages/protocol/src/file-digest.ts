@@ -63,4 +63,3 @@ export class FileDigest {
     return sha256(concat(utf8(LABEL_FILE_DIGEST), u64(this.size), ...hashes));
   }
 }
-

@@ -113,7 +113,13 @@ describe('sender-key distribution', () => {
     expect(asCarol).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
     // Another room (another epoch's keys and context): it does not even open.
     const otherRoom = await makeRoom([alice.unlocked, bob.unlocked], 'elsewhere');
-    const moved = await openSenderKeyDistribution({ roomKeys: otherRoom.keys, roster: otherRoom.roster, me: bob.unlocked, envelope, ring: emptySenderKeyRing() });
+    const moved = await openSenderKeyDistribution({
+      roomKeys: otherRoom.keys,
+      roster: otherRoom.roster,
+      me: bob.unlocked,
+      envelope,
+      ring: emptySenderKeyRing(),
+    });
     expect(moved).toMatchObject({ ok: false, code: 'BAD_TAG' });
     const ok = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, envelope, ring: emptySenderKeyRing() });
     expect(ok).toMatchObject({ ok: true, keyId: key.keyId, sequence: 0 });
