@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { type Browser, expect, test, type TestInfo } from '@playwright/test';
 import { createIdentity, createRoom, expectCleanPage, message, newPerson, type Person, screenshot, send } from './support.js';
 
-/** Binary relay frames: version 1, then kind 0x02 = DELIVER (docs/PROTOCOL.md Part A). */
-const WIRE_VERSION = 1;
+/** Binary relay frames: version 2, then kind 0x02 = DELIVER (docs/PROTOCOL.md Part A). */
+const WIRE_VERSION = 2;
 const FRAME_DELIVER = 0x02;
 /** File chunks travel in envelopes far above this; chat messages and presence stay below. */
 const FILE_CHUNK_MIN_BYTES = 16 * 1024;

@@ -7,6 +7,8 @@ export interface RelayAvailability {
   reason?: string;
   /** CLI flags that lift the relay's abuse limits for a load test on loopback. */
   benchArgs: string[];
+  /** CLI flags for the relay as shipped: every limit at its default, only quieter logs. */
+  defaultArgs: string[];
   /** Flags the relay does not offer yet that the benchmark wanted, for the report. */
   missingFlags: string[];
 }

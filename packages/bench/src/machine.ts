@@ -30,3 +30,47 @@ export function machineInfo(): MachineInfo {
     commit,
   };
 }
+
+/** How often the load average is sampled while the suite runs, ms. */
+const LOAD_SAMPLE_INTERVAL_MS = 5_000;
+
+export interface LoadAverageSummary {
+  /** 1-minute load average when the run started, at its end, and its highest and mean sample in between. */
+  start: number;
+  end: number;
+  max: number;
+  mean: number;
+  samples: number;
+}
+
+/**
+ * Samples the 1-minute load average through a run, so the report can say how busy the
+ * machine was while it measured (a load average above the core count means processes
+ * waited for a CPU).
+ */
+export class LoadAverageMonitor {
+  private readonly values: number[] = [os.loadavg()[0] ?? Number.NaN];
+  private readonly timer = setInterval(() => this.values.push(os.loadavg()[0] ?? Number.NaN), LOAD_SAMPLE_INTERVAL_MS);
+
+  constructor() {
+    this.timer.unref();
+  }
+
+  /** Stops sampling and summarises. */
+  stop(): LoadAverageSummary {
+    clearInterval(this.timer);
+    this.values.push(os.loadavg()[0] ?? Number.NaN);
+    return {
+      start: this.values[0]!,
+      end: this.values.at(-1)!,
+      max: Math.max(...this.values),
+      mean: this.values.reduce((sum, value) => sum + value, 0) / this.values.length,
+      samples: this.values.length,
+    };
+  }
+}
+
+/** The 1-minute load average now. */
+export function loadAverageNow(): number {
+  return os.loadavg()[0] ?? Number.NaN;
+}

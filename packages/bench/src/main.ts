@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SECOND_MS } from '@sealroom/units';
 import { prepareRelay } from './relay-build.js';
 import type { BenchContext } from './context.js';
-import { machineInfo } from './machine.js';
+import { LoadAverageMonitor, machineInfo } from './machine.js';
 import { FULL, QUICK, type Profile } from './profile.js';
 import { jsonReport, markdownTable, summaryTable, failed, type SectionResult } from './report.js';
 import { REPO_ROOT } from './servers.js';
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const startedAt = new Date();
   const machineBefore = machineInfo();
+  const loadMonitor = new LoadAverageMonitor();
 
   log(`${profile.name} run; preparing the relay`);
   const relay = await prepareRelay({ build: options.build, log });
@@ -116,18 +117,25 @@ async function main(): Promise<void> {
   }
 
   const durationSeconds = (performance.now() - started) / SECOND_MS;
+  const loadAverage = loadMonitor.stop();
   const meta = {
     startedAt: startedAt.toISOString(),
     mode: profile.name,
     durationSeconds,
     machine: machineBefore,
     loadAverageAtEnd: machineInfo().loadAverage,
+    /** 1-minute load average sampled through the run. */
+    loadAverageDuringRun: loadAverage,
     relayBenchArgs: relay.benchArgs,
+    relayDefaultArgs: relay.defaultArgs,
   };
+  const busy = loadAverage.max > machineBefore.cpus ? ' — above the core count: processes waited for a CPU, so expect noise and verdicts withheld' : '';
   const lines = [
     `# Sealroom benchmarks (${profile.name} run, ${startedAt.toISOString()})`,
     '',
-    `Machine: ${machineBefore.cpuModel}, ${machineBefore.cpus} cores, ${(machineBefore.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machineBefore.node}, ${machineBefore.os}; load average at start ${machineBefore.loadAverage.map((value) => value.toFixed(2)).join(' ')}. Commit ${machineBefore.commit}. Took ${durationSeconds.toFixed(0)} s.`,
+    `Machine: ${machineBefore.cpuModel}, ${machineBefore.cpus} cores, ${(machineBefore.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machineBefore.node}, ${machineBefore.os}. Commit ${machineBefore.commit}. Took ${durationSeconds.toFixed(0)} s (wall clock).`,
+    '',
+    `Load average (1 min) during the run: ${loadAverage.start.toFixed(2)} at the start, mean ${loadAverage.mean.toFixed(2)}, max ${loadAverage.max.toFixed(2)}, ${loadAverage.end.toFixed(2)} at the end${busy}. Ratios compare servers within this run; a figure whose load the machine, not the server, could not carry says "machine starved — no verdict".`,
     '',
     markdownTable(summaryTable(results)),
   ];

@@ -18,8 +18,10 @@ const HELP_TIMEOUT_MS = 10_000;
  * them lifted; each flag is passed only if the relay's --help lists it. Retention,
  * heartbeat and slow-consumer limits stay at their defaults: they are part of the job.
  */
+/** Logging is not part of what is measured: warnings and errors only, in every run. */
+const QUIET_FLAGS: [flag: string, value: string][] = [['--log-level', 'warn']];
 const BENCH_FLAGS: [flag: string, value: string][] = [
-  ['--log-level', 'warn'],
+  ...QUIET_FLAGS,
   ['--max-connections-per-address', '100000'],
   ['--rate-messages', '1000000'],
   ['--burst-messages', '1000000'],
@@ -31,7 +33,7 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
   const missingFlags: string[] = [];
   if (RELAY_CLI_OVERRIDE) options.log(`measuring the relay at ${RELAY_CLI_OVERRIDE} (SEALROOM_BENCH_RELAY_CLI)`);
   else if (!existsSync(RELAY_SOURCE_CLI)) {
-    return { available: false, reason: 'packages/relay has no CLI yet (src/cli.ts)', benchArgs: [], missingFlags };
+    return { available: false, reason: 'packages/relay has no CLI yet (src/cli.ts)', benchArgs: [], defaultArgs: [], missingFlags };
   }
   if (options.build && !RELAY_CLI_OVERRIDE) {
     options.log('building @sealroom/relay');
@@ -42,11 +44,12 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
         available: false,
         reason: 'the relay does not build (`pnpm --filter @sealroom/relay build` failed; output on stderr)',
         benchArgs: [],
+        defaultArgs: [],
         missingFlags,
       };
     }
   }
-  if (!relayBuilt()) return { available: false, reason: `relay CLI not built (${RELAY_CLI})`, benchArgs: [], missingFlags };
+  if (!relayBuilt()) return { available: false, reason: `relay CLI not built (${RELAY_CLI})`, benchArgs: [], defaultArgs: [], missingFlags };
   const help = spawnSync(process.execPath, [RELAY_CLI, '--help'], { encoding: 'utf8', timeout: HELP_TIMEOUT_MS });
   const helpText = `${help.stdout ?? ''}${help.stderr ?? ''}`;
   const benchArgs: string[] = [];
@@ -56,5 +59,6 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
     if (new RegExp(`${flag}\\b`).test(helpText)) benchArgs.push(flag, value);
     else missingFlags.push(flag);
   }
-  return { available: true, benchArgs, missingFlags };
+  const defaultArgs = QUIET_FLAGS.filter(([flag]) => new RegExp(`${flag}\\b`).test(helpText)).flat();
+  return { available: true, benchArgs, defaultArgs, missingFlags };
 }

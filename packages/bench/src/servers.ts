@@ -46,6 +46,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Another relay entry point to run instead of the workspace's (`--compare-relay`). */
   relayCli?: string;
+  /** Switches for a baseline server, e.g. `--batch` for the bare `ws` server. */
+  serverArgs?: string[];
   label?: string;
 }
 
@@ -96,7 +98,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } else {
     const script = kind === 'bare-ws' ? BARE_WS_SERVER : SOCKET_IO_SERVER;
-    child = spawn(process.execPath, [script, '--port', '0', '--host', LOOPBACK_HOST], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [script, '--port', '0', '--host', LOOPBACK_HOST, ...(options.serverArgs ?? [])], { stdio: ['pipe', 'pipe', 'pipe'] });
     port = 0;
   }
   running.add(child);

@@ -25,3 +25,19 @@ export function ratio(a: number | undefined, b: number | undefined): number {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return Number.NaN;
   return a / b;
 }
+
+/** The median of a figure over rounds, with its lowest and highest value. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** How many values (rounds) it summarises. */
+  count: number;
+}
+
+/** Median, min and max of the finite values; NaN throughout when there are none. */
+export function spread(values: readonly number[]): Spread {
+  const finite = values.filter((value) => Number.isFinite(value));
+  if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, count: 0 };
+  return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite), count: finite.length };
+}

@@ -15,21 +15,15 @@ import { startServer } from '../src/servers.js';
 const TINY: Profile = {
   ...QUICK,
   workers: 1,
+  timing: { warmupMs: 100, measureMs: 300, drainQuietMs: 100, drainMaxMs: 1_000 },
   fanout: {
-    connections: 20,
-    roomSize: 5,
-    envelopeBytes: 64,
-    startRate: 5,
-    stepFactor: 2,
-    maxSteps: 1,
-    warmupMs: 100,
-    measureMs: 300,
-    trials: 1,
-    drainQuietMs: 100,
-    drainMaxMs: 1_000,
+    rounds: 1,
+    workloads: [{ key: 'fanoutTiny', connections: 20, roomSize: 5, envelopeBytes: 64, relayLimits: 'default', rates: [5], referenceStep: 0 }],
   },
 };
 
+/** Envelopes sent back to back in the delivery test. */
+const BURST = 50;
 const TEST_RSA_BITS = 2048;
 const TEST_RSA_BYTES = TEST_RSA_BITS / 8;
 
@@ -38,44 +32,69 @@ describe('bench harness', () => {
     const context: BenchContext = {
       profile: TINY,
       // The relay has its own tests; this checks the harness, so the baselines are enough.
-      relay: { available: false, reason: 'not measured in the smoke test', benchArgs: [], missingFlags: [] },
+      relay: { available: false, reason: 'not measured in the smoke test', benchArgs: [], defaultArgs: [], missingFlags: [] },
       log: () => {},
     };
     const result = await runFanout(context);
     expect(result.status).toBe('ok');
     const report = jsonReport({ mode: 'test' }, [result]) as {
-      relay: { fanout: { servers: Record<string, { saturationDeliveriesPerSec: number; p99Ms: number }> } };
+      relay: {
+        fanout: {
+          fanoutTiny: {
+            relayVs: Record<string, unknown>;
+            servers: Record<string, { saturationDeliveriesPerSec: { median: number }; steps: { p99Ms: number; cpuMicrosPerDelivery: number }[][] }>;
+          };
+        };
+      };
+      summary: Record<string, unknown>;
       sections: Record<string, { status: string }>;
     };
-    for (const kind of ['bare-ws', 'socket.io']) {
-      const server = report.relay.fanout.servers[kind]!;
-      expect(server.saturationDeliveriesPerSec).toBeGreaterThan(0);
-      expect(Number.isFinite(server.p99Ms)).toBe(true);
+    const workload = report.relay.fanout.fanoutTiny;
+    // The same steps for every server, the batched baseline among them.
+    expect(Object.keys(workload.servers).sort()).toEqual(['bare-ws', 'bare-ws-batched', 'socket.io']);
+    for (const server of Object.values(workload.servers)) {
+      expect(server.saturationDeliveriesPerSec.median).toBeGreaterThan(0);
+      expect(server.steps).toHaveLength(1);
+      expect(Number.isFinite(server.steps[0]![0]!.p99Ms)).toBe(true);
+      expect(server.steps[0]![0]!.cpuMicrosPerDelivery).toBeGreaterThanOrEqual(0);
     }
     // Ratios are left out, not faked, when the relay was not measured.
-    expect(report.relay).not.toHaveProperty('throughputRatioVsBareWs');
+    expect(workload.relayVs).toEqual({});
+    expect(report.summary).toEqual({});
     expect(report.sections.fanout!.status).toBe('ok');
     const markdown = markdownTable(summaryTable([result]));
-    expect(markdown).toContain('| Figure | Value | Target | Verdict |');
-    expect(markdown).toContain('Relay fan-out | not available yet');
+    expect(markdown).toContain('| Figure | Value | Spread over rounds | Target | Verdict |');
+    expect(markdown).toContain('| Relay fan-out (20 conns, default limits) | not available yet |');
   });
 
-  it.each(['bare-ws', 'socket.io'] as const)('%s delivers an envelope to every other member of the room, never back to the sender', async (kind) => {
-    const server = await startServer(kind);
+  it.each([
+    ['bare-ws', []],
+    ['bare-ws', ['--batch']],
+    ['socket.io', []],
+  ] as const)('%s %j delivers every envelope, in order, to every other member of the room, never back to the sender', async (kind, serverArgs) => {
+    const server = await startServer(kind, { serverArgs: [...serverArgs] });
     const room = randomRoom();
     const elsewhere = randomRoom();
-    const received = [0, 0, 0, 0];
+    const received: bigint[][] = [[], [], [], []];
     try {
       const connections = await Promise.all(
         [room, room, room, elsewhere].map((spec, index) =>
-          openConnection({ kind, url: server.wsUrl, room: spec, envelopeBytes: 16, events: { onDelivery: () => (received[index]! += 1), onError: () => {} } }),
+          openConnection({
+            kind,
+            url: server.wsUrl,
+            room: spec,
+            envelopeBytes: 16,
+            events: { onDelivery: (envelope) => received[index]!.push(envelope.readBigUInt64BE(0)), onError: () => {} },
+          }),
         ),
       );
-      expect(connections[0]!.send(1n)).toBe(true);
-      await expect.poll(() => received.slice(1, 3)).toEqual([1, 1]);
+      // A burst within one event-loop turn: the batched server corks and writes it as one.
+      const stamps = Array.from({ length: BURST }, (_, index) => BigInt(index + 1));
+      for (const stamp of stamps) expect(connections[0]!.send(stamp)).toBe(true);
+      await expect.poll(() => received.slice(1, 3).map((stampsSeen) => stampsSeen.length)).toEqual([BURST, BURST]);
       // Give a wrong delivery (echo, or to another room) time to show up before checking.
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(received).toEqual([0, 1, 1, 0]);
+      expect(received).toEqual([[], stamps, stamps, []]);
       await Promise.all(connections.map((connection) => connection.close()));
     } finally {
       await server.stop();

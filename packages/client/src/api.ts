@@ -3,6 +3,7 @@
  * the per-room handle, events and the client interface. Types only; `index.ts` re-exports
  * them, and modules inside the package import them from here, never from the barrel.
  */
+import type { IdentityProgress } from '@sealroom/protocol';
 import type { FileFailureCode, WarningCodes, WarningKind } from './codes.js';
 import type { Clock, ClientStorage, ReconnectOptions, WebSocketConstructor } from './platform.js';
 
@@ -47,11 +48,14 @@ export interface IdentityInfo {
   fingerprint: string;
 }
 
+/** What identity creation is doing: making each key pair, then (`done`) sealing them under the password. */
+export type KeyGenerationStep = IdentityProgress['step'];
+
 export interface CreateIdentityOptions {
   displayName: string;
   password: string;
   /** Called as key generation proceeds; `fraction` goes from 0 to 1. */
-  onProgress?: (progress: { step: string; fraction: number }) => void;
+  onProgress?: (progress: { step: KeyGenerationStep; fraction: number }) => void;
 }
 
 // ---------------------------------------------------------------------------------

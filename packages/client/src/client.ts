@@ -47,7 +47,6 @@ import { AsyncLock } from './lock.js';
 import { linkTag } from './membership.js';
 import { OutdatedRoom } from './outdated-room.js';
 import { KEY_IDENTITY, KEY_ROOM_INDEX, ROOM_RECORD_VERSION, newRoomRecord, roomKey, type RoomRecord } from './records.js';
-import { relayPort } from './relay-port.js';
 import { RoomLog } from './room-log.js';
 import { RoomSession } from './room-session.js';
 import { loadNameData } from './names.js';
@@ -323,7 +322,7 @@ class Client implements SealroomClient {
         vault,
         events: this.events,
         clock: this.clock,
-        relay: relayPort(connection),
+        relay: connection,
         presenceTimeoutMs: this.options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
         onInactive: () => {
           // A socket admitted to no room would only be cut by the relay's handshake timer

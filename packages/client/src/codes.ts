@@ -23,7 +23,8 @@ export type RelayErrorCode =
   | 'ROOM_LIMIT'
   | 'RATE_LIMITED'
   | 'MESSAGE_TOO_LARGE'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'PIN_LIMIT';
 
 /** Codes the client's transport raises itself. */
 export type ClientTransportErrorCode =

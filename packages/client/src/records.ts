@@ -33,6 +33,11 @@ export interface RelayCursor {
   room: string;
   /** Last relay cursor fully processed (0 = none). */
   cursor: number;
+  /**
+   * The relay room's incarnation (`joined.epoch`, PROTOCOL A.3) `cursor` belongs to; absent
+   * until the first admission.
+   */
+  relayEpoch?: string;
 }
 
 /** The relay room of one epoch, and how far it was processed. */

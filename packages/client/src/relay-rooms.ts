@@ -10,8 +10,7 @@
 import { admissionProof, type EpochKeys, type LobbyKeys } from '@sealroom/protocol';
 import type { TransportErrorCode } from './codes.js';
 import type { Clock } from './platform.js';
-import { CONTIGUOUS_CURSORS } from './relay-port.js';
-import type { RoomBinding } from './room-binding.js';
+import type { AdmissionProof, RelayReset, RoomBinding } from './room-binding.js';
 
 /** What a relay room is to its Sealroom room. */
 export type RelayRoomRole = 'epoch' | 'previous' | 'lobby';
@@ -23,22 +22,24 @@ export interface RelayRoomHost {
   gap(room: RelayRoom, after: number, upTo: number): void;
   ready(room: RelayRoom): void;
   error(room: RelayRoom, code: TransportErrorCode, message: string): void;
-  relayReset(room: RelayRoom): void;
+  /** The relay lost the relay room's history after `reset.lastCursor` (the cursor is 0 again). */
+  relayReset(room: RelayRoom, reset: RelayReset): void;
+  /** Something of the relay room's position changed that should be stored (its relay epoch). */
+  positionChanged(): void;
   disconnected(room: RelayRoom): void;
 }
 
-/** Where a relay room's cursor lives (a field of the room record, which may be replaced). */
+/** Where a relay room's cursor and relay epoch live (fields of the room record, which may be replaced). */
 export interface CursorSlot {
   get(): number;
   set(cursor: number): void;
+  epoch(): string | undefined;
+  setEpoch(epoch: string | undefined): void;
 }
 
 export class RelayRoom implements RoomBinding {
   readonly roomId: string;
   role: RelayRoomRole;
-  /** Envelopes being processed now, and how many were ever started (settling, below). */
-  private inFlight = 0;
-  private started = 0;
   /** Cursors of my own envelopes in this relay room the relay acknowledged (never delivered back live). */
   private readonly ownCursors = new Set<number>();
 
@@ -57,7 +58,7 @@ export class RelayRoom implements RoomBinding {
 
   // ---- RoomBinding ------------------------------------------------------------------------
 
-  async prove(nonce: Uint8Array): Promise<{ mac: Uint8Array; key: Uint8Array; maxAgeMs?: number }> {
+  async prove(nonce: Uint8Array): Promise<AdmissionProof> {
     const mac = await admissionProof(this.keys.admissionKey, this.keys.relayRoomId, nonce);
     return { mac, key: this.keys.admissionKey, ...(this.maxAgeMs === undefined ? {} : { maxAgeMs: this.maxAgeMs }) };
   }
@@ -66,17 +67,29 @@ export class RelayRoom implements RoomBinding {
     return this.slot.get();
   }
 
+  relayEpoch(): string | undefined {
+    return this.slot.epoch();
+  }
+
+  onRelayEpoch(epoch: string): void {
+    if (this.slot.epoch() === epoch) return;
+    this.slot.setEpoch(epoch);
+    this.host.positionChanged();
+  }
+
   async onEnvelope(cursor: number, envelope: Uint8Array, live: boolean): Promise<void> {
-    this.inFlight += 1;
-    this.started += 1;
-    try {
-      await this.host.envelope(this, cursor, envelope, live);
-    } finally {
-      this.inFlight -= 1;
-    }
+    await this.host.envelope(this, cursor, envelope, live);
   }
 
   onGap(after: number, upTo: number): void {
+    // In a lobby the range is gone for good: the cursor moves past it. In an epoch room it
+    // stays: an honest relay serves a pinned commit even inside a gap (A.4), so a range it
+    // did not serve may hide a withheld commit, and the next admission asks for it again.
+    // Anything delivered after the range moves the cursor on anyway.
+    if (this.role === 'lobby') {
+      this.advance(upTo);
+      this.host.positionChanged();
+    }
     this.host.gap(this, after, upTo);
   }
 
@@ -88,10 +101,11 @@ export class RelayRoom implements RoomBinding {
     this.host.error(this, code, message);
   }
 
-  onRelayReset(): void {
+  onRelayReset(reset: RelayReset): void {
     this.ownCursors.clear();
     this.slot.set(0);
-    this.host.relayReset(this);
+    this.slot.setEpoch(undefined);
+    this.host.relayReset(this, reset);
   }
 
   onDisconnected(): void {
@@ -100,40 +114,36 @@ export class RelayRoom implements RoomBinding {
 
   // ---- cursors ------------------------------------------------------------------------------
 
-  /** Everything up to `cursor` is processed. Caller holds the room lock. */
+  /** Everything up to `cursor` is processed. */
   advance(cursor: number): void {
     let at = Math.max(this.slot.get(), cursor);
-    // My own envelopes come back only in a catch-up: step over those right after.
-    if (CONTIGUOUS_CURSORS) while (this.ownCursors.delete(at + 1)) at += 1;
+    // My own envelopes never come back on my connection (Part A v2): step over those right after.
+    while (this.ownCursors.delete(at + 1)) at += 1;
+    for (const own of this.ownCursors) if (own <= at) this.ownCursors.delete(own);
     this.slot.set(at);
   }
 
-  /** The relay acknowledged an envelope of mine at `cursor` (not a commit: that one is applied). */
+  /**
+   * The relay acknowledged an envelope of mine at `cursor` (any kind: the transport never
+   * hands it back on this connection, so the cursor must step over it here).
+   */
   ownAck(cursor: number): void {
-    this.ownCursors.add(cursor);
-    if (CONTIGUOUS_CURSORS && cursor === this.slot.get() + 1) this.advance(cursor);
+    const at = this.slot.get();
+    if (cursor <= at) return;
+    if (cursor === at + 1) this.advance(cursor);
+    else this.ownCursors.add(cursor);
   }
 
   /**
    * Resolves once every envelope before `cursor` in this relay room has been processed (or is
-   * my own), or something after it has. With contiguous cursors this is counted exactly.
-   * ADAPTER(wire-v2): with the v1 transport (cursors with holes) it waits until the room's
-   * delivery queue has drained: every envelope the relay sent before its acknowledgement
-   * (delivery on a connection is in order) is then processed.
+   * my own), or something after it has. Cursors are contiguous (Part A v2), so this is counted.
    */
   async settledBefore(cursor: number): Promise<void> {
     for (;;) {
       if (this.slot.get() >= cursor - 1) return;
-      if (CONTIGUOUS_CURSORS) {
-        let at = this.slot.get() + 1;
-        while (at < cursor && this.ownCursors.has(at)) at += 1;
-        if (at >= cursor) return;
-      } else if (this.inFlight === 0) {
-        const before = this.started;
-        await this.tick();
-        if (this.inFlight === 0 && this.started === before) return;
-        continue;
-      }
+      let at = this.slot.get() + 1;
+      while (at < cursor && this.ownCursors.has(at)) at += 1;
+      if (at >= cursor) return;
       await this.tick();
     }
   }

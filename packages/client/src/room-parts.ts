@@ -129,7 +129,10 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     record,
   );
   const leaving = new Leaving({ myId, roster, seen, clock, commits, warn, locked, persistSoon }, record);
-  const canSendGroup = () => member() && currentReady() && !commits.inFlight && !commits.removalQueued && !leaving.pending && record.knock === null;
+  // A member asking to be welcomed again (its relay room's history was lost) keeps sending:
+  // the others may all be away, and what it sends in an epoch it turns out to have left is
+  // refused by them (STALE_EPOCH), never read by anyone outside the roster.
+  const canSendGroup = () => member() && currentReady() && !commits.inFlight && !commits.removalQueued && !leaving.pending;
   const presence: Presence = new Presence(
     {
       isLive: () => member() && status.ready,

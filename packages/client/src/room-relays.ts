@@ -9,7 +9,7 @@ import { SECOND_MS } from '@sealroom/units';
 import type { Clock } from './platform.js';
 import type { RelayCursor, RoomRecord } from './records.js';
 import type { PublishOptions, RelayPort } from './relay-port.js';
-import { RelayRoom, type RelayRoomHost, type RelayRoomRole } from './relay-rooms.js';
+import { RelayRoom, type CursorSlot, type RelayRoomHost, type RelayRoomRole } from './relay-rooms.js';
 import type { RoomLog } from './room-log.js';
 import type { EnvelopeBytes } from './wire.js';
 
@@ -92,12 +92,15 @@ export class RoomRelays {
     return relayRoom !== undefined && this.bound.has(relayRoom) && this.port().isReady(relayRoom);
   }
 
-  publish(relayRoom: string, envelope: EnvelopeBytes, options?: PublishOptions): Promise<number> {
-    return this.port().publish(relayRoom, envelope, options);
+  /** Publishes, and lets the relay room's cursor step over the acknowledged envelope. */
+  async publish(relayRoom: string, envelope: EnvelopeBytes, options?: PublishOptions): Promise<number> {
+    const cursor = await this.port().publish(relayRoom, envelope, options);
+    this.bound.get(relayRoom)?.ownAck(cursor);
+    return cursor;
   }
 
   /** Where a relay room's cursor lives in the record (looked up each time: the record's fields are replaced). */
-  private slot(room: string): { get(): number; set(cursor: number): void } {
+  private slot(room: string): CursorSlot {
     const find = (): RelayCursor | undefined => {
       const r = this.record;
       if (r.epochRoom?.room === room) return r.epochRoom;
@@ -109,6 +112,13 @@ export class RoomRelays {
       set: (cursor) => {
         const position = find();
         if (position !== undefined) position.cursor = cursor;
+      },
+      epoch: () => find()?.relayEpoch,
+      setEpoch: (epoch) => {
+        const position = find();
+        if (position === undefined) return;
+        if (epoch === undefined) delete position.relayEpoch;
+        else position.relayEpoch = epoch;
       },
     };
   }

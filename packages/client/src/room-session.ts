@@ -29,11 +29,14 @@ import { SealroomClientError } from './errors.js';
 import { APP_ID_BYTES, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import type { CommitIntent, RoomRecord } from './records.js';
 import type { RelayRoom, RelayRoomHost } from './relay-rooms.js';
+import type { RelayReset } from './room-binding.js';
 import { assembleRoom, type RoomParts, type SessionContext } from './room-parts.js';
 
 export class RoomSession implements RoomHandle, RelayRoomHost {
   readonly id: string;
   readonly relayUrl: string;
+  /** The end of the last gap shown per relay room (epoch rooms report a gap until passed). */
+  private readonly gapsShown = new Map<string, number>();
   /** Set by the client (it owns the invite format options). */
   inviteFormatter: (session: RoomSession) => string = () => '';
 
@@ -56,7 +59,8 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
       gap: (room, after, upTo) => built.session!.gap(room, after, upTo),
       ready: (room) => built.session!.ready(room),
       error: (room, code, message) => built.session!.error(room, code, message),
-      relayReset: (room) => built.session!.relayReset(room),
+      relayReset: (room, reset) => built.session!.relayReset(room, reset),
+      positionChanged: () => built.session!.positionChanged(),
       disconnected: (room) => built.session!.disconnected(room),
     };
     const session = new RoomSession(ctx, record, await assembleRoom(ctx, record, host));
@@ -226,6 +230,10 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
     // with the commit that let me in or moved me there): a gap there is always mine. Lobbies
     // and the previous epoch's room hold nothing of the conversation.
     if (room.role !== 'epoch') return;
+    // An epoch room's cursor stays before a gap (relay-rooms.ts), so a later admission may
+    // report the same range again: it is shown once.
+    if ((this.gapsShown.get(room.roomId) ?? -1) >= upTo) return;
+    this.gapsShown.set(room.roomId, upTo);
     void this.parts.lock.run(async () => {
       await this.parts.timeline.add({ kind: 'system', event: { type: 'gap', afterCursor: after, upToCursor: upTo } });
       this.ctx.events.emit('gap', { roomId: this.id, afterCursor: after, upToCursor: upTo });
@@ -238,7 +246,6 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
 
   ready(room: RelayRoom): void {
     const { status, lock, presence, outbox, senderKeys, commits, knocking, membership } = this.parts;
-    this.ctx.relay.retentionAfterReady(room.roomId, room.maxAgeMs);
     if (room.role === 'lobby') {
       void lock.run(() => knocking.onReady());
       return;
@@ -258,8 +265,12 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
    * lost with it: ask to be welcomed again on my lobby (a member re-welcomes a current member),
    * which brings the whole log. Loss is never silent.
    */
-  relayReset(room: RelayRoom): void {
+  relayReset(room: RelayRoom, reset: RelayReset): void {
     if (room.role !== 'epoch' || this.record.status !== 'member') return;
+    // What came after the last cursor of the lost incarnation may be gone: a gap open at the end.
+    this.gap(room, reset.lastCursor, Number.MAX_SAFE_INTEGER);
+    // A new incarnation counts its cursors afresh: its gaps are new ones.
+    this.gapsShown.delete(room.roomId);
     void this.parts.lock.run(async () => {
       const lobby = this.parts.log.currentLobby();
       if (lobby === null || this.record.knock !== null) return;
@@ -268,6 +279,10 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
       this.parts.relays.sync();
       this.parts.membership.emitRoom();
     });
+  }
+
+  positionChanged(): void {
+    this.parts.persistence.persistSoon();
   }
 
   disconnected(room: RelayRoom): void {

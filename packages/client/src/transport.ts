@@ -1,22 +1,25 @@
 /**
- * One WebSocket per relay, carrying all of that relay's rooms (PROTOCOL Part A).
+ * One WebSocket per relay, carrying all of that relay's rooms (PROTOCOL Part A, version 2).
  *
  * The connection reconnects with exponential backoff, full jitter and a cap; after each
- * (re)connect it re-admits every bound room and catches up from that room's last
- * processed cursor before handing the room back to its session for sending. Envelopes
- * reach a room's handler strictly in cursor order, one at a time, each exactly once per
- * connection lifetime (the session de-duplicates by message id across lifetimes).
+ * (re)connect it re-admits every bound room, checks the relay's room incarnation (`epoch`)
+ * against the one the room's cursor belongs to, and catches up from that cursor before
+ * handing the room back to its session for sending. Envelopes reach a room strictly in
+ * cursor order, one at a time, each at most once per connection lifetime (the session
+ * de-duplicates by message id across lifetimes); a hole in the cursors is fetched, never
+ * skipped (cursor-order.ts). What the connection promises each room: room-binding.ts.
  */
 import type { ConnectionState } from './api.js';
 import type { TransportErrorCode } from './codes.js';
 import type { Clock, WebSocketConstructor, WebSocketLike } from './platform.js';
 import { reconnectDelay } from './backoff.js';
+import { CursorOrder } from './cursor-order.js';
 import { Keepalive } from './keepalive.js';
-import type { RoomBinding } from './room-binding.js';
+import type { RelayResetReason, RoomBinding } from './room-binding.js';
 import { TransportError } from './transport-errors.js';
 import { fromBase64Url, toBase64Url } from '@sealroom/protocol';
 import {
-  decodeDeliver,
+  decodeRelayFrame,
   encodeJson,
   encodePublish,
   envelopeLength,
@@ -33,8 +36,6 @@ import { MIB } from '@sealroom/units';
 const WS_OPEN = 1;
 /** Close code for a client-initiated close (RFC 6455 normal closure). */
 const WS_CLOSE_NORMAL = 1000;
-/** Wait before asking again for history the relay refused, ms. */
-const HISTORY_RETRY_MS = 1_000;
 /** Poll interval while waiting for the socket's send buffer to drain, ms (no drain event exists). */
 const BUFFER_POLL_MS = 5;
 /** Envelope limit assumed until the relay's hello says otherwise: 1 MiB frame − header. */
@@ -45,16 +46,33 @@ interface RoomState {
   /** Part A room id bytes. */
   roomBytes: Uint8Array;
   phase: 'idle' | 'joining' | 'catching-up' | 'ready';
-  /** Highest cursor handed to the queue on this connection. */
-  queuedUpTo: number;
-  /** Live DELIVER frames held back while history is still arriving. */
-  heldLive: { cursor: number; envelope: Uint8Array }[];
-  /** Serialises envelope processing. */
+  /** The challenge said the room had no admission key (this admission registers it). */
+  unregistered: boolean;
+  /** Cursor order of this admission; undefined until `joined` has been checked against the binding. */
+  order: CursorOrder | undefined;
+  /** Live DELIVERs that came before `order` existed. */
+  early: { cursor: number; envelope: Uint8Array }[];
+  /** A `history` request is out; `lastFetched` is the highest cursor its answer brought so far. */
+  fetching: boolean;
+  lastFetched: number;
+  /** A hole waits for the ACKs of publishes sent before it was seen (one of them may fill it). */
+  fillAfterSeq: number | undefined;
+  /** The relay's store refused this room (UNAVAILABLE): it is retried after `retryTimer`. */
+  unavailable: boolean;
+  retryAttempt: number;
+  retryTimer: unknown;
+  retryInMs: number | null;
+  /** Serialises what the binding is handed. */
   chain: Promise<void>;
 }
 
 interface PendingPublish {
   room: string;
+  /** Order of sending on this connection (request ids wrap, this does not). */
+  seq: number;
+  frame: Uint8Array;
+  /** Refused with UNAVAILABLE: sent again once the room's retry comes. */
+  refused: boolean;
   resolve: (cursor: number) => void;
   reject: (error: TransportError) => void;
 }
@@ -65,6 +83,7 @@ export interface RelayConnectionOptions {
   clock: Clock;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Connection state: `reconnecting` also while a room waits to retry a refusal of the relay's store. */
   onState(state: ConnectionState, retryInMs: number | null): void;
   /** Connection-level relay error (not tied to a room). */
   onRelayError(code: TransportErrorCode, message: string): void;
@@ -75,12 +94,14 @@ export class RelayConnection {
   private readonly rooms = new Map<string, RoomState>();
   private readonly pending = new Map<number, PendingPublish>();
   private nextRequestId = 1;
+  private publishSeq = 0;
   private attempt = 0;
   private retryTimer: unknown;
   private readonly keepalive: Keepalive;
   private closed = false;
   private helloSeen = false;
   private stateValue: ConnectionState = 'offline';
+  private retryInMsValue: number | null = null;
   /** Largest envelope the relay accepts (its hello's `maxEnvelopeBytes`). */
   maxEnvelopeBytes = FALLBACK_MAX_ENVELOPE_BYTES;
   private readonly waiters = new Set<() => void>();
@@ -111,12 +132,28 @@ export class RelayConnection {
     if (this.socket === undefined && this.retryTimer === undefined && !this.closed) this.connect();
   }
 
+  /** Carries a room on this connection: admitted (again after every reconnect) and caught up. */
   addRoom(binding: RoomBinding): void {
     const existing = this.rooms.get(binding.roomId);
     if (existing !== undefined) return;
     const roomBytes = fromBase64Url(binding.roomId);
     if (roomBytes === undefined) throw new TransportError('BAD_ROOM_ID');
-    const state: RoomState = { binding, roomBytes, phase: 'idle', queuedUpTo: 0, heldLive: [], chain: Promise.resolve() };
+    const state: RoomState = {
+      binding,
+      roomBytes,
+      phase: 'idle',
+      unregistered: false,
+      order: undefined,
+      early: [],
+      fetching: false,
+      lastFetched: 0,
+      fillAfterSeq: undefined,
+      unavailable: false,
+      retryAttempt: 0,
+      retryTimer: undefined,
+      retryInMs: null,
+      chain: Promise.resolve(),
+    };
     this.rooms.set(binding.roomId, state);
     if (this.helloSeen) this.join(state);
     this.start();
@@ -127,36 +164,41 @@ export class RelayConnection {
     const state = this.rooms.get(roomId);
     if (state === undefined) return;
     this.rooms.delete(roomId);
+    this.stopRetry(state);
     if (this.helloSeen && state.phase !== 'idle') this.sendJson({ t: 'leave', room: roomId });
+    this.refreshState();
   }
 
   hasRooms(): boolean {
     return this.rooms.size > 0;
   }
 
+  /** Admitted and caught up on the open socket, and the relay's store is taking its envelopes. */
   isReady(roomId: string): boolean {
-    return this.rooms.get(roomId)?.phase === 'ready';
+    const state = this.rooms.get(roomId);
+    return state !== undefined && state.phase === 'ready' && !state.unavailable;
   }
 
-  /** Publishes an envelope; resolves with its cursor when the relay acknowledges it. */
-  publish(roomId: string, envelope: EnvelopeBytes): Promise<number> {
+  /**
+   * Publishes an envelope; resolves with its cursor when the relay acknowledges it. `pinned`
+   * asks the relay to keep it outside trimming (membership commits; at most `maxPinnedPerRoom`
+   * per relay room, else `PIN_LIMIT`). Rejects `NOT_CONNECTED` when the room is not ready,
+   * `DISCONNECTED` when the socket drops first; a refusal by the relay's store is retried.
+   */
+  publish(roomId: string, envelope: EnvelopeBytes, options: { pinned?: boolean } = {}): Promise<number> {
     const state = this.rooms.get(roomId);
-    if (state === undefined || state.phase !== 'ready' || this.socket === undefined) {
+    if (state === undefined || !this.isReady(roomId) || this.socket === undefined) {
       return Promise.reject(new TransportError('NOT_CONNECTED'));
     }
     if (envelopeLength(envelope) > this.maxEnvelopeBytes) return Promise.reject(new TransportError('ENVELOPE_TOO_LARGE'));
     const id = this.nextRequestId;
     this.nextRequestId = id >= MAX_REQUEST_ID ? 1 : id + 1;
-    const frame = encodePublish(id, state.roomBytes, envelope);
+    this.publishSeq += 1;
+    const frame = encodePublish(id, state.roomBytes, envelope, options.pinned === true);
     return new Promise<number>((resolve, reject) => {
-      this.pending.set(id, { room: roomId, resolve, reject });
+      this.pending.set(id, { room: roomId, seq: this.publishSeq, frame, refused: false, resolve, reject });
       this.socket!.send(frame);
     });
-  }
-
-  /** Asks the relay to keep this room's envelopes at most `maxAgeMs` (Part A.6). */
-  requestRetention(roomId: string, maxAgeMs: number): void {
-    if (this.rooms.get(roomId)?.phase === 'ready') this.sendJson({ t: 'retention', room: roomId, maxAgeMs });
   }
 
   /** Resolves when the socket's send buffer has drained below `bytes` (or the connection changed). */
@@ -183,13 +225,31 @@ export class RelayConnection {
   }
 
   // ------------------------------------------------------------------------------
+  // Connection state
 
   private setState(state: ConnectionState, retryInMs: number | null): void {
+    if (state === this.stateValue && retryInMs === this.retryInMsValue) return;
     this.stateValue = state;
+    this.retryInMsValue = retryInMs;
     this.options.onState(state, retryInMs);
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiters) wake();
+  }
+
+  /**
+   * While the socket is open: `open`, or `reconnecting` (with the soonest retry) as long as
+   * a room waits for the relay's store, so the UI's connection status stays truthful.
+   */
+  private refreshState(): void {
+    if (!this.helloSeen) return;
+    let soonest: number | null | undefined;
+    for (const state of this.rooms.values()) {
+      if (!state.unavailable) continue;
+      if (soonest === undefined || (state.retryInMs !== null && (soonest === null || state.retryInMs < soonest))) soonest = state.retryInMs;
+    }
+    if (soonest === undefined) this.setState('open', null);
+    else this.setState('reconnecting', soonest);
   }
 
   private connect(): void {
@@ -229,9 +289,16 @@ export class RelayConnection {
       socket.onopen = null;
     }
     for (const state of this.rooms.values()) {
-      const wasReady = state.phase === 'ready';
+      const wasReady = state.phase === 'ready' && !state.unavailable;
+      this.stopRetry(state);
+      // The next admission starts over; its backoff keeps growing until one succeeds.
+      state.unavailable = false;
+      state.retryInMs = null;
       state.phase = 'idle';
-      state.heldLive = [];
+      state.order = undefined;
+      state.early = [];
+      state.fetching = false;
+      state.fillAfterSeq = undefined;
       if (wasReady) state.binding.onDisconnected();
     }
     const failed = [...this.pending.values()];
@@ -251,6 +318,9 @@ export class RelayConnection {
     if (this.socket !== undefined && this.socket.readyState === WS_OPEN) this.socket.send(encodeJson(message));
   }
 
+  // ------------------------------------------------------------------------------
+  // Frames
+
   private onFrame(data: unknown): void {
     if (typeof data === 'string') {
       const message = parseServerMessage(data);
@@ -260,26 +330,45 @@ export class RelayConnection {
     const bytes =
       data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
     if (bytes === undefined) return;
-    const frame = decodeDeliver(bytes);
+    const frame = decodeRelayFrame(bytes);
     if (frame === undefined) return;
-    const state = this.rooms.get(frame.room);
-    if (state === undefined) return;
-    if (frame.kind === 'deliver' && state.phase !== 'ready') {
-      state.heldLive.push({ cursor: frame.cursor, envelope: frame.envelope });
+    if (frame.kind === 'ack') {
+      this.onAck(frame.requestId, frame.cursor);
       return;
     }
-    this.enqueue(state, frame.cursor, frame.envelope, frame.kind === 'deliver');
+    const state = this.rooms.get(frame.room);
+    if (state === undefined || state.phase === 'idle' || state.phase === 'joining') return;
+    if (frame.kind === 'history') state.lastFetched = Math.max(state.lastFetched, frame.cursor);
+    if (state.order === undefined) {
+      // Live envelopes can follow `joined` before the room's cursor has been checked
+      // against the relay's epoch; they wait for it.
+      if (frame.kind === 'deliver') state.early.push({ cursor: frame.cursor, envelope: frame.envelope });
+      return;
+    }
+    state.order.accept(frame.cursor, frame.envelope, frame.kind === 'deliver');
+    this.fillHoles(state);
   }
 
-  private enqueue(state: RoomState, cursor: number, envelope: Uint8Array, live: boolean): void {
-    if (cursor <= state.queuedUpTo || cursor <= state.binding.cursor()) return;
-    state.queuedUpTo = cursor;
-    state.chain = state.chain.then(() => state.binding.onEnvelope(cursor, envelope, live)).catch(() => undefined);
+  private onAck(requestId: number, cursor: number): void {
+    const entry = this.pending.get(requestId);
+    if (entry === undefined) return;
+    this.pending.delete(requestId);
+    const state = this.rooms.get(entry.room);
+    if (state !== undefined) {
+      state.order?.own(cursor);
+      if (state.unavailable && !this.hasRefused(state)) this.recovered(state);
+    }
+    entry.resolve(cursor);
+    if (state !== undefined) this.fillHoles(state);
   }
+
+  // ------------------------------------------------------------------------------
+  // Admission and catch-up
 
   private join(state: RoomState): void {
     state.phase = 'joining';
-    state.queuedUpTo = 0;
+    state.order = undefined;
+    state.early = [];
     this.sendJson({ t: 'join', room: state.binding.roomId });
   }
 
@@ -297,59 +386,58 @@ export class RelayConnection {
       }
       case 'challenge': {
         const state = this.rooms.get(message.room);
-        if (state === undefined) return;
-        if (!message.registered && state.binding.cursor() > 0) state.binding.onRelayReset();
+        if (state === undefined || state.phase !== 'joining') return;
+        state.unregistered = !message.registered;
         const socket = this.socket;
         state.binding
           .prove(message.nonce, message.registered)
-          .then(({ mac, key }) => {
+          .then(({ mac, key, maxAgeMs }) => {
             if (this.socket !== socket) return;
-            this.sendJson({
-              t: 'prove',
-              room: message.room,
-              mac: toBase64Url(mac),
-              ...(key !== undefined && !message.registered ? { key: toBase64Url(key) } : {}),
-            });
+            // The key (and the retention it registers with) only for an unregistered room:
+            // a registered room's key is never sent again.
+            const registration = key !== undefined && !message.registered ? { key: toBase64Url(key), ...(maxAgeMs === undefined ? {} : { maxAgeMs }) } : {};
+            this.sendJson({ t: 'prove', room: message.room, mac: toBase64Url(mac), ...registration });
           })
           .catch(() => state.binding.onError('PROOF_FAILED', 'could not compute the admission proof'));
         return;
       }
       case 'joined': {
         const state = this.rooms.get(message.room);
-        if (state === undefined) return;
-        if (message.head < state.binding.cursor()) state.binding.onRelayReset();
+        if (state === undefined || state.phase !== 'joining') return;
         state.phase = 'catching-up';
-        this.requestHistory(state, state.binding.cursor());
+        const socket = this.socket;
+        // In the binding's queue: envelopes of the previous connection may still be in it,
+        // and the cursor to check (and to catch up from) is the one after them.
+        this.queue(state, () => {
+          if (this.socket !== socket || state.phase !== 'catching-up') return;
+          this.checkIncarnation(state, message.head, message.epoch);
+          state.order = new CursorOrder(state.binding.cursor(), {
+            envelope: (cursor, envelope, live) => this.handOver(state, () => state.binding.onEnvelope(cursor, envelope, live)),
+            gap: (after, upTo) => this.handOver(state, () => state.binding.onGap(after, upTo)),
+          });
+          this.fetch(state);
+          const early = state.early;
+          state.early = [];
+          for (const frame of early) state.order.accept(frame.cursor, frame.envelope, true);
+        });
         return;
       }
       case 'gap': {
-        this.rooms.get(message.room)?.binding.onGap(message.after, message.upTo);
+        this.rooms.get(message.room)?.order?.gap(message.after, message.upTo);
         return;
       }
       case 'history-end': {
         const state = this.rooms.get(message.room);
-        if (state === undefined || state.phase !== 'catching-up') return;
+        if (state === undefined || state.order === undefined || !state.fetching) return;
         if (message.more) {
-          this.requestHistory(state, Math.max(state.queuedUpTo, state.binding.cursor()));
+          this.sendHistory(state, Math.max(state.lastFetched, state.order.frontier));
           return;
         }
-        state.phase = 'ready';
-        const held = state.heldLive;
-        state.heldLive = [];
-        for (const frame of held) this.enqueue(state, frame.cursor, frame.envelope, true);
-        // Ready only once everything fetched so far is processed, so a session learns
-        // of removals and rotations before its outbox goes out.
-        const socket = this.socket;
-        state.chain = state.chain.then(() => {
-          if (this.socket === socket && state.phase === 'ready') state.binding.onReady();
-        });
-        return;
-      }
-      case 'ack': {
-        const entry = this.pending.get(message.id);
-        if (entry === undefined) return;
-        this.pending.delete(message.id);
-        entry.resolve(message.cursor);
+        state.fetching = false;
+        state.order.historyEnd(message.head);
+        if (state.phase === 'catching-up') this.caughtUp(state);
+        else if (state.unavailable && !this.hasRefused(state)) this.recovered(state);
+        this.fillHoles(state);
         return;
       }
       case 'pong': {
@@ -357,27 +445,7 @@ export class RelayConnection {
         return;
       }
       case 'error': {
-        if (message.id !== undefined && this.pending.has(message.id)) {
-          const entry = this.pending.get(message.id)!;
-          this.pending.delete(message.id);
-          entry.reject(new TransportError(message.code, message.message));
-        }
-        if (message.room !== undefined) {
-          const state = this.rooms.get(message.room);
-          if (state !== undefined && state.phase === 'catching-up' && message.id === undefined) {
-            // A refused history request (rate limit, store outage): ask again shortly rather
-            // than leave the room stuck before `ready`.
-            const socket = this.socket;
-            this.options.clock.setTimeout(() => {
-              if (this.socket === socket && state.phase === 'catching-up') this.requestHistory(state, Math.max(state.queuedUpTo, state.binding.cursor()));
-            }, HISTORY_RETRY_MS);
-            return;
-          }
-          if (state !== undefined && (state.phase === 'joining' || message.code === 'ADMISSION_DENIED')) state.phase = 'idle';
-          state?.binding.onError(message.code, message.message);
-        } else if (message.id === undefined) {
-          this.options.onRelayError(message.code, message.message);
-        }
+        this.onRelayError(message);
         return;
       }
       default:
@@ -385,7 +453,172 @@ export class RelayConnection {
     }
   }
 
-  private requestHistory(state: RoomState, after: number): void {
+  /**
+   * The relay's room is another incarnation than the one the binding's cursor belongs to:
+   * what the binding had not fetched from the old one is gone, and it must say so.
+   */
+  private checkIncarnation(state: RoomState, head: number, epoch: string): void {
+    const { binding } = state;
+    const cursor = binding.cursor();
+    let reason: RelayResetReason | undefined;
+    if (cursor > 0) {
+      if (state.unregistered) reason = 'unregistered';
+      else if (binding.relayEpoch() !== epoch) reason = 'epoch-changed';
+      else if (head < cursor) reason = 'head-behind';
+    }
+    if (reason !== undefined) binding.onRelayReset({ reason, lastCursor: cursor, previousEpoch: binding.relayEpoch() });
+    binding.onRelayEpoch(epoch);
+  }
+
+  /** The first catch-up of this admission is fetched: ready once the binding has processed it. */
+  private caughtUp(state: RoomState): void {
+    state.phase = 'ready';
+    state.retryAttempt = 0;
+    const wasUnavailable = state.unavailable;
+    state.unavailable = false;
+    state.retryInMs = null;
+    if (wasUnavailable) this.refreshState();
+    // Ready only once everything fetched so far is processed, so a session learns of
+    // removals and rotations before its outbox goes out.
+    this.readyAfterQueue(state);
+  }
+
+  private readyAfterQueue(state: RoomState): void {
+    const socket = this.socket;
+    this.queue(state, () => {
+      if (this.socket === socket && this.isReady(state.binding.roomId)) state.binding.onReady();
+    });
+  }
+
+  private handOver(state: RoomState, call: () => void | Promise<void>): void {
+    this.queue(state, call);
+  }
+
+  /** Runs `call` after everything the binding was handed before; a throw does not stop the queue. */
+  private queue(state: RoomState, call: () => void | Promise<void>): void {
+    state.chain = state.chain.then(call).catch(() => undefined);
+  }
+
+  private fetch(state: RoomState): void {
+    state.fetching = true;
+    state.lastFetched = state.order!.frontier;
+    this.sendHistory(state, state.order!.frontier);
+  }
+
+  private sendHistory(state: RoomState, after: number): void {
     this.sendJson({ t: 'history', room: state.binding.roomId, after, limit: HISTORY_PAGE_LIMIT });
+  }
+
+  /**
+   * Fetches the missing range when a cursor is held past a hole — unless publishes of mine
+   * sent before the hole appeared are still unacknowledged: over several relay processes
+   * another member's envelope can overtake the ACK of mine, and the ACK fills the hole.
+   */
+  private fillHoles(state: RoomState): void {
+    const { order } = state;
+    if (order === undefined || state.fetching || state.phase !== 'ready' || state.unavailable || !order.hasHole()) {
+      if (order !== undefined && !order.hasHole()) state.fillAfterSeq = undefined;
+      return;
+    }
+    state.fillAfterSeq ??= this.publishSeq;
+    const fillAfter = state.fillAfterSeq;
+    for (const entry of this.pending.values()) {
+      if (entry.room === state.binding.roomId && !entry.refused && entry.seq <= fillAfter) return;
+    }
+    state.fillAfterSeq = undefined;
+    this.fetch(state);
+  }
+
+  // ------------------------------------------------------------------------------
+  // Refusals and retries
+
+  private onRelayError(message: Extract<ServerMessage, { t: 'error' }>): void {
+    const entry = message.id === undefined ? undefined : this.pending.get(message.id);
+    const state = message.room === undefined ? undefined : this.rooms.get(message.room);
+    if (entry !== undefined) {
+      if (message.code === 'UNAVAILABLE' && state !== undefined) {
+        // Not stored: sent again, as it is, once the room's retry comes.
+        entry.refused = true;
+        this.unavailable(state);
+        this.fillHoles(state);
+        return;
+      }
+      this.pending.delete(message.id!);
+      entry.reject(new TransportError(message.code, message.message));
+      if (state !== undefined) this.fillHoles(state);
+      return;
+    }
+    if (state === undefined) {
+      if (message.id === undefined && message.room === undefined) this.options.onRelayError(message.code, message.message);
+      return;
+    }
+    if (state.fetching && (message.code === 'UNAVAILABLE' || message.code === 'RATE_LIMITED')) {
+      // A refused history request: asked again after a pause rather than leaving the room
+      // stuck before `ready` (or with a hole).
+      state.fetching = false;
+      this.unavailable(state);
+      return;
+    }
+    if (state.phase === 'joining' && (message.code === 'UNAVAILABLE' || message.code === 'RATE_LIMITED')) {
+      // The relay's store is down, or this connection is over its rate: join again later.
+      state.phase = 'idle';
+      this.unavailable(state);
+      return;
+    }
+    if (state.phase === 'joining' || message.code === 'ADMISSION_DENIED') state.phase = 'idle';
+    state.binding.onError(message.code, message.message);
+  }
+
+  /** Marks the room as waiting for the relay's store and schedules its next try. */
+  private unavailable(state: RoomState): void {
+    const wasReady = state.phase === 'ready' && !state.unavailable;
+    state.unavailable = true;
+    if (wasReady) state.binding.onDisconnected();
+    if (state.retryTimer === undefined) {
+      const delay = reconnectDelay(state.retryAttempt, this.options.baseDelayMs, this.options.maxDelayMs);
+      state.retryAttempt += 1;
+      state.retryInMs = delay;
+      state.retryTimer = this.options.clock.setTimeout(() => this.retry(state), delay);
+    }
+    this.refreshState();
+  }
+
+  /** The room's retry: whatever the store refused is asked again. */
+  private retry(state: RoomState): void {
+    state.retryTimer = undefined;
+    if (this.rooms.get(state.binding.roomId) !== state || this.socket === undefined || !this.helloSeen) return;
+    if (state.phase === 'idle') {
+      this.join(state);
+      return;
+    }
+    if (state.order !== undefined && !state.fetching && (state.phase === 'catching-up' || state.order.hasHole())) this.fetch(state);
+    const refused = [...this.pending.values()].filter((entry) => entry.room === state.binding.roomId && entry.refused).sort((a, b) => a.seq - b.seq);
+    for (const entry of refused) {
+      entry.refused = false;
+      this.socket.send(entry.frame);
+    }
+    // Nothing left to ask (the refusal was of a request that has been answered since).
+    if (state.phase === 'ready' && !state.fetching && refused.length === 0) this.recovered(state);
+  }
+
+  /** The store took this room's requests again: ready, and the connection open. */
+  private recovered(state: RoomState): void {
+    if (!state.unavailable) return;
+    state.unavailable = false;
+    state.retryAttempt = 0;
+    state.retryInMs = null;
+    this.stopRetry(state);
+    this.refreshState();
+    if (state.phase === 'ready') this.readyAfterQueue(state);
+  }
+
+  private hasRefused(state: RoomState): boolean {
+    for (const entry of this.pending.values()) if (entry.room === state.binding.roomId && entry.refused) return true;
+    return false;
+  }
+
+  private stopRetry(state: RoomState): void {
+    if (state.retryTimer !== undefined) this.options.clock.clearTimeout(state.retryTimer);
+    state.retryTimer = undefined;
   }
 }

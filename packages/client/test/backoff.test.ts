@@ -98,7 +98,7 @@ describe('reconnect backoff', () => {
       onmessage: WebSocketLike['onmessage'] = null;
       constructor() {
         sockets += 1;
-        queueMicrotask(() => this.onmessage?.({ data: JSON.stringify({ v: 1, t: 'hello', limits: { maxFrameBytes: 1 << 20 } }) }));
+        queueMicrotask(() => this.onmessage?.({ data: JSON.stringify({ v: 2, t: 'hello', limits: { maxFrameBytes: 1 << 20 } }) }));
       }
       send(data: string | ArrayBufferView | ArrayBuffer): void {
         if (typeof data === 'string') sent.push(data);

@@ -15,8 +15,8 @@ import { hashingSink } from './hashing-sink.js';
 import { DEFAULT_FILE_CHUNK_BYTES } from '@sealroom/protocol';
 import type { ClientEvent } from '../src/index.js';
 
-/** Binary relay frames: version 1, then kind 0x02 = DELIVER (docs/PROTOCOL.md Part A). */
-const WIRE_VERSION = 1;
+/** Binary relay frames: version 2, then kind 0x02 = DELIVER (docs/PROTOCOL.md Part A). */
+const WIRE_VERSION = 2;
 const FRAME_DELIVER = 0x02;
 /** File chunks travel in envelopes far above this; chat messages and presence stay below. */
 const FILE_CHUNK_MIN_BYTES = 16 * 1024;

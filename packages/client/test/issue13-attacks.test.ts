@@ -91,14 +91,15 @@ describe('issue 13: membership attacks (v2 client)', () => {
     const { alice, room, link, malloryId, lastEpoch } = await roomWithMalloryRemoved('attack-2');
     // Mallory still holds admission keys: her last epoch's relay room and the old link's
     // lobby; worst case, she also got hold of the link as it is now. She asks each of them to
-    // keep nothing, then knocks with her old identity.
+    // keep nothing (the relay has no such request: retention is fixed at registration, A.3),
+    // then knocks with her old identity.
     const current = await lobbyKeysFromInvite(alice.client.room(room.id)!.inviteLink());
     const raw = await RawRelayClient.connect(relay.wsUrl);
     for (const keys of [lastEpoch, await lobbyKeysFromInvite(link), current]) {
-      await raw.join(keys);
+      expect(await raw.join(keys)).toMatchObject({ t: 'joined' });
       raw.send({ t: 'retention', room: keys.relayRoomIdB64, maxAgeMs: 1 });
+      expect(await raw.next((m) => m.t === 'error')).toMatchObject({ code: 'UNKNOWN_TYPE' });
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
     const nina = await client('Nina');
     await nina.client.joinRoom(alice.client.room(room.id)!.inviteLink());
     await waitFor('nina is in', () => nina.client.room(room.id)?.summary().active === true);

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { admissionProof, deriveLobbyKeys, parseInvite, toBase64Url, fromBase64Url, type EpochKeys, type LobbyKeys } from '@sealroom/protocol';
 import type { RoomSession } from '../src/room-session.js';
 import type { TestClient } from './helpers.js';
-import { decodeDeliver, encodePublish } from '../src/wire.js';
+import { decodeRelayFrame, encodeJson, encodePublish } from '../src/wire.js';
 
 /** What admission to one relay room takes: its id and admission key. */
 export type RelayRoomKeys = Pick<EpochKeys | LobbyKeys, 'relayRoomId' | 'relayRoomIdB64' | 'admissionKey'>;
@@ -44,8 +44,10 @@ export class RawRelayClient {
     const frames: { cursor: number; envelope: Uint8Array; kind: string }[] = [];
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
-        const frame = decodeDeliver(new Uint8Array(data as Buffer));
-        if (frame !== undefined) frames.push({ cursor: frame.cursor, envelope: frame.envelope, kind: frame.kind });
+        const frame = decodeRelayFrame(new Uint8Array(data as Buffer));
+        // An ACK is listed with the JSON messages, shaped as one, so a test awaits either answer alike.
+        if (frame?.kind === 'ack') messages.push({ t: 'ack', id: frame.requestId, cursor: frame.cursor });
+        else if (frame !== undefined) frames.push({ cursor: frame.cursor, envelope: frame.envelope, kind: frame.kind });
       } else messages.push(JSON.parse(String(data)) as Record<string, unknown>);
     });
     await new Promise<void>((resolve, reject) => {
@@ -68,7 +70,7 @@ export class RawRelayClient {
   }
 
   send(message: Record<string, unknown>): void {
-    this.ws.send(JSON.stringify({ v: 1, ...message }));
+    this.ws.send(encodeJson(message));
   }
 
   async join(keys: RelayRoomKeys): Promise<Record<string, unknown>> {

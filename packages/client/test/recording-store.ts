@@ -20,4 +20,15 @@ export class RecordingStore extends MemoryRoomStore {
     this.seen.push({ room: String(room), cursor, envelope: envelope.slice() });
     return cursor;
   }
+
+  /** Pinned publishes (membership commits) are seen alike. */
+  override async appendPinned(
+    room: Parameters<MemoryRoomStore['appendPinned']>[0],
+    envelope: Uint8Array,
+    nowMs: number,
+  ): ReturnType<MemoryRoomStore['appendPinned']> {
+    const outcome = await super.appendPinned(room, envelope, nowMs);
+    if (outcome.ok) this.seen.push({ room: String(room), cursor: outcome.cursor, envelope: envelope.slice() });
+    return outcome;
+  }
 }

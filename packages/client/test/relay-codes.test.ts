@@ -14,7 +14,7 @@ void relayCovered;
 void clientCovered;
 
 const ROOM = 'A'.repeat(43);
-const errorFrame = (code: unknown) => JSON.stringify({ v: 1, t: 'error', code, message: 'refused', room: ROOM });
+const errorFrame = (code: unknown) => JSON.stringify({ v: 2, t: 'error', code, message: 'refused', room: ROOM });
 
 describe('relay error codes', () => {
   it('every code the relay sends arrives as itself', () => {

@@ -3,6 +3,7 @@ import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { createMemoryStorage } from '../src/index.js';
 import { spawnRelay } from './relay-process.js';
 import { clientFor, makePersonas, receivedTexts, waitFor, type TestClient } from './helpers.js';
+import { sessionOf } from './raw-relay.js';
 
 const NAMES = ['Alice', 'Bob', 'Carol'];
 const textOf = (t: TestClient, roomId: string) => receivedTexts(t, roomId).map((m) => m.text);
@@ -155,6 +156,50 @@ describe('catch-up, gaps and relay restarts', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(textOf(bob, room.id)).toEqual(['before the crash', 'typed while down 1', 'typed while down 2']);
       expect(textOf(alice, room.id)).toEqual(['bob typed while down']);
+    } finally {
+      await relay.kill();
+    }
+  }, 90_000);
+
+  it('a member away while the relay restarted empty, and the room was written past her cursor again, is told of the gap, never left in silence', async () => {
+    // Issue 14 point 2: a memory relay SIGKILLed and started again; the others register the
+    // room anew and write more than she had read. Her cursor is of the lost incarnation.
+    let relay = await spawnRelay();
+    const port = relay.port;
+    try {
+      const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!);
+      const bobStorage = createMemoryStorage();
+      const bob = await clientFor(relay.url, 'Bob', personas.get('Bob')!, bobStorage);
+      open.push(alice, bob);
+      const room = await alice.client.createRoom({ name: 'forgotten' });
+      await bob.client.joinRoom(room.inviteLink());
+      await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+      await alice.client.room(room.id)!.sendText('before the crash');
+      await waitFor('bob reads it', () => textOf(bob, room.id).length === 1);
+      const bobSession = sessionOf(bob, room.id);
+      await bob.client.close();
+      // Her cursor in the current epoch's relay room as she left (PROTOCOL C.8).
+      const bobCursor = bobSession.record.epochRoom!.cursor;
+      expect(bobCursor).toBeGreaterThan(0);
+
+      await relay.kill();
+      relay = await spawnRelay(port);
+      await waitFor('alice is back', () => alice.client.connectionState() === 'open', 30_000);
+      const after = Array.from({ length: bobCursor + 3 }, (_, i) => `after the crash #${i}`);
+      for (const text of after) await alice.client.room(room.id)!.sendText(text);
+      await waitFor('alice’s messages are acknowledged', async () =>
+        (await alice.client.room(room.id)!.history()).every((i) => i.kind !== 'text' || i.state !== 'pending'),
+      );
+
+      const bobAgain = await clientFor(relay.url, 'Bob', personas.get('Bob')!, bobStorage);
+      open.push(bobAgain);
+      await waitFor('bob is told of the gap', () => bobAgain.events.some((e) => e.type === 'gap' && e.roomId === room.id), 30_000);
+      await waitFor('bob reads everything written since', () => textOf(bobAgain, room.id).length === after.length, 30_000);
+      expect(textOf(bobAgain, room.id)).toEqual(after);
+      const gap = bobAgain.events.find((e) => e.type === 'gap');
+      expect(gap).toMatchObject({ afterCursor: bobCursor });
+      const history = await bobAgain.client.room(room.id)!.history();
+      expect(history.filter((i) => i.kind === 'system' && i.event.type === 'gap')).toHaveLength(1);
     } finally {
       await relay.kill();
     }

@@ -1,35 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { admissionMac, startRelay, type RunningRelay } from '@sealroom/relay';
+import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { RelayConnection } from '../src/transport.js';
-import type { RoomBinding } from '../src/room-binding.js';
+import { RecordingBinding } from './recording-binding.js';
 import { systemClock } from '../src/clock.js';
 import { randomBytes, toBase64Url } from '@sealroom/protocol';
 import type { WebSocketConstructor } from '../src/index.js';
 
-// The relay's HMAC helper stands in for the protocol's admission proof: this test is about
-// framing, admission, ordering and catch-up, not cryptography.
-function binding(roomId: Uint8Array, key: Uint8Array, log: { cursor: number; text: string }[], onReady?: () => void): RoomBinding & { last: number } {
-  const b = {
-    roomId: toBase64Url(roomId),
-    last: 0,
-    async prove(nonce: Uint8Array) {
-      return { mac: admissionMac(key, roomId, nonce), key };
-    },
-    cursor: () => b.last,
-    async onEnvelope(cursor: number, envelope: Uint8Array) {
-      b.last = cursor;
-      log.push({ cursor, text: new TextDecoder().decode(envelope) });
-    },
-    onGap() {},
-    onReady: () => onReady?.(),
-    onError() {},
-    onDisconnected() {},
-    onRelayReset() {
-      b.last = 0;
-    },
+function binding(roomId: Uint8Array, key: Uint8Array, log: { cursor: number; text: string }[]): RecordingBinding {
+  const recording = new RecordingBinding(roomId, key);
+  const onEnvelope = recording.onEnvelope.bind(recording);
+  recording.onEnvelope = async (cursor, envelope, live) => {
+    await onEnvelope(cursor, envelope, live);
+    log.push({ cursor, text: new TextDecoder().decode(envelope) });
   };
-  return b;
+  return recording;
 }
 
 function connection(url: string): RelayConnection {
@@ -116,6 +101,45 @@ describe('relay transport', () => {
     await a.publish(ab.roomId, new TextEncoder().encode('after restart'));
     while (bLog.length < 4) await new Promise((r) => setTimeout(r, 5));
     expect(bLog.map((e) => e.text)).toEqual(['1', '2', '3', 'after restart']);
+    a.close();
+    b.close();
+    await again.close();
+  });
+
+  it('a relay restarted empty while a member was away: its room registered again and written past her cursor, she is told of the loss and gets everything new', async () => {
+    // Issue 14 point 2: cursors restart with the relay, so "head ≥ my cursor" proves nothing.
+    const own = await startRelay({ port: 0, logLevel: 'silent' });
+    const roomId = randomBytes(32);
+    const key = randomBytes(32);
+    const a = connection(own.wsUrl);
+    const ab = binding(roomId, key, []);
+    const bLog: { cursor: number; text: string }[] = [];
+    const bb = binding(roomId, key, bLog);
+    a.addRoom(ab);
+    await ready(a, ab.roomId);
+    let b = connection(own.wsUrl);
+    b.addRoom(bb);
+    await ready(b, bb.roomId);
+    for (const text of ['old 1', 'old 2', 'old 3']) await a.publish(ab.roomId, new TextEncoder().encode(text));
+    while (bLog.length < 3) await new Promise((r) => setTimeout(r, 5));
+    const oldEpoch = bb.relayEpoch();
+    expect(oldEpoch).toBeDefined();
+    b.close();
+
+    await own.close();
+    const again = await startRelay({ port: own.port, logLevel: 'silent' });
+    await ready(a, ab.roomId);
+    // More than she had read, so the relay's head is past her cursor again.
+    for (let i = 1; i <= 5; i += 1) await a.publish(ab.roomId, new TextEncoder().encode(`new ${i}`));
+
+    b = connection(again.wsUrl);
+    b.addRoom(bb);
+    await ready(b, bb.roomId);
+    while (bLog.length < 8) await new Promise((r) => setTimeout(r, 5));
+    expect(bLog.map((e) => e.text)).toEqual(['old 1', 'old 2', 'old 3', 'new 1', 'new 2', 'new 3', 'new 4', 'new 5']);
+    const resets = bb.handed.flatMap((h) => (h.kind === 'reset' ? [h.reset] : []));
+    expect(resets).toEqual([{ reason: 'epoch-changed', lastCursor: 3, previousEpoch: oldEpoch }]);
+    expect(bb.relayEpoch()).not.toBe(oldEpoch);
     a.close();
     b.close();
     await again.close();

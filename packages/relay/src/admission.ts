@@ -1,15 +1,18 @@
 /**
  * Admission to a room (docs/PROTOCOL.md A.3): `join` gets a one-time challenge, `prove`
  * answers it with HMAC(admission key, label ‖ room id ‖ nonce). The first proof for a
- * room registers its key; every later one must verify under the registered key.
+ * room registers its key (and its retention age, fixed from then on); every later one
+ * must verify under the registered key. `joined` names the room's incarnation (`epoch`)
+ * and its head.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './log.js';
-import type { RelayLimits } from './options.js';
+import type { RelayLimits, RetentionLimits } from './options.js';
 import type { Outbound } from './outbound.js';
+import { isRequestedMaxAge, registeredMaxAge } from './retention.js';
 import type { Rooms } from './rooms.js';
 import type { RoomKey, RoomStore } from './store.js';
 import { decodeFixed, type Json } from './validation.js';
@@ -38,6 +41,7 @@ interface AdmissionPort {
   readonly rooms: Pick<Rooms, 'open' | 'releaseIfEmpty' | 'addMember'>;
   readonly out: Pick<Outbound, 'json' | 'error'>;
   readonly limits: Pick<RelayLimits, 'maxRoomsPerConnection'>;
+  readonly retention: Pick<RetentionLimits, 'maxAgeMs' | 'minAgeMs'>;
   readonly log: Logger;
   /** The connection is still registered (it has not closed). */
   isOpen(conn: Connection): boolean;
@@ -52,8 +56,9 @@ export class Admission {
     const { store, out, limits } = this.port;
     if (conn.inRoom(room)) {
       // Already admitted: answer as a fresh admission would, without a new proof.
-      const { head } = await store.readAfter(room, MAX_CURSOR, 0, Date.now());
-      out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
+      const { head, epoch } = await store.readAfter(room, MAX_CURSOR, 0, Date.now());
+      if (epoch === undefined) throw new Error('an admitted room is unknown to the store');
+      out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head, epoch });
       return;
     }
     if (!conn.challenges?.has(room) && conn.roomCount() >= limits.maxRoomsPerConnection) {
@@ -101,6 +106,11 @@ export class Admission {
       out.error(conn, ErrorCode.BAD_MESSAGE, `"mac" and "key" must be ${MAC_BYTES} bytes in base64url`, room);
       return;
     }
+    const requestedMaxAge = msg.maxAgeMs;
+    if (!isRequestedMaxAge(requestedMaxAge)) {
+      out.error(conn, ErrorCode.BAD_MESSAGE, '"maxAgeMs" must be a positive integer', room);
+      return;
+    }
     const roomId = Buffer.from(room, 'base64url');
     let key = await store.admissionKey(room);
     if (key === undefined) {
@@ -110,7 +120,7 @@ export class Admission {
         this.refuseAdmission(conn, room);
         return;
       }
-      key = await store.claimAdmissionKey(room, offeredKey);
+      key = await store.claimAdmissionKey(room, offeredKey, registeredMaxAge(requestedMaxAge, this.port.retention));
     }
     if (!verifyAdmission(key, roomId, nonce, mac)) {
       this.refuseAdmission(conn, room);
@@ -127,20 +137,24 @@ export class Admission {
     const local = rooms.open(room, roomId);
     local.joining += 1;
     let head: number | undefined;
+    let epoch: string | undefined;
     try {
       await local.subscribed;
-      ({ head } = await store.readAfter(room, MAX_CURSOR, 0, Date.now()));
+      ({ head, epoch } = await store.readAfter(room, MAX_CURSOR, 0, Date.now()));
+      // Registered a moment ago yet unknown now: the store forgot it meanwhile (or lost
+      // its data). The client retries an UNAVAILABLE join and registers it again.
+      if (epoch === undefined) throw new Error('the room vanished from the store during admission');
     } finally {
       local.joining -= 1;
       // The store failed: the error goes to the client, the room must not stay open here.
-      if (head === undefined) rooms.releaseIfEmpty(local);
+      if (epoch === undefined) rooms.releaseIfEmpty(local);
     }
     if (!this.stillAdmitting(conn, room, nonce)) {
       rooms.releaseIfEmpty(local);
       return;
     }
     rooms.addMember(conn, local);
-    out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head });
+    out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head, epoch });
   }
 
   private refuseAdmission(conn: Connection, room: RoomKey): void {

@@ -10,10 +10,39 @@ const MAX_PORT = 65_535;
 
 type ValueKind = 'string' | 'list' | 'port' | 'count' | 'bytes' | 'duration' | 'level';
 
+/**
+ * The sections of `--help`, in this order. A section with no flag yet is left out of the
+ * help; a new flag names its section here.
+ */
+export const FLAG_GROUPS = {
+  network: 'Network and the web app',
+  tls: 'TLS (HTTPS and WSS without a proxy)',
+  limits: 'Limits (per connection and per address)',
+  retention: 'Retention (what is kept for catch-up)',
+  storage: 'Storage',
+  'scale-out': 'Scale-out (several processes)',
+  logging: 'Logging',
+} as const;
+export type FlagGroup = keyof typeof FLAG_GROUPS;
+
+/** What `--help` shows after a flag for each kind of value, unless the flag names its own. */
+export const VALUE_PLACEHOLDER: Record<ValueKind, string> = {
+  string: 'value',
+  list: 'value',
+  port: 'port',
+  count: 'n',
+  bytes: 'size',
+  duration: 'time',
+  level: 'level',
+};
+
 export interface Flag {
   readonly name: string;
   readonly env: string;
+  readonly group: FlagGroup;
   readonly kind: ValueKind;
+  /** The placeholder in `--help` (`--host <address>`); by default the kind's. */
+  readonly value?: string;
   readonly help: string;
   readonly fallback?: string;
   /** Puts the value into the options. The TLS flags have none: main() reads those files. */
@@ -47,6 +76,8 @@ const duration = (ms: number): string =>
 export const FLAGS: readonly Flag[] = [
   {
     name: 'host',
+    group: 'network',
+    value: 'address',
     env: 'SEALROOM_HOST',
     kind: 'string',
     fallback: DEFAULT_HOST,
@@ -55,16 +86,26 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'port',
+    group: 'network',
     env: 'SEALROOM_PORT',
     kind: 'port',
     fallback: String(DEFAULT_PORT),
     help: 'Port to listen on (0 picks a free one).',
     apply: (o, v: number) => (o.port = v),
   },
-  { name: 'tls-cert', env: 'SEALROOM_TLS_CERT', kind: 'string', help: 'PEM certificate chain file: serve https:// and wss:// (needs --tls-key).' },
-  { name: 'tls-key', env: 'SEALROOM_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert.' },
+  {
+    name: 'tls-cert',
+    group: 'tls',
+    value: 'file',
+    env: 'SEALROOM_TLS_CERT',
+    kind: 'string',
+    help: 'PEM certificate chain file: serve https:// and wss:// (needs --tls-key). Read again on SIGHUP.',
+  },
+  { name: 'tls-key', group: 'tls', value: 'file', env: 'SEALROOM_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert.' },
   {
     name: 'allowed-origin',
+    group: 'network',
+    value: 'origin',
     env: 'SEALROOM_ALLOWED_ORIGINS',
     kind: 'list',
     fallback: 'own origin + localhost',
@@ -73,6 +114,8 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'connect-src',
+    group: 'network',
+    value: 'source',
     env: 'SEALROOM_CONNECT_SRC',
     kind: 'list',
     help: 'Extra relay the served app may connect to, added to the CSP connect-src (repeat, or comma-separated).',
@@ -80,6 +123,8 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'web-root',
+    group: 'network',
+    value: 'dir',
     env: 'SEALROOM_WEB_ROOT',
     kind: 'string',
     fallback: 'the bundled app',
@@ -88,6 +133,8 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'redis',
+    group: 'scale-out',
+    value: 'url',
     env: 'SEALROOM_REDIS_URL',
     kind: 'string',
     help: 'Redis URL (redis://host:port) to share rooms between several relay processes.',
@@ -95,6 +142,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'log-level',
+    group: 'logging',
     env: 'SEALROOM_LOG_LEVEL',
     kind: 'level',
     fallback: 'info',
@@ -103,6 +151,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'max-frame-bytes',
+    group: 'limits',
     env: 'SEALROOM_MAX_FRAME_BYTES',
     kind: 'bytes',
     fallback: bytes(DEFAULT_LIMITS.maxFrameBytes),
@@ -111,6 +160,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'max-rooms-per-connection',
+    group: 'limits',
     env: 'SEALROOM_MAX_ROOMS_PER_CONNECTION',
     kind: 'count',
     fallback: String(DEFAULT_LIMITS.maxRoomsPerConnection),
@@ -119,6 +169,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'max-connections-per-address',
+    group: 'limits',
     env: 'SEALROOM_MAX_CONNECTIONS_PER_ADDRESS',
     kind: 'count',
     fallback: String(DEFAULT_LIMITS.maxConnectionsPerAddress),
@@ -127,6 +178,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'rate-messages',
+    group: 'limits',
     env: 'SEALROOM_RATE_MESSAGES',
     kind: 'count',
     fallback: String(DEFAULT_LIMITS.messagesPerSecond),
@@ -135,6 +187,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'burst-messages',
+    group: 'limits',
     env: 'SEALROOM_BURST_MESSAGES',
     kind: 'count',
     fallback: String(DEFAULT_LIMITS.messageBurst),
@@ -143,6 +196,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'rate-bytes',
+    group: 'limits',
     env: 'SEALROOM_RATE_BYTES',
     kind: 'bytes',
     fallback: bytes(DEFAULT_LIMITS.bytesPerSecond),
@@ -151,6 +205,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'burst-bytes',
+    group: 'limits',
     env: 'SEALROOM_BURST_BYTES',
     kind: 'bytes',
     fallback: bytes(DEFAULT_LIMITS.byteBurst),
@@ -159,6 +214,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'max-buffered-bytes',
+    group: 'limits',
     env: 'SEALROOM_MAX_BUFFERED_BYTES',
     kind: 'bytes',
     fallback: bytes(DEFAULT_LIMITS.maxBufferedBytes),
@@ -167,6 +223,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'heartbeat',
+    group: 'limits',
     env: 'SEALROOM_HEARTBEAT',
     kind: 'duration',
     fallback: duration(DEFAULT_LIMITS.heartbeatIntervalMs),
@@ -175,6 +232,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'handshake-timeout',
+    group: 'limits',
     env: 'SEALROOM_HANDSHAKE_TIMEOUT',
     kind: 'duration',
     fallback: duration(DEFAULT_LIMITS.handshakeTimeoutMs),
@@ -183,6 +241,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'max-header-count',
+    group: 'limits',
     env: 'SEALROOM_MAX_HEADER_COUNT',
     kind: 'count',
     fallback: String(DEFAULT_LIMITS.maxHeaderCount),
@@ -191,6 +250,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'max-header-bytes',
+    group: 'limits',
     env: 'SEALROOM_MAX_HEADER_BYTES',
     kind: 'bytes',
     fallback: bytes(DEFAULT_LIMITS.maxHeaderBytes),
@@ -199,6 +259,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'retention-count',
+    group: 'retention',
     env: 'SEALROOM_RETENTION_COUNT',
     kind: 'count',
     fallback: String(DEFAULT_RETENTION.maxEnvelopesPerRoom),
@@ -207,6 +268,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'retention-bytes',
+    group: 'retention',
     env: 'SEALROOM_RETENTION_BYTES',
     kind: 'bytes',
     fallback: bytes(DEFAULT_RETENTION.maxBytesPerRoom),
@@ -215,6 +277,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'retention-age',
+    group: 'retention',
     env: 'SEALROOM_RETENTION_AGE',
     kind: 'duration',
     fallback: duration(DEFAULT_RETENTION.maxAgeMs),
@@ -223,6 +286,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'retention-total-bytes',
+    group: 'retention',
     env: 'SEALROOM_RETENTION_TOTAL_BYTES',
     kind: 'bytes',
     fallback: bytes(DEFAULT_RETENTION.maxTotalBytes),
@@ -231,6 +295,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'idle-room',
+    group: 'retention',
     env: 'SEALROOM_IDLE_ROOM',
     kind: 'duration',
     fallback: duration(DEFAULT_RETENTION.idleRoomMs),
@@ -239,6 +304,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     name: 'max-rooms',
+    group: 'retention',
     env: 'SEALROOM_MAX_ROOMS',
     kind: 'count',
     fallback: String(DEFAULT_RETENTION.maxRooms),

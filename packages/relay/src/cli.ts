@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger } from './log.js';
-import { DEFAULT_HOST, DEFAULT_PORT, type RelayOptions } from './options.js';
-import { startRelay } from './relay.js';
 import { FLAGS, parseValue } from './cli-flags.js';
-
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-/** Conventional exit status for a command-line usage error. */
-const EXIT_USAGE = 2;
+import { DEFAULT_HELP_WIDTH, formatHelp, helpWidth } from './cli-help.js';
+import { RelayStartError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import { createLogger, errorMessage, type Logger } from './log.js';
+import type { RelayOptions, RunningRelay } from './options.js';
+import { startRelay } from './relay.js';
+import { readTlsFiles, type TlsFiles } from './tls-reload.js';
 
 type ParsedRelayArgs =
   | { readonly kind: 'run'; readonly options: RelayOptions; readonly tlsCertFile?: string; readonly tlsKeyFile?: string }
@@ -16,28 +15,15 @@ type ParsedRelayArgs =
   | { readonly kind: 'version' }
   | { readonly kind: 'error'; readonly message: string };
 
-function helpText(): string {
-  const lines = [
-    'Usage: sealroom-relay [options]',
-    '',
-    'The Sealroom relay: forwards end-to-end encrypted envelopes it cannot read, and serves the',
-    'web app. Every option can also be set with the environment variable shown; a flag wins.',
-    `By default it listens on ${DEFAULT_HOST}:${DEFAULT_PORT} (this machine only). To expose it, run`,
-    '--host 0.0.0.0 behind a TLS-terminating proxy, or give --tls-cert and --tls-key.',
-    'Sizes take KiB/MiB/GiB suffixes; durations take ms/s/m/h/d.',
-    '',
-  ];
-  for (const flag of FLAGS) {
-    lines.push(`  --${flag.name} <value>`.padEnd(38) + `${flag.env}`);
-    lines.push(`      ${flag.help}${flag.fallback !== undefined ? ` Default: ${flag.fallback}.` : ''}`);
-  }
-  lines.push('  --help, -h'.padEnd(38) + 'Show this help.');
-  lines.push('  --version'.padEnd(38) + 'Print the version.');
-  return `${lines.join('\n')}\n`;
-}
-
-/** Reads flags and their environment twins (a flag wins over its variable). */
-export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): ParsedRelayArgs {
+/**
+ * Reads flags and their environment twins (a flag wins over its variable). `--help` is
+ * wrapped to `helpColumns`.
+ */
+export function parseRelayArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  helpColumns: number = DEFAULT_HELP_WIDTH,
+): ParsedRelayArgs {
   const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
@@ -49,7 +35,7 @@ export function parseRelayArgs(argv: readonly string[], env: Readonly<Record<str
   } catch (err) {
     return { kind: 'error', message: `${err instanceof Error ? err.message : String(err)}\nRun with --help to see every option.` };
   }
-  if (values.help === true) return { kind: 'help', text: helpText() };
+  if (values.help === true) return { kind: 'help', text: formatHelp(helpColumns) };
   if (values.version === true) return { kind: 'version' };
   const options: RelayOptions = {};
   const raw = new Map<string, string | string[]>();
@@ -78,10 +64,11 @@ function packageVersion(): string {
 
 /**
  * The `sealroom-relay` command. Prints one "listening" line to stdout; logs go to
- * stderr. SIGTERM/SIGINT close every client with 1001 and exit 0.
+ * stderr. SIGTERM/SIGINT close every client with 1001 and exit 0; SIGHUP reads the TLS
+ * files and the web app again. Exit codes: exit-codes.ts.
  */
 export async function main(argv: readonly string[]): Promise<void> {
-  const parsed = parseRelayArgs(argv);
+  const parsed = parseRelayArgs(argv, process.env, helpWidth(process.stdout));
   if (parsed.kind === 'help') {
     process.stdout.write(parsed.text);
     return;
@@ -92,29 +79,29 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (parsed.kind === 'error') {
     process.stderr.write(`sealroom-relay: ${parsed.message}\n`);
-    process.exitCode = EXIT_USAGE;
+    process.exitCode = ExitCode.USAGE;
     return;
   }
   const options: RelayOptions = { ...parsed.options };
-  if (parsed.tlsCertFile !== undefined && parsed.tlsKeyFile !== undefined) {
-    try {
-      options.tls = { cert: readFileSync(parsed.tlsCertFile, 'utf8'), key: readFileSync(parsed.tlsKeyFile, 'utf8') };
-    } catch (err) {
-      process.stderr.write(`sealroom-relay: cannot read the TLS certificate or key: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = EXIT_USAGE;
+  const tls: TlsFiles | undefined =
+    parsed.tlsCertFile !== undefined && parsed.tlsKeyFile !== undefined ? { certFile: parsed.tlsCertFile, keyFile: parsed.tlsKeyFile } : undefined;
+  if (tls !== undefined) {
+    const read = await readTlsFiles(tls);
+    if (!read.ok) {
+      process.stderr.write(`sealroom-relay: ${read.message}\n`);
+      process.exitCode = ExitCode.USAGE;
       return;
     }
+    options.tls = read.credentials;
   }
-  let relay;
+  let relay: RunningRelay;
   try {
     relay = await startRelay(options);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`sealroom-relay: ${message}\n`);
-    process.exitCode = EXIT_FAILURE;
+    process.stderr.write(`sealroom-relay: ${errorMessage(err)}\n`);
+    process.exitCode = err instanceof RelayStartError ? ExitCode.CANNOT_START : ExitCode.FAILURE;
     return;
   }
-  process.stdout.write(`Sealroom relay listening on ${relay.url} (WebSocket ${relay.wsUrl})\n`);
   const log = createLogger(options.logLevel ?? 'info', (line) => process.stderr.write(line));
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -122,10 +109,32 @@ export async function main(argv: readonly string[]): Promise<void> {
     stopping = true;
     log.info('shutdown', { signal });
     relay.close().then(
-      () => process.exit(EXIT_OK),
-      () => process.exit(EXIT_FAILURE),
+      () => process.exit(ExitCode.OK),
+      () => process.exit(ExitCode.FAILURE),
     );
   };
+  // The handlers go in before the "listening" line: a supervisor may signal as soon as it
+  // reads it, and until a handler exists a signal has its default effect (ending the process).
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // SIGHUP no longer ends the process (Node's default): it reloads, as daemons do.
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    reload(relay, tls, log).catch((err: unknown) => log.error('reload_failed', { message: errorMessage(err) }));
+  });
+  process.stdout.write(`Sealroom relay listening on ${relay.url} (WebSocket ${relay.wsUrl})\n`);
+}
+
+/** What SIGHUP does: the web app directory always, the TLS pair when the relay has one. */
+async function reload(relay: RunningRelay, tls: TlsFiles | undefined, log: Logger): Promise<void> {
+  let credentials;
+  if (tls !== undefined) {
+    const read = await readTlsFiles(tls);
+    // A pair that cannot be read now (a renewal half-written) leaves the running one alone.
+    if (!read.ok) log.error('tls_reload_failed', { code: read.code, message: read.message });
+    else credentials = read.credentials;
+  }
+  const result = await relay.reload(credentials !== undefined ? { tls: credentials } : {});
+  if (!result.ok) log.error('tls_reload_failed', { code: result.code, message: result.message });
+  log.info('reloaded', { tls: credentials !== undefined && result.ok });
 }

@@ -1,7 +1,7 @@
 /**
  * JSON control messages (docs/PROTOCOL.md A.2–A.6): size, JSON and version checks, then
  * dispatch by `t`. Requests about a room have the room checked here and go to the
- * module that owns them (admission, rooms, catch-up, retention); `ping` is answered here.
+ * module that owns them (admission, rooms, catch-up); `ping` is answered here.
  */
 import type { Connection } from './connection.js';
 import { ErrorCode } from './errors.js';
@@ -21,12 +21,13 @@ interface RoomRequests {
   prove(conn: Connection, room: RoomKey, msg: Json): Promise<void>;
   leave(conn: Connection, room: RoomKey, msg: Json): void;
   history(conn: Connection, room: RoomKey, msg: Json): Promise<void>;
-  retention(conn: Connection, room: RoomKey, msg: Json): Promise<void>;
 }
 type RoomRequestType = keyof RoomRequests;
 
 function isRoomRequest(t: unknown): t is RoomRequestType {
-  return t === 'join' || t === 'prove' || t === 'leave' || t === 'history' || t === 'retention';
+  // Version 1's `retention` request is gone: a room's retention is fixed when it is
+  // registered, so it is an unknown type now (UNKNOWN_TYPE).
+  return t === 'join' || t === 'prove' || t === 'leave' || t === 'history';
 }
 
 /** What control dispatch needs from the relay. */
@@ -98,7 +99,7 @@ function answerPing(out: ControlPort['out'], conn: Connection, msg: Json): void 
 }
 
 /** The `hello` every connection gets first (A.2): the limits it must keep to. */
-export function helloText(limits: RelayLimits, retention: Pick<RetentionLimits, 'maxAgeMs'>): string {
+export function helloText(limits: RelayLimits, retention: Pick<RetentionLimits, 'maxAgeMs' | 'minAgeMs' | 'maxPinnedPerRoom'>): string {
   return JSON.stringify({
     v: PROTOCOL_VERSION,
     t: 'hello',
@@ -114,6 +115,8 @@ export function helloText(limits: RelayLimits, retention: Pick<RetentionLimits, 
       maxHistoryPage: MAX_HISTORY_PAGE_ENTRIES,
       heartbeatIntervalMs: limits.heartbeatIntervalMs,
       maxRetentionAgeMs: retention.maxAgeMs,
+      minRetentionAgeMs: retention.minAgeMs,
+      maxPinnedPerRoom: retention.maxPinnedPerRoom,
     },
   });
 }

@@ -15,7 +15,7 @@ export const ErrorCode = {
   BAD_FRAME: 'BAD_FRAME',
   /** A room id that is not exactly 32 bytes (43 base64url characters in JSON). */
   BAD_ROOM: 'BAD_ROOM',
-  /** Publish, history, retention or leave for a room this connection is not admitted to. */
+  /** Publish, history or leave for a room this connection is not admitted to. */
   NOT_JOINED: 'NOT_JOINED',
   /** A `prove` without a pending challenge for that room (never asked, or already used). */
   NO_CHALLENGE: 'NO_CHALLENGE',
@@ -29,6 +29,8 @@ export const ErrorCode = {
   MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
   /** The room store (for example Redis) failed; nothing was stored or delivered. */
   UNAVAILABLE: 'UNAVAILABLE',
+  /** A pinned publish past `maxPinnedPerRoom`: nothing was stored or delivered. */
+  PIN_LIMIT: 'PIN_LIMIT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -52,6 +54,8 @@ export const RefusalReason = {
   FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
   /** Invalid WebSocket framing or UTF-8 (detected by `ws`): close 1002 / 1007. */
   PROTOCOL_ERROR: 'PROTOCOL_ERROR',
+  /** A message in more fragments (or buffered parts) than `ws` allows: close 1008. */
+  TOO_MANY_FRAGMENTS: 'TOO_MANY_FRAGMENTS',
   /** No room admitted within `handshakeTimeoutMs` of connecting: close 4001. */
   HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
   /** No pong within one heartbeat interval: the socket is terminated. */
@@ -72,6 +76,11 @@ export const CloseCode = {
   PROTOCOL_ERROR: 1002,
   /** A text frame that is not valid UTF-8 (sent by `ws`). */
   INVALID_PAYLOAD: 1007,
+  /**
+   * Policy violation (sent by `ws`): a message split into more fragments than its
+   * `maxFragments` (16,384) or buffered in more parts than `maxBufferedChunks` (262,144).
+   */
+  POLICY_VIOLATION: 1008,
   /** A frame larger than `maxFrameBytes` (sent by `ws`). */
   MESSAGE_TOO_BIG: 1009,
   /** The client connected but was admitted to no room within `handshakeTimeoutMs`. */

@@ -3,14 +3,13 @@
  * files, every answer with the security headers of DESIGN.md §3.10.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { RefusalReason } from './errors.js';
 import { errorMessage, type Logger } from './log.js';
 import type { RelayCounters } from './metrics.js';
 import type { RelayHealth, RelayLimits } from './options.js';
 import { resolveWebRoot, securityHeaders, serveStatic } from './static-files.js';
+import { INDEX_FILE, readWebFiles, type WebFiles } from './web-files.js';
 
 /** The one path that takes WebSocket upgrades. */
 export const WS_PATH = '/ws';
@@ -45,19 +44,46 @@ interface SiteOptions {
   readonly connectSrc?: readonly string[] | undefined;
 }
 
-/** The server's 'request' listener. */
-export function createRequestListener(port: HttpPort, site: SiteOptions): (req: IncomingMessage, res: ServerResponse) => void {
+/** The server's 'request' listener, and a way to read the web app's files again. */
+export interface HttpHandler {
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Reads the web root again (SIGHUP): a new build is served from then on. */
+  reloadWebFiles(): Promise<void>;
+}
+
+export function createHttpHandler(port: HttpPort, site: SiteOptions): HttpHandler {
   const headers = Object.entries(securityHeaders(site.connectSrc ?? []));
   const webRoot = resolveWebRoot(site.webRoot);
   if (webRoot === undefined) port.log.info('web_app_not_built', { hint: 'serving a placeholder page; build apps/web or pass --web-root' });
-  else if (!existsSync(join(webRoot, 'index.html'))) port.log.warn('web_root_without_index', { webRoot });
-  return (req, res) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    onRequest(port, webRoot, req, res);
+  let files = loadWebFiles(port.log, webRoot, undefined);
+  return {
+    listener: (req, res) => {
+      for (const [name, value] of headers) res.setHeader(name, value);
+      onRequest(port, files, req, res);
+    },
+    reloadWebFiles: async () => {
+      const previous = await files;
+      files = loadWebFiles(port.log, webRoot, previous);
+      await files;
+    },
   };
 }
 
-function onRequest(port: HttpPort, webRoot: string | undefined, req: IncomingMessage, res: ServerResponse): void {
+/** The web root's table; on failure the previous one stays (or none: the placeholder page). */
+async function loadWebFiles(log: Logger, webRoot: string | undefined, previous: WebFiles | undefined): Promise<WebFiles | undefined> {
+  if (webRoot === undefined) return undefined;
+  try {
+    const files = await readWebFiles(webRoot);
+    if (files.get(`/${INDEX_FILE}`) === undefined) log.warn('web_root_without_index', { webRoot });
+    log.debug('web_files_read', { webRoot, files: files.count });
+    return files;
+  } catch (err) {
+    log.error('web_root_unreadable', { webRoot, message: errorMessage(err) });
+    return previous;
+  }
+}
+
+function onRequest(port: HttpPort, files: Promise<WebFiles | undefined>, req: IncomingMessage, res: ServerResponse): void {
   if (req.rawHeaders.length / 2 > port.limits.maxHeaderCount) {
     port.counters.refuse(RefusalReason.TOO_MANY_HEADERS);
     res.setHeader('Connection', 'close');
@@ -100,7 +126,13 @@ function onRequest(port: HttpPort, webRoot: string | undefined, req: IncomingMes
     plain(res, 426);
     return;
   }
-  serveStatic(webRoot, req, res, pathname);
+  files
+    .then((table) => serveStatic(table, req, res, pathname))
+    .catch((err: unknown) => {
+      port.log.error('static_failed', { message: errorMessage(err) });
+      if (!res.headersSent) plain(res, 500);
+      else res.destroy();
+    });
 }
 
 /** The path of a request target, without query or fragment (never logged). */

@@ -1,14 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_RETENTION, type RetentionLimits } from './options.js';
-import type { HistoryPage, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
+import { mergePinned } from './pins.js';
+import type { HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
 import { MIB } from '@sealroom/units';
 
 /**
- * A new room's cursors start above `nowMs × CURSOR_BASE_PER_MS`, so a room that was
- * evicted and comes back later never reuses a cursor a client still remembers (a
- * client asking "after 50" must not miss the new room's first 50 envelopes).
- * 1024 per ms keeps cursors below 2^53 until the year 2245.
+ * Random bytes that start every epoch this store hands out: a relay restarted in memory
+ * has lost every room's history, and its new epochs must differ from all it gave before.
  */
-const CURSOR_BASE_PER_MS = 1024;
+const EPOCH_PREFIX_BYTES = 12;
 /** Compact a queue once this many dropped slots sit at its front. */
 const COMPACT_MIN_SLOTS = 1024;
 /**
@@ -39,10 +39,10 @@ const MAX_HELD_PER_KEPT = 3;
 interface MemoryRoom {
   readonly key: RoomKey;
   admissionKey: Uint8Array | undefined;
-  /** Latest cursor assigned; 0 until the first envelope. */
+  /** Latest cursor assigned; 0 until the first envelope. Cursors are 1, 2, 3, … */
   head: number;
-  /** Cursors of this incarnation of the room start above it. */
-  readonly base: number;
+  /** This incarnation of the room (docs/PROTOCOL.md A.3 `joined.epoch`). */
+  readonly epoch: string;
   trimmedUpTo: number;
   cursors: number[];
   atMs: number[];
@@ -60,6 +60,8 @@ interface MemoryRoom {
   /** Memory this room holds: its slabs' capacity and its large envelopes, in bytes. */
   held: number;
   maxAgeMs: number;
+  /** Pinned envelopes (own copies), in cursor order; never trimmed. */
+  pinned: RetainedEnvelope[];
   lastActivityMs: number;
   subscribers: number;
   /** False once forgotten: the global queue's references to it are then stale. */
@@ -89,6 +91,10 @@ export class MemoryRoomStore implements RoomStore {
   private totalBytes = 0;
   private totalEnvelopes = 0;
   private totalHeld = 0;
+  private pinnedEnvelopes = 0;
+  private pinnedBytes = 0;
+  private readonly epochPrefix = randomBytes(EPOCH_PREFIX_BYTES).toString('base64url');
+  private incarnations = 0;
 
   constructor(retention: Partial<RetentionLimits> = {}) {
     this.retention = { ...DEFAULT_RETENTION, ...retention };
@@ -98,15 +104,29 @@ export class MemoryRoomStore implements RoomStore {
     return this.rooms.get(room)?.admissionKey;
   }
 
-  async claimAdmissionKey(room: RoomKey, key: Uint8Array): Promise<Uint8Array> {
+  async claimAdmissionKey(room: RoomKey, key: Uint8Array, maxAgeMs: number): Promise<Uint8Array> {
     const state = this.room(room, Date.now());
-    state.admissionKey ??= Uint8Array.from(key);
+    if (state.admissionKey === undefined) {
+      state.admissionKey = Uint8Array.from(key);
+      state.maxAgeMs = Math.min(maxAgeMs, this.retention.maxAgeMs);
+    }
     return state.admissionKey;
+  }
+
+  async appendPinned(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<PinnedAppend> {
+    const state = this.room(room, nowMs);
+    if (state.pinned.length >= this.retention.maxPinnedPerRoom) return { ok: false, code: 'PIN_LIMIT' };
+    state.head += 1;
+    state.lastActivityMs = nowMs;
+    state.pinned.push({ cursor: state.head, envelope: Uint8Array.from(envelope) });
+    this.pinnedEnvelopes += 1;
+    this.pinnedBytes += envelope.byteLength;
+    return { ok: true, cursor: state.head };
   }
 
   async append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
     const state = this.room(room, nowMs);
-    state.head = Math.max(state.head, state.base) + 1;
+    state.head += 1;
     state.lastActivityMs = nowMs;
     const length = envelope.byteLength;
     if (length >= COPY_BELOW_BYTES) {
@@ -142,7 +162,7 @@ export class MemoryRoomStore implements RoomStore {
 
   async readAfter(room: RoomKey, after: number, limit: number, nowMs: number): Promise<HistoryPage> {
     const state = this.rooms.get(room);
-    if (!state) return { entries: [], trimmedUpTo: 0, head: 0, more: false };
+    if (!state) return { entries: [], trimmedUpTo: 0, head: 0, more: false, epoch: undefined };
     this.trimRoom(state, nowMs);
     const { cursors } = state;
     // Cursors increase along the array: binary search the first one after `after`.
@@ -159,13 +179,9 @@ export class MemoryRoomStore implements RoomStore {
       const offset = state.offsets[i]!;
       page.push({ cursor: cursors[i]!, envelope: state.buffers[i]!.subarray(offset, offset + state.lengths[i]!) });
     }
-    return { entries: page, trimmedUpTo: state.trimmedUpTo, head: state.head, more: end < cursors.length };
-  }
-
-  async setMaxAge(room: RoomKey, maxAgeMs: number): Promise<void> {
-    const state = this.room(room, Date.now());
-    state.maxAgeMs = Math.min(state.maxAgeMs, maxAgeMs, this.retention.maxAgeMs);
-    this.trimRoom(state, Date.now());
+    const pinned = state.pinned.length === 0 ? state.pinned : state.pinned.filter((entry) => entry.cursor > after);
+    const { entries, more } = mergePinned(page, end < cursors.length, pinned, limit);
+    return { entries, trimmedUpTo: state.trimmedUpTo, head: state.head, more, epoch: state.epoch };
   }
 
   async subscribe(room: RoomKey): Promise<void> {
@@ -193,8 +209,8 @@ export class MemoryRoomStore implements RoomStore {
   stats(): StoreStats {
     return {
       rooms: this.rooms.size,
-      retainedEnvelopes: this.totalEnvelopes,
-      retainedBytes: this.totalBytes,
+      retainedEnvelopes: this.totalEnvelopes + this.pinnedEnvelopes,
+      retainedBytes: this.totalBytes + this.pinnedBytes,
       backendUp: true,
     };
   }
@@ -212,6 +228,8 @@ export class MemoryRoomStore implements RoomStore {
     this.totalBytes = 0;
     this.totalEnvelopes = 0;
     this.totalHeld = 0;
+    this.pinnedEnvelopes = 0;
+    this.pinnedBytes = 0;
   }
 
   private room(key: RoomKey, nowMs: number): MemoryRoom {
@@ -222,7 +240,7 @@ export class MemoryRoomStore implements RoomStore {
         key,
         admissionKey: undefined,
         head: 0,
-        base: Math.max(0, Math.floor(nowMs)) * CURSOR_BASE_PER_MS,
+        epoch: `${this.epochPrefix}${(this.incarnations++).toString(36)}`,
         trimmedUpTo: 0,
         cursors: [],
         atMs: [],
@@ -236,6 +254,7 @@ export class MemoryRoomStore implements RoomStore {
         slabRefs: new Map(),
         held: 0,
         maxAgeMs: this.retention.maxAgeMs,
+        pinned: [],
         lastActivityMs: nowMs,
         subscribers: 0,
         live: true,
@@ -256,6 +275,9 @@ export class MemoryRoomStore implements RoomStore {
 
   private forget(state: MemoryRoom): void {
     while (state.start < state.cursors.length) this.dropOldest(state);
+    for (const entry of state.pinned) this.pinnedBytes -= entry.envelope.byteLength;
+    this.pinnedEnvelopes -= state.pinned.length;
+    state.pinned = [];
     state.live = false;
     this.rooms.delete(state.key);
   }

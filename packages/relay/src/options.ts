@@ -7,7 +7,11 @@ export interface RelayLimits {
   maxFrameBytes: number;
   /** Largest text (JSON control) message, in bytes. Control messages are tiny. */
   maxControlBytes: number;
-  /** Rooms one connection may be admitted to (or have a pending challenge for). */
+  /**
+   * Rooms one connection may be admitted to (or have a pending challenge for). A room of
+   * the membership protocol uses up to three relay rooms (current epoch, previous epoch,
+   * lobby), so 256 lets one tab hold about 85 rooms.
+   */
   maxRoomsPerConnection: number;
   /** Open WebSocket connections from one remote address. */
   maxConnectionsPerAddress: number;
@@ -39,8 +43,18 @@ export interface RetentionLimits {
   maxEnvelopesPerRoom: number;
   /** Envelope bytes kept per room. */
   maxBytesPerRoom: number;
-  /** Oldest envelope kept, in milliseconds. Rooms may only tighten it. */
+  /** Oldest envelope kept, in milliseconds. A room may register with less (A.3). */
   maxAgeMs: number;
+  /**
+   * The least a room may register for, in milliseconds: a shorter age would let an envelope
+   * expire before a member who was briefly offline (a reload, a tunnel) could fetch it.
+   */
+  minAgeMs: number;
+  /**
+   * Pinned envelopes (membership commits) one room keeps outside trimming, for its whole
+   * life; a pinned publish past it is refused with PIN_LIMIT.
+   */
+  maxPinnedPerRoom: number;
   /** Envelope bytes kept over all rooms; the oldest envelopes go first. */
   maxTotalBytes: number;
   /** A room with no connection and no new envelope for this long is forgotten. */
@@ -60,7 +74,7 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   // that one message cannot hog memory.
   maxFrameBytes: 1 * MIB,
   maxControlBytes: 4 * KIB,
-  maxRoomsPerConnection: 64,
+  maxRoomsPerConnection: 256,
   // A household or an office behind one NAT, with a few tabs each.
   maxConnectionsPerAddress: 64,
   messagesPerSecond: 200,
@@ -80,6 +94,9 @@ export const DEFAULT_RETENTION: Readonly<RetentionLimits> = Object.freeze({
   maxEnvelopesPerRoom: 10_000,
   maxBytesPerRoom: 64 * MIB,
   maxAgeMs: 7 * DAY_MS,
+  minAgeMs: 30 * SECOND_MS,
+  // A commit per epoch wins; a few more leave room for commits that lost a race.
+  maxPinnedPerRoom: 8,
   maxTotalBytes: 256 * MIB,
   idleRoomMs: 7 * DAY_MS,
   // About 1 KiB of bookkeeping per empty room: 100k rooms stay near 100 MiB.
@@ -103,7 +120,7 @@ export interface RelayOptions {
    * workspace's apps/web/dist, else a built-in page saying the app is not built. */
   webRoot?: string;
   /** PEM certificate chain and private key (contents, not paths): serve https/wss. */
-  tls?: { cert: string; key: string };
+  tls?: TlsCredentials;
   /** Origins allowed to open a WebSocket besides the relay's own. Default: localhost
    * origins on any port. `*` allows any origin. */
   allowedOrigins?: string[];
@@ -117,6 +134,15 @@ export interface RelayOptions {
   logSink?: (line: string) => void;
 }
 
+/** A PEM certificate chain and its private key (contents, not paths). */
+export interface TlsCredentials {
+  cert: string;
+  key: string;
+}
+
+/** What `RunningRelay.reload` did: done, or why a new certificate was refused (the old one stays). */
+export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly code: 'TLS_NOT_ENABLED' | 'TLS_INVALID'; readonly message: string };
+
 export interface RunningRelay {
   /** http(s)://host:port */
   readonly url: string;
@@ -125,6 +151,11 @@ export interface RunningRelay {
   readonly port: number;
   /** Current counts (what /healthz reports). */
   health(): RelayHealth;
+  /**
+   * Reads the web app directory again and, given `tls`, installs that certificate and key
+   * for new connections (open ones keep theirs). What SIGHUP does in the command.
+   */
+  reload(changes?: { readonly tls?: TlsCredentials }): Promise<ReloadResult>;
   /** Stops accepting, closes every WebSocket with 1001, stops timers. */
   close(): Promise<void>;
 }
@@ -149,5 +180,8 @@ export function resolveLimits(partial: Partial<RelayLimits> | undefined): RelayL
 }
 
 export function resolveRetention(partial: Partial<RetentionLimits> | undefined): RetentionLimits {
-  return { ...DEFAULT_RETENTION, ...partial };
+  const retention = { ...DEFAULT_RETENTION, ...partial };
+  // A floor above the ceiling would make every room keep longer than the relay allows.
+  retention.minAgeMs = Math.min(retention.minAgeMs, retention.maxAgeMs);
+  return retention;
 }

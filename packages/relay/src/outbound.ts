@@ -41,6 +41,17 @@ export class Outbound {
     this.sendBatch.send(ws, text);
   }
 
+  /** A binary control frame (an ACK): not an envelope, so not counted as one. */
+  frame(conn: Connection, frame: Buffer): void {
+    const { ws } = conn;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.cut(conn, RefusalReason.SLOW_CONSUMER);
+      return;
+    }
+    this.sendBatch.send(ws, frame);
+  }
+
   /** An `error` reply (docs/PROTOCOL.md A.7), counted by code. */
   error(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number): void {
     this.counters.refuse(code);

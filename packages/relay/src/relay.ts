@@ -4,7 +4,7 @@
  * Which file holds which part: the Layout table in the package README.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -13,7 +13,7 @@ import { answerHistory } from './catchup.js';
 import { Connections, type Connection, type ConnectionEvents } from './connection.js';
 import { helloText, onControl, type ControlPort } from './control.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
-import { createRequestListener, WS_PATH } from './http.js';
+import { createHttpHandler, WS_PATH, type HttpHandler } from './http.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 import { MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
@@ -25,14 +25,16 @@ import {
   type RelayHealth,
   type RelayLimits,
   type RelayOptions,
+  type ReloadResult,
   type RetentionLimits,
   type RunningRelay,
+  type TlsCredentials,
 } from './options.js';
 import { Outbound } from './outbound.js';
 import { refusedRequest } from './rate-limit.js';
-import { setRoomRetention } from './retention.js';
 import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomStore } from './store.js';
+import { swapCertificate } from './tls-reload.js';
 import { UpgradeGate } from './upgrade.js';
 
 /** How long shutdown waits for clients to answer the 1001 close before cutting them. */
@@ -52,6 +54,9 @@ class Relay implements ConnectionEvents {
   private readonly control: ControlPort;
   private readonly wss: WebSocketServer;
   private readonly server: Server;
+  /** The same server when it speaks TLS (its certificate can be swapped), else undefined. */
+  private readonly tlsServer: HttpsServer | undefined;
+  private readonly http: HttpHandler;
   private readonly helloText: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
@@ -74,9 +79,8 @@ class Relay implements ConnectionEvents {
     const rooms = new Rooms({ store, out, log, admitted: (conn) => this.connections.admitted(conn) });
     this.rooms = rooms;
     this.publishing = { rooms: rooms.local, store, out, counters, log };
-    const admission = new Admission({ store, rooms, out, limits, log, isOpen: (conn) => this.connections.open.has(conn) });
+    const admission = new Admission({ store, rooms, out, limits, retention, log, isOpen: (conn) => this.connections.open.has(conn) });
     const catchUp = { rooms: rooms.local, store, out, limits };
-    const retentionPort = { store, out, retention };
     this.control = {
       limits,
       out,
@@ -86,18 +90,19 @@ class Relay implements ConnectionEvents {
         prove: (conn, room, msg) => admission.prove(conn, room, msg),
         leave: (conn, room) => rooms.leave(conn, room),
         history: (conn, room, msg) => answerHistory(catchUp, conn, room, msg),
-        retention: (conn, room, msg) => setRoomRetention(retentionPort, conn, room, msg),
       },
     };
     store.onRemoteEnvelope((room, cursor, envelope) => deliverRemote(this.publishing, room, cursor, envelope));
 
     const metrics = createMetrics({ counters, localRooms: () => rooms.local.size, storeStats: () => store.stats() });
     const serverOptions = { maxHeaderSize: limits.maxHeaderBytes };
-    this.server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(serverOptions);
+    this.tlsServer = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : undefined;
+    this.server = this.tlsServer ?? createHttpServer(serverOptions);
     // One more than allowed, so a request over the limit is seen (and refused) rather
     // than silently truncated.
     this.server.maxHeadersCount = limits.maxHeaderCount + 1;
-    this.server.on('request', createRequestListener({ limits, counters, metrics, log, health: () => this.health() }, options));
+    this.http = createHttpHandler({ limits, counters, metrics, log, health: () => this.health() }, options);
+    this.server.on('request', this.http.listener);
     const gate = new UpgradeGate(
       {
         limits,
@@ -142,8 +147,14 @@ class Relay implements ConnectionEvents {
       wsUrl,
       port: actualPort,
       health: () => this.health(),
+      reload: (changes) => this.reload(changes?.tls),
       close: () => this.close(),
     };
+  }
+
+  private async reload(tls: TlsCredentials | undefined): Promise<ReloadResult> {
+    await this.http.reloadWebFiles();
+    return tls === undefined ? { ok: true } : swapCertificate(this.tlsServer, tls);
   }
 
   private startTimers(): void {
@@ -190,8 +201,8 @@ class Relay implements ConnectionEvents {
   }
 
   onSocketError(err: Error & { code?: string }): void {
-    // `ws` closes the connection itself (1002/1007/1009); count why.
-    this.counters.refuse(err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? RefusalReason.FRAME_TOO_LARGE : RefusalReason.PROTOCOL_ERROR);
+    // `ws` closes the connection itself (1002/1007/1008/1009); count why.
+    this.counters.refuse(refusalOfSocketError(err.code));
     this.log.debug('ws_error', { code: err.code ?? 'unknown' });
   }
 
@@ -238,6 +249,13 @@ class Relay implements ConnectionEvents {
 
 // ------------------------------------------------------------------ helpers
 
+/** The refusal reason of an error `ws` closed a connection for, by its code. */
+function refusalOfSocketError(code: string | undefined): RefusalReason {
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return RefusalReason.FRAME_TOO_LARGE;
+  if (code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') return RefusalReason.TOO_MANY_FRAGMENTS;
+  return RefusalReason.PROTOCOL_ERROR;
+}
+
 function displayHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
@@ -253,7 +271,12 @@ async function createStore(options: RelayOptions, log: Logger): Promise<{ store:
     try {
       const store = await createRedisStore({
         url: options.redis,
-        retention: { maxEnvelopes: retention.maxEnvelopesPerRoom, maxBytes: retention.maxBytesPerRoom, maxAgeMs: retention.maxAgeMs },
+        retention: {
+          maxEnvelopes: retention.maxEnvelopesPerRoom,
+          maxBytes: retention.maxBytesPerRoom,
+          maxAgeMs: retention.maxAgeMs,
+          maxPinned: retention.maxPinnedPerRoom,
+        },
         idleRoomTtlMs: Math.max(retention.idleRoomMs, retention.maxAgeMs),
         onBackendChange: (up, detail) => (up ? log.info('redis_up', { detail }) : log.warn('redis_down', { detail })),
       });

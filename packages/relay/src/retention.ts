@@ -1,34 +1,18 @@
 /**
- * A member's `retention` request (docs/PROTOCOL.md A.6): the room keeps its envelopes
- * for at most `maxAgeMs` (disappearing messages), never longer than the relay's own limit.
+ * A room's retention age, fixed when it is registered (docs/PROTOCOL.md A.3): the first
+ * `prove` may ask for less than the relay keeps (disappearing messages), never less than
+ * the relay's floor. Nothing an admitted connection sends later can change it, so no
+ * member (nor anyone who once held the admission key) can shorten what a room keeps.
  */
-import type { Connection } from './connection.js';
-import { ErrorCode } from './errors.js';
 import type { RetentionLimits } from './options.js';
-import type { Outbound } from './outbound.js';
-import type { RoomKey, RoomStore } from './store.js';
-import type { Json } from './validation.js';
-import { PROTOCOL_VERSION } from './wire.js';
 
-/** What a retention request needs from the relay. */
-interface RetentionPort {
-  readonly store: Pick<RoomStore, 'setMaxAge'>;
-  readonly out: Pick<Outbound, 'json' | 'error'>;
-  readonly retention: Pick<RetentionLimits, 'maxAgeMs'>;
+/** Whether a `prove`'s `maxAgeMs` is acceptable: absent, or a positive safe integer. */
+export function isRequestedMaxAge(value: unknown): value is number | undefined {
+  return value === undefined || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1);
 }
 
-export async function setRoomRetention(port: RetentionPort, conn: Connection, room: RoomKey, msg: Json): Promise<void> {
-  const { out } = port;
-  const requested = msg.maxAgeMs;
-  if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
-    out.error(conn, ErrorCode.BAD_MESSAGE, '"maxAgeMs" must be a positive integer', room);
-    return;
-  }
-  if (!conn.inRoom(room)) {
-    out.error(conn, ErrorCode.NOT_JOINED, 'retention of a room this connection has not joined', room);
-    return;
-  }
-  const applied = Math.min(requested, port.retention.maxAgeMs);
-  await port.store.setMaxAge(room, applied);
-  out.json(conn, { v: PROTOCOL_VERSION, t: 'retention-set', room, maxAgeMs: applied });
+/** The age a new registration keeps envelopes for: `max(floor, min(requested, ceiling))`. */
+export function registeredMaxAge(requested: number | undefined, retention: Pick<RetentionLimits, 'maxAgeMs' | 'minAgeMs'>): number {
+  if (requested === undefined) return retention.maxAgeMs;
+  return Math.max(retention.minAgeMs, Math.min(requested, retention.maxAgeMs));
 }

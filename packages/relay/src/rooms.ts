@@ -5,11 +5,11 @@
  */
 import type { Connection } from './connection.js';
 import { ErrorCode } from './errors.js';
-import { deliverFrameOf, envelopeFrame, writeCursor } from './frames.js';
+import { ackFrame, deliverFrameOf, envelopeFrame, writeCursor } from './frames.js';
 import { errorMessage, type Logger } from './log.js';
 import type { RelayCounters } from './metrics.js';
 import type { Outbound } from './outbound.js';
-import type { RoomKey, RoomStore } from './store.js';
+import type { PinnedAppend, RoomKey, RoomStore } from './store.js';
 import { DELIVER_HEADER_BYTES, FRAME_PREFIX_BYTES, FrameKind, PROTOCOL_VERSION, PUBLISH_HEADER_BYTES, PUBLISH_ID_OFFSET, PUBLISH_ROOM_OFFSET } from './wire.js';
 
 /** A room with at least one connection on this process. */
@@ -96,15 +96,16 @@ export class Rooms {
 /** What publishing needs from the relay. */
 export interface PublishPort {
   readonly rooms: ReadonlyMap<RoomKey, LocalRoom>;
-  readonly store: Pick<RoomStore, 'append'>;
-  readonly out: Pick<Outbound, 'text' | 'error' | 'envelope'>;
+  readonly store: Pick<RoomStore, 'append' | 'appendPinned'>;
+  readonly out: Pick<Outbound, 'frame' | 'error' | 'envelope'>;
   readonly counters: RelayCounters;
   readonly log: Logger;
 }
 
 /**
- * A PUBLISH frame: checked, stored, acknowledged to the sender with its cursor, and
- * fanned out to the room's other members here. Other processes get it from the store.
+ * A PUBLISH or PUBLISH_PINNED frame: checked, stored, acknowledged to the sender with its
+ * cursor (a binary ACK), and fanned out to the room's other members here. Other processes
+ * get it from the store.
  */
 export function publish(port: PublishPort, conn: Connection, data: Buffer): void {
   const { out } = port;
@@ -116,7 +117,8 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
     out.error(conn, ErrorCode.UNSUPPORTED_VERSION, `binary frame version ${data[0]} is not ${PROTOCOL_VERSION}`);
     return;
   }
-  if (data[1] !== FrameKind.PUBLISH) {
+  const pinned = data[1] === FrameKind.PUBLISH_PINNED;
+  if (data[1] !== FrameKind.PUBLISH && !pinned) {
     out.error(conn, ErrorCode.BAD_FRAME, `a client may only send PUBLISH frames, not kind ${data[1]}`);
     return;
   }
@@ -132,24 +134,53 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
     return;
   }
   const frame = deliverFrameOf(data, room.id);
+  if (pinned) {
+    publishPinned(port, conn, roomKey, id, frame);
+    return;
+  }
   port.counters.envelopesIn += 1;
   port.counters.bytesIn += data.length - PUBLISH_HEADER_BYTES;
   port.store
     .append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
     .then(
-      (cursor) => {
-        writeCursor(frame, cursor);
-        out.text(conn, `{"v":1,"t":"ack","room":"${roomKey}","id":${id},"cursor":${cursor}}`);
-        const target = port.rooms.get(roomKey);
-        if (target) fanOut(out, target, frame, conn);
-      },
-      (err: unknown) => {
-        port.log.warn('append_failed', { message: errorMessage(err) });
-        out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
-      },
+      (cursor) => delivered(port, conn, roomKey, id, frame, cursor),
+      (err: unknown) => unavailable(port, conn, roomKey, id, err),
     )
     // A bug in delivery must not become an unhandled rejection (which ends the process).
     .catch((err: unknown) => port.log.error('deliver_failed', { message: errorMessage(err) }));
+}
+
+/** A pinned publish: as any other once stored, or refused with PIN_LIMIT (nothing stored). */
+function publishPinned(port: PublishPort, conn: Connection, roomKey: RoomKey, id: number, frame: Buffer): void {
+  const { out } = port;
+  port.store
+    .appendPinned(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
+    .then(
+      (result: PinnedAppend) => {
+        if (!result.ok) {
+          out.error(conn, ErrorCode.PIN_LIMIT, 'this room holds as many pinned envelopes as it may; envelope not stored', roomKey, id);
+          return;
+        }
+        port.counters.envelopesIn += 1;
+        port.counters.bytesIn += frame.length - DELIVER_HEADER_BYTES;
+        delivered(port, conn, roomKey, id, frame, result.cursor);
+      },
+      (err: unknown) => unavailable(port, conn, roomKey, id, err),
+    )
+    .catch((err: unknown) => port.log.error('deliver_failed', { message: errorMessage(err) }));
+}
+
+/** Stored: the sender gets its ACK, the room's other members here the envelope. */
+function delivered(port: PublishPort, conn: Connection, roomKey: RoomKey, id: number, frame: Buffer, cursor: number): void {
+  writeCursor(frame, cursor);
+  port.out.frame(conn, ackFrame(id, cursor));
+  const target = port.rooms.get(roomKey);
+  if (target) fanOut(port.out, target, frame, conn);
+}
+
+function unavailable(port: PublishPort, conn: Connection, roomKey: RoomKey, id: number, err: unknown): void {
+  port.log.warn('append_failed', { message: errorMessage(err) });
+  port.out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
 }
 
 /** Sends one frame to every member of the room but `except`. */

@@ -1,36 +1,20 @@
-import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
+/**
+ * Serving the web app from its file table (web-files.ts): the precompressed copy the
+ * client accepts, strong ETags and 304s, a year of caching for hashed assets and
+ * revalidation for the rest, and the SPA fallback. The security headers are set before
+ * any of this runs (http.ts), so every answer here carries them, 304s and errors included.
+ */
+import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** Hashed build output never changes under the same name: cache it for a year. */
-const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
-const NO_CACHE = 'no-cache';
-const INDEX_FILE = 'index.html';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.webmanifest': 'application/manifest+json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
+import { chooseEncoding, matchesIfNoneMatch } from './negotiation.js';
+import { CONTENT_CODINGS, INDEX_FILE, NO_CACHE, type ContentCoding, type WebFile, type WebFiles } from './web-files.js';
 
 /** The package's own directory, whether running from src/ (tests) or dist/ (built). */
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const HTML = 'text/html; charset=utf-8';
+const TEXT = 'text/plain; charset=utf-8';
 
 /**
  * The web app directory: an explicit one, else dist/web inside the package (what
@@ -83,67 +67,60 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
 }
 
 /**
- * Serves the built app with SPA fallback: an unknown path without a file extension
- * gets index.html (client-side routes); an unknown file is 404. Paths are decoded,
- * normalised and must stay inside the root.
+ * The file a path names: itself, `index.html` for a directory path, and for an unknown
+ * path without a file extension the app's `index.html` (client-side routes). An unknown
+ * file is undefined (404). Lookups are in the table only, so no path reaches outside it.
  */
-export function serveStatic(root: string | undefined, req: IncomingMessage, res: ServerResponse, pathname: string): void {
+function lookup(files: WebFiles, decoded: string): WebFile | undefined {
+  const file = files.get(decoded.endsWith('/') ? `${decoded}${INDEX_FILE}` : decoded);
+  if (file !== undefined) return file;
+  return extname(decoded) === '' ? files.get(`/${INDEX_FILE}`) : undefined;
+}
+
+/** Serves the built app (or, with no build, a page saying so) for a GET or HEAD. */
+export function serveStatic(files: WebFiles | undefined, req: IncomingMessage, res: ServerResponse, pathname: string): void {
   const head = req.method === 'HEAD';
-  if (root === undefined) {
-    send(res, 200, CONTENT_TYPES['.html']!, NOT_BUILT_PAGE, head);
-    return;
-  }
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);
   } catch {
-    send(res, 400, 'text/plain; charset=utf-8', 'Bad request\n', head);
+    send(res, 400, TEXT, 'Bad request\n', head);
     return;
   }
   if (decoded.includes('\0') || decoded.includes('\\')) {
-    send(res, 400, 'text/plain; charset=utf-8', 'Bad request\n', head);
+    send(res, 400, TEXT, 'Bad request\n', head);
     return;
   }
-  const relative = decoded.endsWith('/') ? `${decoded}${INDEX_FILE}` : decoded;
-  const file = resolve(root, `.${relative}`);
-  if (file !== root && !file.startsWith(root + sep)) {
-    send(res, 404, 'text/plain; charset=utf-8', 'Not found\n', head);
+  const file = files === undefined ? undefined : lookup(files, decoded);
+  if (file === undefined) {
+    if (files?.get(`/${INDEX_FILE}`) === undefined && extname(decoded) === '') send(res, 200, HTML, NOT_BUILT_PAGE, head);
+    else send(res, 404, TEXT, 'Not found\n', head);
     return;
   }
-  let target = file;
-  let stat = statOrUndefined(target);
-  if (!stat?.isFile()) {
-    if (extname(decoded) !== '') {
-      send(res, 404, 'text/plain; charset=utf-8', 'Not found\n', head);
-      return;
-    }
-    target = join(root, INDEX_FILE);
-    stat = statOrUndefined(target);
-    if (!stat?.isFile()) {
-      send(res, 200, CONTENT_TYPES['.html']!, NOT_BUILT_PAGE, head);
-      return;
-    }
-  }
-  const type = CONTENT_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
-  const hashed = target.startsWith(join(root, 'assets') + sep);
-  res.writeHead(200, {
-    'Content-Type': type,
-    'Content-Length': stat.size,
-    'Cache-Control': hashed ? IMMUTABLE_CACHE : NO_CACHE,
-  });
-  if (head) {
+  const available = CONTENT_CODINGS.filter((coding) => file.encoded[coding] !== undefined);
+  const coding: ContentCoding | undefined = chooseEncoding(req.headers['accept-encoding'], available);
+  const chosen = coding === undefined ? file.identity : file.encoded[coding]!;
+  // What a 304 must repeat of the 200 it stands for (RFC 9110 §15.4.5).
+  res.setHeader('ETag', chosen.etag);
+  res.setHeader('Cache-Control', file.cacheControl);
+  if (available.length > 0) res.setHeader('Vary', 'Accept-Encoding');
+  if (matchesIfNoneMatch(req.headers['if-none-match'], chosen.etag)) {
+    res.writeHead(304);
     res.end();
     return;
   }
-  const stream = createReadStream(target);
+  res.writeHead(200, {
+    'Content-Type': file.contentType,
+    'Content-Length': chosen.bytes,
+    ...(coding !== undefined ? { 'Content-Encoding': coding } : {}),
+  });
+  if (head || chosen.bytes === 0) {
+    res.end();
+    return;
+  }
+  // The table was read at start (or at the last SIGHUP); a file removed since then ends
+  // the response early rather than answering from another build.
+  const stream = createReadStream(chosen.path, { start: 0, end: chosen.bytes - 1 });
   stream.on('error', () => res.destroy());
   stream.pipe(res);
-}
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,10 +1,13 @@
-/** Wire constants of the relay protocol (docs/PROTOCOL.md Part A). */
+/** Wire constants of the relay protocol (docs/PROTOCOL.md Part A, version 2). */
 
 /** Protocol version carried as `"v"` in JSON and as the first byte of binary frames. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-/** Binary frame kinds (second byte). */
-export const FrameKind = { PUBLISH: 0x01, DELIVER: 0x02, HISTORY: 0x03 } as const;
+/**
+ * Binary frame kinds (second byte). A client sends PUBLISH and PUBLISH_PINNED; the relay
+ * sends DELIVER, HISTORY and ACK.
+ */
+export const FrameKind = { PUBLISH: 0x01, DELIVER: 0x02, HISTORY: 0x03, ACK: 0x04, PUBLISH_PINNED: 0x05 } as const;
 
 /** Room ids are 32 bytes (an HKDF output the clients derive). */
 export const ROOM_ID_BYTES = 32;
@@ -16,7 +19,10 @@ export const ADMISSION_KEY_BYTES = 32;
 export const NONCE_BYTES = 32;
 /** HMAC-SHA-256 output length. */
 export const MAC_BYTES = 32;
-/** Domain-separation label prefixed to the admission MAC input (17 ASCII bytes). */
+/**
+ * Domain-separation label prefixed to the admission MAC input (17 ASCII bytes). Version 2
+ * of the wire kept the MAC input of version 1, so the label did not change.
+ */
 export const ADMISSION_LABEL = 'sealroom/admit/v1';
 
 /** Every binary frame starts with version(1) + kind(1). */
@@ -25,10 +31,14 @@ export const FRAME_PREFIX_BYTES = 2;
 export const PUBLISH_HEADER_BYTES = 1 + 1 + 4 + ROOM_ID_BYTES;
 /** version(1) + kind(1) + cursor(8) + room id(32). */
 export const DELIVER_HEADER_BYTES = 1 + 1 + 8 + ROOM_ID_BYTES;
+/** version(1) + kind(1) + request id(4) + cursor(8): the whole ACK frame. */
+export const ACK_FRAME_BYTES = 1 + 1 + 4 + 8;
 export const PUBLISH_ID_OFFSET = 2;
 export const PUBLISH_ROOM_OFFSET = 6;
 export const DELIVER_CURSOR_OFFSET = 2;
 export const DELIVER_ROOM_OFFSET = 10;
+export const ACK_ID_OFFSET = 2;
+export const ACK_CURSOR_OFFSET = 6;
 
 /** Largest cursor: JSON numbers are exact only up to 2^53 − 1. */
 export const MAX_CURSOR = Number.MAX_SAFE_INTEGER;
@@ -36,3 +46,5 @@ export const MAX_CURSOR = Number.MAX_SAFE_INTEGER;
 export const MAX_HISTORY_PAGE_ENTRIES = 1000;
 /** Largest `id` of a PUBLISH (u32). */
 export const MAX_REQUEST_ID = 0xffff_ffff;
+/** A room epoch (`joined.epoch`): 1–64 characters of the base64url alphabet. */
+export const MAX_EPOCH_CHARS = 64;

@@ -19,25 +19,27 @@ describe('admission (PROTOCOL.md A.3)', () => {
     const relay = await start();
     const room = newRoom();
     const first = track(await TestClient.connect(relay.wsUrl));
-    first.send({ v: 1, t: 'join', room: room.key });
+    first.send({ v: 2, t: 'join', room: room.key });
     const challenge = await first.json('challenge');
     expect(challenge.registered).toBe(false);
     expect(Buffer.from(challenge.nonce as string, 'base64url')).toHaveLength(32);
     first.send({
-      v: 1,
+      v: 2,
       t: 'prove',
       room: room.key,
       key: room.admissionKey.toString('base64url'),
       mac: proof(room.admissionKey, room.id, Buffer.from(challenge.nonce as string, 'base64url')),
     });
-    expect(await first.json('joined')).toEqual({ v: 1, t: 'joined', room: room.key, head: 0 });
+    const joined = await first.json('joined');
+    expect(joined).toEqual({ v: 2, t: 'joined', room: room.key, head: 0, epoch: expect.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) });
 
     const second = track(await TestClient.connect(relay.wsUrl));
-    second.send({ v: 1, t: 'join', room: room.key });
+    second.send({ v: 2, t: 'join', room: room.key });
     const again = await second.json('challenge');
     expect(again.registered).toBe(true);
     expect(again.nonce).not.toBe(challenge.nonce);
-    expectJoined(await second.join(room));
+    // The same incarnation: the same epoch.
+    expect(await second.join(room)).toMatchObject({ t: 'joined', head: 0, epoch: joined.epoch });
   });
 
   it('refuses a wrong proof for that room only; the other rooms of the connection go on', async () => {
@@ -74,9 +76,9 @@ describe('admission (PROTOCOL.md A.3)', () => {
     expectJoined(await owner.join(room));
 
     const victim = track(await TestClient.connect(relay.wsUrl));
-    victim.send({ v: 1, t: 'join', room: room.key });
+    victim.send({ v: 2, t: 'join', room: room.key });
     const challenge = await victim.json('challenge');
-    const answer = { v: 1, t: 'prove', room: room.key, mac: proof(room.admissionKey, room.id, Buffer.from(challenge.nonce as string, 'base64url')) };
+    const answer = { v: 2, t: 'prove', room: room.key, mac: proof(room.admissionKey, room.id, Buffer.from(challenge.nonce as string, 'base64url')) };
     victim.send(answer);
     expectJoined(await victim.json('joined'));
 
@@ -85,16 +87,16 @@ describe('admission (PROTOCOL.md A.3)', () => {
     const thief = track(await TestClient.connect(relay.wsUrl));
     thief.send(answer);
     expect(await thief.error(ErrorCode.NO_CHALLENGE)).toMatchObject({ room: room.key });
-    thief.send({ v: 1, t: 'join', room: room.key });
+    thief.send({ v: 2, t: 'join', room: room.key });
     await thief.json('challenge');
     thief.send(answer);
     expect(await thief.error(ErrorCode.ADMISSION_DENIED)).toMatchObject({ room: room.key });
 
     // The same connection cannot use one nonce twice either.
     const twice = track(await TestClient.connect(relay.wsUrl));
-    twice.send({ v: 1, t: 'join', room: room.key });
+    twice.send({ v: 2, t: 'join', room: room.key });
     const c2 = await twice.json('challenge');
-    const wrong = { v: 1, t: 'prove', room: room.key, mac: randomBytes(32).toString('base64url') };
+    const wrong = { v: 2, t: 'prove', room: room.key, mac: randomBytes(32).toString('base64url') };
     twice.send(wrong);
     await twice.error(ErrorCode.ADMISSION_DENIED);
     twice.send({ ...wrong, mac: proof(room.admissionKey, room.id, Buffer.from(c2.nonce as string, 'base64url')) });
@@ -106,10 +108,10 @@ describe('admission (PROTOCOL.md A.3)', () => {
     const room = newRoom();
     const client = track(await TestClient.connect(relay.wsUrl));
     expect(await client.join(room, { offerKey: false })).toMatchObject({ code: ErrorCode.ADMISSION_DENIED });
-    client.send({ v: 1, t: 'join', room: room.key });
+    client.send({ v: 2, t: 'join', room: room.key });
     const challenge = await client.json('challenge');
     client.send({
-      v: 1,
+      v: 2,
       t: 'prove',
       room: room.key,
       key: randomBytes(32).toString('base64url'),
@@ -126,14 +128,14 @@ describe('admission (PROTOCOL.md A.3)', () => {
     const client = track(await TestClient.connect(relay.wsUrl));
     expectJoined(await client.join(room));
     expect(relay.health().rooms).toBe(1);
-    client.send({ v: 1, t: 'leave', room: room.key });
-    expect(await client.json('left')).toEqual({ v: 1, t: 'left', room: room.key });
+    client.send({ v: 2, t: 'leave', room: room.key });
+    expect(await client.json('left')).toEqual({ v: 2, t: 'left', room: room.key });
     expect(relay.health().rooms).toBe(0);
-    client.send({ v: 1, t: 'leave', room: room.key });
+    client.send({ v: 2, t: 'leave', room: room.key });
     await client.error(ErrorCode.NOT_JOINED);
     expectJoined(await client.join(room));
     // Joining again while admitted answers joined without a new challenge.
-    client.send({ v: 1, t: 'join', room: room.key });
+    client.send({ v: 2, t: 'join', room: room.key });
     expectJoined(await client.json('joined'));
   });
 });

@@ -1,6 +1,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { FLAG_GROUPS, FLAGS } from '../src/cli-flags.js';
+import { formatHelp, helpWidth } from '../src/cli-help.js';
+import { EXIT_CODES, ExitCode } from '../src/exit-codes.js';
 import { CloseCode, DEFAULT_LIMITS, parseRelayArgs } from '../src/index.js';
 import { expectJoined, newRoom, TestClient } from './helpers/client.js';
 import { spawnRelay, type RelayProcess } from './helpers/process.js';
@@ -141,6 +145,65 @@ describe('parseRelayArgs', () => {
   });
 });
 
+describe('--help', () => {
+  const headings = Object.values(FLAG_GROUPS).map((title) => `${title}:`);
+
+  it.each([80, 60, 100])('wraps every line to %i columns', (width) => {
+    const text = formatHelp(width);
+    for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(width);
+    // Nothing is lost to the wrapping: every flag and variable is still there whole.
+    for (const flag of FLAGS) {
+      expect(text).toContain(`--${flag.name} <`);
+      expect(text).toContain(flag.env);
+    }
+  });
+
+  it('is 80 columns when not a terminal, else the terminal width within 40..100', () => {
+    expect(helpWidth({ isTTY: false, columns: 200 })).toBe(80);
+    expect(helpWidth({})).toBe(80);
+    expect(helpWidth({ isTTY: true, columns: 72 })).toBe(72);
+    expect(helpWidth({ isTTY: true, columns: 300 })).toBe(100);
+    expect(helpWidth({ isTTY: true, columns: 20 })).toBe(40);
+    expect(helpWidth({ isTTY: true, columns: 0 })).toBe(80);
+    expect(parseRelayArgs(['--help'], {})).toEqual({ kind: 'help', text: formatHelp(80) });
+    expect(parseRelayArgs(['--help'], {}, 60)).toEqual({ kind: 'help', text: formatHelp(60) });
+  });
+
+  it('groups the flags under their sections, in order, and leaves empty sections out', () => {
+    const lines = formatHelp(80).split('\n');
+    const present = headings.filter((heading) => lines.includes(heading));
+    expect(present.map((heading) => lines.indexOf(heading))).toEqual([...present.map((heading) => lines.indexOf(heading))].sort((a, b) => a - b));
+    for (const [group, title] of Object.entries(FLAG_GROUPS)) {
+      const flags = FLAGS.filter((flag) => flag.group === group);
+      expect(lines.includes(`${title}:`), title).toBe(flags.length > 0);
+      if (flags.length === 0) continue;
+      const start = lines.indexOf(`${title}:`);
+      const end = lines.indexOf('', start);
+      const section = lines.slice(start, end).join('\n');
+      for (const flag of flags) expect(section, `--${flag.name} under ${title}`).toContain(`  --${flag.name} <`);
+    }
+    for (const expected of [
+      'Network and the web app:',
+      'TLS (HTTPS and WSS without a proxy):',
+      'Limits (per connection and per address):',
+      'Retention (what is kept for catch-up):',
+      'Scale-out (several processes):',
+      'Logging:',
+    ]) {
+      expect(lines).toContain(expected);
+    }
+  });
+
+  it('documents the signals and every exit code', () => {
+    const text = formatHelp(80);
+    expect(text).toMatch(/^Signals:\n {2}SIGTERM, SIGINT/m);
+    expect(text).toMatch(/^ {2}SIGHUP +Read the TLS certificate/m);
+    const section = text.slice(text.indexOf('Exit codes:'));
+    expect(EXIT_CODES.map(({ code }) => code)).toEqual([0, 1, 2, 3]);
+    for (const { code, meaning } of EXIT_CODES) expect(section).toContain(`  ${code}  ${meaning.split(' ').slice(0, 3).join(' ')}`);
+  });
+});
+
 describe('the relay process', () => {
   let running: RelayProcess | undefined;
   afterEach(() => {
@@ -164,6 +227,25 @@ describe('the relay process', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     // Nothing secret in the logs: no room id.
     expect(running.stderr.join('\n')).not.toContain(room.key);
+  });
+
+  it('prints --help at 80 columns into a pipe', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const text = execFileSync(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--help'], { cwd: REPO, encoding: 'utf8' });
+    expect(text).toBe(formatHelp(80));
+  });
+
+  it('exits 3 when it cannot listen (the port is taken)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      await expect(spawnRelay(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--port', String(port)], { cwd: REPO })).rejects.toThrow(
+        new RegExp(`exited with ${ExitCode.CANNOT_START}.*cannot listen on 127\\.0\\.0\\.1:${port}`, 's'),
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('exits 2 with a clear message on a bad flag', async () => {

@@ -53,7 +53,7 @@ describe('fan-out (PROTOCOL.md A.4)', () => {
     const c = track(await TestClient.connect(relay.wsUrl));
     for (const client of [a, b, c]) expectJoined(await client.join(room));
 
-    b.send({ v: 1, t: 'leave', room: room.key });
+    b.send({ v: 2, t: 'leave', room: room.key });
     await b.json('left');
     c.ws.close();
     await c.closed;

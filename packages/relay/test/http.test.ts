@@ -53,7 +53,7 @@ describe('HTTP', () => {
     expectJoined(await b.join(room));
     await a.publish(room, Buffer.alloc(100, 7));
     await b.frame('deliver');
-    a.send({ v: 1, t: 'nope' });
+    a.send({ v: 2, t: 'nope' });
     await a.error('UNKNOWN_TYPE');
     const res = await fetch(`${relay.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);

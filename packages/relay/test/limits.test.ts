@@ -34,10 +34,21 @@ describe('limits', () => {
     expect(await refusals(relay.url, RefusalReason.FRAME_TOO_LARGE)).toBe(1);
   });
 
+  it('closes a connection that splits one message into more fragments than ws allows with 1008', async () => {
+    const { relay, bystanders } = await withBystanders({});
+    const attacker = track(await TestClient.connect(relay.wsUrl));
+    // ws's server default maxFragments: 16,384 fragments of one message.
+    const fragments = 16 * 1024 + 1;
+    for (let i = 0; i < fragments && attacker.ws.readyState === attacker.ws.OPEN; i += 1) attacker.ws.send(Buffer.from([0]), { binary: true, fin: false });
+    expect((await attacker.closed).code).toBe(CloseCode.POLICY_VIOLATION);
+    await bystanders.exchange();
+    expect(await refusals(relay.url, RefusalReason.TOO_MANY_FRAGMENTS)).toBe(1);
+  });
+
   it('refuses text frames over maxControlBytes without closing', async () => {
     const { relay, bystanders } = await withBystanders({ limits: { maxControlBytes: 512 } });
     const attacker = track(await TestClient.connect(relay.wsUrl));
-    attacker.send({ v: 1, t: 'ping', id: 'x'.repeat(600) });
+    attacker.send({ v: 2, t: 'ping', id: 'x'.repeat(600) });
     await attacker.error(ErrorCode.MESSAGE_TOO_LARGE);
     await attacker.sync();
     await bystanders.exchange();
@@ -48,10 +59,10 @@ describe('limits', () => {
     const attacker = track(await TestClient.connect(relay.wsUrl));
     const room = newRoom();
     expectJoined(await attacker.join(room));
-    for (let i = 0; i < 40; i++) attacker.send({ v: 1, t: 'history', room: room.key, after: 0 });
+    for (let i = 0; i < 40; i++) attacker.send({ v: 2, t: 'history', room: room.key, after: 0 });
     // The refusal names the room of the refused request, so the client can ask again.
     expect(await attacker.error(ErrorCode.RATE_LIMITED)).toMatchObject({ room: room.key });
-    for (let i = 0; i < 40; i++) attacker.send({ v: 1, t: 'ping', id: i });
+    for (let i = 0; i < 40; i++) attacker.send({ v: 2, t: 'ping', id: i });
     await bystanders.exchange();
     await attacker.json('error', (m) => m.code === ErrorCode.RATE_LIMITED && m.room === undefined);
     // At most the burst (10, of which join and prove took 2) plus what refilled
@@ -76,9 +87,9 @@ describe('limits', () => {
     expect(refused.room).toBe(room.key);
     // Every publish is answered (ack or refusal); with a Redis store the acks can come
     // after a ping's pong, so wait for all six answers rather than for a sync.
-    const answered = (t: string): number => attacker.inbox.filter((i) => 'json' in i && i.json.t === t).length;
-    await expect.poll(() => answered('ack') + answered('error')).toBe(5);
-    const acked = answered('ack');
+    const errors = (): number => attacker.inbox.filter((i) => 'json' in i && i.json.t === 'error').length;
+    await expect.poll(() => attacker.acks().length + errors()).toBe(5);
+    const acked = attacker.acks().length;
     expect(acked).toBeLessThan(6);
     await listener.sync();
     expect(listener.frames()).toHaveLength(acked);
@@ -91,7 +102,7 @@ describe('limits', () => {
     expectJoined(await attacker.join(newRoom()));
     expectJoined(await attacker.join(newRoom()));
     const third = newRoom();
-    attacker.send({ v: 1, t: 'join', room: third.key });
+    attacker.send({ v: 2, t: 'join', room: third.key });
     expect(await attacker.error(ErrorCode.ROOM_LIMIT)).toMatchObject({ room: third.key });
     await bystanders.exchange();
   });

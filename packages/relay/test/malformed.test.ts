@@ -21,29 +21,36 @@ describe('malformed input', () => {
       ['null', ErrorCode.BAD_JSON],
       [{ t: 'join', room: room.key }, ErrorCode.BAD_MESSAGE],
       [{ v: '1', t: 'join', room: room.key }, ErrorCode.BAD_MESSAGE],
-      [{ v: 2, t: 'join', room: room.key }, ErrorCode.UNSUPPORTED_VERSION],
+      // Version 1 is not spoken any more: its messages are refused, not half understood.
+      [{ v: 1, t: 'join', room: room.key }, ErrorCode.UNSUPPORTED_VERSION],
+      [{ v: 1, t: 'ping' }, ErrorCode.UNSUPPORTED_VERSION],
+      [{ v: 3, t: 'join', room: room.key }, ErrorCode.UNSUPPORTED_VERSION],
       [{ v: 0, t: 'ping' }, ErrorCode.UNSUPPORTED_VERSION],
-      [{ v: 1, t: 'teleport' }, ErrorCode.UNKNOWN_TYPE],
-      [{ v: 1, t: '__proto__' }, ErrorCode.UNKNOWN_TYPE],
-      [{ v: 1 }, ErrorCode.BAD_MESSAGE],
-      [{ v: 1, t: 42 }, ErrorCode.BAD_MESSAGE],
-      [{ v: 1, t: 'join' }, ErrorCode.BAD_ROOM],
-      [{ v: 1, t: 'join', room: 12 }, ErrorCode.BAD_ROOM],
-      [{ v: 1, t: 'join', room: 'short' }, ErrorCode.BAD_ROOM],
-      [{ v: 1, t: 'join', room: `${room.key.slice(0, 42)}=` }, ErrorCode.BAD_ROOM],
-      [{ v: 1, t: 'join', room: room.key.replace(/.$/, '/') }, ErrorCode.BAD_ROOM],
-      [{ v: 1, t: 'prove', room: room.key, mac: 'x' }, ErrorCode.NO_CHALLENGE],
-      [{ v: 1, t: 'history', room: room.key, after: 0 }, ErrorCode.NOT_JOINED],
-      [{ v: 1, t: 'ping', id: { nested: true } }, ErrorCode.BAD_MESSAGE],
+      // Version 1's retention request is gone: retention is fixed at registration.
+      [{ v: 2, t: 'retention', room: room.key, maxAgeMs: 1 }, ErrorCode.UNKNOWN_TYPE],
+      // Relay-to-client types are not requests.
+      [{ v: 2, t: 'ack', room: room.key, id: 1, cursor: 1 }, ErrorCode.UNKNOWN_TYPE],
+      [{ v: 2, t: 'teleport' }, ErrorCode.UNKNOWN_TYPE],
+      [{ v: 2, t: '__proto__' }, ErrorCode.UNKNOWN_TYPE],
+      [{ v: 2 }, ErrorCode.BAD_MESSAGE],
+      [{ v: 2, t: 42 }, ErrorCode.BAD_MESSAGE],
+      [{ v: 2, t: 'join' }, ErrorCode.BAD_ROOM],
+      [{ v: 2, t: 'join', room: 12 }, ErrorCode.BAD_ROOM],
+      [{ v: 2, t: 'join', room: 'short' }, ErrorCode.BAD_ROOM],
+      [{ v: 2, t: 'join', room: `${room.key.slice(0, 42)}=` }, ErrorCode.BAD_ROOM],
+      [{ v: 2, t: 'join', room: room.key.replace(/.$/, '/') }, ErrorCode.BAD_ROOM],
+      [{ v: 2, t: 'prove', room: room.key, mac: 'x' }, ErrorCode.NO_CHALLENGE],
+      [{ v: 2, t: 'history', room: room.key, after: 0 }, ErrorCode.NOT_JOINED],
+      [{ v: 2, t: 'ping', id: { nested: true } }, ErrorCode.BAD_MESSAGE],
     ];
     for (const [message, code] of cases) {
       client.send(message);
       await client.error(code);
     }
     // A prove with a malformed mac spends the nonce and is BAD_MESSAGE.
-    client.send({ v: 1, t: 'join', room: room.key });
+    client.send({ v: 2, t: 'join', room: room.key });
     await client.json('challenge');
-    client.send({ v: 1, t: 'prove', room: room.key, mac: 'AAAA' });
+    client.send({ v: 2, t: 'prove', room: room.key, mac: 'AAAA' });
     await client.error(ErrorCode.BAD_MESSAGE);
     expectJoined(await client.join(room));
     await bystanders.exchange();
@@ -56,13 +63,20 @@ describe('malformed input', () => {
     expectJoined(await client.join(room));
     const cases: [Buffer, string][] = [
       [Buffer.alloc(0), ErrorCode.BAD_FRAME],
-      [Buffer.from([1]), ErrorCode.BAD_FRAME],
-      [Buffer.from([2, 1]), ErrorCode.UNSUPPORTED_VERSION],
-      [Buffer.from([1, 2, ...randomBytes(60)]), ErrorCode.BAD_FRAME],
-      [Buffer.from([1, 9, ...randomBytes(60)]), ErrorCode.BAD_FRAME],
+      [Buffer.from([2]), ErrorCode.BAD_FRAME],
+      // A version 1 PUBLISH, whole: refused for its version, not read as version 2.
+      [Buffer.from([1, 1, ...publishFrame(room.id, 1, new Uint8Array([7])).subarray(2)]), ErrorCode.UNSUPPORTED_VERSION],
+      [Buffer.from([3, 1]), ErrorCode.UNSUPPORTED_VERSION],
+      // DELIVER, HISTORY and ACK go from the relay to clients only; kinds past PUBLISH_PINNED do not exist.
+      [Buffer.from([2, 2, ...randomBytes(60)]), ErrorCode.BAD_FRAME],
+      [Buffer.from([2, 3, ...randomBytes(60)]), ErrorCode.BAD_FRAME],
+      [Buffer.from([2, 4, ...randomBytes(60)]), ErrorCode.BAD_FRAME],
+      [Buffer.from([2, 6, ...randomBytes(60)]), ErrorCode.BAD_FRAME],
+      [Buffer.from([2, 9, ...randomBytes(60)]), ErrorCode.BAD_FRAME],
       // A PUBLISH header with no envelope.
       [publishFrame(room.id, 1, new Uint8Array(0)), ErrorCode.BAD_FRAME],
       [publishFrame(room.id, 1, new Uint8Array(0)).subarray(0, 20), ErrorCode.BAD_FRAME],
+      [publishFrame(room.id, 1, new Uint8Array(0), { pinned: true }), ErrorCode.BAD_FRAME],
     ];
     for (const [frame, code] of cases) {
       client.sendBinary(frame);
@@ -88,7 +102,7 @@ describe('malformed input', () => {
     const keyish = fc.constantFrom(room.key, 'x', '', 'A'.repeat(43), room.key.toLowerCase());
     const jsonFrame = fc.record(
       {
-        v: fc.oneof(fc.constant(1), fc.integer(), fc.string(), fc.constant(null)),
+        v: fc.oneof(fc.constant(2), fc.constant(1), fc.integer(), fc.string(), fc.constant(null)),
         t: fc.oneof(fc.constantFrom('join', 'prove', 'leave', 'history', 'retention', 'ping', 'ack', 'hello'), fc.string()),
         room: fc.oneof(keyish, fc.anything()),
         mac: fc.oneof(fc.base64String(), fc.anything()),
@@ -109,7 +123,7 @@ describe('malformed input', () => {
     const binary = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       fc
-        .tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 4 }), fc.constantFrom(...roomIds), fc.uint8Array({ maxLength: 200 }))
+        .tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 6 }), fc.constantFrom(...roomIds), fc.uint8Array({ maxLength: 200 }))
         .map(([version, kind, id, body]) => {
           const frame = publishFrame(id, 7, body);
           frame[0] = version;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { DAY_MS } from '@sealroom/units';
 import { COPY_BELOW_BYTES, MemoryRoomStore } from '../src/memory-store.js';
 import { newRoom } from './store-contract.js';
 
@@ -38,13 +39,14 @@ describe('MemoryRoomStore specifics', () => {
     expect(envelopes).toBe(21);
   });
 
-  it('forgets idle rooms without subscribers, and a room that comes back never reuses cursors', async () => {
+  it('forgets idle rooms without subscribers, and a room that comes back is a new incarnation', async () => {
     const store = new MemoryRoomStore({ idleRoomMs: 1000 });
     const room = newRoom();
     const busy = newRoom();
     const t = Date.now();
-    await store.claimAdmissionKey(room, bytes(32));
+    await store.claimAdmissionKey(room, bytes(32), DAY_MS);
     const old = await store.append(room, bytes(5), t);
+    const oldEpoch = (await store.readAfter(room, 0, 1, t)).epoch;
     await store.subscribe(busy);
     await store.append(busy, bytes(5), t);
     await store.sweep(t + 500);
@@ -52,8 +54,10 @@ describe('MemoryRoomStore specifics', () => {
     await store.sweep(t + 1000);
     expect(store.stats().rooms).toBe(1);
     expect(await store.admissionKey(room)).toBeUndefined();
-    const again = await store.append(room, bytes(5), t + 2000);
-    expect(again).toBeGreaterThan(old);
+    expect(old).toBe(1);
+    await store.claimAdmissionKey(room, bytes(32), DAY_MS);
+    expect(await store.append(room, bytes(5), t + 2000)).toBe(1);
+    expect((await store.readAfter(room, 0, 1, t)).epoch).not.toBe(oldEpoch);
   });
 
   it('remembers at most maxRooms rooms: a new room past it forgets the oldest room nobody is in', async () => {
@@ -63,13 +67,13 @@ describe('MemoryRoomStore specifics', () => {
     const [live, quiet, busy, extra] = [newRoom(), newRoom(), newRoom(), newRoom()];
     const t = Date.now();
     await store.subscribe(live);
-    await store.claimAdmissionKey(quiet, bytes(32));
+    await store.claimAdmissionKey(quiet, bytes(32), DAY_MS);
     await store.append(busy, bytes(5), t);
-    await store.claimAdmissionKey(extra, bytes(32));
+    await store.claimAdmissionKey(extra, bytes(32), DAY_MS);
     expect(store.stats().rooms).toBe(3);
     expect(await store.admissionKey(quiet)).toBeUndefined();
     // A room with a connection here is never forgotten for space.
-    for (let i = 0; i < 5; i += 1) await store.claimAdmissionKey(newRoom(), bytes(32));
+    for (let i = 0; i < 5; i += 1) await store.claimAdmissionKey(newRoom(), bytes(32), DAY_MS);
     expect(store.stats().rooms).toBe(3);
     expect((await store.readAfter(live, 0, 10, t)).head).toBe(0);
     await store.append(live, bytes(5), t);
@@ -79,8 +83,8 @@ describe('MemoryRoomStore specifics', () => {
   it('reports head 0 for a room that never had an envelope', async () => {
     const store = new MemoryRoomStore();
     const room = newRoom();
-    await store.claimAdmissionKey(room, bytes(32));
-    expect(await store.readAfter(room, 0, 10, Date.now())).toEqual({ entries: [], trimmedUpTo: 0, head: 0, more: false });
+    await store.claimAdmissionKey(room, bytes(32), DAY_MS);
+    expect(await store.readAfter(room, 0, 10, Date.now())).toEqual({ entries: [], trimmedUpTo: 0, head: 0, more: false, epoch: expect.any(String) });
   });
 
   it('copies small envelopes into its slabs and keeps large ones as they are', async () => {
@@ -160,9 +164,9 @@ describe('MemoryRoomStore specifics', () => {
     // A busy room (megabyte slabs) that its age limit then trims to its last five envelopes.
     const aging = new MemoryRoomStore();
     const busy = newRoom();
+    await aging.claimAdmissionKey(busy, bytes(32), 5_000);
     for (let i = 0; i < 3000; i += 1) await aging.append(busy, bytes(1000), t);
     for (let i = 0; i < 5; i += 1) await aging.append(busy, bytes(1000), t + 10_000);
-    await aging.setMaxAge(busy, 5_000);
     expect((await aging.readAfter(busy, 0, 100, t + 12_000)).entries).toHaveLength(5);
     expect(aging.heldBytes()).toBeLessThanOrEqual(3 * 5 * 1000 + 1024);
   });
@@ -171,10 +175,10 @@ describe('MemoryRoomStore specifics', () => {
     const store = new MemoryRoomStore();
     const room = newRoom();
     const t = Date.now();
+    await store.claimAdmissionKey(room, bytes(32), 1000);
     for (let i = 0; i < 50; i += 1) await store.append(room, bytes(700), t);
     await store.append(room, bytes(COPY_BELOW_BYTES + 1), t);
     expect(store.heldBytes()).toBeGreaterThanOrEqual(50 * 700 + COPY_BELOW_BYTES + 1);
-    await store.setMaxAge(room, 1000);
     await store.sweep(t + 5000);
     expect(store.stats().retainedEnvelopes).toBe(0);
     expect(store.heldBytes()).toBe(0);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestClient, expectJoined, newRoom, publishFrame, type EnvelopeFrame, type Json, type Room } from './helpers/client.js';
+import { TestClient, expectJoined, newRoom, publishFrame, type AckFrame, type EnvelopeFrame, type Json, type Room } from './helpers/client.js';
 import { redisAvailability, startRedisServer, type RedisServerHandle } from './support/redis-server.js';
 
 const { available } = redisAvailability();
@@ -112,14 +112,13 @@ class Member {
   async publish(room: Room, text: string): Promise<{ cursor: number } | { code: string }> {
     const id = nextRequestId++;
     this.client.sendBinary(publishFrame(room.id, id, new TextEncoder().encode(text)));
-    const answer = (
-      await this.client.take(
-        (item): item is { json: Json } => 'json' in item && (item.json.t === 'ack' || item.json.t === 'error') && item.json.id === id,
-        `answer to ${text}`,
-      )
-    ).json;
-    if (answer.t === 'error') return { code: answer.code as string };
-    const cursor = answer.cursor as number;
+    const answer = await this.client.take(
+      (item): item is { json: Json } | { ack: AckFrame } =>
+        ('ack' in item && item.ack.id === id) || ('json' in item && item.json.t === 'error' && item.json.id === id),
+      `answer to ${text}`,
+    );
+    if ('json' in answer) return { code: answer.json.code as string };
+    const cursor = answer.ack.cursor;
     this.acked.push({ cursor, text });
     this.lastCursor = Math.max(this.lastCursor, cursor);
     return { cursor };
@@ -190,6 +189,8 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
     const all = members.flatMap((member) => member.acked);
     const cursorOf = new Map(all.map((entry) => [entry.text, entry.cursor]));
     expect(new Set(cursorOf.values()).size).toBe(all.length);
+    // One counter for the room across processes: cursors 1, 2, 3, … with no hole.
+    expect([...cursorOf.values()].sort((x, y) => x - y)).toEqual(all.map((_, index) => index + 1));
     for (const member of members) {
       const expected = all.filter((entry) => senderOf(entry.text) !== member.name).map((entry) => entry.text);
       await eventually(() => member.received('deliver').length >= expected.length || undefined, `${member.name}'s deliveries`);
@@ -232,7 +233,7 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
     for (let index = 0; index < 12; index += 1) await sender.publish(countRoom, `w#${index}`);
     const late = await TestClient.connect(reader.wsUrl);
     expectJoined(await late.join(countRoom));
-    late.send({ v: 1, t: 'history', room: countRoom.key, after: 0 });
+    late.send({ v: 2, t: 'history', room: countRoom.key, after: 0 });
     const gap = await late.json('gap');
     const end = await late.json('history-end');
     const history = late.frames().filter((frame) => frame.kind === 'history');
@@ -249,7 +250,7 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_700));
     const reading = await TestClient.connect(reader.wsUrl);
     expectJoined(await reading.join(ageRoom));
-    reading.send({ v: 1, t: 'history', room: ageRoom.key, after: aged.acked[0]!.cursor - 1 });
+    reading.send({ v: 2, t: 'history', room: ageRoom.key, after: aged.acked[0]!.cursor - 1 });
     expect(await reading.json('gap')).toMatchObject({ upTo: aged.acked[1]!.cursor });
     await reading.json('history-end');
     expect(reading.frames()).toEqual([]);
@@ -328,7 +329,7 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
     expectJoined(await c.client.join(room));
     const caughtUp: { cursor: number; text: string }[] = [];
     for (let from = after, more = true; more;) {
-      c.client.send({ v: 1, t: 'history', room: room.key, after: from });
+      c.client.send({ v: 2, t: 'history', room: room.key, after: from });
       const end = await c.client.json('history-end');
       const page = c.client.frames().filter((frame) => frame.kind === 'history' && frame.cursor > from);
       for (const frame of page) caughtUp.push({ cursor: frame.cursor, text: frame.envelope.toString() });
@@ -414,7 +415,7 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
     for (const relay of relays.slice(0, 2)) {
       const fresh = await TestClient.connect(relay.wsUrl);
       expectJoined(await fresh.join(room));
-      fresh.send({ v: 1, t: 'history', room: room.key, after: 0 });
+      fresh.send({ v: 2, t: 'history', room: room.key, after: 0 });
       await fresh.json('history-end');
       expect(fresh.frames().map((frame) => ({ cursor: frame.cursor, text: frame.envelope.toString() }))).toEqual(acked);
       fresh.close();

@@ -8,12 +8,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_UNAVAILABLE } from '../src/redis/connections.js';
 import { createRedisStore, type RedisRoomStore, type RedisStoreOptions } from '../src/redis/store.js';
 import { ORIGIN_ID_BYTES } from '../src/redis/subscriptions.js';
-import { CURSOR_SEQ_PER_MS, MAX_CURSOR_MS, cursorToStreamId, streamIdToCursor } from '../src/redis/cursor.js';
+import { cursorOfStreamId, parseCursor, streamStartAfter } from '../src/redis/cursor.js';
+import type { RoomStore } from '../src/store.js';
 import { newRoom, runStoreContract, type ContractRetention } from './store-contract.js';
 import { redisAvailability, startRedisServer, type RedisServerHandle } from './support/redis-server.js';
 
 const { available } = redisAvailability();
-const RETENTION: ContractRetention = { maxEnvelopes: 1_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 60 * 60 * 1000 };
+const RETENTION: ContractRetention = { maxEnvelopes: 1_000, maxBytes: 16 * 1024 * 1024, maxAgeMs: 60 * 60 * 1000, maxPinned: 8 };
 /** Bounds for waiting on asynchronous fan-out; the wait ends as soon as the condition holds. */
 const EVENTUALLY_MS = 10_000;
 const POLL_MS = 10;
@@ -48,42 +49,89 @@ describe.skipIf(!available)('RedisRoomStore', () => {
     await Promise.all(opened.splice(0).map((opened) => opened.close()));
   });
 
-  runStoreContract('redis', async (retention) => {
+  const contractStore = (retention: ContractRetention): Promise<RedisRoomStore> => {
     if (!server) throw new Error('no redis-server');
     return createRedisStore({ url: server.url, retention });
+  };
+  runStoreContract('redis', contractStore, {
+    // What the keys' idle TTLs do to a room nobody used for 30 days.
+    forget: async (_store: RoomStore, room: string) => {
+      const raw = new Redis(server!.url);
+      try {
+        await raw.del(...['key', 'meta', 'log', 'pins'].map((part) => `sealroom:{${room}}:${part}`));
+      } finally {
+        raw.disconnect();
+      }
+    },
+    // Another relay process (or the same one restarted) over the same Redis.
+    restart: {
+      history: 'kept',
+      reopen: async (store, retention) => {
+        await store.close();
+        return contractStore(retention);
+      },
+    },
   });
 
-  it('maps cursors to stream ids and back, within 2^53 − 1', () => {
-    const cursor = streamIdToCursor({ ms: 1_763_900_000_000, seq: 7 });
-    expect(cursorToStreamId(cursor)).toEqual({ ms: 1_763_900_000_000, seq: 7 });
-    expect(Number.isSafeInteger(streamIdToCursor({ ms: MAX_CURSOR_MS, seq: CURSOR_SEQ_PER_MS - 1 }))).toBe(true);
-    expect(Number.isSafeInteger(streamIdToCursor({ ms: MAX_CURSOR_MS + 1, seq: 0 }))).toBe(false);
+  it('writes cursors as decimal text: stream ids `<cursor>-0`, nothing else accepted', () => {
+    expect(streamStartAfter(0)).toBe('-');
+    expect(streamStartAfter(41)).toBe('(41-0');
+    expect(cursorOfStreamId('41-0')).toBe(41);
+    expect(cursorOfStreamId(`${Number.MAX_SAFE_INTEGER}-0`)).toBe(Number.MAX_SAFE_INTEGER);
+    for (const bad of ['41-1', '41', '-0', '1e3-0', `${Number.MAX_SAFE_INTEGER + 1}-0`, '12345678901234567-0']) expect(cursorOfStreamId(bad)).toBeUndefined();
+    expect(parseCursor('007')).toBe(7);
+    for (const bad of ['', '-1', '1.5', ' 1', '99999999999999999']) expect(parseCursor(bad)).toBeUndefined();
   });
 
-  it('stores only envelope bytes, the admission key and counters, under one hash tag per room', async () => {
+  it('stores only envelope bytes, the admission key, the epoch and counters, under one hash tag per room', async () => {
     const a = await store({ keyPrefix: 'layout' });
     const room = newRoom();
     const key = randomBytes(32);
-    await a.claimAdmissionKey(room, key);
+    await a.claimAdmissionKey(room, key, 60_000);
     const bytes = randomBytes(40);
-    const cursor = await a.append(room, bytes, Date.now());
+    const pinnedBytes = randomBytes(30);
+    const now = Date.now();
+    expect(await a.append(room, bytes, now)).toBe(1);
+    expect(await a.appendPinned(room, pinnedBytes, now)).toEqual({ ok: true, cursor: 2 });
     const raw = new Redis(server!.url);
     try {
       const keys = (await raw.keys('layout:*')).sort();
-      expect(keys).toEqual([`layout:{${room}}:key`, `layout:{${room}}:log`, `layout:{${room}}:meta`]);
+      expect(keys).toEqual([`layout:{${room}}:key`, `layout:{${room}}:log`, `layout:{${room}}:meta`, `layout:{${room}}:pins`]);
       expect(await raw.getBuffer(`layout:{${room}}:key`)).toEqual(key);
       const entries = await raw.xrangeBuffer(`layout:{${room}}:log`, '-', '+');
       expect(entries).toHaveLength(1);
       const [id, fields] = entries[0]!;
-      const { ms, seq } = cursorToStreamId(cursor);
-      expect(id.toString()).toBe(`${ms}-${seq}`);
-      expect(fields).toEqual([Buffer.from('e'), bytes]);
-      expect(Object.keys(await raw.hgetall(`layout:{${room}}:meta`)).sort()).toEqual(['bytes', 'head']);
+      expect(id.toString()).toBe('1-0');
+      expect(fields).toEqual([Buffer.from('t'), Buffer.from(String(now)), Buffer.from('e'), bytes]);
+      expect(await raw.hgetallBuffer(`layout:{${room}}:pins`)).toEqual({ 2: pinnedBytes });
+      const meta = await raw.hgetall(`layout:{${room}}:meta`);
+      expect(Object.keys(meta).sort()).toEqual(['bytes', 'epoch', 'head', 'lastT', 'logged', 'maxAge', 'pinnedBytes', 'trimmed']);
+      expect(meta).toMatchObject({ head: '2', logged: '1', trimmed: '0', bytes: '40', pinnedBytes: '30', maxAge: '60000' });
       // Every key expires: nothing stays in Redis forever once a room goes idle.
       for (const name of keys) expect(await raw.pttl(name)).toBeGreaterThan(0);
     } finally {
       raw.disconnect();
     }
+  });
+
+  it('starts a new incarnation when a registered room’s metadata is gone, never reusing a cursor under the old epoch', async () => {
+    const a = await store({ keyPrefix: 'lost' });
+    const room = newRoom();
+    await a.claimAdmissionKey(room, randomBytes(32), 60_000);
+    for (let i = 0; i < 3; i += 1) await a.append(room, randomBytes(8), Date.now());
+    const before = await a.readAfter(room, 0, 10, Date.now());
+    const raw = new Redis(server!.url);
+    try {
+      // What a Redis that lost part of its data leaves: the key, nothing else.
+      await raw.del(`lost:{${room}}:meta`, `lost:{${room}}:log`);
+    } finally {
+      raw.disconnect();
+    }
+    const after = await a.readAfter(room, 0, 10, Date.now());
+    expect(after).toMatchObject({ entries: [], head: 0 });
+    expect(after.epoch).toBeDefined();
+    expect(after.epoch).not.toBe(before.epoch);
+    expect(await a.append(room, randomBytes(8), Date.now())).toBe(1);
   });
 
   it('fans out between processes exactly once, in order, only to subscribed processes', async () => {
@@ -182,8 +230,7 @@ describe.skipIf(!available)('RedisRoomStore', () => {
     await eventually(() => heard.length === 1, 'first delivery');
     const raw = new Redis(server!.url);
     try {
-      const { ms, seq } = cursorToStreamId(first);
-      const late = Buffer.concat([randomBytes(ORIGIN_ID_BYTES), Buffer.from(`${ms}-${seq}\n`), Buffer.from('one')]);
+      const late = Buffer.concat([randomBytes(ORIGIN_ID_BYTES), Buffer.from(`${first}\n`), Buffer.from('one')]);
       await raw.call('SPUBLISH', `late:{${room}}:fanout`, late);
     } finally {
       raw.disconnect();
@@ -252,8 +299,11 @@ describe.skipIf(!available)('RedisRoomStore across a Redis restart', () => {
     await a.subscribe(room);
     await b.subscribe(room);
     const acked: number[] = [];
+    await b.claimAdmissionKey(room, randomBytes(32), RETENTION.maxAgeMs);
     acked.push(await b.append(room, new TextEncoder().encode('before'), Date.now()));
     await eventually(() => heardByA.length === 1, 'first delivery');
+    const epochBefore = (await a.readAfter(room, 0, 1, Date.now())).epoch;
+    expect(epochBefore).toBeDefined();
 
     await durable!.stop(true);
     await eventually(() => !a.stats().backendUp && !b.stats().backendUp, 'backendUp = false');
@@ -275,6 +325,9 @@ describe.skipIf(!available)('RedisRoomStore across a Redis restart', () => {
     await eventually(() => a.stats().backendUp, 'a reconnects');
     const page = await a.readAfter(room, 0, 100, Date.now());
     expect(page.entries.map((entry) => entry.cursor)).toEqual(acked);
+    // With AOF nothing acknowledged was lost: the same incarnation, cursors still contiguous.
+    expect(acked).toEqual([1, 2, 3, 4]);
+    expect(page.epoch).toBe(epochBefore);
     expect(page.trimmedUpTo).toBe(0);
 
     // And live fan-out works again in both directions.

@@ -6,7 +6,6 @@
  * delivery lists: every envelope once, in cursor order, never this process's own.
  */
 import { describe, expect, it } from 'vitest';
-import { cursorToStreamId, formatStreamId } from '../src/redis/cursor.js';
 import { ORIGIN_ID_BYTES, REPLAY_BUFFER_MAX, Subscriptions, type SubscriptionBackend } from '../src/redis/subscriptions.js';
 import type { HistoryPage, RetainedEnvelope, RoomKey } from '../src/store.js';
 import { newRoom } from './store-contract.js';
@@ -16,7 +15,7 @@ const THEIRS = Buffer.alloc(ORIGIN_ID_BYTES, 0x02);
 
 /** `origin ‖ "<ms>-<seq>" ‖ '\n' ‖ envelope`, as the append script publishes it. */
 function fanoutMessage(origin: Buffer, cursor: number, text: string): Buffer {
-  return Buffer.concat([origin, Buffer.from(`${formatStreamId(cursorToStreamId(cursor))}\n`, 'latin1'), Buffer.from(text)]);
+  return Buffer.concat([origin, Buffer.from(`${cursor}\n`, 'latin1'), Buffer.from(text)]);
 }
 
 /** Streams of rooms and a subscriber connection that the test switches on and off. */
@@ -36,7 +35,7 @@ class FakeRedis implements SubscriptionBackend {
   /** Appends to the room's stream; returns the cursor and the message its channel carries. */
   append(room: RoomKey, origin: Buffer, text: string): { cursor: number; message: Buffer } {
     const cursor = this.nextCursor;
-    this.nextCursor += 3; // cursors need not be contiguous
+    this.nextCursor += 1;
     const stream = this.streams.get(room) ?? [];
     stream.push({ cursor, envelope: new TextEncoder().encode(text) });
     this.streams.set(room, stream);
@@ -77,7 +76,7 @@ class FakeRedis implements SubscriptionBackend {
     if (!this.commandsUp || this.reads.length === this.failingRead) throw new Error('command connection is down');
     const stream = this.streams.get(room) ?? [];
     const newer = stream.filter((entry) => entry.cursor > after);
-    return { entries: newer.slice(0, limit), trimmedUpTo: 0, head: stream.at(-1)?.cursor ?? 0, more: newer.length > limit };
+    return { entries: newer.slice(0, limit), trimmedUpTo: 0, head: stream.at(-1)?.cursor ?? 0, more: newer.length > limit, epoch: 'fake' };
   }
 }
 

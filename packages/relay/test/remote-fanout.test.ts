@@ -67,7 +67,7 @@ describe('fan-out from other relay processes (RoomStore.onRemoteEnvelope)', () =
     // Envelopes for rooms nobody here is in are ignored.
     store.listener!(newRoom().key, 1, envelope);
 
-    a.send({ v: 1, t: 'leave', room: room.key });
+    a.send({ v: 2, t: 'leave', room: room.key });
     await a.json('left');
     expect(store.calls).not.toContain(`unsubscribe ${room.key}`);
     b.ws.close();
@@ -111,7 +111,7 @@ describe('fan-out from other relay processes (RoomStore.onRemoteEnvelope)', () =
     const joining = a.join(first);
     await expect.poll(() => store.calls).toEqual([`subscribe ${first.key}`]);
     // The first room's challenge is spent but its admission is not finished yet.
-    a.send({ v: 1, t: 'join', room: second.key });
+    a.send({ v: 2, t: 'join', room: second.key });
     expect(await a.json('error', (m) => m.room === second.key)).toMatchObject({ code: 'ROOM_LIMIT' });
     store.release!();
     expectJoined(await joining);
@@ -123,12 +123,12 @@ describe('fan-out from other relay processes (RoomStore.onRemoteEnvelope)', () =
     const room = newRoom();
     const a = track(await TestClient.connect(relay.wsUrl));
     store.holdSubscriptions();
-    a.send({ v: 1, t: 'join', room: room.key });
+    a.send({ v: 2, t: 'join', room: room.key });
     const challenge = await a.json('challenge', (m) => m.room === room.key);
     const nonce = Buffer.from(challenge.nonce as string, 'base64url');
-    a.send({ v: 1, t: 'prove', room: room.key, mac: proof(room.admissionKey, room.id, nonce), key: room.admissionKey.toString('base64url') });
+    a.send({ v: 2, t: 'prove', room: room.key, mac: proof(room.admissionKey, room.id, nonce), key: room.admissionKey.toString('base64url') });
     await expect.poll(() => store.calls).toEqual([`subscribe ${room.key}`]);
-    a.send({ v: 1, t: 'leave', room: room.key });
+    a.send({ v: 2, t: 'leave', room: room.key });
     await a.json('left', (m) => m.room === room.key);
     store.release!();
     await expect.poll(() => store.calls.at(-1)).toBe(`unsubscribe ${room.key}`);

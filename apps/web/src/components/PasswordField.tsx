@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { charactersNeededText } from '../lib/identity-texts.js';
 import { loadStrengthChecker, MIN_PASSWORD_LENGTH, SCORE_LABELS, type RatedPassword, type Strength } from '../lib/strength.js';
 
 interface Props {
@@ -78,7 +79,7 @@ export function PasswordField({ label, value, onChange, withStrength = false, on
             {value.length === 0
               ? `At least ${MIN_PASSWORD_LENGTH} characters, and hard to guess. A few unrelated words work well.`
               : value.length < MIN_PASSWORD_LENGTH
-                ? `${MIN_PASSWORD_LENGTH - value.length} more characters needed.`
+                ? charactersNeededText(MIN_PASSWORD_LENGTH - value.length)
                 : strength
                   ? `Strength: ${SCORE_LABELS[strength.score]}.${strength.warning ? ` ${strength.warning}` : ''}${
                       strength.score < 2 && strength.suggestions[0] ? ` ${strength.suggestions[0]}` : ''

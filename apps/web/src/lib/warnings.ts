@@ -54,6 +54,7 @@ export const RELAY_ERROR_TEXT: Record<WarningCodes['relay-error'], string> = {
   RATE_LIMITED: 'The relay is limiting how fast this browser sends; it will try again shortly.',
   MESSAGE_TOO_LARGE: 'The relay refused a request that was too large.',
   UNAVAILABLE: 'The relay’s storage is unavailable right now; it will try again shortly.',
+  PIN_LIMIT: 'The relay keeps no more membership changes for this room.',
   NOT_CONNECTED: 'Not connected to the relay.',
   DISCONNECTED: 'The connection to the relay dropped.',
   ENVELOPE_TOO_LARGE: 'A message was larger than this relay accepts.',

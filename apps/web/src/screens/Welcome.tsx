@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { Brand } from '../components/Brand.js';
 import { PasswordField } from '../components/PasswordField.js';
+import { KEY_GENERATION_STEP_TEXT } from '../lib/identity-texts.js';
 import { loadStrengthChecker, meetsPolicy, type RatedPassword } from '../lib/strength.js';
 import { createIdentity, importBackup } from '../store/actions/identity.js';
 import { selectBusy, selectProgress, selectSessionError } from '../store/slices/session/selectors.js';
@@ -99,7 +100,7 @@ function CreateForm({ onImport }: { onImport(): void }) {
       {creating && progress && (
         <div className="progress-block" role="status" aria-live="polite">
           <label htmlFor="keygen-progress" className="label">
-            Making your keys: {progress.step}
+            {KEY_GENERATION_STEP_TEXT[progress.step]}
           </label>
           <progress id="keygen-progress" max={1} value={progress.fraction} />
         </div>

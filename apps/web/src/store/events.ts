@@ -6,6 +6,7 @@ import type {
   ClientEvent,
   IdentityInfo,
   IdentityState,
+  KeyGenerationStep,
   IdentityId,
   MemberInfo,
   RoomId,
@@ -30,7 +31,7 @@ export type View = 'list' | 'room' | 'members';
 export type LocalEvent =
   | { type: 'session/booted'; state: IdentityState; identity: IdentityInfo | null }
   | { type: 'session/busy'; busy: Busy }
-  | { type: 'session/progress'; step: string; fraction: number }
+  | { type: 'session/progress'; step: KeyGenerationStep; fraction: number }
   | { type: 'session/error'; error: AppError | null }
   | { type: 'rooms/loaded'; summaries: RoomSummary[] }
   | { type: 'rooms/select'; roomId: RoomId | null }

@@ -147,6 +147,7 @@ async function openRelay(options: OpenOptions): Promise<BenchConnection> {
     ws.once('close', (code) => reject(new Error(`relay closed the connection during admission (${code})`)));
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) {
+        // ACKs (binary) are not counted: the load measures deliveries.
         const envelope = deliveredEnvelope(data);
         if (envelope) options.events.onDelivery(envelope);
         return;
@@ -173,8 +174,6 @@ async function openRelay(options: OpenOptions): Promise<BenchConnection> {
         }
         case 'joined':
           resolve();
-          break;
-        case 'ack':
           break;
         case 'error':
           options.events.onError(message.code ?? 'UNKNOWN');

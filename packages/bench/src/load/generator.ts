@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { MILLISECOND_NS, SECOND_MS } from '@sealroom/units';
 import { withDeadline } from '../deadline.js';
-import { cpuBetween, sampleProcess, type ProcessSample } from '../proc-stats.js';
+import { cpuBetween, machineBetween, sampleMachine, sampleProcess, treeCpuSeconds, type MachineSample, type ProcessSample } from '../proc-stats.js';
 import { quantileOfSorted } from '../stats.js';
 import { ADMISSION_KEY_BYTES, ROOM_ID_BYTES } from '../wire/relay-frames.js';
 import type { RoomSpec, ServerKind } from './connections.js';
@@ -16,17 +16,29 @@ const START_LEAD_MS = 200;
 /** How long opening all connections may take before giving up, ms. */
 const OPEN_ALL_TIMEOUT_MS = 180_000;
 
+/** How many loopback source addresses connections are spread over. */
+const SOURCE_ADDRESS_COUNT = 32;
 /**
- * Loopback source addresses for client connections. All of 127.0.0.0/8 is local on Linux;
- * spreading connections over several addresses keeps each address's ephemeral ports
- * (net.ipv4.ip_local_port_range, about 28,000) and the relay's per-address limit in reach.
+ * Loopback source addresses for client connections, 127.0.0.2 onwards. All of 127.0.0.0/8
+ * is local on Linux; spreading connections over several addresses keeps each address's
+ * ephemeral ports (net.ipv4.ip_local_port_range, about 28,000) in reach, and 1,000
+ * connections within the relay's default limit of 64 per address.
  */
-export const LOOPBACK_SOURCE_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
+export const LOOPBACK_SOURCE_ADDRESSES = Array.from({ length: SOURCE_ADDRESS_COUNT }, (_, index) => `127.0.0.${index + 2}`);
+
+/**
+ * How connections are spread over several server processes (scale-out). `split`: the
+ * members of a room take turns over the processes, so a room has members on several of
+ * them; `whole`: every member of a room talks to the same process, rooms dealt in turn.
+ */
+export type Placement = 'split' | 'whole';
 
 export interface LoadPlan {
   kind: ServerKind;
-  /** One or more ws:// URLs; connections are spread over them round-robin. */
+  /** One or more ws:// URLs, one per server process; see `placement`. */
   urls: string[];
+  /** How connections are spread over several URLs; default `split`. */
+  placement?: Placement;
   connections: number;
   roomSize: number;
   envelopeBytes: number;
@@ -54,12 +66,28 @@ export interface RunResult {
   p99Ms: number;
   /** Share of scheduled sends skipped because a socket's buffer was full. */
   skippedRatio: number;
+  /** Envelopes handed to the server per second inside the window (scheduled − skipped). */
+  sentPerSec: number;
+  /** The busiest worker's event-loop utilisation inside the window (0–1): near 1, the generator set the pace. */
+  generatorLoopUtilisation: number;
   /** Lowest share of its schedule any worker managed to issue: below ~0.98 the generator lagged. */
   scheduleKeptRatio: number;
   drained: boolean;
   errors: Record<string, number>;
   /** CPU seconds of the server processes inside the window, summed. */
   serverCpuSeconds: number;
+  /** CPU seconds of each server process inside the window, in `serverPids` order. */
+  cpuSecondsByPid: number[];
+  /** CPU seconds the whole machine was busy inside the window (every process, ours and others'). */
+  machineBusySeconds: number;
+  /**
+   * CPU seconds of this process and all its descendants inside the window: the generator,
+   * the servers under test and any other server this run started and left idle. The rest
+   * of `machineBusySeconds` is other people's work.
+   */
+  ownCpuSeconds: number;
+  /** CPU seconds stolen by the hypervisor inside the window. */
+  machineStealSeconds: number;
   /** CPU seconds of the generator (this process, all threads) inside the window. */
   generatorCpuSeconds: number;
   windowSeconds: number;
@@ -108,6 +136,25 @@ export function randomRoom(): RoomSpec {
   };
 }
 
+/**
+ * Which worker opens each connection, to which room and server process, from which source
+ * address: whole rooms per worker (a room's deliveries stay in one thread), members of a
+ * room over the processes as `placement` says, source addresses in turn.
+ */
+export function planConnections(plan: Pick<LoadPlan, 'connections' | 'roomSize' | 'workers' | 'urls' | 'placement'>): ConnectionPlan[][] {
+  const roomCount = plan.connections / plan.roomSize;
+  const workerCount = Math.max(1, Math.min(plan.workers, roomCount));
+  const plans: ConnectionPlan[][] = Array.from({ length: workerCount }, () => []);
+  const processes = plan.urls.length;
+  for (let connection = 0; connection < plan.connections; connection += 1) {
+    const room = Math.floor(connection / plan.roomSize);
+    const member = connection % plan.roomSize;
+    const urlIndex = (plan.placement ?? 'split') === 'split' ? member % processes : room % processes;
+    plans[room % workerCount]!.push({ room, urlIndex, localAddress: LOOPBACK_SOURCE_ADDRESSES[connection % LOOPBACK_SOURCE_ADDRESSES.length]! });
+  }
+  return plans;
+}
+
 export class LoadGenerator {
   private constructor(
     private readonly plan: LoadPlan,
@@ -118,14 +165,8 @@ export class LoadGenerator {
   /** Opens every connection (admitted and joined) or throws with the first failure. */
   static async open(plan: LoadPlan): Promise<LoadGenerator> {
     if (plan.connections % plan.roomSize !== 0) throw new RangeError('connections must be a whole number of rooms');
-    const roomCount = plan.connections / plan.roomSize;
-    const rooms = Array.from({ length: roomCount }, randomRoom);
-    const workerCount = Math.max(1, Math.min(plan.workers, roomCount));
-    const plans: ConnectionPlan[][] = Array.from({ length: workerCount }, () => []);
-    for (let connection = 0; connection < plan.connections; connection += 1) {
-      const room = Math.floor(connection / plan.roomSize);
-      plans[room % workerCount]!.push({ room, localAddress: LOOPBACK_SOURCE_ADDRESSES[connection % LOOPBACK_SOURCE_ADDRESSES.length]! });
-    }
+    const rooms = Array.from({ length: plan.connections / plan.roomSize }, randomRoom);
+    const plans = planConnections(plan);
     const workers = plans.map(() => new WorkerHandle());
     let replies: OpenedReply[];
     try {
@@ -135,7 +176,6 @@ export class LoadGenerator {
             {
               type: 'open',
               kind: plan.kind,
-              url: plan.urls[0]!,
               urls: plan.urls,
               rooms,
               connections: plans[index]!,
@@ -169,13 +209,21 @@ export class LoadGenerator {
     let serverAfter: (ProcessSample | undefined)[] = [];
     let selfBefore: ProcessSample | undefined;
     let selfAfter: ProcessSample | undefined;
+    let machineBefore: MachineSample | undefined;
+    let machineAfter: MachineSample | undefined;
+    let ownBefore = Number.NaN;
+    let ownAfter = Number.NaN;
     const sampleStart = setTimeout(() => {
       serverBefore = params.serverPids.map((pid) => sampleProcess(pid));
       selfBefore = sampleProcess('self');
+      machineBefore = sampleMachine();
+      ownBefore = treeCpuSeconds();
     }, windowStartMs);
     const sampleEnd = setTimeout(() => {
       serverAfter = params.serverPids.map((pid) => sampleProcess(pid));
       selfAfter = sampleProcess('self');
+      machineAfter = sampleMachine();
+      ownAfter = treeCpuSeconds();
     }, windowStartMs + params.measureMs);
     const replies = await Promise.all(
       this.workers.map((worker) =>
@@ -199,12 +247,15 @@ export class LoadGenerator {
     const fanOut = this.plan.roomSize - 1;
     const scheduled = replies.reduce((sum, reply) => sum + reply.scheduledInWindow, 0);
     const skipped = replies.reduce((sum, reply) => sum + reply.skippedInWindow, 0);
+    const sent = replies.reduce((sum, reply) => sum + reply.sentInWindow, 0);
     const delivered = replies.reduce((sum, reply) => sum + reply.deliveredInWindow, 0);
     const latencies = concatSorted(replies.map((reply) => reply.latenciesMs));
     const errors: Record<string, number> = {};
     for (const reply of replies) for (const [code, count] of Object.entries(reply.errors)) errors[code] = (errors[code] ?? 0) + count;
     const offeredPerSec = params.ratePerConnection * this.opened * fanOut;
     const deliveredPerSec = delivered / windowSeconds;
+    const cpuSecondsByPid = params.serverPids.map((_pid, index) => cpuBetween(serverBefore[index], serverAfter[index]));
+    const machine = machineBetween(machineBefore, machineAfter);
     return {
       offeredPerSec,
       deliveredPerSec,
@@ -212,11 +263,17 @@ export class LoadGenerator {
       p50Ms: quantileOfSorted(latencies, 0.5),
       p99Ms: quantileOfSorted(latencies, 0.99),
       skippedRatio: scheduled === 0 ? 0 : skipped / scheduled,
+      sentPerSec: sent / windowSeconds,
+      generatorLoopUtilisation: Math.max(...replies.map((reply) => reply.loopUtilisation)),
       scheduleKeptRatio: Math.min(...replies.map((reply) => reply.scheduleKeptRatio)),
       drained: replies.every((reply) => reply.drained),
       errors,
-      serverCpuSeconds: params.serverPids.reduce((sum, _pid, index) => sum + cpuBetween(serverBefore[index], serverAfter[index]), 0),
+      serverCpuSeconds: cpuSecondsByPid.reduce((sum, seconds) => sum + seconds, 0),
+      cpuSecondsByPid,
       generatorCpuSeconds: cpuBetween(selfBefore, selfAfter),
+      machineBusySeconds: machine.busySeconds,
+      ownCpuSeconds: ownAfter - ownBefore,
+      machineStealSeconds: machine.stealSeconds,
       windowSeconds,
     };
   }

@@ -4,14 +4,15 @@ import type { RoomSpec, ServerKind } from './connections.js';
 export interface ConnectionPlan {
   /** Index into `OpenRequest.rooms`. */
   room: number;
+  /** Index into `OpenRequest.urls`: which server process this connection talks to. */
+  urlIndex: number;
   localAddress: string;
 }
 
 export interface OpenRequest {
   type: 'open';
   kind: ServerKind;
-  url: string;
-  /** Several URLs spread connections over several processes (scale-out); empty = `url` only. */
+  /** The server processes; each connection names its own (`ConnectionPlan.urlIndex`). */
   urls: string[];
   rooms: RoomSpec[];
   connections: ConnectionPlan[];
@@ -53,6 +54,13 @@ export interface RunReply {
   scheduledInWindow: number;
   /** Sends skipped inside the window because the socket's buffer was full. */
   skippedInWindow: number;
+  /** Sends handed to a socket inside the window (scheduled − skipped): envelopes published. */
+  sentInWindow: number;
+  /**
+   * Share of the window the worker's event loop was busy (`eventLoopUtilization`): near 1,
+   * the worker, not the server, set the pace.
+   */
+  loopUtilisation: number;
   /** Deliveries received inside the window. */
   deliveredInWindow: number;
   /** Delivery latencies of the window's deliveries, ms. */

@@ -1,6 +1,7 @@
 // A load-generator worker thread: opens its share of connections, then sends on an
 // open-loop schedule (a fixed rate that does not wait for the server) and records when
 // each delivery arrives.
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { MILLISECOND_NS, SECOND_MS, SECOND_NS } from '@sealroom/units';
 import { openConnection, type BenchConnection } from './connections.js';
@@ -39,7 +40,6 @@ function takeErrors(): Record<string, number> {
 
 async function open(request: OpenRequest): Promise<void> {
   const events = { onDelivery: (envelope: Buffer) => onDelivery(envelope), onError: countError };
-  const urls = request.urls.length > 0 ? request.urls : [request.url];
   const opened: BenchConnection[] = [];
   let failed = 0;
   let firstFailure: string | undefined;
@@ -49,7 +49,7 @@ async function open(request: OpenRequest): Promise<void> {
       opened.push(
         await openConnection({
           kind: request.kind,
-          url: urls[index % urls.length]!,
+          url: request.urls[plan.urlIndex]!,
           room: request.rooms[plan.room]!,
           envelopeBytes: request.envelopeBytes,
           localAddress: plan.localAddress,
@@ -117,11 +117,15 @@ async function run(request: RunRequest): Promise<void> {
   let scheduledInWindow = 0;
   let skippedInWindow = 0;
   let next = 0;
+  let windowLoop: EventLoopUtilization | undefined;
+  let loopUtilisation = Number.NaN;
   await waitUntil(startNs);
   await new Promise<void>((resolve) => {
     const turn = () => {
       const now = process.hrtime.bigint();
+      if (now >= windowStartNs && windowLoop === undefined) windowLoop = performance.eventLoopUtilization();
       if (now >= windowEndNs) {
+        if (windowLoop) loopUtilisation = performance.eventLoopUtilization(windowLoop).utilization;
         resolve();
         return;
       }
@@ -167,6 +171,8 @@ async function run(request: RunRequest): Promise<void> {
       type: 'ran',
       scheduledInWindow,
       skippedInWindow,
+      sentInWindow: scheduledInWindow - skippedInWindow,
+      loopUtilisation,
       deliveredInWindow,
       latenciesMs: samples,
       scheduleKeptRatio,

@@ -14,8 +14,9 @@ import { withDeadline } from '../deadline.js';
 import { randomRoom } from '../load/generator.js';
 import { fmtFixed, fmtKiB, fmtMiB, fmtRatio, type SectionResult, type Verdict } from '../report.js';
 import { startServer, type RunningServer } from '../servers.js';
-import { cpuBetween, sampleProcess } from '../proc-stats.js';
-import { median, ratio } from '../stats.js';
+import { cpuBetween, machineBetween, sampleMachine, sampleProcess, treeCpuSeconds } from '../proc-stats.js';
+import { OTHER_CORES_MAX } from '../starvation.js';
+import { median, ratio, spread } from '../stats.js';
 import { RawRelayClient } from '../wire/raw-relay-client.js';
 import { PROGRESS_BYTES, type ReceiverReply, type ReceiverRequest } from './files-messages.js';
 
@@ -40,8 +41,8 @@ const {
 const BUFFER_POLL_MS = 1;
 /** One transfer may take at most this long before the section fails, ms (100 MB at under 1 MB/s is broken). */
 const TRANSFER_TIMEOUT_MS = 180_000;
-/** Target from DESIGN.md §5: encrypted file throughput at least half the plain one. */
-const TARGET_ENCRYPTED_VS_PLAIN = 0.5;
+/** Target from DESIGN.md §5: encrypted file throughput at least 0.65× the plain one (issue 15's floor estimate on this machine is 0.66×). */
+const TARGET_ENCRYPTED_VS_PLAIN = 0.65;
 /** Bytes sent each way, untimed, before the measured transfers. */
 const WARMUP_BYTES = 4 * MIB;
 const BENCH_PASSWORD = 'correct horse battery staple, benchmark only';
@@ -245,12 +246,19 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
   const streamingMs: number[] = [];
   /** CPU seconds per transfer: the two clients (this process, both threads) and the relay. */
   const cpu = { plain: { clients: [] as number[], relay: [] as number[] }, encrypted: { clients: [] as number[], relay: [] as number[] } };
+  /** Cores other processes (not the clients, not the relay) kept busy during each transfer. */
+  const otherCores: number[] = [];
   const measured = async <T>(into: { clients: number[]; relay: number[] }, run: () => Promise<T>): Promise<T> => {
     const clients = sampleProcess('self');
     const relay = sampleProcess(server.pid);
+    const own = treeCpuSeconds();
+    const machine = sampleMachine();
+    const started = performance.now();
     const result = await run();
     into.clients.push(cpuBetween(clients, sampleProcess('self')));
     into.relay.push(cpuBetween(relay, sampleProcess(server.pid)));
+    const seconds = (performance.now() - started) / SECOND_MS;
+    otherCores.push(Math.max(0, (machineBetween(machine, sampleMachine()).busySeconds - (treeCpuSeconds() - own)) / seconds));
     return result;
   };
   let session: Awaited<ReturnType<typeof encryptedSession>> | undefined;
@@ -281,10 +289,16 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
   const encryptedVsPlain = ratio(encrypted, plain);
   const verdicts: Verdict[] = [
     {
-      figure: 'Encrypted vs plain file throughput',
+      key: 'files.encryptedVsPlainThroughput',
+      numeric: encryptedVsPlain,
+      spread: spread(plainMs.map((ms, trial) => ms / encryptedMs[trial]!)),
+      figure: 'Encrypted vs plain file throughput, same relay',
       value: `${fmtRatio(encryptedVsPlain)} (${fmtFixed(encrypted, 1)} vs ${fmtFixed(plain, 1)} MB/s)`,
       target: `≥ ${TARGET_ENCRYPTED_VS_PLAIN}×`,
-      met: encryptedVsPlain >= TARGET_ENCRYPTED_VS_PLAIN,
+      // The transfers take turns; someone else's burst during one and not the other skews the ratio.
+      ...(Math.max(...otherCores) > OTHER_CORES_MAX
+        ? { starved: `other processes kept up to ${fmtFixed(Math.max(...otherCores), 2)} cores busy during a transfer` }
+        : { met: encryptedVsPlain >= TARGET_ENCRYPTED_VS_PLAIN }),
     },
   ];
   return {
@@ -318,6 +332,7 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
           `${fmtKiB(chunkBytes)} chunks; both senders keep at most ${fmtMiB(windowBytes)} unacknowledged and wait while ${fmtMiB(SOCKET_BUFFER_BYTES)} sit unsent in the socket; medians of ${context.profile.files.trials} alternating trial(s).`,
           'The encrypted figure includes everything the user waits for: the sender’s digest pass over the file, the signed manifest, AES-256-GCM per chunk, and the receiver’s decryption and digest check.',
           'The relay runs with its per-connection byte rate limit lifted (default 16 MiB/s would cap both transfers alike).',
+          `Other processes kept ${fmtFixed(median(otherCores), 2)} cores busy during the transfers (median); above ${OTHER_CORES_MAX} during any transfer, the ratio gets no verdict.`,
         ],
       },
     ],
@@ -331,6 +346,7 @@ export async function runFiles(context: BenchContext): Promise<SectionResult> {
       encryptedVsPlainThroughputRatio: encryptedVsPlain,
       clientsCpuSeconds: { plain: median(cpu.plain.clients), encrypted: median(cpu.encrypted.clients) },
       relayCpuSeconds: { plain: median(cpu.plain.relay), encrypted: median(cpu.encrypted.relay) },
+      otherCores,
       trials: context.profile.files.trials,
     },
   };

@@ -5,11 +5,14 @@
 export function parseServerArgs(argv) {
   let port = 0;
   let host = '127.0.0.1';
+  /** Bare switches such as `--batch`. */
+  const flags = new Set();
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--port') port = Number(argv[++i]);
     else if (argv[i] === '--host') host = String(argv[++i]);
+    else flags.add(argv[i]);
   }
-  return { port, host };
+  return { port, host, flags };
 }
 
 /** Prints the one JSON line the harness waits for: `{"ready":true,"port":N}`. */

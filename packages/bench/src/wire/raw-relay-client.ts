@@ -3,6 +3,7 @@
 // deliveries. Part A of docs/PROTOCOL.md only; nothing is encrypted.
 import WebSocket from 'ws';
 import {
+  ackedRequestId,
   admissionProof,
   deliveredEnvelope,
   fromBase64Url,
@@ -101,6 +102,12 @@ export class RawRelayClient {
   }
 
   private onBinary(frame: Buffer): void {
+    const acked = ackedRequestId(frame);
+    if (acked !== undefined) {
+      this.acks.get(acked)?.();
+      this.acks.delete(acked);
+      return;
+    }
     const envelope = deliveredEnvelope(frame);
     if (envelope) this.onEnvelope(envelope);
   }
@@ -116,9 +123,6 @@ export class RawRelayClient {
       });
     } else if (message.t === 'joined') {
       this.joinWaiter?.();
-    } else if (message.t === 'ack' && message.id !== undefined) {
-      this.acks.get(message.id)?.();
-      this.acks.delete(message.id);
     } else if (message.t === 'error') {
       const error = new Error(`relay error ${message.code}`);
       if (message.id !== undefined && this.acks.has(message.id)) {

@@ -1,14 +1,15 @@
 // Part A of docs/PROTOCOL.md, the relay wire protocol, as far as a load generator needs
-// it: the binary PUBLISH / DELIVER frames and the admission proof. Written from the
+// it: the binary PUBLISH / DELIVER / ACK frames and the admission proof. Written from the
 // document rather than imported from the relay, so the benchmark doubles as a check that
 // the document is enough to interoperate.
 
 /** Protocol version carried in every frame and JSON message (PROTOCOL.md A.1). */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 /** Binary frame kinds (PROTOCOL.md A.4). */
 export const FRAME_KIND_PUBLISH = 0x01;
 export const FRAME_KIND_DELIVER = 0x02;
 export const FRAME_KIND_HISTORY = 0x03;
+export const FRAME_KIND_ACK = 0x04;
 
 /** Room ids are exactly 32 raw bytes (PROTOCOL.md A.1). */
 export const ROOM_ID_BYTES = 32;
@@ -18,7 +19,10 @@ export const ADMISSION_KEY_BYTES = 32;
 export const PUBLISH_HEADER_BYTES = 1 + 1 + 4 + ROOM_ID_BYTES;
 /** Bytes: version (1) + kind (1) + cursor (u64, 8) + room id (32). */
 export const DELIVER_HEADER_BYTES = 1 + 1 + 8 + ROOM_ID_BYTES;
+/** Bytes: version (1) + kind (1) + request id (u32, 4) + cursor (u64, 8): the whole ACK. */
+export const ACK_FRAME_BYTES = 1 + 1 + 4 + 8;
 const PUBLISH_REQUEST_ID_OFFSET = 2;
+const ACK_REQUEST_ID_OFFSET = 2;
 const PUBLISH_ROOM_OFFSET = 6;
 /** The admission MAC covers this ASCII label, then the room id, then the nonce. */
 const ADMISSION_LABEL = new TextEncoder().encode('sealroom/admit/v1');
@@ -41,6 +45,12 @@ export function deliveredEnvelope(frame: Buffer): Buffer | undefined {
   if (frame.length <= DELIVER_HEADER_BYTES || frame[0] !== WIRE_VERSION) return undefined;
   if (frame[1] !== FRAME_KIND_DELIVER && frame[1] !== FRAME_KIND_HISTORY) return undefined;
   return frame.subarray(DELIVER_HEADER_BYTES);
+}
+
+/** The request id an ACK frame acknowledges, or undefined for any other frame. */
+export function ackedRequestId(frame: Buffer): number | undefined {
+  if (frame.length !== ACK_FRAME_BYTES || frame[0] !== WIRE_VERSION || frame[1] !== FRAME_KIND_ACK) return undefined;
+  return frame.readUInt32BE(ACK_REQUEST_ID_OFFSET);
 }
 
 /** base64url without padding, as every byte string in Part A's JSON (PROTOCOL.md preamble). */

@@ -2,18 +2,18 @@
  * This process's subscriptions to rooms' fan-out channels, and what keeps delivery
  * complete, once and in cursor order when the subscriber connection drops.
  *
- * Each room channel carries `origin(16) ‖ stream id ‖ '\n' ‖ envelope`, published by
+ * Each room channel carries `origin(16) ‖ cursor (decimal) ‖ '\n' ‖ envelope`, published by
  * the append script (scripts.ts). While the subscriber is away, live messages are held;
  * once both connections are back, the room's stream is read from the last cursor seen
  * (the replay) and the held messages are delivered after it. Cursors at or below the
  * last one seen, and this process's own appends, are never delivered.
  */
 import type { HistoryPage, RemoteEnvelopeListener, RoomKey } from '../store.js';
-import { parseStreamId, streamIdToCursor } from './cursor.js';
+import { parseCursor } from './cursor.js';
 
 /** Bytes of the random id that marks which process published a fan-out message. */
 export const ORIGIN_ID_BYTES = 16;
-/** Separates the stream id from the envelope in a fan-out message (ids never contain it). */
+/** Separates the cursor from the envelope in a fan-out message (cursors never contain it). */
 const FANOUT_SEPARATOR = 0x0a;
 /** Stream entries fetched per page when replaying after a subscriber outage. */
 const REPLAY_PAGE_ENTRIES = 500;
@@ -147,7 +147,8 @@ export class Subscriptions {
     subscription?.inflight.add(append);
     try {
       const cursor = await append;
-      if (subscription && subscription.own.size < OWN_CURSORS_MAX && cursor > subscription.lastSeen) {
+      // Cursor 0 is a refused pinned append: nothing was stored or published.
+      if (subscription && cursor > 0 && subscription.own.size < OWN_CURSORS_MAX && cursor > subscription.lastSeen) {
         subscription.own.add(cursor);
       }
       return cursor;
@@ -162,9 +163,8 @@ export class Subscriptions {
     if (!subscription) return;
     const separator = message.indexOf(FANOUT_SEPARATOR, ORIGIN_ID_BYTES);
     if (separator < 0) return;
-    const id = parseStreamId(message.subarray(ORIGIN_ID_BYTES, separator).toString('latin1'));
-    if (!id) return;
-    const cursor = streamIdToCursor(id);
+    const cursor = parseCursor(message.subarray(ORIGIN_ID_BYTES, separator).toString('latin1'));
+    if (cursor === undefined) return;
     const own = message.subarray(0, ORIGIN_ID_BYTES).equals(this.origin);
     // Copy: the message buffer may be pooled by the parser. This process's own envelopes
     // echo back on every publish and are never delivered: only their cursor matters.

@@ -8,10 +8,15 @@ import { WebSocket, type ClientOptions } from 'ws';
 
 export const ROOM_ID_BYTES = 32;
 export const KEY_BYTES = 32;
-const VERSION = 1;
+export const VERSION = 2;
 const KIND_PUBLISH = 1;
+const KIND_DELIVER = 2;
+const KIND_HISTORY = 3;
+const KIND_ACK = 4;
+const KIND_PUBLISH_PINNED = 5;
 const PUBLISH_HEADER = 38;
 const DELIVER_HEADER = 42;
+const ACK_FRAME = 14;
 const WAIT_MS = 5_000;
 
 export type Json = Record<string, unknown> & { t?: string };
@@ -21,7 +26,11 @@ export interface EnvelopeFrame {
   readonly room: string;
   readonly envelope: Buffer;
 }
-export type Inbound = { readonly json: Json } | { readonly frame: EnvelopeFrame } | { readonly raw: Buffer };
+export interface AckFrame {
+  readonly id: number;
+  readonly cursor: number;
+}
+export type Inbound = { readonly json: Json } | { readonly frame: EnvelopeFrame } | { readonly ack: AckFrame } | { readonly raw: Buffer };
 
 export interface Room {
   readonly id: Buffer;
@@ -38,10 +47,10 @@ export function proof(admissionKey: Uint8Array, roomId: Uint8Array, nonce: Uint8
   return createHmac('sha256', admissionKey).update('sealroom/admit/v1', 'ascii').update(roomId).update(nonce).digest('base64url');
 }
 
-export function publishFrame(room: Buffer, id: number, envelope: Uint8Array): Buffer {
+export function publishFrame(room: Buffer, id: number, envelope: Uint8Array, options: { pinned?: boolean } = {}): Buffer {
   const frame = Buffer.alloc(PUBLISH_HEADER + envelope.byteLength);
   frame[0] = VERSION;
-  frame[1] = KIND_PUBLISH;
+  frame[1] = options.pinned === true ? KIND_PUBLISH_PINNED : KIND_PUBLISH;
   frame.writeUInt32BE(id, 2);
   room.copy(frame, 6);
   frame.set(envelope, PUBLISH_HEADER);
@@ -49,10 +58,13 @@ export function publishFrame(room: Buffer, id: number, envelope: Uint8Array): Bu
 }
 
 function parseFrame(data: Buffer): Inbound {
-  if (data.length > DELIVER_HEADER && data[0] === VERSION && (data[1] === 2 || data[1] === 3)) {
+  if (data.length === ACK_FRAME && data[0] === VERSION && data[1] === KIND_ACK) {
+    return { ack: { id: data.readUInt32BE(2), cursor: Number(data.readBigUInt64BE(6)) } };
+  }
+  if (data.length > DELIVER_HEADER && data[0] === VERSION && (data[1] === KIND_DELIVER || data[1] === KIND_HISTORY)) {
     return {
       frame: {
-        kind: data[1] === 2 ? 'deliver' : 'history',
+        kind: data[1] === KIND_DELIVER ? 'deliver' : 'history',
         cursor: Number(data.readBigUInt64BE(2)),
         room: data.toString('base64url', 10, 42),
         envelope: Buffer.from(data.subarray(DELIVER_HEADER)),
@@ -136,6 +148,17 @@ export class TestClient {
     return this.inbox.flatMap((i) => ('frame' in i ? [i.frame] : []));
   }
 
+  /** The ACK of request `id`, waiting for it. */
+  async ack(id: number): Promise<AckFrame> {
+    const item = await this.take((i): i is { ack: AckFrame } => 'ack' in i && i.ack.id === id, `ack ${id}`);
+    return item.ack;
+  }
+
+  /** ACKs received and not taken yet. */
+  acks(): AckFrame[] {
+    return this.inbox.flatMap((i) => ('ack' in i ? [i.ack] : []));
+  }
+
   send(message: unknown): void {
     this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
@@ -147,18 +170,21 @@ export class TestClient {
   /** A round trip: everything the relay sent before answering has arrived. */
   async sync(): Promise<void> {
     const id = this.nextPing++;
-    this.send({ v: 1, t: 'ping', id });
+    this.send({ v: 2, t: 'ping', id });
     await this.json('pong', (m) => m.id === id);
   }
 
   /** The whole admission dance; resolves with the `joined` message. */
-  async join(room: Room, options: { key?: Buffer; offerKey?: boolean } = {}): Promise<Json> {
-    this.send({ v: 1, t: 'join', room: room.key });
+  async join(room: Room, options: { key?: Buffer; offerKey?: boolean; maxAgeMs?: number } = {}): Promise<Json> {
+    this.send({ v: 2, t: 'join', room: room.key });
     const challenge = await this.json('challenge', (m) => m.room === room.key);
     const key = options.key ?? room.admissionKey;
     const nonce = Buffer.from(challenge.nonce as string, 'base64url');
-    const prove: Json = { v: 1, t: 'prove', room: room.key, mac: proof(key, room.id, nonce) };
-    if (challenge.registered === false && options.offerKey !== false) prove.key = key.toString('base64url');
+    const prove: Json = { v: 2, t: 'prove', room: room.key, mac: proof(key, room.id, nonce) };
+    if (challenge.registered === false && options.offerKey !== false) {
+      prove.key = key.toString('base64url');
+      if (options.maxAgeMs !== undefined) prove.maxAgeMs = options.maxAgeMs;
+    }
     this.send(prove);
     return this.take(
       (i): i is { json: Json } => 'json' in i && (i.json.t === 'joined' || i.json.t === 'error') && i.json.room === room.key,
@@ -167,11 +193,21 @@ export class TestClient {
   }
 
   /** Publishes and resolves with the ack's cursor. */
-  async publish(room: Room, envelope: Uint8Array): Promise<number> {
+  async publish(room: Room, envelope: Uint8Array, options: { pinned?: boolean } = {}): Promise<number> {
     const id = this.nextId++;
-    this.sendBinary(publishFrame(room.id, id, envelope));
-    const ack = await this.json('ack', (m) => m.id === id && m.room === room.key);
-    return ack.cursor as number;
+    this.sendBinary(publishFrame(room.id, id, envelope, options));
+    return (await this.ack(id)).cursor;
+  }
+
+  /** Publishes and resolves with what answered it: the ACK, or an `error` naming the request. */
+  async publishAnswer(room: Room, envelope: Uint8Array, options: { pinned?: boolean } = {}): Promise<AckFrame | Json> {
+    const id = this.nextId++;
+    this.sendBinary(publishFrame(room.id, id, envelope, options));
+    const item = await this.take(
+      (i): i is { ack: AckFrame } | { json: Json } => ('ack' in i && i.ack.id === id) || ('json' in i && i.json.t === 'error' && i.json.id === id),
+      `answer to ${id}`,
+    );
+    return 'ack' in item ? item.ack : item.json;
   }
 
   close(): void {
@@ -181,6 +217,7 @@ export class TestClient {
 
 function describe(item: Inbound): unknown {
   if ('json' in item) return item.json;
+  if ('ack' in item) return { ack: item.ack.id, cursor: item.ack.cursor };
   if ('frame' in item) return { frame: item.frame.kind, cursor: item.frame.cursor, bytes: item.frame.envelope.length };
   return { raw: item.raw.length };
 }

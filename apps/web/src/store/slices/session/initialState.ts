@@ -1,4 +1,4 @@
-import type { IdentityInfo } from '@sealroom/client';
+import type { IdentityInfo, KeyGenerationStep } from '@sealroom/client';
 import type { AppError, Busy } from '../../events.js';
 
 /** `'booting'` until the client has told us whether an identity is stored. */
@@ -9,7 +9,7 @@ export interface SessionState {
   identity: IdentityInfo | null;
   busy: Busy;
   /** Key generation progress while creating an identity. */
-  progress: { step: string; fraction: number } | null;
+  progress: { step: KeyGenerationStep; fraction: number } | null;
   error: AppError | null;
 }
 

@@ -12,10 +12,10 @@ describe('sessionReducer', () => {
 
   it('tracks key generation progress while creating, and clears it once unlocked', () => {
     let s = sessionReducer(initialSessionState, { type: 'session/busy', busy: 'creating' });
-    expect(s.progress).toEqual({ step: 'Starting', fraction: 0 });
-    s = sessionReducer(s, { type: 'session/progress', step: 'Signing key', fraction: 0.5 });
-    expect(s.progress).toEqual({ step: 'Signing key', fraction: 0.5 });
-    s = sessionReducer(s, { type: 'session/progress', step: 'Done', fraction: 7 });
+    expect(s.progress).toEqual({ step: 'encryption-key', fraction: 0 });
+    s = sessionReducer(s, { type: 'session/progress', step: 'signing-key', fraction: 0.5 });
+    expect(s.progress).toEqual({ step: 'signing-key', fraction: 0.5 });
+    s = sessionReducer(s, { type: 'session/progress', step: 'done', fraction: 7 });
     expect(s.progress?.fraction).toBe(1);
     s = sessionReducer(s, { type: 'identity', state: 'unlocked', identity: alice });
     expect(s).toMatchObject({ phase: 'unlocked', identity: alice, progress: null });

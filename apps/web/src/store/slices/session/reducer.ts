@@ -18,7 +18,7 @@ export function sessionReducer(state: SessionState, event: AppEvent): SessionSta
         ...state,
         busy: event.busy,
         error: event.busy ? null : state.error,
-        progress: event.busy === 'creating' ? { step: 'Starting', fraction: 0 } : event.busy ? state.progress : null,
+        progress: event.busy === 'creating' ? { step: 'encryption-key', fraction: 0 } : event.busy ? state.progress : null,
       };
     case 'session/progress':
       return { ...state, progress: { step: event.step, fraction: Math.min(1, Math.max(0, event.fraction)) } };
