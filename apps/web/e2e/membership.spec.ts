@@ -87,4 +87,11 @@ test('a link with approval: the newcomer knocks and waits, and an admin lets her
   await expect(message(nina.page, 'Welcome in, Nina.')).toBeVisible();
   await send(nina.page, 'Thanks for letting me in.');
   await expect(message(alice.page, 'Thanks for letting me in.')).toBeVisible();
+
+  // Alice makes Nina an admin: everyone sees who the admins are.
+  await openMembers(alice.page);
+  await alice.page.getByRole('button', { name: 'Make admin: Nina' }).click();
+  await expect(nina.page.getByTestId('system-line').filter({ hasText: 'made Nina an admin' })).toBeVisible({ timeout: 30_000 });
+  await openMembers(nina.page);
+  await expect(nina.page.getByTestId('member').filter({ hasText: 'Nina' })).toContainText('admin');
 });

@@ -2,7 +2,7 @@ import type { MemberInfo, RoomSummary } from '@sealroom/client';
 import { useMemo, useState } from 'react';
 import { neutraliseBidi } from '../lib/text.js';
 import { setDirectTarget } from '../store/actions/messages.js';
-import { removeMember } from '../store/actions/rooms.js';
+import { removeMember, setRole } from '../store/actions/rooms.js';
 import { clashingNames, sortMembers } from '../store/slices/members/selectors.js';
 import { dispatch } from '../store/store.js';
 
@@ -86,6 +86,16 @@ function MemberRow({ member, room, clash, canRemove }: { member: MemberInfo; roo
               aria-label={`Private message to ${member.displayName}`}
             >
               Private message
+            </button>
+          )}
+          {canRemove && (
+            <button
+              type="button"
+              className="button small"
+              onClick={() => void setRole(room.id, member.id, member.role === 'admin' ? 'member' : 'admin')}
+              aria-label={member.role === 'admin' ? `Remove admin: ${member.displayName}` : `Make admin: ${member.displayName}`}
+            >
+              {member.role === 'admin' ? 'Remove admin' : 'Make admin'}
             </button>
           )}
           {canRemove &&
