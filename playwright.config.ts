@@ -22,9 +22,13 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
   webServer: {
-    command: `node packages/relay/bin/sealroom-relay.js --port ${PORT} --host 127.0.0.1 --log-level warn`,
+    // The durable store (the relay's default), in a temporary data directory the script
+    // removes when Playwright stops it: acknowledged messages are kept as in production.
+    command: `node scripts/e2e-relay.mjs --port ${PORT} --host 127.0.0.1 --log-level warn`,
     url: `http://localhost:${PORT}/healthz`,
     reuseExistingServer: false,
+    // SIGTERM to the group, so the relay closes cleanly and the script removes its data directory.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
     timeout: 30_000,
   },
 });

@@ -38,12 +38,24 @@ const task = process.argv[2];
 if (task === 'start') {
   install();
   pnpm('run', 'build');
-  pnpm('--filter', '@sealroom/relay', 'run', 'start', ...process.argv.slice(3));
+  // The quick start keeps rooms in memory (nothing written to disk) unless told where to
+  // keep them, by flag or by its environment twin: `npm start -- --data-dir ./sealroom-data`
+  // for the durable store. The relay runs from the clone's root, so a relative data
+  // directory is relative to the clone (and ignored by git), not to packages/relay.
+  const extra = process.argv.slice(3);
+  const chosen =
+    extra.some((arg) => /^--(data-dir|redis|memory)(=|$)/.test(arg)) ||
+    ['SEALROOM_DATA_DIR', 'SEALROOM_REDIS_URL', 'SEALROOM_MEMORY'].some((name) => (process.env[name] ?? '') !== '');
+  run(process.execPath, [join(root, 'packages', 'relay', 'bin', 'sealroom-relay.js'), ...(chosen ? [] : ['--memory']), ...extra]);
 } else if (task === 'test') {
   install();
   ensureBrowser();
   for (const step of ['lint', 'typecheck', 'build', 'test:unit', 'e2e']) pnpm('run', step);
-  console.log('\nAll checks passed: lint, typecheck, build, unit and integration tests, end-to-end tests.');
+  // The quick load test (issue 14): 100 wire-level clients through one relay and through two
+  // relays sharing Redis; fails on any lost, duplicated or reordered delivery. Last, so a
+  // failure here does not hide the other checks' results.
+  pnpm('run', 'test:load', '--quick');
+  console.log('\nAll checks passed: lint, typecheck, build, unit and integration tests, end-to-end tests, quick load test.');
 } else {
   console.error('usage: node scripts/bootstrap.mjs start|test');
   process.exit(2);

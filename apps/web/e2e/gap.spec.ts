@@ -21,6 +21,8 @@ test.beforeAll(async () => {
     process.execPath,
     [
       join(ROOT, 'packages/relay/bin/sealroom-relay.js'),
+      // This test restarts nothing: a relay in memory leaves nothing behind.
+      '--memory',
       '--port',
       '0',
       '--host',

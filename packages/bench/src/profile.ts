@@ -35,6 +35,18 @@ export interface ScaleOutProfile {
   rounds: number;
 }
 
+/** The durable store beside the memory store: one workload, the same steps for every store. */
+export interface StorageProfile {
+  connections: number;
+  roomSize: number;
+  envelopeBytes: number;
+  /** Offered rates, envelopes per connection per second, lightest first. */
+  rates: number[];
+  /** Index in `rates` of the load CPU per delivery is compared at. */
+  referenceStep: number;
+  rounds: number;
+}
+
 export interface Profile {
   name: 'quick' | 'full';
   /** Load-generator worker threads. */
@@ -45,6 +57,7 @@ export interface Profile {
   crypto: { budgetMs: number; roomSizes: number[]; rotationRoomSizes: number[]; rotationRuns: number; unlockRuns: number };
   files: { bytes: number; trials: number };
   scaleOut: ScaleOutProfile;
+  storage: StorageProfile;
   /** The browser file transfer: bytes of the file, and how long one transfer may take. */
   browserFile: { bytes: number; trials: number; timeoutMs: number };
 }
@@ -70,6 +83,8 @@ export const QUICK: Profile = {
   crypto: { budgetMs: 200, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 1, unlockRuns: 2 },
   files: { bytes: 20 * MIB, trials: 1 },
   scaleOut: { connections: 200, roomSize: 10, envelopeBytes: ENVELOPE_BYTES, ratePerConnection: 30, processCounts: [1, 2, 4], rounds: 1 },
+  // Offered deliveries/s: 18,000, 72,000 (the reference), 288,000, 576,000.
+  storage: { connections: 200, roomSize: 10, envelopeBytes: ENVELOPE_BYTES, rates: [10, 40, 160, 320], referenceStep: 1, rounds: 1 },
   browserFile: { bytes: BROWSER_FILE_BYTES, trials: 1, timeoutMs: 120_000 },
 };
 
@@ -105,5 +120,7 @@ export const FULL: Profile = {
   crypto: { budgetMs: 1_500, roomSizes: [2, 10, 50, 100], rotationRoomSizes: [2, 10, 50, 100], rotationRuns: 3, unlockRuns: 5 },
   files: { bytes: 100 * MIB, trials: 3 },
   scaleOut: { connections: 200, roomSize: 10, envelopeBytes: ENVELOPE_BYTES, ratePerConnection: 30, processCounts: [1, 2, 4], rounds: 3 },
+  // Offered deliveries/s: 18,000, 36,000, 72,000 (the reference), 144,000, 288,000, 576,000.
+  storage: { connections: 200, roomSize: 10, envelopeBytes: ENVELOPE_BYTES, rates: [10, 20, 40, 80, 160, 320], referenceStep: 2, rounds: 3 },
   browserFile: { bytes: BROWSER_FILE_BYTES, trials: 3, timeoutMs: 300_000 },
 };

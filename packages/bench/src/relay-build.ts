@@ -18,15 +18,25 @@ const HELP_TIMEOUT_MS = 10_000;
  * them lifted; each flag is passed only if the relay's --help lists it. Retention,
  * heartbeat and slow-consumer limits stay at their defaults: they are part of the job.
  */
-/** Logging is not part of what is measured: warnings and errors only, in every run. */
-const QUIET_FLAGS: [flag: string, value: string][] = [['--log-level', 'warn']];
-const BENCH_FLAGS: [flag: string, value: string][] = [
-  ...QUIET_FLAGS,
+/**
+ * In every run, limits raised or not: logging is not part of what is measured (warnings
+ * and errors only), and rooms are kept in memory — the relay's own default is a data
+ * directory; the storage section starts durable relays itself, each in a directory of its own.
+ */
+const DEFAULT_RUN_FLAGS: [flag: string, value: string | undefined][] = [
+  ['--memory', undefined],
+  ['--log-level', 'warn'],
+];
+const BENCH_FLAGS: [flag: string, value: string | undefined][] = [
+  ...DEFAULT_RUN_FLAGS,
   ['--max-connections-per-address', '100000'],
   ['--rate-messages', '1000000'],
   ['--burst-messages', '1000000'],
   ['--rate-bytes', '1GiB'],
   ['--burst-bytes', '1GiB'],
+  // Thousands of rooms registered from loopback within seconds is the load, not an attack.
+  ['--registrations-per-minute', '1000000'],
+  ['--registration-burst', '1000000'],
 ];
 
 export async function prepareRelay(options: { build: boolean; log(line: string): void }): Promise<RelayAvailability> {
@@ -56,9 +66,11 @@ export async function prepareRelay(options: { build: boolean; log(line: string):
   // Scale-out needs --redis; record its absence like any other missing flag.
   if (!/--redis\b/.test(helpText)) missingFlags.push('--redis');
   for (const [flag, value] of BENCH_FLAGS) {
-    if (new RegExp(`${flag}\\b`).test(helpText)) benchArgs.push(flag, value);
+    if (new RegExp(`${flag}\\b`).test(helpText)) benchArgs.push(flag, ...(value === undefined ? [] : [value]));
     else missingFlags.push(flag);
   }
-  const defaultArgs = QUIET_FLAGS.filter(([flag]) => new RegExp(`${flag}\\b`).test(helpText)).flat();
+  const defaultArgs = DEFAULT_RUN_FLAGS.filter(([flag]) => new RegExp(`${flag}\\b`).test(helpText)).flatMap(([flag, value]) =>
+    value === undefined ? [flag] : [flag, value],
+  );
   return { available: true, benchArgs, defaultArgs, missingFlags };
 }

@@ -24,7 +24,10 @@ export type RelayErrorCode =
   | 'RATE_LIMITED'
   | 'MESSAGE_TOO_LARGE'
   | 'UNAVAILABLE'
-  | 'PIN_LIMIT';
+  | 'PIN_LIMIT'
+  | 'HISTORY_LIMITED'
+  | 'REGISTRATION_LIMITED'
+  | 'STORE_FULL';
 
 /** Codes the client's transport raises itself. */
 export type ClientTransportErrorCode =

@@ -403,7 +403,8 @@ export class RelayConnection {
       }
       case 'joined': {
         const state = this.rooms.get(message.room);
-        if (state === undefined || state.phase !== 'joining') return;
+        if (state === undefined || state.phase === 'idle') return;
+        if (state.phase !== 'joining') this.readmitted(state);
         state.phase = 'catching-up';
         const socket = this.socket;
         // In the binding's queue: envelopes of the previous connection may still be in it,
@@ -451,6 +452,22 @@ export class RelayConnection {
       default:
         return;
     }
+  }
+
+  /**
+   * `joined` again while admitted (PROTOCOL A.3): the room's incarnation changed under this
+   * admission (the relay's store lost its history and registered it again). What was held or
+   * being fetched belongs to the old incarnation; the room starts over as after a fresh
+   * admission, the epoch rule tells the binding, and it is not ready until caught up.
+   */
+  private readmitted(state: RoomState): void {
+    const wasReady = state.phase === 'ready' && !state.unavailable;
+    state.order = undefined;
+    state.early = [];
+    state.fetching = false;
+    state.fillAfterSeq = undefined;
+    state.unregistered = false;
+    if (wasReady) state.binding.onDisconnected();
   }
 
   /**
@@ -552,6 +569,19 @@ export class RelayConnection {
       if (message.id === undefined && message.room === undefined) this.options.onRelayError(message.code, message.message);
       return;
     }
+    if (state.fetching && message.code === 'HISTORY_LIMITED') {
+      // The relay is pacing this catch-up (its budget per connection and address): ask
+      // again when it says, without showing the room as disconnected.
+      state.fetching = false;
+      this.retryAfter(state, message.retryAfterMs);
+      return;
+    }
+    if (state.phase === 'joining' && message.code === 'REGISTRATION_LIMITED') {
+      // Too many new rooms from this address lately: register again when the relay says.
+      state.phase = 'idle';
+      this.retryAfter(state, message.retryAfterMs);
+      return;
+    }
     if (state.fetching && (message.code === 'UNAVAILABLE' || message.code === 'RATE_LIMITED')) {
       // A refused history request: asked again after a pause rather than leaving the room
       // stuck before `ready` (or with a hole).
@@ -581,6 +611,17 @@ export class RelayConnection {
       state.retryTimer = this.options.clock.setTimeout(() => this.retry(state), delay);
     }
     this.refreshState();
+  }
+
+  /**
+   * Asks again after the relay's `retryAfterMs` (or the backoff when it named none), with
+   * the room's state as it is: a budget refusal is a pause, not an outage.
+   */
+  private retryAfter(state: RoomState, retryAfterMs: number | undefined): void {
+    if (state.retryTimer !== undefined) return;
+    const delay = retryAfterMs ?? reconnectDelay(state.retryAttempt, this.options.baseDelayMs, this.options.maxDelayMs);
+    state.retryAttempt += 1;
+    state.retryTimer = this.options.clock.setTimeout(() => this.retry(state), delay);
   }
 
   /** The room's retry: whatever the store refused is asked again. */

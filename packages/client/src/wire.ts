@@ -125,7 +125,7 @@ export type ServerMessage =
   | { t: 'history-end'; room: string; head: number; more: boolean }
   | { t: 'left'; room: string }
   | { t: 'pong'; id: unknown }
-  | { t: 'error'; code: RelayErrorCode | 'UNKNOWN_RELAY_ERROR'; message: string; room?: string; id?: number };
+  | { t: 'error'; code: RelayErrorCode | 'UNKNOWN_RELAY_ERROR'; message: string; room?: string; id?: number; retryAfterMs?: number };
 
 /** Every code of Part A.7: a relay error with another code (or none) is reported as `UNKNOWN_RELAY_ERROR`. */
 const RELAY_ERROR_CODES: Record<RelayErrorCode, true> = {
@@ -143,6 +143,9 @@ const RELAY_ERROR_CODES: Record<RelayErrorCode, true> = {
   MESSAGE_TOO_LARGE: true,
   UNAVAILABLE: true,
   PIN_LIMIT: true,
+  HISTORY_LIMITED: true,
+  REGISTRATION_LIMITED: true,
+  STORE_FULL: true,
 };
 const isRelayErrorCode = (value: unknown): value is RelayErrorCode => typeof value === 'string' && Object.hasOwn(RELAY_ERROR_CODES, value);
 const isCursor = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -195,6 +198,8 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
         message: typeof m.message === 'string' ? m.message : '',
         ...(isRoom(m.room) ? { room: m.room } : {}),
         ...(Number.isSafeInteger(m.id) ? { id: m.id as number } : {}),
+        // The budget refusals (HISTORY_LIMITED, REGISTRATION_LIMITED) say when to ask again.
+        ...(Number.isSafeInteger(m.retryAfterMs) && (m.retryAfterMs as number) >= 0 ? { retryAfterMs: m.retryAfterMs as number } : {}),
       };
     default:
       return undefined;

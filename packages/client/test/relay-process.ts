@@ -18,7 +18,13 @@ export interface RelayProcess {
 export function spawnRelay(port = 0): Promise<RelayProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@sealroom/source', '--import', 'tsx', '-e', `import('@sealroom/relay').then((m) => m.main(['--port', '${port}', '--log-level', 'warn']))`],
+    [
+      '--conditions=@sealroom/source',
+      '--import',
+      'tsx',
+      '-e',
+      `import('@sealroom/relay').then((m) => m.main(['--memory', '--port', '${port}', '--log-level', 'warn']))`,
+    ],
     { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {

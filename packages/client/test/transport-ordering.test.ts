@@ -158,6 +158,34 @@ describe('transport: cursor order and holes (PROTOCOL A.1, A.4)', () => {
     }
   });
 
+  it('told `joined` again while admitted (the relay lost the room’s history): tells the room, starts over at 0 in the new incarnation, ready once caught up', async () => {
+    const binding = new RecordingBinding(randomBytes(32), randomBytes(32));
+    const { conn, connection } = await connected(binding);
+    const room = binding.roomId;
+    conn.envelope('deliver', room, 1, text('old 1'));
+    conn.envelope('deliver', room, 2, text('old 2'));
+    await until('two', () => binding.last === 2);
+    binding.handed.length = 0;
+    conn.send({ t: 'joined', room, head: 0, epoch: 'e2' });
+    const history = await conn.next((m) => m.t === 'history', 'catch-up in the new incarnation');
+    expect(history.after).toBe(0);
+    expect(connection.isReady(room)).toBe(false);
+    expect(binding.ready).toBe(false);
+    // The new incarnation numbers from 1 again: nothing of it is taken for a duplicate.
+    conn.envelope('history', room, 1, text('new 1'));
+    conn.send({ t: 'history-end', room, head: 1, more: false });
+    await until('ready again', () => connection.isReady(room) && binding.ready);
+    conn.envelope('deliver', room, 2, text('new 2'));
+    await until('new 2', () => binding.texts().includes('new 2'));
+    expect(binding.handed).toEqual([
+      { kind: 'reset', reset: { reason: 'epoch-changed', lastCursor: 2, previousEpoch: 'e1' } },
+      { kind: 'epoch', epoch: 'e2' },
+      { kind: 'envelope', cursor: 1, text: 'new 1', live: false },
+      { kind: 'ready' },
+      { kind: 'envelope', cursor: 2, text: 'new 2', live: true },
+    ]);
+  });
+
   it('never fetches its own publish back: an ACK fills its cursor', async () => {
     const binding = new RecordingBinding(randomBytes(32), randomBytes(32));
     const { conn, connection } = await connected(binding);

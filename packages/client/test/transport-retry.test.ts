@@ -121,3 +121,59 @@ describe('transport: retries while the relay’s store is unavailable', () => {
     expect(states.at(-1)).toBe('open');
   });
 });
+
+describe('transport: catch-up paced by the relay’s budget (HISTORY_LIMITED)', () => {
+  const cleanup: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  it('waits the retryAfterMs the relay names, then catches up everything, without showing the room disconnected', async () => {
+    // About two envelopes per answer and four per second: ten envelopes need several refusals.
+    const envelopeBytes = 1_000;
+    const relay = await startRelay({
+      port: 0,
+      logLevel: 'silent',
+      limits: {
+        historyBytesPerSecond: 4 * envelopeBytes,
+        historyByteBurst: 2 * envelopeBytes,
+        historyBytesPerSecondPerAddress: 4 * envelopeBytes,
+        historyByteBurstPerAddress: 2 * envelopeBytes,
+      },
+    });
+    cleanup.push(() => relay.close());
+    const clock = skippableClock();
+    const states: ConnectionState[] = [];
+    const connect = (onState: (state: ConnectionState) => void = () => {}) => {
+      const connection = new RelayConnection({
+        url: relay.wsUrl,
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        clock,
+        baseDelayMs: 1_000,
+        maxDelayMs: 8_000,
+        onState,
+        onRelayError() {},
+      });
+      cleanup.push(() => connection.close());
+      return connection;
+    };
+    const roomBytes = randomBytes(32);
+    const key = randomBytes(32);
+    const sender = new RecordingBinding(roomBytes, key);
+    const a = connect();
+    a.addRoom(sender);
+    await until('the sender ready', () => a.isReady(sender.roomId));
+    const texts = Array.from({ length: 10 }, (_, index) => `${index}`.padEnd(envelopeBytes, '.'));
+    for (const text of texts) await a.publish(sender.roomId, new TextEncoder().encode(text));
+
+    const reader = new RecordingBinding(roomBytes, key);
+    const b = connect((state) => states.push(state));
+    b.addRoom(reader);
+    await until('caught up', () => reader.texts().length === texts.length);
+    expect(reader.texts()).toEqual(texts);
+    expect(reader.errors).toEqual([]);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(Number(/sealroom_refusals_total\{reason="HISTORY_LIMITED"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+    expect(states).not.toContain('reconnecting');
+  });
+});

@@ -7,6 +7,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocket } from 'ws';
+import type { RegistrationBudget } from './budgets.js';
 import type { Connection } from './connection.js';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './log.js';
@@ -42,6 +43,7 @@ interface AdmissionPort {
   readonly out: Pick<Outbound, 'json' | 'error'>;
   readonly limits: Pick<RelayLimits, 'maxRoomsPerConnection'>;
   readonly retention: Pick<RetentionLimits, 'maxAgeMs' | 'minAgeMs'>;
+  readonly registrations: Pick<RegistrationBudget, 'take'>;
   readonly log: Logger;
   /** The connection is still registered (it has not closed). */
   isOpen(conn: Connection): boolean;
@@ -120,7 +122,27 @@ export class Admission {
         this.refuseAdmission(conn, room);
         return;
       }
-      key = await store.claimAdmissionKey(room, offeredKey, registeredMaxAge(requestedMaxAge, this.port.retention));
+      const registration = this.port.registrations.take(conn.address, Date.now());
+      if (!registration.ok) {
+        out.error(
+          conn,
+          ErrorCode.REGISTRATION_LIMITED,
+          'this address registered too many rooms recently; nothing stored',
+          room,
+          undefined,
+          registration.retryAfterMs,
+        );
+        return;
+      }
+      const claimed = await store.claimAdmissionKey(room, offeredKey, registeredMaxAge(requestedMaxAge, this.port.retention));
+      if (!(claimed instanceof Uint8Array)) {
+        if (claimed.code === 'STORE_FULL') out.error(conn, ErrorCode.STORE_FULL, 'the relay holds as many rooms as it may; nothing stored', room);
+        // A forgotten room id is kept for the holders of its original key: to anyone else
+        // it is a key that does not verify.
+        else this.refuseAdmission(conn, room);
+        return;
+      }
+      key = claimed;
     }
     if (!verifyAdmission(key, roomId, nonce, mac)) {
       this.refuseAdmission(conn, room);
@@ -153,6 +175,9 @@ export class Admission {
       rooms.releaseIfEmpty(local);
       return;
     }
+    // The first admission here starts live delivery after `head`; one that finds another
+    // epoch than the members here were admitted to tells them (room-delivery.ts).
+    local.delivery.admitted(head!, epoch);
     rooms.addMember(conn, local);
     out.json(conn, { v: PROTOCOL_VERSION, t: 'joined', room, head, epoch });
   }

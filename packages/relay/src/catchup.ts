@@ -2,9 +2,15 @@
  * Catch-up (docs/PROTOCOL.md A.5): a member asks for the envelopes after a cursor and
  * gets HISTORY frames, told first when retention has dropped part of that range (`gap`)
  * and last where the page ended (`history-end`, with `more` when it was cut short).
+ *
+ * Catch-up is the one request where a few bytes in make many bytes out, so its output is
+ * budgeted per connection and per address (budgets.ts): a page is cut at what the budget
+ * holds, and a request that finds it spent is refused with HISTORY_LIMITED and the time
+ * to wait, before anything is read.
  */
 import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
+import type { HistoryBudget } from './budgets.js';
 import { ErrorCode } from './errors.js';
 import { envelopeFrame } from './frames.js';
 import type { RelayLimits } from './options.js';
@@ -20,6 +26,7 @@ interface CatchUpPort {
   readonly store: Pick<RoomStore, 'readAfter'>;
   readonly out: Pick<Outbound, 'json' | 'error' | 'envelope'>;
   readonly limits: Pick<RelayLimits, 'maxHistoryPageBytes'>;
+  readonly budget: Pick<HistoryBudget, 'check' | 'spend'>;
 }
 
 /** A `history` request of a member: one page of the room's retained envelopes. */
@@ -36,20 +43,53 @@ export async function answerHistory(port: CatchUpPort, conn: Connection, room: R
     out.error(conn, ErrorCode.NOT_JOINED, 'history of a room this connection has not joined', room);
     return;
   }
+  // Spent already: refused before anything is read.
+  if (!port.budget.check(conn, Date.now()).ok) {
+    refuse(port, conn, room);
+    return;
+  }
+  const epoch = local.delivery.epoch;
   const page = await port.store.readAfter(room, after, limit as number, Date.now());
   if (conn.ws.readyState !== WebSocket.OPEN) return;
+  // The room moved to another incarnation meanwhile: the member was sent `joined` with its
+  // epoch, and this answer, about the old one, would mislead it.
+  if (port.rooms.get(room) !== local || local.delivery.epoch !== epoch) return;
+  if (page.epoch !== epoch) {
+    // The store is in another incarnation than the member's, and has not said so yet: its
+    // notice (and `joined`) comes soon; the member asks again.
+    out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is changing incarnation; ask again', room);
+    return;
+  }
+  // Checked again as the answer goes out: other answers may have spent it meanwhile.
+  const grant = port.budget.check(conn, Date.now());
+  if (!grant.ok) {
+    refuse(port, conn, room);
+    return;
+  }
+  const allowed = Math.min(port.limits.maxHistoryPageBytes, grant.bytes);
   if (page.trimmedUpTo > after) {
     out.json(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
   }
   let bytes = 0;
   let cutShort = false;
-  for (const entry of page.entries) {
-    if (bytes > 0 && bytes + entry.envelope.byteLength > port.limits.maxHistoryPageBytes) {
-      cutShort = true;
-      break;
+  try {
+    for (const entry of page.entries) {
+      // At least one envelope per answer, so catch-up always moves on.
+      if (bytes > 0 && bytes + entry.envelope.byteLength > allowed) {
+        cutShort = true;
+        break;
+      }
+      if (!out.envelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
+      bytes += entry.envelope.byteLength;
     }
-    if (!out.envelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
-    bytes += entry.envelope.byteLength;
+  } finally {
+    port.budget.spend(conn, bytes, Date.now());
   }
   out.json(conn, { v: PROTOCOL_VERSION, t: 'history-end', room, head: page.head, more: page.more || cutShort });
+}
+
+function refuse(port: CatchUpPort, conn: Connection, room: RoomKey): void {
+  const grant = port.budget.check(conn, Date.now());
+  const retryAfterMs = grant.ok ? 1 : grant.retryAfterMs;
+  port.out.error(conn, ErrorCode.HISTORY_LIMITED, 'catch-up budget spent; ask again after retryAfterMs', room, undefined, retryAfterMs);
 }

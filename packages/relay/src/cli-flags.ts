@@ -3,12 +3,32 @@
  * value is read (sizes with KiB/MiB/GiB suffixes, durations with ms/s/m/h/d).
  */
 import { isLogLevel } from './log.js';
-import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, DEFAULT_RETENTION, type RelayLimits, type RelayOptions, type RetentionLimits } from './options.js';
+import { invalidProxyEntry } from './client-address.js';
+import {
+  DEFAULT_HOST,
+  DEFAULT_LIMITS,
+  DEFAULT_PORT,
+  DEFAULT_RETENTION,
+  DEFAULT_STORAGE,
+  type RelayLimits,
+  type RelayOptions,
+  type RetentionLimits,
+  type SyncMode,
+} from './options.js';
 import { DAY_MS, GIB, HOUR_MS, KIB, MIB, MINUTE_MS, SECOND_MS } from '@sealroom/units';
 
 const MAX_PORT = 65_535;
 
-type ValueKind = 'string' | 'list' | 'port' | 'count' | 'bytes' | 'duration' | 'level';
+/** `switch`: a flag without a value (`--memory`); its variable takes 1/true/yes or 0/false/no. */
+type ValueKind = 'string' | 'list' | 'port' | 'count' | 'bytes' | 'duration' | 'level' | 'sync' | 'addresses' | 'switch';
+
+/**
+ * Where the durable store keeps its database when neither `--data-dir` nor `--memory` (nor
+ * `--redis`) is given: a directory beside where the relay was started, plain to see and to
+ * back up, rather than one hidden in a home directory. The container image and the systemd
+ * unit name their own (/data, /var/lib/sealroom-relay).
+ */
+export const DEFAULT_DATA_DIR = 'sealroom-data';
 
 /**
  * The sections of `--help`, in this order. A section with no flag yet is left out of the
@@ -34,6 +54,9 @@ export const VALUE_PLACEHOLDER: Record<ValueKind, string> = {
   bytes: 'size',
   duration: 'time',
   level: 'level',
+  sync: 'normal|full',
+  addresses: 'address',
+  switch: '',
 };
 
 export interface Flag {
@@ -139,6 +162,43 @@ export const FLAGS: readonly Flag[] = [
     kind: 'string',
     help: 'Redis URL (redis://host:port) to share rooms between several relay processes.',
     apply: (o, v: string) => (o.redis = v),
+  },
+  {
+    name: 'trust-proxy',
+    group: 'network',
+    value: 'address',
+    env: 'SEALROOM_TRUST_PROXY',
+    kind: 'addresses',
+    fallback: 'none',
+    help: 'Reverse proxy in front of the relay (an address or a CIDR range; repeat, or comma-separated): a connection from it counts under the last X-Forwarded-For hop, for every per-address limit. Others count under their own address.',
+    apply: (o, v: string[]) => (o.trustProxy = v),
+  },
+  {
+    name: 'data-dir',
+    group: 'storage',
+    value: 'dir',
+    env: 'SEALROOM_DATA_DIR',
+    kind: 'string',
+    fallback: `./${DEFAULT_DATA_DIR}`,
+    help: 'Directory of the durable store (an SQLite database): rooms, admission keys and retained envelopes survive restarts and crashes. Created with mode 0700. Not used with --memory or --redis.',
+    apply: (o, v: string) => (o.dataDir = v),
+  },
+  {
+    name: 'memory',
+    group: 'storage',
+    env: 'SEALROOM_MEMORY',
+    kind: 'switch',
+    help: 'Keep rooms in memory only: everything is gone when the relay stops (clients then show a gap). Wins over --data-dir.',
+    apply: (o, v: boolean) => (o.memory = v),
+  },
+  {
+    name: 'data-sync',
+    group: 'storage',
+    env: 'SEALROOM_DATA_SYNC',
+    kind: 'sync',
+    fallback: DEFAULT_STORAGE.synchronous,
+    help: 'When an envelope counts as stored: normal survives the relay crashing or being killed; full (an fsync before every acknowledgement batch) survives a power loss too.',
+    apply: (o, v: SyncMode) => (o.storage = { ...o.storage, synchronous: v }),
   },
   {
     name: 'log-level',
@@ -258,6 +318,60 @@ export const FLAGS: readonly Flag[] = [
     apply: limit('maxHeaderBytes'),
   },
   {
+    name: 'history-rate-bytes',
+    group: 'limits',
+    env: 'SEALROOM_HISTORY_RATE_BYTES',
+    kind: 'bytes',
+    fallback: bytes(DEFAULT_LIMITS.historyBytesPerSecond),
+    help: 'Catch-up (history) bytes per second per connection, sustained (HISTORY_LIMITED above).',
+    apply: limit('historyBytesPerSecond'),
+  },
+  {
+    name: 'history-burst-bytes',
+    group: 'limits',
+    env: 'SEALROOM_HISTORY_BURST_BYTES',
+    kind: 'bytes',
+    fallback: bytes(DEFAULT_LIMITS.historyByteBurst),
+    help: 'Catch-up bytes per connection in a burst.',
+    apply: limit('historyByteBurst'),
+  },
+  {
+    name: 'history-rate-bytes-per-address',
+    group: 'limits',
+    env: 'SEALROOM_HISTORY_RATE_BYTES_PER_ADDRESS',
+    kind: 'bytes',
+    fallback: bytes(DEFAULT_LIMITS.historyBytesPerSecondPerAddress),
+    help: 'Catch-up bytes per second per address (IPv6: per /64) over all its connections.',
+    apply: limit('historyBytesPerSecondPerAddress'),
+  },
+  {
+    name: 'history-burst-bytes-per-address',
+    group: 'limits',
+    env: 'SEALROOM_HISTORY_BURST_BYTES_PER_ADDRESS',
+    kind: 'bytes',
+    fallback: bytes(DEFAULT_LIMITS.historyByteBurstPerAddress),
+    help: 'Catch-up bytes per address in a burst.',
+    apply: limit('historyByteBurstPerAddress'),
+  },
+  {
+    name: 'registrations-per-minute',
+    group: 'limits',
+    env: 'SEALROOM_REGISTRATIONS_PER_MINUTE',
+    kind: 'count',
+    fallback: String(DEFAULT_LIMITS.registrationsPerMinute),
+    help: 'New rooms one address (IPv6: one /64) may register per minute, sustained (REGISTRATION_LIMITED above).',
+    apply: limit('registrationsPerMinute'),
+  },
+  {
+    name: 'registration-burst',
+    group: 'limits',
+    env: 'SEALROOM_REGISTRATION_BURST',
+    kind: 'count',
+    fallback: String(DEFAULT_LIMITS.registrationBurst),
+    help: 'New rooms one address may register in a burst.',
+    apply: limit('registrationBurst'),
+  },
+  {
     name: 'retention-count',
     group: 'retention',
     env: 'SEALROOM_RETENTION_COUNT',
@@ -308,8 +422,26 @@ export const FLAGS: readonly Flag[] = [
     env: 'SEALROOM_MAX_ROOMS',
     kind: 'count',
     fallback: String(DEFAULT_RETENTION.maxRooms),
-    help: 'Rooms remembered at once (in memory); past it the oldest room nobody is in is forgotten.',
+    help: 'Rooms kept at once; past it a new room makes the store forget the oldest room nobody is in and that holds no envelope, and without one the registration is refused (STORE_FULL).',
     apply: retain('maxRooms'),
+  },
+  {
+    name: 'forgotten-room-memory',
+    group: 'retention',
+    env: 'SEALROOM_FORGOTTEN_ROOM_MEMORY',
+    kind: 'duration',
+    fallback: duration(DEFAULT_RETENTION.forgottenRoomMemoryMs),
+    help: 'How long a forgotten room id stays reserved for holders of its original admission key (a hash of the key is kept).',
+    apply: retain('forgottenRoomMemoryMs'),
+  },
+  {
+    name: 'max-forgotten-rooms',
+    group: 'retention',
+    env: 'SEALROOM_MAX_FORGOTTEN_ROOMS',
+    kind: 'count',
+    fallback: String(DEFAULT_RETENTION.maxForgottenRooms),
+    help: 'Forgotten room ids remembered at once; past it the oldest memory goes first.',
+    apply: retain('maxForgottenRooms'),
   },
 ];
 
@@ -318,11 +450,13 @@ const UNITS_MS: Record<string, number> = { '': 1, ms: 1, s: SECOND_MS, m: MINUTE
 
 export function parseValue(flag: Flag, raw: string | string[]): { ok: true; value: unknown } | { ok: false; message: string } {
   const bad = (what: string) => ({ ok: false as const, message: `--${flag.name} (${flag.env}): ${what}, got ${JSON.stringify(raw)}` });
-  if (flag.kind === 'list') {
+  if (flag.kind === 'list' || flag.kind === 'addresses') {
     const parts = (Array.isArray(raw) ? raw : [raw])
       .flatMap((item) => item.split(','))
       .map((s) => s.trim())
       .filter(Boolean);
+    const invalid = flag.kind === 'addresses' ? invalidProxyEntry(parts) : undefined;
+    if (invalid !== undefined) return bad(`${JSON.stringify(invalid)} is not an IP address or a CIDR range`);
     return { ok: true, value: parts };
   }
   const text = (Array.isArray(raw) ? raw[raw.length - 1]! : raw).trim();
@@ -331,6 +465,14 @@ export function parseValue(flag: Flag, raw: string | string[]): { ok: true; valu
       return text === '' ? bad('expected a value') : { ok: true, value: text };
     case 'level':
       return isLogLevel(text) ? { ok: true, value: text } : bad('expected debug, info, warn, error or silent');
+    case 'sync':
+      return text === 'normal' || text === 'full' ? { ok: true, value: text } : bad('expected normal or full');
+    case 'switch': {
+      const lower = text.toLowerCase();
+      if (['1', 'true', 'yes'].includes(lower)) return { ok: true, value: true };
+      if (['0', 'false', 'no'].includes(lower)) return { ok: true, value: false };
+      return bad('expected 1, true or yes (or 0, false, no)');
+    }
     case 'port': {
       const n = /^\d+$/.test(text) ? Number(text) : NaN;
       return Number.isInteger(n) && n <= MAX_PORT ? { ok: true, value: n } : bad(`expected a port 0..${MAX_PORT}`);

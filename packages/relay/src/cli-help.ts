@@ -56,7 +56,7 @@ function row(term: string, text: string, column: number, width: number): string[
 }
 
 function flagLine(flag: Flag): string {
-  return `--${flag.name} <${flag.value ?? VALUE_PLACEHOLDER[flag.kind]}>`;
+  return flag.kind === 'switch' ? `--${flag.name}` : `--${flag.name} <${flag.value ?? VALUE_PLACEHOLDER[flag.kind]}>`;
 }
 
 /** Where the environment variables line up, in every section. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { FLAGS, parseValue } from './cli-flags.js';
+import { resolve } from 'node:path';
+import { DEFAULT_DATA_DIR, FLAGS, parseValue } from './cli-flags.js';
 import { DEFAULT_HELP_WIDTH, formatHelp, helpWidth } from './cli-help.js';
 import { RelayStartError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
@@ -28,7 +29,10 @@ export function parseRelayArgs(
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
   };
-  for (const flag of FLAGS) spec[flag.name] = { type: 'string', ...(flag.kind === 'list' ? { multiple: true } : {}) };
+  for (const flag of FLAGS) {
+    spec[flag.name] =
+      flag.kind === 'switch' ? { type: 'boolean' } : { type: 'string', ...(flag.kind === 'list' || flag.kind === 'addresses' ? { multiple: true } : {}) };
+  }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: spec, strict: true, allowPositionals: false }));
@@ -40,7 +44,8 @@ export function parseRelayArgs(
   const options: RelayOptions = {};
   const raw = new Map<string, string | string[]>();
   for (const flag of FLAGS) {
-    const fromFlag = values[flag.name] as string | string[] | undefined;
+    const given = values[flag.name] as string | string[] | boolean | undefined;
+    const fromFlag = given === true ? 'true' : (given as string | string[] | undefined);
     const fromEnv = env[flag.env];
     const value = fromFlag ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
     if (value === undefined) continue;
@@ -55,6 +60,18 @@ export function parseRelayArgs(
     return { kind: 'error', message: '--tls-cert and --tls-key go together (SEALROOM_TLS_CERT / SEALROOM_TLS_KEY).' };
   }
   return { kind: 'run', options, ...(tlsCertFile !== undefined ? { tlsCertFile: tlsCertFile.trim(), tlsKeyFile: tlsKeyFile!.trim() } : {}) };
+}
+
+/**
+ * The command line keeps rooms in a data directory unless told otherwise: `--redis` shares
+ * them through Redis, `--memory` keeps them in memory (both win over a data directory, so
+ * an image that sets SEALROOM_DATA_DIR still runs over Redis when given a URL), and
+ * without `--data-dir` the directory is ./sealroom-data.
+ */
+export function withDefaultDataDir(options: RelayOptions, cwd: string): RelayOptions {
+  const { dataDir, ...rest } = options;
+  if (options.redis !== undefined || options.memory === true) return rest;
+  return { ...rest, dataDir: resolve(cwd, dataDir ?? DEFAULT_DATA_DIR) };
 }
 
 function packageVersion(): string {
@@ -82,7 +99,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = ExitCode.USAGE;
     return;
   }
-  const options: RelayOptions = { ...parsed.options };
+  const options: RelayOptions = withDefaultDataDir(parsed.options, process.cwd());
   const tls: TlsFiles | undefined =
     parsed.tlsCertFile !== undefined && parsed.tlsKeyFile !== undefined ? { certFile: parsed.tlsCertFile, keyFile: parsed.tlsKeyFile } : undefined;
   if (tls !== undefined) {
@@ -115,8 +132,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   // The handlers go in before the "listening" line: a supervisor may signal as soon as it
   // reads it, and until a handler exists a signal has its default effect (ending the process).
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // `on`, not `once`: a second signal while closing (a process group signalled, then the
+  // relay itself) must not fall back to Node's default and cut the shutdown short.
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   // SIGHUP no longer ends the process (Node's default): it reloads, as daemons do.
   process.on('SIGHUP', () => {
     if (stopping) return;

@@ -8,6 +8,7 @@ import { CLOSE_REASON, CloseCode, RefusalReason } from './errors.js';
 import type { Logger } from './log.js';
 import type { RelayCounters } from './metrics.js';
 import type { RelayLimits } from './options.js';
+import type { TokenBucket } from './budgets.js';
 import { TokenBuckets, type RateBudget } from './rate-limit.js';
 import type { RoomKey } from './store.js';
 
@@ -34,10 +35,13 @@ export class Connection extends TokenBuckets {
   /** Admissions being checked (store round trips) per room, with the nonce they answer;
    * only while one runs. A leave removes the entry, and that admission then ends silently. */
   admitting: Map<RoomKey, Buffer> | undefined = undefined;
+  /** Catch-up output budget (budgets.ts), made on the first `history` request. */
+  historyBucket: TokenBucket | undefined = undefined;
 
   constructor(
     readonly events: ConnectionEvents,
     readonly ws: WebSocket,
+    /** The address group per-address limits count under (client-address.ts), never a raw IPv6 address. */
     readonly address: string,
     readonly connectedAtMs: number,
     budget: RateBudget,

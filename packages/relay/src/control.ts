@@ -100,6 +100,7 @@ function answerPing(out: ControlPort['out'], conn: Connection, msg: Json): void 
 
 /** The `hello` every connection gets first (A.2): the limits it must keep to. */
 export function helloText(limits: RelayLimits, retention: Pick<RetentionLimits, 'maxAgeMs' | 'minAgeMs' | 'maxPinnedPerRoom'>): string {
+  // Every budget is announced, so a client can pace itself instead of finding the edge.
   return JSON.stringify({
     v: PROTOCOL_VERSION,
     t: 'hello',
@@ -117,6 +118,12 @@ export function helloText(limits: RelayLimits, retention: Pick<RetentionLimits, 
       maxRetentionAgeMs: retention.maxAgeMs,
       minRetentionAgeMs: retention.minAgeMs,
       maxPinnedPerRoom: retention.maxPinnedPerRoom,
+      historyBytesPerSecond: limits.historyBytesPerSecond,
+      historyByteBurst: limits.historyByteBurst,
+      historyBytesPerSecondPerAddress: limits.historyBytesPerSecondPerAddress,
+      historyByteBurstPerAddress: limits.historyByteBurstPerAddress,
+      registrationsPerMinute: limits.registrationsPerMinute,
+      registrationBurst: limits.registrationBurst,
     },
   });
 }

@@ -31,6 +31,21 @@ export const ErrorCode = {
   UNAVAILABLE: 'UNAVAILABLE',
   /** A pinned publish past `maxPinnedPerRoom`: nothing was stored or delivered. */
   PIN_LIMIT: 'PIN_LIMIT',
+  /**
+   * The catch-up output budget of this connection or its address is spent: the `history`
+   * request was not answered. Carries `retryAfterMs`: ask again after that long.
+   */
+  HISTORY_LIMITED: 'HISTORY_LIMITED',
+  /**
+   * The address registered as many new rooms as it may for now: the `prove` stored nothing.
+   * Carries `retryAfterMs`.
+   */
+  REGISTRATION_LIMITED: 'REGISTRATION_LIMITED',
+  /**
+   * The store holds `maxRooms` rooms and none can be forgotten for a new one (only rooms
+   * without a connection and without any envelope are): the `prove` stored nothing.
+   */
+  STORE_FULL: 'STORE_FULL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -98,7 +113,7 @@ export const CLOSE_REASON = {
 } as const;
 
 /** Why `startRelay` failed. */
-type RelayStartErrorCode = 'REDIS_UNAVAILABLE' | 'LISTEN_FAILED';
+type RelayStartErrorCode = 'REDIS_UNAVAILABLE' | 'LISTEN_FAILED' | 'DATA_DIR_UNUSABLE';
 
 /** Why `startRelay` failed, as a value with a stable code. */
 export class RelayStartError extends Error {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_RETENTION, type RetentionLimits } from './options.js';
+import { ForgottenRooms } from './forgotten-rooms.js';
 import { mergePinned } from './pins.js';
-import type { HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
+import type { ClaimRefusal, HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from './store.js';
 import { MIB } from '@sealroom/units';
 
 /**
@@ -95,21 +96,29 @@ export class MemoryRoomStore implements RoomStore {
   private pinnedBytes = 0;
   private readonly epochPrefix = randomBytes(EPOCH_PREFIX_BYTES).toString('base64url');
   private incarnations = 0;
+  private readonly forgotten: ForgottenRooms;
 
   constructor(retention: Partial<RetentionLimits> = {}) {
     this.retention = { ...DEFAULT_RETENTION, ...retention };
+    this.forgotten = new ForgottenRooms(this.retention);
   }
 
   async admissionKey(room: RoomKey): Promise<Uint8Array | undefined> {
     return this.rooms.get(room)?.admissionKey;
   }
 
-  async claimAdmissionKey(room: RoomKey, key: Uint8Array, maxAgeMs: number): Promise<Uint8Array> {
-    const state = this.room(room, Date.now());
-    if (state.admissionKey === undefined) {
-      state.admissionKey = Uint8Array.from(key);
-      state.maxAgeMs = Math.min(maxAgeMs, this.retention.maxAgeMs);
+  async claimAdmissionKey(room: RoomKey, key: Uint8Array, maxAgeMs: number): Promise<Uint8Array | ClaimRefusal> {
+    const nowMs = Date.now();
+    let state = this.rooms.get(room);
+    if (state?.admissionKey !== undefined) return state.admissionKey;
+    if (!this.forgotten.allows(room, key, nowMs)) return { ok: false, code: 'NOT_ORIGINAL_KEY' };
+    if (state === undefined && this.rooms.size >= this.retention.maxRooms && !this.forgetOldestUnused(nowMs)) {
+      return { ok: false, code: 'STORE_FULL' };
     }
+    state ??= this.room(room, nowMs);
+    state.admissionKey = Uint8Array.from(key);
+    state.maxAgeMs = Math.min(maxAgeMs, this.retention.maxAgeMs);
+    this.forgotten.release(room);
     return state.admissionKey;
   }
 
@@ -201,8 +210,9 @@ export class MemoryRoomStore implements RoomStore {
   async sweep(nowMs: number): Promise<void> {
     for (const state of this.rooms.values()) {
       this.trimRoom(state, nowMs);
-      if (state.subscribers === 0 && nowMs - state.lastActivityMs >= this.retention.idleRoomMs) this.forget(state);
+      if (state.subscribers === 0 && nowMs - state.lastActivityMs >= this.retention.idleRoomMs) this.forget(state, nowMs);
     }
+    this.forgotten.sweep(nowMs);
     this.compactGlobal(true);
   }
 
@@ -235,7 +245,9 @@ export class MemoryRoomStore implements RoomStore {
   private room(key: RoomKey, nowMs: number): MemoryRoom {
     let state = this.rooms.get(key);
     if (!state) {
-      if (this.rooms.size >= this.retention.maxRooms) this.forgetOldestUnused();
+      // Registrations refuse with STORE_FULL before this; other ways in (a subscribe or an
+      // append to a room forgotten meanwhile) make space where they can, never refuse.
+      if (this.rooms.size >= this.retention.maxRooms) this.forgetOldestUnused(nowMs);
       state = {
         key,
         admissionKey: undefined,
@@ -264,16 +276,22 @@ export class MemoryRoomStore implements RoomStore {
     return state;
   }
 
-  /** Forgets the oldest room without subscribers (Maps iterate in insertion order). */
-  private forgetOldestUnused(): void {
+  /**
+   * Forgets the oldest room that nobody is in and that holds no envelope, retained or
+   * pinned (Maps iterate in insertion order): a room with history is never given up for a
+   * new registration. False when there is none.
+   */
+  private forgetOldestUnused(nowMs: number): boolean {
     for (const state of this.rooms.values()) {
-      if (state.subscribers > 0) continue;
-      this.forget(state);
-      return;
+      if (state.subscribers > 0 || state.pinned.length > 0 || state.start < state.cursors.length) continue;
+      this.forget(state, nowMs);
+      return true;
     }
+    return false;
   }
 
-  private forget(state: MemoryRoom): void {
+  private forget(state: MemoryRoom, nowMs: number): void {
+    if (state.admissionKey !== undefined) this.forgotten.remember(state.key, state.admissionKey, nowMs);
     while (state.start < state.cursors.length) this.dropOldest(state);
     for (const entry of state.pinned) this.pinnedBytes -= entry.envelope.byteLength;
     this.pinnedEnvelopes -= state.pinned.length;

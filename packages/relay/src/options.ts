@@ -35,6 +35,25 @@ export interface RelayLimits {
   maxHeaderBytes: number;
   /** Most bytes one history answer sends before saying `more: true`. */
   maxHistoryPageBytes: number;
+  /**
+   * Catch-up output budget of one connection (token bucket): envelope bytes per second
+   * that history answers may send, sustained. Past it `history` is refused with
+   * HISTORY_LIMITED and a `retryAfterMs`.
+   */
+  historyBytesPerSecond: number;
+  /** The same budget's burst, in bytes: a returning member's whole catch-up at once. */
+  historyByteBurst: number;
+  /** Catch-up output budget of one address (IPv6: one /64) over all its connections, bytes per second. */
+  historyBytesPerSecondPerAddress: number;
+  /** The per-address budget's burst, in bytes. */
+  historyByteBurstPerAddress: number;
+  /**
+   * New rooms one address (IPv6: one /64) may register per minute, sustained (token
+   * bucket). Past it a registering `prove` is refused with REGISTRATION_LIMITED.
+   */
+  registrationsPerMinute: number;
+  /** Registrations one address may make in a burst. */
+  registrationBurst: number;
 }
 
 /** Bounds of the retention log. */
@@ -67,6 +86,13 @@ export interface RetentionLimits {
   maxRooms: number;
   /** How often expired envelopes and idle rooms are swept. */
   sweepIntervalMs: number;
+  /**
+   * How long a forgotten room id stays reserved for the holders of its original
+   * admission key (only a hash of the key is kept), in ms.
+   */
+  forgottenRoomMemoryMs: number;
+  /** Forgotten room ids remembered at once; past it the oldest memory goes first. */
+  maxForgottenRooms: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
@@ -88,6 +114,19 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxHeaderCount: 100,
   maxHeaderBytes: 16 * KIB,
   maxHistoryPageBytes: 8 * MIB,
+  // A member back from a week away in a busy room fetches up to maxBytesPerRoom (64 MiB) of
+  // it: the burst takes the usual catch-up at once, the rate the rest within seconds. The
+  // history amplification this bounds pulled about 150 MiB/s from one address.
+  historyBytesPerSecond: 8 * MIB,
+  historyByteBurst: 32 * MIB,
+  // A household or an office behind one NAT: a few tabs catching up at once.
+  historyBytesPerSecondPerAddress: 16 * MIB,
+  historyByteBurstPerAddress: 64 * MIB,
+  // A room of the membership protocol registers up to three relay rooms, and every removal
+  // or leave a new one: an address full of people making and reshaping rooms stays far
+  // below one a second. A flood from one address (2,200/s seen) gets one a second.
+  registrationsPerMinute: 60,
+  registrationBurst: 60,
 });
 
 export const DEFAULT_RETENTION: Readonly<RetentionLimits> = Object.freeze({
@@ -102,6 +141,11 @@ export const DEFAULT_RETENTION: Readonly<RetentionLimits> = Object.freeze({
   // About 1 KiB of bookkeeping per empty room: 100k rooms stay near 100 MiB.
   maxRooms: 100_000,
   sweepIntervalMs: 1 * MINUTE_MS,
+  // Longer than the longest absence retention serves (maxAgeMs, a week), so a member back
+  // after its room was forgotten still finds the id reserved for its key.
+  forgottenRoomMemoryMs: 30 * DAY_MS,
+  // About 200 bytes each in memory: 100k stay near 20 MiB.
+  maxForgottenRooms: 100_000,
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -116,6 +160,23 @@ export interface RelayOptions {
   store?: RoomStore;
   /** Redis URL for scale-out (when no `store` is given). */
   redis?: string;
+  /**
+   * The durable store's directory (when neither `store` nor `redis` is given): rooms,
+   * admission keys and retained envelopes in an SQLite database there, kept across
+   * restarts. Without it the relay keeps rooms in memory. The command line uses a data
+   * directory by default (docs/DEPLOYMENT.md); this API does not create one unasked.
+   */
+  dataDir?: string;
+  /** Keep rooms in memory even when `dataDir` is given (the command line's `--memory`). */
+  memory?: boolean;
+  /** How the durable store commits: see {@link StorageOptions}. */
+  storage?: Partial<StorageOptions>;
+  /**
+   * Addresses (or CIDR ranges) of reverse proxies in front of the relay. A connection from
+   * one of them is counted under the address in the last hop of its `X-Forwarded-For`
+   * header; any other connection under its own peer address, whatever headers it sends.
+   */
+  trustProxy?: string[];
   /** Directory of the built web app. Default: dist/web in the package, else the
    * workspace's apps/web/dist, else a built-in page saying the app is not built. */
   webRoot?: string;
@@ -133,6 +194,23 @@ export interface RelayOptions {
   /** Where log lines go (default: process.stderr). */
   logSink?: (line: string) => void;
 }
+
+/**
+ * SQLite's `synchronous` setting for the durable store. Every acknowledgement waits for its
+ * commit either way; what differs is what a commit survives:
+ * - `normal`: the commit is in the write-ahead log, handed to the operating system — it
+ *   survives the relay process crashing or being killed, not a power loss or a kernel
+ *   crash (the last commits before one may be lost, the database stays consistent).
+ * - `full`: the log is also flushed to the disk (fsync) before the acknowledgement — it
+ *   survives a power loss too, at the cost of one fsync per batch of writes.
+ */
+export type SyncMode = 'normal' | 'full';
+
+export interface StorageOptions {
+  synchronous: SyncMode;
+}
+
+export const DEFAULT_STORAGE: Readonly<StorageOptions> = Object.freeze({ synchronous: 'full' });
 
 /** A PEM certificate chain and its private key (contents, not paths). */
 export interface TlsCredentials {

@@ -52,13 +52,14 @@ export class Outbound {
     this.sendBatch.send(ws, frame);
   }
 
-  /** An `error` reply (docs/PROTOCOL.md A.7), counted by code. */
-  error(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number): void {
+  /** An `error` reply (docs/PROTOCOL.md A.7), counted by code; `retryAfterMs` for the budget refusals. */
+  error(conn: Connection, code: ErrorCode, message: string, room?: RoomKey, id?: number, retryAfterMs?: number): void {
     this.counters.refuse(code);
     if (this.log.enabled('debug')) this.log.debug('refused', { code, address: conn.address });
     const error: Json = { v: PROTOCOL_VERSION, t: 'error', code, message };
     if (room !== undefined) error.room = room;
     if (id !== undefined) error.id = id;
+    if (retryAfterMs !== undefined) error.retryAfterMs = retryAfterMs;
     this.json(conn, error);
   }
 

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Admission } from './admission.js';
+import { HistoryBudget, RegistrationBudget } from './budgets.js';
 import { answerHistory } from './catchup.js';
+import { ClientAddresses } from './client-address.js';
 import { Connections, type Connection, type ConnectionEvents } from './connection.js';
 import { helloText, onControl, type ControlPort } from './control.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
@@ -59,6 +61,8 @@ class Relay implements ConnectionEvents {
   private readonly http: HttpHandler;
   private readonly helloText: string;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Per-address budgets, pruned of addresses whose budget is whole again. */
+  private readonly budgets: readonly { prune(nowMs: number): void }[];
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -79,8 +83,11 @@ class Relay implements ConnectionEvents {
     const rooms = new Rooms({ store, out, log, admitted: (conn) => this.connections.admitted(conn) });
     this.rooms = rooms;
     this.publishing = { rooms: rooms.local, store, out, counters, log };
-    const admission = new Admission({ store, rooms, out, limits, retention, log, isOpen: (conn) => this.connections.open.has(conn) });
-    const catchUp = { rooms: rooms.local, store, out, limits };
+    const registrations = new RegistrationBudget(limits);
+    const budget = new HistoryBudget(limits);
+    this.budgets = [registrations, budget];
+    const admission = new Admission({ store, rooms, out, limits, retention, registrations, log, isOpen: (conn) => this.connections.open.has(conn) });
+    const catchUp = { rooms: rooms.local, store, out, limits, budget };
     this.control = {
       limits,
       out,
@@ -92,7 +99,8 @@ class Relay implements ConnectionEvents {
         history: (conn, room, msg) => answerHistory(catchUp, conn, room, msg),
       },
     };
-    store.onRemoteEnvelope((room, cursor, envelope) => deliverRemote(this.publishing, room, cursor, envelope));
+    store.onRemoteEnvelope((room, cursor, envelope) => deliverRemote(rooms.local, room, cursor, envelope));
+    store.onRoomState?.((room, state) => rooms.storeState(room, state));
 
     const metrics = createMetrics({ counters, localRooms: () => rooms.local.size, storeStats: () => store.stats() });
     const serverOptions = { maxHeaderSize: limits.maxHeaderBytes };
@@ -103,10 +111,12 @@ class Relay implements ConnectionEvents {
     this.server.maxHeadersCount = limits.maxHeaderCount + 1;
     this.http = createHttpHandler({ limits, counters, metrics, log, health: () => this.health() }, options);
     this.server.on('request', this.http.listener);
+    const addresses = new ClientAddresses(options.trustProxy);
     const gate = new UpgradeGate(
       {
         limits,
         counters,
+        clientAddress: (req) => addresses.of(req),
         closing: () => this.closing !== undefined,
         connectionsFrom: (address) => this.connections.fromAddress(address),
         accept: (req, socket, head, address) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address)),
@@ -166,7 +176,9 @@ class Relay implements ConnectionEvents {
     every(this.limits.heartbeatIntervalMs, () => this.connections.heartbeat());
     every(this.limits.handshakeTimeoutMs / HANDSHAKE_CHECKS_PER_TIMEOUT, () => this.connections.closeUnadmitted(Date.now()));
     every(this.retention.sweepIntervalMs, () => {
-      this.store.sweep(Date.now()).catch((err: unknown) => this.log.warn('sweep_failed', { message: errorMessage(err) }));
+      const nowMs = Date.now();
+      for (const budget of this.budgets) budget.prune(nowMs);
+      this.store.sweep(nowMs).catch((err: unknown) => this.log.warn('sweep_failed', { message: errorMessage(err) }));
     });
   }
 
@@ -284,6 +296,12 @@ async function createStore(options: RelayOptions, log: Logger): Promise<{ store:
     } catch (err) {
       throw new RelayStartError('REDIS_UNAVAILABLE', `cannot use Redis for rooms: ${errorMessage(err)}`);
     }
+  }
+  if (options.dataDir !== undefined && options.memory !== true) {
+    // Loaded only when asked for, so a relay in memory or over Redis never loads the native binding.
+    const { openSqliteStore } = await import('./sqlite/open.js');
+    const store = await openSqliteStore(options.dataDir, retention, options.storage, log);
+    return { store, owned: true };
   }
   return { store: new MemoryRoomStore(retention), owned: true };
 }

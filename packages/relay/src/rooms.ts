@@ -1,15 +1,17 @@
 /**
- * Rooms on this process: which connections are members, publishing into a room, and
- * fan-out to its members. Publish and fan-out are the hot path: plain functions over
- * one frame buffer that every recipient shares, nothing allocated per delivery.
+ * Rooms on this process: which connections are members, and publishing into a room.
+ * Publish and fan-out are the hot path: plain functions over one frame buffer that every
+ * recipient shares, nothing allocated per delivery. Each room's live delivery, in cursor
+ * order across processes, is its RoomDelivery (room-delivery.ts).
  */
 import type { Connection } from './connection.js';
 import { ErrorCode } from './errors.js';
-import { ackFrame, deliverFrameOf, envelopeFrame, writeCursor } from './frames.js';
+import { deliverFrameOf } from './frames.js';
 import { errorMessage, type Logger } from './log.js';
 import type { RelayCounters } from './metrics.js';
 import type { Outbound } from './outbound.js';
-import type { PinnedAppend, RoomKey, RoomStore } from './store.js';
+import { RoomDelivery } from './room-delivery.js';
+import type { PinnedAppend, RoomKey, RoomState, RoomStore } from './store.js';
 import { DELIVER_HEADER_BYTES, FRAME_PREFIX_BYTES, FrameKind, PROTOCOL_VERSION, PUBLISH_HEADER_BYTES, PUBLISH_ID_OFFSET, PUBLISH_ROOM_OFFSET } from './wire.js';
 
 /** A room with at least one connection on this process. */
@@ -21,12 +23,14 @@ export interface LocalRoom {
   readonly subscribed: Promise<void>;
   /** Admissions waiting on `subscribed`; the room is not released while any wait. */
   joining: number;
+  /** Live delivery to the members here, in cursor order. */
+  readonly delivery: RoomDelivery;
 }
 
 /** What room membership needs from the relay. */
 interface RoomsPort {
-  readonly store: Pick<RoomStore, 'subscribe' | 'unsubscribe'>;
-  readonly out: Pick<Outbound, 'json' | 'error'>;
+  readonly store: Pick<RoomStore, 'subscribe' | 'unsubscribe' | 'readAfter'>;
+  readonly out: Pick<Outbound, 'json' | 'error' | 'frame' | 'envelope'>;
   readonly log: Logger;
   /** A connection was admitted to a room (the handshake timeout stops applying). */
   admitted(conn: Connection): void;
@@ -42,8 +46,14 @@ export class Rooms {
   open(room: RoomKey, roomId: Buffer): LocalRoom {
     let local = this.local.get(room);
     if (!local) {
-      const subscribed = this.port.store.subscribe(room).catch((err: unknown) => this.port.log.warn('subscribe_failed', { message: errorMessage(err) }));
-      local = { key: room, id: roomId, members: new Set(), subscribed, joining: 0 };
+      const members = new Set<Connection>();
+      const delivery = new RoomDelivery(
+        { store: this.port.store, out: this.port.out, log: this.port.log, expel: (conn, key) => this.removeMember(conn, key) },
+        { key: room, id: roomId, members },
+      );
+      local = { key: room, id: roomId, members, subscribed: this.port.store.subscribe(room), joining: 0, delivery };
+      // Admission awaits it and answers a failure; nobody else does.
+      local.subscribed.catch(() => undefined);
       this.local.set(room, local);
     }
     return local;
@@ -52,6 +62,7 @@ export class Rooms {
   releaseIfEmpty(local: LocalRoom): void {
     if (local.members.size > 0 || local.joining > 0 || this.local.get(local.key) !== local) return;
     this.local.delete(local.key);
+    local.delivery.close();
     this.port.store.unsubscribe(local.key).catch((err: unknown) => this.port.log.warn('unsubscribe_failed', { message: errorMessage(err) }));
   }
 
@@ -80,6 +91,11 @@ export class Rooms {
     out.json(conn, { v: PROTOCOL_VERSION, t: 'left', room });
   }
 
+  /** What the store learnt about a room with members here (RoomStore.onRoomState). */
+  storeState(room: RoomKey, state: RoomState): void {
+    this.local.get(room)?.delivery.storeState(state);
+  }
+
   private removeMember(conn: Connection, room: RoomKey): void {
     if (conn.rooms) {
       const index = conn.rooms.indexOf(room);
@@ -97,15 +113,15 @@ export class Rooms {
 export interface PublishPort {
   readonly rooms: ReadonlyMap<RoomKey, LocalRoom>;
   readonly store: Pick<RoomStore, 'append' | 'appendPinned'>;
-  readonly out: Pick<Outbound, 'frame' | 'error' | 'envelope'>;
+  readonly out: Pick<Outbound, 'error'>;
   readonly counters: RelayCounters;
   readonly log: Logger;
 }
 
 /**
- * A PUBLISH or PUBLISH_PINNED frame: checked, stored, acknowledged to the sender with its
- * cursor (a binary ACK), and fanned out to the room's other members here. Other processes
- * get it from the store.
+ * A PUBLISH or PUBLISH_PINNED frame: checked, stored, then acknowledged to the sender with
+ * its cursor (a binary ACK) and fanned out to the room's other members here, in cursor
+ * order (room-delivery.ts). Other processes get it from the store.
  */
 export function publish(port: PublishPort, conn: Connection, data: Buffer): void {
   const { out } = port;
@@ -134,8 +150,10 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
     return;
   }
   const frame = deliverFrameOf(data, room.id);
+  const { delivery } = room;
+  const ticket = delivery.appending();
   if (pinned) {
-    publishPinned(port, conn, roomKey, id, frame);
+    publishPinned(port, conn, room, id, frame, ticket);
     return;
   }
   port.counters.envelopesIn += 1;
@@ -143,39 +161,39 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
   port.store
     .append(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
     .then(
-      (cursor) => delivered(port, conn, roomKey, id, frame, cursor),
-      (err: unknown) => unavailable(port, conn, roomKey, id, err),
+      (cursor) => delivery.stored(ticket, conn, id, frame, cursor),
+      (err: unknown) => {
+        delivery.failed();
+        unavailable(port, conn, roomKey, id, err);
+      },
     )
     // A bug in delivery must not become an unhandled rejection (which ends the process).
     .catch((err: unknown) => port.log.error('deliver_failed', { message: errorMessage(err) }));
 }
 
 /** A pinned publish: as any other once stored, or refused with PIN_LIMIT (nothing stored). */
-function publishPinned(port: PublishPort, conn: Connection, roomKey: RoomKey, id: number, frame: Buffer): void {
+function publishPinned(port: PublishPort, conn: Connection, room: LocalRoom, id: number, frame: Buffer, ticket: number): void {
   const { out } = port;
+  const { delivery } = room;
   port.store
-    .appendPinned(roomKey, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
+    .appendPinned(room.key, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
     .then(
       (result: PinnedAppend) => {
         if (!result.ok) {
-          out.error(conn, ErrorCode.PIN_LIMIT, 'this room holds as many pinned envelopes as it may; envelope not stored', roomKey, id);
+          delivery.failed();
+          out.error(conn, ErrorCode.PIN_LIMIT, 'this room holds as many pinned envelopes as it may; envelope not stored', room.key, id);
           return;
         }
         port.counters.envelopesIn += 1;
         port.counters.bytesIn += frame.length - DELIVER_HEADER_BYTES;
-        delivered(port, conn, roomKey, id, frame, result.cursor);
+        delivery.stored(ticket, conn, id, frame, result.cursor);
       },
-      (err: unknown) => unavailable(port, conn, roomKey, id, err),
+      (err: unknown) => {
+        delivery.failed();
+        unavailable(port, conn, room.key, id, err);
+      },
     )
     .catch((err: unknown) => port.log.error('deliver_failed', { message: errorMessage(err) }));
-}
-
-/** Stored: the sender gets its ACK, the room's other members here the envelope. */
-function delivered(port: PublishPort, conn: Connection, roomKey: RoomKey, id: number, frame: Buffer, cursor: number): void {
-  writeCursor(frame, cursor);
-  port.out.frame(conn, ackFrame(id, cursor));
-  const target = port.rooms.get(roomKey);
-  if (target) fanOut(port.out, target, frame, conn);
 }
 
 function unavailable(port: PublishPort, conn: Connection, roomKey: RoomKey, id: number, err: unknown): void {
@@ -183,16 +201,7 @@ function unavailable(port: PublishPort, conn: Connection, roomKey: RoomKey, id: 
   port.out.error(conn, ErrorCode.UNAVAILABLE, 'the room store is unavailable; envelope not stored', roomKey, id);
 }
 
-/** Sends one frame to every member of the room but `except`. */
-function fanOut(out: Pick<Outbound, 'envelope'>, room: LocalRoom, frame: Buffer, except: Connection | undefined): void {
-  for (const member of room.members) {
-    if (member !== except) out.envelope(member, frame);
-  }
-}
-
-/** An envelope another relay process appended: to every member here. */
-export function deliverRemote(port: Pick<PublishPort, 'rooms' | 'out'>, roomKey: RoomKey, cursor: number, envelope: Uint8Array): void {
-  const room = port.rooms.get(roomKey);
-  if (!room) return;
-  fanOut(port.out, room, envelopeFrame(FrameKind.DELIVER, cursor, room.id, envelope), undefined);
+/** An envelope another relay process appended: to every member here, in cursor order. */
+export function deliverRemote(rooms: ReadonlyMap<RoomKey, LocalRoom>, roomKey: RoomKey, cursor: number, envelope: Uint8Array): void {
+  rooms.get(roomKey)?.delivery.remote(cursor, envelope);
 }

@@ -20,6 +20,8 @@ interface UpgradePort {
   closing(): boolean;
   /** WebSocket connections open from this address. */
   connectionsFrom(address: string): number;
+  /** The address group a request counts under (client-address.ts). */
+  clientAddress(req: IncomingMessage): string;
   /** Completes the handshake of an upgrade that passed every check. */
   accept(req: IncomingMessage, socket: Duplex, head: Buffer, address: string): void;
 }
@@ -61,7 +63,7 @@ export class UpgradeGate {
       rejectUpgrade(socket, 403);
       return;
     }
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = port.clientAddress(req);
     if (port.connectionsFrom(address) >= port.limits.maxConnectionsPerAddress) {
       port.counters.refuse(RefusalReason.TOO_MANY_CONNECTIONS);
       rejectUpgrade(socket, 429);

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { FLAG_GROUPS, FLAGS } from '../src/cli-flags.js';
 import { formatHelp, helpWidth } from '../src/cli-help.js';
 import { EXIT_CODES, ExitCode } from '../src/exit-codes.js';
+import { withDefaultDataDir } from '../src/cli.js';
 import { CloseCode, DEFAULT_LIMITS, parseRelayArgs } from '../src/index.js';
 import { expectJoined, newRoom, TestClient } from './helpers/client.js';
 import { spawnRelay, type RelayProcess } from './helpers/process.js';
@@ -40,7 +41,22 @@ const ALL_FLAGS = [
   ['retention-total-bytes', 'SEALROOM_RETENTION_TOTAL_BYTES'],
   ['idle-room', 'SEALROOM_IDLE_ROOM'],
   ['max-rooms', 'SEALROOM_MAX_ROOMS'],
+  ['forgotten-room-memory', 'SEALROOM_FORGOTTEN_ROOM_MEMORY'],
+  ['max-forgotten-rooms', 'SEALROOM_MAX_FORGOTTEN_ROOMS'],
+  ['trust-proxy', 'SEALROOM_TRUST_PROXY'],
+  ['data-dir', 'SEALROOM_DATA_DIR'],
+  ['memory', 'SEALROOM_MEMORY'],
+  ['data-sync', 'SEALROOM_DATA_SYNC'],
+  ['history-rate-bytes', 'SEALROOM_HISTORY_RATE_BYTES'],
+  ['history-burst-bytes', 'SEALROOM_HISTORY_BURST_BYTES'],
+  ['history-rate-bytes-per-address', 'SEALROOM_HISTORY_RATE_BYTES_PER_ADDRESS'],
+  ['history-burst-bytes-per-address', 'SEALROOM_HISTORY_BURST_BYTES_PER_ADDRESS'],
+  ['registrations-per-minute', 'SEALROOM_REGISTRATIONS_PER_MINUTE'],
+  ['registration-burst', 'SEALROOM_REGISTRATION_BURST'],
 ] as const;
+
+/** How `--help` shows a flag: with its value placeholder, or bare for a switch. */
+const shown = (flag: (typeof FLAGS)[number]): string => (flag.kind === 'switch' ? `--${flag.name}\n` : `--${flag.name} <`);
 
 describe('parseRelayArgs', () => {
   it('gives no options by default (the relay applies its defaults)', () => {
@@ -116,6 +132,33 @@ describe('parseRelayArgs', () => {
     });
   });
 
+  it('reads the storage flags: a data directory by default, --memory or --redis instead', () => {
+    expect(withDefaultDataDir({}, '/srv/relay')).toEqual({ dataDir: '/srv/relay/sealroom-data' });
+    const dir = parseRelayArgs(['--data-dir', 'state', '--data-sync', 'normal'], {});
+    expect(dir).toEqual({ kind: 'run', options: { dataDir: 'state', storage: { synchronous: 'normal' } } });
+    if (dir.kind === 'run') expect(withDefaultDataDir(dir.options, '/srv/relay')).toEqual({ dataDir: '/srv/relay/state', storage: { synchronous: 'normal' } });
+    // --memory and --redis win over a data directory, from a flag or from the image's variable.
+    const memory = parseRelayArgs(['--memory'], { SEALROOM_DATA_DIR: '/data' });
+    expect(memory).toEqual({ kind: 'run', options: { dataDir: '/data', memory: true } });
+    if (memory.kind === 'run') expect(withDefaultDataDir(memory.options, '/')).toEqual({ memory: true });
+    const redis = parseRelayArgs([], { SEALROOM_DATA_DIR: '/data', SEALROOM_REDIS_URL: 'redis://127.0.0.1:6379' });
+    if (redis.kind === 'run') expect(withDefaultDataDir(redis.options, '/')).toEqual({ redis: 'redis://127.0.0.1:6379' });
+    expect(parseRelayArgs([], { SEALROOM_MEMORY: 'yes' })).toEqual({ kind: 'run', options: { memory: true } });
+    expect(parseRelayArgs([], { SEALROOM_MEMORY: '0' })).toEqual({ kind: 'run', options: { memory: false } });
+  });
+
+  it('reads the budgets and the trusted proxies', () => {
+    expect(
+      parseRelayArgs(
+        ['--history-rate-bytes', '1MiB', '--registrations-per-minute', '5', '--trust-proxy', '10.0.0.1', '--trust-proxy', 'fd00::/8,127.0.0.1'],
+        {},
+      ),
+    ).toEqual({
+      kind: 'run',
+      options: { limits: { historyBytesPerSecond: 1024 * 1024, registrationsPerMinute: 5 }, trustProxy: ['10.0.0.1', 'fd00::/8', '127.0.0.1'] },
+    });
+  });
+
   it('refuses bad values with a message naming the flag and its variable', () => {
     for (const [args, pattern] of [
       [['--port', '70000'], /--port \(SEALROOM_PORT\)/],
@@ -125,6 +168,9 @@ describe('parseRelayArgs', () => {
       [['--log-level', 'loud'], /--log-level/],
       [['--tls-cert', 'x.pem'], /--tls-key/],
       [['--no-such-flag'], /no-such-flag/],
+      [['--data-sync', 'sometimes'], /--data-sync \(SEALROOM_DATA_SYNC\): expected normal or full/],
+      [['--trust-proxy', 'proxy.example'], /--trust-proxy \(SEALROOM_TRUST_PROXY\): "proxy.example" is not an IP address/],
+      [['--trust-proxy', '10.0.0.0/33'], /--trust-proxy/],
     ] as const) {
       const parsed = parseRelayArgs([...args], {});
       expect(parsed.kind).toBe('error');
@@ -153,7 +199,7 @@ describe('--help', () => {
     for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(width);
     // Nothing is lost to the wrapping: every flag and variable is still there whole.
     for (const flag of FLAGS) {
-      expect(text).toContain(`--${flag.name} <`);
+      expect(text).toContain(shown(flag).trimEnd());
       expect(text).toContain(flag.env);
     }
   });
@@ -180,13 +226,14 @@ describe('--help', () => {
       const start = lines.indexOf(`${title}:`);
       const end = lines.indexOf('', start);
       const section = lines.slice(start, end).join('\n');
-      for (const flag of flags) expect(section, `--${flag.name} under ${title}`).toContain(`  --${flag.name} <`);
+      for (const flag of flags) expect(`${section}\n`, `--${flag.name} under ${title}`).toMatch(new RegExp(`  ${shown(flag).replace('\n', '( |\n)')}`));
     }
     for (const expected of [
       'Network and the web app:',
       'TLS (HTTPS and WSS without a proxy):',
       'Limits (per connection and per address):',
       'Retention (what is kept for catch-up):',
+      'Storage:',
       'Scale-out (several processes):',
       'Logging:',
     ]) {
@@ -212,7 +259,7 @@ describe('the relay process', () => {
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('prints one listening line, and on %s closes every client with 1001 and exits 0', async (signal) => {
-    running = await spawnRelay(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--port', '0', '--log-level', 'warn'], { cwd: REPO });
+    running = await spawnRelay(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--memory', '--port', '0', '--log-level', 'warn'], { cwd: REPO });
     expect(running.stdout).toHaveLength(1);
     expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const room = newRoom();
@@ -240,7 +287,7 @@ describe('the relay process', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     try {
       const port = (taken.address() as { port: number }).port;
-      await expect(spawnRelay(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--port', String(port)], { cwd: REPO })).rejects.toThrow(
+      await expect(spawnRelay(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--memory', '--port', String(port)], { cwd: REPO })).rejects.toThrow(
         new RegExp(`exited with ${ExitCode.CANNOT_START}.*cannot listen on 127\\.0\\.0\\.1:${port}`, 's'),
       );
     } finally {

@@ -80,6 +80,33 @@ describe('MemoryRoomStore specifics', () => {
     expect(store.stats().rooms).toBe(3);
   });
 
+  it('refuses a registration past maxRooms with STORE_FULL rather than forget a room with envelopes, pinned ones included', async () => {
+    const store = new MemoryRoomStore({ maxRooms: 2 });
+    const [busy, pinned, extra] = [newRoom(), newRoom(), newRoom()];
+    const t = Date.now();
+    await store.append(busy, bytes(5), t);
+    await store.appendPinned(pinned, bytes(5), t);
+    expect(await store.claimAdmissionKey(extra, bytes(32), DAY_MS)).toEqual({ ok: false, code: 'STORE_FULL' });
+    expect(store.stats().rooms).toBe(2);
+    expect((await store.readAfter(busy, 0, 10, t)).entries).toHaveLength(1);
+    expect((await store.readAfter(pinned, 0, 10, t)).entries).toHaveLength(1);
+  });
+
+  it('remembers at most maxForgottenRooms forgotten ids, for forgottenRoomMemoryMs', async () => {
+    const store = new MemoryRoomStore({ idleRoomMs: 1_000, maxForgottenRooms: 2, forgottenRoomMemoryMs: 10_000 });
+    const rooms = [newRoom(), newRoom(), newRoom()];
+    const t = Date.now();
+    for (const [index, room] of rooms.entries()) await store.claimAdmissionKey(room, bytes(32, index + 1), DAY_MS);
+    await store.sweep(t + 2_000);
+    // The oldest memory went: that id is open to any key again; the other two are not.
+    expect(await store.claimAdmissionKey(rooms[1]!, bytes(32, 9), DAY_MS)).toEqual({ ok: false, code: 'NOT_ORIGINAL_KEY' });
+    expect(await store.claimAdmissionKey(rooms[2]!, bytes(32, 9), DAY_MS)).toEqual({ ok: false, code: 'NOT_ORIGINAL_KEY' });
+    expect(await store.claimAdmissionKey(rooms[0]!, bytes(32, 9), DAY_MS)).toEqual(bytes(32, 9));
+    // Past forgottenRoomMemoryMs nothing is reserved.
+    await store.sweep(t + 20_000);
+    expect(await store.claimAdmissionKey(rooms[1]!, bytes(32, 9), DAY_MS)).toEqual(bytes(32, 9));
+  });
+
   it('reports head 0 for a room that never had an envelope', async () => {
     const store = new MemoryRoomStore();
     const room = newRoom();

@@ -14,6 +14,7 @@ const memoryStore = (retention: ContractRetention): MemoryRoomStore =>
 runStoreContract('memory', async (retention) => memoryStore(retention), {
   // A room nobody is in is forgotten once idle past idleRoomMs (7 days by default).
   forget: (store) => store.sweep(Date.now() + 8 * DAY_MS),
+  forgottenRooms: 'remembered',
   // Nothing survives the process: a new store is what a restarted relay has.
   restart: {
     history: 'lost',

@@ -28,6 +28,11 @@ export interface ContractOptions {
    * a store whose history dies with it (memory), `kept` for a durable one (Redis).
    */
   readonly restart: { readonly history: 'lost' | 'kept'; readonly reopen: (store: RoomStore, retention: ContractRetention) => Promise<RoomStore> };
+  /**
+   * `remembered`: a forgotten room id stays reserved for its original admission key
+   * (memory, durable); absent: the store does not promise it.
+   */
+  readonly forgottenRooms?: 'remembered';
 }
 
 /** Room ids are base64url of 32 bytes (43 characters), as the relay passes them. */
@@ -70,8 +75,8 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       expect(await store.admissionKey(room)).toBeUndefined();
       const first = randomBytes(ADMISSION_KEY_BYTES);
       const second = randomBytes(ADMISSION_KEY_BYTES);
-      expect(Buffer.from(await store.claimAdmissionKey(room, first, GENEROUS.maxAgeMs))).toEqual(first);
-      expect(Buffer.from(await store.claimAdmissionKey(room, second, GENEROUS.maxAgeMs))).toEqual(first);
+      expect(Buffer.from((await store.claimAdmissionKey(room, first, GENEROUS.maxAgeMs)) as Uint8Array)).toEqual(first);
+      expect(Buffer.from((await store.claimAdmissionKey(room, second, GENEROUS.maxAgeMs)) as Uint8Array)).toEqual(first);
       expect(Buffer.from((await store.admissionKey(room)) ?? [])).toEqual(first);
       expect(await store.admissionKey(newRoom())).toBeUndefined();
     });
@@ -81,7 +86,7 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       const room = newRoom();
       const keys = Array.from({ length: 8 }, () => randomBytes(ADMISSION_KEY_BYTES));
       const results = await Promise.all(keys.map((key) => store.claimAdmissionKey(room, key, GENEROUS.maxAgeMs)));
-      const winners = new Set(results.map((key) => Buffer.from(key).toString('hex')));
+      const winners = new Set(results.map((key) => Buffer.from(key as Uint8Array).toString('hex')));
       expect(winners.size).toBe(1);
       expect(keys.map((key) => key.toString('hex'))).toContain([...winners][0]);
     });
@@ -215,7 +220,8 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
     it('names a room’s incarnation: one epoch from registration on, a new one when registered again after it was forgotten', async () => {
       const store = await make();
       const [room, other] = [newRoom(), newRoom()];
-      await store.claimAdmissionKey(room, randomBytes(ADMISSION_KEY_BYTES), GENEROUS.maxAgeMs);
+      const key = randomBytes(ADMISSION_KEY_BYTES);
+      await store.claimAdmissionKey(room, key, GENEROUS.maxAgeMs);
       await store.claimAdmissionKey(other, randomBytes(ADMISSION_KEY_BYTES), GENEROUS.maxAgeMs);
       const { epoch } = await store.readAfter(room, 0, PAGE_ALL, t0);
       expect(epoch).toMatch(EPOCH_PATTERN);
@@ -227,7 +233,8 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       await options.forget(store, room);
       expect(await store.admissionKey(room)).toBeUndefined();
       expect((await store.readAfter(room, 0, PAGE_ALL, t0)).epoch).toBeUndefined();
-      await store.claimAdmissionKey(room, randomBytes(ADMISSION_KEY_BYTES), GENEROUS.maxAgeMs);
+      // Registered again by a holder of its key (a store may keep the id for that key only).
+      expect(Buffer.from((await store.claimAdmissionKey(room, key, GENEROUS.maxAgeMs)) as Uint8Array)).toEqual(key);
       const again = await store.readAfter(room, 0, PAGE_ALL, t0);
       // Everything of the old incarnation is gone, pinned envelopes too, and cursors start over.
       expect(again).toMatchObject({ entries: [], head: 0, trimmedUpTo: 0 });
@@ -235,6 +242,30 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       expect(again.epoch).not.toBe(epoch);
       expect(await store.append(room, envelope('new'), t0)).toBe(1);
     });
+
+    it.runIf(options.forgottenRooms === 'remembered')(
+      'keeps a forgotten room id for its original key: another key is refused, the original starts a new incarnation',
+      async () => {
+        const store = await make();
+        const [room, other] = [newRoom(), newRoom()];
+        const key = randomBytes(ADMISSION_KEY_BYTES);
+        await store.claimAdmissionKey(room, key, GENEROUS.maxAgeMs);
+        await store.append(room, envelope('before'), t0);
+        const { epoch } = await store.readAfter(room, 0, PAGE_ALL, t0);
+        await options.forget(store, room);
+        expect(await store.claimAdmissionKey(room, randomBytes(ADMISSION_KEY_BYTES), GENEROUS.maxAgeMs)).toEqual({ ok: false, code: 'NOT_ORIGINAL_KEY' });
+        // Refused means nothing stored: the room is still unknown.
+        expect(await store.admissionKey(room)).toBeUndefined();
+        expect((await store.readAfter(room, 0, PAGE_ALL, t0)).epoch).toBeUndefined();
+        // Rooms never registered are not affected.
+        const otherKey = randomBytes(ADMISSION_KEY_BYTES);
+        expect(Buffer.from((await store.claimAdmissionKey(other, otherKey, GENEROUS.maxAgeMs)) as Uint8Array)).toEqual(otherKey);
+        expect(Buffer.from((await store.claimAdmissionKey(room, key, GENEROUS.maxAgeMs)) as Uint8Array)).toEqual(key);
+        const again = await store.readAfter(room, 0, PAGE_ALL, t0);
+        expect(again).toMatchObject({ entries: [], head: 0 });
+        expect(again.epoch).not.toBe(epoch);
+      },
+    );
 
     it(`${options.restart.history === 'kept' ? 'keeps' : 'loses'} rooms across a restart, and a room’s epoch says which`, async () => {
       const store = await make();
@@ -330,6 +361,8 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       const maxAgeMs = 60_000;
       const store = await make({ ...GENEROUS, maxAgeMs });
       const room = newRoom();
+      // The relay subscribes a room once it is registered.
+      await store.claimAdmissionKey(room, randomBytes(ADMISSION_KEY_BYTES), maxAgeMs);
       await store.subscribe(room);
       const cursor = await store.append(room, envelope('s'), t0);
       await store.sweep(t0 + 1);
@@ -349,6 +382,7 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       const room = newRoom();
       const remote: number[] = [];
       store.onRemoteEnvelope((_room, cursor) => remote.push(cursor));
+      await store.claimAdmissionKey(room, randomBytes(ADMISSION_KEY_BYTES), GENEROUS.maxAgeMs);
       await store.subscribe(room);
       await store.append(room, envelope('mine'), t0);
       // Give a shared backend time to echo the publish back.

@@ -69,7 +69,7 @@ describe('TLS certificate reload', () => {
       install(first);
       running = await spawnRelay(
         process.execPath,
-        ['--import', 'tsx', CLI_ENTRY, '--port', '0', '--log-level', 'info', '--tls-cert', live.cert, '--tls-key', live.key],
+        ['--import', 'tsx', CLI_ENTRY, '--memory', '--port', '0', '--log-level', 'info', '--tls-cert', live.cert, '--tls-key', live.key],
         { cwd: REPO },
       );
       const relay = running;
@@ -102,7 +102,7 @@ describe('TLS certificate reload', () => {
       install(first);
       running = await spawnRelay(
         process.execPath,
-        ['--import', 'tsx', CLI_ENTRY, '--port', '0', '--log-level', 'info', '--tls-cert', live.cert, '--tls-key', live.key],
+        ['--import', 'tsx', CLI_ENTRY, '--memory', '--port', '0', '--log-level', 'info', '--tls-cert', live.cert, '--tls-key', live.key],
         { cwd: REPO },
       );
       const relay = running;

@@ -6,6 +6,7 @@ import { runFanout } from './fanout.js';
 import { runFiles } from './files.js';
 import { runIdle } from './idle.js';
 import { runScaleOut } from './scaleout.js';
+import { runStorage } from './storage.js';
 import { runWeb } from './web.js';
 
 export interface Section {
@@ -20,5 +21,6 @@ export const SECTIONS: Section[] = [
   { name: 'idle', title: 'Idle memory', run: runIdle },
   { name: 'files', title: 'File transfer', run: runFiles },
   { name: 'scaleOut', title: 'Scale-out over Redis', run: runScaleOut },
+  { name: 'storage', title: 'Durable store', run: runStorage },
   { name: 'web', title: 'Browser', run: runWeb },
 ];

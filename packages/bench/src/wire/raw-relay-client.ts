@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import {
   ackedRequestId,
   admissionProof,
+  deliveredCursor,
   deliveredEnvelope,
   fromBase64Url,
   PUBLISH_HEADER_BYTES,
@@ -30,8 +31,8 @@ export class RawRelayClient {
   private nextRequestId = 0;
   private joinWaiter: ((error?: Error) => void) | undefined;
   private pendingRoom: { id: Uint8Array; admissionKey: Uint8Array } | undefined;
-  /** Called with each delivered envelope (a view into the frame). */
-  onEnvelope: (envelope: Buffer) => void = () => {};
+  /** Called with each delivered envelope (a view into the frame) and its cursor. */
+  onEnvelope: (envelope: Buffer, cursor: number) => void = () => {};
   /** Called once when the relay closes the connection (code, e.g. after a slow-consumer cut). */
   onClose: (code: number) => void = () => {};
 
@@ -109,7 +110,7 @@ export class RawRelayClient {
       return;
     }
     const envelope = deliveredEnvelope(frame);
-    if (envelope) this.onEnvelope(envelope);
+    if (envelope) this.onEnvelope(envelope, deliveredCursor(frame));
   }
 
   private onText(text: string): void {

@@ -24,6 +24,7 @@ export const ACK_FRAME_BYTES = 1 + 1 + 4 + 8;
 const PUBLISH_REQUEST_ID_OFFSET = 2;
 const ACK_REQUEST_ID_OFFSET = 2;
 const PUBLISH_ROOM_OFFSET = 6;
+const DELIVER_CURSOR_OFFSET = 2;
 /** The admission MAC covers this ASCII label, then the room id, then the nonce. */
 const ADMISSION_LABEL = new TextEncoder().encode('sealroom/admit/v1');
 
@@ -45,6 +46,11 @@ export function deliveredEnvelope(frame: Buffer): Buffer | undefined {
   if (frame.length <= DELIVER_HEADER_BYTES || frame[0] !== WIRE_VERSION) return undefined;
   if (frame[1] !== FRAME_KIND_DELIVER && frame[1] !== FRAME_KIND_HISTORY) return undefined;
   return frame.subarray(DELIVER_HEADER_BYTES);
+}
+
+/** The cursor of a DELIVER or HISTORY frame (u64 after version and kind; ≤ 2^53 − 1 by A.4). */
+export function deliveredCursor(frame: Buffer): number {
+  return Number(frame.readBigUInt64BE(DELIVER_CURSOR_OFFSET));
 }
 
 /** The request id an ACK frame acknowledges, or undefined for any other frame. */

@@ -76,7 +76,7 @@ export class RedisConnections {
     this.subscriber = new Redis(options.url, {
       ...common,
       connectionName: 'sealroom-relay-sub',
-      // ioredis re-issues every SSUBSCRIBE it held when the connection comes back
+      // ioredis re-issues the SUBSCRIBE of this process's channel when the connection comes back
       // (tested against a restarted redis-server; DEPLOYMENT.md §7 says why ioredis).
       autoResubscribe: true,
     });

@@ -4,31 +4,41 @@
  * trimming and the fan-out publish happen as one step that every process sees in the
  * same order.
  *
- * Common arguments, in this order, for the room scripts (append, read, sweep):
+ * Common arguments, in this order, for the room scripts (append, read, register, sweep):
  *   ARGV[1] now (ms, integer, the caller's clock)
  *   ARGV[2] max envelopes per room
  *   ARGV[3] max bytes per room (sum of envelope lengths)
  *   ARGV[4] max age (ms), the relay's limit; a room registered with less keeps meta.maxAge
- *   ARGV[5] idle TTL (ms) of the room's admission key, metadata and pinned envelopes
+ *   ARGV[5] idle TTL (ms) of the room's admission key, metadata, pinned envelopes and processes
  *   ARGV[6] a fresh epoch, used only if the room has to start a new incarnation
  *
- * Keys of one room share the hash tag `{room}` so they live in one cluster slot:
- *   KEYS[1] log   stream of unpinned envelopes, id `<cursor>-0`, fields `t` = time (ms),
- *                 `e` = envelope bytes
- *   KEYS[2] meta  hash: epoch (the incarnation), head (last cursor, an INCR counter),
- *                 logged (last cursor put in the log), trimmed (highest cursor dropped),
- *                 bytes (log bytes), pinnedBytes, lastT (latest `t`), maxAge
- *   KEYS[3] key   the admission key (append only refreshes its TTL)
- *   KEYS[4] pins  hash: cursor → envelope, the pinned envelopes (never trimmed)
+ * Keys of one room share the hash tag `{room}` so they live in one cluster slot, in this
+ * order (the append batch takes them for each room it holds):
+ *   log    stream of unpinned envelopes, id `<cursor>-0`, fields `t` = time (ms),
+ *          `e` = envelope bytes
+ *   meta   hash: epoch (the incarnation), head (last cursor), logged (last cursor put in
+ *          the log), trimmed (highest cursor dropped), bytes (log bytes), pinnedBytes,
+ *          lastT (latest `t`), firstT (`t` of the oldest entry in the log), maxAge,
+ *          touched (when the idle TTLs were last refreshed)
+ *   key    the admission key (append only refreshes its TTL)
+ *   pins   hash: cursor → envelope, the pinned envelopes (never trimmed)
+ *   procs  hash: process id → 1, the relay processes with members in the room (fanout.ts)
  *
  * Cursors are contiguous per incarnation (1, 2, 3, …): the stream id carries the cursor, and
  * its time goes in the entry, so age trimming still reads entries oldest first.
  *
- * Nothing else is stored: no origin, no addresses, no timestamps beyond `t`.
+ * Nothing else is stored: no addresses, no timestamps beyond `t`, and of the relay
+ * processes only their random ids.
  */
 
 /** Most entries examined per XRANGE while trimming; trimming is amortised O(1) per append. */
 const TRIM_BATCH_ENTRIES = 64;
+/**
+ * Appends refresh a room's idle TTLs (30 days by default) at most this often, ms: four
+ * PEXPIREs per envelope were a fifth of the append's cost, and a minute changes nothing
+ * about when an idle room goes.
+ */
+export const TTL_REFRESH_MS = 60_000;
 
 const COMMON = `
 local now = tonumber(ARGV[1])
@@ -38,28 +48,33 @@ local relayMaxAge = tonumber(ARGV[4])
 local idleTtl = tonumber(ARGV[5])
 local freshEpoch = ARGV[6]
 
-local function effective_max_age(meta)
-  local room = tonumber(redis.call('HGET', meta, 'maxAge'))
+local function effective_max_age(roomMaxAge)
+  local room = tonumber(roomMaxAge)
   if room and room < relayMaxAge then return room end
   return relayMaxAge
 end
 
--- The room's epoch, starting a new incarnation when its metadata is gone (Redis lost its
--- data, or the metadata expired): cursors restart at 1 under an epoch no client has seen,
--- and what is left of the old incarnation goes, so the two never mix.
-local function ensure_epoch(log, meta, pins)
-  local epoch = redis.call('HGET', meta, 'epoch')
-  if epoch then return epoch end
+-- Starts a new incarnation when the room's metadata is gone (Redis lost its data, or the
+-- metadata expired): cursors restart at 1 under an epoch no client has seen, and what is
+-- left of the old incarnation goes, so the two never mix.
+local function new_incarnation(log, meta, pins)
   redis.call('DEL', log, pins)
   redis.call('HSET', meta, 'epoch', freshEpoch, 'head', 0, 'logged', 0, 'trimmed', 0, 'bytes', 0, 'pinnedBytes', 0)
   return freshEpoch
 end
 
+local function ensure_epoch(log, meta, pins)
+  local epoch = redis.call('HGET', meta, 'epoch')
+  if epoch then return epoch end
+  return new_incarnation(log, meta, pins)
+end
+
 -- Drops the oldest entries until the log is within count, bytes and age, then records
--- the highest dropped cursor so a reader asking from before it is told about the gap.
--- XTRIM MAXLEN ~ would be cheaper per call but keeps up to a macro node of extra
--- entries and cannot say which ids went, so the cut point is found here and applied
--- with an exact XTRIM MINID; each entry is examined once when it is dropped.
+-- the highest dropped cursor so a reader asking from before it is told about the gap, and
+-- the time of the oldest entry kept (so an append knows without reading whether trimming
+-- is due). XTRIM MAXLEN ~ would be cheaper per call but keeps up to a macro node of extra
+-- entries and cannot say which ids went, so the cut point is found here and applied with an
+-- exact XTRIM MINID; each entry is examined once when it is dropped.
 local function trim(log, meta, maxAge)
   local len = redis.call('XLEN', log)
   if len == 0 then
@@ -69,13 +84,14 @@ local function trim(log, meta, maxAge)
     if logged and redis.call('HGET', meta, 'trimmed') ~= logged then
       redis.call('HSET', meta, 'trimmed', logged, 'bytes', 0)
     end
+    redis.call('HDEL', meta, 'firstT')
     return
   end
   local bytes = tonumber(redis.call('HGET', meta, 'bytes')) or 0
   local minMs = now - maxAge
   local dropCount = len - maxCount
   local removed, removedBytes = 0, 0
-  local lastDropped, firstKept = nil, nil
+  local lastDropped, firstKept, firstKeptT = nil, nil, nil
   local start = '-'
   -- Usually nothing is due and one look at the oldest entry settles it; the batch
   -- grows only while entries are being dropped (XRANGE copies whole envelopes).
@@ -94,16 +110,22 @@ local function trim(log, meta, maxAge)
         lastDropped = id
       else
         firstKept = id
+        firstKeptT = entry[2][2]
         break
       end
     end
     if lastDropped then start = '(' .. lastDropped end
   end
-  if removed == 0 then return end
+  if removed == 0 then
+    redis.call('HSET', meta, 'firstT', firstKeptT)
+    return
+  end
   if firstKept then
     redis.call('XTRIM', log, 'MINID', firstKept)
+    redis.call('HSET', meta, 'firstT', firstKeptT)
   else
     redis.call('DEL', log)
+    redis.call('HDEL', meta, 'firstT')
   end
   redis.call('HSET', meta, 'trimmed', string.match(lastDropped, '^(%d+)-'), 'bytes', bytes - removedBytes)
 end
@@ -119,49 +141,146 @@ end
 `;
 
 /**
- * Append. ARGV[7] envelope, ARGV[8] origin (16 bytes), ARGV[9] fan-out channel,
- * ARGV[10] '1' when pinned, ARGV[11] max pinned envelopes per room. Returns the new
- * cursor, or 0 when a pinned append was refused because the room holds ARGV[11] already.
+ * The appends of one event-loop turn of one relay process, for any number of rooms, in one
+ * call (append-batch.ts builds it). ARGV[7] this process's id, ARGV[8] the channel prefix
+ * (a process's channel is prefix .. id), ARGV[9] max pinned envelopes per room, ARGV[10]
+ * the number of room groups; then per group: room id, the epoch the caller expects ('' for
+ * any), the number of envelopes n, and n pairs (pinned '1'/'0', envelope). KEYS: the five
+ * keys of each group's room, in group order.
+ *
+ * For each group: when the room's epoch is not the one expected, nothing is stored and the
+ * group answers '!' .. epoch (the room's incarnation changed: the caller finds out how).
+ * Otherwise every envelope takes the next cursor, the room is trimmed once, and the group
+ * answers its epoch then one cursor per envelope (0 for a pinned one refused past the
+ * limit). Then every other process listed in a room's procs gets, on its own channel, one
+ * message with its rooms' new envelopes (fanout.ts has the layout); a process nobody listens
+ * for any more (PUBLISH reached no one) is taken off those rooms.
  */
-export const APPEND_SCRIPT = `${COMMON}
-local log, meta, admission, pins = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local envelope, origin, channel = ARGV[7], ARGV[8], ARGV[9]
-local pinned = ARGV[10] == '1'
-local maxPinned = tonumber(ARGV[11])
-ensure_epoch(log, meta, pins)
-if pinned and redis.call('HLEN', pins) >= maxPinned then return 0 end
-
-local cursor = redis.call('HINCRBY', meta, 'head', 1)
-local cursorText = string.format('%.0f', cursor)
-if pinned then
-  redis.call('HSET', pins, cursorText, envelope)
-  redis.call('HINCRBY', meta, 'pinnedBytes', string.len(envelope))
-else
-  -- Entry times never go back, so trimming by age can stop at the first entry it keeps
-  -- even when relay processes' clocks disagree a little.
-  local t = now
-  local lastT = tonumber(redis.call('HGET', meta, 'lastT'))
-  if lastT and lastT > t then t = lastT end
-  local maxAge = effective_max_age(meta)
-  redis.call('XADD', log, cursorText .. '-0', 't', string.format('%.0f', t), 'e', envelope)
-  redis.call('HSET', meta, 'logged', cursorText, 'lastT', string.format('%.0f', t))
-  redis.call('HINCRBY', meta, 'bytes', string.len(envelope))
-  trim(log, meta, maxAge)
-  expire_log(log, maxAge)
+export const APPEND_BATCH_SCRIPT = `${COMMON}
+local self, channelPrefix = ARGV[7], ARGV[8]
+local maxPinned = tonumber(ARGV[9])
+local groups = tonumber(ARGV[10])
+local reply = {}
+local outbox, outboxRooms = {}, {}
+local a = 11
+for g = 0, groups - 1 do
+  local log, meta, admission, pins, procs = KEYS[g * 5 + 1], KEYS[g * 5 + 2], KEYS[g * 5 + 3], KEYS[g * 5 + 4], KEYS[g * 5 + 5]
+  local room, expected, count = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  a = a + 3
+  local m = redis.call('HMGET', meta, 'epoch', 'head', 'lastT', 'maxAge', 'bytes', 'pinnedBytes', 'firstT', 'touched', 'logged', 'trimmed')
+  local epoch = m[1]
+  if expected ~= '' and epoch ~= expected then
+    reply[#reply + 1] = '!' .. (epoch or '')
+    a = a + 2 * count
+  else
+    if not epoch then epoch = new_incarnation(log, meta, pins) m = { epoch, '0', false, false, '0', '0', false, false, '0', '0' } end
+    reply[#reply + 1] = epoch
+    local head = tonumber(m[2]) or 0
+    local maxAge = effective_max_age(m[4])
+    local bytes = tonumber(m[5]) or 0
+    local pinnedBytes = tonumber(m[6]) or 0
+    local firstT = tonumber(m[7])
+    -- Entry times never go back, so trimming by age can stop at the first entry it keeps
+    -- even when relay processes' clocks disagree a little.
+    local t = now
+    local lastT = tonumber(m[3])
+    if lastT and lastT > t then t = lastT end
+    local tText = string.format('%.0f', t)
+    local len = redis.call('XLEN', log)
+    local fields = {}
+    if len == 0 then
+      -- The log expired as a whole since the last append: what it held is gone.
+      bytes, firstT = 0, nil
+      if m[9] and m[9] ~= m[10] then fields[#fields + 1] = 'trimmed' fields[#fields + 1] = m[9] end
+    end
+    local pinCount = nil
+    local logged = nil
+    local entries = {}
+    for i = 1, count do
+      local pinned, envelope = ARGV[a] == '1', ARGV[a + 1]
+      a = a + 2
+      if pinned then pinCount = pinCount or redis.call('HLEN', pins) end
+      if pinned and pinCount >= maxPinned then
+        reply[#reply + 1] = 0
+      else
+        head = head + 1
+        local cursorText = string.format('%.0f', head)
+        if pinned then
+          pinCount = pinCount + 1
+          redis.call('HSET', pins, cursorText, envelope)
+          pinnedBytes = pinnedBytes + string.len(envelope)
+        else
+          redis.call('XADD', log, cursorText .. '-0', 't', tText, 'e', envelope)
+          bytes = bytes + string.len(envelope)
+          len = len + 1
+          logged = cursorText
+          if not firstT then firstT = t end
+        end
+        reply[#reply + 1] = head
+        entries[#entries + 1] = head
+        entries[#entries + 1] = envelope
+      end
+    end
+    local fresh = #entries / 2
+    if fresh > 0 then
+      for _, value in ipairs({ 'head', string.format('%.0f', head), 'bytes', bytes, 'pinnedBytes', pinnedBytes }) do fields[#fields + 1] = value end
+      if logged then
+        for _, value in ipairs({ 'logged', logged, 'lastT', tText, 'firstT', string.format('%.0f', firstT) }) do fields[#fields + 1] = value end
+      end
+      local touched = tonumber(m[8])
+      local refresh = not touched or now - touched >= ${TTL_REFRESH_MS} or now < touched
+      if refresh then fields[#fields + 1] = 'touched' fields[#fields + 1] = ARGV[1] end
+      redis.call('HSET', meta, unpack(fields))
+      if logged then
+        if len > maxCount or bytes > maxBytes or firstT < now - maxAge then trim(log, meta, maxAge) end
+        -- See expire_log; the log was just written to, so no EXISTS first (a log trimming
+        -- emptied is gone, and PEXPIRE on it does nothing).
+        redis.call('PEXPIRE', log, math.max(maxAge, 1))
+      end
+      if refresh then
+        for _, key in ipairs({ meta, admission, pins, procs }) do redis.call('PEXPIRE', key, idleTtl) end
+      end
+      local section = nil
+      for _, process in ipairs(redis.call('HKEYS', procs)) do
+        if process ~= self then
+          -- Built only when another process has members here (one process: never).
+          if not section then
+            local parts = { struct.pack('>B', string.len(room)) .. room .. struct.pack('>B', string.len(epoch)) .. epoch .. struct.pack('>I4', fresh) }
+            for i = 1, #entries, 2 do
+              parts[#parts + 1] = struct.pack('>dI4', entries[i], string.len(entries[i + 1]))
+              parts[#parts + 1] = entries[i + 1]
+            end
+            section = table.concat(parts)
+          end
+          local queue = outbox[process]
+          if not queue then
+            queue = {}
+            outbox[process] = queue
+            outboxRooms[process] = {}
+          end
+          queue[#queue + 1] = section
+          local rooms = outboxRooms[process]
+          rooms[#rooms + 1] = procs
+        end
+      end
+    elseif #fields > 0 then
+      redis.call('HSET', meta, unpack(fields))
+    end
+  end
 end
-redis.call('PEXPIRE', meta, idleTtl)
-redis.call('PEXPIRE', admission, idleTtl)
-redis.call('PEXPIRE', pins, idleTtl)
--- Sharded pub/sub: the channel carries the room's hash tag, so in a cluster it lives
--- on the shard that ran this script.
-redis.call('SPUBLISH', channel, origin .. cursorText .. '\\n' .. envelope)
-return cursor
+for process, queue in pairs(outbox) do
+  if redis.call('PUBLISH', channelPrefix .. process, table.concat(queue)) == 0 then
+    for _, procs in ipairs(outboxRooms[process]) do redis.call('HDEL', procs, process) end
+  end
+end
+return reply
 `;
 
 /**
- * Read. ARGV[7] XRANGE start ('-' or '(<cursor>-0'), ARGV[8] count, ARGV[9] the cursor
- * read after (pinned envelopes above it are returned). Returns { head, trimmed, epoch or
- * '' when the room is unknown, log entries, pinned envelopes as cursor, envelope, … }.
+ * Read. KEYS log, meta, key, pins; ARGV[7] XRANGE start ('-' or '(<cursor>-0'), ARGV[8]
+ * count, ARGV[9] the cursor read after (pinned envelopes above it are returned). Returns
+ * { head, trimmed, epoch or '' when the room is unknown, log entries, pinned envelopes as
+ * cursor, envelope, … }.
  */
 export const READ_SCRIPT = `${COMMON}
 local log, meta, admission, pins = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -174,7 +293,7 @@ if not epoch then
   epoch = ensure_epoch(log, meta, pins)
 end
 -- Trim first: an envelope past its age (disappearing messages) is never served.
-trim(log, meta, effective_max_age(meta))
+trim(log, meta, effective_max_age(redis.call('HGET', meta, 'maxAge')))
 local entries = redis.call('XRANGE', log, ARGV[7], '+', 'COUNT', tonumber(ARGV[8]))
 local pinned = {}
 local all = redis.call('HGETALL', pins)
@@ -185,6 +304,44 @@ for index = 1, #all, 2 do
   end
 end
 return { redis.call('HGET', meta, 'head') or '0', redis.call('HGET', meta, 'trimmed') or '0', epoch, entries, pinned }
+`;
+
+/**
+ * Registration of this process as one with members in the room. KEYS log, meta, key, pins,
+ * procs; ARGV[7] this process's id. From this script on, every append to the room reaches
+ * the process (APPEND_BATCH_SCRIPT), so what it returns is where its feed starts. Returns
+ * {} when the room has no admission key (unknown, or forgotten), else { epoch, head, the
+ * room's own max age or '', admission key }; a registered room whose metadata is gone
+ * starts a new incarnation here.
+ */
+export const REGISTER_SCRIPT = `${COMMON}
+local log, meta, admission, pins, procs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local key = redis.call('GET', admission)
+if not key then return {} end
+local epoch = ensure_epoch(log, meta, pins)
+redis.call('HSET', procs, ARGV[7], '1')
+for _, name in ipairs({ meta, admission, pins, procs }) do redis.call('PEXPIRE', name, idleTtl) end
+return { epoch, redis.call('HGET', meta, 'head') or '0', redis.call('HGET', meta, 'maxAge') or '', key }
+`;
+
+/**
+ * A new incarnation for a room whose history went back (membership.ts). KEYS log, meta, key,
+ * pins; ARGV[7] the epoch the caller's members are in, ARGV[8] the highest cursor the caller
+ * knows existed in it. When the room is still in that epoch with a head below that cursor,
+ * what is left of it goes and cursors restart at 1 under the fresh epoch, keeping the
+ * admission key and the room's retention age; otherwise nothing changes (another process
+ * did it first, or nothing went back). Returns the room's epoch afterwards ('' if unknown).
+ */
+export const RESTART_SCRIPT = `${COMMON}
+local log, meta, admission, pins = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local epoch = redis.call('HGET', meta, 'epoch')
+if not epoch then return '' end
+if epoch == ARGV[7] and (tonumber(redis.call('HGET', meta, 'head')) or 0) < tonumber(ARGV[8]) then
+  redis.call('HDEL', meta, 'firstT', 'lastT', 'touched')
+  epoch = new_incarnation(log, meta, pins)
+  redis.call('PEXPIRE', meta, idleTtl)
+end
+return epoch
 `;
 
 /**
@@ -221,7 +378,7 @@ return key
 /** Trim only (periodic sweep). Returns { envelopes retained, bytes retained }, pinned included. */
 export const SWEEP_SCRIPT = `${COMMON}
 local log, meta, admission, pins = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-trim(log, meta, effective_max_age(meta))
+trim(log, meta, effective_max_age(redis.call('HGET', meta, 'maxAge')))
 local bytes = (tonumber(redis.call('HGET', meta, 'bytes')) or 0) + (tonumber(redis.call('HGET', meta, 'pinnedBytes')) or 0)
 return { redis.call('XLEN', log) + redis.call('HLEN', pins), bytes }
 `;

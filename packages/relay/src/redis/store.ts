@@ -1,32 +1,37 @@
 /**
- * `RoomStore` over Redis, for several relay processes sharing rooms (issue 7).
+ * `RoomStore` over Redis, for several relay processes sharing rooms (issues 7, 14, 15).
  *
  * - Retention: one Redis Stream per room and a hash of its pinned envelopes; cursors
  *   come from a per-room counter (1, 2, 3, … per incarnation, cursor.ts), assigned
- *   atomically by a Lua script that also trims and publishes (scripts.ts). Each
+ *   atomically by the append script, which also trims and fans out (scripts.ts). Each
  *   incarnation has an epoch, kept in the room's metadata: registration starts one, and
  *   so does finding the metadata gone (Redis lost its data).
- * - Fan-out: sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`, Redis ≥ 7.0), one channel per
- *   room, subscribed only while this process has members in the room. Each message
- *   carries the publishing process's random origin id so a process skips its own.
+ * - Appends: every append of one event-loop turn, whatever its room, goes to Redis in one
+ *   script call (append-batch.ts).
+ * - Fan-out: each process listens on one channel of its own; a room lists the processes
+ *   with members in it, and the append script sends each other one of them the new
+ *   envelopes of its rooms (fanout.ts). A process receives only rooms it has members in,
+ *   never its own envelopes, and each room in cursor order.
+ * - Membership of this process in rooms, and what keeps it true through outages and lost
+ *   data: membership.ts. The relay holds its own publishes until the cursors before them
+ *   have arrived (room-delivery.ts), so members see cursor order on every process.
  * - Admission keys: set-if-absent in a script, so the first registration wins across
  *   processes and starts the room's incarnation with its retention age.
- * - Resilience: two connections, commands failing fast and a reconnecting subscriber
- *   (connections.ts). After a subscriber outage the store replays from the stream
- *   whatever was published while it was away, so local members miss nothing
- *   (subscriptions.ts).
+ * - Connections: commands fail fast and the subscriber reconnects (connections.ts).
  */
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { AppendBatcher, ROOM_KEYS_PER_GROUP } from './append-batch.js';
 import { RedisConnections, StoreUnavailableError, type ConnectionOptions } from './connections.js';
 import { cursorOfStreamId, parseCursor, streamStartAfter } from './cursor.js';
-import { ADMISSION_KEY_SCRIPT, APPEND_SCRIPT, CLAIM_SCRIPT, READ_SCRIPT, SWEEP_SCRIPT } from './scripts.js';
-import { ORIGIN_ID_BYTES, Subscriptions } from './subscriptions.js';
+import { newProcessId } from './fanout.js';
+import { Membership, type Registration } from './membership.js';
+import { ADMISSION_KEY_SCRIPT, APPEND_BATCH_SCRIPT, CLAIM_SCRIPT, READ_SCRIPT, REGISTER_SCRIPT, RESTART_SCRIPT, SWEEP_SCRIPT } from './scripts.js';
 import { mergePinned } from '../pins.js';
-import type { HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from '../store.js';
+import type { HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStateListener, RoomStore, StoreStats } from '../store.js';
 import { DAY_MS } from '@sealroom/units';
+import { randomBytes } from 'node:crypto';
 
-/** Default key prefix; every key is `<prefix>:{<room>}:<part>`. */
+/** Default key prefix; every room key is `<prefix>:{<room>}:<part>`, a process channel `<prefix>:proc:<id>`. */
 const DEFAULT_KEY_PREFIX = 'sealroom';
 /** Default TTL of a room's admission key and metadata after its last use: 30 days. */
 const DEFAULT_IDLE_ROOM_TTL_MS = 30 * DAY_MS;
@@ -61,11 +66,13 @@ export interface RedisStoreOptions extends ConnectionOptions {
 
 type ScriptArgs = (string | number | Buffer)[];
 interface ScriptCommands {
-  sealroomAppend(...args: ScriptArgs): Promise<number>;
+  sealroomAppendBatch(keyCount: number, ...args: ScriptArgs): Promise<(string | number)[]>;
   sealroomReadBuffer(...args: ScriptArgs): Promise<[Buffer, Buffer, Buffer, [Buffer, Buffer[]][], Buffer[]]>;
+  sealroomRegisterBuffer(...args: ScriptArgs): Promise<[Buffer, Buffer, Buffer, Buffer] | []>;
   sealroomClaimBuffer(...args: ScriptArgs): Promise<Buffer | null>;
   sealroomAdmissionKeyBuffer(...args: ScriptArgs): Promise<Buffer | null>;
   sealroomSweep(...args: ScriptArgs): Promise<[number, number]>;
+  sealroomRestart(...args: ScriptArgs): Promise<string>;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -81,11 +88,12 @@ export class RedisRoomStore implements RoomStore {
   readonly #connections: RedisConnections;
   readonly #commands: Redis & ScriptCommands;
   readonly #subscriber: Redis;
-  readonly #origin = randomBytes(ORIGIN_ID_BYTES);
+  readonly #processId = newProcessId();
   readonly #prefix: string;
   readonly #retention: RedisRetention;
   readonly #idleTtlMs: number;
-  readonly #subscriptions: Subscriptions;
+  readonly #membership: Membership;
+  readonly #appends: AppendBatcher;
   /** Rooms this process used recently (for sweep and stats), with last use time. */
   readonly #known = new Map<RoomKey, number>();
   readonly #sampled = new Map<RoomKey, { envelopes: number; bytes: number }>();
@@ -104,61 +112,77 @@ export class RedisRoomStore implements RoomStore {
     this.#connections = new RedisConnections(options);
     this.#commands = this.#connections.commands as Redis & ScriptCommands;
     this.#subscriber = this.#connections.subscriber;
-    this.#commands.defineCommand('sealroomAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+    // The batch takes a varying number of keys: ioredis then expects their count first.
+    this.#commands.defineCommand('sealroomAppendBatch', { lua: APPEND_BATCH_SCRIPT });
     this.#commands.defineCommand('sealroomRead', { numberOfKeys: 4, lua: READ_SCRIPT });
+    this.#commands.defineCommand('sealroomRegister', { numberOfKeys: ROOM_KEYS_PER_GROUP, lua: REGISTER_SCRIPT });
     this.#commands.defineCommand('sealroomClaim', { numberOfKeys: 4, lua: CLAIM_SCRIPT });
     this.#commands.defineCommand('sealroomAdmissionKey', { numberOfKeys: 3, lua: ADMISSION_KEY_SCRIPT });
     this.#commands.defineCommand('sealroomSweep', { numberOfKeys: 4, lua: SWEEP_SCRIPT });
+    this.#commands.defineCommand('sealroomRestart', { numberOfKeys: 4, lua: RESTART_SCRIPT });
 
-    this.#subscriptions = new Subscriptions(
-      {
-        subscriberReady: () => this.#subscriber.status === 'ready',
-        canReplay: () => this.#connections.isUp() && !this.#connections.closed,
-        listen: (room) => this.#connections.run(() => this.#subscriber.ssubscribe(this.#key(room, 'fanout'))),
-        head: async (room) => {
-          const head = await this.#connections.run(() => this.#commands.hget(this.#key(room, 'meta'), 'head'));
-          return (head === null ? undefined : parseCursor(head)) ?? 0;
-        },
-        readAfter: (room, after, limit, nowMs) => this.readAfter(room, after, limit, nowMs),
-      },
-      this.#origin,
-    );
+    this.#membership = new Membership({
+      canResync: () => this.#connections.isUp() && !this.#connections.closed,
+      listen: () => this.#connections.run(() => this.#subscriber.subscribe(this.#channel())),
+      register: (room) => this.#register(room),
+      unregister: (room) => this.#connections.run(() => this.#commands.hdel(this.#key(room, 'procs'), this.#processId)),
+      claim: (room, key, maxAgeMs) => this.claimAdmissionKey(room, key, maxAgeMs ?? this.#retention.maxAgeMs),
+      restart: (room, epoch, seen) =>
+        this.#connections.run(() => this.#commands.sealroomRestart(...this.#roomKeys(room), ...this.#commonArgs(Date.now()), epoch, seen)),
+    });
+    this.#appends = new AppendBatcher({
+      run: (keys, args) => this.#connections.run(() => this.#commands.sealroomAppendBatch(keys.length, ...keys, ...args)),
+      keysOf: (room) => this.#roomKeys(room, true),
+      leadingArgs: (nowMs) => [...this.#commonArgs(nowMs), this.#processId, this.#channelPrefix(), this.#retention.maxPinned],
+      stale: (room) => this.#membership.check(room),
+    });
 
-    this.#subscriber.on('close', () => this.#subscriptions.onSubscriberClosed());
-    // Replays start once both connections are back: the subscriber to hear what comes
-    // next, the command connection to read what was missed.
-    this.#subscriber.on('ready', () => void this.#subscriptions.replayAll());
-    this.#commands.on('ready', () => void this.#subscriptions.replayAll());
-    this.#subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => {
-      const room = this.#roomOfChannel(channel.toString('latin1'));
-      if (room !== undefined) this.#subscriptions.onMessage(room, message);
+    this.#subscriber.on('close', () => this.#membership.onFeedLost());
+    // Once both connections are back: subscribe again, register every room again, and
+    // have the relay read what it missed.
+    this.#subscriber.on('ready', () => void this.#membership.resync());
+    this.#commands.on('ready', () => void this.#membership.resync());
+    this.#subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      if (channel.toString('latin1') === this.#channel()) this.#membership.onMessage(message);
     });
   }
 
   static async create(options: RedisStoreOptions): Promise<RedisRoomStore> {
     const store = new RedisRoomStore(options);
     await store.#connections.connect();
+    try {
+      // The channel is live before any room is registered: nothing sent to it is lost.
+      await store.#connections.run(() => store.#subscriber.subscribe(store.#channel()));
+    } catch (error) {
+      await store.#connections.close();
+      throw error;
+    }
+    store.#membership.feedStarted();
     return store;
   }
 
   // ---- keys -------------------------------------------------------------------------
 
-  #key(room: RoomKey, part: 'log' | 'meta' | 'key' | 'pins' | 'fanout'): string {
-    // The hash tag keeps one room's keys (and its channel) in one cluster slot, which
-    // the scripts need and which spreads rooms across shards.
+  #key(room: RoomKey, part: 'log' | 'meta' | 'key' | 'pins' | 'procs'): string {
+    // The hash tag keeps one room's keys in one cluster slot, which the scripts need and
+    // which spreads rooms across shards.
     return `${this.#prefix}:{${room}}:${part}`;
   }
 
-  #roomOfChannel(channel: string): RoomKey | undefined {
-    const head = `${this.#prefix}:{`;
-    const tail = '}:fanout';
-    if (!channel.startsWith(head) || !channel.endsWith(tail)) return undefined;
-    return channel.slice(head.length, channel.length - tail.length);
+  #channelPrefix(): string {
+    return `${this.#prefix}:proc:`;
   }
 
-  /** The room's four keys, in the order the room scripts take them. */
-  #roomKeys(room: RoomKey): string[] {
-    return [this.#key(room, 'log'), this.#key(room, 'meta'), this.#key(room, 'key'), this.#key(room, 'pins')];
+  /** This process's fan-out channel. */
+  #channel(): string {
+    return `${this.#channelPrefix()}${this.#processId}`;
+  }
+
+  /** The room's keys in the order the room scripts take them (with `procs` for append and register). */
+  #roomKeys(room: RoomKey, withProcesses = false): string[] {
+    const keys = [this.#key(room, 'log'), this.#key(room, 'meta'), this.#key(room, 'key'), this.#key(room, 'pins')];
+    if (withProcesses) keys.push(this.#key(room, 'procs'));
+    return keys;
   }
 
   /** An epoch no incarnation had before: this process's random prefix and a counter. */
@@ -167,10 +191,26 @@ export class RedisRoomStore implements RoomStore {
     return `${this.#epochPrefix}${this.#epochs.toString(36)}`;
   }
 
-  #commonArgs(nowMs: number): (string | number)[] {
+  #checkedNow(nowMs: number): number {
     const now = Math.floor(nowMs);
     if (!Number.isSafeInteger(now) || now < 0 || now > MAX_NOW_MS) throw new RangeError('nowMs out of range');
+    return now;
+  }
+
+  #commonArgs(nowMs: number): (string | number)[] {
+    const now = this.#checkedNow(nowMs);
     return [now, this.#retention.maxEnvelopes, this.#retention.maxBytes, this.#retention.maxAgeMs, this.#idleTtlMs, this.#freshEpoch()];
+  }
+
+  async #register(room: RoomKey): Promise<Registration | undefined> {
+    this.#known.set(room, Date.now());
+    const answer = await this.#connections.run(() =>
+      this.#commands.sealroomRegisterBuffer(...this.#roomKeys(room, true), ...this.#commonArgs(Date.now()), this.#processId),
+    );
+    if (answer.length === 0) return undefined;
+    const [epoch, head, maxAge, key] = answer;
+    const maxAgeMs = parseCursor(maxAge.toString('latin1'));
+    return { epoch: epoch.toString('latin1'), head: parseCursor(head.toString('latin1')) ?? 0, maxAgeMs, key };
   }
 
   // ---- RoomStore --------------------------------------------------------------------
@@ -200,30 +240,30 @@ export class RedisRoomStore implements RoomStore {
   }
 
   append(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<number> {
-    this.#known.set(room, nowMs);
-    return this.#subscriptions.ownAppend(room, this.#appendCursor(room, envelope, nowMs, false));
+    return this.#append(room, envelope, nowMs, false);
   }
 
   async appendPinned(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<PinnedAppend> {
-    this.#known.set(room, nowMs);
-    const cursor = await this.#subscriptions.ownAppend(room, this.#appendCursor(room, envelope, nowMs, true));
+    const cursor = await this.#append(room, envelope, nowMs, true);
     return cursor === PIN_REFUSED ? { ok: false, code: 'PIN_LIMIT' } : { ok: true, cursor };
   }
 
-  async #appendCursor(room: RoomKey, envelope: Uint8Array, nowMs: number, pinned: boolean): Promise<number> {
-    const cursor = await this.#connections.run(() =>
-      this.#commands.sealroomAppend(
-        ...this.#roomKeys(room),
-        ...this.#commonArgs(nowMs),
-        toBuffer(envelope),
-        this.#origin,
-        this.#key(room, 'fanout'),
-        pinned ? '1' : '0',
-        this.#retention.maxPinned,
-      ),
-    );
-    if (!Number.isSafeInteger(cursor) || cursor < 0) throw new Error('append script returned a malformed cursor');
-    return cursor;
+  #append(room: RoomKey, envelope: Uint8Array, nowMs: number, pinned: boolean): Promise<number> {
+    this.#known.set(room, nowMs);
+    if (this.#connections.closed) return Promise.reject(new StoreUnavailableError('store closed'));
+    // Checked now, not when the batch goes: a bad time fails this append alone.
+    this.#checkedNow(nowMs);
+    // The incarnation is the one when the append is made: one made before the room moved
+    // to another is refused rather than stored in the new one.
+    const epoch = this.#membership.expectedEpoch(room);
+    return new Promise((resolve, reject) => {
+      const stored = (cursor: number): void => {
+        // What this process had acknowledged, so a history that went back below it is noticed.
+        if (cursor > 0) this.#membership.saw(room, epoch, cursor);
+        resolve(cursor);
+      };
+      this.#appends.add({ room, envelope, pinned, nowMs, epoch, resolve: stored, reject });
+    });
   }
 
   async readAfter(room: RoomKey, after: number, limit: number, nowMs: number): Promise<HistoryPage> {
@@ -257,21 +297,22 @@ export class RedisRoomStore implements RoomStore {
   }
 
   subscribe(room: RoomKey): Promise<void> {
-    return this.#subscriptions.subscribe(room);
+    this.#known.set(room, Date.now());
+    return this.#membership.subscribe(room);
   }
 
   async unsubscribe(room: RoomKey): Promise<void> {
-    if (!this.#subscriptions.release(room)) return;
+    if (!this.#membership.has(room)) return;
     this.#known.set(room, Date.now());
-    // While Redis is away the channel stays in ioredis's set and may be restored on
-    // reconnect; messages for a room without a subscription are ignored.
-    if (this.#subscriber.status === 'ready') {
-      await this.#subscriber.sunsubscribe(this.#key(room, 'fanout')).catch(() => undefined);
-    }
+    this.#membership.release(room);
   }
 
   onRemoteEnvelope(listener: RemoteEnvelopeListener): void {
-    this.#subscriptions.onEnvelope(listener);
+    this.#membership.onEnvelope(listener);
+  }
+
+  onRoomState(listener: RoomStateListener): void {
+    this.#membership.onState(listener);
   }
 
   async sweep(nowMs: number): Promise<void> {
@@ -286,12 +327,12 @@ export class RedisRoomStore implements RoomStore {
 
   async #sweepKnown(nowMs: number): Promise<void> {
     for (const [room, lastUse] of this.#known) {
-      if (!this.#subscriptions.has(room) && nowMs - lastUse > KNOWN_ROOM_IDLE_MS) {
+      if (!this.#membership.has(room) && nowMs - lastUse > KNOWN_ROOM_IDLE_MS) {
         this.#known.delete(room);
         this.#sampled.delete(room);
       }
     }
-    for (const room of this.#subscriptions.rooms()) this.#known.set(room, nowMs);
+    for (const room of this.#membership.rooms()) this.#known.set(room, nowMs);
     const rooms = [...this.#known.keys()];
     // Issued a chunk at a time: ioredis writes concurrent commands back to back, so a
     // chunk costs about one round trip without flooding Redis in one go.
@@ -303,8 +344,8 @@ export class RedisRoomStore implements RoomStore {
         }),
       );
     }
-    // A replay that failed because the command connection was still down is retried.
-    await this.#subscriptions.replayAll();
+    // A registration that failed because a connection was still down is tried again.
+    await this.#membership.resync();
   }
 
   stats(): StoreStats {
@@ -314,13 +355,13 @@ export class RedisRoomStore implements RoomStore {
       retainedEnvelopes += sample.envelopes;
       retainedBytes += sample.bytes;
     }
-    const rooms = new Set([...this.#known.keys(), ...this.#subscriptions.rooms()]).size;
+    const rooms = new Set([...this.#known.keys(), ...this.#membership.rooms()]).size;
     return { rooms, retainedEnvelopes, retainedBytes, backendUp: this.#connections.isUp() };
   }
 
   async close(): Promise<void> {
     if (this.#connections.closed) return;
-    this.#subscriptions.clear();
+    this.#membership.clear();
     await this.#connections.close();
   }
 }

@@ -15,7 +15,11 @@ export interface RelayProcess {
 }
 
 /** Spawns a relay command and resolves once it prints its listening line. */
-export function spawnRelay(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; detached?: boolean }): Promise<RelayProcess> {
+export function spawnRelay(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; detached?: boolean; startWaitMs?: number },
+): Promise<RelayProcess> {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -46,8 +50,8 @@ export function spawnRelay(command: string, args: string[], options: { cwd: stri
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`relay did not start within ${START_WAIT_MS} ms; stderr: ${stderr.join('\n')}`));
-    }, START_WAIT_MS);
+      reject(new Error(`relay did not start within ${options.startWaitMs ?? START_WAIT_MS} ms; stderr: ${stderr.join('\n')}`));
+    }, options.startWaitMs ?? START_WAIT_MS);
     void exited.then(({ code }) => {
       clearTimeout(timer);
       reject(new Error(`relay exited with ${code} before listening; stderr: ${stderr.join('\n')}`));
