@@ -4,8 +4,11 @@
  * derives epoch n + 1, joins its relay room from cursor 0 and keeps watching epoch n's as
  * the previous room until the next commit. Whoever left has its sender keys forgotten and
  * mine rotate before my next group send; what I sent in epoch n after c goes out again in
- * n + 1; what others sent in epoch n after c is refused (`STALE_EPOCH`, one quiet timeline
- * note per member per epoch): they had not seen the commit.
+ * n + 1; what others sent in epoch n after c is refused (`STALE_EPOCH`): they had not seen
+ * the commit. An honest member whose beat or key crossed the commit catches up at once and
+ * sends again, so the note (one per member per epoch) waits STALE_GRACE_MS and is dropped
+ * if that member is heard in the current epoch meanwhile; a member kept behind (a relay
+ * withholding the commit from it) is noted.
  */
 import {
   ENVELOPE_KIND,
@@ -19,6 +22,7 @@ import {
   type SealedPeek,
   type UnlockedIdentity,
 } from '@sealroom/protocol';
+import { SECOND_MS } from '@sealroom/units';
 import type { DeliveryState } from './api.js';
 import type { Commits } from './commits.js';
 import type { FileTransfers } from './files.js';
@@ -26,6 +30,7 @@ import type { Leaving } from './leaving.js';
 import type { LobbyWatch } from './lobby.js';
 import { linkTag, timerMs, type Membership } from './membership.js';
 import type { Outbox } from './outbox.js';
+import type { Clock } from './platform.js';
 import type { Presence } from './presence.js';
 import type { RoomRecord } from './records.js';
 import type { SentLog } from './resend-after-commit.js';
@@ -41,6 +46,12 @@ import type { Warn } from './warnings.js';
 const MAX_FORMER_LINKS = 32;
 /** Stale-epoch notes remembered (one per member per epoch). */
 const MAX_STALE_NOTES = 1_000;
+/**
+ * How long a member who sent into an ended epoch has to be heard in the current one before
+ * it is noted as behind: well past the moment an honest member needs to open a commit, even
+ * on a loaded device, and well within the time a person notices a missing message.
+ */
+export const STALE_GRACE_MS = 10 * SECOND_MS;
 
 /** A commit ready to apply: an opened member's commit or a created one of mine. */
 type NextEpoch = Pick<OpenedCommit & CreatedCommit, 'entry' | 'secrets' | 'state' | 'change' | 'linkReset' | 'epochSecret' | 'linkSecret' | 'epochKeys'>;
@@ -63,12 +74,17 @@ export interface EpochPort {
   readonly persistence: Persistence;
   readonly events: EventHub;
   readonly warn: Warn;
+  readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  locked(task: () => Promise<void>): Promise<void>;
   now(): number;
   /** Binds and unbinds relay rooms to match the record. */
   syncRelays(): void;
 }
 
 export class Epochs {
+  /** Stale notes waiting out their grace, by `epoch/member`. */
+  private readonly pendingStale = new Map<string, unknown>();
+
   constructor(
     private readonly port: EpochPort,
     private readonly record: RoomRecord,
@@ -175,9 +191,35 @@ export class Epochs {
     return mine !== undefined && toBase64Url(mine.memberId) === toBase64Url(recipient);
   }
 
-  /** One warning and one quiet timeline note per member per epoch. */
+  /** `member` was heard in the current epoch: it has seen the commits, nothing to note. */
+  heardInCurrent(member: string): void {
+    for (const [key, timer] of this.pendingStale) {
+      if (!key.endsWith(`/${member}`)) continue;
+      this.port.clock.clearTimeout(timer);
+      this.pendingStale.delete(key);
+    }
+  }
+
+  /** Stops the grace timers (the room is closing). */
+  stop(): void {
+    for (const timer of this.pendingStale.values()) this.port.clock.clearTimeout(timer);
+    this.pendingStale.clear();
+  }
+
+  /** One warning and one quiet timeline note per member per epoch, once its grace ran out. */
   private async noteStale(epoch: number, member: string, name: string): Promise<void> {
     const key = `${epoch}/${member}`;
+    if (this.record.staleNoted.includes(key) || this.pendingStale.has(key)) return;
+    const timer = this.port.clock.setTimeout(() => {
+      void this.port.locked(async () => {
+        if (!this.pendingStale.delete(key)) return;
+        await this.writeStaleNote(key, member, name);
+      });
+    }, STALE_GRACE_MS);
+    this.pendingStale.set(key, timer);
+  }
+
+  private async writeStaleNote(key: string, member: string, name: string): Promise<void> {
     if (this.record.staleNoted.includes(key)) return;
     this.record.staleNoted.push(key);
     this.record.staleNoted.splice(0, Math.max(0, this.record.staleNoted.length - MAX_STALE_NOTES));

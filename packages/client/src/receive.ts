@@ -49,7 +49,7 @@ export interface ReceivePort {
   readonly seen: SeenIds;
   readonly senderKeys: Pick<SenderKeys, 'hasRequestedFrom' | 'requestKey' | 'answerKeyRequest'>;
   readonly commits: Pick<Commits, 'before'>;
-  readonly epochs: Pick<Epochs, 'onCommit' | 'onPrevious'>;
+  readonly epochs: Pick<Epochs, 'onCommit' | 'onPrevious' | 'heardInCurrent'>;
   readonly lobby: Pick<LobbyWatch, 'onEnvelope'>;
   readonly knocking: Pick<Knocking, 'onEnvelope' | 'knock'>;
   readonly leaving: Pick<Leaving, 'onProposal'>;
@@ -98,6 +98,8 @@ export class Receiver {
     // Sealed to someone else: normal traffic, not mine to open.
     const toMe = peek.recipient === undefined || (mine !== undefined && toBase64Url(peek.recipient) === toBase64Url(mine.memberId));
     if (!toMe) return;
+    const sender = this.senderOf(peek);
+    if (sender !== undefined) epochs.heardInCurrent(sender.idB64);
     switch (peek.type) {
       case 'leave': {
         const opened = await openLeave({ keys, roster, envelope: peek });

@@ -187,6 +187,7 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
       pendingKnocks: () => record.pendingKnocks.length,
       unbindAll: () => {
         commits.stop();
+        epochs.stop();
         relays.sync();
       },
       onInactive: () => ctx.onInactive(),
@@ -256,6 +257,8 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
       persistence,
       events,
       warn,
+      clock,
+      locked,
       now: () => clock.now(),
       syncRelays: () => relays.sync(),
     },

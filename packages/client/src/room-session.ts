@@ -315,6 +315,7 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
     this.parts.status.dead = true;
     this.stopTimers();
     this.parts.commits.stop();
+    this.parts.epochs.stop();
     // Transfers waiting for a reconnect would wait forever: end them now.
     this.parts.files.stopAll('CLOSED');
     this.parts.status.wake();
