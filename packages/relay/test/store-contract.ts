@@ -243,9 +243,11 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
       expect(await store.append(room, envelope('new'), t0)).toBe(1);
     });
 
-    it.runIf(options.forgottenRooms === 'remembered')(
-      'keeps a forgotten room id for its original key: another key is refused, the original starts a new incarnation',
-      async () => {
+    // Only stores that forget rooms themselves (memory and SQLite, at their room cap) keep the
+    // ids they forgot; a Redis room expires with its keys and is not remembered (DEPLOYMENT.md),
+    // so the test is not defined for it rather than shown as skipped.
+    if (options.forgottenRooms === 'remembered')
+      it('keeps a forgotten room id for its original key: another key is refused, the original starts a new incarnation', async () => {
         const store = await make();
         const [room, other] = [newRoom(), newRoom()];
         const key = randomBytes(ADMISSION_KEY_BYTES);
@@ -264,8 +266,7 @@ export function runStoreContract(name: string, factory: StoreFactory, options: C
         const again = await store.readAfter(room, 0, PAGE_ALL, t0);
         expect(again).toMatchObject({ entries: [], head: 0 });
         expect(again.epoch).not.toBe(epoch);
-      },
-    );
+      });
 
     it(`${options.restart.history === 'kept' ? 'keeps' : 'loses'} rooms across a restart, and a room’s epoch says which`, async () => {
       const store = await make();
