@@ -9,6 +9,7 @@ import { CHROMIUM_ARGS, chromiumExecutable } from '../../../scripts/chromium.mjs
 import {
   createIdentity,
   createRoom,
+  currentInvite,
   DESKTOP_VIEWPORT,
   expectAccessible,
   expectCleanPage,
@@ -371,6 +372,8 @@ test("a newcomer using an existing member's name is flagged, and the alert needs
   await impostor.page.getByLabel('Invite link').fill('https://not-a-sealroom-invite.example/#nonsense');
   await impostor.page.getByRole('button', { name: 'Join', exact: true }).click();
   await expect(impostor.page.getByTestId('join-dialog').getByRole('alert')).toContainText('invite link is not valid');
+  // Removing Carol reset the invite link: the one to share now is the Invite dialog's.
+  invite = await currentInvite(alice.page);
   await impostor.page.getByLabel('Invite link').fill(invite);
   await impostor.page.getByRole('button', { name: 'Join', exact: true }).click();
   await expect(impostor.page.locator('#room-title')).toHaveText(ROOM, { timeout: 30_000 });

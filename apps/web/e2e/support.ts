@@ -150,6 +150,17 @@ export async function createRoom(page: Page, name: string): Promise<string> {
   return copied;
 }
 
+/** The open room's invite link as its Invite dialog shows it now (removals and leaves reset it). */
+export async function currentInvite(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  const dialog = page.getByTestId('invite-dialog');
+  await expect(dialog).toBeVisible();
+  const link = await dialog.getByTestId('invite-link').inputValue();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await expect(dialog).toBeHidden();
+  return link;
+}
+
 export async function openRoom(page: Page, name: string): Promise<void> {
   const title = page.locator('#room-title');
   if ((await title.count()) > 0 && (await title.textContent()) === name) return;

@@ -47,6 +47,8 @@ async function tamperingPair(browser: Browser, testInfo: TestInfo): Promise<{ da
   await erin.page.goto(invite);
   await createIdentity(erin.page, 'Erin');
   await expect(erin.page.locator('#room-title')).toHaveText('Tamper test', { timeout: 30_000 });
+  // Opening the link only knocks: Erin is in once Dave's client let her in.
+  await expect(erin.page.getByTestId('composer')).toBeEnabled({ timeout: 30_000 });
   await send(dave.page, 'Before anything is touched.');
   await expect(message(erin.page, 'Before anything is touched.')).toBeVisible();
   return {

@@ -62,7 +62,10 @@ export interface CreateIdentityOptions {
 // Rooms, members, timeline
 // ---------------------------------------------------------------------------------
 
-/** A room id: the base64url form (43 characters) of the 32-byte id derived from the invite. */
+/**
+ * A room id: the base64url form (43 characters) of the room's 32-byte id, the hash of its
+ * genesis entry (PROTOCOL B.6). Stable for the room's life; never sent to a relay.
+ */
 export type RoomId = string;
 /**
  * An identity id: the base64url form (43 characters) of the identity hash of the public keys
@@ -74,16 +77,58 @@ export type IdentityId = string;
 /** A message id: 16 random bytes in base64url, chosen by the sender. */
 export type MessageId = string;
 
+/** A member's role in the membership log. Admins remove members, change roles and the link, approve knocks. */
+export type Role = 'member' | 'admin';
+
+/**
+ * How the invite link admits people (PROTOCOL B.14.7). `approval`: knocks wait for an admin.
+ * `singleUse`: the link is reset by the first add through it. `expiresAt`: epoch ms after
+ * which knocks are declined, or null for never. Every change of policy makes a new link.
+ */
+export interface LinkPolicy {
+  approval: boolean;
+  singleUse: boolean;
+  expiresAt: number | null;
+}
+
+/**
+ * Where this device stands in a room:
+ * - `knocking`: I opened an invite and wait for a member to let me in (nothing to read yet);
+ * - `current`: a member, as far as this device knows up to date;
+ * - `catching-up`: a member that is processing membership changes it missed, or asking to be
+ *   let in again because the relay lost the room's history ("catching up on membership…");
+ * - `left`, `removed`: no longer a member; the history stays readable here;
+ * - `outdated`: a room stored by an older version of Sealroom; read-only, ask for a new invite.
+ */
+export type MembershipStatus = 'knocking' | 'current' | 'catching-up' | 'left' | 'removed' | 'outdated';
+
+/** Why a knock was turned down: a member declined, or the link had expired or was already used. */
+export type KnockDeclineReason = 'declined' | 'link-expired' | 'link-used';
+
 export interface RoomSummary {
   id: RoomId;
+  /** The room's name from its log; while knocking, the untrusted hint from the invite link. */
   name: string;
-  /** Identity id of the creator (the only member allowed to remove others). */
+  /** Identity id of the creator (bound to the room by its genesis); empty while knocking. */
   createdBy: IdentityId;
   /** Disappearing-message timer in ms, or null when messages are kept. */
   disappearingMs: number | null;
   memberCount: number;
-  /** False once I left or was removed; the room stays listed for its history. */
+  /** True while I am a member (`status` is `current` or `catching-up`). */
   active: boolean;
+  status: MembershipStatus;
+  /** My role, or null when I am not a member. */
+  myRole: Role | null;
+  /** Identity ids of the admins (the creator first). */
+  admins: IdentityId[];
+  /** The invite link's policy, or null when I am not a member. */
+  linkPolicy: LinkPolicy | null;
+  /** The current epoch (number of membership changes so far), or null while knocking. */
+  epoch: number | null;
+  /** While knocking: a member declined, or the link was expired or used. An unauthenticated hint. */
+  knockDeclined: KnockDeclineReason | null;
+  /** Knocks waiting for an admin's answer (0 unless I am an admin of an approval room). */
+  pendingKnocks: number;
   /** Epoch ms of my joining. */
   joinedAt: number;
   /** Epoch ms of the newest timeline item, for sorting a room list. */
@@ -97,12 +142,41 @@ export interface MemberInfo {
   /** True for the local identity's own entry. */
   isMe: boolean;
   isCreator: boolean;
+  role: Role;
+  /** The name is confusable with another current member's (UTS #39 skeleton): one of them is not who it seems. */
+  nameClash: boolean;
+  /** The name mixes scripts ("Bоb" with a Cyrillic о). */
+  mixedScript: boolean;
   /** Marked verified by me after comparing the safety number. Persisted. */
   verified: boolean;
   /** A presence beat arrived recently. */
   online: boolean;
   joinedAt: number;
 }
+
+/** A knock waiting for an admin (approval links), as {@link RoomHandle.pendingKnocks} lists it. */
+export interface PendingKnock {
+  knockId: string;
+  identityId: IdentityId;
+  displayName: string;
+  fingerprint: string;
+  /** Epoch ms when this device saw the knock. */
+  at: number;
+  /** The identity is in the room's removal record: approving re-adds someone an admin removed. */
+  removedBefore: boolean;
+  /** The name is confusable with a current member's. */
+  nameClash: boolean;
+  mixedScript: boolean;
+}
+
+/** What a membership change did, as the `membership` event and the timeline tell it. */
+export type MembershipChange =
+  | { kind: 'joined'; member: IdentityId; name: string; by: IdentityId; via: 'member' | 'link' | 'knock'; linkReset: boolean }
+  | { kind: 'left'; member: IdentityId; name: string; by: IdentityId; linkReset: true }
+  | { kind: 'removed'; member: IdentityId; name: string; by: IdentityId; linkReset: true }
+  | { kind: 'role'; member: IdentityId; name: string; role: Role; by: IdentityId }
+  | { kind: 'timer'; disappearingMs: number | null; by: IdentityId }
+  | { kind: 'link'; policy: LinkPolicy; by: IdentityId; linkReset: true };
 
 export interface SafetyNumber {
   /** 60 digits, identical on both members' screens. */
@@ -149,10 +223,11 @@ export interface FileOffer {
   size: number;
   mimeType: string;
   /**
-   * Hex file digest, checked before a transfer completes: SHA-256 over a hash list of the
-   * chunks (PROTOCOL Part B, files), so it is computed without holding the file in memory.
+   * Hex file digest (SHA-256 over a hash list of the chunks, PROTOCOL B.13), checked before a
+   * transfer completes. It travels in a trailer after the last chunk, so an offer does not
+   * know it: null until then (`file-complete` carries it).
    */
-  sha256: string;
+  sha256: string | null;
 }
 
 export type FileTransferState = 'offered' | 'accepted' | 'declined' | 'transferring' | 'complete' | 'failed';
@@ -168,10 +243,21 @@ export interface FileMessage extends TimelineBase {
 
 /** Things that happened in the room, shown inline in the timeline. */
 export type SystemEvent =
-  | { type: 'member-joined'; member: IdentityId; name: string }
-  | { type: 'member-left'; member: IdentityId; name: string }
-  | { type: 'member-removed'; member: IdentityId; name: string; by: IdentityId }
+  /** `by`: who let them in (absent in items stored by older versions). */
+  | { type: 'member-joined'; member: IdentityId; name: string; by?: IdentityId }
+  /** `linkReset`: the invite link was reset with it (every leave and removal resets it). */
+  | { type: 'member-left'; member: IdentityId; name: string; linkReset?: boolean }
+  | { type: 'member-removed'; member: IdentityId; name: string; by: IdentityId; linkReset?: boolean }
+  | { type: 'role-changed'; member: IdentityId; name: string; role: Role; by: IdentityId }
+  | { type: 'link-changed'; by: IdentityId; policy: LinkPolicy }
   | { type: 'timer-set'; by: IdentityId; disappearingMs: number | null }
+  /** I was let in (`by`: the member whose welcome I verified). Nothing from before can be read. */
+  | { type: 'joined-room'; by: IdentityId }
+  /**
+   * A member sent something before it saw the latest membership change: it was refused and
+   * will appear once that member catches up and sends it again. One per member per epoch.
+   */
+  | { type: 'stale-epoch'; member: IdentityId; name: string }
   /** Envelopes the relay dropped before I could fetch them (cursor range). */
   | { type: 'gap'; afterCursor: number; upToCursor: number }
   /**
@@ -247,10 +333,32 @@ export interface RoomHandle {
   safetyNumber(member: IdentityId): Promise<SafetyNumber>;
   /** Sets the room's disappearing-message timer for everyone; `null` turns it off. */
   setDisappearingTimer(ms: number | null): Promise<void>;
-  /** Creator only: removes a member; everyone else rotates keys before sending again. */
+  /**
+   * Admins only: removes a member (never the creator). Resolves once the removal is committed
+   * (a new epoch that the removed member cannot enter; the invite link is reset). Rejects
+   * `NOT_ADMIN`, `UNKNOWN_MEMBER`, `CHANGE_REFUSED`.
+   */
   removeMember(member: IdentityId): Promise<void>;
-  /** Leaves the room; remaining members rotate keys. The room stays listed, inactive. */
+  /**
+   * Leaves the room: a leave proposal that a remaining member commits. Resolves once the
+   * proposal is queued; the room turns inactive (`status: 'left'`) when the relay has it.
+   */
   leave(): Promise<void>;
+  /** Admins only: makes a member an admin or a member again (never the creator's role). */
+  setRole(member: IdentityId, role: Role): Promise<void>;
+  /** Admins only: a new invite link with this policy (the old link stops working). */
+  setLinkPolicy(policy: LinkPolicy): Promise<void>;
+  /** Admins only: a new invite link with the same policy. */
+  resetLink(): Promise<void>;
+  /** Knocks waiting for an admin (approval links); empty for other members. */
+  pendingKnocks(): PendingKnock[];
+  /**
+   * Admins only: lets a knocker in. An identity in the removal record comes back only this
+   * way (a deliberate re-add). Rejects `UNKNOWN_KNOCK` when it was answered meanwhile.
+   */
+  approveKnock(knockId: string): Promise<void>;
+  /** Admins only: turns a knock down (the knocker is told it was declined). */
+  declineKnock(knockId: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------
@@ -296,10 +404,16 @@ export interface ClientEventMap {
   /** Part of the room's past is gone at the relay and cannot be caught up. */
   gap: { roomId: RoomId; afterCursor: number; upToCursor: number };
   connection: { relayUrl: string; state: ConnectionState; /** Next retry in ms when reconnecting. */ retryInMs: number | null };
-  /** Room list or a room's summary changed (created, joined, name, timer, left). */
+  /** Room list or a room's summary changed (created, joined, name, timer, status, left). */
   room: { roomId: RoomId; summary: RoomSummary };
-  /** The creator removed me: the room is now inactive and I hold no current keys. */
+  /** An admin removed me: the room is now inactive and I hold no current keys. */
   'removed-me': { roomId: RoomId; by: IdentityId };
+  /** A membership change was committed (who changed what; `epoch` is the epoch it started). */
+  membership: { roomId: RoomId; change: MembershipChange; epoch: number; at: number };
+  /** The knocks waiting for an admin changed (admins of approval rooms only). */
+  knock: { roomId: RoomId; knocks: PendingKnock[] };
+  /** My knock was answered: I am a member now (`by`: the member who let me in). */
+  'joined-room': { roomId: RoomId; summary: RoomSummary; by: IdentityId };
   'file-offer': { roomId: RoomId; item: FileMessage };
   'file-progress': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; bytes: number; total: number };
   'file-complete': { roomId: RoomId; fileId: string; direction: 'send' | 'receive'; sha256: string };
@@ -356,9 +470,11 @@ export interface SealroomClient {
    */
   createRoom(options: { name: string; relayUrl?: string }): Promise<RoomHandle>;
   /**
-   * Joins by invite link (or just its `#…` fragment). Resolves once the room is stored and
-   * its join announcement queued, even offline; the relay's refusal arrives later as a
-   * `warning` of kind `relay-error` (code `ADMISSION_DENIED`). Rejects `BAD_INVITE`.
+   * Opens an invite link (or just its `#…` fragment): stores the room as `knocking` and
+   * knocks in the link's lobby; a member lets me in (`joined-room`), an admin does under
+   * approval links. Resolves once the room is stored, even offline. Rejects `BAD_INVITE`,
+   * `OLD_INVITE` (a link of an older version), `REMOVED_FROM_ROOM` (an old link of a room I
+   * was removed from).
    */
   joinRoom(inviteLink: string): Promise<RoomHandle>;
   rooms(): RoomSummary[];

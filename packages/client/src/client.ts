@@ -3,20 +3,19 @@
  * the room sessions. Everything behind the public {@link SealroomClient} interface.
  */
 import {
+  OPEN_LINK,
   changePassword as rewrapIdentity,
   checkDisplayName,
-  createRoomSecret,
-  deriveRoomKeys,
+  createRoom as createGenesis,
   exportBackup as exportWrappedBackup,
   formatFingerprint,
-  formatInviteV1 as formatInvite,
+  formatInvite,
   fromBase64Url,
   fromUtf8,
   generateIdentity,
   importBackup as importWrappedBackup,
-  memberIdOf,
   openAtRest,
-  parseInviteV1 as parseInvite,
+  parseInvite,
   readWrappedIdentity,
   sealAtRest,
   toBase64Url,
@@ -45,8 +44,12 @@ import { systemClock } from './clock.js';
 import { SealroomClientError } from './errors.js';
 import { EventHub } from './events.js';
 import { AsyncLock } from './lock.js';
-import { KEY_IDENTITY, KEY_ROOM_INDEX, newRoomRecord, roomKey, type RoomRecord } from './records.js';
+import { linkTag } from './membership.js';
+import { OutdatedRoom } from './outdated-room.js';
+import { KEY_IDENTITY, KEY_ROOM_INDEX, ROOM_RECORD_VERSION, newRoomRecord, roomKey, type RoomRecord } from './records.js';
+import { RoomLog } from './room-log.js';
 import { RoomSession } from './room-session.js';
+import { loadNameData } from './names.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
 import { httpBase, toWebSocketUrl } from './relay-url.js';
 import { RelayConnection } from './transport.js';
@@ -76,6 +79,8 @@ class Client implements SealroomClient {
   private readonly clock;
   private readonly connections = new Map<string, RelayConnection>();
   private readonly sessions = new Map<string, RoomSession>();
+  /** Rooms stored by an older version (protocol v1): listed, readable, inactive. */
+  private readonly outdated = new Map<string, OutdatedRoom>();
   private unlocked: Unlocked | undefined;
   /**
    * Create, import, unlock, lock and close run one at a time. Two overlapping unlocks (a
@@ -153,8 +158,14 @@ class Client implements SealroomClient {
     this.unlocked = { identity, wrapped, vault };
     const index = (await vault.get<string[]>(KEY_ROOM_INDEX)) ?? [];
     for (const roomId of index) {
-      const record = await vault.get<RoomRecord>(roomKey(roomId));
-      if (record !== undefined) await this.startSession(record);
+      const record = await vault.get<RoomRecord | { v: number }>(roomKey(roomId));
+      if (record === undefined) continue;
+      if (record.v === ROOM_RECORD_VERSION) await this.startSession(record as RoomRecord);
+      else
+        this.outdated.set(
+          roomId,
+          await OutdatedRoom.open({ vault, events: this.events, clock: this.clock, ownerId: this.info(identity).identityId }, roomId, record),
+        );
     }
     const info = this.info(identity);
     this.events.emit('identity', { state: 'unlocked', identity: info });
@@ -177,6 +188,7 @@ class Client implements SealroomClient {
     await Promise.all([...this.sessions.values()].map((session) => session.kill()));
     await unlocked.vault.flush();
     this.sessions.clear();
+    this.outdated.clear();
     this.unlocked = undefined;
   }
 
@@ -217,60 +229,75 @@ class Client implements SealroomClient {
   }
 
   async createRoom(options: { name: string; relayUrl?: string }): Promise<RoomHandle> {
-    const { identity } = this.requireUnlocked();
-    const secret = createRoomSecret();
-    const keys = await deriveRoomKeys(secret);
-    const record = newRoomRecord({
-      keys,
-      secret,
-      creatorId: toBase64Url(identity.public.id),
-      relayUrl: toWebSocketUrl(options.relayUrl ?? this.options.relayUrl),
-      appUrl: this.appUrl(options.relayUrl),
-      name: options.name,
-      now: this.clock.now(),
-      me: identity,
-      myMemberId: toBase64Url(await memberIdOf(keys, identity.public.id)),
-    });
+    const { identity, vault } = this.requireUnlocked();
+    let created: Awaited<ReturnType<typeof createGenesis>>;
     try {
-      // The name travels in the invite's fragment; the protocol refuses control characters
-      // and names over 128 bytes there, so refuse them here, before anything is stored.
-      formatInvite({ baseUrl: record.appUrl, secret, creatorId: identity.public.id, roomName: record.name });
+      // The genesis binds me as creator; the room id is its hash (PROTOCOL B.14.1).
+      created = await createGenesis({ me: identity, name: options.name, timerSeconds: 0, linkPolicy: OPEN_LINK });
     } catch {
       throw new SealroomClientError('BAD_ROOM_NAME');
     }
+    const now = this.clock.now();
+    const record = newRoomRecord({
+      id: toBase64Url(created.roomId),
+      relayUrl: toWebSocketUrl(options.relayUrl ?? this.options.relayUrl),
+      appUrl: this.appUrl(options.relayUrl),
+      name: options.name,
+      now,
+    });
+    record.status = 'member';
+    record.epochRoom = { room: created.epochKeys.relayRoomIdB64, epoch: 0, cursor: 0, joinCursor: 0 };
+    record.lobbies = [{ room: created.lobbyKeys.relayRoomIdB64, cursor: 0 }];
+    record.memberSince[toBase64Url(identity.public.id)] = now;
+    const log = await RoomLog.load(vault, record.id);
+    await log.adoptGenesis(created);
+    await log.persist();
     return this.addRoom(record);
   }
 
   async joinRoom(inviteLink: string): Promise<RoomHandle> {
-    const { identity } = this.requireUnlocked();
+    const { vault } = this.requireUnlocked();
     const link = inviteLink.startsWith('#') ? `${this.appUrl()}${inviteLink}` : inviteLink;
     const parsed = parseInvite(link);
-    if (!parsed.ok) throw new SealroomClientError('BAD_INVITE', parsed.code);
+    if (!parsed.ok) throw new SealroomClientError(parsed.code === 'OLD_VERSION' ? 'OLD_INVITE' : 'BAD_INVITE', parsed.code);
     const { invite, baseUrl } = parsed;
-    const keys = await deriveRoomKeys(invite.secret);
-    const existing = this.sessions.get(keys.roomIdB64);
-    if (existing !== undefined && existing.record.active) return existing;
+    const id = toBase64Url(invite.roomId);
+    const existing = this.sessions.get(id);
+    if (existing !== undefined && (existing.record.status === 'member' || existing.record.status === 'knocking')) return existing;
+    // An old link of a room I was removed from: it was reset with my removal and admits no one.
+    if (existing?.record.status === 'removed' && existing.record.formerLinks.includes(await linkTag(invite.linkSecret))) {
+      throw new SealroomClientError('REMOVED_FROM_ROOM');
+    }
     const record = newRoomRecord({
-      keys,
-      secret: invite.secret,
-      creatorId: toBase64Url(invite.creatorId),
+      id,
       relayUrl: toWebSocketUrl(invite.relayUrl ?? baseUrl),
       appUrl: baseUrl,
       name: invite.roomName ?? 'Room',
       now: this.clock.now(),
-      me: identity,
-      myMemberId: toBase64Url(await memberIdOf(keys, identity.public.id)),
     });
     if (existing !== undefined) {
-      // Joining again after leaving or being removed. The earlier timeline stays and is
-      // numbered on from where it ended (restarting at 1 would overwrite it in storage), and
-      // the creator's removals stay binding: the relay may no longer hold them to relearn.
-      record.nextItemSeq = existing.record.nextItemSeq;
-      record.nextOutboxSeq = existing.record.nextOutboxSeq;
-      record.removed = [...existing.record.removed];
+      // Joining again after leaving or being removed: the earlier timeline stays and is numbered
+      // on from where it ended (restarting at 1 would overwrite it in storage), the trust marks
+      // stay, and the log held so far must be extended by the welcome (knocking.ts).
+      Object.assign(record, {
+        nextItemSeq: existing.record.nextItemSeq,
+        nextOutboxSeq: existing.record.nextOutboxSeq,
+        nextSentSeq: existing.record.nextSentSeq,
+        verified: existing.record.verified,
+        formerlyVerified: existing.record.formerlyVerified,
+        formerLinks: existing.record.formerLinks,
+        memberSince: existing.record.memberSince,
+        seen: existing.record.seen,
+        seenControl: existing.record.seenControl,
+        joinedAt: existing.record.joinedAt,
+      });
       // The new session takes over the timeline (and its expiry); the old one must let go.
       await existing.kill();
     }
+    const log = await RoomLog.load(vault, id);
+    const lobby = await log.setKnockLink(invite.linkSecret);
+    await log.persist();
+    record.knock = { knockIds: [], lobby: { room: lobby.relayRoomIdB64, cursor: 0 }, declined: null };
     return this.addRoom(record);
   }
 
@@ -280,15 +307,14 @@ class Client implements SealroomClient {
     const index = (await vault.get<string[]>(KEY_ROOM_INDEX)) ?? [];
     if (!index.includes(record.id)) await vault.set(KEY_ROOM_INDEX, [...index, record.id]);
     const session = await this.startSession(record);
-    // Announce myself; it goes out after the first catch-up, so it follows the room's past.
-    await session.queue({ k: 'announce' });
     session.emitRoom();
     return session;
   }
 
   private async startSession(record: RoomRecord): Promise<RoomSession> {
+    // A room compares its members' names from the moment it opens.
+    await loadNameData();
     const { identity, vault } = this.requireUnlocked();
-    const keys = await deriveRoomKeys(fromBase64Url(record.secret)!);
     const connection = this.connectionFor(record.relayUrl);
     const session = await RoomSession.open(
       {
@@ -296,10 +322,9 @@ class Client implements SealroomClient {
         vault,
         events: this.events,
         clock: this.clock,
-        connection,
+        relay: connection,
         presenceTimeoutMs: this.options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
         onInactive: () => {
-          connection.removeRoom(record.id);
           // A socket admitted to no room would only be cut by the relay's handshake timer
           // and reconnect forever: close it; a later room on this relay opens a new one.
           if (!connection.hasRooms()) {
@@ -309,23 +334,25 @@ class Client implements SealroomClient {
         },
       },
       record,
-      keys,
     );
     session.inviteFormatter = (s) => this.inviteFor(s);
     this.sessions.set(record.id, session);
-    if (record.active) connection.addRoom(session);
     return session;
   }
 
   private inviteFor(session: RoomSession): string {
     const record = session.record;
+    const linkSecret = session.parts.log.linkSecret;
+    if (record.status !== 'member' || linkSecret === null) return '';
+    const state = session.parts.log.memberState;
     const sameRelay = toWebSocketUrl(record.appUrl) === record.relayUrl;
     return formatInvite({
       baseUrl: record.appUrl,
-      secret: fromBase64Url(record.secret)!,
-      creatorId: fromBase64Url(record.creatorId)!,
+      roomId: fromBase64Url(record.id)!,
+      linkSecret,
       ...(sameRelay ? {} : { relayUrl: record.relayUrl }),
-      roomName: record.name,
+      roomName: state.name,
+      approval: state.link.approval,
     });
   }
 
@@ -351,11 +378,11 @@ class Client implements SealroomClient {
   }
 
   rooms(): RoomSummary[] {
-    return [...this.sessions.values()].map((session) => session.summary());
+    return [...[...this.sessions.values()].map((session) => session.summary()), ...[...this.outdated.values()].map((room) => room.summary())];
   }
 
   room(id: string): RoomHandle | undefined {
-    return this.sessions.get(id);
+    return this.sessions.get(id) ?? this.outdated.get(id);
   }
 
   // ---- events and lifecycle -------------------------------------------------------------

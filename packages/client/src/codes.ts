@@ -4,7 +4,7 @@
  * them and a UI keys its texts by them (`Record<Code, string>`), so a code added here
  * without a text fails that UI's typecheck. Types only.
  */
-import type { EnvelopeErrorCode } from '@sealroom/protocol';
+import type { SealedErrorCode, WelcomeErrorCode } from '@sealroom/protocol';
 
 /**
  * The relay's refusal codes (docs/PROTOCOL.md A.7). Written out here rather than imported:
@@ -49,25 +49,48 @@ export type ClientTransportErrorCode =
 /** Why a publish or a room on a relay connection failed (`TransportError.code`). */
 export type TransportErrorCode = RelayErrorCode | ClientTransportErrorCode;
 
-/** Envelope failures that mean "genuine once, seen again" (PROTOCOL C.7 step 5). */
-export type ReplayCode = Extract<EnvelopeErrorCode, 'DUPLICATE' | 'TOO_OLD' | 'KEY_ALREADY_KNOWN'>;
+/**
+ * Failures that mean "genuine once, seen again" (PROTOCOL C.7): a replayed message or
+ * distribution, or a replayed commit of an epoch already past (`STALE_COMMIT`).
+ */
+export type ReplayCode = Extract<SealedErrorCode, 'DUPLICATE' | 'TOO_OLD' | 'KEY_ALREADY_KNOWN'> | 'STALE_COMMIT';
 
 /** The codes each kind of warning carries. */
 export interface WarningCodes {
-  /** A member (verified or not) presented a different identity key than before. */
+  /**
+   * A new member's name is confusable with the name of a member I verified who is no longer
+   * in the room (left or removed): perhaps that person with a new key, perhaps someone
+   * else. Within one room a member can never present another key (identities are fixed by
+   * the membership log), so this is the only key change there is.
+   */
   'key-changed': 'KEY_CHANGED';
-  /** A second identity announced a display name an existing member already uses. */
+  /**
+   * A member's name is confusable (UTS #39 skeleton) with another current member's, verified
+   * or not: two different identities, one of them not who it seems.
+   */
   'name-clash': 'NAME_CLASH';
+  /** A member's name mixes scripts (other than Common and Inherited): "Bоb" with a Cyrillic о. */
+  'mixed-script': 'MIXED_SCRIPT';
   /**
    * An envelope (or a file chunk) failed to verify — signature, tag, context — or could not
-   * be parsed; its content does not parse (`BAD_PAYLOAD`); a file offer reuses another
-   * member's file id (`FILE_ID_TAKEN`).
+   * be parsed; a commit or a welcome was refused (the log's codes: `NOT_ALLOWED`,
+   * `BAD_MEMBERSHIP`, `WRONG_ROOM`…); its content does not parse (`BAD_PAYLOAD`); a file
+   * offer reuses another member's file id (`FILE_ID_TAKEN`); a welcome's log does not extend
+   * the log this device already holds (`LOG_FORK`).
    */
-  'bad-message': EnvelopeErrorCode | 'BAD_PAYLOAD' | 'FILE_ID_TAKEN';
-  /** An envelope replayed an already-seen sequence number or message id. */
+  'bad-message': WelcomeErrorCode | 'BAD_PAYLOAD' | 'FILE_ID_TAKEN' | 'LOG_FORK';
+  /** An envelope replayed an already-seen sequence number or message id, or an old commit. */
   replay: ReplayCode;
-  /** An envelope from a sender who is not (or no longer) a member; a removed member announced itself. */
+  /**
+   * An envelope from a sender who is not (or no longer) a member; an identity in the room's
+   * removal record knocked (`REMOVED_MEMBER`).
+   */
   'unknown-sender': 'UNKNOWN_SENDER' | 'REMOVED_MEMBER';
+  /**
+   * A member sent in the previous epoch's relay room after the commit that ended it: it had
+   * not seen the commit yet (its messages appear once it catches up and sends them again).
+   */
+  'stale-epoch': 'STALE_EPOCH';
   /** The relay refused something (Part A.7), or a queued message could not be sent (`SEND_FAILED`). */
   'relay-error': TransportErrorCode | 'SEND_FAILED';
   /** This device's storage refused a write (quota, closed database). */

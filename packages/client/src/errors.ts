@@ -15,7 +15,20 @@ export type ClientErrorCode =
   | 'BAD_ROOM_NAME'
   | 'ADMISSION_DENIED'
   | 'NOT_MEMBER'
-  | 'NOT_CREATOR'
+  /** A change only an admin may make (remove, roles, the link, approving knocks). */
+  | 'NOT_ADMIN'
+  /** I am still knocking: nothing can be sent until a member lets me in. */
+  | 'KNOCKING'
+  /** An invite made by an older version of Sealroom (`v=1`): ask for a new one. */
+  | 'OLD_INVITE'
+  /** The link is one of a room I was removed from: it cannot let me in again. */
+  | 'REMOVED_FROM_ROOM'
+  /** A room stored by an older version of Sealroom: it can only be read. */
+  | 'ROOM_OUTDATED'
+  /** No pending knock with that id (already answered, or never seen). */
+  | 'UNKNOWN_KNOCK'
+  /** The membership log refuses the change (the creator's removal or role, an expiry in the past…). */
+  | 'CHANGE_REFUSED'
   | 'UNKNOWN_MEMBER'
   | 'UNKNOWN_ROOM'
   | 'UNKNOWN_FILE'

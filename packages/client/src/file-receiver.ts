@@ -1,23 +1,13 @@
 /**
  * Receiving files (PROTOCOL C.6). An accepted file is written to the caller's sink chunk by
  * chunk in index order, each write awaited before the next chunk is opened, and checked
- * against the whole-file digest before it counts as complete. The receiver hashes a chunk
+ * against the digest trailer of the manifest's sender before it counts as complete. The receiver hashes a chunk
  * while it writes it and the next one arrives ({@link HASH_AHEAD} hashes at most).
  *
  * Chunk recovery: a chunk that fails verification or never arrives is asked for again; a
  * transfer that cannot be recovered fails with a typed reason, never a silent wait.
  */
-import {
-  FileDigest,
-  equalBytes,
-  importFileKey,
-  openFileChunkV1 as openFileChunk,
-  peekEnvelope,
-  toBase64Url,
-  toHex,
-  type FileManifestV1 as FileManifest,
-  type RoomMember,
-} from '@sealroom/protocol';
+import { FileDigest, equalBytes, importFileKey, openFileChunk, peekFileChunk, toBase64Url, toHex, type FileManifest } from '@sealroom/protocol';
 import type { FileMessage, FileTransferState } from './api.js';
 import type { FileFailureCode } from './codes.js';
 import { SealroomClientError } from './errors.js';
@@ -25,7 +15,6 @@ import { PROGRESS_EVERY_CHUNKS } from './file-flow-control.js';
 import { HASH_AHEAD, type FileRoom } from './file-room.js';
 import { JobWindow } from './job-window.js';
 import { MAX_RESEND_CHUNKS, MAX_RESEND_RANGES } from './payloads.js';
-import type { LiveMember } from './roster.js';
 
 /** Out-of-order chunks a receiver holds while waiting for a resent one (16 × 256 KiB). */
 const MAX_REORDER_CHUNKS = 16;
@@ -55,8 +44,9 @@ const FAILURE_DETAIL: Record<FileFailureCode, string> = {
 
 interface Incoming {
   manifest: FileManifest;
-  sender: RoomMember;
   senderId: string;
+  /** The digest the manifest's sender announced after its last chunk. */
+  trailer?: Uint8Array;
   itemId: string;
   state: FileTransferState;
   fileKey?: CryptoKey;
@@ -91,12 +81,11 @@ export class FileReceiver {
     return this.incoming.get(fileId)?.senderId;
   }
 
-  onOffer(manifest: FileManifest, sender: LiveMember, item: FileMessage): void {
+  onOffer(manifest: FileManifest, senderId: string, item: FileMessage): void {
     const fileId = toBase64Url(manifest.fileId);
     this.incoming.set(fileId, {
       manifest,
-      sender: sender.member,
-      senderId: sender.record.id,
+      senderId,
       itemId: item.id,
       state: 'offered',
       next: 0,
@@ -152,22 +141,29 @@ export class FileReceiver {
     if (entry !== undefined && entry.senderId === from) await this.fail(fileId, entry, 'CANCELLED');
   }
 
-  /** A file-chunk envelope from a member; called under the room lock. */
-  async onChunk(envelope: Uint8Array, sender: LiveMember, fileIdBytes: Uint8Array | undefined): Promise<void> {
-    const { room } = this;
-    if (fileIdBytes === undefined) return;
-    const fileId = toBase64Url(fileIdBytes);
+  /** The digest trailer of a file (only its manifest's sender's counts); called under the room lock. */
+  async onDigest(fileId: string, digest: Uint8Array, from: string): Promise<void> {
     const entry = this.incoming.get(fileId);
-    // Chunks of files I did not accept (or from another sender than the offer's) are not mine to open.
-    if (entry === undefined || entry.senderId !== sender.record.id || !isActive(entry)) return;
-    const opened = await openFileChunk({ roomKeys: room.keys, sender: entry.sender, manifest: entry.manifest, fileKey: entry.fileKey!, envelope });
+    if (entry === undefined || entry.senderId !== from || entry.trailer !== undefined) return;
+    entry.trailer = digest;
+    if (isActive(entry) && entry.next === entry.manifest.chunkCount) await this.finish(fileId, entry);
+  }
+
+  /** A file-chunk envelope (chunks name no sender); called under the room lock. */
+  async onChunk(envelope: Uint8Array): Promise<void> {
+    const { room } = this;
+    const peeked = peekFileChunk(envelope);
+    if (!peeked.ok) return room.warn('bad-message', null, peeked.code, 'a file chunk does not parse');
+    const fileId = toBase64Url(peeked.fileId);
+    const entry = this.incoming.get(fileId);
+    // Chunks of files I did not accept are not mine to open.
+    if (entry === undefined || !isActive(entry)) return;
+    const opened = await openFileChunk({ manifest: entry.manifest, fileKey: entry.fileKey!, envelope });
     if (!opened.ok) {
-      room.warn('bad-message', sender.record.id, opened.code, 'a file chunk failed verification and was dropped');
+      room.warn('bad-message', entry.senderId, opened.code, 'a file chunk failed verification and was dropped');
       // The (unverified) index only chooses what to ask for again: the resend is verified.
-      const peeked = peekEnvelope(envelope);
-      const index = peeked.ok ? peeked.peek.chunkIndex : undefined;
-      if (index !== undefined && index >= entry.next && index < entry.manifest.chunkCount && !entry.reorder.has(index))
-        this.requestResend(fileId, entry, [index]);
+      const index = peeked.index;
+      if (index >= entry.next && index < entry.manifest.chunkCount && !entry.reorder.has(index)) this.requestResend(fileId, entry, [index]);
       return;
     }
     if (opened.index < entry.next || entry.reorder.has(opened.index)) return; // a resend of what I have
@@ -298,9 +294,11 @@ export class FileReceiver {
     // Closing the client or the sender leaving may fail the transfer (outside the room
     // lock) while this waits: a failed transfer stays failed.
     if (!isActive(entry)) return;
+    // Every chunk is here; the sender's trailer comes after its last chunk.
+    if (entry.trailer === undefined) return;
     const digest = await entry.digest!.finish();
     if (!isActive(entry)) return;
-    if (digest === undefined || !equalBytes(digest, entry.manifest.digest)) {
+    if (digest === undefined || !equalBytes(digest, entry.trailer)) {
       await this.fail(fileId, entry, 'HASH_MISMATCH');
       return;
     }

@@ -3,7 +3,7 @@
  * pieces both ends of a transfer share: how an offer is shown and how many chunk hashes
  * run at once.
  */
-import { toBase64Url, toHex, type ContentKindV1 as ContentKind, type FileManifestV1 as FileManifest, type RoomKeys } from '@sealroom/protocol';
+import { toBase64Url, type ContentKind, type FileManifest } from '@sealroom/protocol';
 import type { FileOffer } from './api.js';
 import type { EventHub } from './events.js';
 import type { AppPayload } from './payloads.js';
@@ -20,12 +20,9 @@ export type FileControl = Extract<AppPayload, { t: 'file-accept' | 'file-decline
 
 export interface FileRoom {
   readonly roomId: string;
-  readonly keys: RoomKeys;
   /** My identity id and display name, for my own offers' timeline items. */
   readonly myIdentityId: string;
   readonly myName: string;
-  /** My room-scoped member id: the sender of my chunk envelopes. */
-  readonly myMemberId: Uint8Array;
   readonly clock: Clock;
   readonly events: EventHub;
   /** The room's timeline (items of offers and their transfer state); written under the lock. */
@@ -49,5 +46,6 @@ export interface FileRoom {
 
 /** A manifest as the public API shows it. */
 export function offerOf(manifest: FileManifest): FileOffer {
-  return { fileId: toBase64Url(manifest.fileId), name: manifest.name, size: manifest.size, mimeType: manifest.type, sha256: toHex(manifest.digest) };
+  // The digest comes in the trailer after the last chunk (PROTOCOL B.13).
+  return { fileId: toBase64Url(manifest.fileId), name: manifest.name, size: manifest.size, mimeType: manifest.type, sha256: null };
 }

@@ -1,33 +1,32 @@
 /**
- * Sending files (PROTOCOL C.6). The sender reads the file once to compute the protocol's
- * file digest (a hash list, so no pass needs the whole file in memory), sends the signed
- * manifest as a group message (the offer), and streams the chunks when a member accepts.
- * Chunks go to the whole room (the relay fans out); members who did not accept drop them
- * unopened.
+ * Sending files (PROTOCOL C.6). The sender sends the signed manifest as a group message (the
+ * offer) at once, with no first pass over the file, and streams the chunks when a member
+ * accepts, hashing each chunk as it goes (the protocol's digest is a hash list, so nothing
+ * needs the whole file in memory); after the last chunk of the first pass it sends the
+ * digest trailer. Chunks go to the whole room (the relay fans out); members who did not
+ * accept drop them unopened.
  *
  * Backpressure: at most {@link MAX_IN_FLIGHT_BYTES} of chunks unacknowledged by the relay,
  * no new chunk while the socket's own buffer is above {@link MAX_SOCKET_BUFFER_BYTES}, and
  * within {@link RECEIVER_WINDOW_CHUNKS} of the slowest receiver's reported progress.
  *
  * Pipelining: WebCrypto runs hashing and AES-GCM off the calling thread, so the sender keeps
- * {@link HASH_AHEAD} chunk hashes going during its digest pass and seals {@link SEAL_AHEAD}
- * chunks ahead of the one it publishes.
+ * {@link HASH_AHEAD} chunk hashes going and seals {@link SEAL_AHEAD} chunks ahead of the one
+ * it publishes.
  */
 import {
-  AES_GCM_IV_BYTES,
-  AES_GCM_TAG_BYTES,
   DEFAULT_FILE_CHUNK_BYTES,
-  FILE_ID_BYTES,
-  HEADER_BYTES,
+  FILE_CHUNK_OVERHEAD_BYTES,
   FileDigest,
   chunkLength,
-  createFileManifestV1 as createFileManifest,
-  encodeFileManifestV1 as encodeFileManifest,
+  createFileManifest,
+  encodeFileDigest,
+  encodeFileManifest,
   importFileKey,
-  sealFileChunkPartsV1 as sealFileChunkParts,
+  sealFileChunkParts,
   toBase64Url,
   toHex,
-  type FileManifestV1 as FileManifest,
+  type FileManifest,
 } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
 import { isFileFailureCode } from './codes.js';
@@ -39,10 +38,6 @@ import { JobWindow } from './job-window.js';
 import { TransportError } from './transport-errors.js';
 import { envelopeLength } from './wire.js';
 
-/** Chunk index in a file-chunk envelope: u32. */
-const CHUNK_INDEX_BYTES = 4;
-/** A file-chunk envelope around its plaintext: header, file id, chunk index, IV, GCM tag (B.7). */
-const FILE_CHUNK_OVERHEAD_BYTES = HEADER_BYTES + FILE_ID_BYTES + CHUNK_INDEX_BYTES + AES_GCM_IV_BYTES + AES_GCM_TAG_BYTES;
 /** Chunks the sender reads and seals ahead of the one it publishes. */
 const SEAL_AHEAD = 3;
 /** Pause before resending after the relay refused a chunk for rate, ms. */
@@ -66,6 +61,12 @@ interface Outgoing {
   resend: Set<number>;
   resendsServed: Map<string, number>;
   resending: boolean;
+  /** The file digest, fed as chunks are read for the first time; the trailer carries it. */
+  digest: FileDigest;
+  hashed: Set<number>;
+  hashing: JobWindow;
+  /** Hex digest once the trailer went out. */
+  sha256?: string;
   itemId: string;
   streaming: boolean;
   again: boolean;
@@ -93,12 +94,7 @@ export class FileSender {
     const { name, type, size } = describeSource(source);
     const chunkCount = Math.ceil(size / chunkSize);
 
-    const digest = new FileDigest(size, chunkSize);
-    const firstPass = chunkReader(source, chunkSize);
-    const hashing = new JobWindow(HASH_AHEAD);
-    for (let index = 0; index < chunkCount; index += 1) await hashing.add(digest.add(index, await firstPass(index)));
-    await hashing.drain();
-    const manifest = createFileManifest({ name, type, size, digest: (await digest.finish())!, chunkSize });
+    const manifest = createFileManifest({ name, type, size, chunkSize });
     const fileId = toBase64Url(manifest.fileId);
     const out: Outgoing = {
       manifest,
@@ -108,6 +104,9 @@ export class FileSender {
       resend: new Set(),
       resendsServed: new Map(),
       resending: false,
+      digest: new FileDigest(size, chunkSize),
+      hashed: new Set(),
+      hashing: new JobWindow(HASH_AHEAD),
       itemId: `${room.myIdentityId}/${fileId}`,
       streaming: false,
       again: false,
@@ -129,23 +128,42 @@ export class FileSender {
       }),
     );
 
-    const deadline = room.clock.now() + OFFER_CONNECT_TIMEOUT_MS;
-    for (;;) {
-      try {
-        await room.sendGroup(encodeFileManifest(manifest), 'file-manifest');
-        break;
-      } catch (error) {
-        const retryable = error instanceof TransportError && OFFER_RETRYABLE.has(error.code);
-        if (!retryable || room.clock.now() > deadline) {
-          this.outgoing.delete(fileId);
-          throw new SealroomClientError('TRANSFER_FAILED', 'the offer could not be sent');
-        }
-        await this.pause(RATE_LIMIT_PAUSE_MS);
-      }
+    if (!(await this.sendPatiently(encodeFileManifest(manifest), 'file-manifest'))) {
+      this.outgoing.delete(fileId);
+      throw new SealroomClientError('TRANSFER_FAILED', 'the offer could not be sent');
     }
+    // An empty file has no chunks to stream: its trailer follows the offer.
+    if (chunkCount === 0) await this.sendTrailer(out);
     const sent = await room.locked(() => room.timeline.update(out.itemId, (i) => ({ ...i, state: 'sent' }) as FileMessage));
     room.events.emit('delivery', { roomId: room.roomId, id: out.itemId, state: 'sent' });
     return (sent as FileMessage | undefined) ?? item;
+  }
+
+  /** Sends a group payload, waiting out disconnections and membership changes for up to a minute. */
+  private async sendPatiently(bytes: Uint8Array, content: 'file-manifest' | 'file-digest'): Promise<boolean> {
+    const { room } = this;
+    const deadline = room.clock.now() + OFFER_CONNECT_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await room.sendGroup(bytes, content);
+        return true;
+      } catch (error) {
+        const retryable = error instanceof TransportError && OFFER_RETRYABLE.has(error.code);
+        if (!retryable || room.clock.now() > deadline) return false;
+        await this.pause(RATE_LIMIT_PAUSE_MS);
+      }
+    }
+  }
+
+  /** The digest trailer, after the first whole pass (PROTOCOL B.13). Returns the hex digest. */
+  private async sendTrailer(out: Outgoing): Promise<string> {
+    if (out.sha256 !== undefined) return out.sha256;
+    await out.hashing.drain();
+    const digest = await out.digest.finish();
+    if (digest === undefined) throw new Error('digest incomplete');
+    if (!(await this.sendPatiently(encodeFileDigest({ fileId: out.manifest.fileId, digest }), 'file-digest'))) throw new Error('trailer not sent');
+    out.sha256 = toHex(digest);
+    return out.sha256;
   }
 
   /** A member accepted my file: stream it (again, after the running pass, if one runs). */
@@ -258,14 +276,12 @@ export class FileSender {
           }
           while (index < chunkCount && sealing.length < SEAL_AHEAD) {
             const data = await out.readChunk(index);
-            const envelope = sealFileChunkParts({
-              roomKeys: room.keys,
-              senderMemberId: room.myMemberId,
-              manifest: out.manifest,
-              fileKey: out.fileKey,
-              index,
-              data,
-            });
+            if (!out.hashed.has(index)) {
+              out.hashed.add(index);
+              // The hash starts (WebCrypto copies the chunk) before sealing takes the bytes.
+              await out.hashing.add(out.digest.add(index, data));
+            }
+            const envelope = sealFileChunkParts({ manifest: out.manifest, fileKey: out.fileKey, index, data });
             envelope.catch(() => undefined); // awaited in order below, or dropped on a restart
             sealing.push({ index, envelope });
             index += 1;
@@ -287,7 +303,10 @@ export class FileSender {
           await this.untilReady(out);
           continue;
         }
-        if (!out.stopped) room.events.emit('file-complete', { roomId: room.roomId, fileId, direction: 'send', sha256: toHex(out.manifest.digest) });
+        if (!out.stopped) {
+          const sha256 = await this.sendTrailer(out);
+          room.events.emit('file-complete', { roomId: room.roomId, fileId, direction: 'send', sha256 });
+        }
       } while (out.again && !out.stopped);
     } catch {
       await this.failSend(fileId);
@@ -313,14 +332,7 @@ export class FileSender {
         if (out.stopped) return;
         await room.waitForBufferBelow(MAX_SOCKET_BUFFER_BYTES);
         const data = await out.readResend(index);
-        const envelope = await sealFileChunkParts({
-          roomKeys: room.keys,
-          senderMemberId: room.myMemberId,
-          manifest: out.manifest,
-          fileKey: out.fileKey,
-          index,
-          data,
-        });
+        const envelope = await sealFileChunkParts({ manifest: out.manifest, fileKey: out.fileKey, index, data });
         try {
           await room.publish(envelope);
         } catch (error) {

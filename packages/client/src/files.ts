@@ -5,13 +5,12 @@
  * here reaches into the session. After a reconnect nothing resumes on the receiving end: a
  * sender resends from the first unacknowledged chunk.
  */
-import type { FileManifestV1 as FileManifest } from '@sealroom/protocol';
+import type { FileManifest } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
 import type { FileFailureCode } from './codes.js';
 import { FileReceiver } from './file-receiver.js';
 import type { FileControl, FileRoom } from './file-room.js';
 import { FileSender } from './file-sender.js';
-import type { LiveMember } from './roster.js';
 
 export class FileTransfers {
   private readonly sender: FileSender;
@@ -45,13 +44,22 @@ export class FileTransfers {
   }
 
   /** A verified offer from a member, already in the timeline as `item`. */
-  onOffer(manifest: FileManifest, sender: LiveMember, item: FileMessage): void {
+  onOffer(manifest: FileManifest, sender: string, item: FileMessage): void {
     this.receiver.onOffer(manifest, sender, item);
   }
 
-  /** A file-chunk envelope from a member; called under the room lock. */
-  onChunk(envelope: Uint8Array, sender: LiveMember, fileId: Uint8Array | undefined): Promise<void> {
-    return this.receiver.onChunk(envelope, sender, fileId);
+  /**
+   * A file-chunk envelope. Chunks name no sender: only holders of the file key (the
+   * manifest's audience) can make one that opens, and the sender's trailer digest catches
+   * a co-recipient's forgery. Called under the room lock.
+   */
+  onChunk(envelope: Uint8Array): Promise<void> {
+    return this.receiver.onChunk(envelope);
+  }
+
+  /** A digest trailer from `from` (PROTOCOL B.13): counts only from the manifest's sender. Called under the room lock. */
+  onDigest(fileId: string, digest: Uint8Array, from: string): Promise<void> {
+    return this.receiver.onDigest(fileId, digest, from);
   }
 
   /** A file control from another member (`from`, an identity id). */

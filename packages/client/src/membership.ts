@@ -1,172 +1,245 @@
 /**
- * What membership changes do to a room (PROTOCOL C.4, C.5, C.10): a member admitted, a
- * member gone (left or removed), me removed or leaving, and the room's timer set — each
- * shown in the timeline, announced as events, and followed through by the parts it
- * concerns (sender keys rotate, presence forgets, transfers end, the outbox empties).
+ * What membership changes look like to the user (PROTOCOL C.4, C.9): the room's summary and
+ * member list, a timeline item and events for every change the log commits ("Alice removed
+ * Mallory; the invite link was reset"), and the end of my membership — left or removed —
+ * after which every key of the room is forgotten and only its history stays.
  */
-import { fromBase64Url, shortFingerprint, toBase64Url, type ControlAction } from '@sealroom/protocol';
-import type { MemberInfo, RoomSummary } from './api.js';
+import { toHex, type LogChange } from '@sealroom/protocol';
+import { SECOND_MS } from '@sealroom/units';
+import type { LinkPolicy, MemberInfo, MembershipChange, MembershipStatus, RoomSummary, SystemEvent } from './api.js';
 import type { EventHub } from './events.js';
 import type { FileTransfers } from './files.js';
 import type { Outbox } from './outbox.js';
+import type { Clock } from './platform.js';
 import type { Presence } from './presence.js';
-import type { ControlIntent, MemberRecord, RoomRecord } from './records.js';
+import type { RoomRecord } from './records.js';
+import type { SentLog } from './resend-after-commit.js';
+import type { RoomLog } from './room-log.js';
 import type { RoomStatus } from './room-status.js';
 import type { Roster } from './roster.js';
 import type { SenderKeys } from './sender-key-rotation.js';
 import type { TimelineWriter } from './timeline.js';
-import { SECOND_MS } from '@sealroom/units';
 
-/** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
-
-/** The part of the room record membership changes. */
-export type MembershipState = Pick<
-  RoomRecord,
-  'id' | 'name' | 'creatorId' | 'active' | 'removedBy' | 'disappearingMs' | 'joinCursor' | 'joinedAt' | 'lastActivityAt'
->;
-
-/** The parts a membership change reaches, each through the narrow face it needs. */
+/** The parts the end of a membership reaches, each through the narrow face it needs. */
 export interface MembershipPort {
-  readonly roster: Pick<Roster, 'drop' | 'size'>;
+  readonly log: RoomLog;
+  readonly roster: Roster;
   readonly timeline: TimelineWriter;
   readonly presence: Pick<Presence, 'isOnline' | 'forget' | 'emit' | 'stop'>;
   readonly senderKeys: Pick<SenderKeys, 'forgetMember' | 'forgetAll'>;
-  readonly outbox: Pick<Outbox, 'queueLocked' | 'clear'>;
+  readonly outbox: Pick<Outbox, 'clear'>;
+  readonly sentLog: Pick<SentLog, 'clear'>;
   readonly files: Pick<FileTransfers, 'onMemberGone' | 'stopAll'>;
   readonly status: Pick<RoomStatus, 'ready' | 'wake'>;
   readonly events: EventHub;
-  /** Tells the relay I leave the room. */
-  leaveRelayRoom(): void;
+  readonly clock: Clock;
+  /** Whether this device is catching up on membership (a commit's new epoch room, a re-welcome). */
+  catchingUp(): boolean;
+  pendingKnocks(): number;
+  /** The room is no longer mine to take part in: its relay rooms go. */
+  unbindAll(): void;
   /** The room went inactive (left or removed): the client may stop its transport. */
   onInactive(): void;
+  persist(): Promise<void>;
+}
+
+/** The timer in ms from its log form in seconds (0: off). */
+export function timerMs(seconds: number): number | null {
+  return seconds === 0 ? null : seconds * SECOND_MS;
+}
+
+/** A link policy as the API shows it. */
+export function apiPolicy(policy: { approval: boolean; singleUse: boolean; expiresAt: number }): LinkPolicy {
+  return { approval: policy.approval, singleUse: policy.singleUse, expiresAt: policy.expiresAt === 0 ? null : policy.expiresAt };
+}
+
+/**
+ * How a link I held is remembered once its room removed me: its SHA-256, enough to recognise
+ * the link if the user opens it again (the link itself was reset by the removal).
+ */
+export async function linkTag(linkSecret: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', linkSecret as Uint8Array<ArrayBuffer>)));
 }
 
 export class Membership {
   constructor(
     private readonly port: MembershipPort,
-    private readonly state: MembershipState,
-    /** My identity id and display name. */
-    private readonly me: { id: string; name: string },
+    private readonly record: RoomRecord,
+    /** My identity id. */
+    private readonly myId: string,
   ) {}
+
+  status(): MembershipStatus {
+    switch (this.record.status) {
+      case 'knocking':
+        return 'knocking';
+      case 'left':
+        return 'left';
+      case 'removed':
+        return 'removed';
+      case 'member':
+        return this.port.catchingUp() ? 'catching-up' : 'current';
+    }
+  }
 
   /** The room as the public API shows it in a room list. */
   summary(): RoomSummary {
-    const r = this.state;
+    const r = this.record;
+    const state = this.port.log.state;
+    const member = r.status === 'member' && state !== null;
+    const me = member ? state.members.find((m) => m.id === this.myId) : undefined;
+    const admins = (state?.members ?? []).filter((m) => m.role === 'admin').map((m) => m.id);
+    if (state !== null) admins.sort((a, b) => (a === state.creator ? -1 : b === state.creator ? 1 : 0));
     return {
       id: r.id,
-      name: r.name,
-      createdBy: r.creatorId,
+      name: state?.name ?? r.name,
+      createdBy: state?.creator ?? '',
       disappearingMs: r.disappearingMs,
-      memberCount: this.port.roster.size,
-      active: r.active,
+      memberCount: state?.members.length ?? 0,
+      active: member,
+      status: this.status(),
+      myRole: me?.role ?? null,
+      admins: member ? admins : [],
+      linkPolicy: member ? apiPolicy(state.link) : null,
+      epoch: state?.epoch ?? null,
+      knockDeclined: r.knock?.declined ?? null,
+      pendingKnocks: this.port.pendingKnocks(),
       joinedAt: r.joinedAt,
       lastActivityAt: r.lastActivityAt,
     };
   }
 
-  /** Announces the room's summary (member count, timer, active). */
   emitRoom(): void {
-    this.port.events.emit('room', { roomId: this.state.id, summary: this.summary() });
+    this.port.events.emit('room', { roomId: this.record.id, summary: this.summary() });
   }
 
-  /** A member as the public API shows it. */
-  memberInfo(record: MemberRecord): MemberInfo {
-    const isMe = record.id === this.me.id;
+  members(): MemberInfo[] {
+    const state = this.port.log.state;
+    // While knocking (a welcome being adopted included) nobody is a member yet, me included.
+    if (state === null || this.record.status === 'knocking') return [];
+    return state.members.map((m) => this.port.roster.info(m, m.id === this.myId ? this.port.status.ready : this.port.presence.isOnline(m.id), state.creator));
+  }
+
+  memberInfo(identityId: string): MemberInfo | undefined {
+    return this.members().find((m) => m.id === identityId);
+  }
+
+  /**
+   * A commit was applied (mine or another member's): the timeline item, the events. `before`
+   * names the members as they were, so a departed member is still named. Caller holds the lock.
+   */
+  async onChange(change: LogChange, linkReset: boolean, epoch: number, names: ReadonlyMap<string, string>): Promise<void> {
+    const { timeline, events } = this.port;
+    const roomId = this.record.id;
+    const at = this.port.clock.now();
+    const name = (id: string) => names.get(id) ?? this.port.roster.displayName(id) ?? 'a former member';
+    let api: MembershipChange | undefined;
+    let item: SystemEvent | undefined;
+    switch (change.kind) {
+      case 'genesis':
+        return;
+      case 'add': {
+        api = { kind: 'joined', member: change.member, name: name(change.member), by: change.by, via: change.via, linkReset };
+        item = { type: 'member-joined', member: change.member, name: name(change.member), by: change.by };
+        break;
+      }
+      case 'remove': {
+        const gone = name(change.member);
+        api = change.left
+          ? { kind: 'left', member: change.member, name: gone, by: change.by, linkReset: true }
+          : { kind: 'removed', member: change.member, name: gone, by: change.by, linkReset: true };
+        item = change.left
+          ? { type: 'member-left', member: change.member, name: gone, linkReset: true }
+          : { type: 'member-removed', member: change.member, name: gone, by: change.by, linkReset: true };
+        break;
+      }
+      case 'role':
+        api = { kind: 'role', member: change.member, name: name(change.member), role: change.role, by: change.by };
+        item = { type: 'role-changed', member: change.member, name: name(change.member), role: change.role, by: change.by };
+        break;
+      case 'settings': {
+        const ms = timerMs(change.timerSeconds);
+        api = { kind: 'timer', disappearingMs: ms, by: change.by };
+        item = { type: 'timer-set', by: change.by, disappearingMs: ms };
+        break;
+      }
+      case 'link':
+        api = { kind: 'link', policy: apiPolicy(change.policy), by: change.by, linkReset: true };
+        item = { type: 'link-changed', by: change.by, policy: apiPolicy(change.policy) };
+        break;
+    }
+    await timeline.add({ kind: 'system', event: item });
+    events.emit('membership', { roomId, change: api, epoch, at });
+    if (change.kind === 'add') {
+      const info = this.memberInfo(change.member);
+      if (info !== undefined) events.emit('member-joined', { roomId, member: info });
+    } else if (change.kind === 'remove') {
+      const info = this.goneInfo(change.member, name(change.member));
+      if (change.left) events.emit('member-left', { roomId, member: info });
+      else events.emit('member-removed', { roomId, member: info, by: change.by });
+    } else if (change.kind === 'role') {
+      const info = this.memberInfo(change.member);
+      if (info !== undefined) events.emit('member-updated', { roomId, member: info });
+    }
+    this.emitRoom();
+    this.port.presence.emit();
+  }
+
+  /** A member that left the roster, as the events name it. */
+  private goneInfo(identityId: string, displayName: string): MemberInfo {
     return {
-      id: record.id,
-      displayName: record.identity.displayName,
-      fingerprint: shortFingerprint(fromBase64Url(record.id)!),
-      isMe,
-      isCreator: record.id === this.state.creatorId,
-      verified: record.verified,
-      online: isMe ? this.port.status.ready : this.port.presence.isOnline(record.id),
-      joinedAt: record.joinedAt,
+      id: identityId,
+      displayName,
+      fingerprint: '',
+      isMe: false,
+      isCreator: false,
+      role: 'member',
+      verified: false,
+      online: false,
+      joinedAt: 0,
+      nameClash: false,
+      mixedScript: false,
     };
   }
 
-  /** The roster admitted a member whose announcement arrived at `cursor`. Caller holds the lock. */
-  async admitted(record: MemberRecord, cursor: number): Promise<void> {
-    const { timeline, events, outbox } = this.port;
-    await timeline.add({ kind: 'system', event: { type: 'member-joined', member: record.id, name: record.identity.displayName } });
-    events.emit('member-joined', { roomId: this.state.id, member: this.memberInfo(record) });
-    this.emitRoom();
-    // They may not know me (my announcement can be gone from retention, or they joined after
-    // it): announce myself again. Only members new to me trigger this, so it terminates.
-    if (this.state.joinCursor !== 0 && cursor > this.state.joinCursor) await outbox.queueLocked({ k: 'announce' });
-  }
-
-  /** A member's control verified (`by`: its identity id). Caller holds the lock. */
-  async onControl(action: ControlAction, by: string): Promise<void> {
-    if (action.kind === 'settings') return this.applyTimer(toTimerMs(action.disappearingAfterSeconds), by);
-    const targetId = action.kind === 'leave' ? by : toBase64Url(action.target);
-    if (targetId === this.me.id) {
-      if (action.kind === 'remove') await this.removedMe(by);
-      return;
-    }
-    await this.drop(targetId, action.kind === 'leave' ? null : by);
-  }
-
-  /** The relay acknowledged a control of mine. Caller holds the lock. */
-  async onOwnControl(action: ControlIntent): Promise<void> {
-    if (action.kind === 'leave') {
-      await this.port.timeline.add({ kind: 'system', event: { type: 'member-left', member: this.me.id, name: this.me.name } });
-      this.port.leaveRelayRoom();
-      await this.deactivate(null);
-    } else if (action.kind === 'remove') {
-      await this.drop(action.target, this.me.id);
-    } else {
-      await this.applyTimer(toTimerMs(action.disappearingAfterSeconds), this.me.id);
-    }
-  }
-
-  private async applyTimer(ms: number | null, by: string): Promise<void> {
-    this.state.disappearingMs = ms;
-    await this.port.timeline.add({ kind: 'system', event: { type: 'timer-set', by, disappearingMs: ms } });
-    this.emitRoom();
-  }
-
-  /** A member left (`removedBy` null) or was removed. */
-  private async drop(id: string, removedBy: string | null): Promise<void> {
-    const { roster, presence, senderKeys, timeline, events, files } = this.port;
-    const live = roster.drop(id, removedBy);
-    if (live === undefined) return;
-    presence.forget(id);
-    senderKeys.forgetMember(live);
-    const info = this.memberInfo(live.record);
-    const name = live.record.identity.displayName;
-    if (removedBy === null) {
-      await timeline.add({ kind: 'system', event: { type: 'member-left', member: id, name } });
-      events.emit('member-left', { roomId: this.state.id, member: info });
-    } else {
-      await timeline.add({ kind: 'system', event: { type: 'member-removed', member: id, name, by: removedBy } });
-      events.emit('member-removed', { roomId: this.state.id, member: info, by: removedBy });
-    }
-    files.onMemberGone(id);
-    this.emitRoom();
-    presence.emit();
-  }
-
-  private async removedMe(by: string): Promise<void> {
+  /** A commit removed me. Caller holds the lock. */
+  async removedMe(by: string): Promise<void> {
+    const link = this.port.log.linkSecret;
+    if (link !== null) this.record.formerLinks.push(await linkTag(link));
     await this.port.timeline.add({ kind: 'system', event: { type: 'removed-me', by } });
-    await this.deactivate(by);
-    this.port.events.emit('removed-me', { roomId: this.state.id, by });
+    await this.deactivate('removed', by);
+    this.port.events.emit('removed-me', { roomId: this.record.id, by });
   }
 
-  private async deactivate(removedBy: string | null): Promise<void> {
-    this.state.active = false;
-    this.state.removedBy = removedBy;
+  /** My leave proposal reached the relay. Caller holds the lock. */
+  async left(myName: string): Promise<void> {
+    await this.port.timeline.add({ kind: 'system', event: { type: 'member-left', member: this.myId, name: myName } });
+    await this.deactivate('left', null);
+  }
+
+  private async deactivate(status: 'left' | 'removed', removedBy: string | null): Promise<void> {
+    const r = this.record;
+    r.status = status;
+    r.removedBy = removedBy;
+    r.epochRoom = null;
+    r.previousRoom = null;
+    r.lobbies = [];
+    r.knock = null;
+    r.pendingKnocks = [];
+    r.pendingLeaves = [];
+    r.commitIntents = [];
+    this.port.log.forgetSecrets();
     this.port.senderKeys.forgetAll();
     // Presence ends; expiry does not: disappearing messages go on the timer also when I left.
     this.port.presence.stop();
     await this.port.outbox.clear();
+    this.port.sentLog.clear();
     this.port.files.stopAll('ROOM_INACTIVE');
+    this.port.unbindAll();
+    await this.port.log.persist();
+    await this.port.persist();
     this.port.status.wake();
     this.port.onInactive();
     this.emitRoom();
   }
-}
-
-/** The timer in ms from its wire form in seconds (0: off). */
-function toTimerMs(seconds: number): number | null {
-  return seconds === 0 ? null : seconds * SECOND_MS;
 }

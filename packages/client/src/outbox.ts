@@ -10,7 +10,6 @@ import type { Persistence } from './room-persistence.js';
 import { TransportError } from './transport-errors.js';
 import type { Vault } from './vault.js';
 import type { Warn } from './warnings.js';
-import type { EnvelopeBytes } from './wire.js';
 
 /** Relay refusals (Part A.7) after which the same envelope can succeed later. */
 const RETRYABLE_REFUSALS: ReadonlySet<string> = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'NOT_JOINED']);
@@ -23,14 +22,19 @@ export type OutboxState = Pick<RoomRecord, 'id' | 'nextOutboxSeq'>;
 /** What the outbox needs from its room. */
 export interface OutboxPort {
   readonly persistence: Persistence;
-  /** The room is active and its connection ready: entries may go out. */
+  /**
+   * Entries may go out: I am a member, the current epoch's relay room is ready, and no
+   * membership change holds group sends back (a commit of mine or a leave in flight).
+   */
   canSend(): boolean;
-  /** Seals what an intent says. Caller holds the lock. Throws a TransportError when it can never be sent. */
-  seal(intent: OutboxIntent): Promise<EnvelopeBytes>;
-  /** Publishes in this room; resolves with the cursor once the relay acknowledged it. */
-  publish(envelope: EnvelopeBytes): Promise<number>;
-  /** The relay acknowledged an intent at `cursor`. Caller holds the lock. */
-  delivered(intent: OutboxIntent, cursor: number): Promise<void>;
+  /**
+   * Seals what an intent says under the current epoch and publishes it; `ack` resolves with
+   * the cursor once the relay acknowledged it. Caller holds the lock. Throws a
+   * TransportError when it can never be sent.
+   */
+  send(intent: OutboxIntent): Promise<{ ack: Promise<number>; epoch: number }>;
+  /** The relay acknowledged an intent at `cursor` of the given epoch's room. Caller holds the lock. */
+  delivered(intent: OutboxIntent, cursor: number, epoch: number): Promise<void>;
   warn: Warn;
 }
 
@@ -73,6 +77,11 @@ export class Outbox {
     if (!this.flushing) void Promise.resolve().then(() => this.flush());
   }
 
+  /** Whether anything waits to be sent. */
+  get pending(): number {
+    return this.entries.length;
+  }
+
   /** Forgets every queued entry (I left or was removed). Caller holds the lock. */
   async clear(): Promise<void> {
     const entries = this.entries;
@@ -113,11 +122,11 @@ export class Outbox {
   private async send(entry: OutboxEntry): Promise<void> {
     const { lock, port } = this.deps;
     // The ack promise is boxed so the lock is released while the relay answers.
-    const sent = await lock.run(async () => ({ ack: port.publish(await port.seal(entry.intent)) }));
+    const sent = await lock.run(() => port.send(entry.intent));
     const cursor = await sent.ack;
     await lock.run(async () => {
       await this.drop(entry.seq);
-      await port.delivered(entry.intent, cursor);
+      await port.delivered(entry.intent, cursor, sent.epoch);
     });
   }
 

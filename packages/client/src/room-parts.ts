@@ -1,30 +1,39 @@
 /**
- * The parts of a room session, built from the room's record and wired to each other
+ * The parts of a room session, built from the room's records and wired to each other
  * through the narrow ports each declares. Parts that share mutable state share it as the
- * room record (each sees only the fields it declares), the room lock, the room status and
- * the persistence; no part holds the session.
+ * room record (each sees only the fields it declares), the room's log, the room lock, the
+ * room status and the persistence; no part holds the session.
  */
-import { roomMember, toBase64Url, type RoomKeys, type UnlockedIdentity } from '@sealroom/protocol';
+import { toBase64Url, type UnlockedIdentity } from '@sealroom/protocol';
+import { Commits } from './commits.js';
+import { Epochs } from './epochs.js';
 import type { EventHub } from './events.js';
 import { FileTransfers } from './files.js';
+import { Knocking } from './knocking.js';
+import { Leaving } from './leaving.js';
 import { AsyncLock } from './lock.js';
+import { LobbyWatch } from './lobby.js';
 import { Membership } from './membership.js';
 import { Outbox } from './outbox.js';
 import type { Clock } from './platform.js';
 import { Presence } from './presence.js';
 import { Receiver } from './receive.js';
-import type { RoomRecord } from './records.js';
+import type { CommitIntent, RoomRecord } from './records.js';
+import type { RelayPort } from './relay-port.js';
+import type { RelayRoomHost } from './relay-rooms.js';
+import { SentLog } from './resend-after-commit.js';
+import { RoomLog } from './room-log.js';
 import { RoomPersistence } from './room-persistence.js';
+import { RoomRelays } from './room-relays.js';
 import { RoomStatus } from './room-status.js';
 import { Roster } from './roster.js';
 import { SeenIds } from './seen-ids.js';
 import { SenderKeys } from './sender-key-rotation.js';
 import { Sending } from './sending.js';
 import { Timeline } from './timeline.js';
-import type { RelayConnection } from './transport.js';
+import { TransportError } from './transport-errors.js';
 import type { Vault } from './vault.js';
 import { roomWarner, type Warn } from './warnings.js';
-import type { EnvelopeBytes } from './wire.js';
 
 /** What the client gives each room session. */
 export interface SessionContext {
@@ -32,7 +41,7 @@ export interface SessionContext {
   vault: Vault;
   events: EventHub;
   clock: Clock;
-  connection: RelayConnection;
+  relay: RelayPort;
   presenceTimeoutMs: number;
   /** Called when the room is left or I am removed, so the client can stop its transport. */
   onInactive(): void;
@@ -43,52 +52,91 @@ export interface RoomParts {
   status: RoomStatus;
   persistence: RoomPersistence;
   warn: Warn;
+  log: RoomLog;
+  relays: RoomRelays;
   seen: SeenIds;
   roster: Roster;
   timeline: Timeline;
   senderKeys: SenderKeys;
   presence: Presence;
   outbox: Outbox;
+  sentLog: SentLog;
   files: FileTransfers;
   membership: Membership;
+  commits: Commits;
+  lobby: LobbyWatch;
+  knocking: Knocking;
+  leaving: Leaving;
+  epochs: Epochs;
   sending: Sending;
   receiver: Receiver;
 }
 
-/** Loads a room's stored parts (members, timeline, outbox) and wires them together. */
-export async function assembleRoom(ctx: SessionContext, record: RoomRecord, keys: RoomKeys): Promise<RoomParts> {
+/** Loads a room's stored parts (log, timeline, outbox, sent log) and wires them together. */
+export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host: RelayRoomHost): Promise<RoomParts> {
   const { me, vault, events, clock } = ctx;
   const roomId = record.id;
   const myId = toBase64Url(me.public.id);
-  const myMemberId = (await roomMember(keys, me.public)).memberId;
-  // Looked up at each call, not bound once: the connection object is the transport's.
-  const publish = (envelope: EnvelopeBytes) => ctx.connection.publish(roomId, envelope);
-  const connected = () => ctx.connection.isReady(roomId);
-
   const lock = new AsyncLock();
-  const status = new RoomStatus(() => record.active);
+  const locked = (task: () => Promise<void>) => lock.run(task);
+  const status = new RoomStatus(() => record.status === 'member' || record.status === 'knocking');
   const warn = roomWarner(events, roomId);
   const persistence = new RoomPersistence({ vault, clock, lock, record, isDead: () => status.dead });
+  const persistSoon = () => persistence.persistSoon();
+  const log = await RoomLog.load(vault, roomId);
+  const relays = new RoomRelays(record, log, () => ctx.relay, host, clock);
+  const publish = (room: string, envelope: Uint8Array) => relays.publish(room, envelope);
+  const currentReady = () => relays.isReady(record.epochRoom?.room);
   const seen = new SeenIds(record);
-  const roster = await Roster.load(record, keys, myId, warn);
+  const roster = new Roster(log, record, myId, warn);
   const timeline = await Timeline.load({ vault, events, clock, lock, ownerId: myId, warn }, record);
-  const senderKeys = new SenderKeys(
+  const sentLog = await SentLog.load(vault, record);
+  const member = () => record.status === 'member' && !status.dead;
+
+  // The parts below reach each other through ports called only once the room runs.
+  const senderKeys: SenderKeys = new SenderKeys(
     {
       roster,
       persistence,
-      publish,
-      canSendNow: () => status.ready && connected() && record.joinCursor !== 0,
-      isAnnounced: () => record.active && !status.dead && record.joinCursor !== 0,
+      epochKeys: () => log.current!,
+      publish: async (envelope) => {
+        const room = relays.current();
+        if (room === undefined) throw new TransportError('NOT_CONNECTED');
+        const cursor = await publish(room.roomId, envelope);
+        room.ownAck(cursor);
+        return cursor;
+      },
+      canSendNow: () => member() && status.ready && currentReady(),
+      isLive: member,
     },
     record,
-    { keys, me, myId, clock },
+    { me, myId, clock },
   );
-  // Sending, presence, the outbox and file transfer reach each other through ports that are
-  // called only once the room runs, after every part below exists.
+  const commits: Commits = new Commits(
+    {
+      me,
+      log,
+      roster,
+      lock,
+      clock,
+      canCommit: () => member() && currentReady(),
+      currentRoom: () => relays.current(),
+      publish: (room, envelope, options) => relays.publish(room, envelope, options),
+      advance: (cursor, commit) => epochs.advance(cursor, commit),
+      committed: (intent: CommitIntent) => (intent.kind === 'add' ? lobby.welcomeAdded(intent) : Promise.resolve()),
+      persistSoon,
+    },
+    record,
+  );
+  const leaving = new Leaving({ myId, roster, seen, clock, commits, warn, locked, persistSoon }, record);
+  // A member asking to be welcomed again (its relay room's history was lost) keeps sending:
+  // the others may all be away, and what it sends in an epoch it turns out to have left is
+  // refused by them (STALE_EPOCH), never read by anyone outside the roster.
+  const canSendGroup = () => member() && currentReady() && !commits.inFlight && !commits.removalQueued && !leaving.pending;
   const presence: Presence = new Presence(
     {
-      isLive: () => record.active && status.ready,
-      hasAudience: () => roster.size > 1 && record.joinCursor !== 0,
+      isLive: () => member() && status.ready,
+      hasAudience: () => roster.size > 1,
       isMember: (id) => roster.has(id),
       sendBeat: (payload) => sending.sendGroup(payload),
     },
@@ -99,59 +147,172 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, keys
       vault,
       clock,
       lock,
-      port: {
-        persistence,
-        canSend: () => record.active && connected(),
-        seal: (intent) => sending.seal(intent),
-        publish,
-        delivered: (intent, cursor) => sending.delivered(intent, cursor),
-        warn,
-      },
+      port: { persistence, canSend: canSendGroup, send: (intent) => sending.send(intent), delivered: (i, c, e) => sending.delivered(i, c, e), warn },
     },
     record,
   );
   const files: FileTransfers = new FileTransfers({
     roomId,
-    keys,
     myIdentityId: myId,
     myName: me.public.displayName,
-    myMemberId,
     clock,
     events,
     timeline,
     warn,
     locked: (task) => lock.run(task),
     sendGroup: (payload, content) => sending.sendGroup(payload, content),
-    publish,
-    maxEnvelopeBytes: () => ctx.connection.maxEnvelopeBytes,
-    waitForBufferBelow: (bytes) => ctx.connection.waitForBufferBelow(bytes),
-    isReady: () => status.ready && connected(),
+    publish: (envelope) => {
+      const room = relays.current();
+      return room === undefined ? Promise.reject(new TransportError('NOT_CONNECTED')) : relays.publish(room.roomId, envelope);
+    },
+    maxEnvelopeBytes: () => ctx.relay.maxEnvelopeBytes,
+    waitForBufferBelow: (bytes) => ctx.relay.waitForBufferBelow(bytes),
+    isReady: () => status.ready && currentReady(),
     nextReady: () => status.nextReady(),
   });
   const membership: Membership = new Membership(
     {
+      log,
       roster,
       timeline,
       presence,
       senderKeys,
       outbox,
+      sentLog,
       files,
       status,
       events,
-      leaveRelayRoom: () => ctx.connection.removeRoom(roomId),
+      clock,
+      catchingUp: () => record.knock !== null || (record.previousRoom !== null && !currentReady()),
+      pendingKnocks: () => record.pendingKnocks.length,
+      unbindAll: () => {
+        commits.stop();
+        epochs.stop();
+        relays.sync();
+      },
       onInactive: () => ctx.onInactive(),
+      persist: () => persistence.persist(),
     },
     record,
-    { id: myId, name: me.public.displayName },
+    myId,
   );
-  const sending: Sending = new Sending(
-    { keys, me, myId, lock, roster, senderKeys, outbox, seen, timeline, membership, presence, persistence, status, events, publish, isConnected: connected },
+  const lobby: LobbyWatch = new LobbyWatch(
+    {
+      me,
+      myId,
+      log,
+      roster,
+      clock,
+      events,
+      warn,
+      commits,
+      locked,
+      publish,
+      syncRelays: () => relays.sync(),
+      persistSoon,
+      emitRoom: () => membership.emitRoom(),
+    },
     record,
   );
-  const receiver = new Receiver({ keys, roster, seen, senderKeys, membership, timeline, presence, files, persistence, status, events, clock, warn }, record, {
-    me,
-    identityId: myId,
-    memberId: toBase64Url(myMemberId),
-  });
-  return { lock, status, persistence, warn, seen, roster, timeline, senderKeys, presence, outbox, files, membership, sending, receiver };
+  const knocking = new Knocking(
+    {
+      me,
+      myId,
+      log,
+      roster,
+      timeline,
+      events,
+      warn,
+      now: () => clock.now(),
+      publish,
+      persist: () => persistence.persist(),
+      syncRelays: () => relays.sync(),
+      welcomed: async (first, by) => {
+        await lobby.refresh();
+        if (first) events.emit('joined-room', { roomId, summary: membership.summary(), by });
+        membership.emitRoom();
+        commits.kick();
+        void outbox.flush();
+      },
+      emitRoom: () => membership.emitRoom(),
+    },
+    record,
+  );
+  const epochs: Epochs = new Epochs(
+    {
+      me,
+      myId,
+      log,
+      roster,
+      timeline,
+      senderKeys,
+      presence,
+      files,
+      sentLog,
+      outbox,
+      membership,
+      lobby,
+      leaving,
+      commits,
+      persistence,
+      events,
+      warn,
+      clock,
+      locked,
+      now: () => clock.now(),
+      syncRelays: () => relays.sync(),
+    },
+    record,
+  );
+  const sending: Sending = new Sending(
+    {
+      me,
+      myId,
+      lock,
+      log,
+      roster,
+      senderKeys,
+      outbox,
+      sentLog,
+      seen,
+      timeline,
+      membership,
+      presence,
+      status,
+      events,
+      currentRoom: () => relays.current(),
+      roomOfEpoch: (epoch) => relays.ofEpoch(epoch),
+      publish,
+      canSendGroup,
+    },
+    record,
+  );
+  const receiver = new Receiver(
+    { me, myId, log, roster, seen, senderKeys, commits, epochs, lobby, knocking, leaving, timeline, presence, files, persistence, events, clock, warn },
+    record,
+  );
+  return {
+    lock,
+    status,
+    persistence,
+    warn,
+    log,
+    relays,
+    seen,
+    roster,
+    timeline,
+    senderKeys,
+    presence,
+    outbox,
+    sentLog,
+    files,
+    membership,
+    commits,
+    lobby,
+    knocking,
+    leaving,
+    epochs,
+    sending,
+    receiver,
+  };
 }

@@ -1,24 +1,22 @@
 /**
- * One room on this device: the implementation behind the public {@link RoomHandle} and the
- * transport's {@link RoomBinding} for the room. A thin facade: it checks what the caller
- * asks, and hands the work to the room's parts (see `room-parts.ts`), each of which holds
- * one concept — roster, receive pipeline, outbox, sender keys, timeline, presence, seen
- * ids, membership changes, sending, file transfer.
- *
- * Procedures (PROTOCOL Part C):
- * - Join: catch up from cursor 0 (everything there predates me), then publish my join
- *   announcement. Members who did not know me re-announce themselves, so I learn them.
- * - Before any group send: rotate the sender key if a member left or was removed (or the
- *   protocol's budget is spent), then distribute it to every verified member lacking it.
- * - Receive: verify, de-duplicate by (sender, application id), store, emit.
+ * One room on this device: the implementation behind the public {@link RoomHandle}, and the
+ * host of its relay rooms (the current epoch's, the previous one's, lobbies). A thin facade:
+ * it checks what the caller asks, and hands the work to the room's parts (`room-parts.ts`),
+ * each of which holds one concept — the log, the roster, the receive pipeline, epochs,
+ * commits, the lobby, knocking, leaving, the outbox, sender keys, the timeline, presence,
+ * files.
  */
-import { admissionProof, computeSafetyNumber, randomBytes, toBase64Url, utf8, type RoomKeys } from '@sealroom/protocol';
+import { computeSafetyNumber, importPublicIdentityJson, randomBytes, toBase64Url, utf8 } from '@sealroom/protocol';
+import { SECOND_MS } from '@sealroom/units';
 import type {
   FileMessage,
   FileSource,
   HistoryOptions,
   IdentityId,
+  LinkPolicy,
   MemberInfo,
+  PendingKnock,
+  Role,
   RoomHandle,
   RoomSummary,
   SafetyNumber,
@@ -29,34 +27,47 @@ import type {
 import type { TransportErrorCode } from './codes.js';
 import { SealroomClientError } from './errors.js';
 import { APP_ID_BYTES, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
-import type { OutboxIntent, RoomRecord } from './records.js';
+import type { CommitIntent, RoomRecord } from './records.js';
+import type { RelayRoom, RelayRoomHost } from './relay-rooms.js';
+import type { RelayReset } from './room-binding.js';
 import { assembleRoom, type RoomParts, type SessionContext } from './room-parts.js';
-import type { AdmissionProof, RelayReset, RoomBinding } from './room-binding.js';
-import { SECOND_MS } from '@sealroom/units';
 
-/** Milliseconds per second, for the disappearing timer's wire unit (seconds). */
-
-export class RoomSession implements RoomHandle, RoomBinding {
+export class RoomSession implements RoomHandle, RelayRoomHost {
   readonly id: string;
   readonly relayUrl: string;
-  readonly roomId: string;
+  /** The end of the last gap shown per relay room (epoch rooms report a gap until passed). */
+  private readonly gapsShown = new Map<string, number>();
+  /** Set by the client (it owns the invite format options). */
+  inviteFormatter: (session: RoomSession) => string = () => '';
 
   private constructor(
     private readonly ctx: SessionContext,
     readonly record: RoomRecord,
-    readonly keys: RoomKeys,
     /** The room's parts; internal (tests reach some of them). */
     readonly parts: RoomParts,
   ) {
     this.id = record.id;
-    this.roomId = record.id;
     this.relayUrl = record.relayUrl;
   }
 
-  /** Restores a session from its record (members re-imported, timeline and outbox loaded). */
-  static async open(ctx: SessionContext, record: RoomRecord, keys: RoomKeys): Promise<RoomSession> {
-    const session = new RoomSession(ctx, record, keys, await assembleRoom(ctx, record, keys));
+  /** Restores a session from its records and binds its relay rooms. */
+  static async open(ctx: SessionContext, record: RoomRecord): Promise<RoomSession> {
+    // The relay rooms are bound only after the session exists (relays.sync below).
+    const built: { session?: RoomSession } = {};
+    const host: RelayRoomHost = {
+      envelope: (room, cursor, envelope, live) => built.session!.envelope(room, cursor, envelope, live),
+      gap: (room, after, upTo) => built.session!.gap(room, after, upTo),
+      ready: (room) => built.session!.ready(room),
+      error: (room, code, message) => built.session!.error(room, code, message),
+      relayReset: (room, reset) => built.session!.relayReset(room, reset),
+      positionChanged: () => built.session!.positionChanged(),
+      disconnected: (room) => built.session!.disconnected(room),
+    };
+    const session = new RoomSession(ctx, record, await assembleRoom(ctx, record, host));
+    built.session = session;
     session.parts.timeline.scheduleExpiry();
+    session.parts.senderKeys.afterLoad();
+    session.parts.relays.sync();
     return session;
   }
 
@@ -73,23 +84,20 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   members(): MemberInfo[] {
-    return [...this.parts.roster.values()].map((m) => this.parts.membership.memberInfo(m.record));
+    return this.parts.membership.members();
   }
 
   inviteLink(): string {
-    // Built by the client (not stored) so the secret exists at rest only sealed in the record.
+    // Built by the client (not stored) so the secret exists at rest only sealed in the log record.
     return this.inviteFormatter(this);
   }
-
-  /** Set by the client (it owns the invite format options). */
-  inviteFormatter: (session: RoomSession) => string = () => '';
 
   async history(options: HistoryOptions = {}): Promise<TimelineItem[]> {
     return this.parts.timeline.history(options);
   }
 
   async sendText(text: string, options: SendTextOptions = {}): Promise<TextMessage> {
-    this.assertActive();
+    this.assertMember();
     if (utf8(text).length > MAX_TEXT_BYTES) throw new SealroomClientError('MESSAGE_TOO_LARGE');
     const mentions = options.mentions ?? this.parts.roster.findMentions(text);
     const payload: AppPayload = { t: 'text', id: toBase64Url(randomBytes(APP_ID_BYTES)), ts: this.ctx.clock.now(), body: text, mentions };
@@ -97,7 +105,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   async sendDirect(to: IdentityId, text: string): Promise<TextMessage> {
-    this.assertActive();
+    this.assertMember();
     if (!this.parts.roster.has(to) || to === this.myId) throw new SealroomClientError('UNKNOWN_MEMBER');
     if (utf8(text).length > MAX_TEXT_BYTES) throw new SealroomClientError('MESSAGE_TOO_LARGE');
     const payload: AppPayload = { t: 'text', id: toBase64Url(randomBytes(APP_ID_BYTES)), ts: this.ctx.clock.now(), body: text, mentions: [] };
@@ -105,7 +113,7 @@ export class RoomSession implements RoomHandle, RoomBinding {
   }
 
   async sendFile(source: FileSource): Promise<FileMessage> {
-    this.assertActive();
+    this.assertMember();
     return this.parts.files.send(source);
   }
 
@@ -122,126 +130,169 @@ export class RoomSession implements RoomHandle, RoomBinding {
   async markVerified(member: IdentityId, verified: boolean): Promise<void> {
     this.assertAlive();
     await this.parts.lock.run(async () => {
-      const live = this.parts.roster.get(member);
-      if (live === undefined) throw new SealroomClientError('UNKNOWN_MEMBER');
-      live.record.verified = verified;
+      if (!this.parts.roster.has(member)) throw new SealroomClientError('UNKNOWN_MEMBER');
+      this.parts.roster.setVerified(member, verified);
       await this.parts.persistence.persist();
-      this.ctx.events.emit('member-updated', { roomId: this.id, member: this.parts.membership.memberInfo(live.record) });
+      const info = this.parts.membership.memberInfo(member);
+      if (info !== undefined) this.ctx.events.emit('member-updated', { roomId: this.id, member: info });
     });
   }
 
   async safetyNumber(member: IdentityId): Promise<SafetyNumber> {
-    const live = this.parts.roster.get(member);
-    if (live === undefined) throw new SealroomClientError('UNKNOWN_MEMBER');
-    const number = await computeSafetyNumber(this.ctx.me.public, live.member.identity);
+    const known = this.parts.roster.get(member);
+    if (known === undefined) throw new SealroomClientError('UNKNOWN_MEMBER');
+    const imported = await importPublicIdentityJson(known.identity);
+    if (!imported.ok) throw new SealroomClientError('STORAGE_CORRUPT');
+    const number = await computeSafetyNumber(this.ctx.me.public, imported.identity);
     return { digits: number.digits, display: number.display, qrPayload: number.scannable };
   }
 
   async setDisappearingTimer(ms: number | null): Promise<void> {
-    this.assertActive();
+    this.assertMember();
     const seconds = ms === null ? 0 : Math.max(1, Math.round(ms / SECOND_MS));
-    await this.queue({ k: 'control', action: { kind: 'settings', disappearingAfterSeconds: seconds } });
+    await this.commit({ kind: 'timer', seconds });
   }
 
   async removeMember(member: IdentityId): Promise<void> {
-    this.assertActive();
-    if (this.record.creatorId !== this.myId) throw new SealroomClientError('NOT_CREATOR');
+    this.assertAdmin();
     if (!this.parts.roster.has(member) || member === this.myId) throw new SealroomClientError('UNKNOWN_MEMBER');
-    await this.queue({ k: 'control', action: { kind: 'remove', target: member } });
+    await this.commit({ kind: 'remove', member });
+  }
+
+  async setRole(member: IdentityId, role: Role): Promise<void> {
+    this.assertAdmin();
+    if (!this.parts.roster.has(member)) throw new SealroomClientError('UNKNOWN_MEMBER');
+    await this.commit({ kind: 'role', member, role });
+  }
+
+  async setLinkPolicy(policy: LinkPolicy): Promise<void> {
+    this.assertAdmin();
+    const expiresAt = policy.expiresAt ?? 0;
+    if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) throw new SealroomClientError('CHANGE_REFUSED');
+    const baseLinkEpoch = this.parts.log.memberState.linkEpoch;
+    await this.commit({ kind: 'link', approval: policy.approval, singleUse: policy.singleUse, expiresAt, baseLinkEpoch });
+  }
+
+  async resetLink(): Promise<void> {
+    this.assertAdmin();
+    const { link, linkEpoch } = this.parts.log.memberState;
+    await this.commit({ kind: 'link', approval: link.approval, singleUse: link.singleUse, expiresAt: link.expiresAt, baseLinkEpoch: linkEpoch });
+  }
+
+  pendingKnocks(): PendingKnock[] {
+    return this.parts.lobby.pendingKnocks();
+  }
+
+  async approveKnock(knockId: string): Promise<void> {
+    this.assertAdmin();
+    const intent = await this.parts.lock.run(() => this.parts.lobby.approve(knockId));
+    if (intent === undefined) throw new SealroomClientError('UNKNOWN_KNOCK');
+    await this.commit(intent);
+  }
+
+  async declineKnock(knockId: string): Promise<void> {
+    this.assertAdmin();
+    const declined = await this.parts.lock.run(() => this.parts.lobby.declinePending(knockId));
+    if (!declined) throw new SealroomClientError('UNKNOWN_KNOCK');
   }
 
   async leave(): Promise<void> {
-    this.assertActive();
-    await this.queue({ k: 'control', action: { kind: 'leave' } });
+    this.assertMember();
+    await this.parts.outbox.queue({ k: 'leave' });
+  }
+
+  private async commit(intent: CommitIntent): Promise<void> {
+    // Boxed: the lock is held to queue the intent, not while it is committed.
+    const queued = await this.parts.lock.run(async () => ({ done: this.parts.commits.request(intent) }));
+    await queued.done;
   }
 
   // ---------------------------------------------------------------------------------
-  // Transport binding
+  // Relay rooms (RelayRoomHost)
   // ---------------------------------------------------------------------------------
 
-  cursor(): number {
-    return this.record.cursor;
+  async envelope(room: RelayRoom, cursor: number, envelope: Uint8Array, live: boolean): Promise<void> {
+    await this.parts.lock.run(async () => {
+      // A dead handle's keys belong to a locked identity: envelopes the transport still held
+      // are fetched again after the next unlock. An unbound relay room's are not the room's.
+      if (this.parts.status.dead || !this.parts.relays.has(room)) return;
+      try {
+        await this.parts.receiver.receive(room, cursor, envelope, live);
+      } finally {
+        room.advance(cursor);
+        this.parts.persistence.persistSoon();
+      }
+    });
   }
 
-  async prove(nonce: Uint8Array): Promise<AdmissionProof> {
-    const mac = await admissionProof(this.keys.admissionKey, this.keys.roomId, nonce);
-    // A room registered (again) keeps envelopes no longer than its disappearing timer.
-    return { mac, key: this.keys.admissionKey, ...(this.record.disappearingMs === null ? {} : { maxAgeMs: this.record.disappearingMs }) };
-  }
-
-  relayEpoch(): string | undefined {
-    return this.record.relayEpoch;
-  }
-
-  onRelayEpoch(epoch: string): void {
-    if (this.record.relayEpoch === epoch) return;
-    this.record.relayEpoch = epoch;
-    this.parts.persistence.persistSoon();
-  }
-
-  onRelayReset(reset: RelayReset): void {
-    this.record.cursor = 0;
-    delete this.record.relayEpoch;
-    // Everything after the last cursor of the old incarnation may be gone: a gap open at the end.
-    this.recordGap(reset.lastCursor, Number.MAX_SAFE_INTEGER);
-  }
-
-  onGap(after: number, upTo: number): void {
-    const newcomer = this.record.joinCursor === 0 && this.record.cursor === 0;
-    this.record.cursor = Math.max(this.record.cursor, upTo);
-    // A newcomer's first catch-up from 0 finds the room's trimmed past: that is not a gap in
-    // anything it could have read.
-    if (newcomer) return;
-    this.recordGap(after, upTo);
-  }
-
-  private recordGap(after: number, upTo: number): void {
+  gap(room: RelayRoom, after: number, upTo: number): void {
+    // Every envelope of an epoch room was sealed for its members, me included (the room begins
+    // with the commit that let me in or moved me there): a gap there is always mine. Lobbies
+    // and the previous epoch's room hold nothing of the conversation.
+    if (room.role !== 'epoch') return;
+    // An epoch room's cursor stays before a gap (relay-rooms.ts), so a later admission may
+    // report the same range again: it is shown once.
+    if ((this.gapsShown.get(room.roomId) ?? -1) >= upTo) return;
+    this.gapsShown.set(room.roomId, upTo);
     void this.parts.lock.run(async () => {
       await this.parts.timeline.add({ kind: 'system', event: { type: 'gap', afterCursor: after, upToCursor: upTo } });
       this.ctx.events.emit('gap', { roomId: this.id, afterCursor: after, upToCursor: upTo });
     });
   }
 
-  onError(code: TransportErrorCode, message: string): void {
+  error(_room: RelayRoom, code: TransportErrorCode, message: string): void {
     this.parts.warn('relay-error', null, code, message);
   }
 
-  onReady(): void {
-    const { status, lock, receiver, presence, outbox, senderKeys } = this.parts;
+  ready(room: RelayRoom): void {
+    const { status, lock, presence, outbox, senderKeys, commits, knocking, membership } = this.parts;
+    if (room.role === 'lobby') {
+      void lock.run(() => knocking.onReady());
+      return;
+    }
+    if (room.role !== 'epoch') return;
     status.ready = true;
     status.wake();
-    void lock.run(() => receiver.flushBeforeJoin());
+    void lock.run(async () => commits.onReady());
     presence.start();
     void outbox.flush();
     senderKeys.sendPendingRequests();
+    membership.emitRoom();
   }
 
-  onDisconnected(): void {
-    this.parts.status.ready = false;
-  }
-
-  async onEnvelope(cursor: number, envelope: Uint8Array, live: boolean): Promise<void> {
-    await this.parts.lock.run(async () => {
-      // A dead handle's keys belong to a locked identity: envelopes the transport still held
-      // are fetched again after the next unlock.
-      if (!this.record.active || this.parts.status.dead) return;
-      try {
-        await this.parts.receiver.receive(cursor, envelope, live);
-      } finally {
-        this.record.cursor = Math.max(this.record.cursor, cursor);
-        this.parts.persistence.persistSoon();
-      }
+  /**
+   * The relay lost a relay room's history. In the current epoch's room a commit may have been
+   * lost with it: ask to be welcomed again on my lobby (a member re-welcomes a current member),
+   * which brings the whole log. Loss is never silent.
+   */
+  relayReset(room: RelayRoom, reset: RelayReset): void {
+    if (room.role !== 'epoch' || this.record.status !== 'member') return;
+    // What came after the last cursor of the lost incarnation may be gone: a gap open at the end.
+    this.gap(room, reset.lastCursor, Number.MAX_SAFE_INTEGER);
+    // A new incarnation counts its cursors afresh: its gaps are new ones.
+    this.gapsShown.delete(room.roomId);
+    void this.parts.lock.run(async () => {
+      const lobby = this.parts.log.currentLobby();
+      if (lobby === null || this.record.knock !== null) return;
+      this.parts.knocking.begin(lobby);
+      await this.parts.persistence.persist();
+      this.parts.relays.sync();
+      this.parts.membership.emitRoom();
     });
+  }
+
+  positionChanged(): void {
+    this.parts.persistence.persistSoon();
+  }
+
+  disconnected(room: RelayRoom): void {
+    if (room.role === 'epoch') this.parts.status.ready = false;
+    if (room.role === 'lobby' && this.record.knock?.lobby.room === room.roomId) this.parts.knocking.onDisconnected();
   }
 
   // ---------------------------------------------------------------------------------
   // Lifecycle (used by the client)
   // ---------------------------------------------------------------------------------
-
-  /** Persists an intent in the outbox, then tries to send. */
-  queue(intent: OutboxIntent): Promise<void> {
-    return this.parts.outbox.queue(intent);
-  }
 
   emitRoom(): void {
     this.parts.membership.emitRoom();
@@ -263,10 +314,15 @@ export class RoomSession implements RoomHandle, RoomBinding {
   async kill(): Promise<void> {
     this.parts.status.dead = true;
     this.stopTimers();
+    this.parts.commits.stop();
+    this.parts.epochs.stop();
     // Transfers waiting for a reconnect would wait forever: end them now.
     this.parts.files.stopAll('CLOSED');
     this.parts.status.wake();
-    await this.parts.lock.run(() => this.parts.persistence.persist());
+    await this.parts.lock.run(async () => {
+      this.parts.relays.unbindAll();
+      await this.parts.persistence.persist();
+    });
   }
 
   private stopTimers(): void {
@@ -278,8 +334,14 @@ export class RoomSession implements RoomHandle, RoomBinding {
     if (this.parts.status.dead) throw new SealroomClientError('LOCKED', 'the client was locked: get the room handle again after unlock');
   }
 
-  private assertActive(): void {
+  private assertMember(): void {
     this.assertAlive();
-    if (!this.record.active) throw new SealroomClientError('ROOM_INACTIVE');
+    if (this.record.status === 'knocking') throw new SealroomClientError('KNOCKING');
+    if (this.record.status !== 'member') throw new SealroomClientError('ROOM_INACTIVE');
+  }
+
+  private assertAdmin(): void {
+    this.assertMember();
+    if (!this.parts.roster.isAdmin(this.myId)) throw new SealroomClientError('NOT_ADMIN');
   }
 }

@@ -1,166 +1,143 @@
 /**
- * Who is in a room (PROTOCOL C.4): the members whose announcements verified, by identity id
- * and by room-scoped member id. Trust on first use, per room and never merged: a second
- * identity under a name already in the room is added as a separate member and flagged, and
- * so is a new identity under the name of a verified member who left. Removals bind for good.
+ * Who is in a room and how far to trust them (PROTOCOL C.4). Membership is exactly the
+ * roster of the current epoch in the log: nothing else adds or removes anyone. On top of it
+ * this device keeps its own marks — verified after comparing safety numbers, names of
+ * verified members who are gone — and flags names that could pass for another member's
+ * (names.ts): two identities are never merged.
  */
-import { importPublicIdentityJson, publicIdentityToJson, roomMember, toBase64Url, type RoomKeys, type RoomMember } from '@sealroom/protocol';
-import type { MemberRecord, RoomRecord } from './records.js';
+import { fromBase64Url, shortFingerprint, type EpochMember, type RosterMember } from '@sealroom/protocol';
+import type { MemberInfo, Role } from './api.js';
+import { isMixedScript, namesClash } from './names.js';
+import type { RoomRecord } from './records.js';
+import type { RoomLog } from './room-log.js';
 import type { Warn } from './warnings.js';
 
-/** A member as the room knows it: its stored record and its imported public keys. */
-export interface LiveMember {
-  record: MemberRecord;
-  member: RoomMember;
-}
-
 /** The part of the room record the roster keeps. */
-export type RosterState = Pick<RoomRecord, 'members' | 'removed' | 'formerlyVerified'>;
+export type RosterState = Pick<RoomRecord, 'verified' | 'formerlyVerified' | 'memberSince'>;
 
 /** What the other parts of a room read from the roster. */
 export interface RosterView {
   readonly size: number;
-  get(identityId: string): LiveMember | undefined;
+  ids(): string[];
   has(identityId: string): boolean;
-  values(): IterableIterator<LiveMember>;
+  /** The member as the current epoch's envelopes name it (member id, imported keys). */
+  epochMember(identityId: string): EpochMember | undefined;
+  displayName(identityId: string): string | undefined;
+  isAdmin(identityId: string): boolean;
   isRemoved(identityId: string): boolean;
-  isDeparting(identityId: string): boolean;
-}
-
-/**
- * The form in which two display names count as the same for clash warnings. Readers do not
- * tell "Bob" from "bob" or fullwidth "Ｂｏｂ", so neither may an impostor's name slip past.
- */
-function nameKey(displayName: string): string {
-  return displayName.normalize('NFKC').toLowerCase();
 }
 
 export class Roster implements RosterView {
-  private readonly byIdentity = new Map<string, LiveMember>();
-  /** Room-scoped member id (b64) → identity id (b64). */
-  private readonly byMemberId = new Map<string, string>();
-  /**
-   * Targets of my own removals that are published but not yet acknowledged (the roster drops
-   * them on the ack). They get no sender key, and the key they hold is rotated away, already.
-   */
-  private readonly departing = new Set<string>();
-
-  private constructor(
+  constructor(
+    private readonly log: RoomLog,
     private readonly state: RosterState,
     /** My own identity id. */
     private readonly myId: string,
     private readonly warn: Warn,
   ) {}
 
-  /** The stored members, their public keys imported again (a member whose keys no longer import is left out). */
-  static async load(state: RosterState, keys: RoomKeys, myId: string, warn: Warn): Promise<Roster> {
-    const roster = new Roster(state, myId, warn);
-    for (const record of state.members) {
-      const imported = await importPublicIdentityJson(record.identity);
-      if (!imported.ok) continue;
-      roster.set({ record, member: await roomMember(keys, imported.identity) });
-    }
-    return roster;
+  private get members(): readonly RosterMember[] {
+    return this.log.state?.members ?? [];
   }
 
   get size(): number {
-    return this.byIdentity.size;
+    return this.members.length;
   }
 
-  get(identityId: string): LiveMember | undefined {
-    return this.byIdentity.get(identityId);
+  ids(): string[] {
+    return this.members.map((m) => m.id);
   }
 
   has(identityId: string): boolean {
-    return this.byIdentity.has(identityId);
+    return this.members.some((m) => m.id === identityId);
   }
 
-  values(): IterableIterator<LiveMember> {
-    return this.byIdentity.values();
+  get(identityId: string): RosterMember | undefined {
+    return this.members.find((m) => m.id === identityId);
   }
 
-  /** The member behind an envelope's header sender (a room-scoped member id, b64). */
-  bySender(memberId: string): LiveMember | undefined {
-    const identityId = this.byMemberId.get(memberId);
-    return identityId === undefined ? undefined : this.byIdentity.get(identityId);
+  epochMember(identityId: string): EpochMember | undefined {
+    return this.log.roster?.byIdentityId.get(identityId);
+  }
+
+  displayName(identityId: string): string | undefined {
+    return this.get(identityId)?.identity.displayName;
+  }
+
+  isAdmin(identityId: string): boolean {
+    return this.get(identityId)?.role === 'admin';
   }
 
   isRemoved(identityId: string): boolean {
-    return this.state.removed.includes(identityId);
+    return this.log.state?.removed.includes(identityId) ?? false;
   }
 
-  markDeparting(identityId: string): void {
-    this.departing.add(identityId);
+  isVerified(identityId: string): boolean {
+    return identityId === this.myId || this.state.verified.includes(identityId);
   }
 
-  isDeparting(identityId: string): boolean {
-    return this.departing.has(identityId);
+  setVerified(identityId: string, verified: boolean): void {
+    this.state.verified = this.state.verified.filter((id) => id !== identityId);
+    if (verified) this.state.verified.push(identityId);
+  }
+
+  /** Another current member whose name reads the same as this one's. */
+  clashOf(identityId: string, name: string): RosterMember | undefined {
+    return this.members.find((m) => m.id !== identityId && namesClash(m.identity.displayName, name));
+  }
+
+  /** Records when this device first saw a member (for display only). */
+  markSeen(identityId: string, now: number): void {
+    this.state.memberSince[identityId] ??= now;
+  }
+
+  info(member: RosterMember, online: boolean, creator: string): MemberInfo {
+    const name = member.identity.displayName;
+    return {
+      id: member.id,
+      displayName: name,
+      fingerprint: shortFingerprint(fromBase64Url(member.id)!),
+      isMe: member.id === this.myId,
+      isCreator: member.id === creator,
+      role: member.role as Role,
+      verified: this.isVerified(member.id),
+      online,
+      joinedAt: this.state.memberSince[member.id] ?? 0,
+      nameClash: this.clashOf(member.id, name) !== undefined,
+      mixedScript: isMixedScript(name),
+    };
   }
 
   /**
-   * Admits the identity of a verified join announcement, trusting it on first use. Returns
-   * its new record, or undefined when it is not new here: already a member, or removed by
-   * the creator (warned: a removed member announced itself again).
+   * A member was added: flag its name when it reads like another member's (`name-clash`),
+   * like a verified member's who is gone (`key-changed`: perhaps that person on a new key),
+   * or mixes scripts (`mixed-script`). My own entry is verified, but someone taking my name
+   * is a clash, not a key change.
    */
-  admit(member: RoomMember, now: number): MemberRecord | undefined {
-    const identity = member.identity;
-    const id = toBase64Url(identity.id);
-    if (this.isRemoved(id)) {
-      this.warn('unknown-sender', id, 'REMOVED_MEMBER', 'a removed member announced itself again');
-      return undefined;
-    }
-    if (this.byIdentity.has(id)) return undefined;
-    const name = nameKey(identity.displayName);
-    const clash = [...this.byIdentity.values()].find((m) => nameKey(m.record.identity.displayName) === name);
-    // A verified member who left and "comes back" on another key is the key change the
-    // warning exists for, even though nobody in the room holds the name right now.
-    const verifiedBefore = this.state.formerlyVerified?.find((former) => former.id !== id && nameKey(former.name) === name);
-    const record: MemberRecord = { id, memberId: toBase64Url(member.memberId), identity: publicIdentityToJson(identity), joinedAt: now, verified: false };
-    this.set({ record, member });
-    this.state.members.push(record);
+  checkNewcomer(identityId: string): void {
+    if (identityId === this.myId) return;
+    const name = this.displayName(identityId);
+    if (name === undefined) return;
+    const clash = this.clashOf(identityId, name);
     if (clash !== undefined) {
-      // My own entry counts as verified, but someone taking my name is a clash, not a key change.
-      const detail = `a new identity uses the name of an existing member (${clash.record.id})`;
-      if (clash.record.verified && clash.record.id !== this.myId) this.warn('key-changed', id, 'KEY_CHANGED', detail);
-      else this.warn('name-clash', id, 'NAME_CLASH', detail);
-    } else if (verifiedBefore !== undefined) {
-      this.warn('key-changed', id, 'KEY_CHANGED', `a new identity uses the name of a verified member who left (${verifiedBefore.id})`);
+      const verified = this.isVerified(clash.id) && clash.id !== this.myId ? ' (a member you verified)' : '';
+      this.warn('name-clash', identityId, 'NAME_CLASH', `a new member's name reads like ${clash.id}'s${verified}`);
+    } else {
+      const former = this.state.formerlyVerified.find((f) => f.id !== identityId && namesClash(f.name, name));
+      if (former !== undefined)
+        this.warn('key-changed', identityId, 'KEY_CHANGED', `a new identity uses the name of a verified member who is gone (${former.id})`);
     }
-    return record;
+    if (isMixedScript(name)) this.warn('mixed-script', identityId, 'MIXED_SCRIPT', 'the name mixes scripts');
   }
 
-  /**
-   * A member left (`removedBy` null) or was removed. The removal is recorded even for someone
-   * I have not met: it can reach me before (or without) their announcement, which must not
-   * then let them in. Returns the member dropped, if it was in the roster.
-   */
-  drop(identityId: string, removedBy: string | null): LiveMember | undefined {
-    this.departing.delete(identityId);
-    if (removedBy !== null && !this.state.removed.includes(identityId)) this.state.removed.push(identityId);
-    const live = this.byIdentity.get(identityId);
-    if (live === undefined) return undefined;
-    this.byIdentity.delete(identityId);
-    this.byMemberId.delete(live.record.memberId);
-    this.state.members = this.state.members.filter((m) => m.id !== identityId);
-    if (live.record.verified && identityId !== this.myId) {
-      const former = (this.state.formerlyVerified ??= []);
-      if (!former.some((f) => f.id === identityId)) former.push({ id: identityId, name: live.record.identity.displayName });
-    }
-    return live;
+  /** A member left or was removed: remember its name if I had verified it. */
+  onGone(member: RosterMember): void {
+    if (member.id === this.myId || !this.state.verified.includes(member.id)) return;
+    if (!this.state.formerlyVerified.some((f) => f.id === member.id)) this.state.formerlyVerified.push({ id: member.id, name: member.identity.displayName });
   }
 
   /** Identity ids of the other members whose `@name` appears in the text. */
   findMentions(text: string): string[] {
-    const found: string[] = [];
-    for (const live of this.byIdentity.values()) {
-      if (live.record.id === this.myId) continue;
-      if (text.includes(`@${live.record.identity.displayName}`)) found.push(live.record.id);
-    }
-    return found;
-  }
-
-  private set(live: LiveMember): void {
-    this.byIdentity.set(live.record.id, live);
-    this.byMemberId.set(live.record.memberId, live.record.id);
+    return this.members.filter((m) => m.id !== this.myId && text.includes(`@${m.identity.displayName}`)).map((m) => m.id);
   }
 }

@@ -7,18 +7,15 @@ import type { RoomRecord } from './records.js';
 
 /**
  * De-duplication keys remembered per room for exactly-once display: several catch-up pages'
- * worth, while keeping the room record (rewritten as envelopes arrive) small. Announcements,
- * controls and direct messages get the same number again, of their own (see `remember`).
+ * worth, while keeping the room record (rewritten as envelopes arrive) small. Leave proposals
+ * and direct messages get the same number again, of their own (see `remember`).
  */
 export const MAX_SEEN_IDS = 5_000;
-/** De-duplication key prefixes of announcements and controls (by envelope message id). */
-const JOIN_SEEN_PREFIX = 'join/';
-const CONTROL_SEEN_PREFIX = 'control/';
+/** De-duplication key prefix of leave proposals (by envelope message id). */
+const LEAVE_SEEN_PREFIX = 'leave/';
 
-/** The key of a join announcement, by its envelope message id (b64). */
-export const joinSeenKey = (messageId: string): string => `${JOIN_SEEN_PREFIX}${messageId}`;
-/** The key of a control, by its envelope message id (b64). */
-export const controlSeenKey = (messageId: string): string => `${CONTROL_SEEN_PREFIX}${messageId}`;
+/** The key of a leave proposal, by its envelope message id (b64). */
+export const leaveSeenKey = (messageId: string): string => `${LEAVE_SEEN_PREFIX}${messageId}`;
 /** The key of a text or a file offer: the sender's identity id and the application or file id. */
 export const itemSeenKey = (senderIdentityId: string, id: string): string => `${senderIdentityId}/${id}`;
 
@@ -29,7 +26,6 @@ export class SeenIds {
   private readonly keys: Set<string>;
 
   constructor(private readonly state: SeenState) {
-    state.seenControl ??= [];
     this.keys = new Set([...state.seen, ...state.seenControl]);
   }
 
@@ -38,14 +34,14 @@ export class SeenIds {
   }
 
   /**
-   * `windowless`: the envelope type has no replay window in the protocol (announcements,
-   * controls, direct messages), so this key is all that stops a replay. Those keys are kept
-   * in a list of their own, which a long run of group texts cannot push out: replayed after
-   * that, an old control would turn the timer back, an old announcement bring back a member
-   * who left, an old direct message (expired from the timeline) show again.
+   * `windowless`: the envelope type has no replay window in the protocol (leave proposals,
+   * direct messages), so this key is all that stops a replay. Those keys are kept in a list
+   * of their own, which a long run of group texts cannot push out: replayed after that, an
+   * old direct message (expired from the timeline) would show again. (Membership itself needs
+   * no such memory: the log orders commits, and an old one is `STALE_COMMIT`.)
    */
   remember(key: string, windowless = false): void {
-    const list = windowless ? (this.state.seenControl ??= []) : this.state.seen;
+    const list = windowless ? this.state.seenControl : this.state.seen;
     this.keys.add(key);
     list.push(key);
     if (list.length > MAX_SEEN_IDS) {

@@ -6,21 +6,22 @@
  */
 import {
   createSenderKey,
+  emptySenderKeyRing,
   forgetSender,
-  sealDirectMessage,
-  sealGroupMessage,
-  sealSenderKeyDistributionV1 as sealSenderKeyDistribution,
+  fromBase64Url,
+  sealDirect,
+  sealGroup,
+  sealSenderKeyDistribution,
   senderKeyNeedsRotation,
-  type ContentKindV1 as ContentKind,
-  type RoomKeys,
+  type ContentKind,
+  type EpochKeys,
   type UnlockedIdentity,
 } from '@sealroom/protocol';
 import { encodePayload } from './payloads.js';
 import type { Clock } from './platform.js';
 import type { RoomRecord } from './records.js';
 import type { Persistence } from './room-persistence.js';
-import type { LiveMember, RosterView } from './roster.js';
-import type { EnvelopeBytes } from './wire.js';
+import type { RosterView } from './roster.js';
 
 /**
  * Least time between two key requests I send to one member, and between two I answer from
@@ -35,12 +36,14 @@ export type SenderKeyState = Pick<RoomRecord, 'outboundKey' | 'mustRotate' | 'di
 export interface SenderKeyPort {
   readonly roster: RosterView;
   readonly persistence: Persistence;
-  /** Publishes in this room; resolves with the cursor once the relay acknowledged it. */
-  publish(envelope: EnvelopeBytes): Promise<number>;
-  /** The room is connected, caught up and announced: a key request can go out now. */
+  /** The current epoch's keys (a sealed envelope is of one epoch). */
+  epochKeys(): EpochKeys;
+  /** Publishes in the current epoch's relay room; resolves with the cursor once acknowledged. */
+  publish(envelope: Uint8Array): Promise<number>;
+  /** The room is connected and caught up in its current epoch: a key request can go out now. */
   canSendNow(): boolean;
-  /** The room still acts on its keys: active, not locked, announced. */
-  isAnnounced(): boolean;
+  /** The room still acts on its keys: a member, not locked. */
+  isLive(): boolean;
 }
 
 export class SenderKeys {
@@ -49,11 +52,13 @@ export class SenderKeys {
   private readonly answeredAt = new Map<string, number>();
   /** Members to ask for their key once the room is ready (requests found during catch-up). */
   private readonly pendingRequests = new Set<string>();
+  /** Where my latest distribution landed: after a commit I had not seen, it reached no one. */
+  private lastDistribution: { epoch: number; cursor: number } | undefined;
 
   constructor(
     private readonly port: SenderKeyPort,
     private readonly state: SenderKeyState,
-    private readonly deps: { keys: RoomKeys; me: UnlockedIdentity; myId: string; clock: Clock },
+    private readonly deps: { me: UnlockedIdentity; myId: string; clock: Clock },
   ) {}
 
   /**
@@ -61,9 +66,9 @@ export class SenderKeys {
    * when needed. The advanced chain is stored before the envelope can leave. Caller holds
    * the lock.
    */
-  async sealGroup(payload: Uint8Array, content: ContentKind = 'message'): Promise<EnvelopeBytes> {
+  async sealGroup(payload: Uint8Array, content: ContentKind = 'message'): Promise<Uint8Array> {
     await this.prepare();
-    const sealed = await sealGroupMessage({ roomKeys: this.deps.keys, me: this.deps.me, senderKey: this.state.outboundKey!, payload, content });
+    const sealed = await sealGroup({ keys: this.port.epochKeys(), me: this.deps.me, senderKey: this.state.outboundKey!, payload, content });
     this.state.outboundKey = sealed.senderKey;
     await this.port.persistence.persist();
     return sealed.envelope;
@@ -75,7 +80,7 @@ export class SenderKeys {
    * they precede it in cursor order for every receiver. Caller holds the lock.
    */
   private async prepare(): Promise<void> {
-    const { clock, keys, me, myId } = this.deps;
+    const { clock, me, myId } = this.deps;
     const now = clock.now();
     const current = this.state.outboundKey;
     if (current === null || this.state.mustRotate || senderKeyNeedsRotation(current, now)) {
@@ -85,14 +90,36 @@ export class SenderKeys {
       await this.port.persistence.persist();
     }
     const key = this.state.outboundKey!;
-    for (const live of this.port.roster.values()) {
-      const id = live.record.id;
-      if (id === myId || this.port.roster.isDeparting(id) || this.state.distributedTo.includes(id)) continue;
-      const sealed = await sealSenderKeyDistribution({ roomKeys: keys, me, recipient: live.member, senderKey: key });
-      await this.port.publish(sealed.envelope);
+    for (const id of this.port.roster.ids()) {
+      const recipient = this.port.roster.epochMember(id);
+      if (id === myId || recipient === undefined || this.state.distributedTo.includes(id)) continue;
+      const keys = this.port.epochKeys();
+      const sealed = await sealSenderKeyDistribution({ keys, me, recipient, senderKey: key });
+      this.lastDistribution = { epoch: keys.epoch, cursor: await this.port.publish(sealed.envelope) };
       this.state.distributedTo.push(id);
       await this.port.persistence.persist();
     }
+  }
+
+  /**
+   * Epoch `epoch` ended with a commit at `commitCursor`. A distribution of mine after it was
+   * refused as stale: a new key, distributed afresh in the next epoch, reaches everyone
+   * (sending the same chain again would be taken for a replay).
+   */
+  epochEnded(epoch: number, commitCursor: number): void {
+    const last = this.lastDistribution;
+    if (last !== undefined && last.epoch === epoch && last.cursor > commitCursor) this.rotateBeforeNextSend();
+  }
+
+  /**
+   * The room was just loaded from storage: each session starts a new sender key before its
+   * first group send. The tab that ran the last session may have ended between a publish and
+   * the write after it (a distribution not recorded as done, a sequence number spent but not
+   * recorded): the same chain sent again would be taken for a replay by its receivers. A new
+   * key, distributed afresh, cannot collide with anything sealed before.
+   */
+  afterLoad(): void {
+    if (this.state.outboundKey !== null) this.rotateBeforeNextSend();
   }
 
   /** Someone will leave or was removed: whatever I send next goes under a new key. */
@@ -101,16 +128,17 @@ export class SenderKeys {
   }
 
   /** A member is gone: its keys are forgotten, and it must not read what follows. */
-  forgetMember(live: LiveMember): void {
-    this.state.ring = forgetSender(this.state.ring, live.member.memberId);
+  forgetMember(identityId: string): void {
+    this.state.ring = forgetSender(this.state.ring, fromBase64Url(identityId)!);
     this.rotateBeforeNextSend();
-    this.state.distributedTo = this.state.distributedTo.filter((id) => id !== live.record.id);
+    this.state.distributedTo = this.state.distributedTo.filter((id) => id !== identityId);
   }
 
   /** I left or was removed: keys are useless now and must not linger. */
   forgetAll(): void {
     this.state.outboundKey = null;
-    this.state.ring = { v: 1, keys: [] };
+    this.state.ring = emptySenderKeyRing();
+    this.state.distributedTo = [];
   }
 
   /** Whether I asked this member for its key (its answer may cross its own distribution). */
@@ -140,11 +168,11 @@ export class SenderKeys {
   }
 
   private async sendRequest(identityId: string): Promise<void> {
-    const to = this.port.roster.get(identityId);
-    if (to === undefined || !this.port.isAnnounced()) return;
-    const { keys, me, clock } = this.deps;
+    const to = this.port.roster.epochMember(identityId);
+    if (to === undefined || !this.port.isLive()) return;
+    const { me, clock } = this.deps;
     try {
-      const sealed = await sealDirectMessage({ roomKeys: keys, me, recipient: to.member, payload: encodePayload({ t: 'key-request', ts: clock.now() }) });
+      const sealed = await sealDirect({ keys: this.port.epochKeys(), me, recipient: to, payload: encodePayload({ t: 'key-request', ts: clock.now() }) });
       await this.port.publish(sealed.envelope);
     } catch {
       // Best effort: the next unreadable message asks again after the interval.
@@ -160,7 +188,7 @@ export class SenderKeys {
    */
   answerKeyRequest(identityId: string): void {
     const roster = this.port.roster;
-    if (identityId === this.deps.myId || !roster.has(identityId) || roster.isRemoved(identityId) || roster.isDeparting(identityId)) return;
+    if (identityId === this.deps.myId || !roster.has(identityId) || roster.isRemoved(identityId)) return;
     const now = this.deps.clock.now();
     const last = this.answeredAt.get(identityId);
     if (last !== undefined && now - last < KEY_REQUEST_INTERVAL_MS) return;

@@ -3,7 +3,7 @@
  * code of the warning's kind. Warnings replace what could not be shown (DESIGN.md §3.8);
  * the session goes on.
  */
-import type { EnvelopeErrorCode } from '@sealroom/protocol';
+import type { WelcomeErrorCode } from '@sealroom/protocol';
 import type { Warning } from './api.js';
 import type { ReplayCode, WarningCodes, WarningKind } from './codes.js';
 import type { EventHub } from './events.js';
@@ -17,14 +17,14 @@ export function roomWarner(events: EventHub, roomId: string): Warn {
 }
 
 /** Codes of envelopes that were genuine once and came again (C.7 step 5). */
-const REPLAY_CODES: Record<ReplayCode, true> = { DUPLICATE: true, TOO_OLD: true, KEY_ALREADY_KNOWN: true };
+const REPLAY_CODES: Record<ReplayCode, true> = { DUPLICATE: true, TOO_OLD: true, KEY_ALREADY_KNOWN: true, STALE_COMMIT: true };
 
-function isReplay(code: EnvelopeErrorCode): code is ReplayCode {
+function isReplay(code: WelcomeErrorCode): code is ReplayCode {
   return Object.hasOwn(REPLAY_CODES, code);
 }
 
 /** An envelope that failed to open: a replay, or one that failed verification. */
-export function warnEnvelope(warn: Warn, code: EnvelopeErrorCode, member: string | null): void {
+export function warnEnvelope(warn: Warn, code: WelcomeErrorCode, member: string | null): void {
   if (isReplay(code)) warn('replay', member, code, 'an envelope was replayed');
   else warn('bad-message', member, code, 'an envelope failed verification and was dropped');
 }

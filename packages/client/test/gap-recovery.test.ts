@@ -64,6 +64,7 @@ describe('after a retention gap the conversation carries on', () => {
     // The tab is gone at once: nothing after this moment reaches storage.
     bobStorage.freeze();
     await bob.client.close();
+
     bobStorage.thaw();
 
     for (let i = 1; i <= SENT_WHILE_AWAY; i += 1) await alice.client.room(room.id)!.sendText(`While Bob is away, ${i}.`);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@sealroom/relay';
-import { DEFAULT_PBKDF2_ITERATIONS, parseInviteV1 as parseInvite, toBase64Url } from '@sealroom/protocol';
+import { DEFAULT_PBKDF2_ITERATIONS, fromBase64Url, parseInvite, toBase64Url } from '@sealroom/protocol';
 import { createMemoryStorage, createSealroomClient } from '../src/index.js';
 import { fromUtf8, utf8 } from '@sealroom/protocol';
+import { RawRelayClient, epochKeysOf, sessionOf } from './raw-relay.js';
 import type { RoomSession } from '../src/room-session.js';
 import { clientFor, makePersonas, NodeWebSocket, PASSWORD, receivedTexts, TEST_PBKDF2_ITERATIONS, waitFor } from './helpers.js';
 
@@ -87,12 +88,20 @@ describe('identity lifecycle and storage at rest', () => {
     await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
     await alice.client.room(room.id)!.sendText('the launch code is 0000');
     await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
+    const epochSecret = fromBase64Url(sessionOf(alice, room.id).parts.log.record.epochSecret!)!;
     await alice.client.close();
     await bob.client.close();
 
     const parsed = parseInvite(link);
     if (!parsed.ok) throw new Error('invite');
-    const needles = [utf8('the launch code is 0000'), utf8('Secret Project Room'), parsed.invite.secret, utf8(toBase64Url(parsed.invite.secret))];
+    const needles = [
+      utf8('the launch code is 0000'),
+      utf8('Secret Project Room'),
+      parsed.invite.linkSecret,
+      utf8(toBase64Url(parsed.invite.linkSecret)),
+      epochSecret,
+      utf8(toBase64Url(epochSecret)),
+    ];
     for (const storage of [aliceStorage, bobStorage]) {
       const keys = await storage.keys('');
       expect(keys.length).toBeGreaterThan(3);
@@ -136,12 +145,12 @@ describe('identity lifecycle and storage at rest', () => {
     const alice = await clientFor(relay.url, 'Alice', personas.get('Alice')!, watched);
     const room = await alice.client.createRoom({ name: 'locked' });
     await waitFor('the room is ready', () => room.members()[0]!.online);
-    const session = room as unknown as RoomSession;
+    const binding = (room as unknown as RoomSession).parts.relays.current()!;
     await alice.client.lock();
     locked = true;
     const eventsAtLock = alice.events.length;
     // What the transport's per-room chain hands over when it still held an envelope at close.
-    await session.onEnvelope(session.cursor() + 1, new Uint8Array(64), true);
+    await binding.onEnvelope(binding.cursor() + 1, new Uint8Array(64), true);
     await new Promise((resolve) => setTimeout(resolve, PERSIST_WINDOW_MS));
     expect(alice.events.slice(eventsAtLock)).toEqual([]);
     expect(writesAfterLock).toBe(0);
@@ -149,11 +158,18 @@ describe('identity lifecycle and storage at rest', () => {
   });
 });
 
+/**
+ * The relay's floor for a room's retention age, lowered from its 30 s default so that a
+ * timer of a second is honoured within the test, and how often it sweeps, ms.
+ */
+const TEST_MIN_RETENTION_MS = 500;
+const TEST_SWEEP_INTERVAL_MS = 100;
+
 describe('disappearing messages', () => {
   let relay: RunningRelay;
   let personas: Map<string, Uint8Array>;
   beforeAll(async () => {
-    relay = await startRelay({ port: 0, logLevel: 'silent' });
+    relay = await startRelay({ port: 0, logLevel: 'silent', retention: { minAgeMs: TEST_MIN_RETENTION_MS, sweepIntervalMs: TEST_SWEEP_INTERVAL_MS } });
     personas = await makePersonas(relay.url, ['Alice', 'Bob']);
   });
   afterAll(async () => {
@@ -172,13 +188,27 @@ describe('disappearing messages', () => {
     await waitFor('bob reads it', () => receivedTexts(bob, room.id).length === 1);
     const received = receivedTexts(bob, room.id)[0]!;
     expect(received.expiresAt).not.toBeNull();
+    // What the relay holds right now, the message among it. The timer started a new epoch,
+    // whose relay room was registered with the timer as its retention age (A.3 maxAgeMs).
+    const keys = epochKeysOf(alice, room.id);
+    const raw = await RawRelayClient.connect(relay.wsUrl);
+    await raw.join(keys);
+    const heldThen = (await raw.history(keys)).map((e) => e.cursor);
+    expect(heldThen.length).toBeGreaterThan(0);
     await waitFor('bob deletes it', () => bob.events.some((e) => e.type === 'expired' && e.ids.includes(received.id)), 5_000);
     await waitFor('alice deletes hers', () => alice.events.some((e) => e.type === 'expired' && e.ids.includes(sent.id)), 5_000);
     expect((await bob.client.room(room.id)!.history()).some((i) => i.id === received.id)).toBe(false);
     expect((await alice.client.room(room.id)!.history()).some((i) => i.id === sent.id)).toBe(false);
-    // The relay's side is no longer set from here: wire v2 removed the `retention` request (a
-    // room's retention is fixed when it is registered, PROTOCOL A.3; the membership protocol
-    // moves a room with a new timer to a new relay room registered with that age).
+    // The relay drops expired messages too: the epoch room's retention follows the timer.
+    await waitFor(
+      'the relay drops expired messages',
+      async () => {
+        const heldNow = new Set((await raw.history(keys)).map((e) => e.cursor));
+        return heldThen.every((cursor) => !heldNow.has(cursor));
+      },
+      5_000,
+    );
+    raw.close();
     await alice.client.close();
     await bob.client.close();
   });

@@ -3,6 +3,7 @@ import { startRelay, type RunningRelay } from '@sealroom/relay';
 import { createMemoryStorage } from '../src/index.js';
 import { spawnRelay } from './relay-process.js';
 import { clientFor, makePersonas, receivedTexts, waitFor, type TestClient } from './helpers.js';
+import { sessionOf } from './raw-relay.js';
 
 const NAMES = ['Alice', 'Bob', 'Carol'];
 const textOf = (t: TestClient, roomId: string) => receivedTexts(t, roomId).map((m) => m.text);
@@ -175,9 +176,11 @@ describe('catch-up, gaps and relay restarts', () => {
       await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
       await alice.client.room(room.id)!.sendText('before the crash');
       await waitFor('bob reads it', () => textOf(bob, room.id).length === 1);
-      const bobCursor = (bob.client.room(room.id) as unknown as { record: { cursor: number } }).record.cursor;
-      expect(bobCursor).toBeGreaterThan(0);
+      const bobSession = sessionOf(bob, room.id);
       await bob.client.close();
+      // Her cursor in the current epoch's relay room as she left (PROTOCOL C.8).
+      const bobCursor = bobSession.record.epochRoom!.cursor;
+      expect(bobCursor).toBeGreaterThan(0);
 
       await relay.kill();
       relay = await spawnRelay(port);
@@ -211,6 +214,8 @@ describe('catch-up, gaps and relay restarts', () => {
     const room = await alice.client.createRoom({ name: 'reload' });
     await bob.client.joinRoom(room.inviteLink());
     await waitFor('alice sees bob', () => alice.client.room(room.id)!.members().length === 2);
+    // Bob is in once he has verified the welcome (it follows Alice's add).
+    await waitFor('bob is in', () => bob.client.room(room.id)!.members().length === 2);
     await relay.close();
     await waitFor('alice notices', () => alice.client.connectionState() !== 'open');
     const queued = await alice.client.room(room.id)!.sendText('typed offline, then the tab closed');

@@ -54,8 +54,6 @@ export const STORAGE_KEY_BYTES = AES_KEY_BYTES;
 
 // ---- room keys and invites ------------------------------------------------------------------
 
-/** Room secret: 256 random bits, the whole of an invite's power. */
-export const ROOM_SECRET_BYTES = 32;
 /** Room id as seen by the relay (docs/PROTOCOL.md A.1). */
 export const ROOM_ID_BYTES = 32;
 /** Relay admission key (HMAC-SHA-256 key, PROTOCOL.md A.3). */
@@ -79,8 +77,6 @@ export const FILE_ID_BYTES = 16;
 export const KEY_ID_BYTES = 4;
 /** Size of a u64 field (file sizes). */
 export const U64_BYTES = 8;
-/** Disappearing-message timer in control envelopes: u32 seconds. */
-export const TIMER_BYTES = 4;
 /** Sequence number: u32. */
 export const SEQUENCE_BYTES = 4;
 /** Largest sequence number; a key must rotate long before (see MAX_MESSAGES_PER_SENDER_KEY). */
@@ -120,15 +116,8 @@ export const MAX_SENDER_KEY_AGE_MS = DAY_MS;
 // ---- domain-separation labels (ASCII) -------------------------------------------------------
 
 export const LABEL_IDENTITY_ID = 'sealroom/identity-id/v1';
-export const LABEL_ROOM_ID = 'sealroom/room-id/v1';
-export const LABEL_ADMISSION_KEY = 'sealroom/admission-key/v1';
-export const LABEL_ANNOUNCEMENT_KEY = 'sealroom/announcement-key/v1';
-export const LABEL_MEMBER_ID_KEY = 'sealroom/member-id-key/v1';
 /** Admission MAC label (PROTOCOL.md A.3): its 17 ASCII bytes precede room id and nonce. */
 export const LABEL_ADMIT = 'sealroom/admit/v1';
-export const LABEL_SIGNATURE = 'sealroom/signature/v1';
-export const LABEL_DISTRIBUTION_OAEP = 'sealroom/sender-key/v1';
-export const LABEL_DIRECT_OAEP = 'sealroom/direct-key/v1';
 export const LABEL_WRAP = 'sealroom/wrap/v1';
 export const LABEL_AT_REST = 'sealroom/at-rest/v1';
 export const LABEL_SAFETY_NUMBER = 'sealroom/safety-number/v1';
@@ -152,6 +141,3 @@ export const SAFETY_SCAN_HASH_BYTES = 32;
 export const SAFETY_SCAN_PREFIX = 'SRSN1:';
 
 // ---- invite links ---------------------------------------------------------------------------
-
-/** Invite fragment version marker. */
-export const INVITE_VERSION = '1';

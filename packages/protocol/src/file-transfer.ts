@@ -25,7 +25,7 @@ import {
 import { ENVELOPE_KIND, PROTOCOL_VERSION, SEALED_HEADER_BYTES } from './constants-v2.js';
 import { Reader, concat, equalBytes, fromUtf8, randomBytes, readU32, readU64, u16, u32, u64, u8, utf8, type Bytes } from './bytes.js';
 import { fail, type Result, type SealedErrorCode } from './errors.js';
-import { chunkLength } from './files.js';
+import { chunkLength } from './file-digest.js';
 import { gcmDecrypt, gcmEncrypt, importAesKey } from './webcrypto.js';
 
 /** Format byte of the digest trailer. */

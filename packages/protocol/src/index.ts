@@ -11,11 +11,9 @@ export * from './constants.js';
 export type {
   AtRestErrorCode,
   CommitErrorCode,
-  EnvelopeErrorCode,
   Failure,
   IdentityErrorCode,
   InviteErrorCode,
-  InviteV1ErrorCode,
   LogErrorCode,
   Result,
   SafetyErrorCode,
@@ -50,51 +48,17 @@ export { openAtRest, sealAtRest } from './at-rest.js';
 export { compareSafetyNumber, computeSafetyNumber } from './safety-number.js';
 export type { SafetyNumber } from './safety-number.js';
 
-// Invites and room keys (v1; where a v2 export took the plain name, v1's carries a V1 suffix)
-export { formatInvite as formatInviteV1, parseInvite as parseInviteV1 } from './invite.js';
-export type { FormatInviteOptions as FormatInviteOptionsV1, Invite as InviteV1 } from './invite.js';
-export { admissionProof, createRoomSecret, deriveRoomKeys, memberIdOf, roomMember } from './room-keys.js';
-export type { RoomKeys, RoomMember } from './room-keys.js';
-
-// Envelopes
-export { CONTENT_KIND as CONTENT_KIND_V1, ENVELOPE_TYPE, HEADER_BYTES } from './codec.js';
-export type { ContentKind as ContentKindV1, EnvelopeType } from './codec.js';
-export { peekEnvelope } from './envelope.js';
-export type { EnvelopePeek } from './envelope.js';
-export { openJoinAnnouncement, sealJoinAnnouncement } from './join.js';
-export {
-  createSenderKey,
-  emptySenderKeyRing,
-  forgetSender,
-  hasSenderKey,
-  openGroupMessage,
-  openSenderKeyDistribution as openSenderKeyDistributionV1,
-  sealGroupMessage,
-  sealSenderKeyDistribution as sealSenderKeyDistributionV1,
-  senderKeyNeedsRotation,
-} from './sender-keys.js';
+// Relay admission (Part A.3) and sender-key chains (B.11: the ratchet, the ring, rotation budgets)
+export { admissionProof } from './admission.js';
+export { createSenderKey, emptySenderKeyRing, forgetSender, hasSenderKey, senderKeyNeedsRotation } from './sender-keys.js';
 export type { InboundSenderKey, OutboundSenderKey, SenderKeyRing } from './sender-keys.js';
-export { openDirectMessage, sealDirectMessage } from './direct.js';
-export {
-  FileDigest,
-  LABEL_FILE_DIGEST,
-  chunkLength,
-  createFileManifest as createFileManifestV1,
-  decodeFileManifest as decodeFileManifestV1,
-  encodeFileManifest as encodeFileManifestV1,
-  openFileChunk as openFileChunkV1,
-  sealFileChunk as sealFileChunkV1,
-  sealFileChunkParts as sealFileChunkPartsV1,
-} from './files.js';
-export type { FileManifest as FileManifestV1, SealFileChunkOptions as SealFileChunkOptionsV1 } from './files.js';
-export { CONTROL_KIND, MAX_DISAPPEARING_SECONDS, openControl, sealControl } from './control.js';
-export type { ControlAction } from './control.js';
+export { FileDigest, LABEL_FILE_DIGEST, chunkLength } from './file-digest.js';
 
 // ---- protocol v2: epochs, the membership log, sealed envelopes, lobbies (PROTOCOL.md Part B) ----
 
 export * from './constants-v2.js';
-// PROTOCOL_VERSION (2) is the version byte of the v2 formats; the v1 formats and those v2
-// keeps unchanged (identities, wrapping, at-rest records) carry PROTOCOL_VERSION_V1 (1).
+// PROTOCOL_VERSION (2) is the version byte of the v2 formats; the formats v2 keeps from
+// version 1 (identities, wrapping, at-rest records) carry PROTOCOL_VERSION_V1 (1).
 export { PROTOCOL_VERSION } from './constants-v2.js';
 export { PROTOCOL_VERSION as PROTOCOL_VERSION_V1 } from './constants.js';
 

@@ -12,31 +12,21 @@
  * after the call succeeds (and, for sending, before the envelope leaves).
  */
 import {
-  AES_GCM_IV_BYTES,
   CHAIN_KEY_BYTES,
   KEY_ID_BYTES,
-  LABEL_DISTRIBUTION_OAEP,
   MAX_FORWARD_JUMP,
   MAX_KEYS_PER_SENDER,
   MAX_MESSAGES_PER_SENDER_KEY,
   MAX_REMEMBERED_MESSAGE_IDS,
   MAX_RETIRED_SENDER_KEYS,
   MAX_SENDER_KEY_AGE_MS,
-  MAX_SEQUENCE,
   MAX_SKIPPED_KEYS,
-  MEMBER_ID_BYTES,
   RATCHET_CHAIN_KEY_INPUT,
   RATCHET_MESSAGE_KEY_INPUT,
-  ROOM_ID_BYTES,
-  SEQUENCE_BYTES,
 } from './constants.js';
-import { Reader, concat, equalBytes, fromBase64Url, randomBytes, readU32, toBase64Url, u16, u32, u8, utf8, type Bytes } from './bytes.js';
-import { contentByte, encodeHeader, type ContentKind } from './codec.js';
-import { decodeFor, neverThrows, newMessageId, signEnvelope, verifyEnvelope } from './envelope.js';
-import { fail, type EnvelopeErrorCode, type Result } from './errors.js';
-import type { LocalIdentity } from './identity.js';
-import { memberIdOf, type RoomKeys, type RoomMember } from './room-keys.js';
-import { gcmDecrypt, gcmEncrypt, hmac, importAesKey, importHmacKey, oaepDecrypt, oaepEncrypt } from './webcrypto.js';
+import { fromBase64Url, randomBytes, readU32, toBase64Url, u8, type Bytes } from './bytes.js';
+import { fail, type Result } from './errors.js';
+import { hmac, importHmacKey } from './webcrypto.js';
 
 /** My sending chain in one room. Persist it after every send, before the envelope leaves. */
 export interface OutboundSenderKey {
@@ -80,9 +70,6 @@ export interface SenderKeyRing {
   retired?: Array<[string, number]>;
 }
 
-/** Size of the sender-key distribution plaintext: room ‖ sender ‖ recipient ‖ key id ‖ sequence ‖ chain key. */
-const DISTRIBUTION_PLAINTEXT_BYTES = ROOM_ID_BYTES + 2 * MEMBER_ID_BYTES + KEY_ID_BYTES + SEQUENCE_BYTES + CHAIN_KEY_BYTES;
-
 function randomKeyId(): number {
   return readU32(randomBytes(KEY_ID_BYTES), 0);
 }
@@ -114,15 +101,15 @@ export function retire(ring: SenderKeyRing, dropped: ReadonlySet<InboundSenderKe
   return retired.length === 0 ? { v: 1, keys } : { v: 1, keys, retired };
 }
 
-/** Drops every key of a member (after a leave or removal); they stay refused if replayed. */
-export function forgetSender(ring: SenderKeyRing, memberId: Uint8Array): SenderKeyRing {
-  const sender = toBase64Url(memberId);
+/** Drops every key of a member (identity id; after a leave or removal); they stay refused if replayed. */
+export function forgetSender(ring: SenderKeyRing, identityId: Uint8Array): SenderKeyRing {
+  const sender = toBase64Url(identityId);
   return retire(ring, new Set(ring.keys.filter((key) => key.sender === sender)));
 }
 
 /** Whether I hold this member's key with this id. */
-export function hasSenderKey(ring: SenderKeyRing, memberId: Uint8Array, keyId: number): boolean {
-  const sender = toBase64Url(memberId);
+export function hasSenderKey(ring: SenderKeyRing, identityId: Uint8Array, keyId: number): boolean {
+  const sender = toBase64Url(identityId);
   return ring.keys.some((key) => key.sender === sender && key.keyId === keyId);
 }
 
@@ -139,65 +126,6 @@ export async function ratchetStep(chainKey: Uint8Array): Promise<{ messageKey: B
 }
 
 // ---- distribution -----------------------------------------------------------------------------
-
-/**
- * Seals my current sender key for one recipient: RSA-OAEP (label "sealroom/sender-key/v1")
- * of room id ‖ my member id ‖ recipient member id ‖ key id ‖ sequence ‖ chain key, signed.
- */
-export async function sealSenderKeyDistribution(options: {
-  roomKeys: RoomKeys;
-  me: LocalIdentity;
-  recipient: RoomMember;
-  senderKey: OutboundSenderKey;
-}): Promise<{ envelope: Uint8Array; messageId: Uint8Array }> {
-  const { roomKeys, me, recipient, senderKey } = options;
-  const sender = await memberIdOf(roomKeys, me.public.id);
-  const chainKey = fromBase64Url(senderKey.chainKey);
-  if (chainKey === undefined || chainKey.length !== CHAIN_KEY_BYTES) throw new RangeError('corrupt sender key');
-  const plaintext = concat(roomKeys.roomId, sender, recipient.memberId, u32(senderKey.keyId), u32(senderKey.sequence), chainKey);
-  const wrapped = await oaepEncrypt(recipient.identity.encryptionKey, utf8(LABEL_DISTRIBUTION_OAEP), plaintext);
-  const messageId = newMessageId();
-  const body = concat(encodeHeader('sender-key', roomKeys.roomId, sender, messageId), recipient.memberId, u32(senderKey.keyId), u16(wrapped.length), wrapped);
-  return { envelope: concat(body, await signEnvelope(me, body)), messageId };
-}
-
-/**
- * Opens a sender-key distribution addressed to me and adds the key to the ring. Checks, in
- * order: structure → type → room → header sender = `sender.memberId` → signature length →
- * recipient is me → signature → OAEP decryption → the decrypted room, sender, recipient and
- * key id equal the signed header's → not already known (a replayed distribution must not
- * reset a chain and let old messages open again). Never throws.
- */
-export function openSenderKeyDistribution(options: {
-  roomKeys: RoomKeys;
-  me: LocalIdentity;
-  sender: RoomMember;
-  envelope: Uint8Array;
-  ring: SenderKeyRing;
-}): Promise<Result<{ ring: SenderKeyRing; keyId: number; sequence: number; messageId: Uint8Array }, EnvelopeErrorCode>> {
-  return neverThrows(async () => {
-    const { roomKeys, me, sender, ring } = options;
-    const decoded = decodeFor(options.envelope, 'sender-key', roomKeys, sender);
-    if (!decoded.ok) return decoded;
-    const e = decoded.envelope;
-    const myId = await memberIdOf(roomKeys, me.public.id);
-    if (!equalBytes(e.recipient!, myId)) return fail('WRONG_RECIPIENT');
-    if (!(await verifyEnvelope(sender, e.signature!, e.signed!))) return fail('BAD_SIGNATURE');
-    const plaintext = await oaepDecrypt(me.decryptionKey, utf8(LABEL_DISTRIBUTION_OAEP), e.wrappedKey!);
-    if (plaintext === undefined || plaintext.length !== DISTRIBUTION_PLAINTEXT_BYTES) return fail('BAD_KEY');
-    const r = new Reader(plaintext);
-    const room = r.take(ROOM_ID_BYTES)!;
-    const from = r.take(MEMBER_ID_BYTES)!;
-    const to = r.take(MEMBER_ID_BYTES)!;
-    const keyId = r.u32()!;
-    const sequence = r.u32()!;
-    const chainKey = r.take(CHAIN_KEY_BYTES)!;
-    if (!equalBytes(room, roomKeys.roomId) || !equalBytes(from, e.sender) || !equalBytes(to, myId) || keyId !== e.keyId) return fail('BAD_KEY', 'context');
-    const accepted = acceptSenderKey(ring, toBase64Url(e.sender), keyId, sequence, chainKey);
-    if (!accepted.ok) return accepted;
-    return { ok: true, ring: accepted.ring, keyId, sequence, messageId: e.messageId };
-  });
-}
 
 /**
  * @internal Adds a received chain to the ring, refusing one already held or retired (a
@@ -218,77 +146,8 @@ export function acceptSenderKey(
   return { ok: true, ring: retire(ring, drop, entry) };
 }
 
-// ---- group messages ---------------------------------------------------------------------------
-
 /**
- * Seals a group message: one ratchet step, one AES-256-GCM encryption and one RSA-PSS
- * signature, whatever the room size. Returns the advanced sender key: persist it before
- * sending. Throws `RangeError` when the chain is exhausted (rotate long before).
- */
-export async function sealGroupMessage(options: {
-  roomKeys: RoomKeys;
-  me: LocalIdentity;
-  senderKey: OutboundSenderKey;
-  payload: Uint8Array;
-  content?: ContentKind;
-}): Promise<{ envelope: Uint8Array; messageId: Uint8Array; sequence: number; senderKey: OutboundSenderKey }> {
-  const { roomKeys, me, senderKey, payload } = options;
-  const sequence = senderKey.sequence;
-  if (!Number.isInteger(sequence) || sequence < 0 || sequence > MAX_SEQUENCE) throw new RangeError('sender key exhausted: rotate');
-  const chainKey = fromBase64Url(senderKey.chainKey);
-  if (chainKey === undefined || chainKey.length !== CHAIN_KEY_BYTES) throw new RangeError('corrupt sender key');
-  const { messageKey, nextChainKey } = await ratchetStep(chainKey);
-  const sender = await memberIdOf(roomKeys, me.public.id);
-  const messageId = newMessageId();
-  const aad = concat(encodeHeader('group', roomKeys.roomId, sender, messageId), u32(senderKey.keyId), u32(sequence), contentByte(options.content ?? 'message'));
-  const iv = randomBytes(AES_GCM_IV_BYTES);
-  const ciphertext = await gcmEncrypt(await importAesKey(messageKey, ['encrypt']), iv, aad, payload);
-  const body = concat(aad, iv, u32(ciphertext.length), ciphertext);
-  const envelope = concat(body, await signEnvelope(me, body));
-  return { envelope, messageId, sequence, senderKey: { ...senderKey, chainKey: toBase64Url(nextChainKey), sequence: sequence + 1 } };
-}
-
-/**
- * Opens a group message and returns the updated ring. Checks, in order: structure → type →
- * room → header sender = `sender.memberId` → signature length → a key for (sender, key id)
- * → message id not seen → sequence not before the key (BEFORE_KEY), not already consumed
- * (TOO_OLD), not beyond the forward bound (TOO_FAR_AHEAD) → signature → derive the message
- * key → AES-GCM tag. The ring changes only when everything passed. Never throws.
- */
-export function openGroupMessage(options: {
-  roomKeys: RoomKeys;
-  sender: RoomMember;
-  envelope: Uint8Array;
-  ring: SenderKeyRing;
-}): Promise<
-  Result<{ payload: Uint8Array; content: ContentKind; keyId: number; sequence: number; messageId: Uint8Array; ring: SenderKeyRing }, EnvelopeErrorCode>
-> {
-  return neverThrows(async () => {
-    const { roomKeys, sender, ring } = options;
-    const decoded = decodeFor(options.envelope, 'group', roomKeys, sender);
-    if (!decoded.ok) return decoded;
-    const e = decoded.envelope;
-    const senderB64 = toBase64Url(e.sender);
-    const index = ring.keys.findIndex((key) => key.sender === senderB64 && key.keyId === e.keyId);
-    const state = ring.keys[index];
-    if (state === undefined) return fail('UNKNOWN_SENDER_KEY');
-    const messageIdB64 = toBase64Url(e.messageId);
-    const sequence = e.sequence!;
-    const refusal = checkWindow(state, sequence, messageIdB64);
-    if (refusal !== undefined) return fail(refusal);
-    // Verify before any ratchet work, so a forger cannot make us spend HMACs or move state.
-    if (!(await verifyEnvelope(sender, e.signature!, e.signed!))) return fail('BAD_SIGNATURE');
-    const { messageKey, updated } = await advanceChain(state, sequence, messageIdB64);
-    const payload = await gcmDecrypt(await importAesKey(messageKey, ['decrypt']), e.iv!, e.aad, e.ciphertext);
-    if (payload === undefined) return fail('BAD_TAG');
-    const keys = ring.keys.slice();
-    keys[index] = updated;
-    return { ok: true, payload, content: e.content!, keyId: e.keyId!, sequence, messageId: e.messageId, ring: { ...ring, keys } };
-  });
-}
-
-/**
- * @internal The receive-window checks of B.8 for message `sequence`, in order: message id not
+ * @internal The receive-window checks of B.11 for message `sequence`, in order: message id not
  * seen (`DUPLICATE`) → not before the key (`BEFORE_KEY`) → not consumed (`TOO_OLD`) → not
  * beyond the forward bound (`TOO_FAR_AHEAD`).
  */

@@ -3,17 +3,7 @@
  * few identities once and reuses them. Password wrapping in tests uses a low PBKDF2 count
  * through the explicit dangerous option.
  */
-import {
-  deriveRoomKeys,
-  generateIdentity,
-  roomMember,
-  wrapIdentity,
-  type KdfOptions,
-  type RoomKeys,
-  type RoomMember,
-  type UnlockedIdentity,
-  type WrappedIdentity,
-} from '../src/index.js';
+import { generateIdentity, wrapIdentity, type KdfOptions, type UnlockedIdentity, type WrappedIdentity } from '../src/index.js';
 
 export const TEST_KDF: KdfOptions = { iterations: 1_000, dangerouslyAllowWeakKdfForTests: true };
 export const PASSWORD = 'correct horse battery staple';
@@ -30,19 +20,6 @@ export async function makePeople<const N extends readonly string[]>(names: N): P
     people.push(await wrapIdentity(generated, PASSWORD, TEST_KDF));
   }
   return people as { [K in keyof N]: Person };
-}
-
-export interface Room {
-  secret: Uint8Array;
-  keys: RoomKeys;
-  members: RoomMember[];
-}
-
-export async function makeRoom(people: readonly Person[], secretByte = 7): Promise<Room> {
-  const secret = new Uint8Array(32).fill(secretByte);
-  const keys = await deriveRoomKeys(secret);
-  const members = await Promise.all(people.map((p) => roomMember(keys, p.unlocked.public)));
-  return { secret, keys, members };
 }
 
 export const enc = (text: string): Uint8Array => new TextEncoder().encode(text);

@@ -1,3 +1,7 @@
+/**
+ * Sender keys (PROTOCOL B.11) through the v2 envelopes: distribution, the ratchet's window,
+ * forward secrecy, rotation budgets. The room is a two-epoch SimRoom of three members.
+ */
 import { createHmac } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,31 +13,69 @@ import {
   createSenderKey,
   emptySenderKeyRing,
   forgetSender,
-  openGroupMessage,
-  openSenderKeyDistributionV1 as openSenderKeyDistribution,
-  sealGroupMessage,
-  sealSenderKeyDistributionV1 as sealSenderKeyDistribution,
+  loadRoster,
+  openGroup,
+  openSenderKeyDistribution as openDistribution,
+  sealGroup,
+  sealSenderKeyDistribution as sealDistribution,
   senderKeyNeedsRotation,
+  toBase64Url,
+  type EpochKeys,
+  type EpochMember,
+  type EpochRoster,
+  type LocalIdentity,
   type OutboundSenderKey,
   type SenderKeyRing,
 } from '../src/index.js';
-import { dec, enc, makePeople, makeRoom, type Person, type Room } from './fixtures.js';
+import { SimRoom, dec, enc, loadIdentities } from './v2-fixtures.js';
 
+interface Person {
+  unlocked: LocalIdentity;
+}
+interface Room {
+  keys: EpochKeys;
+  roster: EpochRoster;
+  members: EpochMember[];
+}
 let alice: Person;
 let bob: Person;
 let carol: Person;
 let room: Room;
 const NOW = 1_700_000_000_000;
 
+async function makeRoom(people: LocalIdentity[], name: string): Promise<Room> {
+  const sim = await SimRoom.create(people[0]!, { name });
+  for (const person of people.slice(1)) await sim.admit(people[0]!.public.displayName, person);
+  const view = sim.member(people[0]!.public.displayName);
+  const roster = await loadRoster(view.state, view.keys);
+  const members = people.map((p) => roster.byIdentityId.get(toBase64Url(p.public.id))!);
+  return { keys: view.keys, roster, members };
+}
+
 beforeAll(async () => {
-  [alice, bob, carol] = await makePeople(['Alice', 'Bob', 'Carol']);
-  room = await makeRoom([alice, bob, carol]);
+  const [a, b, c] = await loadIdentities(3);
+  [alice, bob, carol] = [{ unlocked: a! }, { unlocked: b! }, { unlocked: c! }];
+  room = await makeRoom([a!, b!, c!], 'sender keys');
 });
+
+/** The v2 openers find the sender in the epoch's roster; these take the room it was sealed in. */
+function sealSenderKeyDistribution(o: { roomKeys: EpochKeys; me: LocalIdentity; recipient: EpochMember; senderKey: OutboundSenderKey }) {
+  return sealDistribution({ keys: o.roomKeys, me: o.me, recipient: o.recipient, senderKey: o.senderKey });
+}
+function openSenderKeyDistribution(o: { roomKeys: EpochKeys; me: LocalIdentity; envelope: Uint8Array; ring: SenderKeyRing; roster?: EpochRoster }) {
+  return openDistribution({ keys: o.roomKeys, roster: o.roster ?? room.roster, me: o.me, envelope: o.envelope, ring: o.ring });
+}
+function sealGroupMessage(o: { roomKeys: EpochKeys; me: LocalIdentity; senderKey: OutboundSenderKey; payload: Uint8Array }) {
+  return sealGroup({ keys: o.roomKeys, me: o.me, senderKey: o.senderKey, payload: o.payload });
+}
+function openGroupMessage(o: { roomKeys: EpochKeys; envelope: Uint8Array; ring: SenderKeyRing }) {
+  return openGroup({ keys: o.roomKeys, roster: room.roster, envelope: o.envelope, ring: o.ring });
+}
 
 /** Alice's key distributed to Bob; returns Bob's ring. */
 async function distribute(key: OutboundSenderKey, ring: SenderKeyRing = emptySenderKeyRing()): Promise<SenderKeyRing> {
   const { envelope } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
-  const opened = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope, ring });
+  const opened = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, envelope, ring });
   if (!opened.ok) throw new Error(opened.code);
   return opened.ring;
 }
@@ -60,49 +102,36 @@ function advance(key: OutboundSenderKey, steps: number): OutboundSenderKey {
 }
 
 function open(envelope: Uint8Array, ring: SenderKeyRing) {
-  return openGroupMessage({ roomKeys: room.keys, sender: room.members[0]!, envelope, ring });
+  return openGroupMessage({ roomKeys: room.keys, envelope, ring });
 }
 
 describe('sender-key distribution', () => {
   it('opens only for its recipient, bound to sender and room', async () => {
     const key = createSenderKey({ now: NOW });
     const { envelope } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
-    const asCarol = await openSenderKeyDistribution({
-      roomKeys: room.keys,
-      me: carol.unlocked,
-      sender: room.members[0]!,
-      envelope,
-      ring: emptySenderKeyRing(),
-    });
+    const asCarol = await openSenderKeyDistribution({ roomKeys: room.keys, me: carol.unlocked, envelope, ring: emptySenderKeyRing() });
     expect(asCarol).toMatchObject({ ok: false, code: 'WRONG_RECIPIENT' });
-    const claimedByCarol = await openSenderKeyDistribution({
-      roomKeys: room.keys,
-      me: bob.unlocked,
-      sender: room.members[2]!,
-      envelope,
-      ring: emptySenderKeyRing(),
-    });
-    expect(claimedByCarol).toMatchObject({ ok: false, code: 'WRONG_SENDER' });
-    const otherRoom = await makeRoom([alice, bob], 9);
+    // Another room (another epoch's keys and context): it does not even open.
+    const otherRoom = await makeRoom([alice.unlocked, bob.unlocked], 'elsewhere');
     const moved = await openSenderKeyDistribution({
       roomKeys: otherRoom.keys,
+      roster: otherRoom.roster,
       me: bob.unlocked,
-      sender: otherRoom.members[0]!,
       envelope,
       ring: emptySenderKeyRing(),
     });
-    expect(moved).toMatchObject({ ok: false, code: 'WRONG_ROOM' });
-    const ok = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope, ring: emptySenderKeyRing() });
+    expect(moved).toMatchObject({ ok: false, code: 'BAD_TAG' });
+    const ok = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, envelope, ring: emptySenderKeyRing() });
     expect(ok).toMatchObject({ ok: true, keyId: key.keyId, sequence: 0 });
   });
 
   it('refuses a replayed distribution instead of resetting the chain', async () => {
     const key = createSenderKey({ now: NOW });
     const { envelope } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
-    const first = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope, ring: emptySenderKeyRing() });
+    const first = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, envelope, ring: emptySenderKeyRing() });
     expect(first.ok).toBe(true);
     if (!first.ok) return;
-    const again = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope, ring: first.ring });
+    const again = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, envelope, ring: first.ring });
     expect(again).toMatchObject({ ok: false, code: 'KEY_ALREADY_KNOWN' });
   });
 
@@ -129,18 +158,17 @@ describe('sender-key distribution', () => {
     const latest = await open((await sealMany(previous, 1)).envelopes[0]!, ring);
     if (!latest.ok) throw new Error(latest.code);
     ring = latest.ring;
-    const replayed = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, sender: room.members[0]!, envelope: oldDistribution, ring });
+    const replayed = await openSenderKeyDistribution({ roomKeys: room.keys, me: bob.unlocked, envelope: oldDistribution, ring });
     expect(replayed).toMatchObject({ ok: false, code: 'KEY_ALREADY_KNOWN' });
   });
 
   it('refuses a replayed distribution of a forgotten sender (left, then rejoined with the same identity)', async () => {
     const key = createSenderKey({ now: NOW });
     const { envelope } = await sealSenderKeyDistribution({ roomKeys: room.keys, me: alice.unlocked, recipient: room.members[1]!, senderKey: key });
-    const ring = forgetSender(await distribute(key), room.members[0]!.memberId);
+    const ring = forgetSender(await distribute(key), room.members[0]!.id);
     const replayed = await openSenderKeyDistribution({
       roomKeys: room.keys,
       me: bob.unlocked,
-      sender: room.members[0]!,
       envelope,
       ring: JSON.parse(JSON.stringify(ring)) as SenderKeyRing,
     });
@@ -245,7 +273,7 @@ describe('group messages: ordering as libsignal tests it', () => {
     if (!first.ok) throw new Error(first.code);
     ring = JSON.parse(JSON.stringify(first.ring)) as SenderKeyRing;
     expect((await open(envelopes[1]!, ring)).ok).toBe(true);
-    expect(await open(envelopes[1]!, forgetSender(ring, room.members[0]!.memberId))).toMatchObject({ ok: false, code: 'UNKNOWN_SENDER_KEY' });
+    expect(await open(envelopes[1]!, forgetSender(ring, room.members[0]!.id))).toMatchObject({ ok: false, code: 'UNKNOWN_SENDER_KEY' });
   });
 
   it('a rotated key opens while the old one still works for in-flight messages', async () => {
@@ -274,8 +302,9 @@ describe('group messages: ordering as libsignal tests it', () => {
     const big = await sealGroupMessage({ roomKeys: room.keys, me: alice.unlocked, senderKey: key, payload: new Uint8Array(1001) });
     const overhead = small.envelope.length - 1;
     expect(big.envelope.length - 1001).toBe(overhead);
-    // header 82 + key id 4 + sequence 4 + content 1 + IV 12 + length 4 + tag 16 + RSA-3072 signature 384
-    expect(overhead).toBe(82 + 4 + 4 + 1 + 12 + 4 + 16 + 384);
+    // outer: version, kind, IV, tag (2 + 12 + 16); inner: type, sender, message id, key id,
+    // sequence, content (1 + 32 + 16 + 4 + 4 + 1), IV 12, length 4, tag 16, RSA-3072 signature 2 + 384
+    expect(overhead).toBe(2 + 12 + 16 + 1 + 32 + 16 + 4 + 4 + 1 + 12 + 4 + 16 + 2 + 384);
     console.log(`group message overhead: ${overhead} bytes, whatever the member count`);
   });
 });

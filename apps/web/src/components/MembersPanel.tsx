@@ -2,14 +2,14 @@ import type { MemberInfo, RoomSummary } from '@sealroom/client';
 import { useMemo, useState } from 'react';
 import { neutraliseBidi } from '../lib/text.js';
 import { setDirectTarget } from '../store/actions/messages.js';
-import { removeMember } from '../store/actions/rooms.js';
+import { removeMember, setRole } from '../store/actions/rooms.js';
 import { clashingNames, sortMembers } from '../store/slices/members/selectors.js';
 import { dispatch } from '../store/store.js';
 
 export function MembersPanel({ room, members }: { room: RoomSummary; members: readonly MemberInfo[] }) {
   const sorted = useMemo(() => sortMembers(members), [members]);
   const clashes = useMemo(() => clashingNames(members), [members]);
-  const iAmCreator = members.some((m) => m.isMe && m.isCreator);
+  const iAmAdmin = members.some((m) => m.isMe && m.role === 'admin');
   const online = members.filter((m) => m.online).length;
 
   return (
@@ -28,7 +28,13 @@ export function MembersPanel({ room, members }: { room: RoomSummary; members: re
       <div className="panel-body">
         <ul className="member-list">
           {sorted.map((m) => (
-            <MemberRow key={m.id} member={m} room={room} clash={clashes.has(m.id)} canRemove={iAmCreator && !m.isMe && room.active} />
+            <MemberRow
+              key={m.id}
+              member={m}
+              room={room}
+              clash={m.nameClash || clashes.has(m.id)}
+              canRemove={iAmAdmin && !m.isMe && !m.isCreator && room.active}
+            />
           ))}
         </ul>
         {members.length <= 1 && <p className="hint">Nobody else is here yet. Share the invite link to bring people in.</p>}
@@ -46,7 +52,7 @@ function MemberRow({ member, room, clash, canRemove }: { member: MemberInfo; roo
         <span className={`dot${member.online ? ' online' : ''}`} aria-hidden="true" />
         <span>{name}</span>
         {member.isMe && <span className="hint">(you)</span>}
-        {member.isCreator && <span className="hint">· creator</span>}
+        {member.isCreator ? <span className="hint">· creator</span> : member.role === 'admin' && <span className="hint">· admin</span>}
         <span className="visually-hidden">{member.online ? ', online' : ', offline'}</span>
       </span>
       {member.verified && !member.isMe && (
@@ -80,6 +86,16 @@ function MemberRow({ member, room, clash, canRemove }: { member: MemberInfo; roo
               aria-label={`Private message to ${member.displayName}`}
             >
               Private message
+            </button>
+          )}
+          {canRemove && (
+            <button
+              type="button"
+              className="button small"
+              onClick={() => void setRole(room.id, member.id, member.role === 'admin' ? 'member' : 'admin')}
+              aria-label={member.role === 'admin' ? `Remove admin: ${member.displayName}` : `Make admin: ${member.displayName}`}
+            >
+              {member.role === 'admin' ? 'Remove admin' : 'Make admin'}
             </button>
           )}
           {canRemove &&

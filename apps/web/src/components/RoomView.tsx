@@ -1,19 +1,23 @@
-import type { MemberInfo, RoomSummary } from '@sealroom/client';
+import type { MemberInfo, PendingKnock, RoomSummary } from '@sealroom/client';
 import { SECOND_MS } from '@sealroom/units';
 import { type DragEvent, useMemo, useState } from 'react';
 import { formatDuration } from '../lib/format.js';
 import { sendFile } from '../store/actions/files.js';
 import { selectRoom } from '../store/actions/rooms.js';
-import { selectRemovedMe } from '../store/slices/rooms/selectors.js';
+import { selectKnocks, selectRemovedMe } from '../store/slices/rooms/selectors.js';
 import { selectMembersOpen } from '../store/slices/ui/selectors.js';
 import { alertsForRoom, selectAlerts } from '../store/slices/warnings/selectors.js';
 import { dispatch, useAppStore } from '../store/store.js';
 import { Composer } from './Composer.js';
+import { KnockList } from './KnockList.js';
 import { MessageList } from './MessageList.js';
 import { TrustAlerts } from './TrustAlerts.js';
 
+const NO_KNOCKS: readonly PendingKnock[] = [];
+
 export function RoomView({ room, members }: { room: RoomSummary; members: readonly MemberInfo[] }) {
   const removedBy = useAppStore(selectRemovedMe)[room.id];
+  const knocks = useAppStore(selectKnocks)[room.id] ?? NO_KNOCKS;
   const allAlerts = useAppStore(selectAlerts);
   const alerts = useMemo(() => alertsForRoom(allAlerts, room.id), [allAlerts, room.id]);
   const membersOpen = useAppStore(selectMembersOpen);
@@ -69,14 +73,44 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
           </button>
         </div>
       </header>
-      {removedBy && (
+      {(removedBy || room.status === 'removed') && (
         <div className="alerts">
           <p className="alert danger" role="alert" data-testid="removed-banner">
-            You were removed from this room. New messages no longer reach you; what you already have stays here.
+            You were removed from this room. New messages no longer reach you, and its old invite link cannot let you back in; what you already have stays here.
           </p>
         </div>
       )}
-      {!room.active && !removedBy && (
+      <KnockList room={room} knocks={knocks} />
+      {room.status === 'knocking' && (
+        <div className="alerts">
+          <p className="alert" role="status" data-testid="knocking">
+            {room.knockDeclined === 'declined'
+              ? 'A member declined your request to join.'
+              : room.knockDeclined === 'link-expired'
+                ? 'This invite link has expired. Ask for a new one.'
+                : room.knockDeclined === 'link-used'
+                  ? 'This invite link was already used. Ask for a new one.'
+                  : room.linkPolicy?.approval
+                    ? 'Waiting for an admin to let you in…'
+                    : 'Waiting for a member to let you in…'}
+          </p>
+        </div>
+      )}
+      {room.status === 'catching-up' && (
+        <div className="alerts">
+          <p className="alert" role="status" data-testid="catching-up">
+            Catching up on membership…
+          </p>
+        </div>
+      )}
+      {room.status === 'outdated' && (
+        <div className="alerts">
+          <p className="alert" role="status">
+            This room was made with an older version of Sealroom. Its history stays here; ask for a new invite to keep talking.
+          </p>
+        </div>
+      )}
+      {room.status === 'left' && (
         <div className="alerts">
           <p className="alert" role="status">
             You left this room. Its history stays in this browser.

@@ -17,9 +17,17 @@ function systemText(event: SystemEvent, nameOf: (id: string) => string): string 
     case 'member-joined':
       return `${neutraliseBidi(event.name)} joined`;
     case 'member-left':
-      return `${neutraliseBidi(event.name)} left`;
+      return `${neutraliseBidi(event.name)} left${event.linkReset ? '; the invite link was reset' : ''}`;
     case 'member-removed':
-      return `${neutraliseBidi(event.name)} was removed by ${nameOf(event.by)}`;
+      return `${neutraliseBidi(event.name)} was removed by ${nameOf(event.by)}${event.linkReset ? '; the invite link was reset' : ''}`;
+    case 'role-changed':
+      return `${nameOf(event.by)} made ${neutraliseBidi(event.name)} ${event.role === 'admin' ? 'an admin' : 'a member'}`;
+    case 'link-changed':
+      return `${nameOf(event.by)} changed the invite link; the old one no longer works`;
+    case 'joined-room':
+      return `${nameOf(event.by)} let you in. Messages sent before you joined are sealed from you by design.`;
+    case 'stale-epoch':
+      return `${neutraliseBidi(event.name)} sent something before seeing the latest membership change; it will appear once they catch up.`;
     case 'timer-set':
       return event.disappearingMs
         ? `${nameOf(event.by)} set messages to disappear after ${formatDuration(Math.round(event.disappearingMs / SECOND_MS))}`

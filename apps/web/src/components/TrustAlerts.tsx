@@ -25,13 +25,18 @@ function AlertCard({ alert, member, roomId }: { alert: TrustAlert; member: Membe
   const [understood, setUnderstood] = useState(false);
   const name = member ? neutraliseBidi(member.displayName) : 'A member';
   const keyChanged = alert.kind === 'key-changed';
+  const mixed = alert.kind === 'mixed-script';
   return (
     <section className="alert danger" role="alert" aria-labelledby={`${alert.id}-title`} data-testid="trust-alert" data-kind={alert.kind}>
-      <h2 id={`${alert.id}-title`}>⚠ {keyChanged ? `${name}'s security key has changed` : `Two members are using the name "${name}"`}</h2>
+      <h2 id={`${alert.id}-title`}>
+        ⚠ {keyChanged ? `${name}'s security key has changed` : mixed ? `The name "${name}" mixes alphabets` : `Two members are using the name "${name}"`}
+      </h2>
       <p>
         {keyChanged
           ? `This can mean ${name} reinstalled or moved to a new browser, or that someone is impersonating them. Until you have compared safety numbers again, do not trust what this identity says.`
-          : 'One of them may be impersonating the other. Check their fingerprints and compare safety numbers before trusting either.'}
+          : mixed
+            ? 'Letters from different alphabets can make a name look like someone else’s. Check the fingerprint and compare safety numbers before trusting it.'
+            : 'One of them may be impersonating the other. Check their fingerprints and compare safety numbers before trusting either.'}
       </p>
       <div className="row">
         {member && (

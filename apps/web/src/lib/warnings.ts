@@ -12,6 +12,8 @@ export const WARNING_PLACE = {
   'relay-error': 'line',
   'key-changed': 'alert',
   'name-clash': 'alert',
+  'mixed-script': 'alert',
+  'stale-epoch': 'line',
   // Not shown yet: a failed local write has no place in the UI.
   'storage-error': 'none',
 } as const satisfies Record<WarningKind, 'line' | 'alert' | 'none'>;
@@ -34,6 +36,7 @@ export const WARNING_LINE_TEXT: Record<LineWarningKind, string> = {
   replay: 'A repeated copy of an earlier message was ignored.',
   'unknown-sender': 'A message from someone who is not a member was not shown.',
   'relay-error': 'The relay refused a request.',
+  'stale-epoch': 'A member sent something before seeing the latest membership change; it appears once they catch up.',
 };
 
 /** What a relay refusal (or a message the client could not send) means to a person, by code. */

@@ -65,7 +65,7 @@ function Panels() {
       return <AccountDialog />;
     case 'invite': {
       const room = summaries[panel.roomId];
-      return room ? <InviteDialog roomId={room.id} roomName={room.name} /> : null;
+      return room ? <InviteDialog room={room} /> : null;
     }
     case 'room-settings': {
       const room = summaries[panel.roomId];

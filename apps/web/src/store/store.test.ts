@@ -3,7 +3,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialAppState } from './state.js';
 import { MESSAGE_BATCH_MS, dispatch, useAppStore } from './store.js';
 
-const summary: RoomSummary = { id: 'r', name: 'r', createdBy: 'm1', disappearingMs: null, memberCount: 2, active: true, joinedAt: 0, lastActivityAt: 0 };
+const summary: RoomSummary = {
+  id: 'r',
+  name: 'r',
+  createdBy: 'm1',
+  disappearingMs: null,
+  memberCount: 2,
+  active: true,
+  status: 'current',
+  myRole: 'admin',
+  admins: ['m1'],
+  linkPolicy: { approval: false, singleUse: false, expiresAt: null },
+  epoch: 1,
+  knockDeclined: null,
+  pendingKnocks: 0,
+  joinedAt: 0,
+  lastActivityAt: 0,
+};
 
 const text = (n: number): TextMessage => ({
   kind: 'text',

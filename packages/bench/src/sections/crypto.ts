@@ -1,20 +1,26 @@
 // Section 3: client cryptography. Sealing and opening one group message with sender keys
 // against the naive per-recipient RSA-OAEP scheme, for several room sizes; the cost of the
-// key rotation every remaining member performs after a removal; unlocking an identity.
+// key rotation every remaining member performs after a removal; a membership commit and a
+// newcomer's welcome (the whole log checked) in a room of 100; unlocking an identity.
 import type * as Protocol from '@sealroom/protocol';
 import type { BenchContext } from '../context.js';
 import { openNaive, sealNaive, type NaiveRecipient } from '../naive-scheme.js';
 import { fmtFixed, fmtInt, fmtRatio, type SectionResult, type Table, type Verdict } from '../report.js';
 import { median, ratio } from '../stats.js';
+import { measureMembership, type MembershipFigures } from '../membership-timing.js';
+import { buildRoom, pairIdentities } from '../synthetic-room.js';
 
 /** A short chat message with its JSON framing: what a typical group message carries, bytes. */
 const PAYLOAD_BYTES = 200;
 /**
- * Distinct identities generated for the run. RSA-3072 key generation costs about a second
- * each, and an RSA public-key operation costs the same whichever key it uses, so larger
- * rooms reuse these keys under distinct member ids.
+ * Identities generated for the run. RSA-3072 key generation costs about a second each, and
+ * an RSA operation costs the same whichever key it uses, so the members of larger rooms pair
+ * one pool identity's encryption key with another's signing key (synthetic-room.ts):
+ * 11 × 10 = 110 distinct members.
  */
-const IDENTITY_POOL = 4;
+const IDENTITY_POOL = 11;
+/** Room size of the membership-commit and welcome figures (at least; the largest room measured). */
+const COMMIT_ROOM_SIZE = 100;
 const MEMBER_ID_BYTES = 32;
 const CHAIN_KEY_BYTES = 32;
 /** Rounds over every room size at least, whatever the time budget. */
@@ -31,14 +37,18 @@ async function loadProtocol(): Promise<ProtocolModule | string> {
     const protocol = await import('@sealroom/protocol');
     const needed = [
       'generateIdentity',
-      'deriveRoomKeys',
-      'createRoomSecret',
-      'roomMember',
+      'createRoom',
+      'createCommit',
+      'openCommit',
+      'sealWelcome',
+      'openWelcome',
+      'deriveLobbyKeys',
+      'loadRoster',
       'createSenderKey',
-      'sealGroupMessage',
-      'openGroupMessage',
-      'sealSenderKeyDistributionV1',
-      'openSenderKeyDistributionV1',
+      'sealGroup',
+      'openGroup',
+      'sealSenderKeyDistribution',
+      'openSenderKeyDistribution',
       'emptySenderKeyRing',
       'wrapIdentity',
       'unwrapIdentity',
@@ -94,11 +104,15 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
     identityMs.push(performance.now() - t0);
   }
   context.log(`crypto: ${IDENTITY_POOL} identities, median ${fmtFixed(median(identityMs), 0)} ms each`);
-  const [sender, receiver] = [pool[0]!, pool[1]!];
-  const roomKeys = await p.deriveRoomKeys(p.createRoomSecret());
-  const members = await Promise.all(pool.map((identity) => p.roomMember(roomKeys, identity.public)));
-  const senderMember = members[0]!;
-  const receiverMember = members[1]!;
+  const largest = Math.max(COMMIT_ROOM_SIZE, ...context.profile.crypto.roomSizes, ...context.profile.crypto.rotationRoomSizes);
+  const everyone = await pairIdentities(p, pool, largest);
+  const [sender, receiver] = [everyone[0]!, everyone[1]!];
+  // The group message is sealed in a room of two; what grows with the room is the receiver's
+  // ring (one inbound key per other member) and, for the naive scheme, the recipient list.
+  const pair = await buildRoom(p, [sender, receiver]);
+  const keys = pair.epochKeys;
+  const senderMember = pair.roster.byIdentityId.get(p.toBase64Url(sender.public.id))!;
+  const receiverMember = pair.roster.byIdentityId.get(p.toBase64Url(receiver.public.id))!;
   const payload = randomBytes(PAYLOAD_BYTES);
   const modulusBytes = sender.public.signatureBytes;
 
@@ -116,11 +130,11 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
       seen: [],
     }));
     const senderKey = p.createSenderKey({ now: Date.now() });
-    const distribution = await p.sealSenderKeyDistributionV1({ roomKeys, me: sender, recipient: receiverMember, senderKey });
-    const opened = await p.openSenderKeyDistributionV1({
-      roomKeys,
+    const distribution = await p.sealSenderKeyDistribution({ keys, me: sender, recipient: receiverMember, senderKey });
+    const opened = await p.openSenderKeyDistribution({
+      keys,
+      roster: pair.roster,
       me: receiver,
-      sender: senderMember,
       envelope: distribution.envelope,
       ring: { v: 1, keys: filler },
     });
@@ -156,13 +170,13 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
   const started = performance.now();
   for (let round = 0; round < MIN_ROUNDS || performance.now() - started < budgetMs * states.length; round += 1) {
     for (const state of states) {
-      const sealed = await timed(state.seal, () => p.sealGroupMessage({ roomKeys, me: sender, senderKey: state.senderKey, payload }));
+      const sealed = await timed(state.seal, () => p.sealGroup({ keys, me: sender, senderKey: state.senderKey, payload }));
       state.senderKey = sealed.senderKey;
       state.envelopeBytes = sealed.envelope.length;
-      const opened = await timed(state.open, () => p.openGroupMessage({ roomKeys, sender: senderMember, envelope: sealed.envelope, ring: state.ring }));
+      const opened = await timed(state.open, () => p.openGroup({ keys, roster: pair.roster, envelope: sealed.envelope, ring: state.ring }));
       if (!opened.ok) throw new Error(`group message did not open: ${opened.code}`);
       state.ring = opened.ring;
-      const naive = await timed(state.naiveSeal, () => sealNaive({ roomId: roomKeys.roomId, sender: naiveSender, recipients: state.recipients, payload }));
+      const naive = await timed(state.naiveSeal, () => sealNaive({ roomId: keys.roomId, sender: naiveSender, recipients: state.recipients, payload }));
       state.naiveEnvelopeBytes = naive.length;
       const naiveOpened = await timed(state.naiveOpen, () =>
         openNaive({ envelope: naive, me: naiveMe, senderVerifyKey: sender.public.verifyKey, modulusBytes }),
@@ -183,27 +197,32 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
   for (const size of sizes)
     context.log(`crypto room ${size.roomSize}: seal ${fmtFixed(size.sealMs)} ms vs naive ${fmtFixed(size.naiveSealMs)} ms (${size.runs} runs)`);
 
+  // A room one member short of the largest size, every member added by a commit: the
+  // rotation figures use its real roster, the membership figures add the last member to it.
+  context.log(`crypto: building a room of ${largest - 1} members (one add commit each)`);
+  const big = await buildRoom(p, everyone.slice(0, largest - 1));
+  const bigMember = (identity: Protocol.LocalIdentity) => big.roster.byIdentityId.get(p.toBase64Url(identity.public.id))!;
+
   // Rotation after a removal: every remaining member makes a new sender key and seals it to
   // each of the other remaining members, then opens theirs. Measured for one member.
   const rotateOnce = async (roomSize: number) => {
     const others = Math.max(0, roomSize - 2);
-    const recipients = Array.from({ length: others }, (_, index) => members[(index % (IDENTITY_POOL - 1)) + 1]!);
+    const recipients = everyone.slice(1, 1 + others).map(bigMember);
     const t0 = performance.now();
     const newKey = p.createSenderKey({ now: Date.now() });
-    for (const recipient of recipients) await p.sealSenderKeyDistributionV1({ roomKeys, me: sender, recipient, senderKey: newKey });
+    for (const recipient of recipients) await p.sealSenderKeyDistribution({ keys: big.epochKeys, me: sender, recipient, senderKey: newKey });
     const sealMs = performance.now() - t0;
     // What arrives from the others (sealed outside the timing): one distribution each.
-    const incoming: { envelope: Uint8Array; from: Protocol.RoomMember }[] = [];
+    const incoming: Uint8Array[] = [];
     for (let index = 0; index < others; index += 1) {
-      const fromIndex = [0, 2, 3][index % 3]!;
+      const from = big.members[2 + (index % (big.members.length - 2))]!;
       const key = p.createSenderKey({ now: Date.now() });
-      const sealed = await p.sealSenderKeyDistributionV1({ roomKeys, me: pool[fromIndex]!, recipient: receiverMember, senderKey: key });
-      incoming.push({ envelope: sealed.envelope, from: members[fromIndex]! });
+      incoming.push((await p.sealSenderKeyDistribution({ keys: big.epochKeys, me: from, recipient: bigMember(receiver), senderKey: key })).envelope);
     }
     let ring = p.emptySenderKeyRing();
     const t1 = performance.now();
-    for (const { envelope, from } of incoming) {
-      const result = await p.openSenderKeyDistributionV1({ roomKeys, me: receiver, sender: from, envelope, ring });
+    for (const envelope of incoming) {
+      const result = await p.openSenderKeyDistribution({ keys: big.epochKeys, roster: big.roster, me: receiver, envelope, ring });
       if (!result.ok) throw new Error(`rotation distribution did not open: ${result.code}`);
       ring = result.ring;
     }
@@ -226,7 +245,12 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
   for (const rotation of rotations)
     context.log(`crypto rotation room ${rotation.roomSize}: seal ${fmtFixed(rotation.sealMs)} ms, open ${fmtFixed(rotation.openMs)} ms`);
 
-  const wrapped = await p.wrapIdentity(sender, BENCH_PASSWORD);
+  const membership = await measureMembership(p, big, everyone, largest);
+  context.log(
+    `crypto membership room ${membership.roomSize}: commit ${fmtFixed(membership.commitMs, 0)} ms, open ${fmtFixed(membership.openCommitMs, 0)} ms, welcome check ${fmtFixed(membership.openWelcomeMs, 0)} ms`,
+  );
+
+  const wrapped = await p.wrapIdentity(pool[0]!, BENCH_PASSWORD);
   const unlockTimes: number[] = [];
   for (let run = 0; run < context.profile.crypto.unlockRuns; run += 1) {
     const t0 = performance.now();
@@ -237,12 +261,22 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
   const unlockMs = median(unlockTimes);
   const iterations = wrapped.wrapped.kdf.iterations;
 
-  return buildResult({ sizes, rotations, rotationRuns: context.profile.crypto.rotationRuns, unlockMs, iterations, identityMs: median(identityMs), budgetMs });
+  return buildResult({
+    sizes,
+    rotations,
+    membership,
+    rotationRuns: context.profile.crypto.rotationRuns,
+    unlockMs,
+    iterations,
+    identityMs: median(identityMs),
+    budgetMs,
+  });
 }
 
 function buildResult(figures: {
   sizes: SizeFigures[];
   rotations: RotationFigures[];
+  membership: MembershipFigures;
   rotationRuns: number;
   unlockMs: number;
   iterations: number;
@@ -288,6 +322,18 @@ function buildResult(figures: {
       `Median of ${figures.rotationRuns} run(s) per size. Each remaining member seals one RSA-OAEP + RSA-PSS distribution per other remaining member and opens one from each: linear in room size, as in Signal groups and Megolm; it happens once per leave or removal, not per message.`,
     ],
   };
+  const m = figures.membership;
+  const membershipTable: Table = {
+    title: `Membership in a room of ${m.roomSize} (protocol v2)`,
+    headers: ['Operation', 'ms', 'Envelope bytes'],
+    rows: [
+      ['Commit (a settings change): a share of the new epoch secret sealed to each member, the entry signed', fmtFixed(m.commitMs, 0), fmtInt(m.commitBytes)],
+      ['Open that commit as a member: entry and signature, every recipient, its own share', fmtFixed(m.openCommitMs, 0), ''],
+      ['Seal a welcome: the whole log, the current secrets part', fmtFixed(m.sealWelcomeMs, 0), fmtInt(m.welcomeBytes)],
+      ['Check a welcome as the newcomer: every entry back to the genesis, its share, the adder', fmtFixed(m.openWelcomeMs, 0), ''],
+    ],
+    notes: ['One run each, printed for context (no target): a commit happens once per membership or settings change, a welcome once per newcomer.'],
+  };
   const unlockTable: Table = {
     title: 'Identity',
     headers: ['Operation', 'ms'],
@@ -314,13 +360,15 @@ function buildResult(figures: {
       value: `${fmtFixed(largest.naiveSealMs)} ms, ${fmtInt(largest.naiveEnvelopeBytes)} bytes`,
       target: 'context',
     },
+    { figure: `Membership commit, room ${m.roomSize}`, value: `${fmtFixed(m.commitMs, 0)} ms (open ${fmtFixed(m.openCommitMs, 0)} ms)`, target: 'context' },
+    { figure: `Newcomer's welcome check, room ${m.roomSize}`, value: `${fmtFixed(m.openWelcomeMs, 0)} ms`, target: 'context' },
     { figure: 'Identity unlock', value: `${fmtFixed(figures.unlockMs, 0)} ms`, target: 'context (PBKDF2 at ≥ 600,000)' },
   ];
   return {
     name: 'crypto',
     title: 'Client cryptography',
     status: 'ok',
-    tables: [table, rotationTable, unlockTable],
+    tables: [table, rotationTable, membershipTable, unlockTable],
     verdicts,
     json: {
       payloadBytes: PAYLOAD_BYTES,
@@ -335,6 +383,7 @@ function buildResult(figures: {
       rotationAfterRemovalMs: Object.fromEntries(
         rotations.map((rotation) => [String(rotation.roomSize), { sealMs: rotation.sealMs, openMs: rotation.openMs, distributions: rotation.distributions }]),
       ),
+      membership: m,
       unlockMs: figures.unlockMs,
       pbkdf2Iterations: figures.iterations,
       identityGenerationMs: figures.identityMs,

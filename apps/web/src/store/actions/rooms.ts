@@ -1,5 +1,6 @@
-// Rooms: load into the store, select, create, join, leave, remove a member, set the timer.
-import type { IdentityId, RoomId } from '@sealroom/client';
+// Rooms: load into the store, select, create, join, leave, remove a member, set the timer,
+// answer knocks and change the invite link.
+import type { IdentityId, LinkPolicy, RoomId } from '@sealroom/client';
 import { describeError } from '../../lib/errors.js';
 import { dispatch, useAppStore } from '../store.js';
 import { currentClient, requireClient, requireRoom } from './client-handle.js';
@@ -11,6 +12,7 @@ export async function loadRoom(roomId: RoomId): Promise<void> {
   if (!room) return;
   dispatch({ type: 'room', roomId, summary: room.summary() });
   dispatch({ type: 'members/loaded', roomId, members: room.members() });
+  dispatch({ type: 'knock', roomId, knocks: room.pendingKnocks() });
   try {
     dispatch({ type: 'timeline/loaded', roomId, items: await room.history() });
   } catch (error) {
@@ -67,6 +69,34 @@ export async function removeMember(roomId: RoomId, member: IdentityId): Promise<
 
 export async function setDisappearingTimer(roomId: RoomId, ms: number | null): Promise<Outcome> {
   const outcome = await attempt(async () => requireRoom(roomId).setDisappearingTimer(ms));
+  if (!outcome.ok) toast(outcome.error.message, 'error');
+  return outcome;
+}
+
+/** Admins: lets a knocker in (a commit adds them; they get the room's log and keys). */
+export async function approveKnock(roomId: RoomId, knockId: string): Promise<Outcome> {
+  const outcome = await attempt(async () => requireRoom(roomId).approveKnock(knockId));
+  if (!outcome.ok) toast(outcome.error.message, 'error');
+  return outcome;
+}
+
+/** Admins: turns a knock down; the knocker is told. */
+export async function declineKnock(roomId: RoomId, knockId: string): Promise<Outcome> {
+  const outcome = await attempt(async () => requireRoom(roomId).declineKnock(knockId));
+  if (!outcome.ok) toast(outcome.error.message, 'error');
+  return outcome;
+}
+
+/** Admins: a new invite link with this policy; the old link stops working. */
+export async function setLinkPolicy(roomId: RoomId, policy: LinkPolicy): Promise<Outcome> {
+  const outcome = await attempt(async () => requireRoom(roomId).setLinkPolicy(policy));
+  if (!outcome.ok) toast(outcome.error.message, 'error');
+  return outcome;
+}
+
+/** Admins: makes a member an admin, or a member again. */
+export async function setRole(roomId: RoomId, member: IdentityId, role: 'admin' | 'member'): Promise<Outcome> {
+  const outcome = await attempt(async () => requireRoom(roomId).setRole(member, role));
   if (!outcome.ok) toast(outcome.error.message, 'error');
   return outcome;
 }

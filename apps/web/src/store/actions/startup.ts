@@ -50,6 +50,19 @@ function onClientEvent(event: ClientEvent): void {
       toast(`You were removed from ${room?.name ?? 'a room'}.`, 'error');
       break;
     }
+    case 'joined-room':
+      // Let in: the members, names and timeline are the room's now, not the knock's.
+      void loadRoom(event.roomId);
+      break;
+    case 'membership': {
+      // Every leave, removal and link change resets the invite link: copies of the old one
+      // admit nobody, so members must share the new one.
+      const { change } = event;
+      const reset = change.kind === 'left' || change.kind === 'removed' || change.kind === 'link' || (change.kind === 'joined' && change.linkReset);
+      const room = useAppStore.getState().rooms.summaries[event.roomId];
+      if (reset && room?.active) toast(`The invite link of ${room.name} was reset; the old one no longer works.`, 'info');
+      break;
+    }
     case 'identity':
       if (event.state === 'unlocked') void afterUnlock();
       break;

@@ -1,12 +1,14 @@
-import type { IdentityId, RoomId, RoomSummary } from '@sealroom/client';
+import type { IdentityId, PendingKnock, RoomId, RoomSummary } from '@sealroom/client';
 
 export interface RoomsState {
   summaries: Record<RoomId, RoomSummary>;
   activeRoomId: RoomId | null;
   /** Messages from others that arrived while the room was not in front of the user. */
   unread: Record<RoomId, number>;
-  /** Rooms the creator removed me from, and by whom. */
+  /** Rooms an admin removed me from, and by whom. */
   removedMe: Record<RoomId, IdentityId>;
+  /** Knocks waiting for an admin's answer, per room (empty unless I am an admin there). */
+  knocks: Record<RoomId, PendingKnock[]>;
   /** Whether the page is visible; a hidden tab counts new messages as unread. */
   visible: boolean;
 }
@@ -16,5 +18,6 @@ export const initialRoomsState: RoomsState = {
   activeRoomId: null,
   unread: {},
   removedMe: {},
+  knocks: {},
   visible: true,
 };

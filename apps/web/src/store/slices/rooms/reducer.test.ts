@@ -1,4 +1,4 @@
-import type { RoomSummary, TextMessage } from '@sealroom/client';
+import type { PendingKnock, RoomSummary, TextMessage } from '@sealroom/client';
 import { describe, expect, it } from 'vitest';
 import { initialRoomsState } from './initialState.js';
 import { roomsReducer } from './reducer.js';
@@ -11,6 +11,13 @@ const summary = (id: string, over: Partial<RoomSummary> = {}): RoomSummary => ({
   disappearingMs: null,
   memberCount: 1,
   active: true,
+  status: 'current',
+  myRole: 'admin',
+  admins: ['m1'],
+  linkPolicy: { approval: false, singleUse: false, expiresAt: null },
+  epoch: 0,
+  knockDeclined: null,
+  pendingKnocks: 0,
   joinedAt: 0,
   lastActivityAt: 0,
   ...over,
@@ -60,6 +67,24 @@ describe('roomsReducer', () => {
     s = roomsReducer(s, { type: 'room', roomId: 'a', summary: summary('a', { active: false }) });
     expect(s.removedMe).toEqual({ a: 'm1' });
     expect(s.summaries.a?.active).toBe(false);
+  });
+
+  it('keeps the knocks waiting per room, and none once I was removed', () => {
+    const knock: PendingKnock = {
+      knockId: 'k1',
+      identityId: 'n1',
+      displayName: 'Nina',
+      fingerprint: 'fp',
+      at: 1,
+      removedBefore: false,
+      nameClash: false,
+      mixedScript: false,
+    };
+    let s = roomsReducer(initialRoomsState, { type: 'knock', roomId: 'a', knocks: [knock] });
+    s = roomsReducer(s, { type: 'knock', roomId: 'b', knocks: [] });
+    expect(s.knocks).toEqual({ a: [knock], b: [] });
+    s = roomsReducer(s, { type: 'removed-me', roomId: 'a', by: 'm1' });
+    expect(s.knocks.a).toEqual([]);
   });
 
   it('sorts active rooms first, newest activity first', () => {

@@ -24,7 +24,9 @@ export function roomsReducer(state: RoomsState, event: AppEvent): RoomsState {
       return { ...state, unread: { ...state.unread, [event.roomId]: (state.unread[event.roomId] ?? 0) + 1 } };
     }
     case 'removed-me':
-      return { ...state, removedMe: { ...state.removedMe, [event.roomId]: event.by } };
+      return { ...state, removedMe: { ...state.removedMe, [event.roomId]: event.by }, knocks: { ...state.knocks, [event.roomId]: [] } };
+    case 'knock':
+      return { ...state, knocks: { ...state.knocks, [event.roomId]: event.knocks } };
     case 'identity':
       return event.state === 'unlocked' ? state : { ...initialRoomsState, visible: state.visible };
     default:

@@ -12,3 +12,4 @@ export const selectActiveRoom = (s: AppState) => (s.rooms.activeRoomId ? (s.room
 export const selectUnread = (s: AppState) => s.rooms.unread;
 export const selectRemovedMe = (s: AppState) => s.rooms.removedMe;
 export const selectTotalUnread = (s: AppState) => Object.values(s.rooms.unread).reduce((a, b) => a + b, 0);
+export const selectKnocks = (s: AppState) => s.rooms.knocks;

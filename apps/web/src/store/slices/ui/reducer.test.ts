@@ -18,7 +18,19 @@ describe('uiReducer', () => {
   it('drops the private-message target when that member leaves', () => {
     let s = uiReducer(initialUiState, { type: 'ui/direct-target', roomId: 'r', member: 'b' });
     expect(s.directTarget).toEqual({ r: 'b' });
-    const bob = { id: 'b', displayName: 'Bob', fingerprint: '', isMe: false, isCreator: false, verified: false, online: false, joinedAt: 0 };
+    const bob = {
+      id: 'b',
+      displayName: 'Bob',
+      fingerprint: '',
+      isMe: false,
+      isCreator: false,
+      role: 'member' as const,
+      nameClash: false,
+      mixedScript: false,
+      verified: false,
+      online: false,
+      joinedAt: 0,
+    };
     s = uiReducer(s, { type: 'member-left', roomId: 'r', member: bob });
     expect(s.directTarget).toEqual({});
   });
