@@ -285,8 +285,9 @@ export interface SendTextOptions {
 
 /**
  * What to send as a file: a `Blob`/`File`, or a function opening a byte stream of it. The
- * file is read twice (once for the digest that goes in the signed offer, once to send), so
- * a stream source is a factory; neither pass holds the whole file in memory.
+ * file is read once as it is sent (its digest goes in a signed trailer after the last
+ * chunk); a stream source is a factory because resending a chunk a receiver missed opens it
+ * again from the start. Nothing holds the whole file in memory.
  */
 export type FileSource =
   { blob: Blob; name?: string; mimeType?: string } | { openStream: () => ReadableStream<Uint8Array>; size: number; name: string; mimeType?: string };

@@ -1,7 +1,7 @@
 // The browser file figure: a 100 MB file from one browser context to another on loopback,
 // through a real relay serving the built app, driven through the app's own screens
 // (browser-file-journey.ts). MB/s runs from the moment the sender picks the file to the
-// moment the receiver's page shows it received and checked: the digest pass, the offer,
+// moment the receiver's page shows it received and checked: the offer,
 // the (immediate) accept, the transfer and the receiver's check, as the user waits for it.
 import { linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
