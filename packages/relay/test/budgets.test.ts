@@ -148,6 +148,23 @@ describe('budgets', () => {
     expect(await refusals(relay.url, ErrorCode.REGISTRATION_LIMITED)).toBe(2);
   });
 
+  it('holds the registration budget when several connections of one address register at once', async () => {
+    // The abuse run's "all at once" phase seemed to let one address past its budget when
+    // it registered from several connections in parallel: the budget is the address's,
+    // however many connections share it and however their proofs interleave.
+    const burst = 6;
+    const connectionsAtOnce = 4;
+    const roomsEach = 5;
+    const relay = await start({ limits: { registrationsPerMinute: 1, registrationBurst: burst } });
+    const flooders = await Promise.all(Array.from({ length: connectionsAtOnce }, async () => track(await TestClient.connect(relay.wsUrl))));
+    const answers = (await Promise.all(flooders.map((flooder) => Promise.all(Array.from({ length: roomsEach }, () => flooder.join(newRoom())))))).flat();
+    expect(answers.filter((answer) => answer.t === 'joined')).toHaveLength(burst);
+    const refused = answers.filter((answer) => answer.t !== 'joined');
+    expect(refused).toHaveLength(connectionsAtOnce * roomsEach - burst);
+    for (const answer of refused) expect(answer).toMatchObject({ t: 'error', code: ErrorCode.REGISTRATION_LIMITED });
+    expect(await refusals(relay.url, ErrorCode.REGISTRATION_LIMITED)).toBe(connectionsAtOnce * roomsEach - burst);
+  });
+
   it('refuses new rooms with STORE_FULL when every room holds envelopes, instead of forgetting any of them', async () => {
     const relay = await start({ retention: { maxRooms: 3 } });
     const client = track(await TestClient.connect(relay.wsUrl));
