@@ -6,7 +6,8 @@
  * Catch-up is the one request where a few bytes in make many bytes out, so its output is
  * budgeted per connection and per address (budgets.ts): a page is cut at what the budget
  * holds, and a request that finds it spent is refused with HISTORY_LIMITED and the time
- * to wait, before anything is read.
+ * to wait, before anything is read. The budget is checked before the page is read and
+ * again as it goes out, and charged in that same turn for the frames sent.
  */
 import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
@@ -18,7 +19,7 @@ import type { Outbound } from './outbound.js';
 import type { LocalRoom } from './rooms.js';
 import type { RoomKey, RoomStore } from './store.js';
 import { isCursor, type Json } from './validation.js';
-import { FrameKind, MAX_HISTORY_PAGE_ENTRIES, PROTOCOL_VERSION } from './wire.js';
+import { DELIVER_HEADER_BYTES, FrameKind, MAX_HISTORY_PAGE_ENTRIES, PROTOCOL_VERSION } from './wire.js';
 
 /** What catch-up needs from the relay. */
 interface CatchUpPort {
@@ -66,21 +67,26 @@ export async function answerHistory(port: CatchUpPort, conn: Connection, room: R
     refuse(port, conn, room);
     return;
   }
-  const allowed = Math.min(port.limits.maxHistoryPageBytes, grant.bytes);
   if (page.trimmedUpTo > after) {
     out.json(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
   }
+  // The page cap counts envelope bytes (PROTOCOL.md A.5); the budget is charged for what
+  // goes out, each HISTORY frame whole, header included, so a room of tiny envelopes costs
+  // its frames' bytes and not only the few envelope bytes inside them.
+  let pageBytes = 0;
   let bytes = 0;
   let cutShort = false;
   try {
     for (const entry of page.entries) {
+      const frameBytes = DELIVER_HEADER_BYTES + entry.envelope.byteLength;
       // At least one envelope per answer, so catch-up always moves on.
-      if (bytes > 0 && bytes + entry.envelope.byteLength > allowed) {
+      if (bytes > 0 && (pageBytes + entry.envelope.byteLength > port.limits.maxHistoryPageBytes || bytes + frameBytes > grant.bytes)) {
         cutShort = true;
         break;
       }
       if (!out.envelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
-      bytes += entry.envelope.byteLength;
+      pageBytes += entry.envelope.byteLength;
+      bytes += frameBytes;
     }
   } finally {
     port.budget.spend(conn, bytes, Date.now());

@@ -115,13 +115,15 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxHeaderBytes: 16 * KIB,
   maxHistoryPageBytes: 8 * MIB,
   // A member back from a week away in a busy room fetches up to maxBytesPerRoom (64 MiB) of
-  // it: the burst takes the usual catch-up at once, the rate the rest within seconds. The
-  // history amplification this bounds pulled about 150 MiB/s from one address.
-  historyBytesPerSecond: 8 * MIB,
-  historyByteBurst: 32 * MIB,
-  // A household or an office behind one NAT: a few tabs catching up at once.
-  historyBytesPerSecondPerAddress: 16 * MIB,
-  historyByteBurstPerAddress: 64 * MIB,
+  // it: the burst (16 MiB) takes the usual catch-up at once, the rate the rest of a full
+  // room in about 12 s. Each address gets the same, over all its connections: a small relay
+  // (a 100 Mbit/s uplink moves about 12 MiB/s) keeps most of its output for everyone else.
+  // At 16 MiB/s, burst 64 MiB per address, one address pulled 26 MiB/s in the abuse run and
+  // honest p99 rose 38-fold (docs/BENCHMARKS.md).
+  historyBytesPerSecond: 4 * MIB,
+  historyByteBurst: 16 * MIB,
+  historyBytesPerSecondPerAddress: 4 * MIB,
+  historyByteBurstPerAddress: 16 * MIB,
   // A room of the membership protocol registers up to three relay rooms, and every removal
   // or leave a new one: an address full of people making and reshaping rooms stays far
   // below one a second. A flood from one address (2,200/s seen) gets one a second.

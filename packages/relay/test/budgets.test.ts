@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, KIB, MINUTE_MS } from '@sealroom/units';
 import { ErrorCode, MemoryRoomStore } from '../src/index.js';
+import { DELIVER_HEADER_BYTES } from '../src/wire.js';
 import { expectJoined, newRoom, TestClient, type Json } from './helpers/client.js';
 import { refusals } from './helpers/http.js';
 import { useRelays } from './helpers/relay.js';
@@ -96,7 +97,8 @@ describe('budgets', () => {
   });
 
   it('budgets each connection too: one connection is cut short and refused, another from the same address still catches up', async () => {
-    const relay = await start({ limits: { historyBytesPerSecond: 16 * KIB, historyByteBurst: 64 * KIB } });
+    // The burst is 8 whole HISTORY frames of 8 KiB envelopes (catch-up is charged per frame, header included).
+    const relay = await start({ limits: { historyBytesPerSecond: 16 * KIB, historyByteBurst: 8 * (ENVELOPE_BYTES + DELIVER_HEADER_BYTES) } });
     const room = await roomWithHistory(relay.wsUrl);
     const greedy = track(await TestClient.connect(relay.wsUrl));
     expectJoined(await greedy.join(room));
@@ -115,6 +117,23 @@ describe('budgets', () => {
     second.send({ v: 2, t: 'history', room: room.key, after: 0 });
     await second.json('history-end', (message) => message.room === room.key);
     expect(historyOf(second, room.key).bytes).toBe(64 * KIB);
+  });
+
+  it('charges catch-up for the frames sent, headers included, not only the envelope bytes inside them', async () => {
+    // 40 envelopes of 64 bytes: 2,560 envelope bytes, which a 4 KiB budget would let out
+    // whole; their 40 frames are 40 × (64 + DELIVER_HEADER_BYTES) = 4,240 bytes, which it does not.
+    const burst = 4 * KIB;
+    const tinyBytes = 64;
+    const frameBytes = tinyBytes + DELIVER_HEADER_BYTES;
+    // A refill of 1 byte a second: nothing worth counting comes back during the test.
+    const relay = await start({ limits: { historyBytesPerSecond: 1, historyByteBurst: burst } });
+    const room = await roomWithHistory(relay.wsUrl, tinyBytes);
+    const reader = track(await TestClient.connect(relay.wsUrl));
+    expectJoined(await reader.join(room));
+    reader.send({ v: 2, t: 'history', room: room.key, after: 0 });
+    const end = await reader.json('history-end', (message) => message.room === room.key);
+    expect(end.more).toBe(true);
+    expect(historyOf(reader, room.key).bytes).toBe(Math.floor(burst / frameBytes) * tinyBytes);
   });
 
   it('announces the budgets in hello.limits', async () => {
@@ -146,6 +165,23 @@ describe('budgets', () => {
     // Another address has its own budget.
     expectJoined(await other.join(newRoom()));
     expect(await refusals(relay.url, ErrorCode.REGISTRATION_LIMITED)).toBe(2);
+  });
+
+  it('holds the registration budget when several connections of one address register at once', async () => {
+    // The abuse run's "all at once" phase seemed to let one address past its budget when
+    // it registered from several connections in parallel: the budget is the address's,
+    // however many connections share it and however their proofs interleave.
+    const burst = 6;
+    const connectionsAtOnce = 4;
+    const roomsEach = 5;
+    const relay = await start({ limits: { registrationsPerMinute: 1, registrationBurst: burst } });
+    const flooders = await Promise.all(Array.from({ length: connectionsAtOnce }, async () => track(await TestClient.connect(relay.wsUrl))));
+    const answers = (await Promise.all(flooders.map((flooder) => Promise.all(Array.from({ length: roomsEach }, () => flooder.join(newRoom())))))).flat();
+    expect(answers.filter((answer) => answer.t === 'joined')).toHaveLength(burst);
+    const refused = answers.filter((answer) => answer.t !== 'joined');
+    expect(refused).toHaveLength(connectionsAtOnce * roomsEach - burst);
+    for (const answer of refused) expect(answer).toMatchObject({ t: 'error', code: ErrorCode.REGISTRATION_LIMITED });
+    expect(await refusals(relay.url, ErrorCode.REGISTRATION_LIMITED)).toBe(connectionsAtOnce * roomsEach - burst);
   });
 
   it('refuses new rooms with STORE_FULL when every room holds envelopes, instead of forgetting any of them', async () => {

@@ -234,9 +234,13 @@ async function startHonest(url: string, onLatency: (ms: number) => void): Promis
     },
   };
 }
-/** The benchmark lifts per-address and per-connection limits (relay-build.ts); the abuse run keeps the defaults. */
+/**
+ * The benchmark lifts per-address and per-connection limits (relay-build.ts); the abuse run
+ * keeps the defaults. Every lifted flag must be dropped here: the registration budget's were
+ * not, so earlier runs measured a registration flood against a relay with no budget.
+ */
 function withoutLiftedLimits(args: string[]): string[] {
-  const lifted = /^--(max-connections-per-address|rate-messages|burst-messages|rate-bytes|burst-bytes)$/;
+  const lifted = /^--(max-connections-per-address|rate-messages|burst-messages|rate-bytes|burst-bytes|registrations-per-minute|registration-burst)$/;
   const out: string[] = [];
   for (let i = 0; i < args.length; i += 1) {
     if (lifted.test(args[i]!)) i += 1;
