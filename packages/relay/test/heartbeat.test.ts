@@ -4,11 +4,17 @@ import { Bystanders, expectJoined, newRoom, TestClient } from './helpers/client.
 import { refusals } from './helpers/http.js';
 import { useRelays } from './helpers/relay.js';
 
+// Long enough that an answering client on a loaded CI machine (event loop stalled for a few
+// hundred ms) still pongs in time: at 100 ms, the bystanders were dropped too under load.
+const HEARTBEAT_MS = 1_000;
+/** "Several intervals later". */
+const SEVERAL_INTERVALS_MS = 2.5 * HEARTBEAT_MS;
+
 describe('heartbeat', () => {
   const { start, track } = useRelays();
 
   it('terminates a peer that stops answering pings, and keeps those that answer', async () => {
-    const relay = await start({ limits: { heartbeatIntervalMs: 100 } });
+    const relay = await start({ limits: { heartbeatIntervalMs: HEARTBEAT_MS } });
     const bystanders = track(await Bystanders.start(relay.wsUrl));
     // autoPong off: this client's WebSocket layer never answers the relay's pings.
     const silent = track(await TestClient.connect(relay.wsUrl, { autoPong: false }));
@@ -21,7 +27,7 @@ describe('heartbeat', () => {
     expect(pings).toBeGreaterThanOrEqual(1);
     expect(await refusals(relay.url, RefusalReason.HEARTBEAT_TIMEOUT)).toBe(1);
     // Several intervals later the answering clients are still connected and working.
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, SEVERAL_INTERVALS_MS));
     await bystanders.exchange();
     expect(relay.health().connections).toBe(2);
   });
