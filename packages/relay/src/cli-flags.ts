@@ -1,9 +1,7 @@
 /**
- * The relay's command-line flags: each flag, its environment twin, its default and how its
- * value is read (sizes with KiB/MiB/GiB suffixes, durations with ms/s/m/h/d).
+ * The relay's command-line flags: each flag, its environment twin, its default, its help
+ * line and where its value goes in the options. How a value is read: cli-values.ts.
  */
-import { isLogLevel } from './log.js';
-import { invalidProxyEntry } from './client-address.js';
 import {
   DEFAULT_HOST,
   DEFAULT_LIMITS,
@@ -15,12 +13,8 @@ import {
   type RetentionLimits,
   type SyncMode,
 } from './options.js';
-import { DAY_MS, GIB, HOUR_MS, KIB, MIB, MINUTE_MS, SECOND_MS } from '@sealroom/units';
-
-const MAX_PORT = 65_535;
-
-/** `switch`: a flag without a value (`--memory`); its variable takes 1/true/yes or 0/false/no. */
-type ValueKind = 'string' | 'list' | 'port' | 'count' | 'bytes' | 'duration' | 'level' | 'sync' | 'addresses' | 'switch';
+import type { Flag } from './cli-flag-shape.js';
+import { DAY_MS, HOUR_MS, KIB, MIB, MINUTE_MS, SECOND_MS } from '@sealroom/units';
 
 /**
  * Where the durable store keeps its database when neither `--data-dir` nor `--memory` (nor
@@ -29,48 +23,6 @@ type ValueKind = 'string' | 'list' | 'port' | 'count' | 'bytes' | 'duration' | '
  * unit name their own (/data, /var/lib/sealroom-relay).
  */
 export const DEFAULT_DATA_DIR = 'sealroom-data';
-
-/**
- * The sections of `--help`, in this order. A section with no flag yet is left out of the
- * help; a new flag names its section here.
- */
-export const FLAG_GROUPS = {
-  network: 'Network and the web app',
-  tls: 'TLS (HTTPS and WSS without a proxy)',
-  limits: 'Limits (per connection and per address)',
-  retention: 'Retention (what is kept for catch-up)',
-  storage: 'Storage',
-  'scale-out': 'Scale-out (several processes)',
-  logging: 'Logging',
-} as const;
-export type FlagGroup = keyof typeof FLAG_GROUPS;
-
-/** What `--help` shows after a flag for each kind of value, unless the flag names its own. */
-export const VALUE_PLACEHOLDER: Record<ValueKind, string> = {
-  string: 'value',
-  list: 'value',
-  port: 'port',
-  count: 'n',
-  bytes: 'size',
-  duration: 'time',
-  level: 'level',
-  sync: 'normal|full',
-  addresses: 'address',
-  switch: '',
-};
-
-export interface Flag {
-  readonly name: string;
-  readonly env: string;
-  readonly group: FlagGroup;
-  readonly kind: ValueKind;
-  /** The placeholder in `--help` (`--host <address>`); by default the kind's. */
-  readonly value?: string;
-  readonly help: string;
-  readonly fallback?: string;
-  /** Puts the value into the options. The TLS flags have none: main() reads those files. */
-  readonly apply?: (options: RelayOptions, value: never) => void;
-}
 
 const limit =
   <K extends keyof RelayLimits>(key: K) =>
@@ -444,53 +396,3 @@ export const FLAGS: readonly Flag[] = [
     apply: retain('maxForgottenRooms'),
   },
 ];
-
-const UNITS_BYTES: Record<string, number> = { '': 1, b: 1, k: KIB, kb: KIB, kib: KIB, m: MIB, mb: MIB, mib: MIB, g: GIB, gb: GIB, gib: GIB };
-const UNITS_MS: Record<string, number> = { '': 1, ms: 1, s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS };
-
-export function parseValue(flag: Flag, raw: string | string[]): { ok: true; value: unknown } | { ok: false; message: string } {
-  const bad = (what: string) => ({ ok: false as const, message: `--${flag.name} (${flag.env}): ${what}, got ${JSON.stringify(raw)}` });
-  if (flag.kind === 'list' || flag.kind === 'addresses') {
-    const parts = (Array.isArray(raw) ? raw : [raw])
-      .flatMap((item) => item.split(','))
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const invalid = flag.kind === 'addresses' ? invalidProxyEntry(parts) : undefined;
-    if (invalid !== undefined) return bad(`${JSON.stringify(invalid)} is not an IP address or a CIDR range`);
-    return { ok: true, value: parts };
-  }
-  const text = (Array.isArray(raw) ? raw[raw.length - 1]! : raw).trim();
-  switch (flag.kind) {
-    case 'string':
-      return text === '' ? bad('expected a value') : { ok: true, value: text };
-    case 'level':
-      return isLogLevel(text) ? { ok: true, value: text } : bad('expected debug, info, warn, error or silent');
-    case 'sync':
-      return text === 'normal' || text === 'full' ? { ok: true, value: text } : bad('expected normal or full');
-    case 'switch': {
-      const lower = text.toLowerCase();
-      if (['1', 'true', 'yes'].includes(lower)) return { ok: true, value: true };
-      if (['0', 'false', 'no'].includes(lower)) return { ok: true, value: false };
-      return bad('expected 1, true or yes (or 0, false, no)');
-    }
-    case 'port': {
-      const n = /^\d+$/.test(text) ? Number(text) : NaN;
-      return Number.isInteger(n) && n <= MAX_PORT ? { ok: true, value: n } : bad(`expected a port 0..${MAX_PORT}`);
-    }
-    case 'count': {
-      const n = /^\d+$/.test(text) ? Number(text) : NaN;
-      return Number.isSafeInteger(n) && n > 0 ? { ok: true, value: n } : bad('expected a positive integer');
-    }
-    case 'bytes':
-    case 'duration': {
-      const units = flag.kind === 'bytes' ? UNITS_BYTES : UNITS_MS;
-      const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
-      const unit = match?.[2]?.toLowerCase() ?? '';
-      const scale = units[unit];
-      const n = match && scale !== undefined ? Math.round(Number(match[1]) * scale) : NaN;
-      const example = flag.kind === 'bytes' ? 'like 1048576, 512KiB or 1MiB' : 'like 30000, 30s, 15m, 24h or 7d';
-      return Number.isSafeInteger(n) && n > 0 ? { ok: true, value: n } : bad(`expected a positive amount ${example}`);
-    }
-  }
-  return bad('unreadable');
-}

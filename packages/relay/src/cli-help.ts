@@ -3,7 +3,8 @@
  * codes, wrapped to a width (the terminal's, or 80 columns when the output is not a
  * terminal).
  */
-import { FLAG_GROUPS, FLAGS, VALUE_PLACEHOLDER, type Flag, type FlagGroup } from './cli-flags.js';
+import { FLAG_GROUPS, VALUE_PLACEHOLDER, type Flag, type FlagGroup } from './cli-flag-shape.js';
+import { FLAGS } from './cli-flags.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './options.js';
 

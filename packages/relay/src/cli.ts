@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { DEFAULT_DATA_DIR, FLAGS, parseValue } from './cli-flags.js';
+import { DEFAULT_DATA_DIR, FLAGS } from './cli-flags.js';
+import { parseValue } from './cli-values.js';
 import { DEFAULT_HELP_WIDTH, formatHelp, helpWidth } from './cli-help.js';
 import { RelayStartError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
