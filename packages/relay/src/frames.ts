@@ -3,7 +3,7 @@
  * version(1) kind(1) cursor(8) room id(32) envelope, and ACK, version(1) kind(1)
  * request id(4) cursor(8).
  */
-import { COPY_BELOW_BYTES } from './memory-store.js';
+import { COPY_BELOW_BYTES } from './memory-room.js';
 import {
   ACK_CURSOR_OFFSET,
   ACK_FRAME_BYTES,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DAY_MS } from '@sealroom/units';
-import { COPY_BELOW_BYTES, MemoryRoomStore } from '../src/memory-store.js';
+import { COPY_BELOW_BYTES } from '../src/memory-room.js';
+import { MemoryRoomStore } from '../src/memory-store.js';
 import { newRoom } from './store-contract.js';
 
 // The shared RoomStore contract runs against this store in store-contract.test.ts.
