@@ -21,12 +21,12 @@ import { DEFAULT_RETENTION, DEFAULT_STORAGE, type RetentionLimits, type StorageO
 import { mergePinned } from '../pins.js';
 import type { ClaimRefusal, HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from '../store.js';
 import { openDatabase } from './database.js';
+import { expiredUpTo, trimRoom, trimTotal, type RetentionPort } from './retention.js';
 import { prepareStatements, type RoomRow, type Statements } from './statements.js';
+import type { Room, Totals } from './store-state.js';
 
 /** Rooms looked at per query when looking for one to forget for space. */
 const EVICTION_SCAN_ROOMS = 64;
-/** Envelopes dropped per query when trimming the overall byte bound. */
-const TOTAL_TRIM_BATCH = 256;
 
 export interface SqliteStoreOptions {
   readonly dataDir: string;
@@ -36,25 +36,10 @@ export interface SqliteStoreOptions {
   readonly onCommitError?: (err: unknown) => void;
 }
 
-/** A room's cached row, and whether it is still in the table. */
-interface Room extends RoomRow {
-  live: boolean;
-}
-
 interface PendingWrite {
   readonly run: () => unknown;
   readonly resolve: (value: never) => void;
   readonly reject: (err: unknown) => void;
-}
-
-interface Totals {
-  rooms: number;
-  envelopes: number;
-  bytes: number;
-  pinned: number;
-  pinnedBytes: number;
-  forgotten: number;
-  incarnations: number;
 }
 
 export class SqliteRoomStore implements RoomStore {
@@ -72,6 +57,7 @@ export class SqliteRoomStore implements RoomStore {
   /** Rooms a batch changed, with their state before it (restored if the commit fails). */
   private touched = new Map<Room, RoomRow & { live: boolean }>();
   private readonly flushNow = (): void => this.flush();
+  private readonly retentionPort: RetentionPort;
   /** The database was restored from a backup when opened (every room got a new epoch). */
   readonly restored: boolean;
   readonly path: string;
@@ -87,6 +73,7 @@ export class SqliteRoomStore implements RoomStore {
     this.sql = prepareStatements(this.db);
     const counts = this.sql.totals.get() as { rooms: number; envelopes: number; bytes: number; pinned: number; pinnedBytes: number };
     this.totals = { ...counts, forgotten: this.sql.forgottenCount.get() as number, incarnations: opened.incarnations };
+    this.retentionPort = { sql: this.sql, retention: this.retention, totals: this.totals, touchRoom: (room) => this.touch(this.load(room)!) };
   }
 
   // ---- reads: immediate, committed state ---------------------------------------------
@@ -100,7 +87,7 @@ export class SqliteRoomStore implements RoomStore {
     if (state === undefined) return { entries: [], trimmedUpTo: 0, head: 0, more: false, epoch: undefined };
     // Envelopes past their age may still be in the table until the next write or sweep
     // trims them: they are not served, and count as trimmed.
-    const trimmedUpTo = Math.max(state.trimmed_up_to, this.expiredUpTo(state, nowMs));
+    const trimmedUpTo = Math.max(state.trimmed_up_to, expiredUpTo(this.sql, state, nowMs));
     const from = Math.max(after, trimmedUpTo);
     const take = Math.max(0, limit);
     const rows = take === 0 ? [] : (this.sql.page.all(state.id, from, take + 1) as { cursor: number; body: Buffer }[]);
@@ -205,7 +192,7 @@ export class SqliteRoomStore implements RoomStore {
     await this.write(() => {
       for (const room of this.sql.roomsWithExpired.all(nowMs) as string[]) {
         const state = this.load(room);
-        if (state !== undefined) this.trimRoom(this.touch(state), nowMs);
+        if (state !== undefined) trimRoom(this.retentionPort, this.touch(state), nowMs);
       }
       const idleBefore = nowMs - this.retention.idleRoomMs;
       for (const room of this.sql.idleRooms.all(idleBefore) as string[]) {
@@ -273,8 +260,8 @@ export class SqliteRoomStore implements RoomStore {
 
   /** Inside the batch's transaction, after its writes: trims, bounds, and the rows it changed. */
   private finishBatch(nowMs: number): void {
-    for (const state of this.touched.keys()) if (state.live) this.trimRoom(state, nowMs);
-    this.trimTotal();
+    for (const state of this.touched.keys()) if (state.live) trimRoom(this.retentionPort, state, nowMs);
+    trimTotal(this.retentionPort);
     const before = this.touched;
     for (const state of before.keys()) if (state.live) this.sql.updateRoom.run(state);
     this.sql.setMeta.run(String(this.totals.incarnations), 'incarnations');
@@ -376,78 +363,6 @@ export class SqliteRoomStore implements RoomStore {
     this.totals.pinnedBytes -= state.pinned_bytes;
     state.live = false;
     this.cache.delete(state.room);
-  }
-
-  // ---- retention ---------------------------------------------------------------------
-
-  /** Highest cursor of the room's unpinned envelopes that are past their age (0 if none). */
-  private expiredUpTo(state: Room, nowMs: number): number {
-    const oldestKept = nowMs - state.max_age_ms;
-    if (state.envelopes === 0 || state.oldest_at_ms > oldestKept) return 0;
-    let upTo = 0;
-    for (const row of this.sql.front.iterate(state.id, state.trimmed_up_to) as IterableIterator<{ cursor: number; at_ms: number }>) {
-      if (row.at_ms > oldestKept) break;
-      upTo = row.cursor;
-    }
-    return upTo;
-  }
-
-  /** Drops the room's oldest envelopes past its count, bytes or age. */
-  private trimRoom(state: Room, nowMs: number): void {
-    const { maxEnvelopesPerRoom, maxBytesPerRoom } = this.retention;
-    const oldestKept = nowMs - state.max_age_ms;
-    if (state.envelopes <= maxEnvelopesPerRoom && state.bytes <= maxBytesPerRoom && (state.envelopes === 0 || state.oldest_at_ms > oldestKept)) return;
-    let envelopes = state.envelopes;
-    let bytes = state.bytes;
-    let upTo = state.trimmed_up_to;
-    let nextAt = 0;
-    for (const row of this.sql.frontSized.iterate(state.id, state.trimmed_up_to) as IterableIterator<{ cursor: number; at_ms: number; size: number }>) {
-      if (envelopes <= maxEnvelopesPerRoom && bytes <= maxBytesPerRoom && row.at_ms > oldestKept) {
-        nextAt = row.at_ms;
-        break;
-      }
-      envelopes -= 1;
-      bytes -= row.size;
-      upTo = row.cursor;
-    }
-    this.sql.trimRoom.run(state.id, upTo);
-    this.totals.envelopes -= state.envelopes - envelopes;
-    this.totals.bytes -= state.bytes - bytes;
-    state.envelopes = envelopes;
-    state.bytes = bytes;
-    state.trimmed_up_to = upTo;
-    state.oldest_at_ms = nextAt;
-  }
-
-  /** Drops the oldest envelopes over all rooms while the total passes maxTotalBytes. */
-  private trimTotal(): void {
-    while (this.totals.bytes > this.retention.maxTotalBytes) {
-      const oldest = this.sql.oldestOverall.all(TOTAL_TRIM_BATCH) as { room_id: number; cursor: number; size: number; room: string }[];
-      if (oldest.length === 0) return;
-      // Append order over all rooms is the order of `seq`, and rooms trim from their front,
-      // so the oldest envelope overall is always the front of its room.
-      const cut = new Map<string, { cursor: number; count: number; bytes: number }>();
-      let excess = this.totals.bytes - this.retention.maxTotalBytes;
-      for (const row of oldest) {
-        if (excess <= 0) break;
-        const entry = cut.get(row.room) ?? { cursor: 0, count: 0, bytes: 0 };
-        entry.cursor = row.cursor;
-        entry.count += 1;
-        entry.bytes += row.size;
-        cut.set(row.room, entry);
-        excess -= row.size;
-      }
-      for (const [room, entry] of cut) {
-        const state = this.touch(this.load(room)!);
-        this.sql.trimRoom.run(state.id, entry.cursor);
-        state.envelopes -= entry.count;
-        state.bytes -= entry.bytes;
-        state.trimmed_up_to = entry.cursor;
-        state.oldest_at_ms = state.envelopes === 0 ? 0 : ((this.sql.frontSized.get(state.id, entry.cursor) as { at_ms: number } | undefined)?.at_ms ?? 0);
-        this.totals.envelopes -= entry.count;
-        this.totals.bytes -= entry.bytes;
-      }
-    }
   }
 }
 
