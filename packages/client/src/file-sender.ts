@@ -26,7 +26,6 @@ import {
   sealFileChunkParts,
   toBase64Url,
   toHex,
-  type FileManifest,
 } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
 import { isFileFailureCode } from './codes.js';
