@@ -9,15 +9,11 @@ import {
   createRoom as createGenesis,
   exportBackup as exportWrappedBackup,
   formatFingerprint,
-  formatInvite,
-  fromBase64Url,
   fromUtf8,
   generateIdentity,
   importBackup as importWrappedBackup,
-  openAtRest,
   parseInvite,
   readWrappedIdentity,
-  sealAtRest,
   toBase64Url,
   unwrapIdentity,
   utf8,
@@ -53,7 +49,8 @@ import { loadNameData } from './names.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
 import { httpBase, toWebSocketUrl } from './relay-url.js';
 import { RelayConnection } from './transport.js';
-import { Vault, type AtRestCipher } from './vault.js';
+import { atRestCipher, Vault } from './vault.js';
+import { inviteFor } from './invite.js';
 
 /** A member counts as online this long after its last presence beat (two missed 30 s beats, plus slack). */
 const DEFAULT_PRESENCE_TIMEOUT_MS = 75_000;
@@ -62,16 +59,6 @@ interface Unlocked {
   identity: UnlockedIdentity;
   wrapped: WrappedIdentity;
   vault: Vault;
-}
-
-function atRestCipher(storageKey: CryptoKey): AtRestCipher {
-  return {
-    seal: (plaintext, context) => sealAtRest(storageKey, context, plaintext),
-    open: async (sealed, context) => {
-      const opened = await openAtRest(storageKey, context, sealed);
-      return opened.ok ? opened.plaintext : undefined;
-    },
-  };
 }
 
 class Client implements SealroomClient {
@@ -335,25 +322,9 @@ class Client implements SealroomClient {
       },
       record,
     );
-    session.inviteFormatter = (s) => this.inviteFor(s);
+    session.inviteFormatter = inviteFor;
     this.sessions.set(record.id, session);
     return session;
-  }
-
-  private inviteFor(session: RoomSession): string {
-    const record = session.record;
-    const linkSecret = session.parts.log.linkSecret;
-    if (record.status !== 'member' || linkSecret === null) return '';
-    const state = session.parts.log.memberState;
-    const sameRelay = toWebSocketUrl(record.appUrl) === record.relayUrl;
-    return formatInvite({
-      baseUrl: record.appUrl,
-      roomId: fromBase64Url(record.id)!,
-      linkSecret,
-      ...(sameRelay ? {} : { relayUrl: record.relayUrl }),
-      roomName: state.name,
-      approval: state.link.approval,
-    });
   }
 
   private appUrl(relayUrl?: string): string {

@@ -26,7 +26,6 @@ import {
   sealFileChunkParts,
   toBase64Url,
   toHex,
-  type FileManifest,
 } from '@sealroom/protocol';
 import type { FileMessage, FileSource } from './api.js';
 import { isFileFailureCode } from './codes.js';
@@ -34,6 +33,7 @@ import { SealroomClientError } from './errors.js';
 import { MAX_IN_FLIGHT_BYTES, MAX_SOCKET_BUFFER_BYTES, RECEIVER_STALL_MS, RECEIVER_WINDOW_CHUNKS } from './file-flow-control.js';
 import { HASH_AHEAD, offerOf, type FileRoom } from './file-room.js';
 import { chunkReader, describeSource } from './file-source.js';
+import type { Outgoing } from './file-outgoing.js';
 import { JobWindow } from './job-window.js';
 import { TransportError } from './transport-errors.js';
 import { envelopeLength } from './wire.js';
@@ -50,32 +50,6 @@ const MAX_RESEND_PUBLISH_FAILURES = 10;
 const OFFER_CONNECT_TIMEOUT_MS = 60_000;
 /** Refusals of an offer that pass: the room reconnects, the rate bucket refills. */
 const OFFER_RETRYABLE: ReadonlySet<string> = new Set(['NOT_CONNECTED', 'DISCONNECTED', 'RATE_LIMITED']);
-
-interface Outgoing {
-  manifest: FileManifest;
-  fileKey: CryptoKey;
-  readChunk: (index: number) => Promise<Uint8Array>;
-  /** A second reader for resends, so they do not disturb the running pass's stream. */
-  readResend: (index: number) => Promise<Uint8Array>;
-  /** Chunk indices receivers asked for again, and how many each receiver asked for so far. */
-  resend: Set<number>;
-  resendsServed: Map<string, number>;
-  resending: boolean;
-  /** The file digest, fed as chunks are read for the first time; the trailer carries it. */
-  digest: FileDigest;
-  hashed: Set<number>;
-  hashing: JobWindow;
-  /** Hex digest once the trailer went out. */
-  sha256?: string;
-  itemId: string;
-  streaming: boolean;
-  again: boolean;
-  stopped: boolean;
-  /** Accepters and their reported progress: chunks written, and when they last said so. */
-  receivers: Map<string, { next: number; at: number }>;
-  /** Wakes the sender waiting for receivers (progress, a receiver gone, the transfer stopped). */
-  wake?: () => void;
-}
 
 export class FileSender {
   private readonly outgoing = new Map<string, Outgoing>();

@@ -8,23 +8,29 @@
  * cursor order, one at a time, each at most once per connection lifetime (the session
  * de-duplicates by message id across lifetimes); a hole in the cursors is fetched, never
  * skipped (cursor-order.ts). What the connection promises each room: room-binding.ts.
+ *
+ * This file holds the socket's lifecycle (connect, reconnect, state, keepalive, publish with
+ * ACK matching, buffer waits); each room's state machine lives beside it, reached through the
+ * {@link RoomLink} port: relay-room-state.ts (the state), room-catch-up.ts (admission and
+ * catch-up), room-retry.ts (refusals and their retries).
  */
 import type { ConnectionState } from './api.js';
 import type { TransportErrorCode } from './codes.js';
 import type { Clock, WebSocketConstructor, WebSocketLike } from './platform.js';
 import { reconnectDelay } from './backoff.js';
-import { CursorOrder } from './cursor-order.js';
 import { Keepalive } from './keepalive.js';
-import type { RelayResetReason, RoomBinding } from './room-binding.js';
+import { PendingPublishes } from './pending-publishes.js';
+import type { RoomBinding } from './room-binding.js';
+import { newRoomState, recovered, resetOnDisconnect, stopRetry, type RoomLink, type RoomState } from './relay-room-state.js';
+import { acceptFrame, fillHoles, join, onChallenge, onHistoryEnd, onJoined } from './room-catch-up.js';
+import { markUnavailable, onRoomError } from './room-retry.js';
 import { TransportError } from './transport-errors.js';
-import { fromBase64Url, toBase64Url } from '@sealroom/protocol';
+import { fromBase64Url } from '@sealroom/protocol';
 import {
   decodeRelayFrame,
   encodeJson,
   encodePublish,
   envelopeLength,
-  HISTORY_PAGE_LIMIT,
-  MAX_REQUEST_ID,
   parseServerMessage,
   PUBLISH_HEADER_BYTES,
   type EnvelopeBytes,
@@ -41,42 +47,6 @@ const BUFFER_POLL_MS = 5;
 /** Envelope limit assumed until the relay's hello says otherwise: 1 MiB frame − header. */
 const FALLBACK_MAX_ENVELOPE_BYTES = MIB - PUBLISH_HEADER_BYTES;
 
-interface RoomState {
-  binding: RoomBinding;
-  /** Part A room id bytes. */
-  roomBytes: Uint8Array;
-  phase: 'idle' | 'joining' | 'catching-up' | 'ready';
-  /** The challenge said the room had no admission key (this admission registers it). */
-  unregistered: boolean;
-  /** Cursor order of this admission; undefined until `joined` has been checked against the binding. */
-  order: CursorOrder | undefined;
-  /** Live DELIVERs that came before `order` existed. */
-  early: { cursor: number; envelope: Uint8Array }[];
-  /** A `history` request is out; `lastFetched` is the highest cursor its answer brought so far. */
-  fetching: boolean;
-  lastFetched: number;
-  /** A hole waits for the ACKs of publishes sent before it was seen (one of them may fill it). */
-  fillAfterSeq: number | undefined;
-  /** The relay's store refused this room (UNAVAILABLE): it is retried after `retryTimer`. */
-  unavailable: boolean;
-  retryAttempt: number;
-  retryTimer: unknown;
-  retryInMs: number | null;
-  /** Serialises what the binding is handed. */
-  chain: Promise<void>;
-}
-
-interface PendingPublish {
-  room: string;
-  /** Order of sending on this connection (request ids wrap, this does not). */
-  seq: number;
-  frame: Uint8Array;
-  /** Refused with UNAVAILABLE: sent again once the room's retry comes. */
-  refused: boolean;
-  resolve: (cursor: number) => void;
-  reject: (error: TransportError) => void;
-}
-
 export interface RelayConnectionOptions {
   url: string;
   WebSocket: WebSocketConstructor;
@@ -92,9 +62,8 @@ export interface RelayConnectionOptions {
 export class RelayConnection {
   private socket: WebSocketLike | undefined;
   private readonly rooms = new Map<string, RoomState>();
-  private readonly pending = new Map<number, PendingPublish>();
-  private nextRequestId = 1;
-  private publishSeq = 0;
+  private readonly pending = new PendingPublishes();
+  private readonly link: RoomLink;
   private attempt = 0;
   private retryTimer: unknown;
   private readonly keepalive: Keepalive;
@@ -107,6 +76,7 @@ export class RelayConnection {
   private readonly waiters = new Set<() => void>();
 
   constructor(private readonly options: RelayConnectionOptions) {
+    this.link = this.roomLink();
     this.keepalive = new Keepalive(options.clock, {
       ping: () => this.sendJson({ t: 'ping', id: options.clock.now() }),
       dead: () => {
@@ -138,24 +108,9 @@ export class RelayConnection {
     if (existing !== undefined) return;
     const roomBytes = fromBase64Url(binding.roomId);
     if (roomBytes === undefined) throw new TransportError('BAD_ROOM_ID');
-    const state: RoomState = {
-      binding,
-      roomBytes,
-      phase: 'idle',
-      unregistered: false,
-      order: undefined,
-      early: [],
-      fetching: false,
-      lastFetched: 0,
-      fillAfterSeq: undefined,
-      unavailable: false,
-      retryAttempt: 0,
-      retryTimer: undefined,
-      retryInMs: null,
-      chain: Promise.resolve(),
-    };
+    const state = newRoomState(binding, roomBytes);
     this.rooms.set(binding.roomId, state);
-    if (this.helloSeen) this.join(state);
+    if (this.helloSeen) join(state, this.link);
     this.start();
   }
 
@@ -164,7 +119,7 @@ export class RelayConnection {
     const state = this.rooms.get(roomId);
     if (state === undefined) return;
     this.rooms.delete(roomId);
-    this.stopRetry(state);
+    stopRetry(state, this.options.clock);
     if (this.helloSeen && state.phase !== 'idle') this.sendJson({ t: 'leave', room: roomId });
     this.refreshState();
   }
@@ -191,12 +146,10 @@ export class RelayConnection {
       return Promise.reject(new TransportError('NOT_CONNECTED'));
     }
     if (envelopeLength(envelope) > this.maxEnvelopeBytes) return Promise.reject(new TransportError('ENVELOPE_TOO_LARGE'));
-    const id = this.nextRequestId;
-    this.nextRequestId = id >= MAX_REQUEST_ID ? 1 : id + 1;
-    this.publishSeq += 1;
+    const { id, seq } = this.pending.next();
     const frame = encodePublish(id, state.roomBytes, envelope, options.pinned === true);
     return new Promise<number>((resolve, reject) => {
-      this.pending.set(id, { room: roomId, seq: this.publishSeq, frame, refused: false, resolve, reject });
+      this.pending.add(id, { room: roomId, seq, frame, refused: false, resolve, reject });
       this.socket!.send(frame);
     });
   }
@@ -288,21 +241,8 @@ export class RelayConnection {
       socket.onclose = null;
       socket.onopen = null;
     }
-    for (const state of this.rooms.values()) {
-      const wasReady = state.phase === 'ready' && !state.unavailable;
-      this.stopRetry(state);
-      // The next admission starts over; its backoff keeps growing until one succeeds.
-      state.unavailable = false;
-      state.retryInMs = null;
-      state.phase = 'idle';
-      state.order = undefined;
-      state.early = [];
-      state.fetching = false;
-      state.fillAfterSeq = undefined;
-      if (wasReady) state.binding.onDisconnected();
-    }
-    const failed = [...this.pending.values()];
-    this.pending.clear();
+    for (const state of this.rooms.values()) resetOnDisconnect(state, this.options.clock);
+    const failed = this.pending.drain();
     for (const entry of failed) entry.reject(new TransportError('DISCONNECTED'));
   }
 
@@ -337,16 +277,7 @@ export class RelayConnection {
       return;
     }
     const state = this.rooms.get(frame.room);
-    if (state === undefined || state.phase === 'idle' || state.phase === 'joining') return;
-    if (frame.kind === 'history') state.lastFetched = Math.max(state.lastFetched, frame.cursor);
-    if (state.order === undefined) {
-      // Live envelopes can follow `joined` before the room's cursor has been checked
-      // against the relay's epoch; they wait for it.
-      if (frame.kind === 'deliver') state.early.push({ cursor: frame.cursor, envelope: frame.envelope });
-      return;
-    }
-    state.order.accept(frame.cursor, frame.envelope, frame.kind === 'deliver');
-    this.fillHoles(state);
+    if (state !== undefined) acceptFrame(state, frame.kind, frame.cursor, frame.envelope, this.link);
   }
 
   private onAck(requestId: number, cursor: number): void {
@@ -356,21 +287,14 @@ export class RelayConnection {
     const state = this.rooms.get(entry.room);
     if (state !== undefined) {
       state.order?.own(cursor);
-      if (state.unavailable && !this.hasRefused(state)) this.recovered(state);
+      if (state.unavailable && !this.pending.hasRefused(entry.room)) recovered(state, this.link);
     }
     entry.resolve(cursor);
-    if (state !== undefined) this.fillHoles(state);
+    if (state !== undefined) fillHoles(state, this.link);
   }
 
   // ------------------------------------------------------------------------------
-  // Admission and catch-up
-
-  private join(state: RoomState): void {
-    state.phase = 'joining';
-    state.order = undefined;
-    state.early = [];
-    this.sendJson({ t: 'join', room: state.binding.roomId });
-  }
+  // Control messages
 
   private onControl(message: ServerMessage): void {
     switch (message.t) {
@@ -381,46 +305,17 @@ export class RelayConnection {
         else if (message.limits.maxFrameBytes !== undefined) this.maxEnvelopeBytes = message.limits.maxFrameBytes - PUBLISH_HEADER_BYTES;
         this.setState('open', null);
         this.keepalive.arm();
-        for (const state of this.rooms.values()) this.join(state);
+        for (const state of this.rooms.values()) join(state, this.link);
         return;
       }
       case 'challenge': {
         const state = this.rooms.get(message.room);
-        if (state === undefined || state.phase !== 'joining') return;
-        state.unregistered = !message.registered;
-        const socket = this.socket;
-        state.binding
-          .prove(message.nonce, message.registered)
-          .then(({ mac, key, maxAgeMs }) => {
-            if (this.socket !== socket) return;
-            // The key (and the retention it registers with) only for an unregistered room:
-            // a registered room's key is never sent again.
-            const registration = key !== undefined && !message.registered ? { key: toBase64Url(key), ...(maxAgeMs === undefined ? {} : { maxAgeMs }) } : {};
-            this.sendJson({ t: 'prove', room: message.room, mac: toBase64Url(mac), ...registration });
-          })
-          .catch(() => state.binding.onError('PROOF_FAILED', 'could not compute the admission proof'));
+        if (state !== undefined) onChallenge(state, message, this.link);
         return;
       }
       case 'joined': {
         const state = this.rooms.get(message.room);
-        if (state === undefined || state.phase === 'idle') return;
-        if (state.phase !== 'joining') this.readmitted(state);
-        state.phase = 'catching-up';
-        const socket = this.socket;
-        // In the binding's queue: envelopes of the previous connection may still be in it,
-        // and the cursor to check (and to catch up from) is the one after them.
-        this.queue(state, () => {
-          if (this.socket !== socket || state.phase !== 'catching-up') return;
-          this.checkIncarnation(state, message.head, message.epoch);
-          state.order = new CursorOrder(state.binding.cursor(), {
-            envelope: (cursor, envelope, live) => this.handOver(state, () => state.binding.onEnvelope(cursor, envelope, live)),
-            gap: (after, upTo) => this.handOver(state, () => state.binding.onGap(after, upTo)),
-          });
-          this.fetch(state);
-          const early = state.early;
-          state.early = [];
-          for (const frame of early) state.order.accept(frame.cursor, frame.envelope, true);
-        });
+        if (state !== undefined) onJoined(state, message, this.link);
         return;
       }
       case 'gap': {
@@ -429,16 +324,7 @@ export class RelayConnection {
       }
       case 'history-end': {
         const state = this.rooms.get(message.room);
-        if (state === undefined || state.order === undefined || !state.fetching) return;
-        if (message.more) {
-          this.sendHistory(state, Math.max(state.lastFetched, state.order.frontier));
-          return;
-        }
-        state.fetching = false;
-        state.order.historyEnd(message.head);
-        if (state.phase === 'catching-up') this.caughtUp(state);
-        else if (state.unavailable && !this.hasRefused(state)) this.recovered(state);
-        this.fillHoles(state);
+        if (state !== undefined) onHistoryEnd(state, message, this.link);
         return;
       }
       case 'pong': {
@@ -454,101 +340,6 @@ export class RelayConnection {
     }
   }
 
-  /**
-   * `joined` again while admitted (PROTOCOL A.3): the room's incarnation changed under this
-   * admission (the relay's store lost its history and registered it again). What was held or
-   * being fetched belongs to the old incarnation; the room starts over as after a fresh
-   * admission, the epoch rule tells the binding, and it is not ready until caught up.
-   */
-  private readmitted(state: RoomState): void {
-    const wasReady = state.phase === 'ready' && !state.unavailable;
-    state.order = undefined;
-    state.early = [];
-    state.fetching = false;
-    state.fillAfterSeq = undefined;
-    state.unregistered = false;
-    if (wasReady) state.binding.onDisconnected();
-  }
-
-  /**
-   * The relay's room is another incarnation than the one the binding's cursor belongs to:
-   * what the binding had not fetched from the old one is gone, and it must say so.
-   */
-  private checkIncarnation(state: RoomState, head: number, epoch: string): void {
-    const { binding } = state;
-    const cursor = binding.cursor();
-    let reason: RelayResetReason | undefined;
-    if (cursor > 0) {
-      if (state.unregistered) reason = 'unregistered';
-      else if (binding.relayEpoch() !== epoch) reason = 'epoch-changed';
-      else if (head < cursor) reason = 'head-behind';
-    }
-    if (reason !== undefined) binding.onRelayReset({ reason, lastCursor: cursor, previousEpoch: binding.relayEpoch() });
-    binding.onRelayEpoch(epoch);
-  }
-
-  /** The first catch-up of this admission is fetched: ready once the binding has processed it. */
-  private caughtUp(state: RoomState): void {
-    state.phase = 'ready';
-    state.retryAttempt = 0;
-    const wasUnavailable = state.unavailable;
-    state.unavailable = false;
-    state.retryInMs = null;
-    if (wasUnavailable) this.refreshState();
-    // Ready only once everything fetched so far is processed, so a session learns of
-    // removals and rotations before its outbox goes out.
-    this.readyAfterQueue(state);
-  }
-
-  private readyAfterQueue(state: RoomState): void {
-    const socket = this.socket;
-    this.queue(state, () => {
-      if (this.socket === socket && this.isReady(state.binding.roomId)) state.binding.onReady();
-    });
-  }
-
-  private handOver(state: RoomState, call: () => void | Promise<void>): void {
-    this.queue(state, call);
-  }
-
-  /** Runs `call` after everything the binding was handed before; a throw does not stop the queue. */
-  private queue(state: RoomState, call: () => void | Promise<void>): void {
-    state.chain = state.chain.then(call).catch(() => undefined);
-  }
-
-  private fetch(state: RoomState): void {
-    state.fetching = true;
-    state.lastFetched = state.order!.frontier;
-    this.sendHistory(state, state.order!.frontier);
-  }
-
-  private sendHistory(state: RoomState, after: number): void {
-    this.sendJson({ t: 'history', room: state.binding.roomId, after, limit: HISTORY_PAGE_LIMIT });
-  }
-
-  /**
-   * Fetches the missing range when a cursor is held past a hole — unless publishes of mine
-   * sent before the hole appeared are still unacknowledged: over several relay processes
-   * another member's envelope can overtake the ACK of mine, and the ACK fills the hole.
-   */
-  private fillHoles(state: RoomState): void {
-    const { order } = state;
-    if (order === undefined || state.fetching || state.phase !== 'ready' || state.unavailable || !order.hasHole()) {
-      if (order !== undefined && !order.hasHole()) state.fillAfterSeq = undefined;
-      return;
-    }
-    state.fillAfterSeq ??= this.publishSeq;
-    const fillAfter = state.fillAfterSeq;
-    for (const entry of this.pending.values()) {
-      if (entry.room === state.binding.roomId && !entry.refused && entry.seq <= fillAfter) return;
-    }
-    state.fillAfterSeq = undefined;
-    this.fetch(state);
-  }
-
-  // ------------------------------------------------------------------------------
-  // Refusals and retries
-
   private onRelayError(message: Extract<ServerMessage, { t: 'error' }>): void {
     const entry = message.id === undefined ? undefined : this.pending.get(message.id);
     const state = message.room === undefined ? undefined : this.rooms.get(message.room);
@@ -556,110 +347,46 @@ export class RelayConnection {
       if (message.code === 'UNAVAILABLE' && state !== undefined) {
         // Not stored: sent again, as it is, once the room's retry comes.
         entry.refused = true;
-        this.unavailable(state);
-        this.fillHoles(state);
+        markUnavailable(state, this.link);
+        fillHoles(state, this.link);
         return;
       }
       this.pending.delete(message.id!);
       entry.reject(new TransportError(message.code, message.message));
-      if (state !== undefined) this.fillHoles(state);
+      if (state !== undefined) fillHoles(state, this.link);
       return;
     }
     if (state === undefined) {
       if (message.id === undefined && message.room === undefined) this.options.onRelayError(message.code, message.message);
       return;
     }
-    if (state.fetching && message.code === 'HISTORY_LIMITED') {
-      // The relay is pacing this catch-up (its budget per connection and address): ask
-      // again when it says, without showing the room as disconnected.
-      state.fetching = false;
-      this.retryAfter(state, message.retryAfterMs);
-      return;
-    }
-    if (state.phase === 'joining' && message.code === 'REGISTRATION_LIMITED') {
-      // Too many new rooms from this address lately: register again when the relay says.
-      state.phase = 'idle';
-      this.retryAfter(state, message.retryAfterMs);
-      return;
-    }
-    if (state.fetching && (message.code === 'UNAVAILABLE' || message.code === 'RATE_LIMITED')) {
-      // A refused history request: asked again after a pause rather than leaving the room
-      // stuck before `ready` (or with a hole).
-      state.fetching = false;
-      this.unavailable(state);
-      return;
-    }
-    if (state.phase === 'joining' && (message.code === 'UNAVAILABLE' || message.code === 'RATE_LIMITED')) {
-      // The relay's store is down, or this connection is over its rate: join again later.
-      state.phase = 'idle';
-      this.unavailable(state);
-      return;
-    }
-    if (state.phase === 'joining' || message.code === 'ADMISSION_DENIED') state.phase = 'idle';
-    state.binding.onError(message.code, message.message);
+    onRoomError(state, message, this.link);
   }
 
-  /** Marks the room as waiting for the relay's store and schedules its next try. */
-  private unavailable(state: RoomState): void {
-    const wasReady = state.phase === 'ready' && !state.unavailable;
-    state.unavailable = true;
-    if (wasReady) state.binding.onDisconnected();
-    if (state.retryTimer === undefined) {
-      const delay = reconnectDelay(state.retryAttempt, this.options.baseDelayMs, this.options.maxDelayMs);
-      state.retryAttempt += 1;
-      state.retryInMs = delay;
-      state.retryTimer = this.options.clock.setTimeout(() => this.retry(state), delay);
-    }
-    this.refreshState();
-  }
+  // ------------------------------------------------------------------------------
+  // The port the room parts see
 
-  /**
-   * Asks again after the relay's `retryAfterMs` (or the backoff when it named none), with
-   * the room's state as it is: a budget refusal is a pause, not an outage.
-   */
-  private retryAfter(state: RoomState, retryAfterMs: number | undefined): void {
-    if (state.retryTimer !== undefined) return;
-    const delay = retryAfterMs ?? reconnectDelay(state.retryAttempt, this.options.baseDelayMs, this.options.maxDelayMs);
-    state.retryAttempt += 1;
-    state.retryTimer = this.options.clock.setTimeout(() => this.retry(state), delay);
-  }
-
-  /** The room's retry: whatever the store refused is asked again. */
-  private retry(state: RoomState): void {
-    state.retryTimer = undefined;
-    if (this.rooms.get(state.binding.roomId) !== state || this.socket === undefined || !this.helloSeen) return;
-    if (state.phase === 'idle') {
-      this.join(state);
-      return;
-    }
-    if (state.order !== undefined && !state.fetching && (state.phase === 'catching-up' || state.order.hasHole())) this.fetch(state);
-    const refused = [...this.pending.values()].filter((entry) => entry.room === state.binding.roomId && entry.refused).sort((a, b) => a.seq - b.seq);
-    for (const entry of refused) {
-      entry.refused = false;
-      this.socket.send(entry.frame);
-    }
-    // Nothing left to ask (the refusal was of a request that has been answered since).
-    if (state.phase === 'ready' && !state.fetching && refused.length === 0) this.recovered(state);
-  }
-
-  /** The store took this room's requests again: ready, and the connection open. */
-  private recovered(state: RoomState): void {
-    if (!state.unavailable) return;
-    state.unavailable = false;
-    state.retryAttempt = 0;
-    state.retryInMs = null;
-    this.stopRetry(state);
-    this.refreshState();
-    if (state.phase === 'ready') this.readyAfterQueue(state);
-  }
-
-  private hasRefused(state: RoomState): boolean {
-    for (const entry of this.pending.values()) if (entry.room === state.binding.roomId && entry.refused) return true;
-    return false;
-  }
-
-  private stopRetry(state: RoomState): void {
-    if (state.retryTimer !== undefined) this.options.clock.clearTimeout(state.retryTimer);
-    state.retryTimer = undefined;
+  private roomLink(): RoomLink {
+    return {
+      clock: this.options.clock,
+      sendJson: (message) => this.sendJson(message),
+      socketToken: () => this.socket,
+      isLive: () => this.socket !== undefined && this.helloSeen,
+      isBound: (state) => this.rooms.get(state.binding.roomId) === state,
+      isReady: (roomId) => this.isReady(roomId),
+      backoffMs: (attempt) => reconnectDelay(attempt, this.options.baseDelayMs, this.options.maxDelayMs),
+      publishSeq: () => this.pending.seq,
+      awaitsAck: (roomId, seq) => this.pending.awaitsAck(roomId, seq),
+      hasRefused: (roomId) => this.pending.hasRefused(roomId),
+      resendRefused: (roomId) => {
+        const refused = this.pending.refused(roomId);
+        for (const entry of refused) {
+          entry.refused = false;
+          this.socket!.send(entry.frame);
+        }
+        return refused.length;
+      },
+      refreshState: () => this.refreshState(),
+    };
   }
 }

@@ -5,7 +5,7 @@
  * key name, so a storage that swaps two records gets a failed open, not confusion.
  */
 import type { ClientStorage } from './platform.js';
-import { fromUtf8, utf8 } from '@sealroom/protocol';
+import { fromUtf8, openAtRest, sealAtRest, utf8 } from '@sealroom/protocol';
 
 export interface AtRestCipher {
   seal(plaintext: Uint8Array, context: string): Promise<Uint8Array>;
@@ -61,4 +61,15 @@ export class Vault {
     });
     return next;
   }
+}
+
+/** The vault's cipher: AES-256-GCM under the storage key the identity unwraps (at-rest.ts). */
+export function atRestCipher(storageKey: CryptoKey): AtRestCipher {
+  return {
+    seal: (plaintext, context) => sealAtRest(storageKey, context, plaintext),
+    open: async (sealed, context) => {
+      const opened = await openAtRest(storageKey, context, sealed);
+      return opened.ok ? opened.plaintext : undefined;
+    },
+  };
 }
