@@ -2,6 +2,7 @@
 // it: the binary PUBLISH / DELIVER / ACK frames and the admission proof. Written from the
 // document rather than imported from the relay, so the benchmark doubles as a check that
 // the document is enough to interoperate.
+import { fromBase64Url as decodeBase64Url, toBase64Url } from '@sealroom/protocol';
 
 /** Protocol version carried in every frame and JSON message (PROTOCOL.md A.1). */
 export const WIRE_VERSION = 2;
@@ -59,13 +60,14 @@ export function ackedRequestId(frame: Buffer): number | undefined {
   return frame.readUInt32BE(ACK_REQUEST_ID_OFFSET);
 }
 
-/** base64url without padding, as every byte string in Part A's JSON (PROTOCOL.md preamble). */
-export function toBase64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64url');
-}
+/** The relay's base64url (unpadded, strict) for the byte strings of Part A's JSON: the protocol's own helper. */
+export { toBase64Url };
 
+/** base64url from the relay, which is well-formed here or the harness has a bug: it throws. */
 export function fromBase64Url(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, 'base64url'));
+  const bytes = decodeBase64Url(text);
+  if (bytes === undefined) throw new Error(`not unpadded base64url: ${text.slice(0, 16)}`);
+  return bytes;
 }
 
 /** HMAC-SHA-256(admissionKey, label ‖ roomId ‖ nonce), through WebCrypto (PROTOCOL.md A.3). */
