@@ -60,14 +60,6 @@ async function loadProtocol(): Promise<ProtocolModule | string> {
   }
 }
 
-function randomBytes(length: number): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(length));
-}
-
-function base64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64url');
-}
-
 interface SizeFigures {
   roomSize: number;
   sealMs: number;
@@ -113,7 +105,7 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
   const keys = pair.epochKeys;
   const senderMember = pair.roster.byIdentityId.get(p.toBase64Url(sender.public.id))!;
   const receiverMember = pair.roster.byIdentityId.get(p.toBase64Url(receiver.public.id))!;
-  const payload = randomBytes(PAYLOAD_BYTES);
+  const payload = p.randomBytes(PAYLOAD_BYTES);
   const modulusBytes = sender.public.signatureBytes;
 
   // Per room size: the sender's chain, the receiver's ring (one inbound key per other
@@ -121,9 +113,9 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
   const states = [];
   for (const roomSize of context.profile.crypto.roomSizes) {
     const filler: Protocol.InboundSenderKey[] = Array.from({ length: roomSize - 2 }, () => ({
-      sender: base64Url(randomBytes(MEMBER_ID_BYTES)),
+      sender: p.toBase64Url(p.randomBytes(MEMBER_ID_BYTES)),
       keyId: 1,
-      chainKey: base64Url(randomBytes(CHAIN_KEY_BYTES)),
+      chainKey: p.toBase64Url(p.randomBytes(CHAIN_KEY_BYTES)),
       next: 0,
       first: 0,
       skipped: [],
@@ -142,7 +134,7 @@ export async function runCrypto(context: BenchContext): Promise<SectionResult> {
     const recipients: NaiveRecipient[] = Array.from({ length: roomSize - 1 }, (_, index) =>
       index === 0
         ? { memberId: receiverMember.memberId, encryptionKey: receiver.public.encryptionKey }
-        : { memberId: randomBytes(MEMBER_ID_BYTES), encryptionKey: pool[index % IDENTITY_POOL]!.public.encryptionKey },
+        : { memberId: p.randomBytes(MEMBER_ID_BYTES), encryptionKey: pool[index % IDENTITY_POOL]!.public.encryptionKey },
     );
     states.push({
       roomSize,
