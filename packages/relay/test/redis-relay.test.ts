@@ -6,19 +6,15 @@
  * The relays run from the TypeScript sources through tsx (the same `main` the bin
  * calls), so the suite needs no build and never tests a stale dist/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient, expectJoined, newRoom, publishFrame, type AckFrame, type EnvelopeFrame, type Json, type Room } from './helpers/client.js';
 import { redisAvailability, startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { startRelayChild, stopAllRelayChildren, stopRelayChild, type RelayChild } from './support/relay-cluster.js';
 
 const { available } = redisAvailability();
-const CLI_SOURCE = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-/** How long a relay process may take to print its listening line on a busy machine. */
-const RELAY_START_TIMEOUT_MS = 30_000;
 /** Upper bound for any awaited condition; each wait ends as soon as it holds. */
 const EVENTUALLY_MS = 20_000;
 const POLL_MS = 20;
@@ -35,64 +31,6 @@ async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>
   }
 }
 
-interface RelayProcess {
-  readonly url: string;
-  readonly wsUrl: string;
-  readonly child: ChildProcess;
-  readonly output: () => string;
-}
-
-const processes: RelayProcess[] = [];
-
-async function startRelayProcess(redisUrl: string, extraArgs: readonly string[] = []): Promise<RelayProcess> {
-  const args = [
-    '--import',
-    'tsx',
-    '-e',
-    `import(${JSON.stringify(CLI_SOURCE)}).then((cli) => cli.main(process.argv.slice(1)))`,
-    '--',
-    '--port',
-    '0',
-    '--log-level',
-    process.env.RELAY_TEST_LOGS ? 'debug' : 'warn',
-    ...extraArgs,
-  ];
-  // The Redis URL goes through the environment twin, as the deployment guide advises.
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, SEALROOM_REDIS_URL: redisUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    if (process.env.RELAY_TEST_LOGS) process.stderr.write(chunk);
-  });
-  const deadline = Date.now() + RELAY_START_TIMEOUT_MS;
-  for (;;) {
-    const match = /listening on (\S+) \(WebSocket (\S+)\)/.exec(output);
-    if (match) {
-      const relay = { url: match[1]!, wsUrl: match[2]!, child, output: () => output };
-      processes.push(relay);
-      return relay;
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`relay did not start: ${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-async function stopRelayProcess(relay: RelayProcess, signal: NodeJS.Signals): Promise<void> {
-  if (relay.child.exitCode !== null || relay.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => relay.child.once('exit', resolve));
-  relay.child.kill(signal);
-  await exited;
-}
-
 /** A client that remembers every envelope frame it received, in arrival order. */
 class Member {
   readonly acked: { cursor: number; text: string }[] = [];
@@ -102,7 +40,7 @@ class Member {
     readonly name: string,
   ) {}
 
-  static async join(relay: RelayProcess, room: Room, name: string): Promise<Member> {
+  static async join(relay: RelayChild, room: Room, name: string): Promise<Member> {
     const client = await TestClient.connect(relay.wsUrl);
     expectJoined(await client.join(room));
     return new Member(client, name);
@@ -145,29 +83,29 @@ function expectExactlyOnceInSenderOrder(received: string[], expected: string[]):
   }
 }
 
-async function healthOf(relay: RelayProcess): Promise<{ status: string }> {
+async function healthOf(relay: RelayChild): Promise<{ status: string }> {
   const response = await fetch(`${relay.url}/healthz`);
   return (await response.json()) as { status: string };
 }
 
-async function storeUpMetric(relay: RelayProcess): Promise<string | undefined> {
+async function storeUpMetric(relay: RelayChild): Promise<string | undefined> {
   const text = await (await fetch(`${relay.url}/metrics`)).text();
   return /^sealroom_store_up (\d)/m.exec(text)?.[1];
 }
 
 describe.skipIf(!available)('relay processes sharing one Redis', () => {
   let redis: RedisServerHandle;
-  let relays: RelayProcess[];
+  let relays: RelayChild[];
 
   beforeAll(async () => {
     // AOF with fsync always, so the restart test can kill Redis without losing what
     // was acknowledged (docs/DEPLOYMENT.md §4).
     redis = await startRedisServer({ appendOnly: true });
-    relays = await Promise.all([0, 1, 2].map(() => startRelayProcess(redis.url)));
+    relays = await Promise.all([0, 1, 2].map(() => startRelayChild(redis.url)));
   });
 
   afterAll(async () => {
-    await Promise.all(processes.splice(0).map((relay) => stopRelayProcess(relay, 'SIGKILL')));
+    await stopAllRelayChildren();
     await redis?.dispose();
   });
 
@@ -227,7 +165,7 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
 
   it('enforces retention by count and by age across processes and reports the gap', async () => {
     const retentionArgs = ['--retention-count', '5', '--retention-age', '1500ms'];
-    const [writer, reader] = await Promise.all([startRelayProcess(redis.url, retentionArgs), startRelayProcess(redis.url, retentionArgs)]);
+    const [writer, reader] = await Promise.all([startRelayChild(redis.url, retentionArgs), startRelayChild(redis.url, retentionArgs)]);
     const countRoom = newRoom();
     const sender = await Member.join(writer, countRoom, 'w');
     for (let index = 0; index < 12; index += 1) await sender.publish(countRoom, `w#${index}`);
@@ -255,7 +193,7 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
     await reading.json('history-end');
     expect(reading.frames()).toEqual([]);
     for (const client of [sender.client, late, aged.client, reading]) client.close();
-    await Promise.all([writer, reader].map((relay) => stopRelayProcess(relay, 'SIGTERM')));
+    await Promise.all([writer, reader].map((relay) => stopRelayChild(relay, 'SIGTERM')));
   });
 
   it('survives hostile input in Redis mode: random frames leave both processes relaying', async () => {
@@ -317,7 +255,7 @@ describe.skipIf(!available)('relay processes sharing one Redis', () => {
 
     // a and b keep talking while c's process dies under it.
     const talking = Promise.all([say(a, 10, 5), say(b, 10, 5)]);
-    await stopRelayProcess(relays[2]!, 'SIGKILL');
+    await stopRelayChild(relays[2]!, 'SIGKILL');
     const closed = await c.client.closed;
     expect(closed.code).toBe(1006);
     await talking;
