@@ -115,6 +115,23 @@ function allDelivered(members: readonly Member[]): boolean {
   return audit(members).lost === 0;
 }
 
+/** A member of one room on its own connection through `url`, its connection kept in `connections` for the cleanup. */
+function seatMember(url: string, roomBytes: Uint8Array, key: Uint8Array, name: string, connections: RelayConnection[]): Member {
+  const connection = new RelayConnection({
+    url,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    clock: systemClock,
+    baseDelayMs: 50,
+    maxDelayMs: 500,
+    onState() {},
+    onRelayError() {},
+  });
+  connections.push(connection);
+  const binding = new RecordingBinding(roomBytes, key);
+  connection.addRoom(binding);
+  return new Member(name, binding, connection);
+}
+
 describe.skipIf(!available)('the client over relay processes sharing Redis: faults', () => {
   let redis: RedisServerHandle;
   const relays: RelayChild[] = [];
@@ -127,19 +144,7 @@ describe.skipIf(!available)('the client over relay processes sharing Redis: faul
       const roomBytes = randomBytes(32);
       const key = randomBytes(32);
       for (let seat = 0; seat < size; seat += 1) {
-        const connection = new RelayConnection({
-          url: balancer.wsUrl,
-          WebSocket: WebSocket as unknown as WebSocketConstructor,
-          clock: systemClock,
-          baseDelayMs: 50,
-          maxDelayMs: 500,
-          onState() {},
-          onRelayError() {},
-        });
-        connections.push(connection);
-        const binding = new RecordingBinding(roomBytes, key);
-        connection.addRoom(binding);
-        members.push(new Member(`r${room}m${seat}`, binding, connection));
+        members.push(seatMember(balancer.wsUrl, roomBytes, key, `r${room}m${seat}`, connections));
       }
     }
     return members;
@@ -241,19 +246,7 @@ describe.skipIf(!available)('the client over relay processes sharing Redis: Redi
       const roomBytes = randomBytes(32);
       const key = randomBytes(32);
       for (let seat = 0; seat < 6; seat += 1) {
-        const connection = new RelayConnection({
-          url: balancer.wsUrl,
-          WebSocket: WebSocket as unknown as WebSocketConstructor,
-          clock: systemClock,
-          baseDelayMs: 50,
-          maxDelayMs: 500,
-          onState() {},
-          onRelayError() {},
-        });
-        connections.push(connection);
-        const binding = new RecordingBinding(roomBytes, key);
-        connection.addRoom(binding);
-        members.push(new Member(`m${seat}`, binding, connection));
+        members.push(seatMember(balancer.wsUrl, roomBytes, key, `m${seat}`, connections));
       }
       await until('everyone ready', () => members.every((member) => member.ready()));
       await Promise.all(members.map((member) => member.sayMany(5)));
