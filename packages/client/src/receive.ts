@@ -54,7 +54,7 @@ export interface ReceivePort {
   readonly knocking: Pick<Knocking, 'onEnvelope' | 'knock'>;
   readonly leaving: Pick<Leaving, 'onProposal'>;
   readonly timeline: TimelineWriter;
-  readonly presence: Pick<Presence, 'markOnline' | 'markOffline'>;
+  readonly presence: Pick<Presence, 'markOnline' | 'markOffline' | 'answer'>;
   readonly files: Pick<FileTransfers, 'onChunk' | 'onControl' | 'offeredBy' | 'onOffer' | 'onDigest'>;
   readonly persistence: Persistence;
   readonly events: EventHub;
@@ -203,8 +203,9 @@ export class Receiver {
       }
       case 'presence':
         if (!live) return; // an old beat from catch-up says nothing about now
-        if (payload.state === 'online') presence.markOnline(from, true);
-        else presence.markOffline(from);
+        if (payload.state === 'offline') return presence.markOffline(from);
+        presence.markOnline(from, true);
+        if (payload.ask === true) presence.answer();
         return;
       case 'file-offer':
         return; // offers travel as manifests (content kind file-manifest)
