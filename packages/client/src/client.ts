@@ -239,7 +239,10 @@ class Client implements SealroomClient {
     const log = await RoomLog.load(vault, record.id);
     await log.adoptGenesis(created);
     await log.persist();
-    return this.addRoom(record);
+    const room = await this.addRoom(record);
+    // The creator's timeline starts with the room, as a joiner's starts with being let in.
+    await this.sessions.get(record.id)?.parts.timeline.add({ kind: 'system', event: { type: 'room-created' } });
+    return room;
   }
 
   async joinRoom(inviteLink: string): Promise<RoomHandle> {

@@ -33,7 +33,7 @@ async function member(relayUrl: string, name: string, backup: Uint8Array): Promi
   return { client, events: [], name };
 }
 
-describe('presence for a newcomer', () => {
+describe('a newcomer’s first moments', () => {
   let relay: RunningRelay;
   let personas: Map<string, Uint8Array>;
   const clients: TestClient[] = [];
@@ -67,6 +67,19 @@ describe('presence for a newcomer', () => {
       throw new Error(`${String(error)}; carol sees online: ${JSON.stringify(onlineAtCarol())}`);
     });
     expect(onlineAtCarol()).toEqual(['Alice', 'Bob']);
+  });
+
+  it('the creator’s timeline opens with the room, a newcomer’s with being let in, and none claims earlier messages', async () => {
+    const [alice, bob] = clients as [TestClient, TestClient];
+    const roomId = alice.client.rooms()[0]!.id;
+    const events = async (t: TestClient) =>
+      (await t.client.room(roomId)!.history()).flatMap((i) => (i.kind === 'system' ? [i.event.type] : []));
+    expect((await events(alice))[0]).toBe('room-created');
+    expect(await events(bob)).toContain('joined-room');
+    for (const t of [alice, bob]) {
+      expect(await events(t)).not.toContain('before-join');
+      expect((await events(t)).filter((e) => e === 'room-created')).toHaveLength(t === alice ? 1 : 0);
+    }
   });
 });
 
