@@ -55,7 +55,8 @@ export type LocalEvent =
 
 /** Dialogs and side panels; one at a time. */
 export type Panel =
-  | { kind: 'invite'; roomId: RoomId }
+  /** `afterCreate`: the room was just made; closing hands focus to its composer. */
+  | { kind: 'invite'; roomId: RoomId; afterCreate?: boolean }
   | { kind: 'safety'; roomId: RoomId; member: IdentityId }
   | { kind: 'room-settings'; roomId: RoomId }
   | { kind: 'new-room' }
