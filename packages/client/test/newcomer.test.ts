@@ -72,8 +72,7 @@ describe('a newcomer’s first moments', () => {
   it('the creator’s timeline opens with the room, a newcomer’s with being let in, and none claims earlier messages', async () => {
     const [alice, bob] = clients as [TestClient, TestClient];
     const roomId = alice.client.rooms()[0]!.id;
-    const events = async (t: TestClient) =>
-      (await t.client.room(roomId)!.history()).flatMap((i) => (i.kind === 'system' ? [i.event.type] : []));
+    const events = async (t: TestClient) => (await t.client.room(roomId)!.history()).flatMap((i) => (i.kind === 'system' ? [i.event.type] : []));
     expect((await events(alice))[0]).toBe('room-created');
     expect(await events(bob)).toContain('joined-room');
     for (const t of [alice, bob]) {
