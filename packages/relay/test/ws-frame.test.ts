@@ -4,8 +4,13 @@
  * where the header changes shape.
  */
 import { describe, expect, it } from 'vitest';
-import { Sender } from 'ws';
+import * as wsModule from 'ws';
 import { allocWsFrame, wsHeaderBytes, wsPayload, wsPayloadOffset } from '../src/ws-frame.js';
+
+/** `ws`'s own framing (lib/sender.js), which @types/ws does not declare. */
+const { Sender } = wsModule as unknown as {
+  Sender: { frame(data: Buffer, options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean }): Buffer[] };
+};
 
 /** What `ws.send(payload, { binary: true })` on a server socket writes, header and payload. */
 function wsReference(payload: Buffer): Buffer {
