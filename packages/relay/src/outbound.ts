@@ -13,6 +13,7 @@ import { SendBatch } from './send-batch.js';
 import type { RoomKey } from './store.js';
 import type { Json } from './validation.js';
 import { DELIVER_HEADER_BYTES, PROTOCOL_VERSION } from './wire.js';
+import { wsPayloadOffset, type WsFrame } from './ws-frame.js';
 
 export class Outbound {
   private readonly sendBatch = new SendBatch();
@@ -42,14 +43,14 @@ export class Outbound {
   }
 
   /** A binary control frame (an ACK): not an envelope, so not counted as one. */
-  frame(conn: Connection, frame: Buffer): void {
+  frame(conn: Connection, frame: WsFrame): void {
     const { ws } = conn;
     if (ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.cut(conn, RefusalReason.SLOW_CONSUMER);
       return;
     }
-    this.sendBatch.send(ws, frame);
+    this.sendBatch.sendFrame(ws, frame);
   }
 
   /** An `error` reply (docs/PROTOCOL.md A.7), counted by code; `retryAfterMs` for the budget refusals. */
@@ -64,16 +65,16 @@ export class Outbound {
   }
 
   /** Sends a DELIVER/HISTORY frame unless the peer is too far behind (then cuts it). */
-  envelope(conn: Connection, frame: Buffer): boolean {
+  envelope(conn: Connection, frame: WsFrame): boolean {
     const { ws } = conn;
     if (ws.readyState !== WebSocket.OPEN) return false;
     if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.cut(conn, RefusalReason.SLOW_CONSUMER);
       return false;
     }
-    this.sendBatch.send(ws, frame);
+    this.sendBatch.sendFrame(ws, frame);
     this.counters.envelopesOut += 1;
-    this.counters.bytesOut += frame.length - DELIVER_HEADER_BYTES;
+    this.counters.bytesOut += frame.length - wsPayloadOffset(frame) - DELIVER_HEADER_BYTES;
     return true;
   }
 

@@ -23,6 +23,7 @@ import { errorMessage, type Logger } from './log.js';
 import type { Outbound } from './outbound.js';
 import type { RoomKey, RoomState, RoomStore } from './store.js';
 import { FrameKind, MAX_HISTORY_PAGE_ENTRIES, PROTOCOL_VERSION } from './wire.js';
+import type { WsFrame } from './ws-frame.js';
 
 /** Wait before reading a hole again after the store failed to answer or had nothing new, ms. */
 const FILL_RETRY_MS = 1_000;
@@ -39,7 +40,7 @@ const FEED_WAIT_MS = 2_000;
 const EARLY_MAX = 10_000;
 
 /** A publish of a member here, stored and waiting for its turn; or an envelope from the store. */
-type Release = { readonly conn: Connection; readonly id: number; readonly frame: Buffer } | { readonly conn: undefined; readonly envelope: Uint8Array };
+type Release = { readonly conn: Connection; readonly id: number; readonly frame: WsFrame } | { readonly conn: undefined; readonly envelope: Uint8Array };
 
 /** What a room's delivery needs from the relay. */
 export interface DeliveryPort {
@@ -105,7 +106,7 @@ export class RoomDelivery {
   }
 
   /** The store kept an own publish at `cursor`: ACK and fan-out once its turn comes. */
-  stored(ticket: AppendTicket, conn: Connection, id: number, frame: Buffer, cursor: number): void {
+  stored(ticket: AppendTicket, conn: Connection, id: number, frame: WsFrame, cursor: number): void {
     this.#inflight -= 1;
     if (this.#closed) {
       // Nobody is left here to deliver to; the sender still learns its envelope is kept.
@@ -174,7 +175,7 @@ export class RoomDelivery {
 
   #release(cursor: number, item: Release): void {
     const { out } = this.port;
-    let frame: Buffer;
+    let frame: WsFrame;
     if (item.conn === undefined) {
       frame = envelopeFrame(FrameKind.DELIVER, cursor, this.room.id, item.envelope);
     } else {

@@ -6,13 +6,14 @@
  */
 import type { Connection } from './connection.js';
 import { ErrorCode } from './errors.js';
-import { deliverFrameOf } from './frames.js';
+import { deliverFrameOf, envelopeOf } from './frames.js';
 import { errorMessage, type Logger } from './log.js';
 import type { RelayCounters } from './metrics.js';
 import type { Outbound } from './outbound.js';
 import { RoomDelivery } from './room-delivery.js';
 import type { PinnedAppend, RoomKey, RoomState, RoomStore } from './store.js';
-import { DELIVER_HEADER_BYTES, FRAME_PREFIX_BYTES, FrameKind, PROTOCOL_VERSION, PUBLISH_HEADER_BYTES, PUBLISH_ID_OFFSET, PUBLISH_ROOM_OFFSET } from './wire.js';
+import type { WsFrame } from './ws-frame.js';
+import { FRAME_PREFIX_BYTES, FrameKind, PROTOCOL_VERSION, PUBLISH_HEADER_BYTES, PUBLISH_ID_OFFSET, PUBLISH_ROOM_OFFSET } from './wire.js';
 
 /** A room with at least one connection on this process. */
 export interface LocalRoom {
@@ -162,7 +163,7 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
     // A store that answers at once (memory): ACK and fan-out in this turn, no promise.
     let cursor: number;
     try {
-      cursor = store.appendNow(room.key, frame.subarray(DELIVER_HEADER_BYTES), Date.now());
+      cursor = store.appendNow(room.key, envelopeOf(frame), Date.now());
     } catch (err) {
       delivery.failed();
       unavailable(port, conn, room.key, id, err);
@@ -176,7 +177,7 @@ export function publish(port: PublishPort, conn: Connection, data: Buffer): void
     return;
   }
   store
-    .append(room.key, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
+    .append(room.key, envelopeOf(frame), Date.now())
     .then(
       (cursor) => delivery.stored(ticket, conn, id, frame, cursor),
       (err: unknown) => {
@@ -204,11 +205,12 @@ function memberRoom(port: PublishPort, conn: Connection, data: Buffer): LocalRoo
 }
 
 /** A pinned publish: as any other once stored, or refused with PIN_LIMIT (nothing stored). */
-function publishPinned(port: PublishPort, conn: Connection, room: LocalRoom, id: number, frame: Buffer, ticket: number): void {
+function publishPinned(port: PublishPort, conn: Connection, room: LocalRoom, id: number, frame: WsFrame, ticket: number): void {
   const { out } = port;
+  const envelope = envelopeOf(frame);
   const { delivery } = room;
   port.store
-    .appendPinned(room.key, frame.subarray(DELIVER_HEADER_BYTES), Date.now())
+    .appendPinned(room.key, envelope, Date.now())
     .then(
       (result: PinnedAppend) => {
         if (!result.ok) {
@@ -217,7 +219,7 @@ function publishPinned(port: PublishPort, conn: Connection, room: LocalRoom, id:
           return;
         }
         port.counters.envelopesIn += 1;
-        port.counters.bytesIn += frame.length - DELIVER_HEADER_BYTES;
+        port.counters.bytesIn += envelope.length;
         delivery.stored(ticket, conn, id, frame, result.cursor);
       },
       (err: unknown) => {

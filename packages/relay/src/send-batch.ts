@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { wsPayload, type WsFrame } from './ws-frame.js';
 
 /**
  * Once a corked socket holds this much, it is written at once rather than at the end
@@ -17,6 +18,20 @@ const FLUSH_AT_BYTES = 16 * 1024; // bytes
  */
 function socketOf(ws: WebSocket): Socket | null {
   return (ws as unknown as { _socket: Socket | null })._socket;
+}
+
+/** `Sender`'s state when it holds nothing back (ws 8.23.0, lib/sender.js: DEFAULT). */
+const SENDER_IDLE = 0;
+
+/**
+ * Whether a frame may go straight to the socket: `ws`'s sender holds nothing back (it
+ * queues while it compresses or reads a Blob, neither of which the relay does), so bytes
+ * written now cannot overtake a frame sent before. Checked against ws 8.23.0
+ * (lib/sender.js `_state`, `_queue`); otherwise the frame goes through `ws.send`.
+ */
+function senderIdle(ws: WebSocket): boolean {
+  const sender = (ws as unknown as { _sender: { _state: number; _queue: unknown[] } | undefined })._sender;
+  return sender !== undefined && sender._state === SENDER_IDLE && sender._queue.length === 0;
 }
 
 /**
@@ -39,15 +54,37 @@ export class SendBatch {
       ws.send(data);
       return;
     }
-    if (socket.writableCorked === 0) {
-      socket.cork();
-      this.corked.push(socket);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flushAll);
-      }
-    }
+    this.cork(socket);
     ws.send(data);
+    this.uncorkIfFull(socket);
+  }
+
+  /**
+   * Sends a frame built whole (ws-frame.ts) on an open connection, batched likewise: one
+   * socket write of the same bytes for every recipient, no per-recipient header.
+   */
+  sendFrame(ws: WebSocket, frame: WsFrame): void {
+    const socket = socketOf(ws);
+    if (socket === null || socket.destroyed || !senderIdle(ws)) {
+      ws.send(wsPayload(frame));
+      return;
+    }
+    this.cork(socket);
+    socket.write(frame);
+    this.uncorkIfFull(socket);
+  }
+
+  private cork(socket: Socket): void {
+    if (socket.writableCorked > 0) return;
+    socket.cork();
+    this.corked.push(socket);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  private uncorkIfFull(socket: Socket): void {
     // Uncorked early, the socket stays listed; a later send this turn corks and lists it
     // again, and the flush passes over entries already uncorked.
     if (socket.writableLength >= FLUSH_AT_BYTES && socket.writableCorked > 0) socket.uncork();

@@ -2,6 +2,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SendBatch } from '../src/send-batch.js';
+import { allocWsFrame, wsPayloadOffset } from '../src/ws-frame.js';
 import { KIB } from '@sealroom/units';
 
 /** A connected pair: the server side (what the relay sends on) and a client collecting text frames. */
@@ -12,7 +13,7 @@ async function pair(): Promise<{ server: WebSocket; socket: Socket; received: st
   const accepted = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
   const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
   const received: string[] = [];
-  client.on('message', (data: Buffer) => received.push(data.toString()));
+  client.on('message', (data: Buffer, isBinary: boolean) => received.push(isBinary ? `binary:${data.toString()}` : data.toString()));
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   await new Promise((resolve) => client.once('open', resolve));
   const server = await accepted;
@@ -66,5 +67,25 @@ describe('SendBatch', () => {
     await expect.poll(() => b.received).toEqual(['kept']);
     batch.send(b.server, 'again');
     await expect.poll(() => b.received).toEqual(['kept', 'again']);
+  });
+
+  it('writes frames built whole as binary messages, in order with the other sends of the turn', async () => {
+    const { server, socket, received } = await pair();
+    const batch = new SendBatch();
+    const framed = (text: string) => {
+      const frame = allocWsFrame(Buffer.byteLength(text), Buffer.allocUnsafe);
+      frame.write(text, wsPayloadOffset(frame));
+      return frame;
+    };
+    const big = 'y'.repeat(70 * KIB);
+    batch.send(server, 'text 1');
+    batch.sendFrame(server, framed('frame 1'));
+    batch.send(server, 'text 2');
+    batch.sendFrame(server, framed(big));
+    batch.sendFrame(server, framed('frame 2'));
+    expect(socket.writableCorked).toBe(1);
+    await nextTurn();
+    await expect.poll(() => received.length).toBe(5);
+    expect(received).toEqual(['text 1', 'binary:frame 1', 'text 2', `binary:${big}`, 'binary:frame 2']);
   });
 });

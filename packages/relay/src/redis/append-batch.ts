@@ -3,7 +3,9 @@
  * any number of rooms, goes to Redis as one script call (APPEND_BATCH_SCRIPT), so the
  * script's fixed cost, the room's metadata reads and writes, trimming, TTLs and the
  * fan-out PUBLISH are paid once per room or per process per turn rather than once per
- * envelope. Appends resolve in the order they were made.
+ * envelope. The turn's envelopes travel as one binary argument (the layout is in
+ * scripts.ts): encoding two arguments per envelope and five key names per room was most
+ * of what the relay spent on Redis. Appends resolve in the order they were made.
  */
 import type { RoomKey } from '../store.js';
 import { StoreUnavailableError } from './connections.js';
@@ -13,10 +15,18 @@ import { MIB } from '@sealroom/units';
 const MAX_BATCH_ENVELOPES = 512;
 /** Most envelope bytes in one call: Redis holds a call's arguments and fan-out messages at once. */
 const MAX_BATCH_BYTES = 4 * MIB;
-/** Keys of one room the script takes, in its order (scripts.ts). */
+/** Keys of one room the room scripts take, in their order (scripts.ts). */
 export const ROOM_KEYS_PER_GROUP = 5;
 /** Prefix of a group's answer when the room is in another incarnation than expected. */
 const STALE_MARK = '!';
+/** Room ids and epochs are written with a u8 length: longer ones cannot be batched. */
+const MAX_NAME_BYTES = 0xff;
+const U8_BYTES = 1;
+const U32_BYTES = 4;
+/** Per group: u8 room length, u8 epoch length, u32 count. */
+const GROUP_HEADER_BYTES = U8_BYTES + U8_BYTES + U32_BYTES;
+/** Per envelope: u8 pinned, u32 length. */
+const ENTRY_HEADER_BYTES = U8_BYTES + U32_BYTES;
 
 export interface PendingAppend {
   readonly room: RoomKey;
@@ -34,18 +44,12 @@ type ScriptArg = string | number | Buffer;
 
 /** What batching needs from the store. */
 export interface BatchBackend {
-  /** Runs APPEND_BATCH_SCRIPT with these keys and arguments. */
-  run(keys: string[], args: ScriptArg[]): Promise<(string | number)[]>;
-  /** The room's keys, in the script's order. */
-  keysOf(room: RoomKey): string[];
-  /** ARGV[1..9] of the script (common arguments, process id, channel prefix, max pinned). */
+  /** Runs APPEND_BATCH_SCRIPT with these arguments (no keys). */
+  run(args: ScriptArg[]): Promise<(string | number)[]>;
+  /** ARGV[1..10] of the script (common arguments, process id, channel prefix, max pinned, key prefix). */
   leadingArgs(nowMs: number): ScriptArg[];
   /** A room was in another incarnation than its appends expected. */
   stale(room: RoomKey): void;
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 interface Group {
@@ -105,18 +109,10 @@ export class AppendBatcher {
       group.appends.push(append);
       nowMs = Math.max(nowMs, append.nowMs);
     }
-    const keys: string[] = [];
-    const args: ScriptArg[] = [];
     let reply: (string | number)[];
     const cursors = new Map<PendingAppend, number | Error>();
     try {
-      args.push(...this.backend.leadingArgs(nowMs), groups.size);
-      for (const group of groups.values()) {
-        keys.push(...this.backend.keysOf(group.room));
-        args.push(group.room, group.epoch, group.appends.length);
-        for (const append of group.appends) args.push(append.pinned ? '1' : '0', toBuffer(append.envelope));
-      }
-      reply = await this.backend.run(keys, args);
+      reply = await this.backend.run([...this.backend.leadingArgs(nowMs), encodeBatch(groups.values())]);
     } catch (error) {
       for (const append of chunk) append.reject(error as Error);
       return;
@@ -141,4 +137,32 @@ export class AppendBatcher {
       else append.reject(result ?? new Error('append script returned too few cursors'));
     }
   }
+}
+
+/** The batch argument of APPEND_BATCH_SCRIPT (its layout is documented there). */
+function encodeBatch(groups: Iterable<Group>): Buffer {
+  let size = 0;
+  const list = [...groups];
+  for (const group of list) {
+    if (group.room.length > MAX_NAME_BYTES || group.epoch.length > MAX_NAME_BYTES) throw new RangeError('room id or epoch too long for an append batch');
+    size += GROUP_HEADER_BYTES + group.room.length + group.epoch.length;
+    for (const append of group.appends) size += ENTRY_HEADER_BYTES + append.envelope.byteLength;
+  }
+  const batch = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const group of list) {
+    // Room ids and epochs are base64url: one byte per character.
+    offset = batch.writeUInt8(group.room.length, offset);
+    offset += batch.write(group.room, offset, 'latin1');
+    offset = batch.writeUInt8(group.epoch.length, offset);
+    offset += batch.write(group.epoch, offset, 'latin1');
+    offset = batch.writeUInt32BE(group.appends.length, offset);
+    for (const append of group.appends) {
+      offset = batch.writeUInt8(append.pinned ? 1 : 0, offset);
+      offset = batch.writeUInt32BE(append.envelope.byteLength, offset);
+      batch.set(append.envelope, offset);
+      offset += append.envelope.byteLength;
+    }
+  }
+  return batch;
 }

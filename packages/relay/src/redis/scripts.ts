@@ -144,9 +144,17 @@ end
  * The appends of one event-loop turn of one relay process, for any number of rooms, in one
  * call (append-batch.ts builds it). ARGV[7] this process's id, ARGV[8] the channel prefix
  * (a process's channel is prefix .. id), ARGV[9] max pinned envelopes per room, ARGV[10]
- * the number of room groups; then per group: room id, the epoch the caller expects ('' for
- * any), the number of envelopes n, and n pairs (pinned '1'/'0', envelope). KEYS: the five
- * keys of each group's room, in group order.
+ * the key prefix (a room's keys are prefix .. ':{' .. room .. '}:' .. part, as above),
+ * ARGV[11] the batch: one binary string holding every group (a room and the epoch its
+ * appends expect), so a turn of n envelopes is one argument rather than 2n + 8 per room,
+ * which is what the relay spent its Redis time encoding. Each group, big-endian:
+ *
+ *   u8 room length ‖ room ‖ u8 epoch length ‖ expected epoch ('' for any) ‖ u32 count ‖
+ *   count × ( u8 pinned (1 or 0) ‖ u32 envelope length ‖ envelope )
+ *
+ * The script names the room's keys itself: like any batch over several rooms it is for a
+ * single Redis, not a cluster (a cluster would take one call per shard; see
+ * docs/BENCHMARKS.md on sharding).
  *
  * For each group: when the room's epoch is not the one expected, nothing is stored and the
  * group answers '!' .. epoch (the room's incarnation changed: the caller finds out how).
@@ -159,19 +167,26 @@ end
 export const APPEND_BATCH_SCRIPT = `${COMMON}
 local self, channelPrefix = ARGV[7], ARGV[8]
 local maxPinned = tonumber(ARGV[9])
-local groups = tonumber(ARGV[10])
+local keyPrefix, batch = ARGV[10], ARGV[11]
 local reply = {}
 local outbox, outboxRooms = {}, {}
-local a = 11
-for g = 0, groups - 1 do
-  local log, meta, admission, pins, procs = KEYS[g * 5 + 1], KEYS[g * 5 + 2], KEYS[g * 5 + 3], KEYS[g * 5 + 4], KEYS[g * 5 + 5]
-  local room, expected, count = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
-  a = a + 3
+local pos, size = 1, string.len(batch)
+while pos <= size do
+  local roomLength = string.byte(batch, pos)
+  local room = string.sub(batch, pos + 1, pos + roomLength)
+  pos = pos + 1 + roomLength
+  local expectedLength = string.byte(batch, pos)
+  local expected = string.sub(batch, pos + 1, pos + expectedLength)
+  pos = pos + 1 + expectedLength
+  local count = struct.unpack('>I4', batch, pos)
+  pos = pos + 4
+  local base = keyPrefix .. ':{' .. room .. '}:'
+  local log, meta, admission, pins, procs = base .. 'log', base .. 'meta', base .. 'key', base .. 'pins', base .. 'procs'
   local m = redis.call('HMGET', meta, 'epoch', 'head', 'lastT', 'maxAge', 'bytes', 'pinnedBytes', 'firstT', 'touched', 'logged', 'trimmed')
   local epoch = m[1]
   if expected ~= '' and epoch ~= expected then
     reply[#reply + 1] = '!' .. (epoch or '')
-    a = a + 2 * count
+    for i = 1, count do pos = pos + 5 + struct.unpack('>I4', batch, pos + 1) end
   else
     if not epoch then epoch = new_incarnation(log, meta, pins) m = { epoch, '0', false, false, '0', '0', false, false, '0', '0' } end
     reply[#reply + 1] = epoch
@@ -197,8 +212,10 @@ for g = 0, groups - 1 do
     local logged = nil
     local entries = {}
     for i = 1, count do
-      local pinned, envelope = ARGV[a] == '1', ARGV[a + 1]
-      a = a + 2
+      local pinned = string.byte(batch, pos) == 1
+      local length = struct.unpack('>I4', batch, pos + 1)
+      local envelope = string.sub(batch, pos + 5, pos + 4 + length)
+      pos = pos + 5 + length
       if pinned then pinCount = pinCount or redis.call('HLEN', pins) end
       if pinned and pinCount >= maxPinned then
         reply[#reply + 1] = 0
@@ -223,9 +240,12 @@ for g = 0, groups - 1 do
     end
     local fresh = #entries / 2
     if fresh > 0 then
-      for _, value in ipairs({ 'head', string.format('%.0f', head), 'bytes', bytes, 'pinnedBytes', pinnedBytes }) do fields[#fields + 1] = value end
+      local n = #fields
+      fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4] = 'head', string.format('%.0f', head), 'bytes', bytes
+      if pinCount then fields[n + 5], fields[n + 6] = 'pinnedBytes', pinnedBytes end
       if logged then
-        for _, value in ipairs({ 'logged', logged, 'lastT', tText, 'firstT', string.format('%.0f', firstT) }) do fields[#fields + 1] = value end
+        n = #fields
+        fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4], fields[n + 5], fields[n + 6] = 'logged', logged, 'lastT', tText, 'firstT', string.format('%.0f', firstT)
       end
       local touched = tonumber(m[8])
       local refresh = not touched or now - touched >= ${TTL_REFRESH_MS} or now < touched

@@ -66,7 +66,7 @@ export interface RedisStoreOptions extends ConnectionOptions {
 
 type ScriptArgs = (string | number | Buffer)[];
 interface ScriptCommands {
-  sealroomAppendBatch(keyCount: number, ...args: ScriptArgs): Promise<(string | number)[]>;
+  sealroomAppendBatch(...args: ScriptArgs): Promise<(string | number)[]>;
   sealroomReadBuffer(...args: ScriptArgs): Promise<[Buffer, Buffer, Buffer, [Buffer, Buffer[]][], Buffer[]]>;
   sealroomRegisterBuffer(...args: ScriptArgs): Promise<[Buffer, Buffer, Buffer, Buffer] | []>;
   sealroomClaimBuffer(...args: ScriptArgs): Promise<Buffer | null>;
@@ -112,8 +112,8 @@ export class RedisRoomStore implements RoomStore {
     this.#connections = new RedisConnections(options);
     this.#commands = this.#connections.commands as Redis & ScriptCommands;
     this.#subscriber = this.#connections.subscriber;
-    // The batch takes a varying number of keys: ioredis then expects their count first.
-    this.#commands.defineCommand('sealroomAppendBatch', { lua: APPEND_BATCH_SCRIPT });
+    // The batch names its rooms' keys itself (scripts.ts).
+    this.#commands.defineCommand('sealroomAppendBatch', { numberOfKeys: 0, lua: APPEND_BATCH_SCRIPT });
     this.#commands.defineCommand('sealroomRead', { numberOfKeys: 4, lua: READ_SCRIPT });
     this.#commands.defineCommand('sealroomRegister', { numberOfKeys: ROOM_KEYS_PER_GROUP, lua: REGISTER_SCRIPT });
     this.#commands.defineCommand('sealroomClaim', { numberOfKeys: 4, lua: CLAIM_SCRIPT });
@@ -131,9 +131,8 @@ export class RedisRoomStore implements RoomStore {
         this.#connections.run(() => this.#commands.sealroomRestart(...this.#roomKeys(room), ...this.#commonArgs(Date.now()), epoch, seen)),
     });
     this.#appends = new AppendBatcher({
-      run: (keys, args) => this.#connections.run(() => this.#commands.sealroomAppendBatch(keys.length, ...keys, ...args)),
-      keysOf: (room) => this.#roomKeys(room, true),
-      leadingArgs: (nowMs) => [...this.#commonArgs(nowMs), this.#processId, this.#channelPrefix(), this.#retention.maxPinned],
+      run: (args) => this.#connections.run(() => this.#commands.sealroomAppendBatch(...args)),
+      leadingArgs: (nowMs) => [...this.#commonArgs(nowMs), this.#processId, this.#channelPrefix(), this.#retention.maxPinned, this.#prefix],
       stale: (room) => this.#membership.check(room),
     });
 
