@@ -60,9 +60,14 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
     },
   );
 
+  // A message I just sent brings the view back to the end, wherever I had scrolled (a reply
+  // is often written far above).
+  const last = rows[rows.length - 1];
+  const sentByMe = last?.kind === 'item' && last.item.kind === 'text' && last.item.sender === me && last.item.state === 'pending';
   useLayoutEffect(() => {
+    if (sentByMe) pinned.current = true;
     if (pinned.current && rows.length > 0) virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [rows.length, roomId, virtualizer]);
+  }, [rows.length, roomId, virtualizer, sentByMe]);
 
   // Rows are measured after they render, and the viewport changes size (phone rotation,
   // a banner above the list): whenever the content or the box changes while pinned, stay
