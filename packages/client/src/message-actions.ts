@@ -14,9 +14,11 @@ import { isReactionEmoji, type ActionPayload, type MessageRef } from './action-p
 import { SealroomClientError } from './errors.js';
 import type { EventHub } from './events.js';
 import type { TaskLock } from './lock.js';
+import type { TextRewrite } from './intent-rewrite.js';
 import type { Outbox } from './outbox.js';
 import { APP_ID_BYTES, MAX_TEXT_BYTES } from './payload-fields.js';
 import type { Clock } from './platform.js';
+import type { SentLog } from './resend-after-commit.js';
 import type { Roster } from './roster.js';
 import { itemSeenKey, type SeenIds } from './seen-ids.js';
 import type { Timeline, TimelineWriter } from './timeline.js';
@@ -49,7 +51,8 @@ export interface MessageActionsPort {
   readonly timeline: TimelineWriter & Pick<Timeline, 'get'>;
   readonly seen: Pick<SeenIds, 'has' | 'remember'>;
   readonly roster: Pick<Roster, 'has' | 'findMentions'>;
-  readonly outbox: Pick<Outbox, 'queueLocked' | 'flush'>;
+  readonly outbox: Pick<Outbox, 'queueLocked' | 'flush' | 'rewriteText'>;
+  readonly sentLog: Pick<SentLog, 'rewriteText'>;
   readonly events: EventHub;
   readonly clock: Clock;
   readonly warn: Warn;
@@ -197,6 +200,7 @@ export class MessageActions {
       const item = this.ownText(itemId);
       const ts = Math.max(this.port.clock.now(), (item.editedAt ?? -1) + 1);
       const mentions = this.port.roster.findMentions(text);
+      await this.forgetWords(item, { body: text, mentions });
       await this.send(item, { t: 'edit', id: this.newId(), ts, ref: refOf(item), body: text, mentions });
       return this.store({ ...item, text, mentions, editedAt: ts });
     });
@@ -205,6 +209,7 @@ export class MessageActions {
   remove(itemId: string): Promise<TextMessage> {
     return this.port.lock.run(async () => {
       const item = this.ownText(itemId);
+      await this.forgetWords(item, null);
       await this.send(item, { t: 'delete', id: this.newId(), ts: this.port.clock.now(), ref: refOf(item) });
       return this.store(tombstone(item));
     });
@@ -221,6 +226,12 @@ export class MessageActions {
     const item = this.target(itemId);
     if (item.kind !== 'text' || item.sender !== this.port.myId) throw new SealroomClientError('NOT_AUTHOR');
     return item;
+  }
+
+  /** What I still hold to send of my message takes its new words, or goes (intent-rewrite.ts). */
+  private async forgetWords(item: TextMessage, rewrite: TextRewrite): Promise<void> {
+    await this.port.outbox.rewriteText(item.id, rewrite);
+    this.port.sentLog.rewriteText(item.id, rewrite);
   }
 
   /** Queues an action the way its message went: to the room, or privately to the other person. */

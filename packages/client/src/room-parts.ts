@@ -289,7 +289,7 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     },
     record,
   );
-  const actions = new MessageActions({ roomId, myId, lock, timeline, seen, roster, outbox, events, clock, warn });
+  const actions = new MessageActions({ roomId, myId, lock, timeline, seen, roster, outbox, sentLog, events, clock, warn });
   const receiver = new Receiver(
     {
       me,

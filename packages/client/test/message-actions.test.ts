@@ -10,6 +10,7 @@ import type { ClientEvent, TextMessage, TimelineItem } from '../src/api.js';
 import type { ActionPayload } from '../src/action-payloads.js';
 import { EventHub } from '../src/events.js';
 import { AsyncLock } from '../src/lock.js';
+import { rewriteIntent, type TextRewrite } from '../src/intent-rewrite.js';
 import { MAX_PENDING_ACTIONS, MAX_REACTIONS_PER_MEMBER, MessageActions, refItemId } from '../src/message-actions.js';
 import type { OutboxIntent } from '../src/records.js';
 import { SeenIds } from '../src/seen-ids.js';
@@ -80,6 +81,8 @@ describe('message actions as received', () => {
   let seen: SeenIds;
   let events: ClientEvent[];
   let queued: OutboxIntent[];
+  /** What the sent log holds (for a resend after a commit). */
+  let sent: OutboxIntent[];
   let actions: MessageActions;
 
   beforeEach(() => {
@@ -88,6 +91,11 @@ describe('message actions as received', () => {
     seen = new SeenIds(record);
     events = [];
     queued = [];
+    sent = [];
+    const rewrite = (list: OutboxIntent[], itemId: string, change: TextRewrite) => {
+      const next = list.map((intent) => rewriteIntent(intent, itemId, change)).filter((intent): intent is OutboxIntent => intent !== null);
+      list.splice(0, list.length, ...next);
+    };
     const hub = new EventHub();
     hub.onEvent((e) => events.push(e));
     const warn = (kind: string, member: string | null, code: string, detail: string) =>
@@ -99,7 +107,12 @@ describe('message actions as received', () => {
       timeline,
       seen,
       roster: { has: (id) => [ALICE, BOB, MALLORY, ME].includes(id), findMentions: () => [] },
-      outbox: { queueLocked: async (intent) => void queued.push(intent), flush: async () => undefined },
+      outbox: {
+        queueLocked: async (intent) => void queued.push(intent),
+        flush: async () => undefined,
+        rewriteText: async (itemId, change) => rewrite(queued, itemId, change),
+      },
+      sentLog: { rewriteText: (itemId, change) => rewrite(sent, itemId, change) },
       events: hub,
       clock: { now: () => 1_000, setTimeout: () => 0, clearTimeout: () => undefined },
       warn: warn as never,
@@ -262,5 +275,24 @@ describe('message actions as received', () => {
     await expect(actions.react(`${BOB}/${MSG}`, '👍👍')).rejects.toMatchObject({ code: 'BAD_REACTION' });
     await expect(actions.react(`${BOB}/${OTHER_MSG}`, '👍')).rejects.toMatchObject({ code: 'UNKNOWN_MESSAGE' });
     expect(queued).toEqual([]);
+  });
+
+  it('an edit or delete of mine leaves no earlier words in what I still hold to send', async () => {
+    const mine = text(ME, MSG, { state: 'sent' });
+    const other = text(ME, OTHER_MSG, { state: 'pending' });
+    timeline.items.set(mine.id, mine);
+    timeline.items.set(other.id, other);
+    sent.push({ k: 'group', itemId: mine.id, payload: { t: 'text', id: MSG, ts: 1, body: 'the original words', mentions: [] } });
+    queued.push({ k: 'group', itemId: other.id, payload: { t: 'text', id: OTHER_MSG, ts: 2, body: 'not sent yet', mentions: [] } });
+
+    await actions.edit(mine.id, 'second thoughts');
+    expect(JSON.stringify(sent)).not.toContain('the original words');
+    expect(sent).toMatchObject([{ payload: { t: 'text', body: 'second thoughts' } }]);
+
+    await actions.remove(mine.id);
+    await actions.remove(other.id);
+    expect(sent).toEqual([]);
+    expect(JSON.stringify(queued)).not.toContain('not sent yet');
+    expect(queued.map((q) => (q.k === 'group' ? q.payload.t : q.k))).toEqual(['edit', 'delete', 'delete']);
   });
 });
