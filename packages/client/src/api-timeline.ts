@@ -32,7 +32,17 @@ export interface TextMessage extends TimelineBase {
   /** Set for a direct message: the one member (besides the sender) who can read it. */
   directTo: IdentityId | null;
   state: DeliveryState;
+  /** The timeline id of the message this one replies to; it may be one this device never had. */
+  replyTo?: string;
+  /** When its author last edited it (the author's clock, epoch ms); absent if never edited. */
+  editedAt?: number;
+  /** Deleted for everyone by its author: `text` is empty, only this tombstone is kept. */
+  deleted?: boolean;
+  reactions?: Reactions;
 }
+
+/** Reactions to a message: emoji → identity ids of the members who reacted with it, oldest first. */
+export type Reactions = Record<string, IdentityId[]>;
 
 export interface FileOffer {
   fileId: string;
@@ -57,6 +67,7 @@ export interface FileMessage extends TimelineBase {
   file: FileOffer;
   transfer: FileTransferState;
   state: DeliveryState;
+  reactions?: Reactions;
 }
 
 /** Things that happened in the room, shown inline in the timeline. */
@@ -101,6 +112,8 @@ export interface SendTextOptions {
    * member's display name are turned into mentions.
    */
   mentions?: IdentityId[];
+  /** The timeline id of the message this one replies to (a text or file of this room). */
+  replyTo?: string;
 }
 
 /**

@@ -77,8 +77,19 @@ export interface RoomHandle {
   history(options?: HistoryOptions): Promise<TimelineItem[]>;
   /** Queues a text message; resolves once it is persisted in the outbox (`state: 'pending'`). */
   sendText(text: string, options?: SendTextOptions): Promise<TextMessage>;
-  /** A message inside the room that only `to` can open. */
-  sendDirect(to: IdentityId, text: string): Promise<TextMessage>;
+  /** A message inside the room that only `to` can open (`options.replyTo`: as for sendText). */
+  sendDirect(to: IdentityId, text: string, options?: Pick<SendTextOptions, 'replyTo'>): Promise<TextMessage>;
+  /**
+   * Adds my reaction `emoji` to a message (text or file) or, if I already reacted with it,
+   * takes it back. Rejects `BAD_REACTION` (not exactly one emoji), `UNKNOWN_MESSAGE`.
+   * Resolves with the message as it is now on this device. A private message's reactions go
+   * only to the other person of that conversation (PROTOCOL C.11).
+   */
+  react(itemId: string, emoji: string): Promise<TextMessage | FileMessage>;
+  /** Replaces the text of my message for everyone; no history is kept. Rejects `NOT_AUTHOR`, `UNKNOWN_MESSAGE`, `MESSAGE_TOO_LARGE`. */
+  editMessage(itemId: string, text: string): Promise<TextMessage>;
+  /** Deletes my message for everyone: each device keeps only a tombstone. Rejects `NOT_AUTHOR`, `UNKNOWN_MESSAGE`. */
+  deleteMessage(itemId: string): Promise<TextMessage>;
   /**
    * Offers a file to the room and streams it to every member who accepts. Resolves
    * once the offer is queued; progress arrives as `file-progress` events.
@@ -155,6 +166,8 @@ export type Warning = {
 export interface ClientEventMap {
   /** A new timeline item (message, file offer, system event) was stored. */
   message: { roomId: RoomId; item: TimelineItem };
+  /** A stored message changed in place: edited, deleted for everyone (a tombstone now), reactions. */
+  'message-updated': { roomId: RoomId; item: TextMessage | FileMessage };
   /** A message of mine moved from pending to sent. */
   delivery: { roomId: RoomId; id: MessageId; state: DeliveryState };
   /** Items deleted locally because their disappearing timer ran out. */

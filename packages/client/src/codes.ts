@@ -76,9 +76,11 @@ export interface WarningCodes {
    * be parsed; a commit or a welcome was refused (the log's codes: `NOT_ALLOWED`,
    * `BAD_MEMBERSHIP`, `WRONG_ROOM`…); its content does not parse (`BAD_PAYLOAD`); a file
    * offer reuses another member's file id (`FILE_ID_TAKEN`); a welcome's log does not extend
-   * the log this device already holds (`LOG_FORK`).
+   * the log this device already holds (`LOG_FORK`); an edit or delete of a message by
+   * someone other than its author (`NOT_AUTHOR`); an action on a message it cannot apply to
+   * (`BAD_TARGET`: an edit of a file, a group action on a private message).
    */
-  'bad-message': WelcomeErrorCode | 'BAD_PAYLOAD' | 'FILE_ID_TAKEN' | 'LOG_FORK';
+  'bad-message': WelcomeErrorCode | 'BAD_PAYLOAD' | 'FILE_ID_TAKEN' | 'LOG_FORK' | 'NOT_AUTHOR' | 'BAD_TARGET';
   /** An envelope replayed an already-seen sequence number or message id, or an old commit. */
   replay: ReplayCode;
   /**

@@ -32,6 +32,12 @@ export type ClientErrorCode =
   | 'UNKNOWN_MEMBER'
   | 'UNKNOWN_ROOM'
   | 'UNKNOWN_FILE'
+  /** No message with that timeline id here (never received, expired, or deleted for everyone). */
+  | 'UNKNOWN_MESSAGE'
+  /** Only a message's author may edit it or delete it for everyone. */
+  | 'NOT_AUTHOR'
+  /** A reaction must be exactly one emoji. */
+  | 'BAD_REACTION'
   | 'ROOM_INACTIVE'
   | 'MESSAGE_TOO_LARGE'
   | 'HASH_MISMATCH'

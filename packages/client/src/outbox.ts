@@ -3,6 +3,7 @@
  * survives reloads, sent in order one entry at a time while the room is ready, retried
  * after refusals that pass, and dropped (with a warning) when retrying cannot help.
  */
+import { rewriteIntent, type TextRewrite } from './intent-rewrite.js';
 import type { TaskLock } from './lock.js';
 import type { Clock } from './platform.js';
 import { outboxPrefix, seqKey, type OutboxEntry, type OutboxIntent, type RoomRecord } from './records.js';
@@ -80,6 +81,27 @@ export class Outbox {
   /** Whether anything waits to be sent. */
   get pending(): number {
     return this.entries.length;
+  }
+
+  /**
+   * My message `itemId` was edited or deleted before it left: it leaves with the new words,
+   * or not at all (intent-rewrite.ts). Caller holds the lock.
+   */
+  async rewriteText(itemId: string, rewrite: TextRewrite): Promise<void> {
+    const kept: OutboxEntry[] = [];
+    for (const entry of this.entries) {
+      const next = rewriteIntent(entry.intent, itemId, rewrite);
+      if (next === entry.intent) {
+        kept.push(entry);
+      } else if (next === null) {
+        await this.deps.vault.delete(this.key(entry.seq));
+      } else {
+        entry.intent = next;
+        kept.push(entry);
+        await this.deps.vault.set(this.key(entry.seq), entry);
+      }
+    }
+    this.entries = kept;
   }
 
   /** Forgets every queued entry (I left or was removed). Caller holds the lock. */

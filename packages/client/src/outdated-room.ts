@@ -83,6 +83,18 @@ export class OutdatedRoom implements RoomHandle {
     return Promise.reject(this.refusal());
   }
 
+  react(): Promise<TextMessage | FileMessage> {
+    return Promise.reject(this.refusal());
+  }
+
+  editMessage(): Promise<TextMessage> {
+    return Promise.reject(this.refusal());
+  }
+
+  deleteMessage(): Promise<TextMessage> {
+    return Promise.reject(this.refusal());
+  }
+
   sendFile(): Promise<FileMessage> {
     return Promise.reject(this.refusal());
   }

@@ -3,18 +3,14 @@
  * Everything here arrives from other members, who may be hostile: decoding validates each
  * field and returns undefined for anything unexpected instead of throwing.
  */
-import { fromBase64Url, fromUtf8, utf8 } from '@sealroom/protocol';
+import { fromUtf8, utf8 } from '@sealroom/protocol';
+import { decodeActionPayload, decodeMessageRef, type ActionPayload, type MessageRef } from './action-payloads.js';
+import { APP_ID_BYTES, MAX_TEXT_BYTES, boundedText, decodeMentions, isCount, isId, isTime } from './payload-fields.js';
+
+export { APP_ID_BYTES, IDENTITY_ID_BYTES, MAX_MENTIONS, MAX_TEXT_BYTES } from './payload-fields.js';
 
 /** Part C payload version. */
 export const PAYLOAD_VERSION = 1;
-/** Application message ids: 16 random bytes (base64url, 22 characters). */
-export const APP_ID_BYTES = 16;
-/** Identity ids (mention targets, direct recipients): 32 bytes (base64url, 43 characters). */
-export const IDENTITY_ID_BYTES = 32;
-/** Longest text body, in UTF-8 bytes: a long message, far below the envelope limit. */
-export const MAX_TEXT_BYTES = 32 * 1024;
-/** Most mentions in one message: a large room, not an amplification vector. */
-export const MAX_MENTIONS = 256;
 /** Longest file name shown, in UTF-8 bytes. */
 export const MAX_FILE_NAME_BYTES = 1024;
 /** Longest MIME type, in UTF-8 bytes. */
@@ -28,7 +24,8 @@ export const MAX_RESEND_CHUNKS = 32;
 const SHA256_HEX_CHARS = 64;
 
 export type AppPayload =
-  | { t: 'text'; id: string; ts: number; body: string; mentions: string[] }
+  /** `reply`: the message this one answers (C.11); absent when it answers none. */
+  | { t: 'text'; id: string; ts: number; body: string; mentions: string[]; reply?: MessageRef }
   /** `ask`: the sender just came online and asks the others to answer with a beat (C.10). */
   | { t: 'presence'; ts: number; state: 'online' | 'offline'; ask?: true }
   | { t: 'file-offer'; id: string; ts: number; file: string; name: string; size: number; mime: string; sha256: string; chunkBytes: number; chunks: number }
@@ -40,16 +37,13 @@ export type AppPayload =
   /** Receiver → sender: resend these chunks, as half-open index ranges [start, end) (C.6). */
   | { t: 'file-resend'; ts: number; file: string; ranges: [number, number][] }
   /** Receiver → sender, direct only: I hold no key for your group messages; distribute your current one to me (C.5). */
-  | { t: 'key-request'; ts: number };
+  | { t: 'key-request'; ts: number }
+  /** Edit, delete for everyone, reaction: bound to the message they refer to (C.11). */
+  | ActionPayload;
 
 export function encodePayload(payload: AppPayload): Uint8Array {
   return utf8(JSON.stringify({ v: PAYLOAD_VERSION, ...payload }));
 }
-
-const isId = (value: unknown, bytes: number): value is string => typeof value === 'string' && fromBase64Url(value)?.length === bytes;
-const isTime = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const boundedText = (value: unknown, maxBytes: number): value is string => typeof value === 'string' && utf8(value).length <= maxBytes;
 
 export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
   const text = fromUtf8(bytes);
@@ -66,9 +60,11 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
   switch (m.t) {
     case 'text': {
       if (!isId(m.id, APP_ID_BYTES) || !boundedText(m.body, MAX_TEXT_BYTES)) return undefined;
-      const mentions = m.mentions ?? [];
-      if (!Array.isArray(mentions) || mentions.length > MAX_MENTIONS || !mentions.every((x) => isId(x, IDENTITY_ID_BYTES))) return undefined;
-      return { t: 'text', id: m.id, ts: m.ts, body: m.body, mentions: [...new Set(mentions as string[])] };
+      const mentions = decodeMentions(m.mentions);
+      if (mentions === undefined) return undefined;
+      const reply = m.reply === undefined ? undefined : decodeMessageRef(m.reply);
+      if (m.reply !== undefined && reply === undefined) return undefined;
+      return { t: 'text', id: m.id, ts: m.ts, body: m.body, mentions, ...(reply === undefined ? {} : { reply }) };
     }
     case 'presence':
       if (m.state !== 'online' && m.state !== 'offline') return undefined;
@@ -113,6 +109,10 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
     }
     case 'key-request':
       return { t: 'key-request', ts: m.ts };
+    case 'edit':
+    case 'delete':
+    case 'react':
+      return decodeActionPayload(m, m.t, m.ts);
     default:
       return undefined;
   }

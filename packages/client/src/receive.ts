@@ -27,6 +27,7 @@ import type { FileTransfers } from './files.js';
 import type { Knocking } from './knocking.js';
 import type { Leaving } from './leaving.js';
 import type { LobbyWatch } from './lobby.js';
+import { refItemId, type MessageActions } from './message-actions.js';
 import { decodePayload } from './payloads.js';
 import type { Clock } from './platform.js';
 import type { Presence } from './presence.js';
@@ -56,6 +57,7 @@ export interface ReceivePort {
   readonly timeline: TimelineWriter;
   readonly presence: Pick<Presence, 'markOnline' | 'markOffline' | 'answer'>;
   readonly files: Pick<FileTransfers, 'onChunk' | 'onControl' | 'offeredBy' | 'onOffer' | 'onDigest'>;
+  readonly actions: Pick<MessageActions, 'onAction' | 'arrived'>;
   readonly persistence: Persistence;
   readonly events: EventHub;
   readonly clock: Clock;
@@ -197,7 +199,9 @@ export class Receiver {
           directTo,
           state: 'received',
           sentAt: payload.ts,
+          ...(payload.reply === undefined ? {} : { replyTo: refItemId(payload.reply) }),
         });
+        await this.port.actions.arrived(dedupe);
         presence.markOnline(from, live);
         return;
       }
@@ -218,6 +222,10 @@ export class Receiver {
       case 'file-cancel':
       case 'file-resend':
         return files.onControl(payload, from);
+      case 'edit':
+      case 'delete':
+      case 'react':
+        return this.port.actions.onAction(payload, from, directTo);
     }
   }
 
@@ -246,5 +254,6 @@ export class Receiver {
     });
     files.onOffer(manifest, sender.idB64, item);
     events.emit('file-offer', { roomId: this.record.id, item });
+    await this.port.actions.arrived(dedupe);
   }
 }

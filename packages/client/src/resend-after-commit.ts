@@ -6,6 +6,7 @@
  * ends, and when the commit arrives at cursor c I queue everything acknowledged after c
  * again, same application ids (receivers de-duplicate). No in-flight allowance is needed.
  */
+import { rewriteIntent, type TextRewrite } from './intent-rewrite.js';
 import { sentPrefix, seqKey, type OutboxIntent, type RoomRecord, type SentEntry } from './records.js';
 import type { Vault } from './vault.js';
 
@@ -48,6 +49,22 @@ export class SentLog {
     const stale = this.entries.filter((e) => e.epoch === epoch && e.cursor > commitCursor);
     this.forget(this.entries.filter((e) => e.epoch <= epoch));
     return stale.sort((a, b) => a.cursor - b.cursor).map((e) => e.intent);
+  }
+
+  /** My message `itemId` was edited or deleted: what I would send again says so (intent-rewrite.ts). */
+  rewriteText(itemId: string, rewrite: TextRewrite): void {
+    const gone: SentEntry[] = [];
+    for (const entry of this.entries) {
+      const next = rewriteIntent(entry.intent, itemId, rewrite);
+      if (next === entry.intent) continue;
+      if (next === null) {
+        gone.push(entry);
+        continue;
+      }
+      entry.intent = next;
+      void this.vault.set(this.key(entry.seq), entry).catch(() => undefined);
+    }
+    this.forget(gone);
   }
 
   /** I left or was removed: nothing will be sent again. */

@@ -14,6 +14,7 @@ import { Leaving } from './leaving.js';
 import { AsyncLock } from './lock.js';
 import { LobbyWatch } from './lobby.js';
 import { Membership } from './membership.js';
+import { MessageActions } from './message-actions.js';
 import { Outbox } from './outbox.js';
 import type { Clock } from './platform.js';
 import { Presence } from './presence.js';
@@ -70,6 +71,7 @@ export interface RoomParts {
   epochs: Epochs;
   sending: Sending;
   receiver: Receiver;
+  actions: MessageActions;
 }
 
 /** Loads a room's stored parts (log, timeline, outbox, sent log) and wires them together. */
@@ -287,8 +289,29 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     },
     record,
   );
+  const actions = new MessageActions({ roomId, myId, lock, timeline, seen, roster, outbox, sentLog, events, clock, warn });
   const receiver = new Receiver(
-    { me, myId, log, roster, seen, senderKeys, commits, epochs, lobby, knocking, leaving, timeline, presence, files, persistence, events, clock, warn },
+    {
+      me,
+      myId,
+      log,
+      roster,
+      seen,
+      senderKeys,
+      commits,
+      epochs,
+      lobby,
+      knocking,
+      leaving,
+      timeline,
+      presence,
+      files,
+      actions,
+      persistence,
+      events,
+      clock,
+      warn,
+    },
     record,
   );
   return {
@@ -314,5 +337,6 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     epochs,
     sending,
     receiver,
+    actions,
   };
 }

@@ -26,6 +26,8 @@ import type {
 } from './api.js';
 import type { TransportErrorCode } from './codes.js';
 import { SealroomClientError } from './errors.js';
+import type { MessageRef } from './action-payloads.js';
+import { refOf } from './message-actions.js';
 import { APP_ID_BYTES, MAX_TEXT_BYTES, type AppPayload } from './payloads.js';
 import type { CommitIntent, RoomRecord } from './records.js';
 import type { RelayRoom, RelayRoomHost } from './relay-rooms.js';
@@ -100,16 +102,50 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
     this.assertMember();
     if (utf8(text).length > MAX_TEXT_BYTES) throw new SealroomClientError('MESSAGE_TOO_LARGE');
     const mentions = options.mentions ?? this.parts.roster.findMentions(text);
-    const payload: AppPayload = { t: 'text', id: toBase64Url(randomBytes(APP_ID_BYTES)), ts: this.ctx.clock.now(), body: text, mentions };
+    const payload: AppPayload = {
+      t: 'text',
+      id: toBase64Url(randomBytes(APP_ID_BYTES)),
+      ts: this.ctx.clock.now(),
+      body: text,
+      mentions,
+      ...this.replyOf(options),
+    };
     return this.parts.sending.queueText(payload, null);
   }
 
-  async sendDirect(to: IdentityId, text: string): Promise<TextMessage> {
+  async sendDirect(to: IdentityId, text: string, options: Pick<SendTextOptions, 'replyTo'> = {}): Promise<TextMessage> {
     this.assertMember();
     if (!this.parts.roster.has(to) || to === this.myId) throw new SealroomClientError('UNKNOWN_MEMBER');
     if (utf8(text).length > MAX_TEXT_BYTES) throw new SealroomClientError('MESSAGE_TOO_LARGE');
-    const payload: AppPayload = { t: 'text', id: toBase64Url(randomBytes(APP_ID_BYTES)), ts: this.ctx.clock.now(), body: text, mentions: [] };
+    const payload: AppPayload = {
+      t: 'text',
+      id: toBase64Url(randomBytes(APP_ID_BYTES)),
+      ts: this.ctx.clock.now(),
+      body: text,
+      mentions: [],
+      ...this.replyOf(options),
+    };
     return this.parts.sending.queueText(payload, to);
+  }
+
+  async react(itemId: string, emoji: string): Promise<TextMessage | FileMessage> {
+    this.assertMember();
+    return this.parts.actions.react(itemId, emoji);
+  }
+
+  async editMessage(itemId: string, text: string): Promise<TextMessage> {
+    this.assertMember();
+    return this.parts.actions.edit(itemId, text);
+  }
+
+  async deleteMessage(itemId: string): Promise<TextMessage> {
+    this.assertMember();
+    return this.parts.actions.remove(itemId);
+  }
+
+  /** The reply reference of a send; rejects `UNKNOWN_MESSAGE` for a message not here. */
+  private replyOf(options: Pick<SendTextOptions, 'replyTo'>): { reply?: MessageRef } {
+    return options.replyTo === undefined ? {} : { reply: refOf(this.parts.actions.target(options.replyTo)) };
   }
 
   async sendFile(source: FileSource): Promise<FileMessage> {

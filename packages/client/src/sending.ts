@@ -74,6 +74,7 @@ export class Sending {
         directTo,
         state: 'pending',
         sentAt: payload.ts,
+        ...(payload.reply === undefined ? {} : { replyTo: itemSeenKey(payload.reply.by, payload.reply.id) }),
       });
       await outbox.queueLocked(directTo === null ? { k: 'group', payload, itemId: id } : { k: 'direct', to: directTo, payload, itemId: id });
       void outbox.flush();

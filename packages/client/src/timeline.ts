@@ -103,6 +103,11 @@ export class Timeline implements TimelineWriter {
     return item;
   }
 
+  /** The stored item with this id, if any. */
+  get(id: string): TimelineItem | undefined {
+    return this.byId.get(id)?.item;
+  }
+
   async update(id: string, change: (item: TimelineItem) => TimelineItem): Promise<TimelineItem | undefined> {
     const stored = this.byId.get(id);
     if (stored === undefined) return undefined;

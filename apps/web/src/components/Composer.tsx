@@ -1,10 +1,14 @@
 import type { MemberInfo, RoomId } from '@sealroom/client';
-import { type KeyboardEvent, useId, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { COMPOSER_INPUT_ID } from '../lib/composer-focus.js';
 import { mentionQueryAt } from '../lib/text.js';
 import { Icon } from './Icon.js';
 import { sendFile } from '../store/actions/files.js';
-import { sendText, setDirectTarget } from '../store/actions/messages.js';
+import { cancelCompose, submitCompose } from '../store/actions/message-actions.js';
+import { setDirectTarget } from '../store/actions/messages.js';
+import { selectComposeTarget, selectItem } from '../store/slices/compose/selectors.js';
+import { selectIdentity } from '../store/slices/session/selectors.js';
+import { ComposeContext } from './ComposeContext.js';
 import { mentionCandidates } from '../store/slices/members/selectors.js';
 import { selectDirectTargets } from '../store/slices/ui/selectors.js';
 import { useAppStore } from '../store/store.js';
@@ -26,6 +30,27 @@ export function Composer({ roomId, members, disabled }: Props) {
   const directTo = useAppStore(selectDirectTargets)[roomId] ?? null;
   const others = useMemo(() => members.filter((m) => !m.isMe), [members]);
   const target = others.find((m) => m.id === directTo) ?? null;
+  const me = useAppStore(selectIdentity)?.identityId ?? null;
+  const compose = useAppStore(selectComposeTarget(roomId));
+  const editing = useAppStore(selectItem(roomId, compose?.mode === 'edit' ? compose.itemId : null));
+
+  // Reply or Edit chosen on a message: an edit starts from the message's current text (set
+  // while rendering, when a new edit starts, not as the message changes under it), and the
+  // composer takes the focus.
+  const [startedCompose, setStartedCompose] = useState(compose);
+  if (compose !== startedCompose) {
+    setStartedCompose(compose);
+    if (compose?.mode === 'edit' && editing?.kind === 'text') setText(editing.text);
+  }
+  useEffect(() => {
+    if (compose !== null) inputRef.current?.focus();
+  }, [compose]);
+
+  const cancel = () => {
+    if (compose?.mode === 'edit') setText('');
+    cancelCompose(roomId);
+    inputRef.current?.focus();
+  };
 
   const query = mentionQueryAt(text, caret);
   const candidates = query && dismissed !== query.start ? mentionCandidates(members, query.query) : [];
@@ -53,7 +78,7 @@ export function Composer({ roomId, members, disabled }: Props) {
     if (body.length === 0 || disabled) return;
     setText('');
     setCaret(0);
-    void sendText(roomId, body);
+    void submitCompose(roomId, body);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -77,6 +102,11 @@ export function Composer({ roomId, members, disabled }: Props) {
         setDismissed(query?.start ?? null);
         return;
       }
+    }
+    if (e.key === 'Escape' && compose !== null) {
+      e.preventDefault();
+      cancel();
+      return;
     }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
@@ -127,6 +157,7 @@ export function Composer({ roomId, members, disabled }: Props) {
           </span>
         )}
       </div>
+      <ComposeContext roomId={roomId} me={me} onCancel={cancel} />
       <form
         className="composer-row"
         onSubmit={(e) => {

@@ -5,6 +5,7 @@ import { selectIdentity } from '../store/slices/session/selectors.js';
 import { selectRoomItems, selectRoomLoaded, timelineRows, visibleTo } from '../store/slices/timeline/selectors.js';
 import { useAppStore } from '../store/store.js';
 import { TimelineRow } from './TimelineRow.js';
+import { useJumpToMessage } from './useJumpToMessage.js';
 
 /** A first guess at a row's height before it is measured, in px. */
 const ESTIMATED_ROW_PX = 72;
@@ -50,10 +51,23 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
   useEffect(() => {
     pinned.current = true;
   }, [roomId]);
+  const highlighted = useJumpToMessage(
+    roomId,
+    rows,
+    (index) => virtualizer.scrollToIndex(index, { align: 'center' }),
+    () => {
+      pinned.current = false;
+    },
+  );
 
+  // A message I just sent brings the view back to the end, wherever I had scrolled (a reply
+  // is often written far above).
+  const last = rows[rows.length - 1];
+  const sentByMe = last?.kind === 'item' && last.item.kind === 'text' && last.item.sender === me && last.item.state === 'pending';
   useLayoutEffect(() => {
+    if (sentByMe) pinned.current = true;
     if (pinned.current && rows.length > 0) virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [rows.length, roomId, virtualizer]);
+  }, [rows.length, roomId, virtualizer, sentByMe]);
 
   // Rows are measured after they render, and the viewport changes size (phone rotation,
   // a banner above the list): whenever the content or the box changes while pinned, stay
@@ -110,7 +124,14 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
           const row = rows[v.index];
           if (!row) return null;
           return (
-            <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="message-row" style={{ transform: `translateY(${v.start}px)` }}>
+            <div
+              key={v.key}
+              data-index={v.index}
+              ref={virtualizer.measureElement}
+              className={`message-row${row.kind === 'item' && row.item.id === highlighted ? ' highlighted' : ''}`}
+              data-highlighted={row.kind === 'item' && row.item.id === highlighted ? 'true' : undefined}
+              style={{ transform: `translateY(${v.start}px)` }}
+            >
               {row.kind === 'day' ? (
                 <div className="day-separator" role="separator">
                   {row.label}

@@ -8,7 +8,10 @@ import { WARNING_LINE_TEXT } from '../lib/warnings.js';
 import type { DisplayItem } from '../store/slices/timeline/initialState.js';
 import { FileCard } from './FileCard.js';
 import { Icon } from './Icon.js';
+import { MessageMenu } from './MessageMenu.js';
 import { MessageText } from './MessageText.js';
+import { Reactions } from './Reactions.js';
+import { ReplyQuote } from './ReplyQuote.js';
 
 /** Bodies longer than this scroll inside their bubble instead of filling the screen. */
 const CLAMP_BODY_CHARS = 2000;
@@ -75,6 +78,7 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
     );
   }
   const mine = item.sender === me;
+  const deleted = item.kind === 'text' && item.deleted === true;
   const isPrivate = item.kind === 'text' && item.directTo !== null;
   const classes = ['message', mine ? 'mine' : '', isPrivate ? 'private' : '', item.kind === 'text' && item.mentionsMe ? 'mentions-me' : '']
     .filter(Boolean)
@@ -85,6 +89,7 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
       data-testid="message"
       data-state={item.state}
       data-private={isPrivate ? 'true' : undefined}
+      data-deleted={deleted ? 'true' : undefined}
       aria-label={`${mine ? 'You' : labelOf(item.sender, item.senderName)}${isPrivate ? ', private' : ''}`}
     >
       <header className="message-head">
@@ -101,14 +106,25 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
             ✓
           </span>
         )}
+        {item.kind === 'text' && item.editedAt !== undefined && !deleted && (
+          <span className="edited" data-testid="edited">
+            edited
+          </span>
+        )}
         {item.expiresAt !== null && (
           <span className="hint" title="Disappearing message">
             <Icon name="timer" size={13} />
             <span className="visually-hidden">Disappearing message</span>
           </span>
         )}
+        {!deleted && <MessageMenu roomId={item.roomId} item={item} mine={mine} />}
       </header>
-      {item.kind === 'text' ? (
+      {item.kind === 'text' && item.replyTo !== undefined && !deleted && <ReplyQuote roomId={item.roomId} replyTo={item.replyTo} me={me} />}
+      {deleted ? (
+        <p className="message-deleted" data-testid="message-deleted">
+          Message deleted
+        </p>
+      ) : item.kind === 'text' ? (
         <div
           className={`message-body${item.text.length > CLAMP_BODY_CHARS ? ' clamped' : ''}`}
           data-testid="message-body"
@@ -120,6 +136,7 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
       ) : (
         <FileCard item={item} mine={mine} />
       )}
+      {!deleted && <Reactions roomId={item.roomId} item={item} me={me} nameOf={nameOf} />}
     </article>
   );
 });

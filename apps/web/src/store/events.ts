@@ -1,6 +1,7 @@
 // Everything that changes the store is an event: the client's own events, passed
 // through unchanged, and a few local ones the app raises (loading, selection, UI).
 // Every slice reducer sees every event and ignores what is not its business.
+import type { ComposeTarget } from './slices/compose/initialState.js';
 import type {
   ClientErrorCode,
   ClientEvent,
@@ -52,7 +53,9 @@ export type LocalEvent =
   | { type: 'ui/toast'; id: string; text: string; tone: 'info' | 'error' }
   | { type: 'ui/toast-dismiss'; id: string }
   | { type: 'ui/pending-invite'; invite: string | null }
-  | { type: 'ui/document-visible'; visible: boolean };
+  | { type: 'ui/document-visible'; visible: boolean }
+  | { type: 'compose/target'; roomId: RoomId; target: ComposeTarget | null }
+  | { type: 'compose/jump'; roomId: RoomId; itemId: string };
 
 /** Dialogs and side panels; one at a time. */
 export type Panel =

@@ -2,6 +2,8 @@
 // Nothing here is persisted: the client owns storage (sealed, in IndexedDB), and no
 // key or password ever enters the store.
 import type { AppEvent } from './events.js';
+import { type ComposeState, initialComposeState } from './slices/compose/initialState.js';
+import { composeReducer } from './slices/compose/reducer.js';
 import { type ConnectionSliceState, initialConnectionState } from './slices/connection/initialState.js';
 import { connectionReducer } from './slices/connection/reducer.js';
 import { type FilesState, initialFilesState } from './slices/files/initialState.js';
@@ -28,6 +30,7 @@ export interface AppState {
   warnings: WarningsState;
   files: FilesState;
   ui: UiState;
+  compose: ComposeState;
 }
 
 export const initialAppState: AppState = {
@@ -39,6 +42,7 @@ export const initialAppState: AppState = {
   warnings: initialWarningsState,
   files: initialFilesState,
   ui: initialUiState,
+  compose: initialComposeState,
 };
 
 /** Applies one event to every slice; a slice that does not change keeps its identity. */
@@ -52,6 +56,7 @@ export function rootReducer(state: AppState, event: AppEvent): AppState {
     warnings: warningsReducer(state.warnings, event),
     files: filesReducer(state.files, event),
     ui: uiReducer(state.ui, event),
+    compose: composeReducer(state.compose, event),
   };
   const changed = (Object.keys(next) as (keyof AppState)[]).some((k) => next[k] !== state[k]);
   return changed ? next : state;

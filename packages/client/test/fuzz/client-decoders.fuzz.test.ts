@@ -256,6 +256,10 @@ const payloadSamples: AppPayload[] = [
     ],
   },
   { t: 'key-request', ts: 2 },
+  { t: 'text', id: APP_ID, ts: 3, body: 'yes', mentions: [], reply: { by: MEMBER_ID, id: APP_ID } },
+  { t: 'edit', id: APP_ID, ts: 4, ref: { by: MEMBER_ID, id: APP_ID }, body: 'fixed', mentions: [MEMBER_ID] },
+  { t: 'delete', id: APP_ID, ts: 5, ref: { by: MEMBER_ID, id: APP_ID } },
+  { t: 'react', id: APP_ID, ts: 6, ref: { by: MEMBER_ID, id: APP_ID }, emoji: '👍🏽', on: true },
 ];
 
 describe('decodePayload', () => {

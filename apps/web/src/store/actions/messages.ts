@@ -4,14 +4,16 @@ import { dispatch, useAppStore } from '../store.js';
 import { requireRoom } from './client-handle.js';
 import { attempt, toast, type Outcome } from './feedback.js';
 
-export async function sendText(roomId: RoomId, text: string): Promise<Outcome> {
+/** `replyTo`: the timeline id of the message this one answers. */
+export async function sendText(roomId: RoomId, text: string, replyTo?: string): Promise<Outcome> {
   const to = useAppStore.getState().ui.directTarget[roomId];
   const outcome = await attempt(async () => {
     const room = requireRoom(roomId);
     // The client emits a `message` event for the pending item; dispatching the returned
     // item too is harmless (the timeline de-duplicates by id) and shows it even if the
     // event raced ahead of the room's history load.
-    const item = to ? await room.sendDirect(to, text) : await room.sendText(text);
+    const options = replyTo === undefined ? {} : { replyTo };
+    const item = to ? await room.sendDirect(to, text, options) : await room.sendText(text, options);
     dispatch({ type: 'message', roomId, item });
   });
   if (!outcome.ok) toast(outcome.error.message, 'error');

@@ -103,6 +103,17 @@ describe('timelineReducer', () => {
     expect(s.byRoom.r?.[0]).toMatchObject({ transfer: 'failed' });
   });
 
+  it('replaces an edited or deleted message in place, and never brings back one already gone', () => {
+    let s = timelineReducer(initialTimelineState, { type: 'timeline/loaded', roomId: 'r', items: [text('a'), text('b')] });
+    s = timelineReducer(s, { type: 'message-updated', roomId: 'r', item: text('a', { text: '', deleted: true }) });
+    expect(s.byRoom.r?.map((i) => (i.kind === 'text' ? [i.id, i.text, i.deleted] : []))).toEqual([
+      ['a', '', true],
+      ['b', 'b', undefined],
+    ]);
+    s = timelineReducer(s, { type: 'expired', roomId: 'r', ids: ['b'] });
+    expect(timelineReducer(s, { type: 'message-updated', roomId: 'r', item: text('b', { editedAt: 9 }) })).toBe(s);
+  });
+
   it('forgets everything on lock', () => {
     const s = timelineReducer(initialTimelineState, { type: 'message', roomId: 'r', item: text('a') });
     expect(timelineReducer(s, { type: 'identity', state: 'locked', identity: null })).toEqual(initialTimelineState);

@@ -31,6 +31,12 @@ export function timelineReducer(state: TimelineState, event: AppEvent): Timeline
     case 'message':
     case 'file-offer':
       return withRoom(state, event.roomId, upsert(state.byRoom[event.roomId] ?? [], event.item));
+    case 'message-updated': {
+      // In place only: an update never brings back an item this view already dropped.
+      const items = state.byRoom[event.roomId];
+      if (!items?.some((i) => i.id === event.item.id)) return state;
+      return withRoom(state, event.roomId, upsert(items, event.item));
+    }
     case 'delivery': {
       const items = state.byRoom[event.roomId];
       if (!items) return state;
