@@ -7,11 +7,9 @@ import {
   changePassword as rewrapIdentity,
   checkDisplayName,
   createRoom as createGenesis,
-  exportBackup as exportWrappedBackup,
   formatFingerprint,
   fromUtf8,
   generateIdentity,
-  importBackup as importWrappedBackup,
   parseInvite,
   readWrappedIdentity,
   toBase64Url,
@@ -28,8 +26,10 @@ import type {
   ClientEventType,
   ConnectionState,
   CreateIdentityOptions,
+  ExportBackupOptions,
   IdentityInfo,
   IdentityState,
+  ImportBackupOptions,
   RoomHandle,
   RoomSummary,
   SealroomClient,
@@ -51,6 +51,8 @@ import { httpBase, toWebSocketUrl } from './relay-url.js';
 import { RelayConnection } from './transport.js';
 import { atRestCipher, Vault } from './vault.js';
 import { inviteFor } from './invite.js';
+import { makeBackupFile, openBackupForImport } from './backup-io.js';
+import { restoreRooms } from './backup.js';
 
 /** A member counts as online this long after its last presence beat (two missed 30 s beats, plus slack). */
 const DEFAULT_PRESENCE_TIMEOUT_MS = 75_000;
@@ -187,23 +189,28 @@ class Client implements SealroomClient {
     if (this.unlocked !== undefined) this.unlocked.wrapped = changed.wrapped;
   }
 
-  async exportBackup(password: string): Promise<Uint8Array> {
-    const wrapped = await this.storedWrapped();
-    const exported = await exportWrappedBackup(wrapped, password, this.kdf.dangerouslyAllowWeakKdfForTests === true ? { ...this.kdf } : {});
-    if (!exported.ok) throw new SealroomClientError(exported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'STORAGE_CORRUPT', exported.code);
-    return utf8(exported.text);
+  async exportBackup(password: string, options: ExportBackupOptions = {}): Promise<Uint8Array> {
+    const unlocked = this.unlocked;
+    return makeBackupFile({
+      wrapped: await this.storedWrapped(),
+      password,
+      kdf: this.kdf,
+      unlocked: unlocked === undefined ? undefined : { vault: unlocked.vault, storageKey: unlocked.identity.storageKey },
+      history: options.history ?? true,
+      now: this.clock.now(),
+      onProgress: options.onProgress,
+    });
   }
 
-  importBackup(backup: Uint8Array, password: string): Promise<IdentityInfo> {
+  importBackup(backup: Uint8Array, password: string, options: ImportBackupOptions = {}): Promise<IdentityInfo> {
     return this.lifecycle.run(async () => {
       this.assertOpen();
-      if ((await this.options.storage.get(KEY_IDENTITY)) !== undefined) throw new SealroomClientError('IDENTITY_EXISTS');
-      const text = fromUtf8(backup);
-      if (text === undefined) throw new SealroomClientError('BAD_BACKUP');
-      const imported = await importWrappedBackup(text, password);
-      if (!imported.ok) throw new SealroomClientError(imported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP', imported.code);
-      await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(imported.wrapped)));
-      return this.becomeUnlocked(imported.unlocked, imported.wrapped);
+      const stored = (await this.options.storage.get(KEY_IDENTITY)) === undefined ? undefined : await this.storedWrapped();
+      const { opened, vault } = await openBackupForImport(this.options.storage, stored, backup, password, options.onProgress);
+      await this.shutdown();
+      await restoreRooms(vault, opened.rooms, this.clock.now(), options.onProgress);
+      if (stored === undefined) await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(opened.wrapped)));
+      return this.becomeUnlocked(opened.unlocked, stored ?? opened.wrapped);
     });
   }
 
