@@ -39,7 +39,14 @@ export async function makeBackupFile(options: {
   if (options.unlocked === undefined) return utf8(exported.text);
   const identity = (JSON.parse(exported.text) as BackupFile).identity;
   const parts = await collectParts(options.unlocked.vault, { history: options.history, onProgress: options.onProgress });
-  const text = await sealBackup({ identity, storageKey: options.unlocked.storageKey, parts, history: options.history, now: options.now, onProgress: options.onProgress });
+  const text = await sealBackup({
+    identity,
+    storageKey: options.unlocked.storageKey,
+    parts,
+    history: options.history,
+    now: options.now,
+    onProgress: options.onProgress,
+  });
   return utf8(text);
 }
 
@@ -67,11 +74,19 @@ export interface OpenedBackupFile {
 async function openBackupFile(outer: OuterBackup, password: string, onProgress?: OnBackupProgress): Promise<OpenedBackupFile> {
   if (outer.v === BACKUP_VERSION_KEYS) {
     const imported = await importWrappedBackup(outer.text, password);
-    if (!imported.ok) throw new SealroomClientError(imported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP', `the identity in the backup is unreadable (${imported.code})`);
+    if (!imported.ok)
+      throw new SealroomClientError(
+        imported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP',
+        `the identity in the backup is unreadable (${imported.code})`,
+      );
     return { wrapped: imported.wrapped, unlocked: imported.unlocked, rooms: [] };
   }
   const opened = await unwrapIdentity(outer.file.identity, password);
-  if (!opened.ok) throw new SealroomClientError(opened.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP', `the identity in the backup is unreadable (${opened.code})`);
+  if (!opened.ok)
+    throw new SealroomClientError(
+      opened.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP',
+      `the identity in the backup is unreadable (${opened.code})`,
+    );
   const rooms = await openBackup(opened.unlocked.storageKey, outer.file, onProgress);
   if (!rooms.ok) throw new SealroomClientError('BAD_BACKUP', rooms.error.detail);
   return { wrapped: outer.file.identity, unlocked: opened.unlocked, rooms: rooms.rooms };

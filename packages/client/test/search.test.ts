@@ -59,12 +59,24 @@ describe('SearchIndex', () => {
     const result = build().search('DEPLOY');
     expect(result.hits.map((hit) => hit.document.id)).toEqual(['3', '1']);
     expect(result.total).toBe(2);
-    expect(build().search('VAULT the KEY').hits.map((hit) => hit.document.id)).toEqual(['1']);
-    expect(build().search('deploiement').hits.map((hit) => hit.document.id)).toEqual(['2']);
+    expect(
+      build()
+        .search('VAULT the KEY')
+        .hits.map((hit) => hit.document.id),
+    ).toEqual(['1']);
+    expect(
+      build()
+        .search('deploiement')
+        .hits.map((hit) => hit.document.id),
+    ).toEqual(['2']);
   });
 
   it('limits to one room and to a count, still counting every match', () => {
-    expect(build().search('deploy', { roomId: 'room-a' }).hits.map((hit) => hit.document.id)).toEqual(['1']);
+    expect(
+      build()
+        .search('deploy', { roomId: 'room-a' })
+        .hits.map((hit) => hit.document.id),
+    ).toEqual(['1']);
     const limited = build().search('e', { limit: 1 });
     expect(limited.hits.map((hit) => hit.document.id)).toEqual(['4']);
     expect(limited.total).toBe(4);
