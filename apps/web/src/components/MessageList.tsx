@@ -2,6 +2,7 @@ import type { MemberInfo, RoomId } from '@sealroom/client';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { selectIdentity } from '../store/slices/session/selectors.js';
+import { selectFocusItem } from '../store/slices/ui/selectors.js';
 import { selectRoomItems, selectRoomLoaded, timelineRows, visibleTo } from '../store/slices/timeline/selectors.js';
 import { useAppStore } from '../store/store.js';
 import { TimelineRow } from './TimelineRow.js';
@@ -63,6 +64,18 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
     const el = scrollRef.current;
     if (el && pinned.current) el.scrollTop = el.scrollHeight;
   }, [totalSize]);
+  // A chosen search result: scroll it to the middle and mark it, and stop following the end.
+  const focus = useAppStore(selectFocusItem);
+  const focusId = focus?.roomId === roomId ? focus.itemId : null;
+  const focusIndex = focusId === null ? -1 : rows.findIndex((row) => row.kind === 'item' && row.item.id === focusId);
+  useLayoutEffect(() => {
+    if (focusIndex < 0) return;
+    pinned.current = false;
+    virtualizer.scrollToIndex(focusIndex, { align: 'center' });
+    // Only a new pick (seq) scrolls again, not each new message.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focus?.seq, focusIndex >= 0, virtualizer]);
+
   const hasRows = rows.length > 0;
   useEffect(() => {
     const el = scrollRef.current;
@@ -103,7 +116,14 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
           const row = rows[v.index];
           if (!row) return null;
           return (
-            <div key={v.key} data-index={v.index} ref={virtualizer.measureElement} className="message-row" style={{ transform: `translateY(${v.start}px)` }}>
+            <div
+              key={v.key}
+              data-index={v.index}
+              ref={virtualizer.measureElement}
+              className={`message-row${v.index === focusIndex ? ' focused' : ''}`}
+              data-focused={v.index === focusIndex || undefined}
+              style={{ transform: `translateY(${v.start}px)` }}
+            >
               {row.kind === 'day' ? (
                 <div className="day-separator" role="separator">
                   {row.label}
