@@ -51,8 +51,9 @@ import { httpBase, toWebSocketUrl } from './relay-url.js';
 import { RelayConnection } from './transport.js';
 import { atRestCipher, Vault } from './vault.js';
 import { inviteFor } from './invite.js';
-import { makeBackupFile, openBackupForImport } from './backup-io.js';
-import { restoreRooms } from './backup.js';
+
+/** Backup code loads when a backup is made or restored: most sessions never do (the web app's first download stays small). */
+const loadBackup = () => Promise.all([import('./backup-io.js'), import('./backup.js')]);
 
 /** A member counts as online this long after its last presence beat (two missed 30 s beats, plus slack). */
 const DEFAULT_PRESENCE_TIMEOUT_MS = 75_000;
@@ -191,6 +192,7 @@ class Client implements SealroomClient {
 
   async exportBackup(password: string, options: ExportBackupOptions = {}): Promise<Uint8Array> {
     const unlocked = this.unlocked;
+    const [{ makeBackupFile }] = await loadBackup();
     return makeBackupFile({
       wrapped: await this.storedWrapped(),
       password,
@@ -205,6 +207,7 @@ class Client implements SealroomClient {
   importBackup(backup: Uint8Array, password: string, options: ImportBackupOptions = {}): Promise<IdentityInfo> {
     return this.lifecycle.run(async () => {
       this.assertOpen();
+      const [{ openBackupForImport }, { restoreRooms }] = await loadBackup();
       const stored = (await this.options.storage.get(KEY_IDENTITY)) === undefined ? undefined : await this.storedWrapped();
       const { opened, vault } = await openBackupForImport(this.options.storage, stored, backup, password, options.onProgress);
       await this.shutdown();
