@@ -53,15 +53,28 @@ const UPPER_Z = 0x5a;
 const ASCII_CASE_OFFSET = 0x20;
 const COMBINING_MARK = /\p{M}/gu;
 
+/** Folds of non-ASCII code points seen so far: a chat uses few distinct ones, and normalize() is the slow part. */
+const foldCache = new Map<string, string>();
+/** Distinct code points remembered, at most (a text in every script of Unicode does not grow it without end). */
+const MAX_FOLD_CACHE_ENTRIES = 8_192;
+const ASCII_ONLY = /^[\u0000-\u007f]*$/;
+
 /** Folds one code point: canonical decomposition, marks dropped, lower case. May be empty. */
 function foldCodePoint(char: string): string {
   const code = char.charCodeAt(0);
   if (char.length === 1 && code < ASCII_LIMIT) return code >= UPPER_A && code <= UPPER_Z ? String.fromCharCode(code + ASCII_CASE_OFFSET) : char;
-  return char.normalize('NFD').replace(COMBINING_MARK, '').toLowerCase();
+  let folded = foldCache.get(char);
+  if (folded === undefined) {
+    folded = char.normalize('NFD').replace(COMBINING_MARK, '').toLowerCase();
+    if (foldCache.size < MAX_FOLD_CACHE_ENTRIES) foldCache.set(char, folded);
+  }
+  return folded;
 }
 
-/** The folded text alone (what the index keeps). */
+/** The folded text alone (what the index keeps). Code point by code point, exactly as {@link foldWithOffsets}. */
 export function foldText(text: string): string {
+  // ASCII lower-casing is per character, so the whole-string call gives the same result.
+  if (ASCII_ONLY.test(text)) return text.toLowerCase();
   let folded = '';
   for (const char of text) folded += foldCodePoint(char);
   return folded;
