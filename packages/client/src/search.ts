@@ -57,7 +57,6 @@ const COMBINING_MARK = /\p{M}/gu;
 const foldCache = new Map<string, string>();
 /** Distinct code points remembered, at most (a text in every script of Unicode does not grow it without end). */
 const MAX_FOLD_CACHE_ENTRIES = 8_192;
-const ASCII_ONLY = /^[\u0000-\u007f]*$/;
 
 /** Folds one code point: canonical decomposition, marks dropped, lower case. May be empty. */
 function foldCodePoint(char: string): string {
@@ -71,10 +70,15 @@ function foldCodePoint(char: string): string {
   return folded;
 }
 
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= ASCII_LIMIT) return false;
+  return true;
+}
+
 /** The folded text alone (what the index keeps). Code point by code point, exactly as {@link foldWithOffsets}. */
 export function foldText(text: string): string {
   // ASCII lower-casing is per character, so the whole-string call gives the same result.
-  if (ASCII_ONLY.test(text)) return text.toLowerCase();
+  if (isAscii(text)) return text.toLowerCase();
   let folded = '';
   for (const char of text) folded += foldCodePoint(char);
   return folded;
