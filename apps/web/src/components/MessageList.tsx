@@ -68,7 +68,8 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
   const focus = useAppStore(selectFocusItem);
   const focusId = focus?.roomId === roomId ? focus.itemId : null;
   const focusIndex = focusId === null ? -1 : rows.findIndex((row) => row.kind === 'item' && row.item.id === focusId);
-  useLayoutEffect(() => {
+  // An effect, not a layout effect: it must run after the one above that pins a newly opened room to its end.
+  useEffect(() => {
     if (focusIndex < 0) return;
     pinned.current = false;
     virtualizer.scrollToIndex(focusIndex, { align: 'center' });

@@ -62,7 +62,9 @@ export default function SearchDialog({ roomId }: { roomId: RoomId | null }) {
         <div className="row">
           <input
             ref={inputRef}
-            type="search"
+            // Not type="search": there Escape clears the text instead of closing the dialog.
+            type="text"
+            enterKeyHint="search"
             className="input"
             value={query}
             onChange={(e) => {
