@@ -62,10 +62,16 @@ const hostileValue = fc.oneof(
 describe('backup outer file', () => {
   it('is total on arbitrary bytes and JSON', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.jsonValue().map((v) => utf8(JSON.stringify({ format: 'sealroom-backup', v: 2, ...(v as object) })))), (bytes) => {
-        const read = readOuterBackup(bytes);
-        if (!read.ok) expect(OUTER_CODES).toContain(read.error.code);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          fc.jsonValue().map((v) => utf8(JSON.stringify({ format: 'sealroom-backup', v: 2, ...(v as object) }))),
+        ),
+        (bytes) => {
+          const read = readOuterBackup(bytes);
+          if (!read.ok) expect(OUTER_CODES).toContain(read.error.code);
+        },
+      ),
     );
   });
 });
