@@ -16,6 +16,9 @@ import {
   type WrappedIdentity,
 } from '@sealroom/protocol';
 import { openBackup, collectParts, sealBackup, type BackupRoom, type OnBackupProgress } from './backup.js';
+import type { ExportBackupOptions } from './api.js';
+
+export { restoreRooms } from './backup.js';
 import { BACKUP_VERSION_KEYS, readOuterBackup, type OuterBackup } from './backup-format.js';
 import { SealroomClientError } from './errors.js';
 import type { ClientStorage } from './platform.js';
@@ -23,31 +26,22 @@ import { KEY_ROOM_INDEX } from './records.js';
 import { atRestCipher, Vault } from './vault.js';
 
 /** The backup with rooms, or the identity alone when the client is locked (no storage key to read rooms with). */
-export async function makeBackupFile(options: {
-  wrapped: WrappedIdentity;
-  password: string;
-  kdf: KdfOptions;
-  unlocked: { vault: Vault; storageKey: CryptoKey } | undefined;
-  history: boolean;
-  now: number;
-  onProgress?: OnBackupProgress;
-}): Promise<Uint8Array> {
-  const { kdf } = options;
+export async function makeBackupFile(
+  wrapped: WrappedIdentity,
+  password: string,
+  kdf: KdfOptions,
+  unlocked: { vault: Vault; storageKey: CryptoKey } | undefined,
+  now: number,
+  options: ExportBackupOptions,
+): Promise<Uint8Array> {
   // Proves the password, then re-wraps under it with fresh salt and IVs (PROTOCOL B.2).
-  const exported = await exportWrappedBackup(options.wrapped, options.password, kdf.dangerouslyAllowWeakKdfForTests === true ? { ...kdf } : {});
+  const exported = await exportWrappedBackup(wrapped, password, kdf.dangerouslyAllowWeakKdfForTests === true ? { ...kdf } : {});
   if (!exported.ok) throw new SealroomClientError(exported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'STORAGE_CORRUPT', exported.code);
-  if (options.unlocked === undefined) return utf8(exported.text);
+  if (unlocked === undefined) return utf8(exported.text);
   const identity = (JSON.parse(exported.text) as BackupFile).identity;
-  const parts = await collectParts(options.unlocked.vault, { history: options.history, onProgress: options.onProgress });
-  const text = await sealBackup({
-    identity,
-    storageKey: options.unlocked.storageKey,
-    parts,
-    history: options.history,
-    now: options.now,
-    onProgress: options.onProgress,
-  });
-  return utf8(text);
+  const history = options.history ?? true;
+  const parts = await collectParts(unlocked.vault, { history, onProgress: options.onProgress });
+  return utf8(await sealBackup({ identity, storageKey: unlocked.storageKey, parts, history, now, onProgress: options.onProgress }));
 }
 
 /** A backup file's outer layer, checked without the password. */

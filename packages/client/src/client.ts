@@ -52,9 +52,6 @@ import { RelayConnection } from './transport.js';
 import { atRestCipher, Vault } from './vault.js';
 import { inviteFor } from './invite.js';
 
-/** Backup code loads when a backup is made or restored: most sessions never do (the web app's first download stays small). */
-const loadBackup = () => Promise.all([import('./backup-io.js'), import('./backup.js')]);
-
 /** A member counts as online this long after its last presence beat (two missed 30 s beats, plus slack). */
 const DEFAULT_PRESENCE_TIMEOUT_MS = 75_000;
 
@@ -191,23 +188,23 @@ class Client implements SealroomClient {
   }
 
   async exportBackup(password: string, options: ExportBackupOptions = {}): Promise<Uint8Array> {
-    const unlocked = this.unlocked;
-    const [{ makeBackupFile }] = await loadBackup();
-    return makeBackupFile({
-      wrapped: await this.storedWrapped(),
+    // Backup code loads on first use: most sessions never make one (the web app's first download stays small).
+    const { makeBackupFile } = await import('./backup-io.js');
+    const u = this.unlocked;
+    return makeBackupFile(
+      await this.storedWrapped(),
       password,
-      kdf: this.kdf,
-      unlocked: unlocked === undefined ? undefined : { vault: unlocked.vault, storageKey: unlocked.identity.storageKey },
-      history: options.history ?? true,
-      now: this.clock.now(),
-      onProgress: options.onProgress,
-    });
+      this.kdf,
+      u && { vault: u.vault, storageKey: u.identity.storageKey },
+      this.clock.now(),
+      options,
+    );
   }
 
   importBackup(backup: Uint8Array, password: string, options: ImportBackupOptions = {}): Promise<IdentityInfo> {
     return this.lifecycle.run(async () => {
       this.assertOpen();
-      const [{ openBackupForImport }, { restoreRooms }] = await loadBackup();
+      const { openBackupForImport, restoreRooms } = await import('./backup-io.js');
       const stored = (await this.options.storage.get(KEY_IDENTITY)) === undefined ? undefined : await this.storedWrapped();
       const { opened, vault } = await openBackupForImport(this.options.storage, stored, backup, password, options.onProgress);
       await this.shutdown();
