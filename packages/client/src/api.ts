@@ -61,6 +61,24 @@ export interface CreateIdentityOptions {
   onProgress?: (progress: { step: KeyGenerationStep; fraction: number }) => void;
 }
 
+/** How far a backup export or import is (sent as it goes; large histories take seconds). */
+export interface BackupProgress {
+  /** Export: `collecting` then `sealing`. Import: `opening` (checking every part) then `restoring`. */
+  step: 'collecting' | 'sealing' | 'opening' | 'restoring';
+  done: number;
+  total: number;
+}
+
+export interface ExportBackupOptions {
+  /** Include the rooms' history (default true). Rooms, their secrets and state are always included. */
+  history?: boolean;
+  onProgress?: (progress: BackupProgress) => void;
+}
+
+export interface ImportBackupOptions {
+  onProgress?: (progress: BackupProgress) => void;
+}
+
 export type * from './api-members.js';
 export type * from './api-timeline.js';
 
@@ -234,13 +252,21 @@ export interface SealroomClient {
   lock(): Promise<void>;
   /** Re-wraps the identity and storage key under a new password. Rejects `WRONG_PASSWORD`. */
   changePassword(oldPassword: string, newPassword: string): Promise<void>;
-  /** The password-wrapped identity as a file's bytes (JSON). Needs the current password. */
-  exportBackup(password: string): Promise<Uint8Array>;
   /**
-   * Imports a backup made by {@link exportBackup} and unlocks with its password.
-   * Rejects `BAD_BACKUP`, `WRONG_PASSWORD`, or `IDENTITY_EXISTS` when one is stored.
+   * A backup file's bytes (JSON, PROTOCOL.md B.2.1), sealed under the current password: the
+   * identity and, while unlocked, every room with its secrets and state and (unless
+   * `history: false`) its history, disappearing messages excepted. Locked, the identity only.
+   * Rejects `WRONG_PASSWORD`.
    */
-  importBackup(backup: Uint8Array, password: string): Promise<IdentityInfo>;
+  exportBackup(password: string, options?: ExportBackupOptions): Promise<Uint8Array>;
+  /**
+   * Imports a backup made by {@link exportBackup} (or the identity-only files of earlier
+   * versions) and unlocks with its password. Rooms come back and reconnect; into a browser
+   * holding the same identity, rooms are merged (history by item id, never twice). Rejects
+   * `BAD_BACKUP` (the message says what is wrong), `WRONG_PASSWORD`, or `IDENTITY_EXISTS`
+   * when another identity is stored. Nothing is written unless the whole file checks out.
+   */
+  importBackup(backup: Uint8Array, password: string, options?: ImportBackupOptions): Promise<IdentityInfo>;
 
   // Rooms -------------------------------------------------------------------------
   /**

@@ -7,11 +7,9 @@ import {
   changePassword as rewrapIdentity,
   checkDisplayName,
   createRoom as createGenesis,
-  exportBackup as exportWrappedBackup,
   formatFingerprint,
   fromUtf8,
   generateIdentity,
-  importBackup as importWrappedBackup,
   parseInvite,
   readWrappedIdentity,
   toBase64Url,
@@ -28,8 +26,10 @@ import type {
   ClientEventType,
   ConnectionState,
   CreateIdentityOptions,
+  ExportBackupOptions,
   IdentityInfo,
   IdentityState,
+  ImportBackupOptions,
   RoomHandle,
   RoomSummary,
   SealroomClient,
@@ -187,23 +187,30 @@ class Client implements SealroomClient {
     if (this.unlocked !== undefined) this.unlocked.wrapped = changed.wrapped;
   }
 
-  async exportBackup(password: string): Promise<Uint8Array> {
-    const wrapped = await this.storedWrapped();
-    const exported = await exportWrappedBackup(wrapped, password, this.kdf.dangerouslyAllowWeakKdfForTests === true ? { ...this.kdf } : {});
-    if (!exported.ok) throw new SealroomClientError(exported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'STORAGE_CORRUPT', exported.code);
-    return utf8(exported.text);
+  async exportBackup(password: string, options: ExportBackupOptions = {}): Promise<Uint8Array> {
+    // Backup code loads on first use: most sessions never make one (the web app's first download stays small).
+    const { makeBackupFile } = await import('./backup-io.js');
+    const u = this.unlocked;
+    return makeBackupFile(
+      await this.storedWrapped(),
+      password,
+      this.kdf,
+      u && { vault: u.vault, storageKey: u.identity.storageKey },
+      this.clock.now(),
+      options,
+    );
   }
 
-  importBackup(backup: Uint8Array, password: string): Promise<IdentityInfo> {
+  importBackup(backup: Uint8Array, password: string, options: ImportBackupOptions = {}): Promise<IdentityInfo> {
     return this.lifecycle.run(async () => {
       this.assertOpen();
-      if ((await this.options.storage.get(KEY_IDENTITY)) !== undefined) throw new SealroomClientError('IDENTITY_EXISTS');
-      const text = fromUtf8(backup);
-      if (text === undefined) throw new SealroomClientError('BAD_BACKUP');
-      const imported = await importWrappedBackup(text, password);
-      if (!imported.ok) throw new SealroomClientError(imported.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'BAD_BACKUP', imported.code);
-      await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(imported.wrapped)));
-      return this.becomeUnlocked(imported.unlocked, imported.wrapped);
+      const { openBackupForImport, restoreRooms } = await import('./backup-io.js');
+      const stored = (await this.options.storage.get(KEY_IDENTITY)) === undefined ? undefined : await this.storedWrapped();
+      const { opened, vault } = await openBackupForImport(this.options.storage, stored, backup, password, options.onProgress);
+      await this.shutdown();
+      await restoreRooms(vault, opened.rooms, this.clock.now(), options.onProgress);
+      if (stored === undefined) await this.options.storage.set(KEY_IDENTITY, utf8(JSON.stringify(opened.wrapped)));
+      return this.becomeUnlocked(opened.unlocked, stored ?? opened.wrapped);
     });
   }
 

@@ -27,6 +27,8 @@ export { createMemoryStorage } from './storage-memory.js';
 export { createIndexedDbStorage } from './storage-idb.js';
 export { SealroomClientError } from './errors.js';
 export { FILE_FLOW_CONTROL } from './file-flow-control.js';
+export { SearchIndex, DEFAULT_SEARCH_LIMIT, MAX_QUERY_CHARS, foldText, highlightsOf, queryTerms } from './search.js';
+export type { HighlightRange, SearchDocument, SearchHit, SearchOptions, SearchResult } from './search.js';
 export type { ClientErrorCode } from './errors.js';
 export type * from './platform.js';
 export type * from './api.js';

@@ -283,7 +283,7 @@ export async function exportBackup(
   return { ok: true, text: JSON.stringify(file), fileName: `${safeName}${BACKUP_FILE_EXTENSION}` };
 }
 
-/** Reads a backup file and unlocks it. Never throws on hostile text. */
+/** Reads a backup file's identity (version 1 or 2) and unlocks it. Never throws on hostile text. */
 export async function importBackup(text: string, password: string): Promise<Result<{ wrapped: WrappedIdentity; unlocked: UnlockedIdentity }, WrapErrorCode>> {
   let parsed: unknown;
   try {
@@ -292,7 +292,8 @@ export async function importBackup(text: string, password: string): Promise<Resu
     return fail('BAD_FORMAT', 'not JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || (parsed as BackupFile).format !== 'sealroom-backup') return fail('BAD_FORMAT');
-  if ((parsed as BackupFile).v !== 1) return fail('BAD_VERSION');
+  // Version 2 (the client's, with rooms sealed under the storage key) carries the same identity.
+  if ((parsed as BackupFile).v !== 1 && (parsed as { v?: unknown }).v !== 2) return fail('BAD_VERSION');
   const read = readWrappedIdentity((parsed as BackupFile).identity);
   if (!read.ok) return read;
   const unwrapped = await unwrapIdentity(read.wrapped, password);

@@ -178,6 +178,10 @@ describe('password wrapping', () => {
     expect(await importBackup(exported.text, PASSWORD)).toEqual({ ok: false, code: 'WRONG_PASSWORD' });
     expect(await importBackup('not json', 'x')).toMatchObject({ ok: false, code: 'BAD_FORMAT' });
     expect(await importBackup(JSON.stringify({ format: 'sealroom-backup', v: 9 }), 'x')).toMatchObject({ ok: false, code: 'BAD_VERSION' });
+    // A version 2 file (the client's, with rooms in sealed parts) carries the identity the same way.
+    const v2 = JSON.stringify({ ...JSON.parse(exported.text), v: 2, backupId: 'AAAAAAAAAAAAAAAAAAAAAA', history: false, createdAt: 0, parts: [] });
+    const fromV2 = await importBackup(v2, 'backup pw');
+    expect(fromV2.ok && fromV2.unlocked.public.idHex).toBe(alice.unlocked.public.idHex);
     expect(await exportBackup(alice.wrapped, 'wrong', TEST_KDF)).toEqual({ ok: false, code: 'WRONG_PASSWORD' });
   });
 });

@@ -2,6 +2,7 @@ import type { MemberInfo, RoomId } from '@sealroom/client';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { selectIdentity } from '../store/slices/session/selectors.js';
+import { selectFocusItem } from '../store/slices/ui/selectors.js';
 import { selectRoomItems, selectRoomLoaded, timelineRows, visibleTo } from '../store/slices/timeline/selectors.js';
 import { useAppStore } from '../store/store.js';
 import { TimelineRow } from './TimelineRow.js';
@@ -77,6 +78,19 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
     const el = scrollRef.current;
     if (el && pinned.current) el.scrollTop = el.scrollHeight;
   }, [totalSize]);
+  // A chosen search result: scroll it to the middle and mark it, and stop following the end.
+  const focus = useAppStore(selectFocusItem);
+  const focusId = focus?.roomId === roomId ? focus.itemId : null;
+  const focusIndex = focusId === null ? -1 : rows.findIndex((row) => row.kind === 'item' && row.item.id === focusId);
+  // An effect, not a layout effect: it must run after the one above that pins a newly opened room to its end.
+  useEffect(() => {
+    if (focusIndex < 0) return;
+    pinned.current = false;
+    virtualizer.scrollToIndex(focusIndex, { align: 'center' });
+    // Only a new pick (seq) scrolls again, not each new message.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focus?.seq, focusIndex >= 0, virtualizer]);
+
   const hasRows = rows.length > 0;
   useEffect(() => {
     const el = scrollRef.current;
@@ -128,8 +142,9 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
               key={v.key}
               data-index={v.index}
               ref={virtualizer.measureElement}
-              className={`message-row${row.kind === 'item' && row.item.id === highlighted ? ' highlighted' : ''}`}
+              className={`message-row${row.kind === 'item' && row.item.id === highlighted ? ' highlighted' : ''}${v.index === focusIndex ? ' focused' : ''}`}
               data-highlighted={row.kind === 'item' && row.item.id === highlighted ? 'true' : undefined}
+              data-focused={v.index === focusIndex || undefined}
               style={{ transform: `translateY(${v.start}px)` }}
             >
               {row.kind === 'day' ? (

@@ -61,6 +61,15 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
           </span>
         </div>
         <div className="room-actions">
+          <button
+            type="button"
+            className="button small"
+            aria-keyshortcuts="Control+K /"
+            title="Search (Ctrl+K or /)"
+            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'search', roomId: room.id } })}
+          >
+            Search
+          </button>
           {room.active && (
             <button type="button" className="button small" onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'invite', roomId: room.id } })}>
               Invite

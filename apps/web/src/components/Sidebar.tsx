@@ -71,6 +71,14 @@ export function Sidebar() {
           <ConnectionStatus />
         </div>
         <div className="row">
+          <button
+            type="button"
+            className="button small"
+            aria-keyshortcuts="Control+K /"
+            onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'search', roomId: null } })}
+          >
+            Search
+          </button>
           <button type="button" className="button small" onClick={() => dispatch({ type: 'ui/panel', panel: { kind: 'account' } })}>
             Identity &amp; backup
           </button>

@@ -2,15 +2,10 @@ import { type FormEvent, useCallback, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { PasswordField } from '../components/PasswordField.js';
 import { meetsPolicy, type RatedPassword } from '../lib/strength.js';
-import { changePassword, exportBackup, lock } from '../store/actions/identity.js';
+import { changePassword, lock } from '../store/actions/identity.js';
+import { ExportForm, RestoreForm, SubmitRow, type FormResult } from './BackupForms.js';
 import { selectIdentity } from '../store/slices/session/selectors.js';
 import { dispatch, useAppStore } from '../store/store.js';
-
-/** What the last submit of one of the forms below came to, shown beside its button. */
-interface FormResult {
-  ok: boolean;
-  text: string;
-}
 
 export default function AccountDialog() {
   const identity = useAppStore(selectIdentity);
@@ -30,6 +25,7 @@ export default function AccountDialog() {
         </div>
       </dl>
       <ExportForm />
+      <RestoreForm />
       <ChangePasswordForm />
       <div className="dialog-actions">
         <button type="button" className="button" onClick={() => void lock()}>
@@ -40,37 +36,6 @@ export default function AccountDialog() {
         </button>
       </div>
     </Dialog>
-  );
-}
-
-function ExportForm() {
-  const [password, setPassword] = useState('');
-  const [result, setResult] = useState<FormResult | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!password || busy) return;
-    setBusy(true);
-    const outcome = await exportBackup(password);
-    setBusy(false);
-    setPassword('');
-    setResult(
-      outcome.ok ? { ok: true, text: 'Backup saved. It is locked with your current password; keep both safe.' } : { ok: false, text: outcome.error.message },
-    );
-  };
-  return (
-    <form onSubmit={(e) => void submit(e)} className="stack" aria-labelledby="export-title">
-      <h3 id="export-title">Back up your identity</h3>
-      <p className="hint">Saves a file with your keys, locked under your password. Import it in another browser to be the same person there.</p>
-      <PasswordField
-        label="Password for the backup (your current one)"
-        value={password}
-        onChange={setPassword}
-        autoComplete="current-password"
-        name="export-password"
-      />
-      <SubmitRow label="Export backup file" busyLabel="Preparing…" disabled={!password} busy={busy} result={result} />
-    </form>
   );
 }
 
@@ -113,33 +78,5 @@ function ChangePasswordForm() {
       />
       <SubmitRow label="Change password" busyLabel="Changing…" disabled={!ready} busy={busy} result={result} />
     </form>
-  );
-}
-
-/** Both forms end the same way: their submit button, then the outcome of the last try. */
-function SubmitRow({
-  label,
-  busyLabel,
-  disabled,
-  busy,
-  result,
-}: {
-  label: string;
-  busyLabel: string;
-  disabled: boolean;
-  busy: boolean;
-  result: FormResult | null;
-}) {
-  return (
-    <div className="row">
-      <button type="submit" className="button" disabled={disabled || busy}>
-        {busy ? busyLabel : label}
-      </button>
-      {result && (
-        <span className={result.ok ? 'verified' : 'error-text'} role="status">
-          {result.text}
-        </span>
-      )}
-    </div>
   );
 }

@@ -39,6 +39,10 @@ const isKnownCode = (code: unknown): code is AppErrorCode => typeof code === 'st
 /** Turns anything thrown by the client into a stable code and a readable message. */
 export function describeError(error: unknown): AppError {
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  // A refused backup says what is wrong with the file (the client's message names the part or field).
+  if (code === 'BAD_BACKUP' && error instanceof Error && error.message && error.message !== code) {
+    return { code, message: `${ERROR_TEXT.BAD_BACKUP.replace(/\.$/, '')}: ${error.message}.` };
+  }
   if (isKnownCode(code)) return { code, message: ERROR_TEXT[code] };
   return { code: 'UNKNOWN', message: error instanceof Error && error.message ? error.message : 'Something went wrong.' };
 }

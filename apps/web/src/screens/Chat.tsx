@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { MembersPanel } from '../components/MembersPanel.js';
 import { RoomView } from '../components/RoomView.js';
 import { Sidebar } from '../components/Sidebar.js';
@@ -14,6 +14,27 @@ const JoinRoomDialog = lazy(() => import('../dialogs/JoinRoomDialog.js'));
 const SafetyDialog = lazy(() => import('../dialogs/SafetyDialog.js'));
 const RoomSettingsDialog = lazy(() => import('../dialogs/RoomSettingsDialog.js'));
 const AccountDialog = lazy(() => import('../dialogs/AccountDialog.js'));
+const SearchDialog = lazy(() => import('../dialogs/SearchDialog.js'));
+
+/** Whether a key press is typing into a field (where "/" is a character, not a shortcut). */
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
+/** Ctrl/Cmd+K anywhere, or "/" outside a text field, opens search (in the open room first). */
+function useSearchShortcut(roomId: string | null): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const combo = (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k';
+      const slash = e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target);
+      if (!combo && !slash) return;
+      e.preventDefault();
+      dispatch({ type: 'ui/panel', panel: { kind: 'search', roomId } });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [roomId]);
+}
 
 export default function Chat() {
   const room = useAppStore(selectActiveRoom);
@@ -21,6 +42,7 @@ export default function Chat() {
   const view = useAppStore(selectView);
   const membersOpen = useAppStore(selectMembersOpen);
   const showMembers = membersOpen && room !== null;
+  useSearchShortcut(room?.id ?? null);
 
   return (
     <div className={`shell${showMembers ? ' with-members' : ''}`} data-view={room ? view : 'list'}>
@@ -63,6 +85,8 @@ function Panels() {
       return <JoinRoomDialog />;
     case 'account':
       return <AccountDialog />;
+    case 'search':
+      return <SearchDialog roomId={panel.roomId} />;
     case 'invite': {
       const room = summaries[panel.roomId];
       return room ? <InviteDialog room={room} afterCreate={panel.afterCreate === true} /> : null;

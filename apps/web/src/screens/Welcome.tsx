@@ -1,4 +1,6 @@
+import type { BackupProgress } from '@sealroom/client';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { BackupProgressBar } from '../components/BackupProgressBar.js';
 import { Brand } from '../components/Brand.js';
 import { PasswordField } from '../components/PasswordField.js';
 import { KEY_GENERATION_STEP_TEXT } from '../lib/identity-texts.js';
@@ -128,11 +130,13 @@ function ImportForm({ onCreate }: { onCreate(): void }) {
   const busy = useAppStore(selectBusy);
   const error = useAppStore(selectSessionError);
   const importing = busy === 'importing';
+  const [progress, setProgress] = useState<BackupProgress | null>(null);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!file || password.length === 0 || importing) return;
-    void importBackup(file, password);
+    setProgress(null);
+    void importBackup(file, password, setProgress);
   };
 
   return (
@@ -144,6 +148,7 @@ function ImportForm({ onCreate }: { onCreate(): void }) {
         <input id="backup-file" className="input" type="file" accept=".json,application/json" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
       </div>
       <PasswordField label="Backup password" value={password} onChange={setPassword} autoComplete="current-password" />
+      <BackupProgressBar progress={importing ? progress : null} testId="import-progress" />
       {error && !importing && (
         <p className="error-text" role="alert">
           {error.message}

@@ -55,7 +55,9 @@ export type LocalEvent =
   | { type: 'ui/pending-invite'; invite: string | null }
   | { type: 'ui/document-visible'; visible: boolean }
   | { type: 'compose/target'; roomId: RoomId; target: ComposeTarget | null }
-  | { type: 'compose/jump'; roomId: RoomId; itemId: string };
+  | { type: 'compose/jump'; roomId: RoomId; itemId: string }
+  /** Scroll a room's timeline to one item and mark it (a search result was chosen). */
+  | { type: 'ui/focus-item'; roomId: RoomId; itemId: string };
 
 /** Dialogs and side panels; one at a time. */
 export type Panel =
@@ -65,6 +67,8 @@ export type Panel =
   | { kind: 'room-settings'; roomId: RoomId }
   | { kind: 'new-room' }
   | { kind: 'join-room' }
-  | { kind: 'account' };
+  | { kind: 'account' }
+  /** Search; `roomId` set: this room only to start with. */
+  | { kind: 'search'; roomId: RoomId | null };
 
 export type AppEvent = ClientEvent | LocalEvent;

@@ -6,6 +6,7 @@ import { runFanout } from './fanout.js';
 import { runFiles } from './files.js';
 import { runIdle } from './idle.js';
 import { runScaleOut } from './scaleout.js';
+import { runSearch } from './search.js';
 import { runStorage } from './storage.js';
 import { runWeb } from './web.js';
 
@@ -17,6 +18,7 @@ export interface Section {
 
 export const SECTIONS: Section[] = [
   { name: 'crypto', title: 'Client cryptography', run: runCrypto },
+  { name: 'search', title: 'Search', run: (context) => runSearch(context) },
   { name: 'fanout', title: 'Relay fan-out', run: runFanout },
   { name: 'idle', title: 'Idle memory', run: runIdle },
   { name: 'files', title: 'File transfer', run: runFiles },

@@ -1,4 +1,5 @@
 // The identity: create, unlock, import, lock, change the password, export a backup.
+import type { BackupProgress, ExportBackupOptions } from '@sealroom/client';
 import { describeError } from '../../lib/errors.js';
 import { triggerDownload } from '../../lib/save.js';
 import { dispatch, useAppStore } from '../store.js';
@@ -45,8 +46,9 @@ export function unlock(password: string): Promise<boolean> {
   });
 }
 
-export function importBackup(file: Blob, password: string): Promise<boolean> {
-  return identityAction('importing', async () => requireClient().importBackup(new Uint8Array(await file.arrayBuffer()), password));
+/** Restores a backup: into an empty browser, or merged into this identity's rooms (same identity only). */
+export function importBackup(file: Blob, password: string, onProgress?: (progress: BackupProgress) => void): Promise<boolean> {
+  return identityAction('importing', async () => requireClient().importBackup(new Uint8Array(await file.arrayBuffer()), password, { onProgress }));
 }
 
 export async function lock(): Promise<void> {
@@ -68,10 +70,10 @@ export function changePassword(oldPassword: string, newPassword: string): Promis
 }
 
 /** Backup files are named by the identity's display name and the date, never by secrets. */
-export function exportBackup(password: string): Promise<Outcome> {
+export function exportBackup(password: string, options: ExportBackupOptions = {}): Promise<Outcome> {
   return attempt(async () => {
     const c = requireClient();
-    const bytes = await c.exportBackup(password);
+    const bytes = await c.exportBackup(password, options);
     const name = (c.identity()?.displayName ?? 'identity').replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 40);
     const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: 'application/json' }));
     triggerDownload(url, `sealroom-${name}-${new Date().toISOString().slice(0, 10)}.sealroom-backup.json`);

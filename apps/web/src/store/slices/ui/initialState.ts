@@ -21,6 +21,8 @@ export interface UiState {
    * identity is ready and the room is joined.
    */
   pendingInvite: string | null;
+  /** The timeline item to scroll to and mark (a chosen search result); `seq` tells two picks of one item apart. */
+  focusItem: { roomId: RoomId; itemId: string; seq: number } | null;
 }
 
 export const initialUiState: UiState = {
@@ -30,4 +32,5 @@ export const initialUiState: UiState = {
   directTarget: {},
   toasts: [],
   pendingInvite: null,
+  focusItem: null,
 };

@@ -36,10 +36,12 @@ export function uiReducer(state: UiState, event: AppEvent): UiState {
     case 'ui/toast-dismiss':
       if (!state.toasts.some((t) => t.id === event.id)) return state;
       return { ...state, toasts: state.toasts.filter((t) => t.id !== event.id) };
+    case 'ui/focus-item':
+      return { ...state, focusItem: { roomId: event.roomId, itemId: event.itemId, seq: (state.focusItem?.seq ?? 0) + 1 } };
     case 'ui/pending-invite':
       return { ...state, pendingInvite: event.invite };
     case 'identity':
-      return event.state === 'unlocked' ? state : { ...state, view: 'list', panel: null, membersOpen: false, directTarget: {} };
+      return event.state === 'unlocked' ? state : { ...state, view: 'list', panel: null, membersOpen: false, directTarget: {}, focusItem: null };
     default:
       return state;
   }
