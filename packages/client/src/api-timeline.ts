@@ -32,6 +32,20 @@ export interface TextMessage extends TimelineBase {
   /** Set for a direct message: the one member (besides the sender) who can read it. */
   directTo: IdentityId | null;
   state: DeliveryState;
+  /** Mine only, once the relay has it: who it was sent to and who confirmed it (receipts.ts). */
+  receipts?: MessageReceipts;
+}
+
+/**
+ * Receipts of a message I sent. `audience`: the members it was sealed for when the relay
+ * took it (the other members of that epoch, or the one recipient of a direct message);
+ * members who join later cannot read it and do not count. `delivered` and `read` are
+ * subsets of `audience`, each member confirming only for itself; `read` implies delivered.
+ */
+export interface MessageReceipts {
+  audience: IdentityId[];
+  delivered: IdentityId[];
+  read: IdentityId[];
 }
 
 export interface FileOffer {

@@ -48,6 +48,7 @@ import { RoomSession } from './room-session.js';
 import { loadNameData } from './names.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
 import { httpBase, toWebSocketUrl } from './relay-url.js';
+import type { ReceiptSettings } from './receipts.js';
 import { RelayConnection } from './transport.js';
 import { atRestCipher, Vault } from './vault.js';
 import { inviteFor } from './invite.js';
@@ -78,9 +79,12 @@ class Client implements SealroomClient {
   private readonly lifecycle = new AsyncLock();
   private closed = false;
   private readonly kdf: KdfOptions;
+  /** Shared by every room session, so a change applies at once everywhere. */
+  private readonly receiptSettings: ReceiptSettings;
 
   constructor(private readonly options: SealroomClientOptions) {
     this.clock = options.clock ?? systemClock;
+    this.receiptSettings = { readReceipts: options.readReceipts ?? true };
     const weak = options.dangerousTestOnlyPbkdf2Iterations;
     this.kdf = weak === undefined ? {} : { iterations: weak, dangerouslyAllowWeakKdfForTests: true };
   }
@@ -311,6 +315,7 @@ class Client implements SealroomClient {
         clock: this.clock,
         relay: connection,
         presenceTimeoutMs: this.options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
+        receiptSettings: this.receiptSettings,
         onInactive: () => {
           // A socket admitted to no room would only be cut by the relay's handshake timer
           // and reconnect forever: close it; a later room on this relay opens a new one.
@@ -369,6 +374,10 @@ class Client implements SealroomClient {
   connectionState(relayUrl?: string): ConnectionState {
     const key = relayUrl === undefined ? toWebSocketUrl(this.options.relayUrl) : toWebSocketUrl(relayUrl);
     return this.connections.get(key)?.state ?? 'offline';
+  }
+
+  setReadReceipts(enabled: boolean): void {
+    this.receiptSettings.readReceipts = enabled;
   }
 
   close(): Promise<void> {

@@ -30,6 +30,7 @@ import type { LobbyWatch } from './lobby.js';
 import { decodePayload } from './payloads.js';
 import type { Clock } from './platform.js';
 import type { Presence } from './presence.js';
+import type { Receipts } from './receipts.js';
 import type { RoomRecord } from './records.js';
 import type { RelayRoom } from './relay-rooms.js';
 import type { RoomLog } from './room-log.js';
@@ -55,6 +56,7 @@ export interface ReceivePort {
   readonly leaving: Pick<Leaving, 'onProposal'>;
   readonly timeline: TimelineWriter;
   readonly presence: Pick<Presence, 'markOnline' | 'markOffline'>;
+  readonly receipts: Pick<Receipts, 'received' | 'onReceipt'>;
   readonly files: Pick<FileTransfers, 'onChunk' | 'onControl' | 'offeredBy' | 'onOffer' | 'onDigest'>;
   readonly persistence: Persistence;
   readonly events: EventHub;
@@ -198,9 +200,13 @@ export class Receiver {
           state: 'received',
           sentAt: payload.ts,
         });
+        this.port.receipts.received(payload.id);
         presence.markOnline(from, live);
         return;
       }
+      case 'receipt':
+        presence.markOnline(from, live);
+        return this.port.receipts.onReceipt(payload, from);
       case 'presence':
         if (!live) return; // an old beat from catch-up says nothing about now
         if (payload.state === 'online') presence.markOnline(from, true);

@@ -17,6 +17,7 @@ import { Membership } from './membership.js';
 import { Outbox } from './outbox.js';
 import type { Clock } from './platform.js';
 import { Presence } from './presence.js';
+import { Receipts, type ReceiptSettings } from './receipts.js';
 import { Receiver } from './receive.js';
 import type { CommitIntent, RoomRecord } from './records.js';
 import type { RelayPort } from './relay-port.js';
@@ -43,6 +44,8 @@ export interface SessionContext {
   clock: Clock;
   relay: RelayPort;
   presenceTimeoutMs: number;
+  /** The client-wide receipt setting (read receipts on or off). */
+  receiptSettings: ReceiptSettings;
   /** Called when the room is left or I am removed, so the client can stop its transport. */
   onInactive(): void;
 }
@@ -59,6 +62,7 @@ export interface RoomParts {
   timeline: Timeline;
   senderKeys: SenderKeys;
   presence: Presence;
+  receipts: Receipts;
   outbox: Outbox;
   sentLog: SentLog;
   files: FileTransfers;
@@ -142,6 +146,17 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     },
     { roomId, clock, events, timeoutMs: ctx.presenceTimeoutMs },
   );
+  const receipts = new Receipts({
+    myId,
+    roomId,
+    clock,
+    events,
+    settings: ctx.receiptSettings,
+    timeline,
+    audience: (directTo) => (directTo === null ? roster.ids().filter((id) => id !== myId) : [directTo]),
+    canSend: () => canSendGroup() && status.ready,
+    send: (payload) => sending.sendGroup(payload),
+  });
   const outbox = await Outbox.load(
     {
       vault,
@@ -278,6 +293,7 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
       timeline,
       membership,
       presence,
+      receipts,
       status,
       events,
       currentRoom: () => relays.current(),
@@ -288,7 +304,27 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     record,
   );
   const receiver = new Receiver(
-    { me, myId, log, roster, seen, senderKeys, commits, epochs, lobby, knocking, leaving, timeline, presence, files, persistence, events, clock, warn },
+    {
+      me,
+      myId,
+      log,
+      roster,
+      seen,
+      senderKeys,
+      commits,
+      epochs,
+      lobby,
+      knocking,
+      leaving,
+      timeline,
+      presence,
+      receipts,
+      files,
+      persistence,
+      events,
+      clock,
+      warn,
+    },
     record,
   );
   return {
@@ -303,6 +339,7 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     timeline,
     senderKeys,
     presence,
+    receipts,
     outbox,
     sentLog,
     files,

@@ -196,6 +196,11 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
     if (!declined) throw new SealroomClientError('UNKNOWN_KNOCK');
   }
 
+  markRead(): void {
+    if (this.parts.status.dead) return;
+    this.parts.receipts.markRead();
+  }
+
   async leave(): Promise<void> {
     this.assertMember();
     await this.parts.outbox.queue({ k: 'leave' });
@@ -300,6 +305,7 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
 
   /** Tells the room I am going offline (best effort) and stops timers. */
   async goOffline(): Promise<void> {
+    await this.parts.receipts.flush();
     await this.parts.presence.sayOffline();
     this.parts.status.ready = false;
     this.stopTimers();
@@ -327,6 +333,7 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
 
   private stopTimers(): void {
     this.parts.presence.stop();
+    this.parts.receipts.stop();
     this.parts.timeline.stopExpiry();
   }
 
