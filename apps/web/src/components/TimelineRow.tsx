@@ -8,6 +8,7 @@ import type { DisplayItem } from '../store/slices/timeline/initialState.js';
 import { FileCard } from './FileCard.js';
 import { Icon } from './Icon.js';
 import { MessageText } from './MessageText.js';
+import { ReceiptMark } from './ReceiptMark.js';
 
 /** Bodies longer than this scroll inside their bubble instead of filling the screen. */
 const CLAMP_BODY_CHARS = 2000;
@@ -92,7 +93,8 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
         )}
         <time dateTime={new Date(item.sentAt).toISOString()}>{formatTime(item.sentAt)}</time>
         {mine && item.state === 'pending' && <span className="state pending">Sending…</span>}
-        {mine && item.state === 'sent' && (
+        {mine && item.state === 'sent' && item.kind === 'text' && <ReceiptMark receipts={item.receipts} nameOf={nameOf} />}
+        {mine && item.state === 'sent' && item.kind === 'file' && (
           <span className="state" aria-label="Sent">
             ✓
           </span>

@@ -3,7 +3,9 @@ import { Dialog } from '../components/Dialog.js';
 import { PasswordField } from '../components/PasswordField.js';
 import { meetsPolicy, type RatedPassword } from '../lib/strength.js';
 import { changePassword, exportBackup, lock } from '../store/actions/identity.js';
+import { setReadReceipts } from '../store/actions/receipts.js';
 import { selectIdentity } from '../store/slices/session/selectors.js';
+import { selectReadReceipts } from '../store/slices/ui/selectors.js';
 import { dispatch, useAppStore } from '../store/store.js';
 
 /** What the last submit of one of the forms below came to, shown beside its button. */
@@ -29,6 +31,7 @@ export default function AccountDialog() {
           </dd>
         </div>
       </dl>
+      <ReceiptsSetting />
       <ExportForm />
       <ChangePasswordForm />
       <div className="dialog-actions">
@@ -40,6 +43,21 @@ export default function AccountDialog() {
         </button>
       </div>
     </Dialog>
+  );
+}
+
+function ReceiptsSetting() {
+  const enabled = useAppStore(selectReadReceipts);
+  return (
+    <section className="stack" aria-labelledby="receipts-title">
+      <h3 id="receipts-title">Receipts</h3>
+      <label className="row">
+        <input type="checkbox" checked={enabled} onChange={(e) => setReadReceipts(e.target.checked)} data-testid="read-receipts-toggle" /> Send read receipts
+      </label>
+      <p className="hint">
+        Others see when you have read their messages. Turned off, you do not see when they read yours either. Delivery (✓✓) is always shared.
+      </p>
+    </section>
   );
 }
 

@@ -51,7 +51,8 @@ export type LocalEvent =
   | { type: 'ui/toast'; id: string; text: string; tone: 'info' | 'error' }
   | { type: 'ui/toast-dismiss'; id: string }
   | { type: 'ui/pending-invite'; invite: string | null }
-  | { type: 'ui/document-visible'; visible: boolean };
+  | { type: 'ui/document-visible'; visible: boolean }
+  | { type: 'ui/read-receipts'; enabled: boolean };
 
 /** Dialogs and side panels; one at a time. */
 export type Panel =

@@ -21,6 +21,8 @@ export interface UiState {
    * identity is ready and the room is joined.
    */
   pendingInvite: string | null;
+  /** Whether I send read receipts and see others' (a setting kept in this browser). */
+  readReceipts: boolean;
 }
 
 export const initialUiState: UiState = {
@@ -30,4 +32,5 @@ export const initialUiState: UiState = {
   directTarget: {},
   toasts: [],
   pendingInvite: null,
+  readReceipts: true,
 };

@@ -38,6 +38,8 @@ export function uiReducer(state: UiState, event: AppEvent): UiState {
       return { ...state, toasts: state.toasts.filter((t) => t.id !== event.id) };
     case 'ui/pending-invite':
       return { ...state, pendingInvite: event.invite };
+    case 'ui/read-receipts':
+      return { ...state, readReceipts: event.enabled };
     case 'identity':
       return event.state === 'unlocked' ? state : { ...state, view: 'list', panel: null, membersOpen: false, directTarget: {} };
     default:

@@ -6,3 +6,4 @@ export const selectMembersOpen = (s: AppState) => s.ui.membersOpen;
 export const selectToasts = (s: AppState) => s.ui.toasts;
 export const selectPendingInvite = (s: AppState) => s.ui.pendingInvite;
 export const selectDirectTargets = (s: AppState) => s.ui.directTarget;
+export const selectReadReceipts = (s: AppState) => s.ui.readReceipts;
