@@ -305,8 +305,8 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
 
   /** Tells the room I am going offline (best effort) and stops timers. */
   async goOffline(): Promise<void> {
-    await this.parts.receipts.flush();
-    await this.parts.presence.sayOffline();
+    // Receipts still queued go with the goodbye, best effort as it is.
+    await Promise.all([this.parts.receipts.flush(), this.parts.presence.sayOffline()]);
     this.parts.status.ready = false;
     this.stopTimers();
     await this.parts.lock.run(() => this.parts.persistence.persist());
