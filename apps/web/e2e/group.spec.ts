@@ -380,7 +380,7 @@ test("a newcomer using an existing member's name is flagged, and the alert needs
 
   // Bob is verified, so a new identity calling itself Bob reads as his key changing; an
   // unverified name would read as a clash. Either way: a prominent alert naming Bob.
-  const alert = alice.page.getByTestId('trust-alert').filter({ hasText: /Bob's security key has changed|using the name "Bob"/ });
+  const alert = alice.page.getByTestId('trust-alert').filter({ hasText: /Bob's security key has changed|also called "Bob"/ });
   await expect(alert).toBeVisible({ timeout: 30_000 });
   await openMembers(alice.page);
   await expect(alice.page.getByTestId('name-clash')).toHaveCount(2);

@@ -83,6 +83,8 @@ export type SystemEvent =
   | { type: 'role-changed'; member: IdentityId; name: string; role: Role; by: IdentityId }
   | { type: 'link-changed'; by: IdentityId; policy: LinkPolicy }
   | { type: 'timer-set'; by: IdentityId; disappearingMs: number | null }
+  /** I made this room: the first line of the creator's timeline. */
+  | { type: 'room-created' }
   /** I was let in (`by`: the member whose welcome I verified). Nothing from before can be read. */
   | { type: 'joined-room'; by: IdentityId }
   /**
@@ -93,9 +95,9 @@ export type SystemEvent =
   /** Envelopes the relay dropped before I could fetch them (cursor range). */
   | { type: 'gap'; afterCursor: number; upToCursor: number }
   /**
-   * Messages from before I joined: sealed under keys I never had, which is by design.
-   * `count` is of sealed group envelopes, presence beats included (they are
-   * indistinguishable from outside): show "earlier messages", not the number as texts.
+   * Protocol v1 only, kept for stored timelines: envelopes from before I joined, counted
+   * sealed (presence beats and commits included). v2 never writes it: a newcomer starts in
+   * a fresh epoch room and reads `joined-room` instead.
    */
   | { type: 'before-join'; count: number }
   | { type: 'removed-me'; by: IdentityId };

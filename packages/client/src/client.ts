@@ -48,7 +48,6 @@ import { RoomSession } from './room-session.js';
 import { loadNameData } from './names.js';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
 import { httpBase, toWebSocketUrl } from './relay-url.js';
-import type { ReceiptSettings } from './receipts.js';
 import { RelayConnection } from './transport.js';
 import { atRestCipher, Vault } from './vault.js';
 import { inviteFor } from './invite.js';
@@ -79,8 +78,7 @@ class Client implements SealroomClient {
   private readonly lifecycle = new AsyncLock();
   private closed = false;
   private readonly kdf: KdfOptions;
-  /** Shared by every room session, so a change applies at once everywhere. */
-  private readonly receiptSettings: ReceiptSettings;
+  private readonly receiptSettings: { readReceipts: boolean }; // shared by every room session: a change applies to all at once
 
   constructor(private readonly options: SealroomClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -243,7 +241,10 @@ class Client implements SealroomClient {
     const log = await RoomLog.load(vault, record.id);
     await log.adoptGenesis(created);
     await log.persist();
-    return this.addRoom(record);
+    const room = await this.addRoom(record);
+    // The creator's timeline starts with the room, as a joiner's starts with being let in.
+    await this.sessions.get(record.id)?.parts.timeline.add({ kind: 'system', event: { type: 'room-created' } });
+    return room;
   }
 
   async joinRoom(inviteLink: string): Promise<RoomHandle> {

@@ -34,7 +34,8 @@ const SHA256_HEX_CHARS = 64;
 
 export type AppPayload =
   | { t: 'text'; id: string; ts: number; body: string; mentions: string[] }
-  | { t: 'presence'; ts: number; state: 'online' | 'offline' }
+  /** `ask`: the sender just came online and asks the others to answer with a beat (C.10). */
+  | { t: 'presence'; ts: number; state: 'online' | 'offline'; ask?: true }
   | { t: 'file-offer'; id: string; ts: number; file: string; name: string; size: number; mime: string; sha256: string; chunkBytes: number; chunks: number }
   | { t: 'file-accept'; ts: number; file: string }
   /** Receiver → sender: I have written chunks [0, next); paces the sender (C.6). */
@@ -77,7 +78,8 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
       return { t: 'text', id: m.id, ts: m.ts, body: m.body, mentions: [...new Set(mentions as string[])] };
     }
     case 'presence':
-      return m.state === 'online' || m.state === 'offline' ? { t: 'presence', ts: m.ts, state: m.state } : undefined;
+      if (m.state !== 'online' && m.state !== 'offline') return undefined;
+      return m.ask === true && m.state === 'online' ? { t: 'presence', ts: m.ts, state: m.state, ask: true } : { t: 'presence', ts: m.ts, state: m.state };
     case 'file-offer': {
       if (!isId(m.id, APP_ID_BYTES) || !isId(m.file, APP_ID_BYTES)) return undefined;
       if (!boundedText(m.name, MAX_FILE_NAME_BYTES) || !boundedText(m.mime, MAX_MIME_TYPE_BYTES)) return undefined;

@@ -1,7 +1,9 @@
 /**
  * Who is online in a room (PROTOCOL C.10): my own beats while the room is connected, and
  * the members whose beats (or texts) arrived live recently. Presence found in catch-up
- * history says nothing about now and is ignored by the caller.
+ * history says nothing about now and is ignored by the caller. A member coming online asks
+ * (`ask` on its first beat) and the others answer with a beat of their own, so a newcomer
+ * knows who is there at once instead of after everyone's next periodic beat.
  */
 import type { EventHub } from './events.js';
 import type { AppPayload } from './payloads.js';
@@ -12,6 +14,13 @@ import type { Clock } from './platform.js';
  * relay retains and every member processes, so it is kept slow.
  */
 export const PRESENCE_INTERVAL_MS = 30_000;
+
+/**
+ * Least time between two answers to members who came online, ms. Several arrivals (or one
+ * member's two asking beats, at ready and when its announcement is acknowledged) within it
+ * share one answer, so a burst of joins cannot make every member beat once per joiner.
+ */
+export const PRESENCE_ANSWER_GAP_MS = 5_000;
 
 /** What presence needs from its room. */
 export interface PresencePort {
@@ -29,6 +38,8 @@ export class Presence {
   /** Identity id → when its latest live beat (or text) arrived, epoch ms. */
   private readonly online = new Map<string, number>();
   private timer: unknown;
+  private answerTimer: unknown;
+  private answeredAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly port: PresencePort,
@@ -65,22 +76,49 @@ export class Presence {
     this.deps.events.emit('presence', { roomId: this.deps.roomId, online });
   }
 
-  /** Beats now and every {@link PRESENCE_INTERVAL_MS} while the room is live. */
+  /**
+   * Beats now and every {@link PRESENCE_INTERVAL_MS} while the room is live. The first beat
+   * asks the others to answer: I just came online and know nothing of who else is.
+   */
   start(): void {
     if (this.timer !== undefined) return;
+    let first = true;
     const beat = () => {
       this.timer = undefined;
       if (!this.port.isLive()) return;
-      if (this.port.hasAudience()) void this.port.sendBeat({ t: 'presence', ts: this.deps.clock.now(), state: 'online' }).catch(() => undefined);
+      if (this.port.hasAudience()) {
+        const payload = { t: 'presence', ts: this.deps.clock.now(), state: 'online' } as const;
+        void this.port.sendBeat(first ? { ...payload, ask: true } : payload).catch(() => undefined);
+      }
+      first = false;
       this.emit();
       this.timer = this.deps.clock.setTimeout(beat, PRESENCE_INTERVAL_MS);
     };
     beat();
   }
 
+  /**
+   * A member came online and asked who else is: answer with a beat, at once or, within
+   * {@link PRESENCE_ANSWER_GAP_MS} of my last answer, once that gap is over.
+   */
+  answer(): void {
+    if (this.answerTimer !== undefined) return;
+    const send = () => {
+      this.answerTimer = undefined;
+      if (!this.port.isLive() || !this.port.hasAudience()) return;
+      this.answeredAt = this.deps.clock.now();
+      void this.port.sendBeat({ t: 'presence', ts: this.answeredAt, state: 'online' }).catch(() => undefined);
+    };
+    const wait = this.answeredAt + PRESENCE_ANSWER_GAP_MS - this.deps.clock.now();
+    if (wait <= 0) send();
+    else this.answerTimer = this.deps.clock.setTimeout(send, wait);
+  }
+
   stop(): void {
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    if (this.answerTimer !== undefined) this.deps.clock.clearTimeout(this.answerTimer);
     this.timer = undefined;
+    this.answerTimer = undefined;
   }
 
   /** Beats at once (my announcement was just acknowledged) and on from there. */

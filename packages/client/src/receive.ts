@@ -55,7 +55,7 @@ export interface ReceivePort {
   readonly knocking: Pick<Knocking, 'onEnvelope' | 'knock'>;
   readonly leaving: Pick<Leaving, 'onProposal'>;
   readonly timeline: TimelineWriter;
-  readonly presence: Pick<Presence, 'markOnline' | 'markOffline'>;
+  readonly presence: Pick<Presence, 'markOnline' | 'markOffline' | 'answer'>;
   readonly receipts: Pick<Receipts, 'received' | 'onReceipt'>;
   readonly files: Pick<FileTransfers, 'onChunk' | 'onControl' | 'offeredBy' | 'onOffer' | 'onDigest'>;
   readonly persistence: Persistence;
@@ -209,8 +209,9 @@ export class Receiver {
         return this.port.receipts.onReceipt(payload, from);
       case 'presence':
         if (!live) return; // an old beat from catch-up says nothing about now
-        if (payload.state === 'online') presence.markOnline(from, true);
-        else presence.markOffline(from);
+        if (payload.state === 'offline') return presence.markOffline(from);
+        presence.markOnline(from, true);
+        if (payload.ask === true) presence.answer();
         return;
       case 'file-offer':
         return; // offers travel as manifests (content kind file-manifest)

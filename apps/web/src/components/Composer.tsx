@@ -1,5 +1,6 @@
 import type { MemberInfo, RoomId } from '@sealroom/client';
 import { type KeyboardEvent, useId, useMemo, useRef, useState } from 'react';
+import { COMPOSER_INPUT_ID } from '../lib/composer-focus.js';
 import { mentionQueryAt } from '../lib/text.js';
 import { Icon } from './Icon.js';
 import { sendFile } from '../store/actions/files.js';
@@ -156,12 +157,12 @@ export function Composer({ roomId, members, disabled }: Props) {
         >
           <Icon name="paperclip" />
         </button>
-        <label htmlFor={`${listId}-text`} className="visually-hidden">
+        <label htmlFor={COMPOSER_INPUT_ID} className="visually-hidden">
           {target ? `Private message to ${target.displayName}` : 'Message'}
         </label>
         <textarea
           ref={inputRef}
-          id={`${listId}-text`}
+          id={COMPOSER_INPUT_ID}
           className="input"
           rows={1}
           value={text}

@@ -6,22 +6,32 @@ interface Props {
   children: ReactNode;
   /** Name for tests and for the dialog's accessible description. */
   testId?: string;
+  /** Where focus goes when the dialog closes, if not back to where it was when it opened. */
+  returnFocus?: () => HTMLElement | null;
 }
 
 /**
  * A modal on the native `<dialog>`: the browser traps focus, Escape closes it, and focus
- * returns to where it was when it closes.
+ * returns to where it was when it closes. The field marked `data-autofocus` gets focus on
+ * opening: `showModal` would otherwise focus the first button (✕), since React's
+ * `autoFocus` leaves no attribute for the browser to find, so typing went nowhere and
+ * Enter closed the dialog.
  */
-export function Dialog({ title, onClose, children, testId }: Props) {
+export function Dialog({ title, onClose, children, testId, returnFocus }: Props) {
+  const returnTo = useRef(returnFocus);
+  useEffect(() => {
+    returnTo.current = returnFocus;
+  });
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
+    dialog?.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     return () => {
       dialog?.close();
-      previous?.focus();
+      (returnTo.current?.() ?? previous)?.focus();
     };
   }, []);
   return (

@@ -75,9 +75,16 @@ export function MessageList({ roomId, members }: { roomId: RoomId; members: read
     // The scroll box only exists once there is something to show.
   }, [loaded, hasRows]);
 
-  if (loaded && rows.length === 0) {
+  // A room that holds only its creation line still reads as empty, with the line above.
+  const onlyCreated = rows.every((r) => r.kind === 'day' || (r.item.kind === 'system' && r.item.event.type === 'room-created'));
+  if (loaded && onlyCreated) {
     return (
       <div className="empty" data-testid="empty-room">
+        {rows.length > 0 && (
+          <p className="system-line" data-testid="system-line">
+            You created this room
+          </p>
+        )}
         <h2>No messages yet</h2>
         <p>Everything written here is sealed on this device before it leaves. Say hello, or invite someone first.</p>
       </div>

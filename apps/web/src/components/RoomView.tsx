@@ -1,9 +1,10 @@
 import type { MemberInfo, PendingKnock, RoomSummary } from '@sealroom/client';
-import { SECOND_MS } from '@sealroom/units';
 import { type DragEvent, useMemo, useState } from 'react';
-import { formatDuration } from '../lib/format.js';
+import { roomMetaText } from '../lib/room-meta.js';
+import { currentClient } from '../store/actions/client-handle.js';
 import { sendFile } from '../store/actions/files.js';
 import { selectRoom } from '../store/actions/rooms.js';
+import { selectConnectionByRelay } from '../store/slices/connection/selectors.js';
 import { selectKnocks, selectRemovedMe } from '../store/slices/rooms/selectors.js';
 import { selectMembersOpen } from '../store/slices/ui/selectors.js';
 import { alertsForRoom, selectAlerts } from '../store/slices/warnings/selectors.js';
@@ -23,6 +24,8 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
   const membersOpen = useAppStore(selectMembersOpen);
   const [dragging, setDragging] = useState(false);
   const online = members.filter((m) => m.online).length;
+  const relayUrl = currentClient()?.room(room.id)?.relayUrl;
+  const connection = useAppStore(selectConnectionByRelay)[relayUrl ?? '']?.state;
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -53,10 +56,8 @@ export function RoomView({ room, members }: { room: RoomSummary; members: readon
         </button>
         <div className="room-title-block">
           <h1 id="room-title">{room.name}</h1>
-          <span className="room-meta">
-            {members.length > 0 && `${members.length} ${members.length === 1 ? 'member' : 'members'}`}
-            {online > 0 ? ` · ${online} online` : ''}
-            {room.disappearingMs ? ` · messages disappear after ${formatDuration(Math.round(room.disappearingMs / SECOND_MS))}` : ''}
+          <span className="room-meta" data-testid="room-meta">
+            {roomMetaText({ members: members.length, online, connection, disappearingMs: room.disappearingMs })}
           </span>
         </div>
         <div className="room-actions">

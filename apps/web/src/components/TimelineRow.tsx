@@ -2,6 +2,7 @@ import type { MemberInfo, SystemEvent } from '@sealroom/client';
 import { SECOND_MS } from '@sealroom/units';
 import { memo } from 'react';
 import { formatDuration, formatTime } from '../lib/format.js';
+import { memberLabel } from '../lib/member-label.js';
 import { neutraliseBidi } from '../lib/text.js';
 import { WARNING_LINE_TEXT } from '../lib/warnings.js';
 import type { DisplayItem } from '../store/slices/timeline/initialState.js';
@@ -13,10 +14,12 @@ import { ReceiptMark } from './ReceiptMark.js';
 /** Bodies longer than this scroll inside their bubble instead of filling the screen. */
 const CLAMP_BODY_CHARS = 2000;
 
-function systemText(event: SystemEvent, nameOf: (id: string) => string): string {
+function systemText(event: SystemEvent, nameOf: (id: string) => string, labelOf: (id: string, name: string) => string): string {
   switch (event.type) {
+    case 'room-created':
+      return 'You created this room';
     case 'member-joined':
-      return `${neutraliseBidi(event.name)} joined`;
+      return `${labelOf(event.member, event.name)} joined`;
     case 'member-left':
       return `${neutraliseBidi(event.name)} left${event.linkReset ? '; the invite link was reset' : ''}`;
     case 'member-removed':
@@ -26,7 +29,7 @@ function systemText(event: SystemEvent, nameOf: (id: string) => string): string 
     case 'link-changed':
       return `${nameOf(event.by)} changed the invite link; the old one no longer works`;
     case 'joined-room':
-      return `${nameOf(event.by)} let you in. Messages sent before you joined are sealed from you by design.`;
+      return `You joined: ${nameOf(event.by)} let you in. Anything sent before you joined is sealed from you by design.`;
     case 'stale-epoch':
       return `${neutraliseBidi(event.name)} sent something before seeing the latest membership change; it will appear once they catch up.`;
     case 'timer-set':
@@ -55,7 +58,8 @@ interface Props {
 }
 
 export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, members }: Props) {
-  const nameOf = (id: string) => (id === me ? 'you' : neutraliseBidi(members.find((m) => m.id === id)?.displayName ?? 'a former member'));
+  const labelOf = (id: string, name: string) => memberLabel(id, neutraliseBidi(name), members);
+  const nameOf = (id: string) => (id === me ? 'you' : labelOf(id, members.find((m) => m.id === id)?.displayName ?? 'a former member'));
 
   if (item.kind === 'warning') {
     return (
@@ -67,7 +71,7 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
   if (item.kind === 'system') {
     return (
       <p className={item.event.type === 'gap' ? 'gap-line' : 'system-line'} data-testid="system-line">
-        {capitalise(systemText(item.event, nameOf))}
+        {capitalise(systemText(item.event, nameOf, labelOf))}
       </p>
     );
   }
@@ -82,10 +86,10 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
       data-testid="message"
       data-state={item.state}
       data-private={isPrivate ? 'true' : undefined}
-      aria-label={`${mine ? 'You' : neutraliseBidi(item.senderName)}${isPrivate ? ', private' : ''}`}
+      aria-label={`${mine ? 'You' : labelOf(item.sender, item.senderName)}${isPrivate ? ', private' : ''}`}
     >
       <header className="message-head">
-        <span className="message-sender">{mine ? 'You' : neutraliseBidi(item.senderName)}</span>
+        <span className="message-sender">{mine ? 'You' : labelOf(item.sender, item.senderName)}</span>
         {isPrivate && item.kind === 'text' && (
           <span className="private-tag">
             <Icon name="lock" size={13} /> Private {mine ? `to ${nameOf(item.directTo ?? '')}` : 'to you'}

@@ -29,14 +29,14 @@ function AlertCard({ alert, member, roomId }: { alert: TrustAlert; member: Membe
   return (
     <section className="alert danger" role="alert" aria-labelledby={`${alert.id}-title`} data-testid="trust-alert" data-kind={alert.kind}>
       <h2 id={`${alert.id}-title`}>
-        ⚠ {keyChanged ? `${name}'s security key has changed` : mixed ? `The name "${name}" mixes alphabets` : `Two members are using the name "${name}"`}
+        ⚠ {keyChanged ? `${name}'s security key has changed` : mixed ? `The name "${name}" mixes alphabets` : `Another member is also called "${name}"`}
       </h2>
       <p>
         {keyChanged
           ? `This can mean ${name} reinstalled or moved to a new browser, or that someone is impersonating them. Until you have compared safety numbers again, do not trust what this identity says.`
           : mixed
             ? 'Letters from different alphabets can make a name look like someone else’s. Check the fingerprint and compare safety numbers before trusting it.'
-            : 'One of them may be impersonating the other. Check their fingerprints and compare safety numbers before trusting either.'}
+            : 'They are different people with different keys, and one may be impersonating the other. The conversation shows each with the start of its fingerprint; compare safety numbers before trusting either.'}
       </p>
       <div className="row">
         {member && (

@@ -3,6 +3,7 @@ import { DAY_MS, HOUR_MS } from '@sealroom/units';
 import { useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { QrImage } from '../components/QrImage.js';
+import { composerInput } from '../lib/composer-focus.js';
 import { inviteLink, setLinkPolicy } from '../store/actions/rooms.js';
 import { dispatch } from '../store/store.js';
 
@@ -25,7 +26,8 @@ export function describePolicy(policy: LinkPolicy | null): string {
   return `${who}${uses}${until}`;
 }
 
-export default function InviteDialog({ room }: { room: RoomSummary }) {
+/** @param afterCreate the room was just made: closing puts the cursor in its composer. */
+export default function InviteDialog({ room, afterCreate = false }: { room: RoomSummary; afterCreate?: boolean }) {
   // The room's summary changes with its link (a reset, a new policy): read the link afresh.
   const link = inviteLink(room.id) ?? '';
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
@@ -43,7 +45,7 @@ export default function InviteDialog({ room }: { room: RoomSummary }) {
   };
 
   return (
-    <Dialog title={`Invite people to ${room.name}`} onClose={close} testId="invite-dialog">
+    <Dialog title={`Invite people to ${room.name}`} onClose={close} testId="invite-dialog" returnFocus={afterCreate ? composerInput : undefined}>
       <p data-testid="link-policy">{describePolicy(room.linkPolicy)} Send it only to the people you mean, over a channel you trust.</p>
       <div className="field">
         <label htmlFor="invite-link">Invite link</label>

@@ -21,7 +21,7 @@ export default function JoinRoomDialog() {
             className="input invite-link"
             value={link}
             onChange={(e) => setLink(e.target.value)}
-            autoFocus
+            data-autofocus
             required
             spellCheck={false}
             autoComplete="off"

@@ -25,7 +25,7 @@ export default function NewRoomDialog() {
             value={name}
             maxLength={MAX_ROOM_NAME_LENGTH}
             onChange={(e) => setName(e.target.value)}
-            autoFocus
+            data-autofocus
             required
             aria-describedby="room-name-hint"
           />

@@ -65,7 +65,7 @@ function Panels() {
       return <AccountDialog />;
     case 'invite': {
       const room = summaries[panel.roomId];
-      return room ? <InviteDialog room={room} /> : null;
+      return room ? <InviteDialog room={room} afterCreate={panel.afterCreate === true} /> : null;
     }
     case 'room-settings': {
       const room = summaries[panel.roomId];

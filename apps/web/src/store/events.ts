@@ -40,7 +40,8 @@ export type LocalEvent =
   | { type: 'members/loaded'; roomId: RoomId; members: MemberInfo[] }
   | { type: 'warnings/received'; id: string; at: number; warning: Warning }
   | { type: 'warnings/acknowledge'; id: string }
-  | { type: 'files/accepted'; roomId: RoomId; fileId: string }
+  /** `size`: the offered size in bytes, so the receiver's progress has a percentage at once. */
+  | { type: 'files/accepted'; roomId: RoomId; fileId: string; size: number }
   | { type: 'files/declined'; roomId: RoomId; fileId: string }
   | { type: 'files/saved'; fileId: string; url: string | null; savedTo: 'download' | 'disk' }
   | { type: 'files/sending'; roomId: RoomId; fileId: string; name: string; size: number }
@@ -56,7 +57,8 @@ export type LocalEvent =
 
 /** Dialogs and side panels; one at a time. */
 export type Panel =
-  | { kind: 'invite'; roomId: RoomId }
+  /** `afterCreate`: the room was just made; closing hands focus to its composer. */
+  | { kind: 'invite'; roomId: RoomId; afterCreate?: boolean }
   | { kind: 'safety'; roomId: RoomId; member: IdentityId }
   | { kind: 'room-settings'; roomId: RoomId }
   | { kind: 'new-room' }

@@ -30,7 +30,7 @@ export async function acceptFile(item: FileMessage): Promise<void> {
     // The user closed the save dialog: nothing accepted yet.
     return;
   }
-  dispatch({ type: 'files/accepted', roomId, fileId });
+  dispatch({ type: 'files/accepted', roomId, fileId, size });
   try {
     await room.acceptFile(fileId, sink.stream);
     const url = sink.finish();

@@ -15,6 +15,9 @@ export async function sendText(roomId: RoomId, text: string): Promise<Outcome> {
     dispatch({ type: 'message', roomId, item });
   });
   if (!outcome.ok) toast(outcome.error.message, 'error');
+  // A private message is one message, as in Element and Slack: the next one goes to the
+  // room again unless the sender picks someone anew.
+  else if (to && useAppStore.getState().ui.directTarget[roomId] === to) setDirectTarget(roomId, null);
   return outcome;
 }
 

@@ -30,7 +30,7 @@ export async function createRoom(name: string): Promise<Outcome<RoomId>> {
   if (outcome.ok) {
     await loadRoom(outcome.value);
     selectRoom(outcome.value);
-    dispatch({ type: 'ui/panel', panel: { kind: 'invite', roomId: outcome.value } });
+    dispatch({ type: 'ui/panel', panel: { kind: 'invite', roomId: outcome.value, afterCreate: true } });
   }
   return outcome;
 }

@@ -5,7 +5,7 @@ import { transferFraction } from './selectors.js';
 
 describe('filesReducer', () => {
   it('follows a received file from accept to completion', () => {
-    let s = filesReducer(initialFilesState, { type: 'files/accepted', roomId: 'r', fileId: 'f' });
+    let s = filesReducer(initialFilesState, { type: 'files/accepted', roomId: 'r', fileId: 'f', size: 200 });
     expect(s.transfers.f?.status).toBe('transferring');
     s = filesReducer(s, { type: 'file-progress', roomId: 'r', fileId: 'f', direction: 'receive', bytes: 50, total: 200 });
     expect(transferFraction(s.transfers.f!)).toBe(0.25);
@@ -17,8 +17,14 @@ describe('filesReducer', () => {
     expect(s.transfers.f).toMatchObject({ url: 'blob:x', savedTo: 'download' });
   });
 
+  it('gives a received file its size, so a percentage, from the moment it is accepted', () => {
+    const s = filesReducer(initialFilesState, { type: 'files/accepted', roomId: 'r', fileId: 'f', size: 200 });
+    expect(s.transfers.f).toMatchObject({ direction: 'receive', status: 'transferring', bytes: 0, total: 200 });
+    expect(transferFraction(s.transfers.f!)).toBe(0);
+  });
+
   it('records a hash mismatch as a failure with its code, and ignores late progress', () => {
-    let s = filesReducer(initialFilesState, { type: 'files/accepted', roomId: 'r', fileId: 'f' });
+    let s = filesReducer(initialFilesState, { type: 'files/accepted', roomId: 'r', fileId: 'f', size: 200 });
     s = filesReducer(s, { type: 'file-failed', roomId: 'r', fileId: 'f', direction: 'receive', code: 'HASH_MISMATCH' });
     s = filesReducer(s, { type: 'file-progress', roomId: 'r', fileId: 'f', direction: 'receive', bytes: 9, total: 9 });
     expect(s.transfers.f).toMatchObject({ status: 'failed', code: 'HASH_MISMATCH' });

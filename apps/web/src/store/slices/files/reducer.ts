@@ -22,7 +22,7 @@ export function filesReducer(state: FilesState, event: AppEvent): FilesState {
     case 'files/sending':
       return patch(state, event.fileId, fresh(event.roomId, 'send', event.size), {});
     case 'files/accepted':
-      return patch(state, event.fileId, fresh(event.roomId, 'receive', 0), { status: 'transferring', code: null });
+      return patch(state, event.fileId, fresh(event.roomId, 'receive', event.size), { status: 'transferring', code: null, total: event.size });
     case 'files/declined':
       return patch(state, event.fileId, fresh(event.roomId, 'receive', 0), { status: 'declined' });
     case 'file-progress': {
