@@ -92,7 +92,9 @@ export class Receipts {
       const before = item.receipts ?? { audience: [], delivered: [], read: [] };
       // Sent again after a commit: the new epoch's members are added, none forgotten.
       const audience = [...new Set([...before.audience, ...this.port.audience(item.directTo)])];
-      changed = { ...before, audience };
+      // Confirmations that overtook the acknowledgement count only from the audience.
+      const counted = (ids: string[]) => ids.filter((id) => audience.includes(id));
+      changed = { audience, delivered: counted(before.delivered), read: counted(before.read) };
       return { ...item, receipts: changed };
     });
     if (changed !== undefined) this.port.events.emit('receipt', { roomId: this.port.roomId, id: itemId, receipts: changed });
@@ -154,8 +156,12 @@ export class Receipts {
 
 /** The receipts of `item` with `member`'s confirmation, or undefined when nothing changes. */
 function confirm(item: TextMessage, member: string, read: boolean): MessageReceipts | undefined {
-  const receipts = item.receipts;
-  if (receipts === undefined || !receipts.audience.includes(member)) return undefined;
+  // Still pending here (sent again after a reload, while catch-up brings the receipts of the
+  // first copy): its audience is not known yet, so the confirmation is kept until sent()
+  // learns it and drops any from outside it.
+  const pending = item.state === 'pending';
+  const receipts = item.receipts ?? (pending ? { audience: [], delivered: [], read: [] } : undefined);
+  if (receipts === undefined || (!pending && !receipts.audience.includes(member))) return undefined;
   const delivered = receipts.delivered.includes(member) ? receipts.delivered : [...receipts.delivered, member];
   const readBy = !read || receipts.read.includes(member) ? receipts.read : [...receipts.read, member];
   if (delivered === receipts.delivered && readBy === receipts.read) return undefined;

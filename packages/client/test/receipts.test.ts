@@ -108,12 +108,13 @@ function member(me: string, options: { clock?: ReturnType<typeof manualClock>; s
   /** A message of mine the relay has taken. */
   const mine = async (directTo: string | null = null): Promise<string> => {
     const id = appId();
-    items.set(itemSeenKey(me, id), textOf(me, id, directTo));
+    // As Sending.delivered does: the item is marked sent, then its audience recorded.
+    items.set(itemSeenKey(me, id), { ...textOf(me, id, directTo), state: 'sent' });
     await receipts.sent(itemSeenKey(me, id));
     return id;
   };
   const receiptsOf = (id: string): MessageReceipts | undefined => (items.get(itemSeenKey(me, id)) as TextMessage | undefined)?.receipts;
-  return { receipts, clock, sent, events, mine, receiptsOf, roster };
+  return { receipts, clock, sent, events, mine, receiptsOf, roster, items };
 }
 
 describe('the receipt payload', () => {
@@ -291,6 +292,29 @@ describe('counting receipts of my messages', () => {
     // Sent again after a commit (resend-after-commit): the new epoch's members join the audience, none leave it.
     await alice.receipts.sent(itemSeenKey(ALICE, first));
     expect(alice.receiptsOf(first)!.audience).toEqual([BOB, CAROL, DAVE]);
+  });
+});
+
+describe('a receipt that overtakes the relay’s acknowledgement', () => {
+  it('is kept while the message is pending, then counted only if its member is in the audience', async () => {
+    const alice = member(ALICE, { roster: [ALICE, BOB] });
+    // A message of mine sent again after a reload: the others' receipts of its first copy
+    // come with catch-up before the relay acknowledges the copy.
+    const id = appId();
+    const itemId = itemSeenKey(ALICE, id);
+    alice.items.set(itemId, textOf(ALICE, id));
+    await alice.receipts.onReceipt({ t: 'receipt', ts: 1, d: [], r: [id] }, BOB);
+    await alice.receipts.onReceipt({ t: 'receipt', ts: 1, d: [id], r: [] }, DAVE); // not sealed for Dave
+    await alice.receipts.sent(itemId);
+    expect(alice.receiptsOf(id)).toEqual({ audience: [BOB], delivered: [BOB], read: [BOB] });
+  });
+
+  it('is ignored for a message stored before receipts existed (sent, no audience recorded)', async () => {
+    const alice = member(ALICE);
+    const id = appId();
+    alice.items.set(itemSeenKey(ALICE, id), { ...textOf(ALICE, id), state: 'sent' });
+    await alice.receipts.onReceipt({ t: 'receipt', ts: 1, d: [id], r: [id] }, BOB);
+    expect(alice.receiptsOf(id)).toBeUndefined();
   });
 });
 
