@@ -39,6 +39,20 @@ export interface TextMessage extends TimelineBase {
   /** Deleted for everyone by its author: `text` is empty, only this tombstone is kept. */
   deleted?: boolean;
   reactions?: Reactions;
+  /** Mine only, once the relay has it: who it was sent to and who confirmed it (receipts.ts). */
+  receipts?: MessageReceipts;
+}
+
+/**
+ * Receipts of a message I sent. `audience`: the members it was sealed for when the relay
+ * took it (the other members of that epoch, or the one recipient of a direct message);
+ * members who join later cannot read it and do not count. `delivered` and `read` are
+ * subsets of `audience`, each member confirming only for itself; `read` implies delivered.
+ */
+export interface MessageReceipts {
+  audience: IdentityId[];
+  delivered: IdentityId[];
+  read: IdentityId[];
 }
 
 /** Reactions to a message: emoji → identity ids of the members who reacted with it, oldest first. */

@@ -8,7 +8,7 @@ import type { IdentityProgress } from '@sealroom/protocol';
 import type { FileFailureCode, WarningCodes, WarningKind } from './codes.js';
 import type { Clock, ClientStorage, ReconnectOptions, WebSocketConstructor } from './platform.js';
 import type { IdentityId, LinkPolicy, MemberInfo, MembershipChange, MessageId, PendingKnock, Role, RoomId, RoomSummary, SafetyNumber } from './api-members.js';
-import type { DeliveryState, FileMessage, FileSource, HistoryOptions, SendTextOptions, TextMessage, TimelineItem } from './api-timeline.js';
+import type { DeliveryState, FileMessage, MessageReceipts, FileSource, HistoryOptions, SendTextOptions, TextMessage, TimelineItem } from './api-timeline.js';
 
 export interface SealroomClientOptions {
   /**
@@ -34,6 +34,12 @@ export interface SealroomClientOptions {
    * in ms. Default 75 000 (two missed 30 s beats, plus slack).
    */
   presenceTimeoutMs?: number;
+  /**
+   * Whether this client sends read receipts (and records other members' read receipts).
+   * Default true; change it later with {@link SealroomClient.setReadReceipts}. Delivery
+   * receipts are always sent.
+   */
+  readReceipts?: boolean;
 }
 
 // ---------------------------------------------------------------------------------
@@ -154,6 +160,11 @@ export interface RoomHandle {
   approveKnock(knockId: string): Promise<void>;
   /** Admins only: turns a knock down (the knocker is told it was declined). */
   declineKnock(knockId: string): Promise<void>;
+  /**
+   * The user has seen every message received in this room so far: their senders get a read
+   * receipt with the next batch, unless read receipts are off (then nothing is sent).
+   */
+  markRead(): void;
 }
 
 // ---------------------------------------------------------------------------------
@@ -188,6 +199,8 @@ export interface ClientEventMap {
   'message-updated': { roomId: RoomId; item: TextMessage | FileMessage };
   /** A message of mine moved from pending to sent. */
   delivery: { roomId: RoomId; id: MessageId; state: DeliveryState };
+  /** Another member confirmed delivery or reading of a message of mine; `receipts` is its new state. */
+  receipt: { roomId: RoomId; id: MessageId; receipts: MessageReceipts };
   /** Items deleted locally because their disappearing timer ran out. */
   expired: { roomId: RoomId; ids: string[] };
   'member-joined': { roomId: RoomId; member: MemberInfo };
@@ -291,6 +304,11 @@ export interface SealroomClient {
   onEvent(listener: (event: ClientEvent) => void): Unsubscribe;
   /** Connection state per relay endpoint. */
   connectionState(relayUrl?: string): ConnectionState;
+  /**
+   * Turns read receipts on or off for every room. Off: no read receipts are sent and other
+   * members' read receipts are not recorded (as Signal does); delivery receipts still flow.
+   */
+  setReadReceipts(enabled: boolean): void;
 
   /** Flushes pending storage writes, closes sockets and timers. The client is unusable afterwards. */
   close(): Promise<void>;

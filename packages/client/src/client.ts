@@ -46,9 +46,8 @@ import { KEY_IDENTITY, KEY_ROOM_INDEX, ROOM_RECORD_VERSION, newRoomRecord, roomK
 import { RoomLog } from './room-log.js';
 import { RoomSession } from './room-session.js';
 import { loadNameData } from './names.js';
-import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from './backoff.js';
 import { httpBase, toWebSocketUrl } from './relay-url.js';
-import { RelayConnection } from './transport.js';
+import { RelayConnections } from './relay-connections.js';
 import { atRestCipher, Vault } from './vault.js';
 import { inviteFor } from './invite.js';
 
@@ -64,7 +63,7 @@ interface Unlocked {
 class Client implements SealroomClient {
   private readonly events = new EventHub();
   private readonly clock;
-  private readonly connections = new Map<string, RelayConnection>();
+  private readonly connections: RelayConnections;
   private readonly sessions = new Map<string, RoomSession>();
   /** Rooms stored by an older version (protocol v1): listed, readable, inactive. */
   private readonly outdated = new Map<string, OutdatedRoom>();
@@ -78,9 +77,12 @@ class Client implements SealroomClient {
   private readonly lifecycle = new AsyncLock();
   private closed = false;
   private readonly kdf: KdfOptions;
+  private readonly receiptSettings: { readReceipts: boolean }; // shared by every room session: a change applies to all at once
 
   constructor(private readonly options: SealroomClientOptions) {
     this.clock = options.clock ?? systemClock;
+    this.connections = new RelayConnections(options, this.clock, this.events);
+    this.receiptSettings = { readReceipts: options.readReceipts ?? true };
     const weak = options.dangerousTestOnlyPbkdf2Iterations;
     this.kdf = weak === undefined ? {} : { iterations: weak, dangerouslyAllowWeakKdfForTests: true };
   }
@@ -170,8 +172,7 @@ class Client implements SealroomClient {
     const unlocked = this.unlocked;
     if (unlocked === undefined) return;
     await Promise.all([...this.sessions.values()].map((session) => session.goOffline()));
-    for (const connection of this.connections.values()) connection.close();
-    this.connections.clear();
+    this.connections.closeAll();
     await Promise.all([...this.sessions.values()].map((session) => session.kill()));
     await unlocked.vault.flush();
     this.sessions.clear();
@@ -312,7 +313,7 @@ class Client implements SealroomClient {
     // A room compares its members' names from the moment it opens.
     await loadNameData();
     const { identity, vault } = this.requireUnlocked();
-    const connection = this.connectionFor(record.relayUrl);
+    const connection = this.connections.for(record.relayUrl);
     const session = await RoomSession.open(
       {
         me: identity,
@@ -321,13 +322,11 @@ class Client implements SealroomClient {
         clock: this.clock,
         relay: connection,
         presenceTimeoutMs: this.options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
+        receiptSettings: this.receiptSettings,
         onInactive: () => {
           // A socket admitted to no room would only be cut by the relay's handshake timer
           // and reconnect forever: close it; a later room on this relay opens a new one.
-          if (!connection.hasRooms()) {
-            connection.close();
-            this.connections.delete(record.relayUrl);
-          }
+          if (!connection.hasRooms()) this.connections.drop(record.relayUrl);
         },
       },
       record,
@@ -339,23 +338,6 @@ class Client implements SealroomClient {
 
   private appUrl(relayUrl?: string): string {
     return this.options.appUrl ?? httpBase(relayUrl ?? this.options.relayUrl);
-  }
-
-  private connectionFor(relayUrl: string): RelayConnection {
-    let connection = this.connections.get(relayUrl);
-    if (connection === undefined) {
-      connection = new RelayConnection({
-        url: relayUrl,
-        WebSocket: this.options.WebSocket,
-        clock: this.clock,
-        baseDelayMs: this.options.reconnect?.baseDelayMs ?? DEFAULT_BACKOFF_BASE_MS,
-        maxDelayMs: this.options.reconnect?.maxDelayMs ?? DEFAULT_BACKOFF_MAX_MS,
-        onState: (state, retryInMs) => this.events.emit('connection', { relayUrl, state, retryInMs }),
-        onRelayError: (code, message) => this.events.emit('warning', { kind: 'relay-error', roomId: null, member: null, code, detail: message }),
-      });
-      this.connections.set(relayUrl, connection);
-    }
-    return connection;
   }
 
   rooms(): RoomSummary[] {
@@ -377,8 +359,11 @@ class Client implements SealroomClient {
   }
 
   connectionState(relayUrl?: string): ConnectionState {
-    const key = relayUrl === undefined ? toWebSocketUrl(this.options.relayUrl) : toWebSocketUrl(relayUrl);
-    return this.connections.get(key)?.state ?? 'offline';
+    return this.connections.state(relayUrl);
+  }
+
+  setReadReceipts(enabled: boolean): void {
+    this.receiptSettings.readReceipts = enabled;
   }
 
   close(): Promise<void> {

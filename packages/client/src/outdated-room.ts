@@ -147,6 +147,10 @@ export class OutdatedRoom implements RoomHandle {
     return Promise.reject(this.refusal());
   }
 
+  markRead(): void {
+    // Nothing can be sent in an outdated room, receipts included.
+  }
+
   private refusal(): SealroomClientError {
     return new SealroomClientError('ROOM_OUTDATED', 'this room was made with an older version of Sealroom: ask for a new invite');
   }

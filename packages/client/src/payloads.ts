@@ -20,6 +20,11 @@ export const MAX_CANCEL_CODE_BYTES = 64;
 /** Most ranges in one file-resend, and most chunk indices they may cover in total. */
 export const MAX_RESEND_RANGES = 16;
 export const MAX_RESEND_CHUNKS = 32;
+/**
+ * Most message ids in one list of a receipt (delivered, read): a burst of catch-up fits in a
+ * few receipts, and one receipt stays near 6 KiB of JSON (22-character ids).
+ */
+export const MAX_RECEIPT_IDS = 256;
 /** Hex SHA-256: 64 characters. */
 const SHA256_HEX_CHARS = 64;
 
@@ -39,7 +44,9 @@ export type AppPayload =
   /** Receiver → sender, direct only: I hold no key for your group messages; distribute your current one to me (C.5). */
   | { t: 'key-request'; ts: number }
   /** Edit, delete for everyone, reaction: bound to the message they refer to (C.11). */
-  | ActionPayload;
+  | ActionPayload
+  /** Batched receipts for other members' messages, by their app ids: delivered to me, read by me (C.12, receipts.ts). */
+  | { t: 'receipt'; ts: number; d: string[]; r: string[] };
 
 export function encodePayload(payload: AppPayload): Uint8Array {
   return utf8(JSON.stringify({ v: PAYLOAD_VERSION, ...payload }));
@@ -113,6 +120,11 @@ export function decodePayload(bytes: Uint8Array): AppPayload | undefined {
     case 'delete':
     case 'react':
       return decodeActionPayload(m, m.t, m.ts);
+    case 'receipt': {
+      const ids = (list: unknown): list is string[] => Array.isArray(list) && list.length <= MAX_RECEIPT_IDS && list.every((x) => isId(x, APP_ID_BYTES));
+      if (!ids(m.d) || !ids(m.r) || m.d.length + m.r.length === 0) return undefined;
+      return { t: 'receipt', ts: m.ts, d: [...new Set(m.d)], r: [...new Set(m.r)] };
+    }
     default:
       return undefined;
   }

@@ -31,6 +31,7 @@ import { refItemId, type MessageActions } from './message-actions.js';
 import { decodePayload } from './payloads.js';
 import type { Clock } from './platform.js';
 import type { Presence } from './presence.js';
+import type { Receipts } from './receipts.js';
 import type { RoomRecord } from './records.js';
 import type { RelayRoom } from './relay-rooms.js';
 import type { RoomLog } from './room-log.js';
@@ -56,6 +57,7 @@ export interface ReceivePort {
   readonly leaving: Pick<Leaving, 'onProposal'>;
   readonly timeline: TimelineWriter;
   readonly presence: Pick<Presence, 'markOnline' | 'markOffline' | 'answer'>;
+  readonly receipts: Pick<Receipts, 'received' | 'onReceipt'>;
   readonly files: Pick<FileTransfers, 'onChunk' | 'onControl' | 'offeredBy' | 'onOffer' | 'onDigest'>;
   readonly actions: Pick<MessageActions, 'onAction' | 'arrived'>;
   readonly persistence: Persistence;
@@ -202,9 +204,13 @@ export class Receiver {
           ...(payload.reply === undefined ? {} : { replyTo: refItemId(payload.reply) }),
         });
         await this.port.actions.arrived(dedupe);
+        this.port.receipts.received(payload.id);
         presence.markOnline(from, live);
         return;
       }
+      case 'receipt':
+        presence.markOnline(from, live);
+        return this.port.receipts.onReceipt(payload, from);
       case 'presence':
         if (!live) return; // an old beat from catch-up says nothing about now
         if (payload.state === 'offline') return presence.markOffline(from);

@@ -18,6 +18,7 @@ import { MessageActions } from './message-actions.js';
 import { Outbox } from './outbox.js';
 import type { Clock } from './platform.js';
 import { Presence } from './presence.js';
+import { Receipts, type ReceiptSettings } from './receipts.js';
 import { Receiver } from './receive.js';
 import type { CommitIntent, RoomRecord } from './records.js';
 import type { RelayPort } from './relay-port.js';
@@ -44,6 +45,8 @@ export interface SessionContext {
   clock: Clock;
   relay: RelayPort;
   presenceTimeoutMs: number;
+  /** The client-wide receipt setting (read receipts on or off). */
+  receiptSettings: ReceiptSettings;
   /** Called when the room is left or I am removed, so the client can stop its transport. */
   onInactive(): void;
 }
@@ -60,6 +63,7 @@ export interface RoomParts {
   timeline: Timeline;
   senderKeys: SenderKeys;
   presence: Presence;
+  receipts: Receipts;
   outbox: Outbox;
   sentLog: SentLog;
   files: FileTransfers;
@@ -144,6 +148,17 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     },
     { roomId, clock, events, timeoutMs: ctx.presenceTimeoutMs },
   );
+  const receipts = new Receipts({
+    myId,
+    roomId,
+    clock,
+    events,
+    settings: ctx.receiptSettings,
+    timeline,
+    audience: (directTo) => (directTo === null ? roster.ids().filter((id) => id !== myId) : [directTo]),
+    canSend: () => canSendGroup() && status.ready,
+    send: (payload) => sending.sendGroup(payload),
+  });
   const outbox = await Outbox.load(
     {
       vault,
@@ -280,6 +295,7 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
       timeline,
       membership,
       presence,
+      receipts,
       status,
       events,
       currentRoom: () => relays.current(),
@@ -307,6 +323,7 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
       presence,
       files,
       actions,
+      receipts,
       persistence,
       events,
       clock,
@@ -326,6 +343,7 @@ export async function assembleRoom(ctx: SessionContext, record: RoomRecord, host
     timeline,
     senderKeys,
     presence,
+    receipts,
     outbox,
     sentLog,
     files,

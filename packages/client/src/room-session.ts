@@ -232,6 +232,11 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
     if (!declined) throw new SealroomClientError('UNKNOWN_KNOCK');
   }
 
+  markRead(): void {
+    if (this.parts.status.dead) return;
+    this.parts.receipts.markRead();
+  }
+
   async leave(): Promise<void> {
     this.assertMember();
     await this.parts.outbox.queue({ k: 'leave' });
@@ -336,7 +341,8 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
 
   /** Tells the room I am going offline (best effort) and stops timers. */
   async goOffline(): Promise<void> {
-    await this.parts.presence.sayOffline();
+    // Receipts still queued go with the goodbye, best effort as it is.
+    await Promise.all([this.parts.receipts.flush(), this.parts.presence.sayOffline()]);
     this.parts.status.ready = false;
     this.stopTimers();
     await this.parts.lock.run(() => this.parts.persistence.persist());
@@ -363,6 +369,7 @@ export class RoomSession implements RoomHandle, RelayRoomHost {
 
   private stopTimers(): void {
     this.parts.presence.stop();
+    this.parts.receipts.stop();
     this.parts.timeline.stopExpiry();
   }
 

@@ -14,6 +14,7 @@ import type { Membership } from './membership.js';
 import type { Outbox } from './outbox.js';
 import { encodePayload, type AppPayload } from './payloads.js';
 import type { Presence } from './presence.js';
+import type { Receipts } from './receipts.js';
 import type { OutboxIntent, RoomRecord } from './records.js';
 import type { RelayRoom } from './relay-rooms.js';
 import type { SentLog } from './resend-after-commit.js';
@@ -40,6 +41,7 @@ export interface SendingPort {
   readonly timeline: TimelineWriter;
   readonly membership: Pick<Membership, 'left'>;
   readonly presence: Pick<Presence, 'restart'>;
+  readonly receipts: Pick<Receipts, 'sent'>;
   readonly status: Pick<RoomStatus, 'dead'>;
   readonly events: EventHub;
   /** The relay room of the current epoch, if bound. */
@@ -151,6 +153,7 @@ export class Sending {
     if ((intent.k === 'group' || intent.k === 'direct') && intent.itemId !== undefined) {
       await timeline.update(intent.itemId, (item) => (item.kind === 'text' ? { ...item, state: 'sent' as DeliveryState } : item));
       events.emit('delivery', { roomId: this.record.id, id: intent.itemId, state: 'sent' });
+      await this.port.receipts.sent(intent.itemId);
     }
   }
 

@@ -10,6 +10,7 @@ import { FileCard } from './FileCard.js';
 import { Icon } from './Icon.js';
 import { MessageMenu } from './MessageMenu.js';
 import { MessageText } from './MessageText.js';
+import { ReceiptMark } from './ReceiptMark.js';
 import { Reactions } from './Reactions.js';
 import { ReplyQuote } from './ReplyQuote.js';
 
@@ -101,7 +102,8 @@ export const TimelineRow = memo(function TimelineRow({ item, me, myName, names, 
         )}
         <time dateTime={new Date(item.sentAt).toISOString()}>{formatTime(item.sentAt)}</time>
         {mine && item.state === 'pending' && <span className="state pending">Sending…</span>}
-        {mine && item.state === 'sent' && (
+        {mine && item.state === 'sent' && item.kind === 'text' && <ReceiptMark receipts={item.receipts} nameOf={nameOf} />}
+        {mine && item.state === 'sent' && item.kind === 'file' && (
           <span className="state" aria-label="Sent">
             ✓
           </span>

@@ -4,7 +4,9 @@ import { PasswordField } from '../components/PasswordField.js';
 import { meetsPolicy, type RatedPassword } from '../lib/strength.js';
 import { changePassword, lock } from '../store/actions/identity.js';
 import { ExportForm, RestoreForm, SubmitRow, type FormResult } from './BackupForms.js';
+import { setReadReceipts } from '../store/actions/receipts.js';
 import { selectIdentity } from '../store/slices/session/selectors.js';
+import { selectReadReceipts } from '../store/slices/ui/selectors.js';
 import { dispatch, useAppStore } from '../store/store.js';
 
 export default function AccountDialog() {
@@ -24,6 +26,7 @@ export default function AccountDialog() {
           </dd>
         </div>
       </dl>
+      <ReceiptsSetting />
       <ExportForm />
       <RestoreForm />
       <ChangePasswordForm />
@@ -36,6 +39,21 @@ export default function AccountDialog() {
         </button>
       </div>
     </Dialog>
+  );
+}
+
+function ReceiptsSetting() {
+  const enabled = useAppStore(selectReadReceipts);
+  return (
+    <section className="stack" aria-labelledby="receipts-title">
+      <h3 id="receipts-title">Receipts</h3>
+      <label className="row">
+        <input type="checkbox" checked={enabled} onChange={(e) => setReadReceipts(e.target.checked)} data-testid="read-receipts-toggle" /> Send read receipts
+      </label>
+      <p className="hint">
+        Others see when you have read their messages. Turned off, you do not see when they read yours either. Delivery (✓✓) is always shared.
+      </p>
+    </section>
   );
 }
 

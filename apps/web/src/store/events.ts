@@ -57,7 +57,8 @@ export type LocalEvent =
   | { type: 'compose/target'; roomId: RoomId; target: ComposeTarget | null }
   | { type: 'compose/jump'; roomId: RoomId; itemId: string }
   /** Scroll a room's timeline to one item and mark it (a search result was chosen). */
-  | { type: 'ui/focus-item'; roomId: RoomId; itemId: string };
+  | { type: 'ui/focus-item'; roomId: RoomId; itemId: string }
+  | { type: 'ui/read-receipts'; enabled: boolean };
 
 /** Dialogs and side panels; one at a time. */
 export type Panel =

@@ -37,7 +37,8 @@ function flushQueuedEvents(): void {
  * event first applies the queued ones, so the store sees every event in arrival order.
  */
 export const dispatch = (event: AppEvent): void => {
-  if (event.type === 'message') {
+  // Receipts come by the hundred too (one event per message a receipt confirms).
+  if (event.type === 'message' || event.type === 'receipt') {
     queued.push(event);
     flushTimer ??= setTimeout(flushQueuedEvents, MESSAGE_BATCH_MS);
     return;

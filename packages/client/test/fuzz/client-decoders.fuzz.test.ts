@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openAtRest, sealAtRest, toBase64Url } from '@sealroom/protocol';
-import { decodePayload, encodePayload, type AppPayload } from '../../src/payloads.js';
+import { MAX_RECEIPT_IDS, decodePayload, encodePayload, type AppPayload } from '../../src/payloads.js';
 import { createMemoryStorage } from '../../src/storage-memory.js';
 import { Vault, type AtRestCipher } from '../../src/vault.js';
 import {
@@ -260,6 +260,7 @@ const payloadSamples: AppPayload[] = [
   { t: 'edit', id: APP_ID, ts: 4, ref: { by: MEMBER_ID, id: APP_ID }, body: 'fixed', mentions: [MEMBER_ID] },
   { t: 'delete', id: APP_ID, ts: 5, ref: { by: MEMBER_ID, id: APP_ID } },
   { t: 'react', id: APP_ID, ts: 6, ref: { by: MEMBER_ID, id: APP_ID }, emoji: '👍🏽', on: true },
+  { t: 'receipt', ts: 3, d: [APP_ID, toBase64Url(new Uint8Array(16).fill(8))], r: [toBase64Url(new Uint8Array(16).fill(9))] },
 ];
 
 describe('decodePayload', () => {
@@ -278,6 +279,36 @@ describe('decodePayload', () => {
         (bytes) => {
           const payload = decodePayload(bytes);
           if (payload !== undefined) expect(decodePayload(encodePayload(payload))).toEqual(payload);
+        },
+      ),
+    );
+  });
+});
+
+describe('decodePayload: receipts', () => {
+  it('accepts only bounded lists of 16-byte ids, never more than MAX_RECEIPT_IDS in a list', () => {
+    const id = fc.uint8Array({ minLength: 15, maxLength: 17 }).map(toBase64Url);
+    const list = fc.oneof(
+      fc.array(id, { maxLength: 8 }),
+      fc.array(fc.constant(APP_ID), { minLength: MAX_RECEIPT_IDS - 1, maxLength: MAX_RECEIPT_IDS + 1 }),
+      fc.anything(),
+    );
+    fc.assert(
+      fc.property(
+        fc.record(
+          { v: fc.constantFrom(1, 2), t: fc.constant('receipt'), ts: fc.oneof(fc.nat(), fc.integer()), d: list, r: list },
+          { requiredKeys: ['v', 't', 'ts'] },
+        ),
+        (m) => {
+          const payload = decodePayload(utf8(JSON.stringify(m)));
+          if (payload === undefined) return;
+          expect(payload.t).toBe('receipt');
+          if (payload.t !== 'receipt') return;
+          for (const ids of [payload.d, payload.r]) {
+            expect(ids.length).toBeLessThanOrEqual(MAX_RECEIPT_IDS);
+            for (const x of ids) expect(Buffer.from(x, 'base64url').length).toBe(16);
+          }
+          expect(payload.d.length + payload.r.length).toBeGreaterThan(0);
         },
       ),
     );

@@ -7,6 +7,7 @@ import { RELAY_ERROR_TEXT } from '../../lib/warnings.js';
 import { dispatch, useAppStore } from '../store.js';
 import { currentClient, requireClient, setClient } from './client-handle.js';
 import { nextId, toast } from './feedback.js';
+import { startReadReporting, storedReadReceipts } from './receipts.js';
 import { joinRoom, loadRoom } from './rooms.js';
 
 /** How often the UI drops messages whose disappearing timer has run out, in ms. */
@@ -87,6 +88,7 @@ export async function boot(): Promise<void> {
       appUrl: `${window.location.origin}/`,
       storage: createIndexedDbStorage(),
       WebSocket: globalThis.WebSocket as unknown as WebSocketConstructor,
+      readReceipts: storedReadReceipts(),
     });
   } catch (error) {
     dispatch({ type: 'session/error', error: describeError(error) });
@@ -95,6 +97,8 @@ export async function boot(): Promise<void> {
   }
   setClient(client);
   client.onEvent(onClientEvent);
+  dispatch({ type: 'ui/read-receipts', enabled: storedReadReceipts() });
+  startReadReporting();
   // An invite pasted into the address bar of an open Sealroom tab changes only the hash.
   window.addEventListener('hashchange', () => {
     const link = takeInviteFromAddress(window.location, window.history);

@@ -46,6 +46,15 @@ export function timelineReducer(state: TimelineState, event: AppEvent): Timeline
         items.map((i) => (i.id === event.id && (i.kind === 'text' || i.kind === 'file') ? { ...i, state: event.state } : i)),
       );
     }
+    case 'receipt': {
+      const items = state.byRoom[event.roomId];
+      if (!items) return state;
+      return withRoom(
+        state,
+        event.roomId,
+        items.map((i) => (i.id === event.id && i.kind === 'text' ? { ...i, receipts: event.receipts } : i)),
+      );
+    }
     case 'expired': {
       const items = state.byRoom[event.roomId];
       if (!items) return state;

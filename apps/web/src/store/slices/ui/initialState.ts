@@ -23,6 +23,8 @@ export interface UiState {
   pendingInvite: string | null;
   /** The timeline item to scroll to and mark (a chosen search result); `seq` tells two picks of one item apart. */
   focusItem: { roomId: RoomId; itemId: string; seq: number } | null;
+  /** Whether I send read receipts and see others' (a setting kept in this browser). */
+  readReceipts: boolean;
 }
 
 export const initialUiState: UiState = {
@@ -33,4 +35,5 @@ export const initialUiState: UiState = {
   toasts: [],
   pendingInvite: null,
   focusItem: null,
+  readReceipts: true,
 };

@@ -40,6 +40,8 @@ export function uiReducer(state: UiState, event: AppEvent): UiState {
       return { ...state, focusItem: { roomId: event.roomId, itemId: event.itemId, seq: (state.focusItem?.seq ?? 0) + 1 } };
     case 'ui/pending-invite':
       return { ...state, pendingInvite: event.invite };
+    case 'ui/read-receipts':
+      return { ...state, readReceipts: event.enabled };
     case 'identity':
       return event.state === 'unlocked' ? state : { ...state, view: 'list', panel: null, membersOpen: false, directTarget: {}, focusItem: null };
     default:

@@ -7,3 +7,4 @@ export const selectToasts = (s: AppState) => s.ui.toasts;
 export const selectPendingInvite = (s: AppState) => s.ui.pendingInvite;
 export const selectDirectTargets = (s: AppState) => s.ui.directTarget;
 export const selectFocusItem = (s: AppState) => s.ui.focusItem;
+export const selectReadReceipts = (s: AppState) => s.ui.readReceipts;
