@@ -17,6 +17,7 @@ import { helloText, onControl, type ControlPort } from './control.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
 import { createHttpHandler, WS_PATH, type HttpHandler } from './http.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
+import { LOOP_SAMPLE_INTERVAL_MS, LoopDelay } from './loop-delay.js';
 import { MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
 import {
@@ -63,6 +64,7 @@ class Relay implements ConnectionEvents {
   private readonly timers: NodeJS.Timeout[] = [];
   /** Per-address budgets, pruned of addresses whose budget is whole again. */
   private readonly budgets: readonly { prune(nowMs: number): void }[];
+  private readonly loopDelay: LoopDelay;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -103,6 +105,7 @@ class Relay implements ConnectionEvents {
     store.onRoomState?.((room, state) => rooms.storeState(room, state));
 
     const metrics = createMetrics({ counters, localRooms: () => rooms.local.size, storeStats: () => store.stats() });
+    this.loopDelay = new LoopDelay(metrics);
     const serverOptions = { maxHeaderSize: limits.maxHeaderBytes };
     this.tlsServer = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : undefined;
     this.server = this.tlsServer ?? createHttpServer(serverOptions);
@@ -174,6 +177,7 @@ class Relay implements ConnectionEvents {
       this.timers.push(timer);
     };
     every(this.limits.heartbeatIntervalMs, () => this.connections.heartbeat());
+    every(LOOP_SAMPLE_INTERVAL_MS, () => this.loopDelay.tick(performance.now()));
     every(this.limits.handshakeTimeoutMs / HANDSHAKE_CHECKS_PER_TIMEOUT, () => this.connections.closeUnadmitted(Date.now()));
     every(this.retention.sweepIntervalMs, () => {
       const nowMs = Date.now();
