@@ -33,8 +33,10 @@ import {
   type RunningRelay,
   type TlsCredentials,
 } from './options.js';
+import { HistoryPacer } from './history-pacer.js';
 import { Outbound } from './outbound.js';
 import { refusedRequest } from './rate-limit.js';
+import { whenDrained } from './send-batch.js';
 import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomStore } from './store.js';
 import { swapCertificate } from './tls-reload.js';
@@ -89,7 +91,12 @@ class Relay implements ConnectionEvents {
     const budget = new HistoryBudget(limits);
     this.budgets = [registrations, budget];
     const admission = new Admission({ store, rooms, out, limits, retention, registrations, log, isOpen: (conn) => this.connections.open.has(conn) });
-    const catchUp = { rooms: rooms.local, store, out, limits, budget };
+    const pacer = new HistoryPacer<Connection>({
+      later: (fn) => setImmediate(fn),
+      buffered: (conn) => conn.ws.bufferedAmount,
+      whenDrained: (conn, fn) => whenDrained(conn.ws, fn),
+    });
+    const catchUp = { rooms: rooms.local, store, out, limits, budget, pacer };
     this.control = {
       limits,
       out,
