@@ -36,6 +36,7 @@ import {
 import { HistoryPacer } from './history-pacer.js';
 import { Outbound } from './outbound.js';
 import { refusedRequest } from './rate-limit.js';
+import { ReadPause } from './read-pause.js';
 import { whenDrained } from './send-batch.js';
 import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomStore } from './store.js';
@@ -67,6 +68,11 @@ class Relay implements ConnectionEvents {
   /** Per-address budgets, pruned of addresses whose budget is whole again. */
   private readonly budgets: readonly { prune(nowMs: number): void }[];
   private readonly loopDelay: LoopDelay;
+  private readonly readPause = new ReadPause<Connection>({
+    pause: (conn) => conn.ws.pause(),
+    resume: (conn) => conn.ws.resume(),
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+  });
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -217,6 +223,7 @@ class Relay implements ConnectionEvents {
     if (!conn.take(this.limits, data.length, Date.now())) {
       const { room, id } = refusedRequest(data, isBinary, this.limits.maxControlBytes);
       this.out.error(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped, send it again later', room, id);
+      this.readPause.afterRefusal(conn, conn.msUntilAllowed(this.limits, data.length));
       return;
     }
     if (isBinary) publish(this.publishing, conn, data);
