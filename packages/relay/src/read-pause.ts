@@ -1,15 +1,17 @@
 /**
- * After a RATE_LIMITED refusal the relay stops reading the connection for a moment.
+ * After a refusal that asks the client to wait — RATE_LIMITED, or a budget's
+ * (HISTORY_LIMITED, REGISTRATION_LIMITED, with `retryAfterMs`) — the relay stops reading the
+ * connection for a moment.
  *
- * A refusal costs the relay nearly what an accepted message does — a frame read, its room
- * found, an error written — and a client that asks again as soon as it is refused gets
- * one refusal per round trip: the abuse run measured thousands per second from one
- * address, a third of a core spent saying no (docs/BENCHMARKS.md). Not reading the socket
- * until the bucket holds a message again (capped at MAX_PAUSE_MS) makes TCP slow such a
- * client down instead: messages sent meanwhile wait in its socket, not in the relay, and
- * are then read, accepted or refused as usual, each answered. A client that keeps to the
- * announced rate is never paused. Frames `ws` had already read when the pause began are
- * still handled: the pause bounds the refusals, it does not enforce the rate (the bucket does).
+ * A refusal costs the relay nearly what an accepted message does — a frame read and parsed,
+ * an error written — and a client that asks again as soon as it is refused gets one refusal
+ * per round trip: the abuse run measured thousands per second from one address, a third of
+ * a core spent saying no (docs/BENCHMARKS.md). Not reading the socket until the client may
+ * ask again (capped at MAX_PAUSE_MS) makes TCP slow such a client down instead: messages
+ * sent meanwhile wait in its socket, not in the relay, and are then read, accepted or
+ * refused as usual, each answered. A client that keeps to the announced rates and waits
+ * `retryAfterMs` never notices. Frames `ws` had already read when the pause began are still
+ * handled: the pause bounds the refusals, it does not enforce the limits (the buckets do).
  */
 
 /** The longest pause, ms: short against the heartbeat and a person's patience; at the default rate (200/s) a pause is 5 ms. */
@@ -27,7 +29,7 @@ export class ReadPause<C> {
 
   constructor(private readonly port: ReadPausePort<C>) {}
 
-  /** A message of `conn` was refused; the bucket allows one again in `waitMs`. */
+  /** A message of `conn` was refused; it may ask again in `waitMs`. */
   afterRefusal(conn: C, waitMs: number): void {
     if (this.paused.has(conn)) return;
     this.paused.add(conn);

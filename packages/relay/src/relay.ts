@@ -88,7 +88,7 @@ class Relay implements ConnectionEvents {
     this.retention = retention;
     this.helloText = helloText(limits, retention);
     this.connections = new Connections({ limits, counters, log, events: this });
-    const out = new Outbound(limits, counters, log);
+    const out = new Outbound(limits, counters, log, (conn, retryAfterMs) => this.readPause.afterRefusal(conn, retryAfterMs));
     this.out = out;
     const rooms = new Rooms({ store, out, log, admitted: (conn) => this.connections.admitted(conn) });
     this.rooms = rooms;

@@ -1,4 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { MIB } from '@sealroom/units';
+import type { Connection } from '../src/connection.js';
+import { ErrorCode } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
+import { RelayCounters } from '../src/metrics.js';
+import { Outbound } from '../src/outbound.js';
 import { TokenBuckets } from '../src/rate-limit.js';
 import { MAX_PAUSE_MS, ReadPause } from '../src/read-pause.js';
 
@@ -60,5 +67,27 @@ describe('TokenBuckets.msUntilAllowed', () => {
     expect(buckets.msUntilAllowed(budget, 3_990)).toBe(10);
     // Never more than the burst is waited for (a larger message is refused however long it waits).
     expect(buckets.msUntilAllowed(budget, 1_000_000)).toBe(20);
+  });
+});
+
+describe('Outbound: refusals that say when to ask again pause reading', () => {
+  it('tells the pause of HISTORY_LIMITED and REGISTRATION_LIMITED with their retryAfterMs, and of no other refusal', () => {
+    const sent: string[] = [];
+    const ws = { readyState: WebSocket.OPEN, bufferedAmount: 0, _socket: null, send: (data: string) => sent.push(data) };
+    const conn = { ws, address: '127.0.0.1' } as unknown as Connection;
+    const told: number[] = [];
+    const out = new Outbound(
+      { maxBufferedBytes: MIB },
+      new RelayCounters(),
+      createLogger('silent', () => undefined),
+      (_conn, ms) => told.push(ms),
+    );
+    out.error(conn, ErrorCode.HISTORY_LIMITED, 'spent', 'room', undefined, 250);
+    out.error(conn, ErrorCode.REGISTRATION_LIMITED, 'spent', 'room', undefined, 1_000);
+    out.error(conn, ErrorCode.NOT_JOINED, 'not in this room', 'room');
+    out.error(conn, ErrorCode.BAD_MESSAGE, 'bad');
+    expect(told).toEqual([250, 1_000]);
+    // Every refusal is still answered.
+    expect(sent.map((text) => (JSON.parse(text) as { code: string }).code)).toEqual(['HISTORY_LIMITED', 'REGISTRATION_LIMITED', 'NOT_JOINED', 'BAD_MESSAGE']);
   });
 });
