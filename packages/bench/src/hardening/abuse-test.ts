@@ -7,7 +7,8 @@
 // The abuser runs in a process of its own (abuser-process.ts), so the honest clients'
 // latencies are not measured on an event loop that also runs the attack; a calm phase runs
 // before every abuse phase, so each abuse phase is compared with the calm just before it
-// (on a shared machine the load drifts within minutes). Prints, per phase, the honest
+// (on a shared machine the load drifts within minutes), and a full run goes through every
+// scenario twice. Prints, per phase, the honest
 // deliveries' p50/p99 and its ratio to that calm, the relay's CPU (cores) and event-loop
 // delay, the abuser's and the honest clients' CPU, the relay's RSS (largest sample), the
 // load average, and what the abuse achieved and had refused. Figures only: the exit status
