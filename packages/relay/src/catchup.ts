@@ -7,17 +7,20 @@
  * budgeted per connection and per address (budgets.ts): a page is cut at what the budget
  * holds, and a request that finds it spent is refused with HISTORY_LIMITED and the time
  * to wait, before anything is read. The budget is checked before the page is read and
- * again as it goes out, and charged in that same turn for the frames sent.
+ * again once it is, and charged in that same turn for every frame of the answer; the
+ * frames then go out in slices over several turns, at the pace the client reads them
+ * (history-pacer.ts), so one large answer neither holds the event loop nor fills a buffer.
  */
 import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
 import type { HistoryBudget } from './budgets.js';
+import type { HistoryPacer } from './history-pacer.js';
 import { ErrorCode } from './errors.js';
 import { envelopeFrame } from './frames.js';
 import type { RelayLimits } from './options.js';
 import type { Outbound } from './outbound.js';
 import type { LocalRoom } from './rooms.js';
-import type { RoomKey, RoomStore } from './store.js';
+import type { RetainedEnvelope, RoomKey, RoomStore } from './store.js';
 import { isCursor, type Json } from './validation.js';
 import { DELIVER_HEADER_BYTES, FrameKind, MAX_HISTORY_PAGE_ENTRIES, PROTOCOL_VERSION } from './wire.js';
 
@@ -28,6 +31,7 @@ interface CatchUpPort {
   readonly out: Pick<Outbound, 'json' | 'error' | 'envelope'>;
   readonly limits: Pick<RelayLimits, 'maxHistoryPageBytes'>;
   readonly budget: Pick<HistoryBudget, 'check' | 'spend'>;
+  readonly pacer: Pick<HistoryPacer<Connection>, 'enqueue'>;
 }
 
 /** A `history` request of a member: one page of the room's retained envelopes. */
@@ -67,31 +71,44 @@ export async function answerHistory(port: CatchUpPort, conn: Connection, room: R
     refuse(port, conn, room);
     return;
   }
-  if (page.trimmedUpTo > after) {
-    out.json(conn, { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo });
-  }
   // The page cap counts envelope bytes (PROTOCOL.md A.5); the budget is charged for what
   // goes out, each HISTORY frame whole, header included, so a room of tiny envelopes costs
-  // its frames' bytes and not only the few envelope bytes inside them.
+  // its frames' bytes and not only the few envelope bytes inside them. The whole answer is
+  // charged now, before its frames are paced out: answers queued at once cannot all spend
+  // the same bytes, and what waits to be sent is bounded by the budget.
   let pageBytes = 0;
   let bytes = 0;
   let cutShort = false;
-  try {
-    for (const entry of page.entries) {
-      const frameBytes = DELIVER_HEADER_BYTES + entry.envelope.byteLength;
-      // At least one envelope per answer, so catch-up always moves on.
-      if (bytes > 0 && (pageBytes + entry.envelope.byteLength > port.limits.maxHistoryPageBytes || bytes + frameBytes > grant.bytes)) {
-        cutShort = true;
-        break;
-      }
-      if (!out.envelope(conn, envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope))) return;
-      pageBytes += entry.envelope.byteLength;
-      bytes += frameBytes;
+  let count = 0;
+  for (const entry of page.entries) {
+    const frameBytes = DELIVER_HEADER_BYTES + entry.envelope.byteLength;
+    // At least one envelope per answer, so catch-up always moves on.
+    if (bytes > 0 && (pageBytes + entry.envelope.byteLength > port.limits.maxHistoryPageBytes || bytes + frameBytes > grant.bytes)) {
+      cutShort = true;
+      break;
     }
-  } finally {
-    port.budget.spend(conn, bytes, Date.now());
+    pageBytes += entry.envelope.byteLength;
+    bytes += frameBytes;
+    count += 1;
   }
-  out.json(conn, { v: PROTOCOL_VERSION, t: 'history-end', room, head: page.head, more: page.more || cutShort });
+  port.budget.spend(conn, bytes, Date.now());
+  const entries: readonly RetainedEnvelope[] = count === page.entries.length ? page.entries : page.entries.slice(0, count);
+  const end = { v: PROTOCOL_VERSION, t: 'history-end', room, head: page.head, more: page.more || cutShort };
+  const gap = page.trimmedUpTo > after ? { v: PROTOCOL_VERSION, t: 'gap', room, after, upTo: page.trimmedUpTo } : undefined;
+  port.pacer.enqueue({
+    conn,
+    frames: entries.length,
+    begin: () => {
+      if (gap !== undefined) out.json(conn, gap);
+    },
+    stillWanted: () => conn.ws.readyState === WebSocket.OPEN && port.rooms.get(room) === local && local.members.has(conn) && local.delivery.epoch === epoch,
+    send: (index) => {
+      const entry = entries[index]!;
+      const frame = envelopeFrame(FrameKind.HISTORY, entry.cursor, local.id, entry.envelope);
+      return out.envelope(conn, frame) ? frame.byteLength : undefined;
+    },
+    finish: () => out.json(conn, end),
+  });
 }
 
 function refuse(port: CatchUpPort, conn: Connection, room: RoomKey): void {

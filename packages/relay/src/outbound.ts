@@ -22,6 +22,8 @@ export class Outbound {
     private readonly limits: Pick<RelayLimits, 'maxBufferedBytes'>,
     private readonly counters: RelayCounters,
     private readonly log: Logger,
+    /** Told of every refusal that says when to ask again (a budget's): the relay pauses reading (read-pause.ts). */
+    private readonly onRetryAfter: (conn: Connection, retryAfterMs: number) => void = () => undefined,
   ) {}
 
   json(conn: Connection, message: Json): void {
@@ -62,6 +64,7 @@ export class Outbound {
     if (id !== undefined) error.id = id;
     if (retryAfterMs !== undefined) error.retryAfterMs = retryAfterMs;
     this.json(conn, error);
+    if (retryAfterMs !== undefined) this.onRetryAfter(conn, retryAfterMs);
   }
 
   /** Sends a DELIVER/HISTORY frame unless the peer is too far behind (then cuts it). */

@@ -38,6 +38,13 @@ export class TokenBuckets {
     this.bytes -= size;
     return true;
   }
+
+  /** Milliseconds until a message of `size` bytes would be taken (as of the last `take`; 0 if it would be now). */
+  msUntilAllowed(budget: RateBudget, size: number): number {
+    const messagesMs = this.messages >= 1 ? 0 : ((1 - this.messages) * SECOND_MS) / budget.messagesPerSecond;
+    const bytesMs = this.bytes >= size ? 0 : ((Math.min(size, budget.byteBurst) - this.bytes) * SECOND_MS) / budget.bytesPerSecond;
+    return Math.max(messagesMs, bytesMs);
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import { helloText, onControl, type ControlPort } from './control.js';
 import { CLOSE_REASON, CloseCode, ErrorCode, RefusalReason, RelayStartError } from './errors.js';
 import { createHttpHandler, WS_PATH, type HttpHandler } from './http.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
+import { LOOP_SAMPLE_INTERVAL_MS, LoopDelay } from './loop-delay.js';
 import { MemoryRoomStore } from './memory-store.js';
 import { createMetrics, RelayCounters } from './metrics.js';
 import {
@@ -32,8 +33,11 @@ import {
   type RunningRelay,
   type TlsCredentials,
 } from './options.js';
+import { HistoryPacer } from './history-pacer.js';
 import { Outbound } from './outbound.js';
 import { refusedRequest } from './rate-limit.js';
+import { ReadPause } from './read-pause.js';
+import { whenDrained } from './send-batch.js';
 import { deliverRemote, publish, Rooms, type PublishPort } from './rooms.js';
 import type { RoomStore } from './store.js';
 import { swapCertificate } from './tls-reload.js';
@@ -63,6 +67,12 @@ class Relay implements ConnectionEvents {
   private readonly timers: NodeJS.Timeout[] = [];
   /** Per-address budgets, pruned of addresses whose budget is whole again. */
   private readonly budgets: readonly { prune(nowMs: number): void }[];
+  private readonly loopDelay: LoopDelay;
+  private readonly readPause = new ReadPause<Connection>({
+    pause: (conn) => conn.ws.pause(),
+    resume: (conn) => conn.ws.resume(),
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+  });
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -78,7 +88,7 @@ class Relay implements ConnectionEvents {
     this.retention = retention;
     this.helloText = helloText(limits, retention);
     this.connections = new Connections({ limits, counters, log, events: this });
-    const out = new Outbound(limits, counters, log);
+    const out = new Outbound(limits, counters, log, (conn, retryAfterMs) => this.readPause.afterRefusal(conn, retryAfterMs));
     this.out = out;
     const rooms = new Rooms({ store, out, log, admitted: (conn) => this.connections.admitted(conn) });
     this.rooms = rooms;
@@ -87,7 +97,12 @@ class Relay implements ConnectionEvents {
     const budget = new HistoryBudget(limits);
     this.budgets = [registrations, budget];
     const admission = new Admission({ store, rooms, out, limits, retention, registrations, log, isOpen: (conn) => this.connections.open.has(conn) });
-    const catchUp = { rooms: rooms.local, store, out, limits, budget };
+    const pacer = new HistoryPacer<Connection>({
+      later: (fn) => setImmediate(fn),
+      buffered: (conn) => conn.ws.bufferedAmount,
+      whenDrained: (conn, fn) => whenDrained(conn.ws, fn),
+    });
+    const catchUp = { rooms: rooms.local, store, out, limits, budget, pacer };
     this.control = {
       limits,
       out,
@@ -103,6 +118,7 @@ class Relay implements ConnectionEvents {
     store.onRoomState?.((room, state) => rooms.storeState(room, state));
 
     const metrics = createMetrics({ counters, localRooms: () => rooms.local.size, storeStats: () => store.stats() });
+    this.loopDelay = new LoopDelay(metrics);
     const serverOptions = { maxHeaderSize: limits.maxHeaderBytes };
     this.tlsServer = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : undefined;
     this.server = this.tlsServer ?? createHttpServer(serverOptions);
@@ -174,6 +190,7 @@ class Relay implements ConnectionEvents {
       this.timers.push(timer);
     };
     every(this.limits.heartbeatIntervalMs, () => this.connections.heartbeat());
+    every(LOOP_SAMPLE_INTERVAL_MS, () => this.loopDelay.tick(performance.now()));
     every(this.limits.handshakeTimeoutMs / HANDSHAKE_CHECKS_PER_TIMEOUT, () => this.connections.closeUnadmitted(Date.now()));
     every(this.retention.sweepIntervalMs, () => {
       const nowMs = Date.now();
@@ -206,6 +223,7 @@ class Relay implements ConnectionEvents {
     if (!conn.take(this.limits, data.length, Date.now())) {
       const { room, id } = refusedRequest(data, isBinary, this.limits.maxControlBytes);
       this.out.error(conn, ErrorCode.RATE_LIMITED, 'rate limit exceeded; message dropped, send it again later', room, id);
+      this.readPause.afterRefusal(conn, conn.msUntilAllowed(this.limits, data.length));
       return;
     }
     if (isBinary) publish(this.publishing, conn, data);

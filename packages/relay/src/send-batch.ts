@@ -35,6 +35,26 @@ function senderIdle(ws: WebSocket): boolean {
 }
 
 /**
+ * Runs `fn` once, when the connection's socket has written out everything queued on it
+ * (its `drain` event) or has closed, whichever comes first. A socket already gone runs it
+ * at once. (Backpressure for catch-up, history-pacer.ts: `ws` emits no `drain` itself.)
+ */
+export function whenDrained(ws: WebSocket, fn: () => void): void {
+  const socket = socketOf(ws);
+  if (socket === null || socket.destroyed) {
+    fn();
+    return;
+  }
+  const once = (): void => {
+    socket.off('drain', once);
+    socket.off('close', once);
+    fn();
+  };
+  socket.on('drain', once);
+  socket.on('close', once);
+}
+
+/**
  * Coalesces every frame sent to a connection within one event-loop turn into a single
  * socket write. The first send of a turn corks the connection's socket; one
  * `setImmediate`, shared by all corked sockets, uncorks them after the turn's I/O.

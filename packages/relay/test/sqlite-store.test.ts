@@ -169,6 +169,25 @@ describe('SqliteRoomStore specifics', () => {
     expect(reopened.stats()).toMatchObject({ rooms: 2, retainedEnvelopes: 3, retainedBytes: 30 });
   });
 
+  it('never hands out an epoch twice across restarts, with batches that made rooms and batches that only appended', async () => {
+    const dir = freshDir();
+    const epochs: string[] = [];
+    const t = Date.now();
+    for (let run = 0; run < 3; run += 1) {
+      const store = make(dir);
+      for (let i = 0; i < 2; i += 1) {
+        const room = newRoom();
+        await store.claimAdmissionKey(room, bytes(KEY_BYTES, i), DAY_MS);
+        // Batches of appends only: they do not write the incarnation counter.
+        await store.append(room, bytes(10, 1), t);
+        await store.append(room, bytes(10, 2), t);
+        epochs.push((await store.readAfter(room, 0, 10, t)).epoch!);
+      }
+      await store.close();
+    }
+    expect(new Set(epochs).size).toBe(6);
+  });
+
   it('gives every room a new epoch when its database was restored from a backup (the lineage file does not match)', async () => {
     const dir = freshDir();
     const store = make(dir);

@@ -24,13 +24,17 @@ interface Message {
   nonce?: string;
   registered?: boolean;
   code?: string;
+  message?: string;
   more?: boolean;
+  head?: number;
 }
 
 export class AbuseClient {
   /** Bytes received (text and binary), and refusals by code. */
   bytesIn = 0;
   readonly errors = new Map<string, number>();
+  /** The first refusal's text per code, to tell what a count of refusals was about. */
+  readonly firstErrors = new Map<string, string>();
   closedCode: number | undefined;
   private waiters: { match: (m: Message) => boolean; settle: (m: Message | undefined) => void }[] = [];
   private nextRequestId = 0;
@@ -40,7 +44,11 @@ export class AbuseClient {
       this.bytesIn += data.length;
       if (isBinary) return;
       const message = JSON.parse(data.toString('utf8')) as Message;
-      if (message.t === 'error') this.errors.set(message.code ?? '?', (this.errors.get(message.code ?? '?') ?? 0) + 1);
+      if (message.t === 'error') {
+        const code = message.code ?? '?';
+        this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+        if (!this.firstErrors.has(code)) this.firstErrors.set(code, message.message ?? '');
+      }
       const index = this.waiters.findIndex((waiter) => waiter.match(message));
       if (index !== -1) this.waiters.splice(index, 1)[0]!.settle(message);
     });

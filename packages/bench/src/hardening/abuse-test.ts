@@ -1,18 +1,29 @@
 // `pnpm test:abuse [--quick]`: the abuse run of issue 14. Honest rooms exchange messages
 // through one in-memory relay (its default limits: this measures its defences) while one
-// other address attacks it, one scenario at a time and then all at once:
-//   - registration flood: new rooms registered as fast as the relay lets one address;
-//   - history amplification: small `history` requests for a large room, over and over;
-//   - join/leave churn: joining and leaving one room in a loop;
-//   - slow readers: members of a busy room that stop reading their sockets.
-// Prints, per phase, the honest deliveries' p50/p99 latency and its ratio to the calm phase,
-// the relay's RSS (largest sample), and what the abuse achieved. Figures only: the exit
-// status is 0 whenever the run completes (no timed assertions; targets live in the report).
-import { KIB, MIB, SECOND_MS } from '@sealroom/units';
-import { sampleProcess } from '../proc-stats.js';
+// other address attacks it, one scenario at a time and then all at once
+// (abuse-scenarios.ts): a registration flood, history amplification, join/leave churn and
+// slow readers.
+//
+// The abuser runs in a process of its own (abuser-process.ts), so the honest clients'
+// latencies are not measured on an event loop that also runs the attack; a calm phase runs
+// before every abuse phase, so each abuse phase is compared with the calm just before it
+// (on a shared machine the load drifts within minutes), and a full run goes through every
+// scenario twice. Prints, per phase, the honest
+// deliveries' p50/p99 and its ratio to that calm, the relay's CPU (cores) and event-loop
+// delay, the abuser's and the honest clients' CPU, the relay's RSS (largest sample), the
+// load average, and what the abuse achieved and had refused. Figures only: the exit status
+// is 0 whenever the run completes (no timed assertions; targets live in the report).
+import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { MIB, SECOND_MS } from '@sealroom/units';
+import { cpuBetween, sampleProcess } from '../proc-stats.js';
 import { quantile } from '../stats.js';
 import { RawRelayClient } from '../wire/raw-relay-client.js';
-import { AbuseClient, newAbuseRoom, type AbuseRoom } from './abuse-client.js';
+import { newAbuseRoom } from './abuse-client.js';
+import type { AbuserCommand, AbuserReply } from './abuser-process.js';
+import { loopDelayBuckets, loopDelaySummary, type LoopDelayBuckets } from './loop-delay-metric.js';
 import { oneRelay, relayFlags, type Topology } from './relays.js';
 import { readTag, writeTag } from './tally.js';
 
@@ -24,28 +35,30 @@ const HONEST_ROOM_SIZE = 5;
 /** Each honest client sends one message this often, ms (5 per second: a lively chat). */
 const HONEST_INTERVAL_MS = 200;
 const HONEST_ENVELOPE_BYTES = 300;
-/** The abuser's big room, what history amplification reads and slow readers are fed. */
-const BIG_ROOM_ENVELOPES = 1_000;
-const BIG_ENVELOPE_BYTES = 8 * KIB;
-/** Connections per scenario; all of them together stay under the default 64 per address. */
-const FLOOD_CONNECTIONS = 8;
-const HISTORY_CONNECTIONS = 16;
-const HISTORY_OUTSTANDING = 2;
-const CHURN_CONNECTIONS = 8;
-const SLOW_READERS = 16;
-/** The slow readers' room gets a big envelope this often, ms. */
-const SLOW_FEED_INTERVAL_MS = 10;
 /** Between phases: the abuse stops and the relay settles, ms. */
 const SETTLE_MS = 2_000;
 const RSS_SAMPLE_MS = 250;
 const NS_PER_MS = 1e6;
+/** The harness's own event-loop delay histogram resolution, ms. */
+const LOOP_RESOLUTION_MS = 5;
+const ABUSER_SCRIPT = fileURLToPath(new URL('./abuser-process.ts', import.meta.url));
+const PAIRS = 2;
+const SCENARIOS = ['registration flood', 'history amplification', 'join/leave churn', 'slow readers'] as const;
 
 interface PhaseFigures {
   phase: string;
+  /** The calm phase just before this one (undefined for calm phases). */
+  calm: PhaseFigures | undefined;
   samples: number;
   p50Ms: number;
   p99Ms: number;
   maxRssBytes: number;
+  relayCores: number;
+  abuserCores: number;
+  honestCores: number;
+  relayLoop: string;
+  honestLoopP99Ms: number;
+  load1: number;
   abuse: string;
 }
 
@@ -56,143 +69,43 @@ function log(line: string): void {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(0)} MiB`;
 
-/** An abuse scenario: starts, runs until `stop()`, and says what it did. */
-interface Scenario {
-  name: string;
-  start(): Promise<{ stop(): Promise<string> }>;
-}
+/** The abuser process and a request/answer over its IPC channel. */
+class Abuser {
+  private waiting: ((reply: AbuserReply) => void) | undefined;
 
-async function connections(url: string, count: number): Promise<AbuseClient[]> {
-  const clients: AbuseClient[] = [];
-  for (let i = 0; i < count; i += 1) clients.push(await AbuseClient.connect(url, ABUSER_ADDRESS));
-  return clients;
-}
+  private constructor(readonly child: ChildProcess) {
+    child.on('message', (reply: AbuserReply) => {
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.(reply);
+    });
+  }
 
-/** Runs `loop` on each client until stopped; closes the clients at the end. */
-function loopOn(clients: AbuseClient[], loop: (client: AbuseClient, running: () => boolean) => Promise<void>): { stop(): Promise<void> } {
-  let running = true;
-  const done = Promise.all(clients.map((client) => loop(client, () => running && client.open).catch(() => undefined)));
-  return {
-    async stop() {
-      running = false;
-      await Promise.race([done, sleep(SETTLE_MS)]);
-      for (const client of clients) client.close();
-    },
-  };
-}
+  static start(): Abuser {
+    // The same loader and conditions as this process (tsx), so the abuser runs the same sources.
+    return new Abuser(fork(ABUSER_SCRIPT, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  }
 
-function scenarios(url: string, bigRoom: AbuseRoom): Scenario[] {
-  const refusals = (clients: AbuseClient[]) => {
-    const total = new Map<string, number>();
-    for (const client of clients) for (const [code, n] of client.errors) total.set(code, (total.get(code) ?? 0) + n);
-    return total.size === 0 ? 'none' : [...total].map(([code, n]) => `${code}×${n}`).join(' ');
-  };
-  return [
-    {
-      name: 'registration flood',
-      async start() {
-        const clients = await connections(url, FLOOD_CONNECTIONS);
-        const began = performance.now();
-        let registered = 0;
-        const loop = loopOn(clients, async (client, running) => {
-          while (running()) {
-            const room = newAbuseRoom();
-            if (await client.join(room)) registered += 1;
-            // Refused or not, leave: a refused admission still counts against the room limit.
-            await client.leave(room);
-          }
-        });
-        return {
-          async stop() {
-            await loop.stop();
-            const seconds = (performance.now() - began) / SECOND_MS;
-            return `${registered} rooms registered (${(registered / seconds).toFixed(0)}/s) by ${FLOOD_CONNECTIONS} connections; refusals: ${refusals(clients)}`;
-          },
-        };
-      },
-    },
-    {
-      name: 'history amplification',
-      async start() {
-        const clients = await connections(url, HISTORY_CONNECTIONS);
-        for (const client of clients) await client.join(bigRoom);
-        const began = performance.now();
-        let requests = 0;
-        const loop = loopOn(clients, async (client, running) => {
-          const lane = async () => {
-            while (running()) {
-              requests += 1;
-              if ((await client.history(bigRoom)) === undefined) return;
-            }
-          };
-          await Promise.all(Array.from({ length: HISTORY_OUTSTANDING }, lane));
-        });
-        return {
-          async stop() {
-            const bytes = clients.reduce((sum, client) => sum + client.bytesIn, 0);
-            await loop.stop();
-            const seconds = (performance.now() - began) / SECOND_MS;
-            return `${requests} history requests pulled ${mib(bytes)} (${mib(bytes / seconds)}/s) over ${HISTORY_CONNECTIONS} connections; refusals: ${refusals(clients)}`;
-          },
-        };
-      },
-    },
-    {
-      name: 'join/leave churn',
-      async start() {
-        const clients = await connections(url, CHURN_CONNECTIONS);
-        const began = performance.now();
-        let cycles = 0;
-        const loop = loopOn(clients, async (client, running) => {
-          while (running()) {
-            if (!(await client.join(bigRoom))) continue;
-            await client.leave(bigRoom);
-            cycles += 1;
-          }
-        });
-        return {
-          async stop() {
-            await loop.stop();
-            const seconds = (performance.now() - began) / SECOND_MS;
-            return `${cycles} join+leave cycles (${(cycles / seconds).toFixed(0)}/s) by ${CHURN_CONNECTIONS} connections; refusals: ${refusals(clients)}`;
-          },
-        };
-      },
-    },
-    {
-      name: 'slow readers',
-      async start() {
-        const readers = await connections(url, SLOW_READERS);
-        const [feeder] = await connections(url, 1);
-        const room = newAbuseRoom();
-        await feeder!.join(room);
-        for (const reader of readers) {
-          await reader.join(room);
-          // Ask for the big room's history too, then never read any of it.
-          await reader.join(bigRoom);
-          reader.send({ t: 'history', room: Buffer.from(bigRoom.id).toString('base64url'), after: 0 });
-          reader.stopReading();
-        }
-        const envelope = new Uint8Array(BIG_ENVELOPE_BYTES);
-        let fed = 0;
-        const timer = setInterval(() => {
-          feeder!.publish(room, envelope);
-          fed += 1;
-        }, SLOW_FEED_INTERVAL_MS);
-        return {
-          async stop() {
-            clearInterval(timer);
-            // A paused reader cannot see a close: read again, briefly, to learn which were cut.
-            for (const reader of readers) reader.resumeReading();
-            await sleep(SETTLE_MS);
-            const cut = readers.filter((reader) => reader.closedCode !== undefined).length;
-            for (const client of [...readers, feeder!]) client.close();
-            return `${SLOW_READERS} readers stopped reading; ${fed} envelopes of ${BIG_ENVELOPE_BYTES / KIB} KiB fed to their room; ${cut} cut by the relay; feeder refusals: ${refusals([feeder!])}`;
-          },
-        };
-      },
-    },
-  ];
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  async ask(command: AbuserCommand): Promise<AbuserReply> {
+    let onExit: ((code: number | null) => void) | undefined;
+    const reply = new Promise<AbuserReply>((resolve, reject) => {
+      this.waiting = resolve;
+      onExit = (code) => reject(new Error(`the abuser exited (${code})`));
+      this.child.once('exit', onExit);
+    });
+    this.child.send(command);
+    const answer = await reply.finally(() => this.child.off('exit', onExit!));
+    if (answer.t === 'failed') throw new Error(`abuser: ${answer.error}`);
+    return answer;
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null) this.child.send({ t: 'exit' } satisfies AbuserCommand);
+  }
 }
 
 /** Honest rooms: every client sends on a timer; every delivery's latency goes to `onLatency`. */
@@ -234,6 +147,7 @@ async function startHonest(url: string, onLatency: (ms: number) => void): Promis
     },
   };
 }
+
 /**
  * The benchmark lifts per-address and per-connection limits (relay-build.ts); the abuse run
  * keeps the defaults. Every lifted flag must be dropped here: the registration budget's were
@@ -249,34 +163,37 @@ function withoutLiftedLimits(args: string[]): string[] {
   return out;
 }
 
+async function scrapeLoopDelay(httpUrl: string): Promise<LoopDelayBuckets | undefined> {
+  try {
+    const response = await fetch(`${httpUrl}/metrics`);
+    return loopDelayBuckets(await response.text());
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const phaseMs = (quick ? 4 : 10) * SECOND_MS;
+  // Every scenario runs this many times, each after a calm phase of its own: one pair's
+  // ratio on a shared machine can be a neighbour's burst.
+  const pairs = quick ? 1 : PAIRS;
   const flags = await relayFlags(log);
   // Default limits: the benchmark's lifted ones would switch off the defences measured here.
   const defended = { args: withoutLiftedLimits(flags.args), missing: flags.missing };
   let topology: Topology | undefined;
+  let abuser: Abuser | undefined;
   try {
     topology = await oneRelay(defended);
     const relay = topology.relays[0]!;
+    abuser = Abuser.start();
     console.log(
       `abuse run${quick ? ' (--quick)' : ''}: one in-memory relay, default limits; honest: ${HONEST_ROOMS} rooms of ${HONEST_ROOM_SIZE} from ${HONEST_ADDRESS}, ` +
-        `one ${HONEST_ENVELOPE_BYTES}-byte message per client every ${HONEST_INTERVAL_MS} ms; abuse from ${ABUSER_ADDRESS}; ${phaseMs / SECOND_MS} s per phase`,
+        `one ${HONEST_ENVELOPE_BYTES}-byte message per client every ${HONEST_INTERVAL_MS} ms; abuse from ${ABUSER_ADDRESS} in a process of its own; ` +
+        `${phaseMs / SECOND_MS} s per phase, a calm phase before each abuse phase`,
     );
-
-    // The abuser's big room, filled before the calm phase so both phases hold it.
-    const bigRoom = newAbuseRoom();
-    const [filler] = await connections(relay.wsUrl, 1);
-    await filler!.join(bigRoom);
-    const envelope = new Uint8Array(BIG_ENVELOPE_BYTES);
-    for (let i = 0; i < BIG_ROOM_ENVELOPES; i += 1) {
-      filler!.publish(bigRoom, envelope);
-      if (i % 100 === 99) await sleep(600); // stays inside the default message burst and rate
-    }
-    await sleep(SECOND_MS);
-    const head = await filler!.history(bigRoom);
-    filler!.close();
-    log(`  big room filled (${BIG_ROOM_ENVELOPES} × ${BIG_ENVELOPE_BYTES / KIB} KiB; history-end ${JSON.stringify(head)})`);
+    const prepared = await abuser.ask({ t: 'prepare', url: relay.wsUrl, address: ABUSER_ADDRESS });
+    if (prepared.t === 'prepared') log(`  ${prepared.said}`);
 
     let current: number[] | undefined;
     const honest = await startHonest(relay.wsUrl, (ms) => current?.push(ms));
@@ -284,52 +201,101 @@ async function main(argv: string[]): Promise<number> {
     const rssTimer = setInterval(() => {
       rssMax = Math.max(rssMax, sampleProcess(relay.pid)?.rssBytes ?? 0);
     }, RSS_SAMPLE_MS);
+    const honestLoop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    honestLoop.enable();
 
-    const phase = async (name: string, abuse: (() => Promise<{ stop(): Promise<string> }>) | undefined): Promise<PhaseFigures> => {
+    let lastCalm: PhaseFigures | undefined;
+    const phase = async (name: string, abuse: readonly string[]): Promise<PhaseFigures> => {
       await sleep(SETTLE_MS);
-      const running = await abuse?.();
+      if (abuse.length > 0) await abuser!.ask({ t: 'start', scenarios: abuse });
+      const load1 = loadavg()[0]!;
       const samples: number[] = [];
+      const before = {
+        relay: sampleProcess(relay.pid),
+        abuser: sampleProcess(abuser!.pid),
+        honest: sampleProcess('self'),
+        loop: await scrapeLoopDelay(relay.httpUrl),
+      };
+      const began = performance.now();
+      honestLoop.reset();
       current = samples;
       rssMax = sampleProcess(relay.pid)?.rssBytes ?? 0;
       await sleep(phaseMs);
       current = undefined;
+      const seconds = (performance.now() - began) / SECOND_MS;
+      const after = {
+        relay: sampleProcess(relay.pid),
+        abuser: sampleProcess(abuser!.pid),
+        honest: sampleProcess('self'),
+        loop: await scrapeLoopDelay(relay.httpUrl),
+      };
+      const honestLoopP99Ms = honestLoop.percentile(99) / NS_PER_MS;
       const maxRssBytes = rssMax;
-      const said = (await running?.stop()) ?? 'none';
+      const stopped = abuse.length > 0 ? await abuser!.ask({ t: 'stop' }) : undefined;
       const sorted = Float64Array.from(samples).sort();
-      return { phase: name, samples: samples.length, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxRssBytes, abuse: said };
+      const figures: PhaseFigures = {
+        phase: name,
+        calm: abuse.length > 0 ? lastCalm : undefined,
+        samples: samples.length,
+        p50Ms: quantile(sorted, 0.5),
+        p99Ms: quantile(sorted, 0.99),
+        maxRssBytes,
+        relayCores: cpuBetween(before.relay, after.relay) / seconds,
+        abuserCores: cpuBetween(before.abuser, after.abuser) / seconds,
+        honestCores: cpuBetween(before.honest, after.honest) / seconds,
+        relayLoop: loopDelaySummary(before.loop, after.loop),
+        honestLoopP99Ms,
+        load1,
+        abuse: stopped?.t === 'stopped' ? stopped.said : 'none',
+      };
+      if (abuse.length === 0) lastCalm = figures;
+      return figures;
     };
 
-    const results: PhaseFigures[] = [await phase('calm', undefined)];
-    const all = scenarios(relay.wsUrl, bigRoom);
-    for (const scenario of all) {
-      log(`  ${scenario.name}`);
-      results.push(await phase(scenario.name, () => scenario.start()));
+    const results: PhaseFigures[] = [];
+    const plan: [name: string, scenarios: readonly string[]][] = [...SCENARIOS.map((s): [string, readonly string[]] => [s, [s]]), ['all at once', SCENARIOS]];
+    for (let pair = 0; pair < pairs; pair += 1) {
+      for (const [name, abuse] of plan) {
+        results.push(await phase('calm', []));
+        log(`  ${name} (${pair + 1}/${pairs})`);
+        results.push(await phase(name, abuse));
+      }
     }
-    log('  all at once');
-    results.push(
-      await phase('all at once', async () => {
-        const running = await Promise.all(all.map((scenario) => scenario.start()));
-        return { stop: async () => (await Promise.all(running.map((r) => r.stop()))).join(' | ') };
-      }),
-    );
-    const calm = results[0]!;
-    results.push(await phase('calm again', undefined));
+    results.push(await phase('calm again', []));
     clearInterval(rssTimer);
+    honestLoop.disable();
     const honestEnd = await honest.stop();
 
     for (const r of results) {
+      const ratio = r.calm === undefined ? '' : ` (p99 ${(r.p99Ms / r.calm.p99Ms).toFixed(2)}× the calm before)`;
       console.log(
-        `${r.phase}: honest p50=${r.p50Ms.toFixed(1)}ms p99=${r.p99Ms.toFixed(1)}ms (p99 ${(r.p99Ms / calm.p99Ms).toFixed(2)}× calm, ${r.samples} deliveries) relay RSS max=${mib(r.maxRssBytes)}` +
+        `${r.phase}: honest p50=${r.p50Ms.toFixed(1)}ms p99=${r.p99Ms.toFixed(1)}ms${ratio}, ${r.samples} deliveries; relay CPU ${r.relayCores.toFixed(2)} cores, ` +
+          `loop delay ${r.relayLoop}, RSS max ${mib(r.maxRssBytes)}; abuser CPU ${r.abuserCores.toFixed(2)} cores; honest clients CPU ${r.honestCores.toFixed(2)} cores, ` +
+          `loop delay p99 ${r.honestLoopP99Ms.toFixed(1)}ms; load ${r.load1.toFixed(2)}` +
           (r.abuse === 'none' ? '' : `; abuse: ${r.abuse}`),
       );
     }
-    const worst = results.slice(1).reduce((a, b) => (b.p99Ms / calm.p99Ms > a.p99Ms / calm.p99Ms ? b : a));
+    const abused = results.filter((r) => r.calm !== undefined);
+    const ratio = (r: PhaseFigures) => r.p99Ms / r.calm!.p99Ms;
+    const byScenario = plan.map(([name]) => {
+      const runs = abused.filter((r) => r.phase === name);
+      const mean = (f: (r: PhaseFigures) => number) => runs.reduce((sum, r) => sum + f(r), 0) / runs.length;
+      return `${name} ${runs.map((r) => `${ratio(r).toFixed(2)}×`).join('/')} (relay ${mean((r) => r.relayCores).toFixed(2)} cores, abuser ${mean((r) => r.abuserCores).toFixed(2)})`;
+    });
+    const worst = abused.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
+    const calms = results.filter((r) => r.phase.startsWith('calm'));
+    console.log(`honest p99 under abuse / the calm before, per pair: ${byScenario.join('; ')}`);
     console.log(
-      `honest p99 under abuse / calm: worst ${(worst.p99Ms / calm.p99Ms).toFixed(2)}× (${worst.phase}); relay RSS: calm ${mib(calm.maxRssBytes)}, largest ${mib(Math.max(...results.map((r) => r.maxRssBytes)))}; ` +
-        `honest publish refusals ${honestEnd.errors}, honest connections cut ${honestEnd.closed}`,
+      `worst ${ratio(worst).toFixed(2)}× (${worst.phase}); calm p99 ranged ${Math.min(...calms.map((r) => r.p99Ms)).toFixed(1)}–${Math.max(...calms.map((r) => r.p99Ms)).toFixed(1)}ms, ` +
+        `relay CPU in calm ${(calms.reduce((sum, r) => sum + r.relayCores, 0) / calms.length).toFixed(2)} cores; ` +
+        `relay RSS: first calm ${mib(results[0]!.maxRssBytes)}, largest ${mib(Math.max(...results.map((r) => r.maxRssBytes)))}, last calm ${mib(results.at(-1)!.maxRssBytes)}; ` +
+        `honest publish refusals ${honestEnd.errors}, honest connections cut ${honestEnd.closed}; load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
     );
     return 0;
   } finally {
+    abuser?.stop();
     await topology?.stop();
   }
 }
