@@ -1,7 +1,7 @@
 // Reply, react, edit and delete for everyone (PROTOCOL C.11) with three people, each in a
 // browser context of their own. The tests run in order and share the room.
 import { expect, type Page, test } from '@playwright/test';
-import { createIdentity, createRoom, expectAccessible, expectCleanPage, message, newPerson, onboard, type Person, send, unlock } from './support.js';
+import { createIdentity, createRoom, expectAccessible, expectCleanPage, message, newPerson, onboard, type Person, screenshot, send, unlock } from './support.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -114,6 +114,7 @@ test('reactions show their count and who reacted; the same emoji again takes min
     await expect(thumbs).toHaveAttribute('title', p === bob ? 'you and Carol' : p === carol ? 'Bob and you' : 'Bob and Carol');
     await expect(message(p.page, ORIGINAL).locator('[data-testid="reaction"][data-emoji="🦄"] .reaction-count')).toHaveText('1');
   }
+  await screenshot(alice.page, test.info(), 'reactions-desktop');
   // Bob presses his 👍 again: it is taken back everywhere.
   await message(bob.page, ORIGINAL).locator('[data-testid="reaction"][data-emoji="👍"]').click();
   for (const p of [alice, bob, carol]) {
