@@ -18,6 +18,14 @@ export const RECEIVER_WINDOW_CHUNKS = 32;
 export const PROGRESS_EVERY_CHUNKS = RECEIVER_WINDOW_CHUNKS / 4;
 /** A receiver silent this long no longer paces the sender (it went away), ms. */
 export const RECEIVER_STALL_MS = 30_000;
+/**
+ * A receiver behind another one stops pacing sooner: once silent for this many of its own
+ * latest intervals between progress reports (a live receiver, however slow, reports at its
+ * steady pace; one whose socket died stops at once)...
+ */
+export const LAGGARD_SILENT_INTERVALS = 4;
+/** ...but never sooner than this, so a pause of a busy machine does not count, ms. */
+export const LAGGARD_MIN_SILENCE_MS = 2_000;
 
 /** The file sender's flow control in one place, for tools that must send the same way (the bench). */
 export const FILE_FLOW_CONTROL = Object.freeze({
@@ -26,3 +34,36 @@ export const FILE_FLOW_CONTROL = Object.freeze({
   receiverWindowChunks: RECEIVER_WINDOW_CHUNKS,
   progressEveryChunks: PROGRESS_EVERY_CHUNKS,
 });
+
+/** What the sender knows of one accepter's progress (its `file-progress` reports). */
+export interface ReceiverProgress {
+  /** Chunks [0, next) written. */
+  next: number;
+  /** When it last reported (or accepted), sender's clock ms. */
+  at: number;
+  /** Time between its last two reports (accept to first report at first), ms. */
+  interval?: number;
+}
+
+/**
+ * How long the sender must wait before sending chunk `index` (0: send now), by the end-to-end
+ * window: `index` must be below `next + RECEIVER_WINDOW_CHUNKS` of every receiver that still
+ * paces. A receiver stops pacing once it has all chunks, after {@link RECEIVER_STALL_MS} of
+ * silence, or — when another receiver is ahead of it — after a silence of
+ * {@link LAGGARD_SILENT_INTERVALS} of its own report intervals (at least
+ * {@link LAGGARD_MIN_SILENCE_MS}). The last rule is why a receiver that vanished mid-file
+ * (issue 14) does not hold the others for the full stall timeout; a report brings it back.
+ */
+export function windowWaitMs(receivers: Iterable<ReceiverProgress>, index: number, chunkCount: number, now: number): number {
+  const live = [...receivers].filter((r) => r.next < chunkCount && now - r.at < RECEIVER_STALL_MS);
+  const leader = Math.max(...live.map((r) => r.next));
+  const silenceAllowed = (r: ReceiverProgress) =>
+    r.next < leader && r.interval !== undefined
+      ? Math.min(RECEIVER_STALL_MS, Math.max(LAGGARD_MIN_SILENCE_MS, LAGGARD_SILENT_INTERVALS * r.interval))
+      : RECEIVER_STALL_MS;
+  const pacing = live.filter((r) => now - r.at < silenceAllowed(r));
+  const holding = pacing.filter((r) => index >= r.next + RECEIVER_WINDOW_CHUNKS);
+  if (holding.length === 0) return 0;
+  // Until a receiver reports (the caller is woken) or the first holder stops pacing.
+  return Math.max(1, Math.min(...pacing.map((r) => r.at + silenceAllowed(r) - now)));
+}

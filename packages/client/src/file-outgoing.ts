@@ -5,6 +5,7 @@
  * against one documented shape.
  */
 import type { FileDigest, FileManifest } from '@sealroom/protocol';
+import type { ReceiverProgress } from './file-flow-control.js';
 import type { JobWindow } from './job-window.js';
 
 export interface Outgoing {
@@ -27,8 +28,8 @@ export interface Outgoing {
   streaming: boolean;
   again: boolean;
   stopped: boolean;
-  /** Accepters and their reported progress: chunks written, and when they last said so. */
-  receivers: Map<string, { next: number; at: number }>;
+  /** Accepters and their reported progress: chunks written, when they last said so, how often. */
+  receivers: Map<string, ReceiverProgress>;
   /** Wakes the sender waiting for receivers (progress, a receiver gone, the transfer stopped). */
   wake?: () => void;
 }

@@ -8,7 +8,7 @@
  *
  * Backpressure: at most {@link MAX_IN_FLIGHT_BYTES} of chunks unacknowledged by the relay,
  * no new chunk while the socket's own buffer is above {@link MAX_SOCKET_BUFFER_BYTES}, and
- * within {@link RECEIVER_WINDOW_CHUNKS} of the slowest receiver's reported progress.
+ * within `RECEIVER_WINDOW_CHUNKS` of the slowest receiver's reported progress (`windowWaitMs`).
  *
  * Pipelining: WebCrypto runs hashing and AES-GCM off the calling thread, so the sender keeps
  * {@link HASH_AHEAD} chunk hashes going and seals {@link SEAL_AHEAD} chunks ahead of the one
@@ -30,7 +30,7 @@ import {
 import type { FileMessage, FileSource } from './api.js';
 import { isFileFailureCode } from './codes.js';
 import { SealroomClientError } from './errors.js';
-import { MAX_IN_FLIGHT_BYTES, MAX_SOCKET_BUFFER_BYTES, RECEIVER_STALL_MS, RECEIVER_WINDOW_CHUNKS } from './file-flow-control.js';
+import { MAX_IN_FLIGHT_BYTES, MAX_SOCKET_BUFFER_BYTES, windowWaitMs } from './file-flow-control.js';
 import { HASH_AHEAD, offerOf, type FileRoom } from './file-room.js';
 import { chunkReader, describeSource } from './file-source.js';
 import type { Outgoing } from './file-outgoing.js';
@@ -154,8 +154,10 @@ export class FileSender {
     const out = this.outgoing.get(fileId);
     const receiver = out?.receivers.get(from);
     if (out === undefined || receiver === undefined || next <= receiver.next) return;
+    const now = this.room.clock.now();
     receiver.next = next;
-    receiver.at = this.room.clock.now();
+    receiver.interval = now - receiver.at;
+    receiver.at = now;
     out.wake?.();
   }
 
@@ -331,30 +333,18 @@ export class FileSender {
     await room.sendGroup({ t: 'file-cancel', ts: room.clock.now(), file: fileId, code: 'TRANSFER_FAILED' }).catch(() => undefined);
   }
 
-  /**
-   * Waits until chunk `index` is within the window of every receiver that is still making
-   * progress. Receivers silent for {@link RECEIVER_STALL_MS} stop pacing (they may be gone;
-   * they get the rest on a later pass). A receiver that reported completion of an earlier
-   * pass (next ≥ chunk count) no longer paces either.
-   */
+  /** Waits until chunk `index` is within the window of every receiver that still paces (file-flow-control.ts). */
   private async waitForReceivers(out: Outgoing, index: number): Promise<void> {
     const { clock } = this.room;
     for (;;) {
       if (out.stopped) return;
-      const now = clock.now();
-      const pacing = [...out.receivers.values()].filter((r) => r.next < out.manifest.chunkCount && now - r.at < RECEIVER_STALL_MS);
-      const slowest = Math.min(...pacing.map((r) => r.next));
-      if (pacing.length === 0 || index < slowest + RECEIVER_WINDOW_CHUNKS) return;
-      // Until a receiver reports progress or leaves, or the first pacing receiver counts as stalled.
-      const stallsIn = Math.min(...pacing.map((r) => r.at + RECEIVER_STALL_MS - now));
+      const waitMs = windowWaitMs(out.receivers.values(), index, out.manifest.chunkCount, clock.now());
+      if (waitMs === 0) return;
       await new Promise<void>((resolve) => {
-        const timer = clock.setTimeout(
-          () => {
-            out.wake = undefined;
-            resolve();
-          },
-          Math.max(1, stallsIn),
-        );
+        const timer = clock.setTimeout(() => {
+          out.wake = undefined;
+          resolve();
+        }, waitMs);
         out.wake = () => {
           out.wake = undefined;
           clock.clearTimeout(timer);

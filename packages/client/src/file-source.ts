@@ -1,11 +1,12 @@
 /**
- * Reading a file to send, chunk by chunk, without holding it whole: a `Blob` is sliced; a
- * stream source is read forward and, to go back (a resend, C.6), opened again through its
- * factory and read forward to the index.
+ * Reading a file to send, chunk by chunk, without holding it whole: a `Blob` is sliced, with
+ * reads ahead (file-blob-reader.ts); a stream source is read forward and, to go back (a
+ * resend, C.6), opened again through its factory and read forward to the index.
  */
 import { chunkLength } from '@sealroom/protocol';
 import type { FileSource } from './api.js';
 import { SealroomClientError } from './errors.js';
+import { blobChunkReader } from './file-blob-reader.js';
 
 /** Name, MIME type and size of what is sent, as the offer states them. */
 export function describeSource(source: FileSource): { name: string; type: string; size: number } {
@@ -57,9 +58,7 @@ export function chunkReader(source: FileSource, chunkSize: number): (index: numb
   const size = describeSource(source).size;
   const chunkCount = Math.ceil(size / chunkSize);
   const expected = (index: number) => chunkLength({ size, chunkSize, chunkCount }, index);
-  if ('blob' in source) {
-    return async (index) => new Uint8Array(await source.blob.slice(index * chunkSize, index * chunkSize + expected(index)).arrayBuffer());
-  }
+  if ('blob' in source) return blobChunkReader(source.blob, chunkSize, chunkCount, expected);
   let iterator: AsyncGenerator<Uint8Array> | undefined;
   let position = 0;
   return async (index) => {

@@ -3,10 +3,11 @@ import { formatBytes } from '../lib/format.js';
 import { FILE_FAILURE_TEXT } from '../lib/file-failures.js';
 import { neutraliseBidi } from '../lib/text.js';
 import { acceptFile, declineFile } from '../store/actions/files.js';
-import { selectTransfer, transferFraction } from '../store/slices/files/selectors.js';
+import { selectTransfer, transferFraction, transferRate } from '../store/slices/files/selectors.js';
 import { useAppStore } from '../store/store.js';
 import { triggerDownload } from '../lib/save.js';
 import { Icon } from './Icon.js';
+import { formatRate } from '../lib/transfer-rate.js';
 
 export function FileCard({ item, mine }: { item: FileMessage; mine: boolean }) {
   const transfer = useAppStore(selectTransfer(item.file.fileId));
@@ -17,6 +18,7 @@ export function FileCard({ item, mine }: { item: FileMessage; mine: boolean }) {
   const declined = transfer?.status === 'declined' || item.transfer === 'declined';
   const active = transfer?.status === 'transferring';
   const offered = !mine && !transfer && item.transfer === 'offered';
+  const rate = transfer ? transferRate(transfer) : null;
 
   return (
     <div className="file-card" data-testid="file-card" data-status={transfer?.status ?? item.transfer}>
@@ -41,6 +43,7 @@ export function FileCard({ item, mine }: { item: FileMessage; mine: boolean }) {
         <label className="hint">
           {mine ? 'Sending' : 'Receiving'}
           {fraction !== null ? ` ${Math.round(fraction * 100)}%` : '…'}
+          {rate !== null && ` · ${formatRate(rate)}`}
           <progress max={1} value={fraction ?? undefined} aria-label={`${mine ? 'Sending' : 'Receiving'} ${name}`} data-testid="file-progress" />
         </label>
       )}

@@ -46,6 +46,8 @@ export type LocalEvent =
   | { type: 'files/declined'; roomId: RoomId; fileId: string }
   | { type: 'files/saved'; fileId: string; url: string | null; savedTo: 'download' | 'disk' }
   | { type: 'files/sending'; roomId: RoomId; fileId: string; name: string; size: number }
+  /** A client's file progress, stamped with when the page saw it (for the transfer's speed). */
+  | (Extract<ClientEvent, { type: 'file-progress' }> & { atMs: number })
   | { type: 'ui/view'; view: View }
   | { type: 'ui/panel'; panel: Panel | null }
   | { type: 'ui/members-open'; open: boolean }

@@ -32,13 +32,17 @@ function flushQueuedEvents(): void {
   useAppStore.setState((state) => batch.reduce<AppState>(rootReducer, state));
 }
 
+/** Events applied in batches: messages (a catch-up), and file progress (one per chunk, both sides). */
+// Receipts come by the hundred too (one event per message a receipt confirms).
+const BATCHED: ReadonlySet<AppEvent['type']> = new Set(['message', 'file-progress', 'receipt']);
+
 /**
- * Sends an event to the store. Message events are queued for one batched update; any other
- * event first applies the queued ones, so the store sees every event in arrival order.
+ * Sends an event to the store. Message and file-progress events are queued for one batched
+ * update; any other event first applies the queued ones, so the store sees every event in
+ * arrival order.
  */
 export const dispatch = (event: AppEvent): void => {
-  // Receipts come by the hundred too (one event per message a receipt confirms).
-  if (event.type === 'message' || event.type === 'receipt') {
+  if (BATCHED.has(event.type)) {
     queued.push(event);
     flushTimer ??= setTimeout(flushQueuedEvents, MESSAGE_BATCH_MS);
     return;

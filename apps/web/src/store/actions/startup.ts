@@ -38,7 +38,8 @@ function onClientEvent(event: ClientEvent): void {
     if (!event.roomId && event.kind === 'relay-error') toast(RELAY_ERROR_TEXT[event.code], 'error');
     return;
   }
-  dispatch(event);
+  // File progress carries the time it was seen: the card shows the transfer's speed.
+  dispatch(event.type === 'file-progress' ? { ...event, atMs: performance.now() } : event);
   switch (event.type) {
     case 'message':
       notifyMention(event);

@@ -1,4 +1,5 @@
 import type { FileFailureCode, RoomId } from '@sealroom/client';
+import type { RateSample } from '../../../lib/transfer-rate.js';
 
 export type TransferStatus = 'waiting' | 'transferring' | 'complete' | 'failed' | 'declined';
 
@@ -15,6 +16,8 @@ export interface Transfer {
   /** A Blob URL to save the received file again, once complete. */
   url: string | null;
   savedTo: 'download' | 'disk' | null;
+  /** Recent progress with the time the page saw it, for the speed (lib/transfer-rate.ts). */
+  rateSamples: RateSample[];
 }
 
 export interface FilesState {

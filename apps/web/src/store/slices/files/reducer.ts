@@ -1,4 +1,5 @@
 import type { AppEvent } from '../../events.js';
+import { addSample } from '../../../lib/transfer-rate.js';
 import { type FilesState, initialFilesState, type Transfer } from './initialState.js';
 
 function patch(state: FilesState, fileId: string, base: Omit<Transfer, 'fileId'>, change: Partial<Transfer>): FilesState {
@@ -15,6 +16,7 @@ const fresh = (roomId: string, direction: Transfer['direction'], total: number):
   code: null,
   url: null,
   savedTo: null,
+  rateSamples: [],
 });
 
 export function filesReducer(state: FilesState, event: AppEvent): FilesState {
@@ -30,10 +32,12 @@ export function filesReducer(state: FilesState, event: AppEvent): FilesState {
       // A send-side transfer may report progress per recipient; never go backwards.
       const bytes = Math.max(current?.bytes ?? 0, event.bytes);
       if (current?.status === 'complete' || current?.status === 'failed') return state;
+      const samples = current?.rateSamples ?? [];
       return patch(state, event.fileId, fresh(event.roomId, event.direction, event.total), {
         bytes,
         total: event.total,
         status: 'transferring',
+        rateSamples: 'atMs' in event ? addSample(samples, { atMs: event.atMs, bytes }) : samples,
       });
     }
     case 'file-complete': {
