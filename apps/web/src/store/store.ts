@@ -32,12 +32,14 @@ function flushQueuedEvents(): void {
   useAppStore.setState((state) => batch.reduce<AppState>(rootReducer, state));
 }
 
-/** Events applied in batches: messages (a catch-up), and file progress (one per chunk, both sides). */
-// Receipts come by the hundred too (one event per message a receipt confirms).
+/**
+ * Events applied in batches: messages (a catch-up), file progress (one per chunk, both sides)
+ * and receipts (one event per message a receipt confirms, by the hundred in a busy room).
+ */
 const BATCHED: ReadonlySet<AppEvent['type']> = new Set(['message', 'file-progress', 'receipt']);
 
 /**
- * Sends an event to the store. Message and file-progress events are queued for one batched
+ * Sends an event to the store. Batched events are queued for one batched
  * update; any other event first applies the queued ones, so the store sees every event in
  * arrival order.
  */
