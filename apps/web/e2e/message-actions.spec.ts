@@ -1,7 +1,19 @@
 // Reply, react, edit and delete for everyone (PROTOCOL C.11) with three people, each in a
 // browser context of their own. The tests run in order and share the room.
 import { expect, type Page, test } from '@playwright/test';
-import { createIdentity, createRoom, expectAccessible, expectCleanPage, message, newPerson, onboard, type Person, screenshot, send, unlock } from './support.js';
+import {
+  createIdentity,
+  createRoom,
+  expectAccessible,
+  expectCleanPage,
+  message,
+  newPerson,
+  onboard,
+  type Person,
+  screenshot,
+  send,
+  unlock,
+} from './support.js';
 
 test.describe.configure({ mode: 'serial' });
 
