@@ -228,10 +228,51 @@ export function readLogRecord(value: unknown, path: string): LogRecord {
 const DELIVERY = ['pending', 'sent', 'received'] as const;
 const TRANSFER = ['offered', 'accepted', 'declined', 'transferring', 'complete', 'failed'] as const;
 
+/** Most distinct emoji on one message a backup may carry (each member has at most 16; C.11). */
+const MAX_REACTION_EMOJI = 1_024;
+/** Longest emoji key, in characters (the payload allows 64 bytes; C.11). */
+const MAX_EMOJI_CHARS = 64;
+
+const identity = (v: unknown, q: string) => b64(v, q, B64_OF_32_BYTES_CHARS);
+const identities = (v: unknown, q: string) => list(v, q, identity);
+
+/** Present only when set: an optional field of an item, checked by `read`. */
+function optional<T>(value: unknown, path: string, read: (v: unknown, p: string) => T): T | undefined {
+  return value === undefined ? undefined : read(value, path);
+}
+
+function reactions(value: unknown, path: string): Record<string, string[]> {
+  const entries = Object.entries(obj(value, path));
+  if (entries.length > MAX_REACTION_EMOJI) throw new BackupShapeError(path);
+  return Object.fromEntries(entries.map(([emoji, who]) => [str(emoji, path, MAX_EMOJI_CHARS), identities(who, `${path}.${emoji}`)]));
+}
+
+function receipts(value: unknown, path: string): { audience: string[]; delivered: string[]; read: string[] } {
+  const o = obj(value, path);
+  return {
+    audience: identities(o.audience, `${path}.audience`),
+    delivered: identities(o.delivered, `${path}.delivered`),
+    read: identities(o.read, `${path}.read`),
+  };
+}
+
+/** What replies, edits, deletes, reactions and receipts leave on a message (C.11, C.12), each checked; absent ones stay absent. */
+function actionFields(item: Obj, p: string): Obj {
+  const fields: Obj = {
+    replyTo: optional(item.replyTo, `${p}.replyTo`, (v, q) => str(v, q, MAX_NAME_CHARS)),
+    editedAt: optional(item.editedAt, `${p}.editedAt`, time),
+    deleted: optional(item.deleted, `${p}.deleted`, bool),
+    reactions: optional(item.reactions, `${p}.reactions`, reactions),
+    receipts: optional(item.receipts, `${p}.receipts`, receipts),
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
 /**
  * A timeline item of room `roomId`. The fields every item has and those the app renders are
- * checked; fields added by later versions (replies, reactions) pass through as data, still
- * bounded by the part size, and are only ever rendered as text.
+ * checked (replies, edits, deletes, reactions and receipts too); fields added by later
+ * versions pass through as data, still bounded by the part size, and are only ever rendered
+ * as text.
  */
 export function readStoredItem(value: unknown, path: string, roomId: string): StoredItem {
   const o = obj(value, path);
@@ -253,6 +294,7 @@ export function readStoredItem(value: unknown, path: string, roomId: string): St
     return { seq, item: { ...base, kind, event: event as never } };
   }
   const author = {
+    ...actionFields(item, p),
     sender: b64(item.sender, `${p}.sender`, B64_OF_32_BYTES_CHARS),
     senderName: str(item.senderName, `${p}.senderName`, MAX_NAME_CHARS),
     state: oneOf(item.state, `${p}.state`, DELIVERY),
