@@ -295,7 +295,7 @@ export function readStoredItem(value: unknown, path: string, roomId: string): St
   }
   const author = {
     ...actionFields(item, p),
-    sender: b64(item.sender, `${p}.sender`, B64_OF_32_BYTES_CHARS),
+    sender: identity(item.sender, `${p}.sender`),
     senderName: str(item.senderName, `${p}.senderName`, MAX_NAME_CHARS),
     state: oneOf(item.state, `${p}.state`, DELIVERY),
   };
@@ -307,9 +307,9 @@ export function readStoredItem(value: unknown, path: string, roomId: string): St
         ...author,
         kind,
         text: str(item.text, `${p}.text`),
-        mentions: list(item.mentions, `${p}.mentions`, (v, q) => b64(v, q, B64_OF_32_BYTES_CHARS)),
+        mentions: identities(item.mentions, `${p}.mentions`),
         mentionsMe: bool(item.mentionsMe, `${p}.mentionsMe`),
-        directTo: nullable(item.directTo, `${p}.directTo`, (v, q) => b64(v, q, B64_OF_32_BYTES_CHARS)),
+        directTo: nullable(item.directTo, `${p}.directTo`, identity),
       },
     };
   }
