@@ -5,9 +5,10 @@
  * kind of value is read (sizes with KiB/MiB/GiB suffixes, durations with ms/s/m/h/d) in
  * cli-values.ts.
  */
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_STORAGE, type RelayOptions, type SyncMode } from './options.js';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REDIS_BATCH_DELAY_MS, DEFAULT_STORAGE, type RelayOptions, type SyncMode } from './options.js';
 import type { Flag } from './cli-flag.js';
 import { LIMIT_FLAGS } from './cli-limit-flags.js';
+import { duration } from './cli-values.js';
 
 /**
  * Where the durable store keeps its database when neither `--data-dir` nor `--memory` (nor
@@ -84,6 +85,15 @@ export const FLAGS: readonly Flag[] = [
     kind: 'string',
     help: 'Redis URL (redis://host:port) to share rooms between several relay processes.',
     apply: (o, v: string) => (o.redis = v),
+  },
+  {
+    name: 'redis-batch-delay',
+    group: 'scale-out',
+    env: 'SEALROOM_REDIS_BATCH_DELAY',
+    kind: 'duration',
+    fallback: duration(DEFAULT_REDIS_BATCH_DELAY_MS),
+    help: 'With --redis: how long a message may wait for others to share its Redis call. Longer saves Redis CPU per message and adds that much latency.',
+    apply: (o, v: number) => (o.redisBatchDelayMs = v),
   },
   {
     name: 'trust-proxy',

@@ -162,6 +162,8 @@ export interface RelayOptions {
   store?: RoomStore;
   /** Redis URL for scale-out (when no `store` is given). */
   redis?: string;
+  /** With `redis`: how long an append may wait for others to share its script call, ms (default {@link DEFAULT_REDIS_BATCH_DELAY_MS}). */
+  redisBatchDelayMs?: number;
   /**
    * The durable store's directory (when neither `store` nor `redis` is given): rooms,
    * admission keys and retained envelopes in an SQLite database there, kept across
@@ -213,6 +215,14 @@ export interface StorageOptions {
 }
 
 export const DEFAULT_STORAGE: Readonly<StorageOptions> = Object.freeze({ synchronous: 'full' });
+
+/**
+ * With Redis, how long an append waits for others to share its script call, ms. A call
+ * costs Redis about 45 µs whatever it carries, so at a chat's rates (one or two envelopes
+ * per event-loop turn) a millisecond's wait cuts Redis's CPU per envelope by about a
+ * quarter (docs/BENCHMARKS.md, scale-out); a full batch goes at once.
+ */
+export const DEFAULT_REDIS_BATCH_DELAY_MS = 1;
 
 /** A PEM certificate chain and its private key (contents, not paths). */
 export interface TlsCredentials {

@@ -48,6 +48,7 @@ const ALL_FLAGS = [
   ['data-dir', 'SEALROOM_DATA_DIR'],
   ['memory', 'SEALROOM_MEMORY'],
   ['data-sync', 'SEALROOM_DATA_SYNC'],
+  ['redis-batch-delay', 'SEALROOM_REDIS_BATCH_DELAY'],
   ['history-rate-bytes', 'SEALROOM_HISTORY_RATE_BYTES'],
   ['history-burst-bytes', 'SEALROOM_HISTORY_BURST_BYTES'],
   ['history-rate-bytes-per-address', 'SEALROOM_HISTORY_RATE_BYTES_PER_ADDRESS'],

@@ -62,6 +62,8 @@ export interface RedisStoreOptions extends ConnectionOptions {
   /** TTL of a room's admission key and metadata after its last use (≥ maxAgeMs). */
   readonly idleRoomTtlMs?: number;
   readonly keyPrefix?: string;
+  /** How long an append waits for others to share its script call, ms (append-batch.ts); 0 by default: to the end of the turn. */
+  readonly appendLingerMs?: number;
 }
 
 type ScriptArgs = (string | number | Buffer)[];
@@ -130,11 +132,14 @@ export class RedisRoomStore implements RoomStore {
       restart: (room, epoch, seen) =>
         this.#connections.run(() => this.#commands.sealroomRestart(...this.#roomKeys(room), ...this.#commonArgs(Date.now()), epoch, seen)),
     });
-    this.#appends = new AppendBatcher({
-      run: (args) => this.#connections.run(() => this.#commands.sealroomAppendBatch(...args)),
-      leadingArgs: (nowMs) => [...this.#commonArgs(nowMs), this.#processId, this.#channelPrefix(), this.#retention.maxPinned, this.#prefix],
-      stale: (room) => this.#membership.check(room),
-    });
+    this.#appends = new AppendBatcher(
+      {
+        run: (args) => this.#connections.run(() => this.#commands.sealroomAppendBatch(...args)),
+        leadingArgs: (nowMs) => [...this.#commonArgs(nowMs), this.#processId, this.#channelPrefix(), this.#retention.maxPinned, this.#prefix],
+        stale: (room) => this.#membership.check(room),
+      },
+      options.appendLingerMs ?? 0,
+    );
 
     this.#subscriber.on('close', () => this.#membership.onFeedLost());
     // Once both connections are back: subscribe again, register every room again, and
