@@ -90,9 +90,9 @@ export const FLAGS: readonly Flag[] = [
     name: 'redis-batch-delay',
     group: 'scale-out',
     env: 'SEALROOM_REDIS_BATCH_DELAY',
-    kind: 'duration',
+    kind: 'delay',
     fallback: duration(DEFAULT_REDIS_BATCH_DELAY_MS),
-    help: 'With --redis: how long a message may wait for others to share its Redis call. Longer saves Redis CPU per message and adds that much latency.',
+    help: 'With --redis: how long a message may wait for others to share its Redis call. Longer saves Redis CPU per message and adds that much latency; 0 sends at the end of each event-loop turn.',
     apply: (o, v: number) => (o.redisBatchDelayMs = v),
   },
   {

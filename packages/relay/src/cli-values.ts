@@ -11,7 +11,7 @@ import { DAY_MS, GIB, HOUR_MS, KIB, MIB, MINUTE_MS, SECOND_MS } from '@sealroom/
 const MAX_PORT = 65_535;
 
 /** `switch`: a flag without a value (`--memory`); its variable takes 1/true/yes or 0/false/no. */
-export type ValueKind = 'string' | 'list' | 'port' | 'count' | 'bytes' | 'duration' | 'level' | 'sync' | 'addresses' | 'switch';
+export type ValueKind = 'string' | 'list' | 'port' | 'count' | 'bytes' | 'duration' | 'delay' | 'level' | 'sync' | 'addresses' | 'switch';
 
 /** What `--help` shows after a flag for each kind of value, unless the flag names its own. */
 export const VALUE_PLACEHOLDER: Record<ValueKind, string> = {
@@ -21,6 +21,7 @@ export const VALUE_PLACEHOLDER: Record<ValueKind, string> = {
   count: 'n',
   bytes: 'size',
   duration: 'time',
+  delay: 'time',
   level: 'level',
   sync: 'normal|full',
   addresses: 'address',
@@ -85,13 +86,16 @@ export function parseValue(flag: ValueSpec, raw: string | string[]): { ok: true;
       return Number.isSafeInteger(n) && n > 0 ? { ok: true, value: n } : bad('expected a positive integer');
     }
     case 'bytes':
-    case 'duration': {
+    case 'duration':
+    case 'delay': {
       const units = flag.kind === 'bytes' ? UNITS_BYTES : UNITS_MS;
       const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
       const unit = match?.[2]?.toLowerCase() ?? '';
       const scale = units[unit];
       const n = match && scale !== undefined ? Math.round(Number(match[1]) * scale) : NaN;
-      const example = flag.kind === 'bytes' ? 'like 1048576, 512KiB or 1MiB' : 'like 30000, 30s, 15m, 24h or 7d';
+      const example = flag.kind === 'bytes' ? 'like 1048576, 512KiB or 1MiB' : flag.kind === 'delay' ? 'like 1ms or 5ms' : 'like 30000, 30s, 15m, 24h or 7d';
+      // A delay may be none; a size or a duration must be something.
+      if (flag.kind === 'delay') return Number.isSafeInteger(n) && n >= 0 ? { ok: true, value: n } : bad(`expected 0 or an amount ${example}`);
       return Number.isSafeInteger(n) && n > 0 ? { ok: true, value: n } : bad(`expected a positive amount ${example}`);
     }
   }

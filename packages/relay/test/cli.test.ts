@@ -134,6 +134,16 @@ describe('parseRelayArgs', () => {
     });
   });
 
+  it('reads --redis-batch-delay as a delay that may be none', () => {
+    expect(parseRelayArgs(['--redis', 'redis://r:6379', '--redis-batch-delay', '0'], {})).toEqual({
+      kind: 'run',
+      options: { redis: 'redis://r:6379', redisBatchDelayMs: 0 },
+    });
+    expect(parseRelayArgs([], { SEALROOM_REDIS_BATCH_DELAY: '5ms' })).toEqual({ kind: 'run', options: { redisBatchDelayMs: 5 } });
+    // Durations elsewhere must be something: a heartbeat of 0 is still refused.
+    expect(parseRelayArgs(['--heartbeat', '0'], {}).kind).toBe('error');
+  });
+
   it('reads the storage flags: a data directory by default, --memory or --redis instead', () => {
     expect(withDefaultDataDir({}, '/srv/relay')).toEqual({ dataDir: '/srv/relay/sealroom-data' });
     const dir = parseRelayArgs(['--data-dir', 'state', '--data-sync', 'normal'], {});
@@ -171,6 +181,7 @@ describe('parseRelayArgs', () => {
       [['--tls-cert', 'x.pem'], /--tls-key/],
       [['--no-such-flag'], /no-such-flag/],
       [['--data-sync', 'sometimes'], /--data-sync \(SEALROOM_DATA_SYNC\): expected normal or full/],
+      [['--redis-batch-delay', 'soon'], /--redis-batch-delay \(SEALROOM_REDIS_BATCH_DELAY\): expected 0 or an amount like 1ms/],
       [['--trust-proxy', 'proxy.example'], /--trust-proxy \(SEALROOM_TRUST_PROXY\): "proxy.example" is not an IP address/],
       [['--trust-proxy', '10.0.0.0/33'], /--trust-proxy/],
     ] as const) {
