@@ -5,7 +5,7 @@
  * kind of value is read (sizes with KiB/MiB/GiB suffixes, durations with ms/s/m/h/d) in
  * cli-values.ts.
  */
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REDIS_BATCH_DELAY_MS, DEFAULT_STORAGE, type RelayOptions, type SyncMode } from './options.js';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_STORAGE, type RelayOptions, type SyncMode } from './options.js';
 import type { Flag } from './cli-flag.js';
 import { LIMIT_FLAGS } from './cli-limit-flags.js';
 import { duration } from './cli-values.js';
@@ -87,15 +87,6 @@ export const FLAGS: readonly Flag[] = [
     apply: (o, v: string) => (o.redis = v),
   },
   {
-    name: 'redis-batch-delay',
-    group: 'scale-out',
-    env: 'SEALROOM_REDIS_BATCH_DELAY',
-    kind: 'delay',
-    fallback: duration(DEFAULT_REDIS_BATCH_DELAY_MS),
-    help: 'With --redis: how long a message may wait for others to share its Redis call. Longer saves Redis CPU per message and adds that much latency; 0 sends at the end of each event-loop turn.',
-    apply: (o, v: number) => (o.redisBatchDelayMs = v),
-  },
-  {
     name: 'trust-proxy',
     group: 'network',
     value: 'address',
@@ -131,6 +122,15 @@ export const FLAGS: readonly Flag[] = [
     fallback: DEFAULT_STORAGE.synchronous,
     help: 'When an envelope counts as stored: normal survives the relay crashing or being killed; full (an fsync before every acknowledgement batch) survives a power loss too.',
     apply: (o, v: SyncMode) => (o.storage = { ...o.storage, synchronous: v }),
+  },
+  {
+    name: 'batch-delay',
+    group: 'storage',
+    env: 'SEALROOM_BATCH_DELAY',
+    kind: 'delay',
+    fallback: duration(DEFAULT_STORAGE.batchDelayMs),
+    help: 'How long a message may wait for others to share its write (a commit of the durable store, a call to Redis). Longer saves CPU per message and adds that much latency; 0 writes at the end of each event-loop turn.',
+    apply: (o, v: number) => (o.storage = { ...o.storage, batchDelayMs: v }),
   },
   {
     name: 'log-level',

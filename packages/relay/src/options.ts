@@ -162,8 +162,6 @@ export interface RelayOptions {
   store?: RoomStore;
   /** Redis URL for scale-out (when no `store` is given). */
   redis?: string;
-  /** With `redis`: how long an append may wait for others to share its script call, ms (default {@link DEFAULT_REDIS_BATCH_DELAY_MS}). */
-  redisBatchDelayMs?: number;
   /**
    * The durable store's directory (when neither `store` nor `redis` is given): rooms,
    * admission keys and retained envelopes in an SQLite database there, kept across
@@ -173,7 +171,7 @@ export interface RelayOptions {
   dataDir?: string;
   /** Keep rooms in memory even when `dataDir` is given (the command line's `--memory`). */
   memory?: boolean;
-  /** How the durable store commits: see {@link StorageOptions}. */
+  /** How the durable store commits, and how long writes wait to share a commit or a Redis call: see {@link StorageOptions}. */
   storage?: Partial<StorageOptions>;
   /**
    * Addresses (or CIDR ranges) of reverse proxies in front of the relay. A connection from
@@ -212,17 +210,14 @@ export type SyncMode = 'normal' | 'full';
 
 export interface StorageOptions {
   synchronous: SyncMode;
+  /**
+   * How long a write may wait for others to share its commit (durable store) or script call
+   * (Redis), ms; 0 sends each event-loop turn's writes at its end (flush-timer.ts).
+   */
+  batchDelayMs: number;
 }
 
-export const DEFAULT_STORAGE: Readonly<StorageOptions> = Object.freeze({ synchronous: 'full' });
-
-/**
- * With Redis, how long an append waits for others to share its script call, ms. A call
- * costs Redis about 45 µs whatever it carries, so at a chat's rates (one or two envelopes
- * per event-loop turn) a millisecond's wait cuts Redis's CPU per envelope by about a
- * quarter (docs/BENCHMARKS.md, scale-out); a full batch goes at once.
- */
-export const DEFAULT_REDIS_BATCH_DELAY_MS = 1;
+export const DEFAULT_STORAGE: Readonly<StorageOptions> = Object.freeze({ synchronous: 'full', batchDelayMs: 1 });
 
 /** A PEM certificate chain and its private key (contents, not paths). */
 export interface TlsCredentials {

@@ -23,7 +23,7 @@ import { createMetrics, RelayCounters } from './metrics.js';
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
-  DEFAULT_REDIS_BATCH_DELAY_MS,
+  DEFAULT_STORAGE,
   resolveLimits,
   resolveRetention,
   type RelayHealth,
@@ -309,7 +309,7 @@ async function createStore(options: RelayOptions, log: Logger): Promise<{ store:
           maxPinned: retention.maxPinnedPerRoom,
         },
         idleRoomTtlMs: Math.max(retention.idleRoomMs, retention.maxAgeMs),
-        appendLingerMs: options.redisBatchDelayMs ?? DEFAULT_REDIS_BATCH_DELAY_MS,
+        appendLingerMs: options.storage?.batchDelayMs ?? DEFAULT_STORAGE.batchDelayMs,
         onBackendChange: (up, detail) => (up ? log.info('redis_up', { detail }) : log.warn('redis_down', { detail })),
       });
       return { store, owned: true };

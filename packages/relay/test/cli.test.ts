@@ -48,7 +48,7 @@ const ALL_FLAGS = [
   ['data-dir', 'SEALROOM_DATA_DIR'],
   ['memory', 'SEALROOM_MEMORY'],
   ['data-sync', 'SEALROOM_DATA_SYNC'],
-  ['redis-batch-delay', 'SEALROOM_REDIS_BATCH_DELAY'],
+  ['batch-delay', 'SEALROOM_BATCH_DELAY'],
   ['history-rate-bytes', 'SEALROOM_HISTORY_RATE_BYTES'],
   ['history-burst-bytes', 'SEALROOM_HISTORY_BURST_BYTES'],
   ['history-rate-bytes-per-address', 'SEALROOM_HISTORY_RATE_BYTES_PER_ADDRESS'],
@@ -134,12 +134,15 @@ describe('parseRelayArgs', () => {
     });
   });
 
-  it('reads --redis-batch-delay as a delay that may be none', () => {
-    expect(parseRelayArgs(['--redis', 'redis://r:6379', '--redis-batch-delay', '0'], {})).toEqual({
+  it('reads --batch-delay as a delay that may be none', () => {
+    expect(parseRelayArgs(['--redis', 'redis://r:6379', '--batch-delay', '0'], {})).toEqual({
       kind: 'run',
-      options: { redis: 'redis://r:6379', redisBatchDelayMs: 0 },
+      options: { redis: 'redis://r:6379', storage: { batchDelayMs: 0 } },
     });
-    expect(parseRelayArgs([], { SEALROOM_REDIS_BATCH_DELAY: '5ms' })).toEqual({ kind: 'run', options: { redisBatchDelayMs: 5 } });
+    expect(parseRelayArgs(['--data-sync', 'normal'], { SEALROOM_BATCH_DELAY: '5ms' })).toEqual({
+      kind: 'run',
+      options: { storage: { synchronous: 'normal', batchDelayMs: 5 } },
+    });
     // Durations elsewhere must be something: a heartbeat of 0 is still refused.
     expect(parseRelayArgs(['--heartbeat', '0'], {}).kind).toBe('error');
   });
@@ -181,7 +184,7 @@ describe('parseRelayArgs', () => {
       [['--tls-cert', 'x.pem'], /--tls-key/],
       [['--no-such-flag'], /no-such-flag/],
       [['--data-sync', 'sometimes'], /--data-sync \(SEALROOM_DATA_SYNC\): expected normal or full/],
-      [['--redis-batch-delay', 'soon'], /--redis-batch-delay \(SEALROOM_REDIS_BATCH_DELAY\): expected 0 or an amount like 1ms/],
+      [['--batch-delay', 'soon'], /--batch-delay \(SEALROOM_BATCH_DELAY\): expected 0 or an amount like 1ms/],
       [['--trust-proxy', 'proxy.example'], /--trust-proxy \(SEALROOM_TRUST_PROXY\): "proxy.example" is not an IP address/],
       [['--trust-proxy', '10.0.0.0/33'], /--trust-proxy/],
     ] as const) {

@@ -10,12 +10,13 @@
  * A call costs Redis about 45 µs however little it carries (reading the request, running
  * the script, writing the reply): at a chat's rates one event-loop turn rarely holds more
  * than one or two envelopes, so the first append of a batch may wait a little for others
- * (`lingerMs`, like a Kafka producer's linger; the relay's `--redis-batch-delay`). A batch
+ * (`lingerMs`, like a Kafka producer's linger; the relay's `--batch-delay`, flush-timer.ts). A batch
  * that fills up goes at once.
  */
 import type { RoomKey } from '../store.js';
 import { StoreUnavailableError } from './connections.js';
 import { MIB } from '@sealroom/units';
+import { FlushTimer } from '../flush-timer.js';
 
 /** Most envelopes in one script call; a turn with more sends several calls back to back. */
 const MAX_BATCH_ENVELOPES = 512;
@@ -67,14 +68,15 @@ interface Group {
 export class AppendBatcher {
   #queue: PendingAppend[] = [];
   #queuedBytes = 0;
-  #timer: { readonly kind: 'timeout'; readonly handle: NodeJS.Timeout } | { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate } | undefined;
-  readonly #flush = (): void => this.flush();
+  readonly #timer: FlushTimer;
 
   constructor(
     private readonly backend: BatchBackend,
     /** How long the first append of a batch waits for others, ms (0: to the end of the turn). */
-    private readonly lingerMs: number,
-  ) {}
+    lingerMs: number,
+  ) {
+    this.#timer = new FlushTimer(() => this.flush(), lingerMs);
+  }
 
   /** Queues an append for the next call: after the linger, or at once when the batch is full. */
   add(append: PendingAppend): void {
@@ -84,14 +86,12 @@ export class AppendBatcher {
       this.flush();
       return;
     }
-    // After the turn's I/O callbacks at the earliest: every publish read in this turn joins.
-    this.#timer ??=
-      this.lingerMs > 0 ? { kind: 'timeout', handle: setTimeout(this.#flush, this.lingerMs) } : { kind: 'immediate', handle: setImmediate(this.#flush) };
+    this.#timer.arm();
   }
 
   /** Sends what is queued now (the timer's callback; tests call it directly). */
   flush(): void {
-    this.#cancelTimer();
+    this.#timer.cancel();
     const queue = this.#queue;
     this.#queuedBytes = 0;
     this.#queue = [];
@@ -107,14 +107,6 @@ export class AppendBatcher {
       bytes += append.envelope.byteLength;
     }
     if (chunk.length > 0) void this.#send(chunk);
-  }
-
-  #cancelTimer(): void {
-    const timer = this.#timer;
-    if (timer === undefined) return;
-    if (timer.kind === 'timeout') clearTimeout(timer.handle);
-    else clearImmediate(timer.handle);
-    this.#timer = undefined;
   }
 
   async #send(chunk: PendingAppend[]): Promise<void> {

@@ -3,11 +3,12 @@
  * forgotten room ids in an SQLite database (better-sqlite3) under the data directory, so a
  * restart or a crash loses nothing that was acknowledged (DESIGN.md §4).
  *
- * - **Writes are batched per event-loop turn.** Every write (append, registration, sweep)
- *   joins the current batch; once the turn's I/O is done one transaction runs them all in
- *   call order and commits, and only then do their promises resolve — so the relay's ACK
- *   and fan-out come after the commit. If the commit fails, the batch's callers get the
- *   error (the relay answers UNAVAILABLE) and the store's state is what it was before.
+ * - **Writes are batched.** Every write (append, registration, sweep) joins the current
+ *   batch; once the turn's I/O is done and the batch delay (`storage.batchDelayMs`, 1 ms by
+ *   default) has passed, one transaction runs them all in call order and commits, and only
+ *   then do their promises resolve — so the relay's ACK and fan-out come after the commit.
+ *   If the commit fails, the batch's callers get the error (the relay answers UNAVAILABLE)
+ *   and the store's state is what it was before.
  * - **Reads are immediate** and see only committed state (writes run only inside a batch).
  * - **Room state is cached** (head, counts, bytes) as it is in the table, so an append is
  *   one INSERT and, per batch, one UPDATE of each room it touched.
@@ -21,6 +22,7 @@ import { DEFAULT_RETENTION, DEFAULT_STORAGE, type RetentionLimits, type StorageO
 import { mergePinned } from '../pins.js';
 import type { ClaimRefusal, HistoryPage, PinnedAppend, RemoteEnvelopeListener, RetainedEnvelope, RoomKey, RoomStore, StoreStats } from '../store.js';
 import { openDatabase } from './database.js';
+import { FlushTimer } from '../flush-timer.js';
 import { expiredUpTo, trimRoom, trimTotal, type Room, type Totals } from './retention.js';
 import { prepareStatements, type RoomRow, type Statements } from './statements.js';
 
@@ -50,12 +52,11 @@ export class SqliteRoomStore implements RoomStore {
   private readonly cache = new Map<RoomKey, Room>();
   private readonly subscribers = new Map<RoomKey, number>();
   private pending: PendingWrite[] = [];
-  private scheduled = false;
+  private readonly flushTimer: FlushTimer;
   private closed = false;
   private backendUp = true;
   /** Rooms a batch changed, with their state before it (restored if the commit fails). */
   private touched = new Map<Room, RoomRow & { live: boolean }>();
-  private readonly flushNow = (): void => this.flush();
   /** The database was restored from a backup when opened (every room got a new epoch). */
   readonly restored: boolean;
   readonly path: string;
@@ -64,6 +65,7 @@ export class SqliteRoomStore implements RoomStore {
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
     const storage = { ...DEFAULT_STORAGE, ...options.storage };
     const opened = openDatabase(options.dataDir, storage.synchronous);
+    this.flushTimer = new FlushTimer(() => this.flush(), storage.batchDelayMs);
     this.db = opened.db;
     this.path = opened.path;
     this.lineage = opened.lineage;
@@ -223,16 +225,13 @@ export class SqliteRoomStore implements RoomStore {
     if (this.closed) return Promise.reject(new Error('the room store is closed'));
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run, resolve: resolve as (value: never) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // After this turn's I/O callbacks: everything they wrote commits at once.
-        setImmediate(this.flushNow);
-      }
+      // After this turn's I/O callbacks at the earliest: everything they wrote commits at once.
+      this.flushTimer.arm();
     });
   }
 
   private flush(): void {
-    this.scheduled = false;
+    this.flushTimer.cancel();
     if (this.closed || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
