@@ -8,7 +8,7 @@
 // `performance.timeOrigin + performance.now()`), since a page busy with a transfer answers
 // Playwright's polling late.
 import { basename } from 'node:path';
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 
 /** Every step of the journey waits at most this long, ms (identity creation makes two RSA-3072 key pairs). */
 const STEP_TIMEOUT_MS = 120_000;
@@ -72,16 +72,25 @@ const RECORDER = `(() => {
 })();`;
 
 export interface Person {
-  context: BrowserContext;
   page: Page;
+  /** The relay's http:// origin, which serves the app. */
+  baseURL: string;
 }
 
-export async function newPerson(browser: Browser, baseURL: string): Promise<Person> {
-  const context = await browser.newContext({ baseURL, acceptDownloads: true });
+/** A person in `context` (the default context of a Chromium of their own), recording from the next page load. */
+export async function newPerson(context: BrowserContext, baseURL: string): Promise<Person> {
   await context.addInitScript(RECORDER);
-  const page = await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  return { context, page };
+  return { page, baseURL };
+}
+
+/** The same person again, after the harness let go of their browser and reached it anew. */
+export function personAgain(context: BrowserContext, baseURL: string): Person {
+  const page = context.pages().find((candidate) => candidate.url().startsWith(baseURL));
+  if (page === undefined) throw new Error(`no page of ${baseURL} left in this browser`);
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  return { page, baseURL };
 }
 
 async function createIdentity(page: Page, name: string, password: string): Promise<void> {
@@ -94,7 +103,7 @@ async function createIdentity(page: Page, name: string, password: string): Promi
 
 /** Alice makes an identity and a room; Bob makes one from the invite link and lands in the room. */
 export async function meetInRoom(alice: Person, bob: Person, password: string): Promise<void> {
-  await alice.page.goto('/');
+  await alice.page.goto(new URL('/', alice.baseURL).href);
   await createIdentity(alice.page, 'Alice', password);
   await alice.page.getByRole('button', { name: 'New room' }).first().click();
   await alice.page.getByLabel('Room name').fill('File bench');
@@ -121,31 +130,51 @@ export interface FileJourney {
   senderSawSpeed: boolean;
 }
 
-async function pageRecord(page: Page): Promise<PageRecord> {
-  return page.evaluate(() => (window as unknown as { __benchFile: PageRecord }).__benchFile);
+/** What the harness needs while the file moves, without Playwright attached (browser-unwatched.ts). */
+export interface Unwatched {
+  /** Ends the harness's DevTools sessions with both browsers; the pages go on. */
+  letGo(): Promise<void>;
+  /** Evaluates an expression in a person's page over a session that enables nothing. */
+  evaluate<T>(who: 'sender' | 'receiver', expression: string): Promise<T>;
+  /** Picks `file` in the sender's file input that `selector` finds. */
+  pickFile(selector: string, file: string): Promise<void>;
 }
 
+/** How often the harness reads the pages' records while the file moves, ms. */
+const RECORD_POLL_MS = 250;
+const RECORD_EXPRESSION = 'window.__benchFile';
+
 /** Bytes Alice's page has saved so far: progress of a transfer that ran out of time. */
-export async function savedBytes(receiver: Person): Promise<number> {
-  return (await pageRecord(receiver.page)).savedBytes;
+export async function savedBytes(unwatched: Unwatched): Promise<number> {
+  return (await unwatched.evaluate<PageRecord>('receiver', RECORD_EXPRESSION)).savedBytes;
 }
 
 /**
  * The sender picks the file at `path` (its name must be new to the room); the receiver
- * accepts it as soon as the offer shows; resolves once both pages show it complete.
- * Throws when `timeoutMs` passes first.
+ * accepts it as soon as the offer shows; then the harness lets go of both browsers and
+ * reads their records until both pages show it complete. Throws when `timeoutMs` passes first.
  */
-export async function sendFile(sender: Person, receiver: Person, path: string, timeoutMs: number): Promise<FileJourney> {
+export async function sendFile(sender: Person, receiver: Person, path: string, timeoutMs: number, unwatched: Unwatched): Promise<FileJourney> {
   const name = basename(path);
   for (const page of [sender.page, receiver.page])
     await page.evaluate((watch) => (window as unknown as { __benchWatch(name: string): void }).__benchWatch(watch), name);
   const card = (page: Page) => page.getByTestId('file-card').filter({ hasText: name });
   const pickedAt = performance.timeOrigin + performance.now();
-  await sender.page.getByTestId('file-input').setInputFiles(path);
+  await unwatched.pickFile('[data-testid="file-input"]', path);
   await card(receiver.page).getByRole('button', { name: 'Accept and save' }).click({ timeout: timeoutMs });
-  const complete = (page: Page) => card(page).getByTestId('file-complete').waitFor({ state: 'visible', timeout: timeoutMs });
-  await Promise.all([complete(receiver.page), complete(sender.page)]);
-  const [bob, alice] = [await pageRecord(sender.page), await pageRecord(receiver.page)];
+  await unwatched.letGo();
+  const deadline = performance.now() + timeoutMs;
+  let bob: PageRecord;
+  let alice: PageRecord;
+  for (;;) {
+    [bob, alice] = await Promise.all([
+      unwatched.evaluate<PageRecord>('sender', RECORD_EXPRESSION),
+      unwatched.evaluate<PageRecord>('receiver', RECORD_EXPRESSION),
+    ]);
+    if (bob.completeAt !== undefined && alice.completeAt !== undefined) break;
+    if (performance.now() > deadline) throw new Error(`the file was not complete on both sides within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, RECORD_POLL_MS));
+  }
   if (alice.offerShownAt === undefined || alice.acceptClickedAt === undefined || alice.completeAt === undefined || bob.completeAt === undefined)
     throw new Error('the pages did not record every moment of the transfer');
   return {

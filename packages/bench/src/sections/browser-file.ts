@@ -7,13 +7,15 @@ import { linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Browser, BrowserContext } from '@playwright/test';
 import { SECOND_MS } from '@sealroom/units';
 import type { BenchContext } from '../context.js';
 import { machineBetween, sampleMachine, treeCpuSeconds } from '../proc-stats.js';
 import { REPO_ROOT, startServer } from '../servers.js';
 import { OTHER_CORES_MAX } from '../starvation.js';
 import { median, spread, type Spread } from '../stats.js';
-import { meetInRoom, newPerson, savedBytes, sendFile, type FileJourney } from './browser-file-journey.js';
+import { meetInRoom, newPerson, personAgain, savedBytes, sendFile, type FileJourney, type Person, type Unwatched } from './browser-file-journey.js';
+import { evaluateUnwatched, letGo, pickFileUnwatched, startChromium, type UnwatchedChromium } from './browser-unwatched.js';
 
 const CHROMIUM_HELPER = pathToFileURL(`${REPO_ROOT}scripts/chromium.mjs`).href;
 const BENCH_PASSWORD = 'correct horse battery staple, benchmark only';
@@ -55,6 +57,12 @@ function randomFile(bytes: number): { dir: string; file: string } {
   return { dir, file };
 }
 
+function defaultContext(browser: Browser): BrowserContext {
+  const context = browser.contexts()[0];
+  if (context === undefined) throw new Error('a Chromium reached over CDP without its default context');
+  return context;
+}
+
 export async function measureBrowserFile(context: BenchContext): Promise<BrowserFileFigures> {
   const { bytes, trials: trialCount, timeoutMs } = context.profile.browserFile;
   const { chromium } = await import('@playwright/test');
@@ -63,27 +71,54 @@ export async function measureBrowserFile(context: BenchContext): Promise<Browser
   // transfer by configuration; it is lifted, as in the files section.
   const relayArgs = context.relay.benchArgs;
   const relay = await startServer('relay', { relayArgs });
-  const executablePath = helper.chromiumExecutable();
-  const browser = await chromium.launch({ headless: true, args: helper.CHROMIUM_ARGS, ...(executablePath ? { executablePath } : {}) });
+  // Each person has a Chromium of their own, which the harness lets go of while the file
+  // moves (browser-unwatched.ts: Playwright's DevTools sessions would copy every frame).
+  const executablePath = helper.chromiumExecutable() ?? chromium.executablePath();
+  const browsers: UnwatchedChromium[] = [];
   const { dir, file } = randomFile(bytes);
   try {
-    const receiver = await newPerson(browser, relay.httpUrl);
-    const sender = await newPerson(browser, relay.httpUrl);
-    await meetInRoom(receiver, sender, BENCH_PASSWORD);
-    context.log('web: two browser contexts in one room; sending the file');
+    const receiverChromium = await startChromium(executablePath, helper.CHROMIUM_ARGS);
+    browsers.push(receiverChromium);
+    const senderChromium = await startChromium(executablePath, helper.CHROMIUM_ARGS);
+    browsers.push(senderChromium);
+    const attach = async (): Promise<{ receiver: Person; sender: Person; unwatched: Unwatched }> => {
+      const [receiverBrowser, senderBrowser] = await Promise.all([
+        chromium.connectOverCDP(receiverChromium.endpoint),
+        chromium.connectOverCDP(senderChromium.endpoint),
+      ]);
+      const [receiverContext, senderContext] = [defaultContext(receiverBrowser), defaultContext(senderBrowser)];
+      const fresh = receiverContext.pages().every((page) => !page.url().startsWith(relay.httpUrl));
+      return {
+        receiver: fresh ? await newPerson(receiverContext, relay.httpUrl) : personAgain(receiverContext, relay.httpUrl),
+        sender: fresh ? await newPerson(senderContext, relay.httpUrl) : personAgain(senderContext, relay.httpUrl),
+        unwatched: {
+          letGo: async () => {
+            await Promise.all([letGo(receiverBrowser), letGo(senderBrowser)]);
+          },
+          evaluate: (who, expression) => evaluateUnwatched(who === 'sender' ? senderChromium : receiverChromium, relay.httpUrl, expression),
+          pickFile: (selector, named) => pickFileUnwatched(senderChromium, relay.httpUrl, selector, named),
+        },
+      };
+    };
+    const first = await attach();
+    await meetInRoom(first.receiver, first.sender, BENCH_PASSWORD);
+    context.log('web: two browsers in one room; sending the file');
+    let people: Awaited<ReturnType<typeof attach>> | undefined = first;
     const trials: BrowserFileTrial[] = [];
     for (let trial = 0; trial < trialCount; trial += 1) {
       const ownBefore = treeCpuSeconds();
       const machineBefore = sampleMachine();
       const started = performance.now();
       let journey: FileJourney;
+      const { sender, receiver, unwatched } = people ?? (await attach());
+      people = undefined;
       try {
         // A new name each time (a link to the same bytes): earlier transfers stay on screen.
         const named = path.join(dir, `bench-${trial + 1}.bin`);
         linkSync(file, named);
-        journey = await sendFile(sender, receiver, named, timeoutMs);
+        journey = await sendFile(sender, receiver, named, timeoutMs, unwatched);
       } catch (error) {
-        const saved = await savedBytes(receiver).catch(() => 0);
+        const saved = await savedBytes(unwatched).catch(() => 0);
         const seconds = (performance.now() - started) / SECOND_MS;
         throw new Error(
           `the ${bytes / BYTES_PER_MB} MB transfer did not complete in ${timeoutMs / SECOND_MS} s: ${saved / BYTES_PER_MB} MB saved (≈ ${(saved / BYTES_PER_MB / seconds).toFixed(1)} MB/s) — ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
@@ -121,7 +156,7 @@ export async function measureBrowserFile(context: BenchContext): Promise<Browser
         : {}),
     };
   } finally {
-    await browser.close();
+    for (const browser of browsers) await browser.stop().catch((error: unknown) => context.log(`web: a Chromium did not stop cleanly: ${String(error)}`));
     await relay.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
 // the web app's own scripts/bundle-size.mjs after `vite build`), the bytes a first visit
 // takes on the wire from the relay (web-wire.ts), and, in Chromium, how long a member who
 // was away takes from opening the invite link to a rendered history of 1,000 messages
-// sent meanwhile, and how fast a 100 MB file goes between two browser contexts
+// sent meanwhile, and how fast a 100 MB file goes between two browsers
 // (browser-file.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -271,14 +271,14 @@ export async function runWeb(context: BenchContext): Promise<SectionResult> {
     file
       ? {
           key: 'browser.fileMBps',
-          figure: `Browser file, ${fileMb} between two Chromium contexts (picked → received and checked)`,
+          figure: `Browser file, ${fileMb} between two Chromium browsers (picked → received and checked)`,
           value: `${fmtFixed(file.mbps.median, 1)} MB/s`,
           numeric: file.mbps.median,
           spread: file.mbps,
           target: `≥ ${TARGET_BROWSER_FILE_MBPS} MB/s`,
           ...(file.starved ? { starved: file.starved } : { met: file.mbps.median >= TARGET_BROWSER_FILE_MBPS }),
         }
-      : { key: 'browser.fileMBps', figure: `Browser file, ${fileMb} between two Chromium contexts`, value: 'not available yet', target: fileProblem ?? '' },
+      : { key: 'browser.fileMBps', figure: `Browser file, ${fileMb} between two Chromium browsers`, value: 'not available yet', target: fileProblem ?? '' },
     {
       figure: 'Initial JavaScript, gzipped',
       value: fmtKiB(bundle.initialJsGzipBytes),
@@ -326,11 +326,11 @@ export async function runWeb(context: BenchContext): Promise<SectionResult> {
                 `${fmtFixed(median(file.trials.map((t) => t.ownCores)))} / ${fmtFixed(median(file.trials.map((t) => t.otherCores)))}`,
               ],
             ]
-          : [[`${fileMb} file between two browser contexts`, `not available yet (${fileProblem})`]]),
+          : [[`${fileMb} file between two browsers`, `not available yet (${fileProblem})`]]),
       ],
       notes: [
         'Bundle: `vite build`, then apps/web/scripts/bundle-size.mjs (gzip level 9 of the entry script and every modulepreload in index.html; lazy chunks excluded).',
-        `File: two contexts of one headless Chromium make identities through the app's screens and meet in a room by invite link; the sender picks a ${fileMb} file of random bytes (file input), the receiver clicks "Accept and save" as soon as the offer shows, and the figure runs until the receiver's page shows it received and checked. Times are read inside the pages. The app streams a file this large to disk through showSaveFilePicker, which a headless browser cannot show: a stand-in picker takes the bytes and drops them. The relay serves the built app with its per-connection byte rate lifted (${file?.relayArgs.join(' ') ?? ''}); at its defaults (16 MiB/s, 32 MiB burst) it alone would cap a ${fileMb} transfer near 25 MB/s. No verdict when other processes kept more than half a core busy during a transfer: the figure is absolute, not a ratio.`,
+        `File: two people, each in a headless Chromium of their own, make identities through the app's screens and meet in a room by invite link; the sender picks a ${fileMb} file of random bytes (file input), the receiver clicks "Accept and save" as soon as the offer shows, and the figure runs until the receiver's page shows it received and checked. Times are read inside the pages. While the file moves the harness is not attached to either browser (Playwright's DevTools sessions would have Chromium copy every WebSocket frame to the harness: the harness and the browser processes spent about 0.5–0.7 of this machine's 2 cores on that), and reads the pages' records over a DevTools session that enables nothing. The app streams a file this large to disk through showSaveFilePicker, which a headless browser cannot show: a stand-in picker takes the bytes and drops them. The relay serves the built app with its per-connection byte rate lifted (${file?.relayArgs.join(' ') ?? ''}); at its defaults (16 MiB/s, 32 MiB burst) it alone would cap a ${fileMb} transfer near 25 MB/s. No verdict when other processes kept more than half a core busy during a transfer: the figure is absolute, not a ratio.`,
         `Catch-up: Bob joins in headless Chromium (the system /usr/bin/chromium when present, flags from scripts/chromium.mjs) by invite, navigates away; Alice (Node, client package) sends ${fmtInt(MISSED_MESSAGES)} messages through the same relay; Bob opens the invite link again and unlocks. The figure runs from the identity being unlocked to the newest message being in the DOM (history fetched, every message verified and decrypted, timeline rendered).`,
       ],
     },
