@@ -15,7 +15,7 @@ import { REPO_ROOT, startServer } from '../servers.js';
 import { OTHER_CORES_MAX } from '../starvation.js';
 import { median, spread, type Spread } from '../stats.js';
 import { meetInRoom, newPerson, personAgain, savedBytes, sendFile, type FileJourney, type Person, type Unwatched } from './browser-file-journey.js';
-import { evaluateUnwatched, letGo, pickFileUnwatched, startChromium, type UnwatchedChromium } from './browser-unwatched.js';
+import { evaluateUnwatched, pickFileUnwatched, startChromium, type UnwatchedChromium } from './browser-unwatched.js';
 
 const CHROMIUM_HELPER = pathToFileURL(`${REPO_ROOT}scripts/chromium.mjs`).href;
 const BENCH_PASSWORD = 'correct horse battery staple, benchmark only';
@@ -92,8 +92,9 @@ export async function measureBrowserFile(context: BenchContext): Promise<Browser
         receiver: fresh ? await newPerson(receiverContext, relay.httpUrl) : personAgain(receiverContext, relay.httpUrl),
         sender: fresh ? await newPerson(senderContext, relay.httpUrl) : personAgain(senderContext, relay.httpUrl),
         unwatched: {
+          // Closing a browser reached over CDP disconnects: its pages go on, its DevTools sessions end.
           letGo: async () => {
-            await Promise.all([letGo(receiverBrowser), letGo(senderBrowser)]);
+            await Promise.all([receiverBrowser.close(), senderBrowser.close()]);
           },
           evaluate: (who, expression) => evaluateUnwatched(who === 'sender' ? senderChromium : receiverChromium, relay.httpUrl, expression),
           pickFile: (selector, named) => pickFileUnwatched(senderChromium, relay.httpUrl, selector, named),

@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { Browser } from '@playwright/test';
 import { SECOND_MS } from '@sealroom/units';
 
 /** How long Chromium may take to print its DevTools address, ms. */
@@ -87,11 +86,6 @@ export async function startChromium(executable: string, args: readonly string[])
     await stop();
     throw error;
   }
-}
-
-/** Lets go of a browser Playwright reached over CDP: its pages stay open, its DevTools sessions end. */
-export async function letGo(browser: Browser): Promise<void> {
-  await browser.close();
 }
 
 type Send = (method: string, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
