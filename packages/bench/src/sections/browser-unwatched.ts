@@ -1,8 +1,8 @@
 // A Chromium the harness can let go of. Playwright turns on the DevTools Network domain in
 // every page it drives, and Chromium then copies every WebSocket frame's payload, base64
-// in JSON, to the harness: a 100 MB transfer becomes about 270 MB of DevTools events each
-// way, serialised by the browser process and parsed by the harness, on the same two
-// cores the pages need. A person's browser does none of that. So the browser file figure
+// in JSON, to the harness: a 100 MB transfer becomes about 270 MB of DevTools events (the
+// sender's frames sent and the receiver's frames received, base64 each), serialised by the
+// browser process and parsed by the harness, on the same two cores the pages need. A person's browser does none of that. So the browser file figure
 // runs each person in a Chromium of their own, started here with a DevTools port, driven
 // by Playwright over CDP for the clicks, and left alone (Playwright disconnected) while
 // the file moves; the harness then reads the page's own record with `Runtime.evaluate`
