@@ -51,7 +51,8 @@ export interface StartOptions {
   label?: string;
 }
 
-const running = new Set<ChildProcess>();
+/** Children still running, each with how to kill it at once. */
+const running = new Map<ChildProcess, () => void>();
 let exitHookInstalled = false;
 
 /** Children must never outlive the harness, whatever way it ends. */
@@ -59,7 +60,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   const killAll = () => {
-    for (const child of running) child.kill('SIGKILL');
+    for (const kill of running.values()) kill();
   };
   process.on('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -68,6 +69,18 @@ function installExitHook(): void {
       process.exit(130);
     });
   }
+}
+
+/**
+ * Makes `child` end with the harness, however it ends (`kill`: SIGKILL to the child unless
+ * given, e.g. to a process group). Resolves when the child has exited.
+ */
+export function endsWithHarness(child: ChildProcess, kill: () => void = () => child.kill('SIGKILL')): Promise<void> {
+  installExitHook();
+  running.set(child, kill);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => running.delete(child));
+  return exited;
 }
 
 export function relayBuilt(): boolean {
@@ -87,7 +100,6 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
-  installExitHook();
   let child: ChildProcess;
   let port: number;
   let stderr = '';
@@ -101,13 +113,11 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     child = spawn(process.execPath, [script, '--port', '0', '--host', LOOPBACK_HOST, ...(options.serverArgs ?? [])], { stdio: ['pipe', 'pipe', 'pipe'] });
     port = 0;
   }
-  running.add(child);
+  const exited = endsWithHarness(child);
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_KEEP_CHARS);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => running.delete(child));
   try {
     port = kind === 'relay' ? await waitForHealth(port, exited, () => stderr) : await waitForReadyLine(child, exited, () => stderr);
   } catch (error) {
@@ -186,14 +196,11 @@ export interface RunningRedis {
 
 /** A throwaway redis-server on a free loopback port: no persistence, gone when stopped. */
 export async function startRedis(): Promise<RunningRedis> {
-  installExitHook();
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', LOOPBACK_HOST, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => running.delete(child));
+  const exited = endsWithHarness(child);
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${START_TIMEOUT_MS} ms: ${output}`)), START_TIMEOUT_MS);

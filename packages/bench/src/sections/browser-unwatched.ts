@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { SECOND_MS } from '@sealroom/units';
+import { endsWithHarness } from '../servers.js';
 
 /** How long Chromium may take to print its DevTools address, ms. */
 const START_TIMEOUT_MS = 30 * SECOND_MS;
@@ -55,9 +56,9 @@ export async function startChromium(executable: string, args: readonly string[])
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
+  const exited = endsWithHarness(child, () => process.kill(-child.pid!, 'SIGKILL'));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
       process.kill(-child.pid!, 'SIGTERM');
       await exited;
     }
