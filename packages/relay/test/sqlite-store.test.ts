@@ -47,6 +47,10 @@ runStoreContract('sqlite', async (retention) => sqliteStore(freshDir(), retentio
   },
 });
 
+/** MAX_BATCH_WRITES and MAX_BATCH_BYTES in sqlite/store.ts. */
+const SQLITE_FULL_BATCH = 512;
+const SQLITE_FULL_BATCH_BYTES = 4 * MIB;
+
 const bytes = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill);
 const KEY_BYTES = 32;
 
@@ -167,6 +171,34 @@ describe('SqliteRoomStore specifics', () => {
     expect((await reopened.readAfter(brief, 0, 10, t + 30_000)).entries).toHaveLength(1);
     expect((await reopened.readAfter(brief, 0, 10, t + 61_000)).entries).toEqual([]);
     expect(reopened.stats()).toMatchObject({ rooms: 2, retainedEnvelopes: 3, retainedBytes: 30 });
+  });
+
+  it('commits a full batch at once instead of holding it for the delay: a backlog read in one turn does not become one giant transaction', async () => {
+    // The relay reads up to 2 MiB per socket per event-loop turn; under overload that was
+    // hundreds of thousands of envelopes in one commit, turns of 13 s and a relay at 1 GiB.
+    const store = new SqliteRoomStore({ dataDir: freshDir(), storage: { batchDelayMs: 60_000 } });
+    open.push(store);
+    const room = newRoom();
+    const t = Date.now();
+    const settled: number[] = [];
+    const appends = Array.from({ length: SQLITE_FULL_BATCH + 1 }, () => store.append(room, bytes(100), t).then((cursor) => settled.push(cursor)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toEqual(Array.from({ length: SQLITE_FULL_BATCH }, (_, index) => index + 1));
+    // The one past the full batch waits for the delay (or the next full batch, or close()).
+    await store.close();
+    await Promise.all(appends);
+    expect(settled).toHaveLength(SQLITE_FULL_BATCH + 1);
+  });
+
+  it('commits at once once a batch holds its most bytes, whatever the count', async () => {
+    const store = new SqliteRoomStore({ dataDir: freshDir(), storage: { batchDelayMs: 60_000 } });
+    open.push(store);
+    const room = newRoom();
+    const t = Date.now();
+    let settled = 0;
+    for (let i = 0; i < SQLITE_FULL_BATCH_BYTES / MIB; i += 1) void store.append(room, bytes(MIB), t).then(() => (settled += 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(SQLITE_FULL_BATCH_BYTES / MIB);
   });
 
   it('never hands out an epoch twice across restarts, with batches that made rooms and batches that only appended', async () => {

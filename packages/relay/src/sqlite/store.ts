@@ -5,8 +5,9 @@
  *
  * - **Writes are batched.** Every write (append, registration, sweep) joins the current
  *   batch; once the turn's I/O is done and the batch delay (`storage.batchDelayMs`, 1 ms by
- *   default) has passed, one transaction runs them all in call order and commits, and only
- *   then do their promises resolve — so the relay's ACK and fan-out come after the commit.
+ *   default) has passed, or at once when the batch is full (MAX_BATCH_WRITES, _BYTES), one
+ *   transaction runs them all in call order and commits, and only then do their promises
+ *   resolve — so the relay's ACK and fan-out come after the commit.
  *   If the commit fails, the batch's callers get the error (the relay answers UNAVAILABLE)
  *   and the store's state is what it was before.
  * - **Reads are immediate** and see only committed state (writes run only inside a batch).
@@ -25,6 +26,18 @@ import { openDatabase } from './database.js';
 import { FlushTimer } from '../flush-timer.js';
 import { expiredUpTo, trimRoom, trimTotal, type Room, type Totals } from './retention.js';
 import { prepareStatements, type RoomRow, type Statements } from './statements.js';
+import { MIB } from '@sealroom/units';
+
+/**
+ * Most writes in one transaction: a batch this full commits at once, without waiting for
+ * the delay. Under overload the relay reads up to 2 MiB per socket in one event-loop turn
+ * (libuv's read loop); unbounded, that backlog became one transaction of hundreds of
+ * thousands of envelopes, a 13-second turn and a relay at 1 GiB (docs/BENCHMARKS.md).
+ * The Redis store bounds its script calls the same way (redis/append-batch.ts).
+ */
+const MAX_BATCH_WRITES = 512;
+/** Most envelope bytes in one transaction: SQLite keeps its pages in its cache until the commit. */
+const MAX_BATCH_BYTES = 4 * MIB;
 
 /** Rooms looked at per query when looking for one to forget for space. */
 const EVICTION_SCAN_ROOMS = 64;
@@ -52,6 +65,8 @@ export class SqliteRoomStore implements RoomStore {
   private readonly cache = new Map<RoomKey, Room>();
   private readonly subscribers = new Map<RoomKey, number>();
   private pending: PendingWrite[] = [];
+  /** Envelope bytes of the pending batch. */
+  private pendingBytes = 0;
   private readonly flushTimer: FlushTimer;
   private closed = false;
   private backendUp = true;
@@ -147,7 +162,7 @@ export class SqliteRoomStore implements RoomStore {
       this.totals.envelopes += 1;
       this.totals.bytes += body.byteLength;
       return state.head;
-    });
+    }, body.byteLength);
   }
 
   appendPinned(room: RoomKey, envelope: Uint8Array, nowMs: number): Promise<PinnedAppend> {
@@ -163,7 +178,7 @@ export class SqliteRoomStore implements RoomStore {
       this.totals.pinned += 1;
       this.totals.pinnedBytes += body.byteLength;
       return { ok: true, cursor: state.head };
-    });
+    }, body.byteLength);
   }
 
   async subscribe(room: RoomKey): Promise<void> {
@@ -221,12 +236,15 @@ export class SqliteRoomStore implements RoomStore {
 
   // ---- the batch ---------------------------------------------------------------------
 
-  private write<T>(run: () => T): Promise<T> {
+  /** Queues `run` (which writes `bytes` of envelopes) for the batch; it resolves after the commit. */
+  private write<T>(run: () => T, bytes = 0): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the room store is closed'));
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run, resolve: resolve as (value: never) => void, reject });
+      this.pendingBytes += bytes;
+      if (this.pending.length >= MAX_BATCH_WRITES || this.pendingBytes >= MAX_BATCH_BYTES) this.flush();
       // After this turn's I/O callbacks at the earliest: everything they wrote commits at once.
-      this.flushTimer.arm();
+      else this.flushTimer.arm();
     });
   }
 
@@ -235,6 +253,7 @@ export class SqliteRoomStore implements RoomStore {
     if (this.closed || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     const totalsBefore = { ...this.totals };
     const results: unknown[] = [];
     try {
