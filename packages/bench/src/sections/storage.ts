@@ -1,9 +1,10 @@
 // Section: the durable store beside the in-memory one (issue 14). The same fan-out load at
 // the same fixed offered rates, in rounds, the stores taking turns at every step: the relay
 // in memory, and the relay over a data directory of its own with --data-sync normal and
-// with full. The durable relays commit every event-loop turn's envelopes in one SQLite
-// transaction before acknowledging them (synchronous=NORMAL: a commit survives the process
-// dying; FULL: an fsync per commit, survives a power loss too).
+// with full. The durable relays commit each batch of envelopes (a millisecond's, at most
+// 512) in one SQLite transaction before acknowledging them (synchronous=NORMAL: a commit
+// survives the process dying; FULL: an fsync per commit, survives a power loss too). Every
+// relay is first filled to its retention, so the steps measure the steady state.
 // Issue 14's goal: the durable store carries at least 0.7× what the memory store does.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { runRounds, type Subject } from './rounds.js';
 /** Issue 14: the durable store's throughput at least this share of the memory store's. */
 const DURABLE_GOAL = 0.7;
 const MICROS_PER_SECOND = 1_000_000;
+const MILLIS_PER_SECOND = 1_000;
 const TITLE = 'Durable store';
 
 type StoreKey = 'memory' | 'durableNormal' | 'durableFull';
@@ -47,13 +49,15 @@ export async function runStorage(context: BenchContext): Promise<SectionResult> 
   const profile = context.profile.storage;
   // Limits raised (200 busy connections from loopback); --memory is among them, and a
   // durable relay is the same relay with a data directory instead.
-  const withoutMemory = context.relay.benchArgs.filter((arg) => arg !== '--memory');
+  const retention = ['--retention-count', String(profile.fill.retentionCount)];
+  const withoutMemory = [...context.relay.benchArgs.filter((arg) => arg !== '--memory'), ...retention];
   const subjects: Subject[] = STORES.map((store) => ({
     key: store.key,
     label: store.label,
     open: async () => {
       const dataDir = store.sync !== undefined ? mkdtempSync(path.join(tmpdir(), 'sealroom-bench-')) : undefined;
-      const relayArgs = dataDir !== undefined ? [...withoutMemory, '--data-dir', dataDir, '--data-sync', store.sync!] : context.relay.benchArgs;
+      const relayArgs =
+        dataDir !== undefined ? [...withoutMemory, '--data-dir', dataDir, '--data-sync', store.sync!] : [...context.relay.benchArgs, ...retention];
       const removeDir = () => {
         if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
       };
@@ -69,6 +73,7 @@ export async function runStorage(context: BenchContext): Promise<SectionResult> 
           workers: context.profile.workers,
         });
         const running = relay;
+        await fillToRetention(context, running, generator, store.label);
         return {
           generator,
           pids: [running.pid],
@@ -88,6 +93,35 @@ export async function runStorage(context: BenchContext): Promise<SectionResult> 
   const loadStart = loadAverageNow();
   const runs = await runRounds({ subjects, rates: profile.rates, rounds: profile.rounds, timing: context.profile.timing, prefix: 'storage', log: context.log });
   return buildResult(context, runs as Map<StoreKey, SubjectRuns>, { start: loadStart, end: loadAverageNow() });
+}
+
+/** Share of the retention a fill must reach for the steps to count as the steady state. */
+const FILL_ENOUGH = 0.95;
+/** The fill offers a little longer than the rooms need, for sends the generator skipped. */
+const FILL_MARGIN = 1.15;
+
+/**
+ * Offers load until every room holds its retention (profile.fill), then checks the relay's
+ * `sealroom_retained_envelopes`: from here on every stored envelope also trims one.
+ */
+async function fillToRetention(context: BenchContext, relay: RunningServer, generator: LoadGenerator, label: string): Promise<void> {
+  const { connections, roomSize, fill } = context.profile.storage;
+  const fillMs = Math.ceil((fill.retentionCount / (roomSize * fill.ratePerConnection)) * MILLIS_PER_SECOND * FILL_MARGIN);
+  const timing = context.profile.timing;
+  await generator.run({
+    ratePerConnection: fill.ratePerConnection,
+    warmupMs: fillMs,
+    measureMs: timing.measureMs,
+    drainQuietMs: timing.drainQuietMs,
+    drainMaxMs: timing.drainMaxMs,
+    serverPids: [relay.pid],
+  });
+  const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+  const retained = Number(/^sealroom_retained_envelopes (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+  const wanted = (connections / roomSize) * fill.retentionCount;
+  const line = `storage: ${label} filled to ${fmtInt(retained)} retained envelopes (rooms full at ${fmtInt(wanted)}) in ${fmtFixed(fillMs / MILLIS_PER_SECOND, 1)} s`;
+  if (!(retained >= wanted * FILL_ENOUGH)) throw new Error(`${line}: short of the steady state the steps measure`);
+  context.log(line);
 }
 
 function offeredPerSec(context: BenchContext, step: number): number {
@@ -200,7 +234,8 @@ function buildResult(context: BenchContext, runs: Map<StoreKey, SubjectRuns>, lo
     }),
     notes: [
       `Offered loads, the same for every store: ${profile.rates.map((_, step) => describeLoad(step)).join(', ')}. Saturation is the most a store delivered at any step, round by round; "vs memory" divides it by the memory store's of the same round (the stores take turns within a round, in an order that rotates).`,
-      'Every envelope is stored once and delivered to the other members of its room; a durable relay acknowledges an envelope only after the SQLite transaction holding it committed (one transaction per event-loop turn). Each durable relay starts each round on an empty data directory of its own in the system temporary directory.',
+      'Every envelope is stored once and delivered to the other members of its room; a durable relay acknowledges an envelope only after the SQLite transaction holding it committed (one transaction per batch: what a millisecond brought, at most 512 envelopes or 4 MiB). Each durable relay starts each round on an empty data directory of its own in the system temporary directory.',
+      `Before its first step every relay (memory too) is filled to its retention, ${fmtInt(profile.fill.retentionCount)} envelopes in each of its ${fmtInt(profile.connections / profile.roomSize)} rooms (the relay's default --retention-count), at ${fmtInt(profile.fill.ratePerConnection * profile.connections * (profile.roomSize - 1))} deliveries/s: the steps measure a relay that has been up a while, where every envelope stored also pushes its room's oldest out.`,
       `${profile.rounds} round(s), fresh relays and connections each; ${context.profile.timing.measureMs} ms windows after ${context.profile.timing.warmupMs} ms warm-up; medians with [min–max] over rounds.`,
       `Machine during the windows: other processes used ${fmtFixed(median(all.map(otherCores)))} cores (median), the hypervisor stole ${fmtFixed(median(all.map(stealCores)))}; 1-minute load average ${fmtFixed(loadAverage.start)} before, ${fmtFixed(loadAverage.end)} after. On a shared 2-core machine compare the rows of one run, not runs with each other.`,
     ],
