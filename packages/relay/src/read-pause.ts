@@ -14,8 +14,14 @@
  * handled: the pause bounds the refusals, it does not enforce the limits (the buckets do).
  */
 
-/** The longest pause, ms: short against the heartbeat and a person's patience; at the default rate (200/s) a pause is 5 ms. */
-export const MAX_PAUSE_MS = 10;
+/**
+ * The longest pause, ms: short against the heartbeat and a person's patience; at the default
+ * rate (200/s) a pause is 5 ms, so only the budgets' refusals (retryAfterMs of seconds) reach
+ * it. It was 10 ms: a client spinning on HISTORY_LIMITED then still drew 1,600 refusals a
+ * second from one address; at 100 ms it draws 200, and the relay spends 0.08–0.10 cores on
+ * it instead of 0.12–0.16 (docs/BENCHMARKS.md, abuse run).
+ */
+export const MAX_PAUSE_MS = 100;
 
 /** What pausing needs: the socket's reading, and a timer. */
 export interface ReadPausePort<C> {
